@@ -1,0 +1,14 @@
+DROP TABLE drafts;
+DROP TABLE answers;
+DROP TABLE responses;
+DROP TABLE question_tags;
+DROP TABLE question_options;
+DROP TABLE questions;
+DROP TABLE waves;
+DROP TABLE survey_series;
+DROP TABLE accounts;
+DROP TABLE outcome_statements;
+DROP TABLE pledge_values;
+DROP TABLE priorities;
+DROP TABLE partnerships;
+DROP TABLE instance_settings;

@@ -1,0 +1,297 @@
+//! The `heard` command: clap definitions, each command a few lines that call the library.
+//! Errors are printed plainly to stderr with exit code 1 (usage errors: 2, from clap).
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::{LogFormat, Settings};
+use crate::db::{self, DbConnection};
+use crate::domain::SurveyDefinition;
+use crate::domain::framework::{DefinitionKind, FrameworkDefinition, detect_kind};
+use crate::models::{self, account, export};
+
+#[derive(Parser, Debug)]
+#[command(name = "heard", version, about = "Heard: hear children, young people and families, and prove it.")]
+pub struct Cli {
+    /// A TOML settings file (see the README); environment variables override it.
+    #[arg(long, global = true, env = "HEARD_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the web app (runs migrations first).
+    Serve {
+        /// Address to listen on, e.g. 127.0.0.1:8080 (default from HEARD_BIND).
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Bring the database schema up to date.
+    Migrate {
+        /// Undo every migration instead (this deletes all data).
+        #[arg(long)]
+        revert_all: bool,
+    },
+    /// Load the demo partnerships and the Torbay Participation Survey (safe to run twice).
+    Demo {
+        /// Then serve, as `heard serve` would.
+        #[arg(long)]
+        serve: bool,
+        /// Skip the synthetic responses of the closed waves.
+        #[arg(long)]
+        no_responses: bool,
+    },
+    /// Import a framework or survey definition file (TOML).
+    Import { file: PathBuf },
+    /// Check a framework or survey definition file without importing it.
+    Check { file: PathBuf },
+    /// Staff accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Export data.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Add a staff account; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        email: String,
+        /// superadmin, admin, analyst, facilitator or viewer.
+        #[arg(long)]
+        role: String,
+        /// The partnership's slug (every role but superadmin belongs to one).
+        #[arg(long)]
+        partnership: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    Csv,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExportCommand {
+    /// One record per response: answers by question key, audience, channel, day sent.
+    Responses {
+        #[arg(long)]
+        wave: String,
+        #[arg(long, value_enum)]
+        format: Format,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
+/// An error for the person at the terminal.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct CliError(String);
+
+fn fail(e: impl std::fmt::Display) -> CliError {
+    CliError(e.to_string())
+}
+
+pub fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,actix_server=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+/// Runs the command line; returns the process's exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("heard: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn connect(settings: &Settings) -> Result<DbConnection, CliError> {
+    let url = settings.database().map_err(fail)?;
+    let mut conn = db::establish(&url).map_err(fail)?;
+    conn.run_migrations().map_err(fail)?;
+    Ok(conn)
+}
+
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    let mut settings = Settings::load(cli.config.as_deref()).map_err(fail)?;
+    match cli.command {
+        Command::Serve { bind } => {
+            if let Some(b) = bind {
+                settings.bind = b;
+            }
+            serve(settings)
+        }
+        Command::Migrate { revert_all } => {
+            let url = settings.database().map_err(fail)?;
+            let mut conn = db::establish(&url).map_err(fail)?;
+            if revert_all {
+                let n = conn.revert_all_migrations().map_err(fail)?;
+                println!("Reverted {n} migration(s) on {}.", url.backend.name());
+            } else {
+                let n = conn.run_pending_migrations_counted().map_err(fail)?;
+                println!("Applied {n} migration(s) on {}; the schema is up to date.", url.backend.name());
+            }
+            Ok(())
+        }
+        Command::Demo { serve: then_serve, no_responses } => {
+            let mut conn = connect(&settings)?;
+            let summary = crate::demo::load(&mut conn, settings.max_text_graphemes, !no_responses).map_err(fail)?;
+            println!("Demo loaded: partnerships {}.", summary.partnerships.join(", "));
+            for w in &summary.waves {
+                println!("  wave {w}");
+            }
+            println!("  {} synthetic responses added.", summary.responses_added);
+            drop(conn);
+            if then_serve {
+                serve(settings)
+            } else {
+                println!("Start the service with: heard serve");
+                Ok(())
+            }
+        }
+        Command::Import { file } => {
+            let (name, source) = read_file(&file)?;
+            let mut conn = connect(&settings)?;
+            match detect_kind(&name, &source).map_err(fail)? {
+                DefinitionKind::Framework => {
+                    let def = FrameworkDefinition::parse(&name, &source).map_err(fail)?;
+                    let s = models::framework::import(&mut conn, &def).map_err(fail)?;
+                    println!(
+                        "{} framework for {}: {} priorities, {} values, {} outcome statements{}.",
+                        if s.created { "Created" } else { "Updated" },
+                        def.slug,
+                        s.priorities,
+                        s.values,
+                        s.outcomes,
+                        if s.archived > 0 { format!(", {} archived", s.archived) } else { String::new() }
+                    );
+                }
+                DefinitionKind::Survey => {
+                    let def = SurveyDefinition::parse(&name, &source, settings.max_text_graphemes).map_err(fail)?;
+                    let s = models::survey::import(&mut conn, &name, &source, &def).map_err(fail)?;
+                    println!("Wave {} {}: {} questions.", s.wave, s.outcome, s.questions);
+                }
+            }
+            Ok(())
+        }
+        Command::Check { file } => {
+            let (name, source) = read_file(&file)?;
+            match detect_kind(&name, &source).map_err(fail)? {
+                DefinitionKind::Framework => {
+                    let def = FrameworkDefinition::parse(&name, &source).map_err(fail)?;
+                    println!(
+                        "{name}: a valid framework for {} ({} priorities, {} values).",
+                        def.slug,
+                        def.priorities.len(),
+                        def.values.len()
+                    );
+                }
+                DefinitionKind::Survey => {
+                    let def = SurveyDefinition::parse(&name, &source, settings.max_text_graphemes).map_err(fail)?;
+                    // Check tags too when the framework is in the database already.
+                    if let Ok(url) = settings.database() {
+                        if let Ok(mut conn) = db::establish(&url) {
+                            if conn.run_migrations().is_ok() {
+                                if let Ok(Some(p)) =
+                                    models::framework::find_by_slug(&mut conn, def.partnership.as_str())
+                                {
+                                    let codes = models::framework::codes(&mut conn, &p.id).map_err(fail)?;
+                                    def.check_tags(&name, &codes).map_err(fail)?;
+                                }
+                            }
+                        }
+                    }
+                    println!(
+                        "{name}: a valid survey for wave {} ({} audiences, {} questions).",
+                        def.wave.slug,
+                        def.audiences.len(),
+                        def.questions.len()
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::User { command: UserCommand::Add { email, role, partnership } } => {
+            let role = account::Role::parse(&role).ok_or_else(|| {
+                CliError(format!("{role:?} is not a role: use superadmin, admin, analyst, facilitator or viewer"))
+            })?;
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password).map_err(fail)?;
+            let password = password.trim_end_matches(['\n', '\r']).to_owned();
+            let mut conn = connect(&settings)?;
+            let new = account::NewAccount { email, role, partnership, password };
+            account::add(&mut conn, &new).map_err(fail)?;
+            println!("Added {} as {}.", new.email.trim().to_lowercase(), role.as_str());
+            Ok(())
+        }
+        Command::Export { command: ExportCommand::Responses { wave, format, output } } => {
+            let mut conn = connect(&settings)?;
+            let row = models::survey::find_wave(&mut conn, &wave)
+                .map_err(fail)?
+                .ok_or_else(|| CliError(format!("there is no wave {wave:?}")))?;
+            let text = models::survey::wave_definition(&mut conn, &row.id).map_err(fail)?;
+            let def = SurveyDefinition::parse(&wave, &text, usize::MAX / 2).map_err(fail)?;
+            let records = export::responses_for_wave(&mut conn, &row.id, &row.slug, &def).map_err(fail)?;
+            let bytes = match format {
+                Format::Json => {
+                    let mut v = serde_json::to_vec_pretty(&records).map_err(fail)?;
+                    v.push(b'\n');
+                    v
+                }
+                Format::Csv => export::to_csv(&records, &def).map_err(fail)?,
+            };
+            match output {
+                Some(path) => std::fs::write(&path, bytes)
+                    .map_err(|e| CliError(format!("could not write {}: {e}", path.display())))?,
+                None => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&bytes).map_err(fail)?;
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+fn read_file(path: &std::path::Path) -> Result<(String, String), CliError> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| CliError(format!("could not read {name}: {e}")))?;
+    let source = String::from_utf8(bytes)
+        .map_err(|_| CliError(format!("{name} is not UTF-8 text: save it as UTF-8 and try again")))?;
+    Ok((name, source))
+}
+
+fn serve(settings: Settings) -> Result<(), CliError> {
+    init_logging(settings.log_format);
+    let bind = settings.bind.clone();
+    let public = settings.public_url.clone();
+    actix_web::rt::System::new().block_on(async move {
+        let app = crate::startup::Application::build(settings).map_err(fail)?;
+        tracing::info!(%bind, %public, "Heard is listening");
+        println!("Heard is listening on http://{bind} (public address {public}). Press Ctrl+C to stop.");
+        app.run_until_stopped().await.map_err(fail)
+    })
+}

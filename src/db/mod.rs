@@ -1,0 +1,289 @@
+//! Storage: one diesel connection type over SQLite and PostgreSQL, its pool, the SQLite
+//! pragmas, embedded migrations for both engines, and the one way to run a write
+//! transaction (`IMMEDIATE` on SQLite so writers queue at `BEGIN` instead of failing
+//! half-way).
+//!
+//! Nothing here knows about HTTP or templates. Queries live in `crate::models`; this module
+//! only hands out connections and runs closures against them off the async workers.
+
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+/// Migrations for each engine. The two folders hold the same version names.
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+/// See [`SQLITE_MIGRATIONS`].
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to whichever engine the deployment uses.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    /// PostgreSQL, for deployments that outgrow one machine.
+    Postgres(diesel::PgConnection),
+    /// SQLite, the embedded default.
+    Sqlite(diesel::SqliteConnection),
+}
+
+/// Runs one query body against the inner connection of whichever engine is in use. For the
+/// few statements diesel's multi-backend layer cannot express (batch inserts), the body is
+/// compiled once per engine.
+#[macro_export]
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Sqlite($c) => $body,
+            $crate::db::DbConnection::Postgres($c) => $body,
+        }
+    };
+}
+
+/// Which engine a database URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// Errors of the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("the database URL {0:?} is not understood: use sqlite://PATH or postgres://USER@HOST/NAME")]
+    BadUrl(String),
+    #[error("could not connect to the database: {0}")]
+    Connect(#[from] diesel::ConnectionError),
+    #[error("no database connection was free: {0}")]
+    Pool(#[from] r2d2::PoolError),
+    #[error("database query failed: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("migrations failed: {0}")]
+    Migration(String),
+    #[error("the database worker stopped before finishing")]
+    Canceled,
+}
+
+/// The parsed `DATABASE_URL`.
+#[derive(Debug, Clone)]
+pub struct DatabaseUrl {
+    pub backend: Backend,
+    /// What the inner diesel connection is given: a file path for SQLite, the URL itself for
+    /// PostgreSQL.
+    pub target: String,
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self, DbError> {
+        let url = url.trim();
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(DbError::BadUrl(url.to_owned()));
+            }
+            return Ok(Self { backend: Backend::Sqlite, target: path.to_owned() });
+        }
+        if let Some(path) = url.strip_prefix("sqlite:") {
+            if path.is_empty() {
+                return Err(DbError::BadUrl(url.to_owned()));
+            }
+            return Ok(Self { backend: Backend::Sqlite, target: path.to_owned() });
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self { backend: Backend::Postgres, target: url.to_owned() });
+        }
+        Err(DbError::BadUrl(url.to_owned()))
+    }
+}
+
+/// The SQLite settings every pooled connection gets. WAL lets readers run beside the one
+/// writer; `busy_timeout` makes a second writer wait instead of failing; `synchronous=NORMAL`
+/// is durable across application crashes in WAL mode (a power cut can lose only the last
+/// transactions, never corrupt the file).
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL;\
+     PRAGMA busy_timeout = 10000;\
+     PRAGMA foreign_keys = ON;\
+     PRAGMA synchronous = NORMAL;";
+
+/// Opens connections of the right kind for the pool, with the pragmas applied.
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl ConnectionManager {
+    pub fn new(url: DatabaseUrl) -> Self {
+        Self { url }
+    }
+}
+
+/// Opens one connection, outside any pool (CLI commands and tests use this).
+pub fn establish(url: &DatabaseUrl) -> Result<DbConnection, DbError> {
+    match url.backend {
+        Backend::Sqlite => {
+            let mut conn = diesel::SqliteConnection::establish(&url.target)?;
+            conn.batch_execute(SQLITE_PRAGMAS)?;
+            Ok(DbConnection::Sqlite(conn))
+        }
+        Backend::Postgres => {
+            let mut conn = diesel::PgConnection::establish(&url.target)?;
+            conn.batch_execute("SET TIME ZONE 'UTC'")?;
+            Ok(DbConnection::Postgres(conn))
+        }
+    }
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = DbError;
+
+    fn connect(&self) -> Result<DbConnection, DbError> {
+        establish(&self.url)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), DbError> {
+        conn.batch_execute("SELECT 1").map_err(DbError::from)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
+
+impl DbConnection {
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConnection::Sqlite(_) => Backend::Sqlite,
+            DbConnection::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Runs every migration not yet applied.
+    pub fn run_migrations(&mut self) -> Result<usize, DbError> {
+        let applied = match self {
+            DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+            DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+        };
+        applied.map_err(|e| DbError::Migration(e.to_string()))
+    }
+
+    /// Same as [`Self::run_migrations`], named for the CLI.
+    pub fn run_pending_migrations_counted(&mut self) -> Result<usize, DbError> {
+        self.run_migrations()
+    }
+
+    /// Reverts every applied migration (used by `heard migrate --down` and the migration tests).
+    pub fn revert_all_migrations(&mut self) -> Result<usize, DbError> {
+        let reverted = match self {
+            DbConnection::Sqlite(c) => c.revert_all_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+            DbConnection::Postgres(c) => c.revert_all_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+        };
+        reverted.map_err(|e| DbError::Migration(e.to_string()))
+    }
+
+    /// Runs `f` in a write transaction. On SQLite the transaction starts `IMMEDIATE`, taking
+    /// the write lock at `BEGIN`, so two writers never deadlock on an upgrade from a read lock.
+    pub fn write<T, E>(&mut self, f: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<diesel::result::Error>,
+    {
+        match self {
+            DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+            DbConnection::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
+        }
+        match f(self) {
+            Ok(value) => {
+                <DbConnection as Connection>::TransactionManager::commit_transaction(self)?;
+                Ok(value)
+            }
+            Err(error) => {
+                // The caller's error is what matters; a failed rollback leaves the
+                // connection marked broken and the pool discards it.
+                let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(self);
+                Err(error)
+            }
+        }
+    }
+}
+
+/// Builds the pool. SQLite gets a small pool (one writer at a time in any case).
+pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> Result<Pool, DbError> {
+    r2d2::Pool::builder()
+        .max_size(max_size)
+        .connection_timeout(Duration::from_secs(10))
+        .build(ConnectionManager::new(url.clone()))
+        .map_err(DbError::from)
+}
+
+/// The shared handle that request handlers use. Blocking database work runs on actix's
+/// blocking thread pool, never on the async workers.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    backend: Backend,
+}
+
+impl Db {
+    pub fn new(pool: Pool, backend: Backend) -> Self {
+        Self { pool, backend }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// Runs a read (or a self-contained write) off the async workers.
+    pub async fn run<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get().map_err(DbError::from)?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|_| E::from(DbError::Canceled))?
+    }
+
+    /// Runs `f` inside a write transaction (see [`DbConnection::write`]).
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + From<diesel::result::Error> + Send + 'static,
+    {
+        self.run(move |conn| conn.write(f)).await
+    }
+}
+
+/// Now, in UTC, cut to whole microseconds so both engines store exactly the same value.
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::{DurationRound, TimeDelta};
+    let now = chrono::Utc::now().naive_utc();
+    now.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(now)
+}
+
+/// A new text UUID.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}

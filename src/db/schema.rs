@@ -1,0 +1,193 @@
+//! The table definitions diesel checks every query against. Written by hand to match
+//! `migrations/sqlite` and `migrations/postgres`, which create identical tables.
+
+diesel::table! {
+    instance_settings (name) {
+        name -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    partnerships (id) {
+        id -> Text,
+        slug -> Text,
+        name -> Text,
+        values_kind -> Text,
+        values_name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    priorities (id) {
+        id -> Text,
+        partnership_id -> Text,
+        code -> Text,
+        title -> Text,
+        short_title -> Text,
+        position -> Integer,
+        archived_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    pledge_values (id) {
+        id -> Text,
+        partnership_id -> Text,
+        code -> Text,
+        title -> Text,
+        meaning -> Text,
+        position -> Integer,
+        archived_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    outcome_statements (id) {
+        id -> Text,
+        partnership_id -> Text,
+        priority_id -> Nullable<Text>,
+        code -> Text,
+        statement -> Text,
+        position -> Integer,
+        archived_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    accounts (id) {
+        id -> Text,
+        partnership_id -> Nullable<Text>,
+        email -> Text,
+        password_hash -> Text,
+        role -> Text,
+        failed_attempts -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    survey_series (id) {
+        id -> Text,
+        partnership_id -> Text,
+        slug -> Text,
+        title -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    waves (id) {
+        id -> Text,
+        series_id -> Text,
+        slug -> Text,
+        label -> Text,
+        status -> Text,
+        opens_at -> Nullable<Timestamp>,
+        closes_at -> Nullable<Timestamp>,
+        definition -> Text,
+        definition_hash -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    questions (id) {
+        id -> Text,
+        wave_id -> Text,
+        question_key -> Text,
+        position -> Integer,
+        kind -> Text,
+    }
+}
+
+diesel::table! {
+    question_options (question_id, value) {
+        question_id -> Text,
+        value -> Text,
+        polarity -> Text,
+        score -> Nullable<Double>,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    question_tags (question_id, kind, code) {
+        question_id -> Text,
+        kind -> Text,
+        code -> Text,
+    }
+}
+
+diesel::table! {
+    responses (id) {
+        id -> Text,
+        wave_id -> Text,
+        audience -> Text,
+        channel -> Text,
+        started_at -> Timestamp,
+        submitted_at -> Timestamp,
+        consent_to_quote -> Bool,
+        receipt_hash -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    answers (response_id, question_key, ordinal) {
+        response_id -> Text,
+        question_key -> Text,
+        ordinal -> Integer,
+        option_value -> Nullable<Text>,
+        text_value -> Nullable<Text>,
+        number_value -> Nullable<Double>,
+    }
+}
+
+diesel::table! {
+    drafts (id) {
+        id -> Text,
+        wave_id -> Text,
+        audience -> Text,
+        token_hash -> Text,
+        resume_hash -> Nullable<Text>,
+        answers -> Text,
+        consent_to_quote -> Nullable<Bool>,
+        started_at -> Timestamp,
+        updated_at -> Timestamp,
+        expires_at -> Timestamp,
+        response_id -> Nullable<Text>,
+        receipt_code -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(priorities -> partnerships (partnership_id));
+diesel::joinable!(pledge_values -> partnerships (partnership_id));
+diesel::joinable!(outcome_statements -> partnerships (partnership_id));
+diesel::joinable!(survey_series -> partnerships (partnership_id));
+diesel::joinable!(waves -> survey_series (series_id));
+diesel::joinable!(questions -> waves (wave_id));
+diesel::joinable!(question_options -> questions (question_id));
+diesel::joinable!(question_tags -> questions (question_id));
+diesel::joinable!(responses -> waves (wave_id));
+diesel::joinable!(answers -> responses (response_id));
+diesel::joinable!(drafts -> waves (wave_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    instance_settings,
+    partnerships,
+    priorities,
+    pledge_values,
+    outcome_statements,
+    accounts,
+    survey_series,
+    waves,
+    questions,
+    question_options,
+    question_tags,
+    responses,
+    answers,
+    drafts,
+);

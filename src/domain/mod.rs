@@ -1,0 +1,16 @@
+//! Domain types that can only be built valid ("parse, don't validate"): slugs and keys,
+//! user text counted in grapheme clusters, receipt and resume codes, survey and framework
+//! definitions, and answers checked against their question.
+//!
+//! Nothing here touches the database or HTTP.
+
+pub mod answer;
+pub mod codes;
+pub mod framework;
+pub mod survey;
+pub mod text;
+
+pub use answer::{AnswerError, AnswerValue, Answers};
+pub use codes::{Slug, SlugError};
+pub use survey::{Audience, Question, QuestionKind, SurveyDefinition};
+pub use text::{TextError, UserText};

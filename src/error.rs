@@ -1,0 +1,110 @@
+//! The web layer's one error type, and its single mapping to HTTP. Every error a person can
+//! cause gets a 4xx and a kind page that says what to do next; server faults get a 500 whose
+//! cause goes to the log, never to the page.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use actix_web::{HttpResponse, ResponseError};
+
+use crate::db::DbError;
+use crate::models::StoreError;
+use crate::templates::TemplateError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Gone(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(
+        "The form you sent is too large. The most we accept is {limit} bytes. Please shorten your answer and try again."
+    )]
+    TooLarge { limit: usize },
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => AppError::NotFound(format!("Sorry, {what} could not be found.")),
+            StoreError::Conflict(msg) => AppError::Conflict(msg),
+            StoreError::Invalid(errors) => AppError::BadRequest(errors.to_string()),
+            StoreError::Db(db) => AppError::Internal(db.to_string()),
+        }
+    }
+}
+
+impl From<DbError> for AppError {
+    fn from(e: DbError) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
+impl From<TemplateError> for AppError {
+    fn from(e: TemplateError) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
+impl AppError {
+    fn heading(&self) -> &'static str {
+        match self {
+            AppError::NotFound(_) => "Page not found",
+            AppError::BadRequest(_) => "Sorry, there is a problem with what was sent",
+            AppError::Forbidden(_) => "Sorry, this form has expired",
+            AppError::Gone(_) => "This survey is not open",
+            AppError::Conflict(_) => "Sorry, that could not be done",
+            AppError::TooLarge { .. } => "Your answer is too long",
+            AppError::MethodNotAllowed(_) => "Sorry, this page cannot do that",
+            AppError::Internal(_) => "Sorry, something went wrong on our side",
+        }
+    }
+
+    fn public_message(&self) -> String {
+        match self {
+            AppError::Internal(_) => "Your answers so far are saved. Please wait a minute and try again.".to_owned(),
+            other => other.to_string(),
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Gone(_) => StatusCode::GONE,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let AppError::Internal(cause) = self {
+            tracing::error!(%cause, "request failed");
+        }
+        let body = crate::routes::pages::error_page(self.heading(), &self.public_message());
+        HttpResponse::build(self.status_code())
+            .insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))
+            .insert_header((CACHE_CONTROL, "no-store"))
+            .body(body)
+    }
+}

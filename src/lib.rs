@@ -1,0 +1,25 @@
+//! Heard: a co-production feedback service for local SEND partnerships in England.
+//!
+//! The map of the crate (see ARCHITECTURE.md for the why):
+//! - [`config`]: settings from defaults, a file and the environment;
+//! - [`db`]: one diesel connection type over SQLite and PostgreSQL, pool, migrations;
+//! - [`domain`]: validated types — slugs, user text, survey and framework definitions, answers;
+//! - [`models`]: the queries, one file per aggregate;
+//! - [`routes`]: HTTP handlers, thin, one module per area; [`error`] maps failures to HTTP once;
+//! - [`templates`]: the embedded handlebars registry and assets;
+//! - [`security`]: headers and form tokens; [`startup`]: wiring for `serve` and the tests;
+//! - [`demo`]: the seed partnerships and the Torbay Participation Survey;
+//! - [`cli`]: the `heard` command.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod models;
+pub mod routes;
+pub mod security;
+pub mod startup;
+pub mod state;
+pub mod templates;

@@ -1,0 +1,38 @@
+//! Models: the rows Heard stores and the queries that read and write them, one file per
+//! aggregate. Models speak domain types and rows; they never see HTTP or templates.
+//! Multi-row writes go through [`crate::db::DbConnection::write`] so they are all or nothing.
+
+pub mod account;
+pub mod draft;
+pub mod export;
+pub mod framework;
+pub mod response;
+pub mod settings;
+pub mod survey;
+
+use crate::db::DbError;
+use crate::domain::survey::DefinitionErrors;
+
+/// Errors of the storage layer as callers see them.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("{0} was not found")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Invalid(#[from] DefinitionErrors),
+}
+
+impl From<diesel::result::Error> for StoreError {
+    fn from(e: diesel::result::Error) -> Self {
+        match e {
+            diesel::result::Error::NotFound => StoreError::NotFound("the record".into()),
+            other => StoreError::Db(DbError::Query(other)),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;

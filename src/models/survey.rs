@@ -1,0 +1,267 @@
+//! Survey series and waves. A wave stores its whole definition file (so it can be shown,
+//! exported and re-read exactly) and, beside it, its questions, options and tags as rows so
+//! that reports can aggregate in SQL.
+
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::{StoreError, StoreResult};
+use crate::db::schema::{partnerships, question_options, question_tags, questions, responses, survey_series, waves};
+use crate::db::{DbConnection, new_id, now};
+use crate::domain::SurveyDefinition;
+use crate::domain::codes::hash_token;
+use crate::domain::survey::WaveStatus;
+
+/// A wave as request handlers need it (without its definition text).
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = waves)]
+pub struct WaveRow {
+    pub id: String,
+    pub series_id: String,
+    pub slug: String,
+    pub label: String,
+    pub status: String,
+    pub opens_at: Option<chrono::NaiveDateTime>,
+    pub closes_at: Option<chrono::NaiveDateTime>,
+    pub definition_hash: String,
+}
+
+/// Whether a wave takes answers now, and if not, why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Openness {
+    Open,
+    NotYetOpen,
+    Closed,
+    Draft,
+}
+
+impl WaveRow {
+    pub fn openness(&self, at: chrono::NaiveDateTime) -> Openness {
+        match WaveStatus::parse(&self.status) {
+            Some(WaveStatus::Open) => {
+                if self.opens_at.is_some_and(|o| at < o) {
+                    Openness::NotYetOpen
+                } else if self.closes_at.is_some_and(|c| at >= c) {
+                    Openness::Closed
+                } else {
+                    Openness::Open
+                }
+            }
+            Some(WaveStatus::Closed) => Openness::Closed,
+            Some(WaveStatus::Draft) | None => Openness::Draft,
+        }
+    }
+}
+
+/// What importing a survey did.
+#[derive(Debug, Clone, Serialize)]
+pub struct SurveyImport {
+    pub wave: String,
+    pub outcome: &'static str,
+    pub questions: usize,
+}
+
+pub fn find_wave(conn: &mut DbConnection, slug: &str) -> StoreResult<Option<WaveRow>> {
+    Ok(waves::table.filter(waves::slug.eq(slug)).select(WaveRow::as_select()).first(conn).optional()?)
+}
+
+pub fn wave_definition(conn: &mut DbConnection, wave_id: &str) -> StoreResult<String> {
+    Ok(waves::table.filter(waves::id.eq(wave_id)).select(waves::definition).first(conn)?)
+}
+
+/// The partnership (slug, name) a wave belongs to.
+pub fn wave_partnership(conn: &mut DbConnection, wave_id: &str) -> StoreResult<(String, String)> {
+    Ok(waves::table
+        .inner_join(survey_series::table.inner_join(partnerships::table))
+        .filter(waves::id.eq(wave_id))
+        .select((partnerships::slug, partnerships::name))
+        .first(conn)?)
+}
+
+pub fn response_count(conn: &mut DbConnection, wave_id: &str) -> StoreResult<i64> {
+    Ok(responses::table.filter(responses::wave_id.eq(wave_id)).count().get_result(conn)?)
+}
+
+/// Imports a survey definition, all or nothing. The partnership's framework must already
+/// exist and every tag must name one of its codes. A wave that already has responses keeps
+/// its questions: only its status, dates and titles can change.
+pub fn import(conn: &mut DbConnection, file: &str, source: &str, def: &SurveyDefinition) -> StoreResult<SurveyImport> {
+    let hash = hash_token(source);
+    conn.write(|c| -> StoreResult<SurveyImport> {
+        let partnership = super::framework::find_by_slug(c, def.partnership.as_str())?.ok_or_else(|| {
+            StoreError::Conflict(format!(
+                "{file}: the partnership {:?} does not exist yet. Import its framework first (heard import FRAMEWORK.toml), or run heard demo.",
+                def.partnership.as_str()
+            ))
+        })?;
+        let codes = super::framework::codes(c, &partnership.id)?;
+        def.check_tags(file, &codes)?;
+        let stamp = now();
+
+        // Series.
+        let series: Option<(String, String)> = survey_series::table
+            .filter(survey_series::slug.eq(def.series.slug.as_str()))
+            .select((survey_series::id, survey_series::partnership_id))
+            .first(c)
+            .optional()?;
+        let series_id = match series {
+            Some((id, owner)) if owner == partnership.id => {
+                diesel::update(survey_series::table.filter(survey_series::id.eq(&id)))
+                    .set(survey_series::title.eq(&def.series.title))
+                    .execute(c)?;
+                id
+            }
+            Some(_) => {
+                return Err(StoreError::Conflict(format!(
+                    "{file}: the series {:?} belongs to another partnership: choose another series slug.",
+                    def.series.slug.as_str()
+                )));
+            }
+            None => {
+                let id = new_id();
+                diesel::insert_into(survey_series::table)
+                    .values((
+                        survey_series::id.eq(&id),
+                        survey_series::partnership_id.eq(&partnership.id),
+                        survey_series::slug.eq(def.series.slug.as_str()),
+                        survey_series::title.eq(&def.series.title),
+                        survey_series::created_at.eq(stamp),
+                    ))
+                    .execute(c)?;
+                id
+            }
+        };
+
+        // Wave.
+        let existing = find_wave(c, def.wave.slug.as_str())?;
+        let outcome = match &existing {
+            Some(w) if w.definition_hash == hash => {
+                return Ok(SurveyImport { wave: w.slug.clone(), outcome: "unchanged", questions: def.questions.len() });
+            }
+            Some(w) => {
+                if w.series_id != series_id {
+                    return Err(StoreError::Conflict(format!(
+                        "{file}: the wave {:?} belongs to another series: choose another wave slug.",
+                        w.slug
+                    )));
+                }
+                let answered = response_count(c, &w.id)?;
+                if answered > 0 {
+                    let old_text = wave_definition(c, &w.id)?;
+                    let old = SurveyDefinition::parse(file, &old_text, usize::MAX / 2).ok();
+                    let same_questions =
+                        old.as_ref().is_some_and(|o| o.questions == def.questions && o.audiences == def.audiences);
+                    if !same_questions {
+                        return Err(StoreError::Conflict(format!(
+                            "{file}: the wave {:?} already has {answered} responses, so its questions and audiences cannot change (that would change what people answered). Change only its status or dates, or start a new wave with a new slug.",
+                            w.slug
+                        )));
+                    }
+                }
+                diesel::update(waves::table.filter(waves::id.eq(&w.id)))
+                    .set((
+                        waves::label.eq(&def.wave.label),
+                        waves::status.eq(def.wave.status.as_str()),
+                        waves::opens_at.eq(def.wave.opens),
+                        waves::closes_at.eq(def.wave.closes),
+                        waves::definition.eq(source),
+                        waves::definition_hash.eq(&hash),
+                        waves::updated_at.eq(stamp),
+                    ))
+                    .execute(c)?;
+                diesel::delete(questions::table.filter(questions::wave_id.eq(&w.id))).execute(c)?;
+                insert_questions(c, &w.id, def)?;
+                "updated"
+            }
+            None => {
+                let id = new_id();
+                diesel::insert_into(waves::table)
+                    .values((
+                        waves::id.eq(&id),
+                        waves::series_id.eq(&series_id),
+                        waves::slug.eq(def.wave.slug.as_str()),
+                        waves::label.eq(&def.wave.label),
+                        waves::status.eq(def.wave.status.as_str()),
+                        waves::opens_at.eq(def.wave.opens),
+                        waves::closes_at.eq(def.wave.closes),
+                        waves::definition.eq(source),
+                        waves::definition_hash.eq(&hash),
+                        waves::created_at.eq(stamp),
+                        waves::updated_at.eq(stamp),
+                    ))
+                    .execute(c)?;
+                insert_questions(c, &id, def)?;
+                "created"
+            }
+        };
+        Ok(SurveyImport { wave: def.wave.slug.as_str().to_owned(), outcome, questions: def.questions.len() })
+    })
+}
+
+fn insert_questions(c: &mut DbConnection, wave_id: &str, def: &SurveyDefinition) -> StoreResult<()> {
+    for (pos, q) in def.questions.iter().enumerate() {
+        let qid = new_id();
+        diesel::insert_into(questions::table)
+            .values((
+                questions::id.eq(&qid),
+                questions::wave_id.eq(wave_id),
+                questions::question_key.eq(q.key.as_str()),
+                questions::position.eq(pos as i32),
+                questions::kind.eq(q.kind.as_str()),
+            ))
+            .execute(c)?;
+        let options: Vec<_> = q
+            .options
+            .iter()
+            .enumerate()
+            .map(|(i, o)| {
+                (
+                    question_options::question_id.eq(qid.clone()),
+                    question_options::value.eq(o.value.clone()),
+                    question_options::polarity.eq(o.polarity.as_str()),
+                    question_options::score.eq(o.score),
+                    question_options::position.eq(i as i32),
+                )
+            })
+            .collect();
+        if !options.is_empty() {
+            crate::on_backend!(c, |inner| diesel::insert_into(question_options::table)
+                .values(&options)
+                .execute(inner))?;
+        }
+        let tags: Vec<_> = q
+            .priorities
+            .iter()
+            .map(|code| ("priority", code))
+            .chain(q.values.iter().map(|code| ("value", code)))
+            .chain(q.outcomes.iter().map(|code| ("outcome", code)))
+            .map(|(kind, code)| {
+                (
+                    question_tags::question_id.eq(qid.clone()),
+                    question_tags::kind.eq(kind),
+                    question_tags::code.eq(code.clone()),
+                )
+            })
+            .collect();
+        if !tags.is_empty() {
+            crate::on_backend!(c, |inner| diesel::insert_into(question_tags::table).values(&tags).execute(inner))?;
+        }
+    }
+    Ok(())
+}
+
+/// Waves open now, as (slug, "Series title label"), for the front page.
+pub fn open_waves(conn: &mut DbConnection) -> StoreResult<Vec<(String, String)>> {
+    let at = now();
+    let rows: Vec<(WaveRow, String)> = waves::table
+        .inner_join(survey_series::table)
+        .filter(waves::status.eq("open"))
+        .order((survey_series::title.asc(), waves::label.asc()))
+        .select((WaveRow::as_select(), survey_series::title))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter(|(w, _)| w.openness(at) == Openness::Open)
+        .map(|(w, title)| (w.slug.clone(), format!("{title} {}", w.label)))
+        .collect())
+}

@@ -1,0 +1,18 @@
+//! HTTP routes, one module per area. Handlers stay thin: they parse the request into domain
+//! types, call models through [`crate::db::Db`], and render a view. They never build SQL.
+
+pub mod assets;
+pub mod form;
+pub mod health;
+pub mod pages;
+pub mod respond;
+
+use actix_web::web;
+
+/// Wires every route. Used by `heard serve` and the tests alike.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/").route(web::get().to(pages::home)))
+        .configure(health::configure)
+        .configure(assets::configure)
+        .configure(respond::configure);
+}

@@ -1,0 +1,1104 @@
+//! The respondent journey, GOV.UK patterns, phone first, no JavaScript needed:
+//!
+//! `/s/{wave}` start → `/s/{wave}/who` (audience choice, when a survey has several) →
+//! `/s/{wave}/{audience}` (that version's start) → `/s/{wave}/q/{key}` one question per page →
+//! `/s/{wave}/consent` → `/s/{wave}/check` → Send → `/s/{wave}/done` (receipt code).
+//! Save and come back later gives a resume code (`/s/{wave}/resume`); a receipt code deletes
+//! a response (`/s/{wave}/delete`).
+//!
+//! The browser holds only a random draft token in a cookie scoped to `/s/{wave}`; answers in
+//! progress live on the server. Every POST checks the form token first.
+
+use std::sync::Arc;
+
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Serialize;
+
+use super::form::{self, Form};
+use super::pages::{Link, PageMeta, message, render};
+use crate::domain::codes::{ShortCode, random_token};
+use crate::domain::survey::{QuestionKind, Symbol};
+use crate::domain::{AnswerValue, Answers, Question, SurveyDefinition};
+use crate::error::AppError;
+use crate::models::draft::{self, DraftRow};
+use crate::models::response::{self, Deletion};
+use crate::models::survey::{self as survey_model, Openness, WaveRow};
+use crate::security::BrowserKey;
+use crate::state::{AppState, CachedDefinition};
+
+const DRAFT_COOKIE: &str = "heard_draft";
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/s/{wave}")
+            .service(web::resource("").route(web::get().to(start)).default_service(web::to(wrong_method)))
+            .service(
+                web::resource("/who")
+                    .route(web::get().to(who))
+                    .route(web::post().to(who_post))
+                    .default_service(web::to(wrong_method)),
+            )
+            .service(
+                web::resource("/q/{key}")
+                    .route(web::get().to(question))
+                    .route(web::post().to(answer))
+                    .default_service(web::to(wrong_method)),
+            )
+            .service(
+                web::resource("/consent")
+                    .route(web::get().to(consent))
+                    .route(web::post().to(consent_post))
+                    .default_service(web::to(wrong_method)),
+            )
+            .service(web::resource("/check").route(web::get().to(check)).default_service(web::to(wrong_method)))
+            .service(web::resource("/send").route(web::post().to(send)).default_service(web::to(wrong_method)))
+            .service(web::resource("/done").route(web::get().to(done)).default_service(web::to(wrong_method)))
+            .service(
+                web::resource("/resume")
+                    .route(web::get().to(resume))
+                    .route(web::post().to(resume_post))
+                    .default_service(web::to(wrong_method)),
+            )
+            .service(
+                web::resource("/delete")
+                    .route(web::get().to(delete))
+                    .route(web::post().to(delete_post))
+                    .default_service(web::to(wrong_method)),
+            )
+            .service(
+                web::resource("/{audience}")
+                    .route(web::get().to(audience_start))
+                    .default_service(web::to(wrong_method)),
+            )
+            .service(
+                web::resource("/{audience}/start").route(web::post().to(begin)).default_service(web::to(wrong_method)),
+            ),
+    );
+}
+
+async fn wrong_method(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    Err(AppError::MethodNotAllowed(format!(
+        "This address does not accept {} requests. Use the buttons and links on the page.",
+        req.method()
+    )))
+}
+
+// ---------------------------------------------------------------------------------------
+// Loading a wave and the visitor's draft.
+
+/// A wave with its parsed definition.
+struct Visit {
+    wave: WaveRow,
+    def: Arc<SurveyDefinition>,
+    partnership: String,
+}
+
+impl Visit {
+    fn base(&self) -> String {
+        format!("/s/{}", self.wave.slug)
+    }
+
+    fn page(&self, title: impl Into<String>) -> PageMeta {
+        PageMeta::new(title).partnership(&self.partnership)
+    }
+
+    fn question_url(&self, key: &str) -> String {
+        format!("{}/q/{}", self.base(), key)
+    }
+}
+
+async fn load(state: &AppState, slug: &str) -> Result<Visit, AppError> {
+    let not_found = || AppError::NotFound("There is no survey at this address. Check the link you were given.".into());
+    if crate::domain::Slug::parse(slug, "wave").is_err() {
+        return Err(not_found());
+    }
+    let owned = slug.to_owned();
+    let wave = state
+        .db
+        .run(move |c| survey_model::find_wave(c, &owned).map_err(AppError::from))
+        .await?
+        .ok_or_else(not_found)?;
+    if wave.openness(crate::db::now()) == Openness::Draft {
+        return Err(not_found());
+    }
+    if let Some(cached) = state.cached_definition(&wave.id, &wave.definition_hash) {
+        return Ok(Visit { wave, def: cached.definition, partnership: cached.partnership_name });
+    }
+    let id = wave.id.clone();
+    let (text, (_, partnership)) = state
+        .db
+        .run(move |c| -> Result<_, AppError> {
+            Ok((survey_model::wave_definition(c, &id)?, survey_model::wave_partnership(c, &id)?))
+        })
+        .await?;
+    let def = SurveyDefinition::parse(&wave.slug, &text, state.settings.max_text_graphemes)
+        .map_err(|e| AppError::Internal(format!("stored definition of {} no longer parses: {e}", wave.slug)))?;
+    let def = Arc::new(def);
+    state.cache_definition(
+        &wave.id,
+        CachedDefinition {
+            hash: wave.definition_hash.clone(),
+            definition: def.clone(),
+            partnership_name: partnership.clone(),
+        },
+    );
+    Ok(Visit { wave, def, partnership })
+}
+
+/// Refuses answers to a wave that is not open, with a kind explanation.
+fn require_open(visit: &Visit) -> Result<(), AppError> {
+    let day = |d: Option<chrono::NaiveDateTime>| d.map(|d| d.format("%-d %B %Y").to_string());
+    match visit.wave.openness(crate::db::now()) {
+        Openness::Open => Ok(()),
+        Openness::NotYetOpen => Err(AppError::Gone(format!(
+            "{} {} is not open yet. It opens on {}. Please come back then.",
+            visit.def.series.title,
+            visit.wave.label,
+            day(visit.wave.opens_at).unwrap_or_default()
+        ))),
+        Openness::Closed => Err(AppError::Gone(format!(
+            "{} {} has closed, so it cannot take answers any more. Thank you for wanting to take part.\nIf you sent answers and want them deleted, use your receipt code at {}/delete.",
+            visit.def.series.title,
+            visit.wave.label,
+            visit.base()
+        ))),
+        Openness::Draft => Err(AppError::NotFound("There is no survey at this address.".into())),
+    }
+}
+
+async fn current_draft(state: &AppState, req: &HttpRequest, visit: &Visit) -> Result<Option<DraftRow>, AppError> {
+    let Some(cookie) = req.cookie(DRAFT_COOKIE) else { return Ok(None) };
+    let token = cookie.value().to_owned();
+    if token.len() > 100 {
+        return Ok(None);
+    }
+    let wave_id = visit.wave.id.clone();
+    state.db.run(move |c| draft::find(c, &wave_id, &token).map_err(AppError::from)).await
+}
+
+fn draft_cookie(state: &AppState, visit: &Visit, token: &str) -> Cookie<'static> {
+    Cookie::build(DRAFT_COOKIE, token.to_owned())
+        .path(visit.base())
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.settings.secure_cookies)
+        .max_age(CookieDuration::days(state.settings.draft_days))
+        .finish()
+}
+
+fn see_other(location: impl Into<String>) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((LOCATION, location.into())).finish()
+}
+
+fn csrf(state: &AppState, req: &HttpRequest) -> String {
+    let key = req.extensions_key();
+    state.forms.token_for(&key)
+}
+
+trait ExtensionsKey {
+    fn extensions_key(&self) -> String;
+}
+
+impl ExtensionsKey for HttpRequest {
+    /// The browser key the middleware found or made for this request.
+    fn extensions_key(&self) -> String {
+        use actix_web::HttpMessage;
+        self.extensions().get::<BrowserKey>().map(|k| k.value.clone()).unwrap_or_default()
+    }
+}
+
+async fn read_checked_form(state: &AppState, req: &HttpRequest, payload: web::Payload) -> Result<Form, AppError> {
+    let form = form::read(req, payload, state.settings.max_body_bytes).await?;
+    state.forms.check(req, form.get("csrf"))?;
+    Ok(form)
+}
+
+/// Where someone with these answers should go next: the first question of their journey they
+/// have not reached, or consent, or the check page.
+fn resume_point(visit: &Visit, d: &DraftRow) -> String {
+    let answers = d.answers();
+    let journey = visit.def.journey(&d.audience, &answers);
+    if answers.is_empty() {
+        if let Some(first) = journey.first() {
+            return visit.question_url(first.key.as_str());
+        }
+    }
+    // Carry on after the last question answered.
+    let last_answered = journey.iter().rposition(|q| answers.contains_key(q.key.as_str()));
+    match last_answered.map(|i| i + 1).and_then(|i| journey.get(i)) {
+        Some(next) => visit.question_url(next.key.as_str()),
+        None if d.consent_to_quote.is_none() => format!("{}/consent", visit.base()),
+        None => format!("{}/check", visit.base()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Start and audience choice.
+
+#[derive(Serialize)]
+struct SurveyView {
+    series_title: String,
+    wave_label: String,
+    partnership: String,
+    minutes: u32,
+}
+
+#[derive(Serialize)]
+struct StartView {
+    page: PageMeta,
+    survey: SurveyView,
+    heading: String,
+    intro: Vec<String>,
+    easy_read: bool,
+    deletion_days: i64,
+    resume_draft: Option<String>,
+    choose_audience: Option<String>,
+    start_action: String,
+    resume_link: String,
+    delete_link: String,
+    csrf: String,
+}
+
+fn survey_view(visit: &Visit) -> SurveyView {
+    SurveyView {
+        series_title: visit.def.series.title.clone(),
+        wave_label: visit.wave.label.clone(),
+        partnership: visit.partnership.clone(),
+        minutes: visit.def.wave.minutes,
+    }
+}
+
+async fn start(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let visit = load(&state, &path).await?;
+    require_open(&visit)?;
+    let draft = current_draft(&state, &req, &visit).await?.filter(|d| !d.is_sent());
+    let single = (visit.def.audiences.len() == 1).then(|| visit.def.audiences[0].clone());
+    let view = StartView {
+        page: visit.page(visit.def.series.title.clone()),
+        survey: survey_view(&visit),
+        heading: visit.def.series.title.clone(),
+        intro: single.as_ref().map(|a| a.intro.clone()).unwrap_or_default(),
+        easy_read: single.as_ref().is_some_and(|a| a.easy_read),
+        deletion_days: state.settings.deletion_days,
+        resume_draft: draft.map(|d| resume_point(&visit, &d)),
+        choose_audience: single.is_none().then(|| format!("{}/who", visit.base())),
+        start_action: single.map(|a| format!("{}/{}/start", visit.base(), a.key)).unwrap_or_default(),
+        resume_link: format!("{}/resume", visit.base()),
+        delete_link: format!("{}/delete", visit.base()),
+        csrf: csrf(&state, &req),
+    };
+    render(&state, StatusCode::OK, "respond/start", &view)
+}
+
+#[derive(Serialize)]
+struct AudienceOption {
+    key: String,
+    name: String,
+    description: String,
+}
+
+#[derive(Serialize)]
+struct WhoView {
+    page: PageMeta,
+    action: String,
+    csrf: String,
+    audiences: Vec<AudienceOption>,
+    error: Option<String>,
+    errors: Vec<ErrorLink>,
+}
+
+#[derive(Serialize)]
+struct ErrorLink {
+    href: String,
+    text: String,
+}
+
+fn who_view(state: &AppState, req: &HttpRequest, visit: &Visit, error: Option<String>) -> WhoView {
+    WhoView {
+        page: visit.page("Who is answering?").back(visit.base()).with_error(error.is_some()),
+        action: format!("{}/who", visit.base()),
+        csrf: csrf(state, req),
+        audiences: visit
+            .def
+            .audiences
+            .iter()
+            .map(|a| AudienceOption {
+                key: a.key.to_string(),
+                name: a.name.clone(),
+                description: a.description.clone(),
+            })
+            .collect(),
+        errors: error.iter().map(|e| ErrorLink { href: "#audience-0".into(), text: e.clone() }).collect(),
+        error,
+    }
+}
+
+async fn who(state: web::Data<AppState>, req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let visit = load(&state, &path).await?;
+    require_open(&visit)?;
+    render(&state, StatusCode::OK, "respond/audiences", &who_view(&state, &req, &visit, None))
+}
+
+async fn who_post(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let form = read_checked_form(&state, &req, body).await?;
+    let visit = load(&state, &path).await?;
+    require_open(&visit)?;
+    match form.get("audience").and_then(|a| visit.def.audience(a)) {
+        Some(a) => Ok(see_other(format!("{}/{}", visit.base(), a.key))),
+        None => {
+            let error = if form.get("audience").is_some_and(|a| !a.is_empty()) {
+                "That is not one of the choices. Choose who is answering."
+            } else {
+                "Choose who is answering."
+            };
+            render(
+                &state,
+                StatusCode::BAD_REQUEST,
+                "respond/audiences",
+                &who_view(&state, &req, &visit, Some(error.into())),
+            )
+        }
+    }
+}
+
+async fn audience_start(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, audience) = path.into_inner();
+    let visit = load(&state, &slug).await?;
+    require_open(&visit)?;
+    let a = visit
+        .def
+        .audience(&audience)
+        .ok_or_else(|| {
+            AppError::NotFound("This survey has no version at this address. Check the link you were given.".into())
+        })?
+        .clone();
+    let draft = current_draft(&state, &req, &visit).await?.filter(|d| !d.is_sent() && d.audience == audience);
+    let view = StartView {
+        page: visit.page(format!("{} – {}", visit.def.series.title, a.name)).back(visit.base()),
+        survey: survey_view(&visit),
+        heading: visit.def.series.title.clone(),
+        intro: a.intro.clone(),
+        easy_read: a.easy_read,
+        deletion_days: state.settings.deletion_days,
+        resume_draft: draft.map(|d| resume_point(&visit, &d)),
+        choose_audience: None,
+        start_action: format!("{}/{}/start", visit.base(), a.key),
+        resume_link: format!("{}/resume", visit.base()),
+        delete_link: format!("{}/delete", visit.base()),
+        csrf: csrf(&state, &req),
+    };
+    render(&state, StatusCode::OK, "respond/start", &view)
+}
+
+async fn begin(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    read_checked_form(&state, &req, body).await?;
+    let (slug, audience) = path.into_inner();
+    let visit = load(&state, &slug).await?;
+    require_open(&visit)?;
+    if visit.def.audience(&audience).is_none() {
+        return Err(AppError::NotFound("This survey has no version at this address.".into()));
+    }
+    // Carry on with an unsent draft for the same audience rather than lose its answers.
+    if let Some(d) = current_draft(&state, &req, &visit).await?.filter(|d| !d.is_sent() && d.audience == audience) {
+        return Ok(see_other(resume_point(&visit, &d)));
+    }
+    let token = random_token();
+    let (wave_id, aud, tok, days) = (visit.wave.id.clone(), audience.clone(), token.clone(), state.settings.draft_days);
+    let d = state.db.write(move |c| draft::create(c, &wave_id, &aud, &tok, days).map_err(AppError::from)).await?;
+    let mut res = see_other(resume_point(&visit, &d));
+    res.add_cookie(&draft_cookie(&state, &visit, &token)).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(res)
+}
+
+// ---------------------------------------------------------------------------------------
+// Questions.
+
+#[derive(Serialize)]
+struct OptionView {
+    id: String,
+    value: String,
+    label: String,
+    checked: bool,
+    symbol: Option<String>,
+}
+
+#[derive(Serialize)]
+struct QuestionBody {
+    position: usize,
+    total: usize,
+    title: String,
+    hint: String,
+    symbol: Option<Symbol>,
+    choice: bool,
+    multiple: bool,
+    input_type: &'static str,
+    options: Vec<OptionView>,
+    text: bool,
+    long: bool,
+    short: bool,
+    number: bool,
+    value: String,
+    max_length: usize,
+    required: bool,
+    error: Option<String>,
+    describedby: Option<String>,
+}
+
+#[derive(Serialize)]
+struct QuestionView {
+    page: PageMeta,
+    errors: Vec<ErrorLink>,
+    csrf: String,
+    action: String,
+    q: QuestionBody,
+}
+
+/// What the respondent typed, safe to show back (control characters dropped).
+fn echo(raw: &str) -> String {
+    raw.chars().filter(|c| !c.is_control() || *c == '\n' || *c == '\t').collect()
+}
+
+struct Shown<'a> {
+    question: &'a Question,
+    position: usize,
+    total: usize,
+    back: String,
+}
+
+fn locate<'a>(visit: &'a Visit, d: &DraftRow, answers: &Answers, key: &str) -> Option<Shown<'a>> {
+    let journey = visit.def.journey(&d.audience, answers);
+    let i = journey.iter().position(|q| q.key.as_str() == key)?;
+    let back = if i == 0 {
+        if visit.def.audiences.len() == 1 { visit.base() } else { format!("{}/{}", visit.base(), d.audience) }
+    } else {
+        visit.question_url(journey[i - 1].key.as_str())
+    };
+    Some(Shown { question: journey[i], position: i + 1, total: journey.len(), back })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn question_view(
+    state: &AppState,
+    req: &HttpRequest,
+    visit: &Visit,
+    shown: &Shown<'_>,
+    audience: &str,
+    current: Option<&AnswerValue>,
+    typed: Option<Vec<String>>,
+    error: Option<String>,
+    change: bool,
+) -> QuestionView {
+    let q = shown.question;
+    let wording = q
+        .wording(audience)
+        .cloned()
+        .unwrap_or_else(|| crate::domain::survey::Wording { title: q.key.to_string(), hint: String::new() });
+    let chosen: Vec<String> = match (&typed, current) {
+        (Some(t), _) => t.clone(),
+        (None, Some(v)) => v.option_values().into_iter().map(str::to_owned).collect(),
+        (None, None) => vec![],
+    };
+    let value = match (&typed, current) {
+        (Some(t), _) => echo(t.first().map(String::as_str).unwrap_or("")),
+        (None, Some(AnswerValue::Text(t))) => t.clone(),
+        (None, Some(v @ AnswerValue::Number(_))) => v.describe(q, audience),
+        _ => String::new(),
+    };
+    let mut described = Vec::new();
+    if !wording.hint.is_empty() {
+        described.push("hint");
+    }
+    if q.kind == QuestionKind::MultipleChoice {
+        described.push("hint-multi");
+    }
+    if q.kind.is_text() {
+        described.push("hint-length");
+    }
+    if error.is_some() {
+        described.push("answer-error");
+    }
+    let first_id = "answer-0".to_owned();
+    QuestionView {
+        page: visit
+            .page(wording.title.clone())
+            .back(if change { format!("{}/check", visit.base()) } else { shown.back.clone() })
+            .with_error(error.is_some()),
+        errors: error.iter().map(|e| ErrorLink { href: format!("#{first_id}"), text: e.clone() }).collect(),
+        csrf: csrf(state, req),
+        action: format!("{}{}", visit.question_url(q.key.as_str()), if change { "?change=1" } else { "" }),
+        q: QuestionBody {
+            position: shown.position,
+            total: shown.total,
+            title: wording.title,
+            hint: wording.hint,
+            symbol: q.symbol.clone().filter(|s| crate::templates::Templates::has_symbol(&s.image)),
+            choice: q.kind.has_options(),
+            multiple: q.kind == QuestionKind::MultipleChoice,
+            input_type: if q.kind == QuestionKind::MultipleChoice { "checkbox" } else { "radio" },
+            options: q
+                .options
+                .iter()
+                .enumerate()
+                .map(|(i, o)| OptionView {
+                    id: format!("answer-{i}"),
+                    value: o.value.clone(),
+                    label: o.label(audience).to_owned(),
+                    checked: chosen.iter().any(|c| c == &o.value),
+                    symbol: o.symbol.as_ref().map(|s| s.image.clone()),
+                })
+                .collect(),
+            text: q.kind.is_text(),
+            long: q.kind == QuestionKind::LongText,
+            short: q.kind == QuestionKind::ShortText,
+            number: q.kind == QuestionKind::Number,
+            value,
+            max_length: q.max_length,
+            required: q.required,
+            error,
+            describedby: (!described.is_empty()).then(|| described.join(" ")),
+        },
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct ChangeQuery {
+    change: Option<String>,
+}
+
+async fn question(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    query: web::Query<ChangeQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, key) = path.into_inner();
+    let visit = load(&state, &slug).await?;
+    require_open(&visit)?;
+    let Some(d) = current_draft(&state, &req, &visit).await? else { return Ok(see_other(visit.base())) };
+    if d.is_sent() {
+        return Ok(see_other(format!("{}/done", visit.base())));
+    }
+    let answers = d.answers();
+    let Some(shown) = locate(&visit, &d, &answers, &key) else {
+        // Not a question this person sees (now): send them where they should be.
+        return Ok(see_other(resume_point(&visit, &d)));
+    };
+    let view =
+        question_view(&state, &req, &visit, &shown, &d.audience, answers.get(&key), None, None, query.change.is_some());
+    render(&state, StatusCode::OK, "respond/question", &view)
+}
+
+async fn answer(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    query: web::Query<ChangeQuery>,
+    body: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let form = read_checked_form(&state, &req, body).await?;
+    let (slug, key) = path.into_inner();
+    let visit = load(&state, &slug).await?;
+    require_open(&visit)?;
+    let Some(d) = current_draft(&state, &req, &visit).await? else { return Ok(see_other(visit.base())) };
+    if d.is_sent() {
+        return Ok(see_other(format!("{}/done", visit.base())));
+    }
+    let mut answers = d.answers();
+    let Some(shown) = locate(&visit, &d, &answers, &key) else {
+        return Err(AppError::BadRequest(
+            "That question is not part of your survey. Go back and use the Continue button on the page.".into(),
+        ));
+    };
+    let q = shown.question;
+    let change = query.change.is_some();
+    let action = form.get("action").unwrap_or("continue");
+    let outcome = match action {
+        "skip" if q.required => Err(crate::domain::AnswerError::Required),
+        "skip" => Ok(None),
+        "continue" | "save" => AnswerValue::from_form(q, &form.all("answer")),
+        _ => return Err(AppError::BadRequest("That button is not one we know. Use the buttons on the page.".into())),
+    };
+    let given = match outcome {
+        Ok(v) => v,
+        Err(e) => {
+            let typed = Some(form.all("answer").into_iter().map(str::to_owned).collect());
+            let view = question_view(
+                &state,
+                &req,
+                &visit,
+                &shown,
+                &d.audience,
+                answers.get(&key),
+                typed,
+                Some(e.to_string()),
+                change,
+            );
+            return render(&state, StatusCode::BAD_REQUEST, "respond/question", &view);
+        }
+    };
+    match given {
+        Some(v) => {
+            answers.insert(key.clone(), v);
+        }
+        None => {
+            answers.remove(&key);
+        }
+    }
+    visit.def.prune(&d.audience, &mut answers);
+    let next = {
+        let journey = visit.def.journey(&d.audience, &answers);
+        let i = journey.iter().position(|x| x.key.as_str() == key);
+        i.and_then(|i| journey.get(i + 1)).map(|n| n.key.to_string())
+    };
+    let (id, consent, days) = (d.id.clone(), d.consent_to_quote, state.settings.draft_days);
+    let save_answers = answers.clone();
+    let saved =
+        state.db.run(move |c| draft::save(c, &id, &save_answers, consent, days).map_err(AppError::from)).await?;
+    if !saved {
+        return Ok(see_other(format!("{}/done", visit.base())));
+    }
+    if action == "save" {
+        return saved_page(&state, &visit, &d).await;
+    }
+    let location = if change {
+        format!("{}/check", visit.base())
+    } else {
+        match next {
+            Some(k) => visit.question_url(&k),
+            None if consent.is_none() => format!("{}/consent", visit.base()),
+            None => format!("{}/check", visit.base()),
+        }
+    };
+    Ok(see_other(location))
+}
+
+#[derive(Serialize)]
+struct SavedView {
+    page: PageMeta,
+    code: String,
+    resume_link: String,
+    resume_url: String,
+    keep_days: i64,
+    continue_link: String,
+}
+
+async fn saved_page(state: &AppState, visit: &Visit, d: &DraftRow) -> Result<HttpResponse, AppError> {
+    let id = d.id.clone();
+    let code =
+        state.db.run(move |c| draft::issue_resume_code(c, &id).map_err(AppError::from)).await?.ok_or_else(|| {
+            AppError::Conflict("These answers were already sent, so there is nothing to save.".into())
+        })?;
+    let resume_link = format!("{}/resume", visit.base());
+    let current = visit.def.journey(&d.audience, &d.answers()).first().map(|q| visit.question_url(q.key.as_str()));
+    let view = SavedView {
+        page: visit.page("Your answers are saved"),
+        code: code.display(),
+        resume_url: format!("{}{}", state.settings.public_url, resume_link),
+        resume_link,
+        keep_days: state.settings.draft_days,
+        continue_link: current.unwrap_or_else(|| visit.base()),
+    };
+    render(state, StatusCode::OK, "respond/saved", &view)
+}
+
+// ---------------------------------------------------------------------------------------
+// Consent, check, send, done.
+
+#[derive(Serialize)]
+struct ConsentView {
+    page: PageMeta,
+    action: String,
+    csrf: String,
+    yes: bool,
+    no: bool,
+    error: Option<String>,
+    errors: Vec<ErrorLink>,
+}
+
+fn consent_view(
+    state: &AppState,
+    req: &HttpRequest,
+    visit: &Visit,
+    d: &DraftRow,
+    error: Option<String>,
+) -> ConsentView {
+    let answers = d.answers();
+    let back = visit
+        .def
+        .journey(&d.audience, &answers)
+        .last()
+        .map(|q| visit.question_url(q.key.as_str()))
+        .unwrap_or_else(|| visit.base());
+    ConsentView {
+        page: visit.page("Can we share your words without your name?").back(back).with_error(error.is_some()),
+        action: format!("{}/consent", visit.base()),
+        csrf: csrf(state, req),
+        yes: d.consent_to_quote == Some(true),
+        no: d.consent_to_quote == Some(false),
+        errors: error.iter().map(|e| ErrorLink { href: "#answer-0".into(), text: e.clone() }).collect(),
+        error,
+    }
+}
+
+async fn consent(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let visit = load(&state, &path).await?;
+    require_open(&visit)?;
+    let Some(d) = current_draft(&state, &req, &visit).await? else { return Ok(see_other(visit.base())) };
+    if d.is_sent() {
+        return Ok(see_other(format!("{}/done", visit.base())));
+    }
+    render(&state, StatusCode::OK, "respond/consent", &consent_view(&state, &req, &visit, &d, None))
+}
+
+async fn consent_post(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let form = read_checked_form(&state, &req, body).await?;
+    let visit = load(&state, &path).await?;
+    require_open(&visit)?;
+    let Some(d) = current_draft(&state, &req, &visit).await? else { return Ok(see_other(visit.base())) };
+    if d.is_sent() {
+        return Ok(see_other(format!("{}/done", visit.base())));
+    }
+    let choice = match form.get("answer") {
+        Some("yes") => true,
+        Some("no") => false,
+        other => {
+            let msg = if other.is_some_and(|v| !v.is_empty()) {
+                "That is not one of the choices. Choose yes or no."
+            } else {
+                "Choose yes or no."
+            };
+            return render(
+                &state,
+                StatusCode::BAD_REQUEST,
+                "respond/consent",
+                &consent_view(&state, &req, &visit, &d, Some(msg.into())),
+            );
+        }
+    };
+    let (id, answers, days) = (d.id.clone(), d.answers(), state.settings.draft_days);
+    let saved =
+        state.db.run(move |c| draft::save(c, &id, &answers, Some(choice), days).map_err(AppError::from)).await?;
+    Ok(see_other(format!("{}/{}", visit.base(), if saved { "check" } else { "done" })))
+}
+
+#[derive(Serialize)]
+struct CheckRow {
+    question: String,
+    answer: Option<String>,
+    change: String,
+}
+
+#[derive(Serialize)]
+struct CheckView {
+    page: PageMeta,
+    rows: Vec<CheckRow>,
+    consent: &'static str,
+    consent_change: String,
+    action: String,
+    csrf: String,
+}
+
+async fn check(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let visit = load(&state, &path).await?;
+    require_open(&visit)?;
+    let Some(d) = current_draft(&state, &req, &visit).await? else { return Ok(see_other(visit.base())) };
+    if d.is_sent() {
+        return Ok(see_other(format!("{}/done", visit.base())));
+    }
+    let answers = d.answers();
+    let rows = visit
+        .def
+        .journey(&d.audience, &answers)
+        .into_iter()
+        .map(|q| CheckRow {
+            question: q.wording(&d.audience).map(|w| w.title.clone()).unwrap_or_else(|| q.key.to_string()),
+            answer: answers.get(q.key.as_str()).map(|a| a.describe(q, &d.audience)),
+            change: format!("{}?change=1", visit.question_url(q.key.as_str())),
+        })
+        .collect();
+    let view = CheckView {
+        page: visit.page("Check your answers").back(format!("{}/consent", visit.base())),
+        rows,
+        consent: match d.consent_to_quote {
+            Some(true) => "Yes, you can share my words",
+            Some(false) => "No, keep my words private",
+            None => "Not answered (we will keep your words private)",
+        },
+        consent_change: format!("{}/consent", visit.base()),
+        action: format!("{}/send", visit.base()),
+        csrf: csrf(&state, &req),
+    };
+    render(&state, StatusCode::OK, "respond/check", &view)
+}
+
+async fn send(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    read_checked_form(&state, &req, body).await?;
+    let visit = load(&state, &path).await?;
+    require_open(&visit)?;
+    let Some(d) = current_draft(&state, &req, &visit).await? else {
+        return Err(AppError::BadRequest(format!(
+            "We could not find your answers on this device. If you saved them, use your code at {}/resume.",
+            visit.base()
+        )));
+    };
+    if !d.is_sent() {
+        let answers = d.answers();
+        if let Some(missing) = visit
+            .def
+            .journey(&d.audience, &answers)
+            .into_iter()
+            .find(|q| q.required && !answers.contains_key(q.key.as_str()))
+        {
+            return Ok(see_other(visit.question_url(missing.key.as_str())));
+        }
+        let id = d.id.clone();
+        state.db.run(move |c| draft::send(c, &id, "web").map_err(AppError::from)).await?;
+    }
+    Ok(see_other(format!("{}/done", visit.base())))
+}
+
+#[derive(Serialize)]
+struct DoneView {
+    page: PageMeta,
+    receipt: String,
+    partnership: String,
+    deletion_days: i64,
+    delete_link: String,
+    again_link: String,
+}
+
+async fn done(state: web::Data<AppState>, req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let visit = load(&state, &path).await?;
+    let Some(d) = current_draft(&state, &req, &visit).await? else { return Ok(see_other(visit.base())) };
+    let Some(receipt) = d.receipt_code.clone().filter(|_| d.is_sent()) else {
+        return Ok(see_other(format!("{}/check", visit.base())));
+    };
+    let view = DoneView {
+        page: visit.page("We got your answers"),
+        receipt,
+        partnership: visit.partnership.clone(),
+        deletion_days: state.settings.deletion_days,
+        delete_link: format!("{}/delete", visit.base()),
+        again_link: visit.base(),
+    };
+    render(&state, StatusCode::OK, "respond/done", &view)
+}
+
+// ---------------------------------------------------------------------------------------
+// Resume and delete by code.
+
+#[derive(Serialize)]
+struct CodeFormView {
+    page: PageMeta,
+    action: String,
+    csrf: String,
+    heading: &'static str,
+    hint: String,
+    button: &'static str,
+    value: String,
+    error: Option<String>,
+    errors: Vec<ErrorLink>,
+}
+
+fn code_form(
+    state: &AppState,
+    req: &HttpRequest,
+    visit: &Visit,
+    deleting: bool,
+    value: String,
+    error: Option<String>,
+) -> CodeFormView {
+    let (heading, hint, button, action) = if deleting {
+        (
+            "Delete your answers",
+            format!(
+                "Type the receipt code you got when you sent your answers, like K7QM-4PX2. You can delete answers for {} days after you send them.",
+                state.settings.deletion_days
+            ),
+            "Delete my answers",
+            "delete",
+        )
+    } else {
+        (
+            "Carry on with your answers",
+            "Type the code you got when you saved your answers, like K7QM-4PX2.".to_owned(),
+            "Carry on",
+            "resume",
+        )
+    };
+    CodeFormView {
+        page: visit.page(heading).back(visit.base()).with_error(error.is_some()),
+        action: format!("{}/{action}", visit.base()),
+        csrf: csrf(state, req),
+        heading,
+        hint,
+        button,
+        value: echo(&value).chars().take(40).collect(),
+        errors: error.iter().map(|e| ErrorLink { href: "#code".into(), text: e.clone() }).collect(),
+        error,
+    }
+}
+
+async fn resume(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let visit = load(&state, &path).await?;
+    require_open(&visit)?;
+    render(&state, StatusCode::OK, "respond/code_form", &code_form(&state, &req, &visit, false, String::new(), None))
+}
+
+async fn resume_post(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let form = read_checked_form(&state, &req, body).await?;
+    let visit = load(&state, &path).await?;
+    require_open(&visit)?;
+    let typed = form.get("code").unwrap_or("").to_owned();
+    let Some(code) = ShortCode::parse(&typed) else {
+        let msg = if typed.trim().is_empty() {
+            "Type your code."
+        } else {
+            "Codes have 8 letters and numbers, like K7QM-4PX2. Check the code and try again."
+        };
+        return render(
+            &state,
+            StatusCode::BAD_REQUEST,
+            "respond/code_form",
+            &code_form(&state, &req, &visit, false, typed, Some(msg.into())),
+        );
+    };
+    let token = random_token();
+    let (wave_id, tok, days) = (visit.wave.id.clone(), token.clone(), state.settings.draft_days);
+    let found = state.db.run(move |c| draft::resume(c, &wave_id, &code, &tok, days).map_err(AppError::from)).await?;
+    let Some(d) = found else {
+        let msg = format!(
+            "That code did not work. Check it and try again. A code works once, and lasts {} days.",
+            state.settings.draft_days
+        );
+        return render(
+            &state,
+            StatusCode::BAD_REQUEST,
+            "respond/code_form",
+            &code_form(&state, &req, &visit, false, typed, Some(msg)),
+        );
+    };
+    let mut res = see_other(resume_point(&visit, &d));
+    res.add_cookie(&draft_cookie(&state, &visit, &token)).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(res)
+}
+
+async fn delete(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let visit = load(&state, &path).await?;
+    render(&state, StatusCode::OK, "respond/code_form", &code_form(&state, &req, &visit, true, String::new(), None))
+}
+
+async fn delete_post(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let form = read_checked_form(&state, &req, body).await?;
+    let visit = load(&state, &path).await?;
+    let typed = form.get("code").unwrap_or("").to_owned();
+    let Some(code) = ShortCode::parse(&typed) else {
+        let msg = if typed.trim().is_empty() {
+            "Type your receipt code."
+        } else {
+            "Receipt codes have 8 letters and numbers, like K7QM-4PX2. Check the code and try again."
+        };
+        return render(
+            &state,
+            StatusCode::BAD_REQUEST,
+            "respond/code_form",
+            &code_form(&state, &req, &visit, true, typed, Some(msg.into())),
+        );
+    };
+    let (wave_id, days) = (visit.wave.id.clone(), state.settings.deletion_days);
+    let outcome =
+        state.db.run(move |c| response::delete_by_receipt(c, &wave_id, &code, days).map_err(AppError::from)).await?;
+    match outcome {
+        Deletion::Deleted => message(
+            &state,
+            StatusCode::OK,
+            visit.page("Your answers are deleted"),
+            "Your answers are deleted",
+            vec![
+                "We have deleted the answers that went with this receipt code.".into(),
+                "Nobody can see them any more.".into(),
+            ],
+            Some(Link { href: visit.base(), text: "Go to the start of the survey".into() }),
+        ),
+        Deletion::NotFound => {
+            let msg = "We could not find answers with that receipt code. Check the code and try again. If you deleted them already, they are gone.".to_owned();
+            render(
+                &state,
+                StatusCode::NOT_FOUND,
+                "respond/code_form",
+                &code_form(&state, &req, &visit, true, typed, Some(msg)),
+            )
+        }
+        Deletion::TooLate => message(
+            &state,
+            StatusCode::GONE,
+            visit.page("We cannot delete these answers now"),
+            "We cannot delete these answers now",
+            vec![
+                format!(
+                    "Answers can be deleted for {} days after they are sent, and that time has passed.",
+                    state.settings.deletion_days
+                ),
+                format!("Contact {} if you are worried about what you wrote.", visit.partnership),
+            ],
+            None,
+        ),
+    }
+}

@@ -1,0 +1,112 @@
+//! Start-up: open the database, run migrations, bind the listener first (so tests can ask for
+//! port 0 and learn the real port), then build the app with every route, the shared state and
+//! the middleware. `heard serve` and the tests use exactly this.
+
+use std::net::TcpListener;
+
+use actix_web::dev::{Server, Service};
+use actix_web::{App, HttpMessage, HttpServer, middleware, web};
+use futures_util::FutureExt;
+
+use crate::config::Settings;
+use crate::db::{self, Db};
+use crate::security::{self, BrowserKey, FormTokens};
+use crate::state::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Db(#[from] db::DbError),
+    #[error(transparent)]
+    Store(#[from] crate::models::StoreError),
+    #[error("could not listen on {bind}: {source}")]
+    Bind { bind: String, source: std::io::Error },
+    #[error("{0}")]
+    Other(String),
+}
+
+/// A built, bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+/// Opens the pool and brings the schema up to date.
+pub fn open_database(settings: &Settings) -> Result<Db, StartError> {
+    let url = settings.database()?;
+    let pool = db::build_pool(&url, settings.pool_size)?;
+    let mut conn = pool.get().map_err(db::DbError::from)?;
+    conn.run_migrations()?;
+    Ok(Db::new(pool, url.backend))
+}
+
+impl Application {
+    pub fn build(settings: Settings) -> Result<Self, StartError> {
+        let db = open_database(&settings)?;
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|source| StartError::Bind { bind: settings.bind.clone(), source })?;
+        Self::with_listener(settings, db, listener)
+    }
+
+    pub fn with_listener(settings: Settings, db: Db, listener: TcpListener) -> Result<Self, StartError> {
+        let port = listener.local_addr().map_err(|e| StartError::Other(e.to_string()))?.port();
+        let templates = crate::templates::global().map_err(|e| StartError::Other(e.to_string()))?;
+        let secret = {
+            let mut conn = db.pool().get().map_err(db::DbError::from)?;
+            crate::models::settings::instance_secret(&mut conn)?
+        };
+        let forms = FormTokens::new(&secret).map_err(StartError::Other)?;
+        let workers = settings.workers;
+        let state = web::Data::new(AppState::new(settings, db, templates, forms));
+        let server = HttpServer::new(move || {
+            let secure = state.settings.secure_cookies;
+            App::new()
+                .app_data(state.clone())
+                .app_data(web::PayloadConfig::new(state.settings.max_body_bytes))
+                .wrap_fn(move |req, srv| {
+                    // Give every browser a form-token key (see `security`).
+                    let existing =
+                        req.cookie(security::CSRF_COOKIE).map(|c| c.value().to_owned()).filter(|v| v.len() <= 100);
+                    let key = match existing {
+                        Some(value) => BrowserKey { value, is_new: false },
+                        None => BrowserKey { value: crate::domain::codes::random_token(), is_new: true },
+                    };
+                    req.extensions_mut().insert(key.clone());
+                    srv.call(req).map(move |res| {
+                        res.map(|mut res| {
+                            if key.is_new {
+                                let _ = res.response_mut().add_cookie(&security::csrf_cookie(&key.value, secure));
+                            }
+                            res
+                        })
+                    })
+                })
+                .wrap(security::default_headers(secure))
+                .wrap(middleware::Compress::default())
+                .configure(crate::routes::configure)
+                .default_service(web::to(not_found))
+        })
+        .workers(workers)
+        .listen(listener)
+        .map_err(|e| StartError::Other(e.to_string()))?
+        .run();
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until stopped (SIGINT/SIGTERM stop it gracefully, finishing requests in flight).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    pub fn into_server(self) -> Server {
+        self.server
+    }
+}
+
+async fn not_found() -> Result<actix_web::HttpResponse, crate::error::AppError> {
+    Err(crate::error::AppError::NotFound("There is no page at this address. Check the link you were given.".into()))
+}

@@ -1,0 +1,139 @@
+//! Templates: the handlebars registry, in strict mode, with every template and asset embedded
+//! in the binary. HTML escaping is always on; the only unescaped output is Heard's own SVG
+//! symbols (`{{{symbol "name"}}}`), which come from the binary, never from users.
+//!
+//! Layout is a partial (`layouts/base`) that pages fill with inline partials.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use handlebars::{Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderErrorReason};
+use rust_embed::RustEmbed;
+use serde::Serialize;
+
+static GLOBAL: std::sync::OnceLock<Result<Templates, String>> = std::sync::OnceLock::new();
+
+/// The one registry, loaded on first use. Templates are embedded and immutable, so every part
+/// of the process (including error pages rendered outside any handler) shares it.
+pub fn global() -> Result<&'static Templates, TemplateError> {
+    GLOBAL
+        .get_or_init(|| Templates::load().map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|message| TemplateError::Load { name: "templates".into(), message: message.clone() })
+}
+
+/// Every file under `templates/`.
+#[derive(RustEmbed)]
+#[folder = "templates/"]
+pub struct Embedded;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("template {name} failed to load: {message}")]
+    Load { name: String, message: String },
+    #[error("page failed to render: {0}")]
+    Render(#[from] handlebars::RenderError),
+}
+
+/// A static file served from the binary with a content hash in its URL.
+#[derive(Debug, Clone)]
+pub struct Asset {
+    pub url: String,
+    pub content_type: &'static str,
+    pub body: Cow<'static, [u8]>,
+}
+
+/// The registry plus the hashed assets.
+pub struct Templates {
+    hbs: Handlebars<'static>,
+    pub stylesheet: Asset,
+    assets: HashMap<String, Asset>,
+}
+
+fn short_hash(bytes: &[u8]) -> String {
+    crate::domain::codes::hash_token(&String::from_utf8_lossy(bytes))[..12].to_owned()
+}
+
+fn symbol_svg(name: &str) -> Option<String> {
+    let file = Embedded::get(&format!("symbols/{name}.svg"))?;
+    Some(String::from_utf8_lossy(&file.data).trim().to_owned())
+}
+
+/// `{{{symbol name class}}}`: a built-in pictogram as inline SVG, hidden from assistive
+/// technology (its words are always beside it). Unknown names render nothing.
+fn symbol_helper(
+    h: &Helper<'_>,
+    _: &Handlebars<'_>,
+    _: &Context,
+    _: &mut RenderContext<'_, '_>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let name =
+        h.param(0).and_then(|v| v.value().as_str()).ok_or(RenderErrorReason::ParamNotFoundForIndex("symbol", 0))?;
+    let class = h.param(1).and_then(|v| v.value().as_str()).unwrap_or("symbol");
+    let safe = name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if let Some(svg) = safe.then(|| symbol_svg(name)).flatten() {
+        let svg =
+            svg.replacen("<svg ", &format!("<svg class=\"{class}\" aria-hidden=\"true\" focusable=\"false\" "), 1);
+        out.write(&svg)?;
+    }
+    Ok(())
+}
+
+/// `{{plural n "answer" "answers"}}`
+fn plural_helper(
+    h: &Helper<'_>,
+    _: &Handlebars<'_>,
+    _: &Context,
+    _: &mut RenderContext<'_, '_>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let n = h.param(0).and_then(|v| v.value().as_i64()).unwrap_or(0);
+    let one = h.param(1).and_then(|v| v.value().as_str()).unwrap_or("");
+    let many = h.param(2).and_then(|v| v.value().as_str()).unwrap_or(one);
+    out.write(&handlebars::html_escape(if n == 1 { one } else { many }))?;
+    Ok(())
+}
+
+impl Templates {
+    pub fn load() -> Result<Self, TemplateError> {
+        let mut hbs = Handlebars::new();
+        hbs.set_strict_mode(true);
+        hbs.set_dev_mode(false);
+        hbs.register_escape_fn(handlebars::html_escape);
+        for path in Embedded::iter() {
+            let Some(name) = path.strip_suffix(".hbs") else { continue };
+            let file = Embedded::get(&path)
+                .ok_or_else(|| TemplateError::Load { name: name.to_owned(), message: "missing".into() })?;
+            let text = String::from_utf8_lossy(&file.data).into_owned();
+            hbs.register_template_string(name, text)
+                .map_err(|e| TemplateError::Load { name: name.to_owned(), message: e.to_string() })?;
+        }
+        hbs.register_helper("symbol", Box::new(symbol_helper));
+        hbs.register_helper("plural", Box::new(plural_helper));
+
+        let css = Embedded::get("assets/heard.css")
+            .ok_or_else(|| TemplateError::Load { name: "assets/heard.css".into(), message: "missing".into() })?;
+        let stylesheet = Asset {
+            url: format!("/assets/heard.{}.css", short_hash(&css.data)),
+            content_type: "text/css; charset=utf-8",
+            body: css.data.clone(),
+        };
+        let mut assets = HashMap::new();
+        assets.insert(stylesheet.url.clone(), stylesheet.clone());
+        Ok(Self { hbs, stylesheet, assets })
+    }
+
+    /// A hashed asset by its URL path.
+    pub fn asset(&self, path: &str) -> Option<&Asset> {
+        self.assets.get(path)
+    }
+
+    pub fn render<T: Serialize>(&self, name: &str, data: &T) -> Result<String, TemplateError> {
+        Ok(self.hbs.render(name, data)?)
+    }
+
+    pub fn has_symbol(name: &str) -> bool {
+        Embedded::get(&format!("symbols/{name}.svg")).is_some()
+    }
+}
