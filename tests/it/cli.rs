@@ -1,0 +1,173 @@
+//! The `heard` command: demo twice, import and check with clear errors, user add, export.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use heard::db::Backend;
+
+use crate::both;
+use crate::helpers::{TestDb, heard_bin};
+
+fn heard(db: &TestDb, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+    let mut child = Command::new(heard_bin())
+        .args(args)
+        .env("DATABASE_URL", &db.url)
+        .env_remove("HEARD_CONFIG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run heard");
+    if let Some(input) = stdin {
+        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+    } else {
+        drop(child.stdin.take());
+    }
+    let out = child.wait_with_output().expect("wait");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn demo_twice_changes_nothing(backend: Backend) {
+    let db = TestDb::new(backend);
+    let (ok, out, err) = heard(&db, &["demo"], None);
+    assert!(ok, "{err}");
+    assert!(out.contains("1320 synthetic responses added"), "{out}");
+    let count = |db: &TestDb| {
+        use diesel::prelude::*;
+        let mut c = db.connect();
+        let r: i64 = heard::db::schema::responses::table.count().get_result(&mut c).expect("count");
+        let a: i64 = heard::db::schema::answers::table.count().get_result(&mut c).expect("count");
+        let p: i64 = heard::db::schema::priorities::table.count().get_result(&mut c).expect("count");
+        (r, a, p)
+    };
+    let first = count(&db);
+    assert_eq!(first.0, 1320);
+    assert_eq!(first.2, 5 + 6 + 5);
+    let (ok, out, _) = heard(&db, &["demo"], None);
+    assert!(ok && out.contains("0 synthetic responses added"));
+    assert_eq!(count(&db), first);
+    // Each closed wave has at least 300 responses per audience.
+    let (ok, out, _) =
+        heard(&db, &["export", "responses", "--wave", "torbay-participation-2023", "--format", "csv"], None);
+    assert!(ok);
+    assert!(out.starts_with('\u{feff}'), "CSV starts with a BOM for Excel");
+    let mut reader = csv::Reader::from_reader(out.trim_start_matches('\u{feff}').as_bytes());
+    let headers = reader.headers().expect("headers").clone();
+    assert!(headers.iter().any(|h| h == "listened-to"));
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    for aud in ["young-people", "parents-carers"] {
+        assert!(rows.iter().filter(|r| &r[1] == aud).count() >= 300, "{aud}");
+    }
+}
+both!(demo_twice_changes_nothing);
+
+fn import_and_check_report_problems(backend: Backend) {
+    let db = TestDb::new(backend);
+    let dir = tempfile::tempdir().expect("dir");
+    let bad = dir.path().join("bad-survey.toml");
+    std::fs::write(
+        &bad,
+        r#"format = "heard-survey/1"
+partnership = "torbay"
+[series]
+slug = "tp"
+title = "T"
+[wave]
+slug = "tp-2030"
+label = "2030"
+[[audiences]]
+key = "young-people"
+name = "Young people"
+[[questions]]
+key = "q1"
+type = "face-scales"
+[questions.text.young-people]
+title = "How?"
+"#,
+    )
+    .expect("write");
+    let (ok, _, err) = heard(&db, &["check", bad.to_str().expect("path")], None);
+    assert!(!ok);
+    assert!(
+        err.contains("bad-survey.toml:14: questions[0] (q1).type: \"face-scales\" is not a question type"),
+        "{err}"
+    );
+
+    // Tags are checked against the framework on import; nothing is half imported.
+    let (ok, _, err) = heard(&db, &["demo", "--no-responses"], None);
+    assert!(ok, "{err}");
+    let tagged = dir.path().join("tagged.toml");
+    let source = heard::demo::survey_source("torbay-participation-2030", "2030", "draft", "2030-09-01")
+        .replace("priorities = [\"P5\"]", "priorities = [\"P9\"]");
+    std::fs::write(&tagged, source).expect("write");
+    let (ok, _, err) = heard(&db, &["import", tagged.to_str().expect("path")], None);
+    assert!(!ok);
+    assert!(err.contains("\"P9\" is not a priority code of torbay"), "{err}");
+    {
+        use diesel::prelude::*;
+        let mut c = db.connect();
+        let n: i64 = heard::db::schema::waves::table
+            .filter(heard::db::schema::waves::slug.eq("torbay-participation-2030"))
+            .count()
+            .get_result(&mut c)
+            .expect("count");
+        assert_eq!(n, 0, "nothing half imported");
+    }
+    // A framework file imports and re-imports.
+    let fw = dir.path().join("fw.toml");
+    std::fs::write(&fw, heard::demo::FRAMEWORKS[2].1).expect("write");
+    let (ok, out, err) = heard(&db, &["import", fw.to_str().expect("path")], None);
+    assert!(ok, "{err}");
+    assert!(out.contains("Updated framework for southend: 5 priorities, 10 values"), "{out}");
+    // A file that is neither.
+    let junk = dir.path().join("junk.toml");
+    std::fs::write(&junk, "hello = 1\n").expect("write");
+    let (ok, _, err) = heard(&db, &["check", junk.to_str().expect("path")], None);
+    assert!(!ok && err.contains("does not say what it is"), "{err}");
+}
+both!(import_and_check_report_problems);
+
+fn user_add(backend: Backend) {
+    let db = TestDb::new(backend);
+    assert!(heard(&db, &["demo", "--no-responses"], None).0);
+    let (ok, out, err) = heard(
+        &db,
+        &["user", "add", "--email", "Analyst@Torbay.example", "--role", "analyst", "--partnership", "torbay"],
+        Some("a long enough password\n"),
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("analyst@torbay.example"));
+    let (ok, _, err) = heard(
+        &db,
+        &["user", "add", "--email", "analyst@torbay.example", "--role", "analyst", "--partnership", "torbay"],
+        Some("another long password"),
+    );
+    assert!(!ok && err.contains("already an account"), "{err}");
+    let (ok, _, err) =
+        heard(&db, &["user", "add", "--email", "x@y.example", "--role", "analyst"], Some("a long enough password"));
+    assert!(!ok && err.contains("--partnership"), "{err}");
+    let (ok, _, err) = heard(
+        &db,
+        &["user", "add", "--email", "x@y.example", "--role", "analyst", "--partnership", "torbay"],
+        Some("short"),
+    );
+    assert!(!ok && err.contains("at least 12"), "{err}");
+    let (ok, _, err) = heard(
+        &db,
+        &["user", "add", "--email", "x@y.example", "--role", "boss", "--partnership", "torbay"],
+        Some("a long enough password"),
+    );
+    assert!(!ok && err.contains("not a role"), "{err}");
+    use diesel::prelude::*;
+    let mut c = db.connect();
+    let hash: String = heard::db::schema::accounts::table
+        .select(heard::db::schema::accounts::password_hash)
+        .first(&mut c)
+        .expect("account");
+    assert!(hash.starts_with("$argon2id$"));
+}
+both!(user_add);

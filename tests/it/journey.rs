@@ -1,0 +1,294 @@
+//! The respondent journey end to end, with a client that runs no JavaScript.
+
+use heard::db::Backend;
+
+use crate::both;
+use crate::helpers::{Plan, complete, spawn_app};
+
+const WAVE: &str = "torbay-participation-2025";
+
+fn export_json(app: &crate::helpers::TestApp) -> serde_json::Value {
+    let out = std::process::Command::new(crate::helpers::heard_bin())
+        .args(["export", "responses", "--wave", WAVE, "--format", "json"])
+        .env("DATABASE_URL", &app.db.url)
+        .output()
+        .expect("run heard export");
+    assert!(out.status.success(), "export failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("export is JSON")
+}
+
+fn complete_as_each_audience(backend: Backend) {
+    let app = spawn_app(backend);
+    for audience in ["young-people", "parents-carers"] {
+        let browser = app.browser();
+        let mut plan = Plan::new();
+        plan.insert("has-plan", vec!["yes"]);
+        plan.insert("help-from", vec!["school", "family"]);
+        plan.insert("age", vec!["14"]);
+        plan.insert("what-to-change", vec!["Quiet spaces at school, please. 🙂 Dziękuję! شكرا"]);
+        let walk = complete(&browser, WAVE, audience, &plan, "yes");
+        assert_eq!(walk.receipt.len(), 9, "receipt like K7QM-4PX2: {}", walk.receipt);
+        assert!(walk.visited.contains(&"plan-involved".to_owned()), "routing shows plan-involved after yes");
+        assert_eq!(walk.visited.len(), 14, "all 14 questions seen: {:?}", walk.visited);
+    }
+    assert_eq!(app.responses(), 2);
+    let exported = export_json(&app);
+    let records = exported.as_array().expect("array");
+    assert_eq!(records.len(), 2);
+    for r in records {
+        assert_eq!(r["channel"], "web");
+        assert_eq!(r["consent_to_quote"], true);
+        let answers = &r["answers"];
+        assert_eq!(answers["has-plan"], "yes");
+        assert_eq!(answers["help-from"], serde_json::json!(["school", "family"]));
+        assert_eq!(answers["age"], 14.0);
+        assert_eq!(answers["what-to-change"], "Quiet spaces at school, please. 🙂 Dziękuję! شكرا");
+        assert_eq!(answers.as_object().map(|o| o.len()), Some(14), "every answer under its key: {answers}");
+        let day = r["submitted_on"].as_str().unwrap_or("");
+        assert_eq!(day.len(), 10, "a day, not a time: {day}");
+    }
+    let audiences: Vec<&str> = records.iter().filter_map(|r| r["audience"].as_str()).collect();
+    assert!(audiences.contains(&"young-people") && audiences.contains(&"parents-carers"));
+}
+both!(complete_as_each_audience);
+
+fn routing_hides_and_prunes(backend: Backend) {
+    let app = spawn_app(backend);
+    let browser = app.browser();
+    let mut plan = Plan::new();
+    plan.insert("has-plan", vec!["no"]);
+    let walk = complete(&browser, WAVE, "young-people", &plan, "no");
+    assert!(!walk.visited.contains(&"plan-involved".to_owned()), "plan-involved hidden when has-plan = no");
+    assert_eq!(walk.visited.len(), 13);
+    let exported = export_json(&app);
+    assert!(exported[0]["answers"].get("plan-involved").is_none());
+    assert_eq!(exported[0]["consent_to_quote"], false);
+
+    // Answer yes (plan-involved appears), then change to no from the check page: the hidden
+    // answer must not be sent.
+    let b2 = app.browser();
+    let start = b2.get(&format!("/s/{WAVE}/young-people"));
+    let mut page = b2.submit(&start.form());
+    loop {
+        let path = page.path();
+        if path.ends_with("/check") {
+            break;
+        }
+        if path.ends_with("/consent") {
+            page = b2.submit(&page.form().with("answer", "yes"));
+            continue;
+        }
+        let key = path.rsplit('/').next().unwrap_or("").to_owned();
+        let form = page.form();
+        page = match key.as_str() {
+            "has-plan" => b2.submit(&form.with("answer", "yes").with("action", "continue")),
+            "plan-involved" => b2.submit(&form.with("answer", "yes").with("action", "continue")),
+            _ => b2.submit(&form.with("action", "skip")),
+        };
+    }
+    assert!(page.html.contains("Did you help to make your plan?"));
+    let change = b2.get(&format!("/s/{WAVE}/q/has-plan?change=1"));
+    let back_to_check = b2.submit(&change.form().with("answer", "no").with("action", "continue"));
+    assert!(back_to_check.path().ends_with("/check"));
+    assert!(!back_to_check.html.contains("Did you help to make your plan?"));
+    let done = b2.submit(&back_to_check.form());
+    assert!(done.path().ends_with("/done"));
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM answers WHERE question_key = 'plan-involved'"), 0);
+}
+both!(routing_hides_and_prunes);
+
+fn resume_on_second_device(backend: Backend) {
+    let app = spawn_app(backend);
+    let phone = app.browser();
+    let start = phone.get(&format!("/s/{WAVE}/parents-carers"));
+    let q1 = phone.submit(&start.form());
+    let q2 = phone.submit(&q1.form().with("answer", "no").with("action", "continue"));
+    assert!(q2.path().ends_with("/q/adults-honest"), "{}", q2.url);
+    let saved = phone.submit(&q2.form().with("answer", "sometimes").with("action", "save"));
+    assert_eq!(saved.status, 200);
+    let code = saved.text_of(".receipt").into_iter().next().expect("resume code");
+
+    // A second device: fresh cookie jar.
+    let laptop = app.browser();
+    let form_page = laptop.get(&format!("/s/{WAVE}/resume"));
+    let wrong = laptop.submit(&form_page.form().with("code", "2345-6789"));
+    assert_eq!(wrong.status, 400);
+    assert!(wrong.html.contains("That code did not work"));
+    let next = laptop.submit(&form_page.form().with("code", &code.to_lowercase().replace('-', " ")));
+    assert!(next.path().ends_with("/q/know-who-to-ask"), "resumes after the last answer: {}", next.url);
+    let back = laptop.get(&format!("/s/{WAVE}/q/adults-honest"));
+    assert!(back.html.contains("value=\"sometimes\" checked"), "earlier answer kept");
+    // The code works once.
+    let again = app.browser();
+    let f = again.get(&format!("/s/{WAVE}/resume"));
+    assert_eq!(again.submit(&f.form().with("code", &code)).status, 400);
+    // Finish on the laptop.
+    let mut page = next;
+    while !page.path().ends_with("/done") {
+        let path = page.path();
+        page = if path.ends_with("/consent") {
+            laptop.submit(&page.form().with("answer", "no"))
+        } else if path.ends_with("/check") {
+            laptop.submit(&page.form())
+        } else {
+            laptop.submit(&page.form().with("action", "skip"))
+        };
+        assert!(page.status < 400, "{}", page.html);
+    }
+    let exported = export_json(&app);
+    assert_eq!(exported.as_array().map(Vec::len), Some(1));
+    assert_eq!(exported[0]["answers"]["listened-to"], "no");
+    assert_eq!(exported[0]["answers"]["adults-honest"], "sometimes");
+    assert_eq!(exported[0]["audience"], "parents-carers");
+}
+both!(resume_on_second_device);
+
+fn exactly_once_submission(backend: Backend) {
+    let app = spawn_app(backend);
+    let browser = app.browser();
+    let start = browser.get(&format!("/s/{WAVE}/young-people"));
+    let mut page = browser.submit(&start.form());
+    while !page.path().ends_with("/check") {
+        page = if page.path().ends_with("/consent") {
+            browser.submit(&page.form().with("answer", "yes"))
+        } else {
+            browser.submit(&page.form().with("action", "skip"))
+        };
+    }
+    let send = page.form();
+    // A double tap: two sends at once.
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let b = browser.sharing();
+            let f = send.clone();
+            std::thread::spawn(move || b.submit_raw(&f))
+        })
+        .collect();
+    for t in threads {
+        let (status, location) = t.join().expect("thread");
+        assert_eq!(status, 303);
+        assert_eq!(location.as_deref(), Some(format!("/s/{WAVE}/done").as_str()));
+    }
+    let done = browser.get(&format!("/s/{WAVE}/done"));
+    let receipt = done.text_of(".receipt")[0].clone();
+    // Refresh after submit, Back and Send again, a replayed POST.
+    assert_eq!(browser.get(&format!("/s/{WAVE}/done")).text_of(".receipt")[0], receipt);
+    let back = browser.get(&format!("/s/{WAVE}/check"));
+    assert!(back.path().ends_with("/done"), "Back to check after sending lands on done");
+    let replay = browser.submit(&send);
+    assert!(replay.path().ends_with("/done"));
+    assert_eq!(replay.text_of(".receipt")[0], receipt);
+    let q = browser.get(&format!("/s/{WAVE}/q/listened-to"));
+    assert!(q.path().ends_with("/done"), "questions of a sent draft lead to done");
+    assert_eq!(app.responses(), 1);
+    // Starting again makes a new response, not a change to the old one.
+    let start = browser.get(&format!("/s/{WAVE}/young-people"));
+    let first = browser.submit(&start.form());
+    assert!(first.path().contains("/q/"));
+    assert_eq!(app.responses(), 1);
+}
+both!(exactly_once_submission);
+
+fn delete_by_receipt(backend: Backend) {
+    let app = spawn_app(backend);
+    let browser = app.browser();
+    let walk = complete(&browser, WAVE, "parents-carers", &Plan::new(), "yes");
+    let other = complete(&app.browser(), WAVE, "young-people", &Plan::new(), "no");
+    assert_eq!(app.responses(), 2);
+    let answers_before = app.answers();
+    let stranger = app.browser();
+    let form = stranger.get(&format!("/s/{WAVE}/delete"));
+    let bad = stranger.submit(&form.form().with("code", "not a code"));
+    assert_eq!(bad.status, 400);
+    assert!(bad.html.contains("Receipt codes have 8 letters"));
+    let unknown = stranger.submit(&form.form().with("code", "2345-6789"));
+    assert_eq!(unknown.status, 404);
+    assert_eq!(app.responses(), 2);
+    let deleted = stranger.submit(&form.form().with("code", &walk.receipt));
+    assert_eq!(deleted.status, 200);
+    assert!(deleted.html.contains("Your answers are deleted"));
+    assert_eq!(app.responses(), 1);
+    assert!(app.answers() < answers_before && app.answers() > 0, "only that response's answers went");
+    let twice = stranger.submit(&form.form().with("code", &walk.receipt));
+    assert_eq!(twice.status, 404);
+    assert_ne!(walk.receipt, other.receipt);
+}
+both!(delete_by_receipt);
+
+fn delete_window_closes(backend: Backend) {
+    let app = crate::helpers::spawn_app_with(backend, |s| s.deletion_days = 0);
+    let browser = app.browser();
+    let walk = complete(&browser, WAVE, "young-people", &Plan::new(), "no");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let form = browser.get(&format!("/s/{WAVE}/delete"));
+    let late = browser.submit(&form.form().with("code", &walk.receipt));
+    assert_eq!(late.status, 410);
+    assert_eq!(app.responses(), 1);
+}
+both!(delete_window_closes);
+
+fn pages_are_accessible_shapes(backend: Backend) {
+    let app = spawn_app(backend);
+    let browser = app.browser();
+    let start = browser.get(&format!("/s/{WAVE}"));
+    assert!(start.html.contains("<html lang=\"en-GB\">"));
+    assert!(start.has("a[href$='/who']"), "several audiences: a choice first");
+    let who = browser.get(&format!("/s/{WAVE}/who"));
+    let none = browser.submit(&who.form());
+    assert_eq!(none.status, 400);
+    assert!(none.has(".error-summary") && none.html.contains("Choose who is answering."));
+    assert!(none.text_of("title")[0].starts_with("Error:"));
+    let aud = browser.submit(&who.form().with("audience", "young-people"));
+    assert!(aud.path().ends_with("/s/torbay-participation-2025/young-people"));
+    let q = browser.submit(&aud.form());
+    assert_eq!(q.text_of(".progress"), vec!["Question 1 of 13".to_owned()]);
+    assert!(q.has("fieldset legend h1"), "the question is the legend's heading");
+    assert!(q.has(".q-symbol[role=img][aria-label]"), "symbol beside the words, with alt text");
+    assert!(q.has("a.back"));
+    assert!(q.has("button[value=skip]"));
+    assert!(q.html.contains("You don't have to answer this question."));
+    // Nothing chosen and Continue: optional, so it moves on.
+    let next = browser.submit(&q.form().with("action", "continue"));
+    assert!(next.path().ends_with("/q/adults-honest"));
+}
+both!(pages_are_accessible_shapes);
+
+/// Bytes on the wire for one GET with gzip: status line and headers as sent, plus the body.
+fn wire_bytes(browser: &crate::helpers::Browser, url: &str) -> usize {
+    let res = browser.raw().get(url).header("accept-encoding", "gzip").send().expect("get");
+    assert_eq!(res.headers().get("content-encoding").and_then(|v| v.to_str().ok()), Some("gzip"), "{url}");
+    let headers: usize = res.headers().iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum::<usize>() + 17;
+    headers + res.bytes().map(|b| b.len()).unwrap_or(0)
+}
+
+fn question_pages_fit_in_one_round_trip(backend: Backend) {
+    let app = spawn_app(backend);
+    for audience in ["young-people", "parents-carers"] {
+        let browser = app.browser();
+        let start = browser.get(&format!("/s/{WAVE}/{audience}"));
+        let css = start
+            .doc()
+            .select(&scraper::Selector::parse("link[rel=stylesheet]").expect("selector"))
+            .filter_map(|l| l.value().attr("href").map(str::to_owned))
+            .collect::<Vec<_>>();
+        assert_eq!(css.len(), 1, "one stylesheet");
+        assert!(css[0].starts_with("/assets/heard.") && css[0].ends_with(".css"), "content hash in its URL");
+        let css_bytes = wire_bytes(&browser, &format!("{}{}", app.address, css[0]));
+        let mut page = browser.submit(&start.form());
+        let mut heaviest = 0;
+        while page.path().contains("/q/") {
+            let total = wire_bytes(&browser, &page.url) + css_bytes;
+            assert!(!page.html.contains("<img"), "symbols are inline: no extra requests");
+            heaviest = heaviest.max(total);
+            let first = page.options().first().cloned();
+            let form = match first {
+                Some(v) if page.path().ends_with("has-plan") => page.form().with("answer", &v),
+                _ => page.form().with("action", "skip"),
+            };
+            page = browser.submit(&form);
+        }
+        assert!(heaviest > 1000 && heaviest <= 14_600, "{audience}: heaviest question page {heaviest} bytes");
+        eprintln!("{audience}: heaviest question page with its stylesheet: {heaviest} bytes (gzip)");
+    }
+}
+both!(question_pages_fit_in_one_round_trip);

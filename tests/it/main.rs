@@ -1,0 +1,9 @@
+//! Heard's integration tests: one binary, a real server per test on a random port, driven
+//! over HTTP by a client that runs no JavaScript, on SQLite and on a real PostgreSQL.
+
+mod helpers;
+
+mod bad_inputs;
+mod cli;
+mod journey;
+mod migrations;
