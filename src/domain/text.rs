@@ -81,6 +81,7 @@ fn is_invisible_format(c: char) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -91,6 +91,7 @@ pub async fn read(req: &HttpRequest, mut payload: web::Payload, limit: usize) ->
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -1,3 +1,4 @@
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 //! Heard's integration tests: one binary, a real server per test on a random port, driven
 //! over HTTP by a client that runs no JavaScript, on SQLite and on a real PostgreSQL.
 
