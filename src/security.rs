@@ -79,21 +79,23 @@ impl FormTokens {
     }
 }
 
-/// Refuses a POST whose `Origin` header names a different host from the one it was sent to.
+/// Refuses a POST that the browser says came from another site: `Sec-Fetch-Site:
+/// cross-site`, or an `Origin` naming a different host. `Origin: null` is allowed, because
+/// browsers send exactly that on every form post from a page with `Referrer-Policy:
+/// no-referrer` (which Heard sets); the signed token is the real defence.
 fn check_origin(req: &HttpRequest) -> Result<(), AppError> {
-    let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
-        return Ok(());
-    };
+    let cross_site = || AppError::Forbidden("This form was sent from another website, so we did not accept it.".into());
+    let header_str = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    if header_str("sec-fetch-site").is_some_and(|v| v.eq_ignore_ascii_case("cross-site")) {
+        return Err(cross_site());
+    }
+    let Some(origin) = header_str("origin") else { return Ok(()) };
     if origin == "null" {
-        return Err(AppError::Forbidden("This form was sent from another website, so we did not accept it.".into()));
+        return Ok(());
     }
     let origin_host = origin.split("://").nth(1).unwrap_or("");
     let host = req.connection_info().host().to_owned();
-    if origin_host.eq_ignore_ascii_case(&host) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("This form was sent from another website, so we did not accept it.".into()))
-    }
+    if origin_host.eq_ignore_ascii_case(&host) { Ok(()) } else { Err(cross_site()) }
 }
 
 /// Builds the browser-key cookie.

@@ -148,14 +148,24 @@ pub fn resume(
             .optional()?;
         let Some(draft) = found else { return Ok(None) };
         let stamp = now();
-        diesel::update(drafts::table.filter(drafts::id.eq(&draft.id)))
-            .set((
-                drafts::token_hash.eq(hash_token(new_token)),
-                drafts::resume_hash.eq(None::<String>),
-                drafts::updated_at.eq(stamp),
-                drafts::expires_at.eq(stamp + TimeDelta::days(keep_days)),
-            ))
-            .execute(c)?;
+        // Conditional on the code still being unused, so two devices racing with one code
+        // cannot both get the draft.
+        let moved = diesel::update(
+            drafts::table
+                .filter(drafts::id.eq(&draft.id))
+                .filter(drafts::resume_hash.eq(code.hash("resume")))
+                .filter(drafts::response_id.is_null()),
+        )
+        .set((
+            drafts::token_hash.eq(hash_token(new_token)),
+            drafts::resume_hash.eq(None::<String>),
+            drafts::updated_at.eq(stamp),
+            drafts::expires_at.eq(stamp + TimeDelta::days(keep_days)),
+        ))
+        .execute(c)?;
+        if moved != 1 {
+            return Ok(None);
+        }
         find_by_id(c, &draft.id)
     })
 }
@@ -189,7 +199,13 @@ pub fn send(conn: &mut DbConnection, draft_id: &str, channel: &str) -> StoreResu
                 ))
                 .execute(c)?;
         if claimed != 1 {
-            return Err(StoreError::Conflict("these answers were sent already".into()));
+            // Another send won the race (on PostgreSQL it waited for that transaction to
+            // commit): answer with its receipt, as a second tap should.
+            let winner = find_by_id(c, draft_id)?.ok_or_else(|| StoreError::NotFound("your answers".into()))?;
+            return match (winner.response_id, winner.receipt_code) {
+                (Some(response_id), Some(code)) => Ok(Receipt { response_id, code, stored_now: false }),
+                _ => Err(StoreError::Conflict("these answers were sent already".into())),
+            };
         }
         let given = draft.answers();
         diesel::insert_into(responses::table)

@@ -40,7 +40,11 @@ pub fn delete_by_receipt(
         }
         // Answers go with the response (ON DELETE CASCADE); the draft that produced it no
         // longer points at anything.
-        diesel::delete(responses::table.filter(responses::id.eq(&id))).execute(c)?;
+        let gone = diesel::delete(responses::table.filter(responses::id.eq(&id))).execute(c)?;
+        if gone != 1 {
+            // A second request racing the first: the first did the deleting.
+            return Ok(Deletion::NotFound);
+        }
         diesel::delete(drafts::table.filter(drafts::response_id.eq(&id))).execute(c)?;
         Ok(Deletion::Deleted)
     })

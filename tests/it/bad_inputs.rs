@@ -140,7 +140,28 @@ fn forged_and_missing_tokens(backend: Backend) {
         .send()
         .expect("post");
     assert_eq!(res.status().as_u16(), 403);
+    // The browser's own word that the post is cross-site.
+    let res = b
+        .raw()
+        .post(format!("{}/s/{WAVE}/q/listened-to", app.address))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "cross-site")
+        .body(q.form().with("answer", "yes").body())
+        .send()
+        .expect("post");
+    assert_eq!(res.status().as_u16(), 403);
     assert_eq!(state(&app), before);
+    // `Origin: null` (what browsers send under Referrer-Policy: no-referrer) with a good token
+    // is accepted.
+    let res = b
+        .raw()
+        .post(format!("{}/s/{WAVE}/q/listened-to", app.address))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("origin", "null")
+        .body(q.form().with("answer", "yes").body())
+        .send()
+        .expect("post");
+    assert_eq!(res.status().as_u16(), 303);
 }
 both!(forged_and_missing_tokens);
 

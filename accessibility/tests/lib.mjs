@@ -1,0 +1,68 @@
+// Shared helpers for the browser tests: start a real Heard server on a free port with the
+// demo loaded, launch Debian's Chromium through playwright-core, and stop both afterwards.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+export const HEARD = process.env.HEARD_BIN || join(ROOT, 'target', 'debug', 'heard');
+
+export const CHROMIUM_FLAGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+/** The databases to run against: SQLite always, plus any URLs in HEARD_TEST_DATABASES. */
+export function databases() {
+  const extra = (process.env.HEARD_TEST_DATABASES || '').split(/\s+/).filter(Boolean);
+  return [{ name: 'SQLite', url: null }, ...extra.map((url) => ({ name: 'PostgreSQL', url }))];
+}
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => ok(port)); });
+    s.on('error', fail);
+  });
+}
+
+/** Starts `heard serve` with the demo (no synthetic responses) on a fresh database. */
+export async function startHeard(databaseUrl) {
+  const dir = mkdtempSync(join(tmpdir(), 'heard-browser-'));
+  const url = databaseUrl || `sqlite://${join(dir, 'heard.db')}`;
+  const port = await freePort();
+  const env = { ...process.env, DATABASE_URL: url, HEARD_BIND: `127.0.0.1:${port}`, RUST_LOG: 'warn' };
+  if (databaseUrl) {
+    // A shared PostgreSQL database: start from an empty schema.
+    execFileSync(HEARD, ['migrate', '--revert-all'], { env, stdio: 'pipe' });
+  }
+  execFileSync(HEARD, ['demo', '--no-responses'], { env, stdio: 'pipe' });
+  const child = spawn(HEARD, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout.on('data', (d) => { log += d; });
+  child.stderr.on('data', (d) => { log += d; });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    try { const r = await fetch(`${base}/healthz`); if (r.ok) break; } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    base, env,
+    exportJson(wave) {
+      return JSON.parse(execFileSync(HEARD, ['export', 'responses', '--wave', wave, '--format', 'json'], { env }).toString());
+    },
+    log: () => log,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launch() {
+  return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+}
