@@ -211,18 +211,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 }
                 DefinitionKind::Survey => {
                     let def = SurveyDefinition::parse(&name, &source, settings.max_text_graphemes).map_err(fail)?;
-                    // Check tags too when the framework is in the database already.
-                    if let Ok(url) = settings.database() {
-                        if let Ok(mut conn) = db::establish(&url) {
-                            if conn.run_migrations().is_ok() {
-                                if let Ok(Some(p)) =
-                                    models::framework::find_by_slug(&mut conn, def.partnership.as_str())
-                                {
-                                    let codes = models::framework::codes(&mut conn, &p.id).map_err(fail)?;
-                                    def.check_tags(&name, &codes).map_err(fail)?;
-                                }
-                            }
-                        }
+                    // Check tags too when the framework is in an existing database already;
+                    // `check` never creates or migrates a database.
+                    if let Some(codes) = existing_framework_codes(&settings, def.partnership.as_str()) {
+                        def.check_tags(&name, &codes).map_err(fail)?;
                     }
                     println!(
                         "{name}: a valid survey for wave {} ({} audiences, {} questions).",
@@ -276,6 +268,17 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
+/// The partnership's framework codes, if a database already exists and holds it.
+fn existing_framework_codes(settings: &Settings, partnership: &str) -> Option<crate::domain::survey::FrameworkCodes> {
+    let url = settings.database().ok()?;
+    if url.backend == db::Backend::Sqlite && !std::path::Path::new(&url.target).exists() {
+        return None;
+    }
+    let mut conn = db::establish(&url).ok()?;
+    let p = models::framework::find_by_slug(&mut conn, partnership).ok()??;
+    models::framework::codes(&mut conn, &p.id).ok()
+}
+
 fn read_file(path: &std::path::Path) -> Result<(String, String), CliError> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| CliError(format!("could not read {name}: {e}")))?;
@@ -290,8 +293,10 @@ fn serve(settings: Settings) -> Result<(), CliError> {
     let public = settings.public_url.clone();
     actix_web::rt::System::new().block_on(async move {
         let app = crate::startup::Application::build(settings).map_err(fail)?;
-        tracing::info!(%bind, %public, "Heard is listening");
-        println!("Heard is listening on http://{bind} (public address {public}). Press Ctrl+C to stop.");
+        let host = bind.rsplit_once(':').map(|(h, _)| h.to_owned()).unwrap_or(bind);
+        let address = format!("http://{host}:{}", app.port());
+        tracing::info!(%address, %public, "Heard is listening");
+        println!("Heard is listening on {address} (public address {public}). Press Ctrl+C to stop.");
         app.run_until_stopped().await.map_err(fail)
     })
 }

@@ -292,3 +292,56 @@ impl Settings {
         crate::db::DatabaseUrl::parse(&self.database_url)
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn defaults() {
+        let s = Settings::from_sources(None, &env(&[])).expect("defaults are valid");
+        assert_eq!(s.database_url, "sqlite://heard.db");
+        assert_eq!(s.bind, "127.0.0.1:8080");
+        assert_eq!(s.public_url, "http://127.0.0.1:8080");
+        assert_eq!(s.max_text_graphemes, 2000);
+        assert!(!s.secure_cookies);
+    }
+
+    #[test]
+    fn file_then_environment() {
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("heard.toml");
+        std::fs::write(
+            &file,
+            "bind = \"0.0.0.0:9000\"\nmax_text_graphemes = 500\npublic_url = \"https://heard.example/\"\n",
+        )
+        .expect("write");
+        let s = Settings::from_sources(
+            Some(&file),
+            &env(&[("HEARD_MAX_TEXT_GRAPHEMES", "700"), ("HEARD_SECURE_COOKIES", "true")]),
+        )
+        .expect("valid");
+        assert_eq!(s.bind, "0.0.0.0:9000");
+        assert_eq!(s.max_text_graphemes, 700, "environment wins over the file");
+        assert_eq!(s.public_url, "https://heard.example");
+        assert!(s.secure_cookies);
+    }
+
+    #[test]
+    fn clear_errors() {
+        let e = Settings::from_sources(None, &env(&[("DATABASE_URL", "mysql://x")])).expect_err("refused");
+        assert!(e.to_string().contains("sqlite://PATH"), "{e}");
+        let e = Settings::from_sources(None, &env(&[("HEARD_MAX_TEXT_GRAPHEMES", "lots")])).expect_err("refused");
+        assert!(e.to_string().contains("HEARD_MAX_TEXT_GRAPHEMES"), "{e}");
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("bad.toml");
+        std::fs::write(&file, "bnid = \"x\"\n").expect("write");
+        let e = Settings::from_sources(Some(&file), &env(&[])).expect_err("refused");
+        assert!(e.to_string().contains("unknown field"), "{e}");
+    }
+}

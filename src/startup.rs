@@ -57,6 +57,7 @@ impl Application {
         };
         let forms = FormTokens::new(&secret).map_err(StartError::Other)?;
         let workers = settings.workers;
+        spawn_housekeeping(db.clone());
         let state = web::Data::new(AppState::new(settings, db, templates, forms));
         let server = HttpServer::new(move || {
             let secure = state.settings.secure_cookies;
@@ -105,6 +106,23 @@ impl Application {
     pub fn into_server(self) -> Server {
         self.server
     }
+}
+
+/// Hourly: forget drafts past their expiry (answers never sent are not kept for ever).
+/// Must be called inside the actix system, as `with_listener` is.
+fn spawn_housekeeping(db: Db) {
+    actix_web::rt::spawn(async move {
+        let mut every_hour = actix_web::rt::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every_hour.tick().await;
+            let purged = db.run(crate::models::draft::purge_expired).await;
+            match purged {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(drafts = n, "purged expired drafts"),
+                Err(e) => tracing::warn!(error = %e, "could not purge expired drafts"),
+            }
+        }
+    });
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, crate::error::AppError> {

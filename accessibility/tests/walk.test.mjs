@@ -55,7 +55,7 @@ for (const db of databases()) {
           answered[key] = 'Quiet spaces and people who explain things. 🙂';
         } else {
           const input = page.locator('input[name=answer]');
-          const numeric = (await input.getAttribute('inputmode')) === 'decimal';
+          const numeric = ['numeric', 'decimal'].includes(await input.getAttribute('inputmode'));
           const v = numeric ? '15' : 'Kind teachers';
           await input.fill(v);
           answered[key] = numeric ? 15 : v;

@@ -171,3 +171,23 @@ fn user_add(backend: Backend) {
     assert!(hash.starts_with("$argon2id$"));
 }
 both!(user_add);
+
+#[test]
+fn check_never_creates_a_database() {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("survey.toml");
+    std::fs::write(&file, heard::demo::survey_source("torbay-participation-2031", "2031", "draft", "2031-09-01"))
+        .expect("write");
+    let db_path = dir.path().join("nothing-here.db");
+    let out = Command::new(heard_bin())
+        .args(["check", file.to_str().expect("path")])
+        .env("DATABASE_URL", format!("sqlite://{}", db_path.display()))
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("a valid survey for wave torbay-participation-2031 (2 audiences, 14 questions)")
+    );
+    assert!(!db_path.exists(), "check must not create a database");
+}

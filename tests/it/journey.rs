@@ -292,3 +292,40 @@ fn question_pages_fit_in_one_round_trip(backend: Backend) {
     }
 }
 both!(question_pages_fit_in_one_round_trip);
+
+fn expired_drafts_are_purged_and_cannot_be_used(backend: Backend) {
+    let app = spawn_app(backend);
+    let mut conn = app.db.connect();
+    let wave = heard::models::survey::find_wave(&mut conn, WAVE).expect("query").expect("wave");
+    let old = heard::models::draft::create(&mut conn, &wave.id, "young-people", "old-token", 0).expect("draft");
+    let fresh = heard::models::draft::create(&mut conn, &wave.id, "young-people", "fresh-token", 30).expect("draft");
+    assert!(
+        heard::models::draft::find(&mut conn, &wave.id, "old-token").expect("query").is_none(),
+        "an expired draft is not found"
+    );
+    assert!(heard::models::draft::find(&mut conn, &wave.id, "fresh-token").expect("query").is_some());
+    assert_eq!(heard::models::draft::purge_expired(&mut conn).expect("purge"), 1);
+    assert_eq!(app.count(&format!("SELECT COUNT(*) AS n FROM drafts WHERE id = '{}'", old.id)), 0);
+    assert_eq!(app.count(&format!("SELECT COUNT(*) AS n FROM drafts WHERE id = '{}'", fresh.id)), 1);
+}
+both!(expired_drafts_are_purged_and_cannot_be_used);
+
+fn unknown_addresses_inside_a_wave(backend: Backend) {
+    let app = spawn_app(backend);
+    let b = app.browser();
+    assert_eq!(b.get(&format!("/s/{WAVE}/nobody")).status, 404);
+    // A question page without a draft goes to the start; an unknown key goes where the
+    // respondent should be.
+    let q = b.get(&format!("/s/{WAVE}/q/listened-to"));
+    assert!(q.path().ends_with(&format!("/s/{WAVE}")), "{}", q.url);
+    let start = b.get(&format!("/s/{WAVE}/young-people"));
+    b.submit(&start.form());
+    let lost = b.get(&format!("/s/{WAVE}/q/no-such-question"));
+    assert!(lost.path().ends_with("/q/listened-to"), "{}", lost.url);
+    let mut form = lost.form();
+    form.action = format!("/s/{WAVE}/q/no-such-question");
+    let r = b.submit(&form.with("answer", "yes"));
+    assert_eq!(r.status, 400);
+    assert!(r.html.contains("not part of your survey"));
+}
+both!(unknown_addresses_inside_a_wave);
