@@ -6,7 +6,7 @@
 //! | database | `DATABASE_URL` | `database_url` | `sqlite://heard.db` |
 //! | bind address | `HEARD_BIND` | `bind` | `127.0.0.1:8080` |
 //! | public base URL | `HEARD_PUBLIC_URL` | `public_url` | `http://<bind>` |
-//! | secure cookies + HSTS | `HEARD_SECURE_COOKIES` | `secure_cookies` | `false` |
+//! | secure cookies + HSTS | `HEARD_SECURE_COOKIES` | `secure_cookies` | `true` when the public URL is `https://`, else `false` |
 //! | largest request body | `HEARD_MAX_BODY_BYTES` | `max_body_bytes` | `65536` |
 //! | longest free-text answer | `HEARD_MAX_TEXT_GRAPHEMES` | `max_text_graphemes` | `2000` |
 //! | days a saved draft is kept | `HEARD_DRAFT_DAYS` | `draft_days` | `30` |
@@ -53,6 +53,8 @@ pub struct Settings {
     pub pool_size: u32,
     pub workers: usize,
     pub log_format: LogFormat,
+    /// Whether `secure_cookies` was set explicitly (otherwise it follows the public URL).
+    secure_cookies_set: bool,
 }
 
 /// The optional file, every key optional.
@@ -87,6 +89,7 @@ impl Default for Settings {
             pool_size: 8,
             workers,
             log_format: LogFormat::Text,
+            secure_cookies_set: false,
         }
     }
 }
@@ -156,6 +159,7 @@ impl Settings {
         }
         if let Some(v) = f.secure_cookies {
             self.secure_cookies = v;
+            self.secure_cookies_set = true;
         }
         if let Some(v) = f.max_body_bytes {
             self.max_body_bytes = v;
@@ -194,6 +198,7 @@ impl Settings {
         }
         if let Some(v) = text("HEARD_SECURE_COOKIES") {
             self.secure_cookies = parse_bool("HEARD_SECURE_COOKIES", &v)?;
+            self.secure_cookies_set = true;
         }
         if let Some(v) = parse_env(env, "HEARD_MAX_BODY_BYTES", "a whole number of bytes, e.g. 65536")? {
             self.max_body_bytes = v;
@@ -285,6 +290,9 @@ impl Settings {
             });
         }
         self.public_url = self.public_url.trim_end_matches('/').to_owned();
+        if !self.secure_cookies_set {
+            self.secure_cookies = self.public_url.starts_with("https://");
+        }
         Ok(())
     }
 
@@ -330,6 +338,15 @@ mod tests {
         assert_eq!(s.max_text_graphemes, 700, "environment wins over the file");
         assert_eq!(s.public_url, "https://heard.example");
         assert!(s.secure_cookies);
+        let https =
+            Settings::from_sources(None, &env(&[("HEARD_PUBLIC_URL", "https://heard.example")])).expect("valid");
+        assert!(https.secure_cookies, "an https public URL means secure cookies by default");
+        let off = Settings::from_sources(
+            None,
+            &env(&[("HEARD_PUBLIC_URL", "https://x.example"), ("HEARD_SECURE_COOKIES", "false")]),
+        )
+        .expect("valid");
+        assert!(!off.secure_cookies, "unless turned off explicitly");
     }
 
     #[test]
