@@ -50,6 +50,8 @@ pub enum Command {
     Import { file: PathBuf },
     /// Check a framework or survey definition file without importing it.
     Check { file: PathBuf },
+    /// Compare two years of published counts (cases.json format in, expected.json format out).
+    CompareCounts { file: PathBuf },
     /// Staff accounts.
     User {
         #[command(subcommand)]
@@ -136,8 +138,13 @@ fn connect(settings: &Settings) -> Result<DbConnection, CliError> {
 }
 
 pub fn run(cli: Cli) -> Result<(), CliError> {
+    if let Command::CompareCounts { file } = &cli.command {
+        // Needs no settings and no database.
+        return compare_counts(file);
+    }
     let mut settings = Settings::load(cli.config.as_deref()).map_err(fail)?;
     match cli.command {
+        Command::CompareCounts { .. } => Ok(()),
         Command::Serve { bind } => {
             if let Some(b) = bind {
                 settings.bind = b;
@@ -277,6 +284,17 @@ fn existing_framework_codes(settings: &Settings, partnership: &str) -> Option<cr
     let mut conn = db::establish(&url).ok()?;
     let p = models::framework::find_by_slug(&mut conn, partnership).ok()??;
     models::framework::codes(&mut conn, &p.id).ok()
+}
+
+fn compare_counts(path: &std::path::Path) -> Result<(), CliError> {
+    let (name, text) = read_file(path)?;
+    let file: crate::stats::CasesFile =
+        serde_json::from_str(&text).map_err(|e| CliError(format!("{name}: not a counts file: {e}")))?;
+    let out = crate::stats::compare_file(&file).map_err(|e| CliError(format!("{name}: {e}")))?;
+    let mut json = serde_json::to_vec_pretty(&out).map_err(fail)?;
+    json.push(b'\n');
+    use std::io::Write;
+    std::io::stdout().write_all(&json).map_err(fail)
 }
 
 fn read_file(path: &std::path::Path) -> Result<(String, String), CliError> {

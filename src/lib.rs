@@ -22,4 +22,5 @@ pub mod routes;
 pub mod security;
 pub mod startup;
 pub mod state;
+pub mod stats;
 pub mod templates;

@@ -8,3 +8,4 @@ mod bad_inputs;
 mod cli;
 mod journey;
 mod migrations;
+mod stats;

@@ -1,0 +1,764 @@
+//! Comparing two years of counts: per question (shares, Wilson and Newcombe intervals, the
+//! pooled z-test, Fisher's exact test, the shape of answers by chi-square, McNemar for linked
+//! answers), across the report's family of questions (adjusted p-values), and per priority or
+//! value (the respondent-level index with Welch's t-test). Verdicts and sentences follow.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::special::{Z_95, binomial_half, chi2_sf, fisher_exact, normal_two_sided_p, t_quantile, t_sf};
+
+/// Why an input cannot be compared, naming the case and question.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InputError(pub String);
+
+/// How p-values are adjusted across the family of questions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Adjust {
+    #[serde(rename = "fdr_bh")]
+    Bh,
+    #[serde(rename = "holm")]
+    Holm,
+    #[serde(rename = "none")]
+    None,
+}
+
+/// Report settings, every field optional in input.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsInput {
+    pub alpha: Option<f64>,
+    pub suppress_below: Option<u64>,
+    pub caution_below: Option<u64>,
+    pub cell_flag_below: Option<u64>,
+    pub adjust: Option<Adjust>,
+}
+
+/// Report settings, resolved.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Settings {
+    pub alpha: f64,
+    pub suppress_below: u64,
+    pub caution_below: u64,
+    pub cell_flag_below: u64,
+    pub adjust: Adjust,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self { alpha: 0.05, suppress_below: 10, caution_below: 30, cell_flag_below: 5, adjust: Adjust::Bh }
+    }
+}
+
+impl Settings {
+    pub fn with(&self, input: &SettingsInput) -> Self {
+        Self {
+            alpha: input.alpha.unwrap_or(self.alpha),
+            suppress_below: input.suppress_below.unwrap_or(self.suppress_below),
+            caution_below: input.caution_below.unwrap_or(self.caution_below),
+            cell_flag_below: input.cell_flag_below.unwrap_or(self.cell_flag_below),
+            adjust: input.adjust.unwrap_or(self.adjust),
+        }
+    }
+}
+
+/// Linked answers of the same people in both years (positive or not).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PairedInput {
+    pub pos_pos: u64,
+    pub pos_neg: u64,
+    pub neg_pos: u64,
+    pub neg_neg: u64,
+}
+
+/// One question's input: its options, how they count, and counts per year.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QuestionInput {
+    pub id: String,
+    #[serde(default)]
+    pub text: Option<serde_json::Value>,
+    #[serde(default)]
+    pub priority: Option<serde_json::Value>,
+    #[serde(default)]
+    pub value: Option<serde_json::Value>,
+    pub options: Vec<String>,
+    #[serde(default)]
+    pub positive: Vec<String>,
+    #[serde(default)]
+    pub negative: Vec<String>,
+    #[serde(default)]
+    pub excluded: Vec<String>,
+    #[serde(default)]
+    pub scores: Option<Vec<Option<f64>>>,
+    pub counts: BTreeMap<String, Vec<u64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paired: Option<PairedInput>,
+}
+
+/// Respondent-level input for a priority or value index: per year, each respondent's
+/// `[positive answers, valid answers]` across the tagged questions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CompositeInput {
+    pub id: String,
+    #[serde(default)]
+    pub label: String,
+    #[serde(default)]
+    pub questions: Vec<String>,
+    pub respondents: BTreeMap<String, Vec<[u64; 2]>>,
+}
+
+/// One report: two years, one audience, its questions.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CaseInput {
+    pub id: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub audience: Option<String>,
+    #[serde(default)]
+    pub settings: SettingsInput,
+    pub questions: Vec<QuestionInput>,
+    pub years: Vec<String>,
+    #[serde(default)]
+    pub composite: Option<CompositeInput>,
+    #[serde(default)]
+    pub composites: Option<Vec<CompositeInput>>,
+}
+
+/// A whole `cases.json`-style file.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CasesFile {
+    #[serde(default)]
+    pub schema_version: Option<u32>,
+    #[serde(default)]
+    pub notes: Option<String>,
+    #[serde(default)]
+    pub defaults: SettingsInput,
+    pub cases: Vec<CaseInput>,
+}
+
+// ---------------------------------------------------------------------------------------
+// Output: the expected.json schema.
+
+#[derive(Debug, Clone, Serialize)]
+pub struct YearResult {
+    pub n_valid: u64,
+    pub n_excluded: u64,
+    pub positive: u64,
+    pub negative: u64,
+    pub share: Option<f64>,
+    pub wilson_low: Option<f64>,
+    pub wilson_high: Option<f64>,
+    pub net_score: Option<f64>,
+    pub mean_score: Option<f64>,
+    pub display_pct: Option<i64>,
+    pub suppressed: bool,
+    pub low_base: bool,
+    pub small_cells: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PairedResult {
+    pub n_pairs: u64,
+    pub discordant_pos_to_neg: u64,
+    pub discordant_neg_to_pos: u64,
+    #[serde(rename = "share_A")]
+    pub share_a: Option<f64>,
+    #[serde(rename = "share_B")]
+    pub share_b: Option<f64>,
+    pub diff: Option<f64>,
+    pub mcnemar_exact_p: f64,
+    pub mcnemar_midp: f64,
+    pub mcnemar_chi2: f64,
+    pub mcnemar_chi2_p: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QuestionResult {
+    pub id: String,
+    pub text: Option<serde_json::Value>,
+    pub priority: Option<serde_json::Value>,
+    pub value: Option<serde_json::Value>,
+    pub years: BTreeMap<String, YearResult>,
+    pub both_answered: bool,
+    pub comparable: bool,
+    pub diff: Option<f64>,
+    pub diff_points_display: Option<i64>,
+    pub newcombe_low: Option<f64>,
+    pub newcombe_high: Option<f64>,
+    pub newcombe_excludes_zero: Option<bool>,
+    pub z_stat: Option<f64>,
+    pub z_p: Option<f64>,
+    pub z_undefined_reason: Option<&'static str>,
+    pub fisher_p: Option<f64>,
+    pub chi2_stat: Option<f64>,
+    pub chi2_dof: Option<u32>,
+    pub chi2_p: Option<f64>,
+    pub chi2_min_expected: Option<f64>,
+    pub chi2_low_expected: Option<bool>,
+    pub chi2_options_used: Vec<String>,
+    pub in_family: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paired: Option<PairedResult>,
+    pub p_holm: Option<f64>,
+    pub p_bh: Option<f64>,
+    pub verdict: Verdict,
+    pub sentence: String,
+    /// The input, so anyone can re-run the figures (set by `heard compare`, not by
+    /// compare-counts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input: Option<QuestionInput>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    NoData,
+    TooFew,
+    NoChange,
+    Improved,
+    Declined,
+    PossibleIncrease,
+    PossibleDecrease,
+    NoClearChange,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CompositeYear {
+    pub n_respondents: u64,
+    pub n_skipped_no_valid_answers: u64,
+    pub index: Option<f64>,
+    pub sd: Option<f64>,
+    pub se: Option<f64>,
+    pub t_crit: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    pub pooled_answer_share: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CompositeResult {
+    pub id: String,
+    pub label: String,
+    pub years: BTreeMap<String, CompositeYear>,
+    pub diff: Option<f64>,
+    pub welch_se: Option<f64>,
+    pub welch_df: Option<f64>,
+    pub welch_t: Option<f64>,
+    pub welch_p: Option<f64>,
+    pub welch_t_crit: Option<f64>,
+    pub diff_ci_low: Option<f64>,
+    pub diff_ci_high: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseResult {
+    pub id: String,
+    pub years: Vec<String>,
+    pub settings: Settings,
+    pub family_size: usize,
+    pub questions: Vec<QuestionResult>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub composite: Option<CompositeResult>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub composites: Option<Vec<CompositeResult>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ComparisonOutput {
+    pub schema_version: u32,
+    pub generator: BTreeMap<String, String>,
+    pub z_crit_95: f64,
+    pub cases: Vec<CaseResult>,
+}
+
+// ---------------------------------------------------------------------------------------
+// Arithmetic.
+
+/// round(num / den), half away from zero, in integers.
+fn round_half_away(num: i128, den: i128) -> i64 {
+    if den == 0 {
+        return 0;
+    }
+    let (num, den) = if den < 0 { (-num, -den) } else { (num, den) };
+    let magnitude = (2 * num.abs() + den) / (2 * den);
+    (if num < 0 { -magnitude } else { magnitude }) as i64
+}
+
+fn wilson(pos: u64, n: u64) -> (f64, f64) {
+    let n = n as f64;
+    let q = pos as f64 / n;
+    let crit2 = Z_95 * Z_95;
+    let denom = 1.0 + crit2 / n;
+    let center = (q + crit2 / (2.0 * n)) / denom;
+    let dist = Z_95 * (q * (1.0 - q) / n + crit2 / (4.0 * n * n)).sqrt() / denom;
+    (center - dist, center + dist)
+}
+
+/// Benjamini–Hochberg adjusted p-values, in the input order.
+pub fn adjust_bh(p: &[f64]) -> Vec<f64> {
+    let m = p.len();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
+    let mut out = vec![0.0; m];
+    let mut running = f64::INFINITY;
+    for rank in (0..m).rev() {
+        let i = order[rank];
+        let raw = p[i] * m as f64 / (rank + 1) as f64;
+        running = running.min(raw);
+        out[i] = running.min(1.0);
+    }
+    out
+}
+
+/// Holm step-down adjusted p-values, in the input order.
+pub fn adjust_holm(p: &[f64]) -> Vec<f64> {
+    let m = p.len();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
+    let mut out = vec![0.0; m];
+    let mut running = 0.0_f64;
+    for (rank, &i) in order.iter().enumerate() {
+        let raw = p[i] * (m - rank) as f64;
+        running = running.max(raw);
+        out[i] = running.min(1.0);
+    }
+    out
+}
+
+struct Tally {
+    counts: Vec<u64>,
+    n_valid: u64,
+    n_excluded: u64,
+    positive: u64,
+    negative: u64,
+}
+
+fn year_result(q: &QuestionInput, counts: &[u64], s: &Settings) -> (YearResult, Tally) {
+    let is = |list: &[String], o: &str| list.iter().any(|x| x == o);
+    let mut t = Tally { counts: counts.to_vec(), n_valid: 0, n_excluded: 0, positive: 0, negative: 0 };
+    let (mut score_sum, mut scored) = (0.0_f64, 0u64);
+    let mut small = Vec::new();
+    for (i, option) in q.options.iter().enumerate() {
+        let c = counts.get(i).copied().unwrap_or(0);
+        if is(&q.excluded, option) {
+            t.n_excluded += c;
+            continue;
+        }
+        t.n_valid += c;
+        if is(&q.positive, option) {
+            t.positive += c;
+        }
+        if is(&q.negative, option) {
+            t.negative += c;
+        }
+        if let Some(Some(score)) = q.scores.as_ref().and_then(|s| s.get(i)) {
+            score_sum += score * c as f64;
+            scored += c;
+        }
+        if c >= 1 && c < s.cell_flag_below {
+            small.push(option.clone());
+        }
+    }
+    let n = t.n_valid;
+    let suppressed = n < s.suppress_below;
+    let shown = n > 0;
+    let (wl, wh) = if shown { wilson(t.positive, n) } else { (0.0, 0.0) };
+    let y = YearResult {
+        n_valid: n,
+        n_excluded: t.n_excluded,
+        positive: t.positive,
+        negative: t.negative,
+        share: shown.then(|| t.positive as f64 / n as f64),
+        wilson_low: shown.then_some(wl),
+        wilson_high: shown.then_some(wh),
+        net_score: shown.then(|| (t.positive as f64 - t.negative as f64) / n as f64),
+        mean_score: (scored > 0).then(|| score_sum / scored as f64),
+        display_pct: shown.then(|| round_half_away(100 * i128::from(t.positive), i128::from(n))),
+        suppressed,
+        low_base: !suppressed && n < s.caution_below,
+        small_cells: small,
+    };
+    (y, t)
+}
+
+struct Chi2 {
+    stat: f64,
+    dof: u32,
+    p: f64,
+    min_expected: f64,
+    used: Vec<String>,
+}
+
+/// The 2×k Pearson chi-square over valid options, dropping options empty in both years.
+fn chi_square(q: &QuestionInput, a: &Tally, b: &Tally) -> Chi2 {
+    let mut used = Vec::new();
+    let mut cols: Vec<(f64, f64)> = Vec::new();
+    for (i, option) in q.options.iter().enumerate() {
+        if q.excluded.iter().any(|x| x == option) {
+            continue;
+        }
+        let (ca, cb) = (a.counts.get(i).copied().unwrap_or(0), b.counts.get(i).copied().unwrap_or(0));
+        if ca == 0 && cb == 0 {
+            continue;
+        }
+        used.push(option.clone());
+        cols.push((ca as f64, cb as f64));
+    }
+    let row_a: f64 = cols.iter().map(|c| c.0).sum();
+    let row_b: f64 = cols.iter().map(|c| c.1).sum();
+    let total = row_a + row_b;
+    let mut stat = 0.0;
+    let mut min_expected = f64::INFINITY;
+    for (ca, cb) in &cols {
+        let col = ca + cb;
+        for (observed, row) in [(*ca, row_a), (*cb, row_b)] {
+            let expected = row * col / total;
+            min_expected = min_expected.min(expected);
+            if expected > 0.0 {
+                stat += (observed - expected).powi(2) / expected;
+            }
+        }
+    }
+    if cols.len() < 2 {
+        return Chi2 { stat: 0.0, dof: 0, p: 1.0, min_expected, used };
+    }
+    let dof = (cols.len() - 1) as u32;
+    Chi2 { stat, dof, p: chi2_sf(stat, dof), min_expected, used }
+}
+
+fn paired(p: &PairedInput) -> PairedResult {
+    let n = p.pos_pos + p.pos_neg + p.neg_pos + p.neg_neg;
+    let (b, c) = (p.pos_neg, p.neg_pos);
+    let share = |x: u64| (n > 0).then(|| x as f64 / n as f64);
+    let share_a = share(p.pos_pos + p.pos_neg);
+    let share_b = share(p.pos_pos + p.neg_pos);
+    let (exact, midp, chi2, chi2_p) = if b + c == 0 {
+        (1.0, 1.0, 0.0, 1.0)
+    } else {
+        let k = b.min(c);
+        let (pmf, cdf) = binomial_half(k, b + c);
+        let exact = (2.0 * cdf).min(1.0);
+        let midp = (2.0 * cdf - pmf).min(1.0);
+        let chi2 = (b as f64 - c as f64).powi(2) / (b + c) as f64;
+        (exact, midp, chi2, chi2_sf(chi2, 1))
+    };
+    PairedResult {
+        n_pairs: n,
+        discordant_pos_to_neg: b,
+        discordant_neg_to_pos: c,
+        share_a,
+        share_b,
+        diff: share_a.zip(share_b).map(|(a, b)| b - a),
+        mcnemar_exact_p: exact,
+        mcnemar_midp: midp,
+        mcnemar_chi2: chi2,
+        mcnemar_chi2_p: chi2_p,
+    }
+}
+
+fn check_question(case: &str, q: &QuestionInput, years: &[String]) -> Result<(), InputError> {
+    let at = format!("case {case:?}, question {:?}", q.id);
+    if q.options.is_empty() {
+        return Err(InputError(format!("{at}: list the answer options")));
+    }
+    for (name, list) in [("positive", &q.positive), ("negative", &q.negative), ("excluded", &q.excluded)] {
+        if let Some(unknown) = list.iter().find(|o| !q.options.contains(o)) {
+            return Err(InputError(format!("{at}: {name} names {unknown:?}, which is not one of the options")));
+        }
+    }
+    if let Some(scores) = &q.scores {
+        if scores.len() != q.options.len() {
+            return Err(InputError(format!(
+                "{at}: give one score per option ({} options, {} scores); use null for none",
+                q.options.len(),
+                scores.len()
+            )));
+        }
+    }
+    for (year, counts) in &q.counts {
+        if !years.contains(year) {
+            return Err(InputError(format!(
+                "{at}: counts for {year:?}, which is not one of the case's years ({})",
+                years.join(", ")
+            )));
+        }
+        if counts.len() != q.options.len() {
+            return Err(InputError(format!(
+                "{at}: {year} has {} counts for {} options; give one count per option",
+                counts.len(),
+                q.options.len()
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn sentence(
+    v: Verdict,
+    ya: &YearResult,
+    yb: &YearResult,
+    years: &[String],
+    points: Option<i64>,
+    s: &Settings,
+) -> String {
+    let (a, b) = (&years[0], &years[1]);
+    let pct = |y: &YearResult| y.display_pct.unwrap_or(0);
+    let dir = if points.unwrap_or(0) < 0 || (points == Some(0) && yb.share < ya.share) { "Down" } else { "Up" };
+    let pts = points.unwrap_or(0).abs();
+    let mut text = match v {
+        Verdict::NoData => {
+            let missing: Vec<&str> =
+                [(ya, a), (yb, b)].iter().filter(|(y, _)| y.n_valid == 0).map(|(_, l)| l.as_str()).collect();
+            format!("Nobody answered this question in {}, so we cannot compare the two years.", missing.join(" or "))
+        }
+        Verdict::TooFew => {
+            let few: Vec<&str> =
+                [(ya, a), (yb, b)].iter().filter(|(y, _)| y.suppressed).map(|(_, l)| l.as_str()).collect();
+            format!(
+                "Fewer than {} people answered in {}, so we cannot compare the two years.",
+                s.suppress_below,
+                few.join(" and ")
+            )
+        }
+        Verdict::NoChange => format!("{}% in both {a} and {b}.", pct(ya)),
+        Verdict::Improved | Verdict::Declined => format!(
+            "{dir} from {}% in {a} to {}% in {b} ({pts} percentage points). This change is bigger than chance would usually produce.",
+            pct(ya),
+            pct(yb)
+        ),
+        Verdict::PossibleIncrease | Verdict::PossibleDecrease => format!(
+            "{dir} from {}% in {a} to {}% in {b} ({pts} percentage points), but because several questions were compared, a change of this size could still be down to chance.",
+            pct(ya),
+            pct(yb)
+        ),
+        Verdict::NoClearChange => format!(
+            "{}% in {a} and {}% in {b}. The difference is small enough that it could be down to chance, so we cannot say this has changed.",
+            pct(ya),
+            pct(yb)
+        ),
+    };
+    let compared = !matches!(v, Verdict::NoData | Verdict::TooFew);
+    if compared && (ya.low_base || yb.low_base) {
+        text.push_str(&format!(
+            " Based on small numbers ({} in {a}, {} in {b}), so treat with caution.",
+            ya.n_valid, yb.n_valid
+        ));
+    }
+    text
+}
+
+fn composite(c: &CompositeInput, years: &[String]) -> CompositeResult {
+    let mut per_year = BTreeMap::new();
+    let mut stats: Vec<Option<(f64, f64, u64)>> = Vec::new();
+    for y in years {
+        let list = c.respondents.get(y).map(Vec::as_slice).unwrap_or(&[]);
+        let shares: Vec<f64> = list.iter().filter(|r| r[1] > 0).map(|r| r[0] as f64 / r[1] as f64).collect();
+        let n = shares.len() as u64;
+        let skipped = list.len() as u64 - n;
+        let (pos, valid) = list.iter().fold((0u64, 0u64), |acc, r| (acc.0 + r[0], acc.1 + r[1]));
+        let mean = (n > 0).then(|| shares.iter().sum::<f64>() / n as f64);
+        let sd = mean
+            .filter(|_| n >= 2)
+            .map(|m| (shares.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt());
+        let se = sd.map(|s| s / (n as f64).sqrt());
+        let t_crit = (n >= 2).then(|| t_quantile(0.975, (n - 1) as f64));
+        let ci = mean.zip(se).zip(t_crit).map(|((m, se), t)| (m - t * se, m + t * se));
+        per_year.insert(
+            y.clone(),
+            CompositeYear {
+                n_respondents: n,
+                n_skipped_no_valid_answers: skipped,
+                index: mean,
+                sd,
+                se,
+                t_crit,
+                ci_low: ci.map(|c| c.0),
+                ci_high: ci.map(|c| c.1),
+                pooled_answer_share: (valid > 0).then(|| pos as f64 / valid as f64),
+            },
+        );
+        stats.push(mean.zip(sd).map(|(m, s)| (m, s, n)));
+    }
+    let mut out = CompositeResult {
+        id: c.id.clone(),
+        label: c.label.clone(),
+        years: per_year,
+        diff: None,
+        welch_se: None,
+        welch_df: None,
+        welch_t: None,
+        welch_p: None,
+        welch_t_crit: None,
+        diff_ci_low: None,
+        diff_ci_high: None,
+    };
+    if let (Some(Some((ma, sa, na))), Some(Some((mb, sb, nb)))) = (stats.first(), stats.get(1)) {
+        let va = sa * sa / *na as f64;
+        let vb = sb * sb / *nb as f64;
+        let se = (va + vb).sqrt();
+        let diff = mb - ma;
+        out.diff = Some(diff);
+        if se > 0.0 {
+            let df = (va + vb).powi(2) / (va * va / (*na - 1) as f64 + vb * vb / (*nb - 1) as f64);
+            let t = diff / se;
+            let crit = t_quantile(0.975, df);
+            out.welch_se = Some(se);
+            out.welch_df = Some(df);
+            out.welch_t = Some(t);
+            out.welch_p = Some((2.0 * t_sf(t.abs(), df)).min(1.0));
+            out.welch_t_crit = Some(crit);
+            out.diff_ci_low = Some(diff - crit * se);
+            out.diff_ci_high = Some(diff + crit * se);
+        }
+    }
+    out
+}
+
+/// Compares one case with the given defaults.
+pub fn compare_case(case: &CaseInput, defaults: &Settings) -> Result<CaseResult, InputError> {
+    let s = defaults.with(&case.settings);
+    if case.years.len() != 2 || case.years[0] == case.years[1] {
+        return Err(InputError(format!("case {:?}: give exactly two different years, earlier first", case.id)));
+    }
+    if !(s.alpha > 0.0 && s.alpha < 1.0) {
+        return Err(InputError(format!("case {:?}: alpha must be between 0 and 1", case.id)));
+    }
+    let years = &case.years;
+    let zeros = |q: &QuestionInput| vec![0u64; q.options.len()];
+    let mut results = Vec::new();
+    let mut family: Vec<(usize, f64)> = Vec::new();
+    for q in &case.questions {
+        check_question(&case.id, q, years)?;
+        let ca = q.counts.get(&years[0]).cloned().unwrap_or_else(|| zeros(q));
+        let cb = q.counts.get(&years[1]).cloned().unwrap_or_else(|| zeros(q));
+        let (ya, ta) = year_result(q, &ca, &s);
+        let (yb, tb) = year_result(q, &cb, &s);
+        let both = ta.n_valid > 0 && tb.n_valid > 0;
+        let comparable = both && !ya.suppressed && !yb.suppressed;
+        let chi = chi_square(q, &ta, &tb);
+        let mut r = QuestionResult {
+            id: q.id.clone(),
+            text: q.text.clone(),
+            priority: q.priority.clone(),
+            value: q.value.clone(),
+            years: BTreeMap::new(),
+            both_answered: both,
+            comparable,
+            diff: None,
+            diff_points_display: None,
+            newcombe_low: None,
+            newcombe_high: None,
+            newcombe_excludes_zero: None,
+            z_stat: None,
+            z_p: None,
+            z_undefined_reason: None,
+            fisher_p: None,
+            chi2_stat: None,
+            chi2_dof: None,
+            chi2_p: None,
+            chi2_min_expected: None,
+            chi2_low_expected: None,
+            chi2_options_used: chi.used.clone(),
+            in_family: false,
+            paired: q.paired.as_ref().map(paired),
+            p_holm: None,
+            p_bh: None,
+            verdict: Verdict::NoClearChange,
+            sentence: String::new(),
+            input: None,
+        };
+        if comparable {
+            let (na, nb) = (ta.n_valid as f64, tb.n_valid as f64);
+            let (pa, pb) = (ta.positive as f64 / na, tb.positive as f64 / nb);
+            let (la, ua) = wilson(ta.positive, ta.n_valid);
+            let (lb, ub) = wilson(tb.positive, tb.n_valid);
+            let diff = pb - pa;
+            let low = diff - ((pb - lb).powi(2) + (ua - pa).powi(2)).sqrt();
+            let high = diff + ((ub - pb).powi(2) + (pa - la).powi(2)).sqrt();
+            r.diff = Some(diff);
+            r.diff_points_display = Some(round_half_away(
+                100 * (i128::from(tb.positive) * i128::from(ta.n_valid)
+                    - i128::from(ta.positive) * i128::from(tb.n_valid)),
+                i128::from(ta.n_valid) * i128::from(tb.n_valid),
+            ));
+            r.newcombe_low = Some(low);
+            r.newcombe_high = Some(high);
+            r.newcombe_excludes_zero = Some(low > 0.0 || high < 0.0);
+            let pooled = (ta.positive + tb.positive) as f64 / (na + nb);
+            if pooled <= 0.0 || pooled >= 1.0 {
+                r.z_undefined_reason = Some("no variation: both years 0% or both years 100% positive");
+            } else {
+                let z = diff / (pooled * (1.0 - pooled) * (1.0 / na + 1.0 / nb)).sqrt();
+                r.z_stat = Some(z);
+                r.z_p = Some(normal_two_sided_p(z));
+                r.in_family = true;
+                family.push((results.len(), normal_two_sided_p(z)));
+            }
+            r.fisher_p =
+                Some(fisher_exact(ta.positive, ta.n_valid - ta.positive, tb.positive, tb.n_valid - tb.positive));
+            r.chi2_stat = Some(chi.stat);
+            r.chi2_dof = Some(chi.dof);
+            r.chi2_p = Some(chi.p);
+            r.chi2_min_expected = Some(chi.min_expected);
+            r.chi2_low_expected = Some(chi.min_expected < 5.0);
+        }
+        r.years.insert(years[0].clone(), ya);
+        r.years.insert(years[1].clone(), yb);
+        results.push(r);
+    }
+    let ps: Vec<f64> = family.iter().map(|(_, p)| *p).collect();
+    let (bh, holm) = (adjust_bh(&ps), adjust_holm(&ps));
+    for (k, (i, _)) in family.iter().enumerate() {
+        results[*i].p_bh = Some(bh[k]);
+        results[*i].p_holm = Some(holm[k]);
+    }
+    for r in &mut results {
+        let ya = &r.years[&years[0]];
+        let yb = &r.years[&years[1]];
+        let verdict = if ya.n_valid == 0 || yb.n_valid == 0 {
+            Verdict::NoData
+        } else if ya.suppressed || yb.suppressed {
+            Verdict::TooFew
+        } else if r.z_p.is_none() {
+            Verdict::NoChange
+        } else {
+            let raw = r.z_p.unwrap_or(1.0);
+            let adjusted = match s.adjust {
+                Adjust::Bh => r.p_bh.unwrap_or(1.0),
+                Adjust::Holm => r.p_holm.unwrap_or(1.0),
+                Adjust::None => raw,
+            };
+            let up = r.diff.unwrap_or(0.0) > 0.0;
+            if adjusted < s.alpha {
+                if up { Verdict::Improved } else { Verdict::Declined }
+            } else if raw < s.alpha {
+                if up { Verdict::PossibleIncrease } else { Verdict::PossibleDecrease }
+            } else {
+                Verdict::NoClearChange
+            }
+        };
+        r.sentence = sentence(verdict, ya, yb, years, r.diff_points_display, &s);
+        r.verdict = verdict;
+    }
+    Ok(CaseResult {
+        id: case.id.clone(),
+        years: years.clone(),
+        settings: s,
+        family_size: family.len(),
+        questions: results,
+        composite: case.composite.as_ref().map(|c| composite(c, years)),
+        composites: case.composites.as_ref().map(|list| list.iter().map(|c| composite(c, years)).collect()),
+    })
+}
+
+/// Compares every case in a file.
+pub fn compare_file(file: &CasesFile) -> Result<ComparisonOutput, InputError> {
+    let defaults = Settings::default().with(&file.defaults);
+    let cases = file.cases.iter().map(|c| compare_case(c, &defaults)).collect::<Result<Vec<_>, _>>()?;
+    let mut generator = BTreeMap::new();
+    generator.insert("heard".to_owned(), env!("CARGO_PKG_VERSION").to_owned());
+    Ok(ComparisonOutput { schema_version: 1, generator, z_crit_95: Z_95, cases })
+}

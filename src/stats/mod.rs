@@ -1,0 +1,12 @@
+//! The year-on-year comparison method of `shared/stats/METHOD.md`, as pure functions: no
+//! database, no HTTP. Input is counts per answer option per year (the `cases.json` schema);
+//! output is the `expected.json` schema, field for field.
+//!
+//! What it must never do: claim more than the data supports. Years with too few answers are
+//! not compared; many questions are adjusted for (Benjamini–Hochberg by default); sentences
+//! say "could be down to chance" when that is the honest answer.
+
+pub mod compare;
+pub mod special;
+
+pub use compare::{CaseInput, CaseResult, CasesFile, ComparisonOutput, Settings, compare_case, compare_file};
