@@ -52,6 +52,34 @@ pub enum Command {
     Check { file: PathBuf },
     /// Compare two years of published counts (cases.json format in, expected.json format out).
     CompareCounts { file: PathBuf },
+    /// Compare two waves of a series from the database (same output, plus indices per
+    /// priority and value, and each question's input counts).
+    Compare {
+        #[arg(long)]
+        series: String,
+        /// The earlier wave's slug.
+        #[arg(long)]
+        from: String,
+        /// The later wave's slug.
+        #[arg(long)]
+        to: String,
+        /// Only this audience (default: each audience, then all together).
+        #[arg(long)]
+        audience: Option<String>,
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+        /// How p-values are adjusted across questions.
+        #[arg(long, value_enum, default_value = "fdr-bh")]
+        adjust: AdjustArg,
+        /// Years with fewer valid answers than this are not compared.
+        #[arg(long, default_value_t = 10)]
+        suppress_below: u64,
+        /// Years with fewer valid answers than this carry a caution.
+        #[arg(long, default_value_t = 30)]
+        caution_below: u64,
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
     /// Staff accounts.
     User {
         #[command(subcommand)]
@@ -83,6 +111,14 @@ pub enum UserCommand {
 pub enum Format {
     Csv,
     Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum AdjustArg {
+    /// Benjamini–Hochberg (the default).
+    FdrBh,
+    Holm,
+    None,
 }
 
 #[derive(Subcommand, Debug)]
@@ -145,6 +181,34 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     let mut settings = Settings::load(cli.config.as_deref()).map_err(fail)?;
     match cli.command {
         Command::CompareCounts { .. } => Ok(()),
+        Command::Compare { series, from, to, audience, format, adjust, suppress_below, caution_below, output } => {
+            use crate::stats::compare::Adjust;
+            if suppress_below > caution_below {
+                return Err(CliError("--suppress-below must not be larger than --caution-below".into()));
+            }
+            let stats_settings = crate::stats::Settings {
+                adjust: match adjust {
+                    AdjustArg::FdrBh => Adjust::Bh,
+                    AdjustArg::Holm => Adjust::Holm,
+                    AdjustArg::None => Adjust::None,
+                },
+                suppress_below,
+                caution_below,
+                ..crate::stats::Settings::default()
+            };
+            let mut conn = connect(&settings)?;
+            let request = models::comparison::CompareRequest { series, from, to, audience, settings: stats_settings };
+            let out = models::comparison::compare_waves(&mut conn, &request).map_err(fail)?;
+            let bytes = match format {
+                Format::Json => {
+                    let mut v = serde_json::to_vec_pretty(&out).map_err(fail)?;
+                    v.push(b'\n');
+                    v
+                }
+                Format::Csv => models::comparison::to_csv(&out).map_err(fail)?,
+            };
+            write_output(output, &bytes)
+        }
         Command::Serve { bind } => {
             if let Some(b) = bind {
                 settings.bind = b;
@@ -284,6 +348,18 @@ fn existing_framework_codes(settings: &Settings, partnership: &str) -> Option<cr
     let mut conn = db::establish(&url).ok()?;
     let p = models::framework::find_by_slug(&mut conn, partnership).ok()??;
     models::framework::codes(&mut conn, &p.id).ok()
+}
+
+fn write_output(output: Option<PathBuf>, bytes: &[u8]) -> Result<(), CliError> {
+    match output {
+        Some(path) => {
+            std::fs::write(&path, bytes).map_err(|e| CliError(format!("could not write {}: {e}", path.display())))
+        }
+        None => {
+            use std::io::Write;
+            std::io::stdout().write_all(bytes).map_err(fail)
+        }
+    }
 }
 
 fn compare_counts(path: &std::path::Path) -> Result<(), CliError> {

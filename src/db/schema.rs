@@ -191,3 +191,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     answers,
     drafts,
 );
+
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    responses::audience,
+    answers::question_key,
+    answers::option_value,
+);

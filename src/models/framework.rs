@@ -282,3 +282,28 @@ pub fn counts(conn: &mut DbConnection, partnership_id: &str) -> StoreResult<(i64
         .get_result(conn)?;
     Ok((p, v, o))
 }
+
+/// A live priority or value: code and the words to show.
+#[derive(Debug, Clone, Serialize)]
+pub struct Labelled {
+    pub code: String,
+    pub title: String,
+}
+
+/// Live priorities (code, short title) and values (code, title), in the framework's order.
+pub fn labels(conn: &mut DbConnection, partnership_id: &str) -> StoreResult<(Vec<Labelled>, Vec<Labelled>)> {
+    let p: Vec<(String, String)> = priorities::table
+        .filter(priorities::partnership_id.eq(partnership_id))
+        .filter(priorities::archived_at.is_null())
+        .order(priorities::position.asc())
+        .select((priorities::code, priorities::short_title))
+        .load(conn)?;
+    let v: Vec<(String, String)> = pledge_values::table
+        .filter(pledge_values::partnership_id.eq(partnership_id))
+        .filter(pledge_values::archived_at.is_null())
+        .order(pledge_values::position.asc())
+        .select((pledge_values::code, pledge_values::title))
+        .load(conn)?;
+    let to = |rows: Vec<(String, String)>| rows.into_iter().map(|(code, title)| Labelled { code, title }).collect();
+    Ok((to(p), to(v)))
+}

@@ -550,19 +550,50 @@ fn sentence(
     text
 }
 
-fn composite(c: &CompositeInput, years: &[String]) -> CompositeResult {
-    let mut per_year = BTreeMap::new();
-    let mut stats: Vec<Option<(f64, f64, u64)>> = Vec::new();
-    for y in years {
-        let list = c.respondents.get(y).map(Vec::as_slice).unwrap_or(&[]);
+/// One year's respondent-level sample for an index: enough to compute the mean, the spread
+/// and the pooled share without holding every respondent (SQL can produce it).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CompositeSample {
+    /// Respondents with at least one valid answer.
+    pub n: u64,
+    /// Mean of their shares.
+    pub mean: f64,
+    /// Sum of squared deviations of their shares from the mean.
+    pub m2: f64,
+    /// Respondents with no valid answer to these questions.
+    pub skipped: u64,
+    /// Positive and valid answers over everyone (for the pooled answer share).
+    pub positive: u64,
+    pub valid: u64,
+}
+
+impl CompositeSample {
+    /// From `[positive, valid]` per respondent (two-pass, as a statistics package does).
+    pub fn from_respondents(list: &[[u64; 2]]) -> Self {
         let shares: Vec<f64> = list.iter().filter(|r| r[1] > 0).map(|r| r[0] as f64 / r[1] as f64).collect();
         let n = shares.len() as u64;
-        let skipped = list.len() as u64 - n;
-        let (pos, valid) = list.iter().fold((0u64, 0u64), |acc, r| (acc.0 + r[0], acc.1 + r[1]));
-        let mean = (n > 0).then(|| shares.iter().sum::<f64>() / n as f64);
-        let sd = mean
-            .filter(|_| n >= 2)
-            .map(|m| (shares.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt());
+        let mean = if n > 0 { shares.iter().sum::<f64>() / n as f64 } else { 0.0 };
+        let m2 = shares.iter().map(|x| (x - mean).powi(2)).sum();
+        let (positive, valid) = list.iter().fold((0u64, 0u64), |acc, r| (acc.0 + r[0], acc.1 + r[1]));
+        Self { n, mean, m2, skipped: list.len() as u64 - n, positive, valid }
+    }
+
+    /// From sums: n, Σshare, Σshare².
+    pub fn from_sums(n: u64, sum: f64, sum_sq: f64, skipped: u64, positive: u64, valid: u64) -> Self {
+        let mean = if n > 0 { sum / n as f64 } else { 0.0 };
+        let m2 = if n > 0 { (sum_sq - sum * sum / n as f64).max(0.0) } else { 0.0 };
+        Self { n, mean, m2, skipped, positive, valid }
+    }
+}
+
+/// A priority or value index for two years, from each year's sample.
+pub fn composite_from_samples(id: &str, label: &str, years: &[String], samples: &[CompositeSample]) -> CompositeResult {
+    let mut per_year = BTreeMap::new();
+    let mut stats: Vec<Option<(f64, f64, u64)>> = Vec::new();
+    for (y, sample) in years.iter().zip(samples) {
+        let n = sample.n;
+        let mean = (n > 0).then_some(sample.mean);
+        let sd = (n >= 2).then(|| (sample.m2 / (n - 1) as f64).sqrt());
         let se = sd.map(|s| s / (n as f64).sqrt());
         let t_crit = (n >= 2).then(|| t_quantile(0.975, (n - 1) as f64));
         let ci = mean.zip(se).zip(t_crit).map(|((m, se), t)| (m - t * se, m + t * se));
@@ -570,21 +601,21 @@ fn composite(c: &CompositeInput, years: &[String]) -> CompositeResult {
             y.clone(),
             CompositeYear {
                 n_respondents: n,
-                n_skipped_no_valid_answers: skipped,
+                n_skipped_no_valid_answers: sample.skipped,
                 index: mean,
                 sd,
                 se,
                 t_crit,
                 ci_low: ci.map(|c| c.0),
                 ci_high: ci.map(|c| c.1),
-                pooled_answer_share: (valid > 0).then(|| pos as f64 / valid as f64),
+                pooled_answer_share: (sample.valid > 0).then(|| sample.positive as f64 / sample.valid as f64),
             },
         );
         stats.push(mean.zip(sd).map(|(m, s)| (m, s, n)));
     }
     let mut out = CompositeResult {
-        id: c.id.clone(),
-        label: c.label.clone(),
+        id: id.to_owned(),
+        label: label.to_owned(),
         years: per_year,
         diff: None,
         welch_se: None,
@@ -615,6 +646,14 @@ fn composite(c: &CompositeInput, years: &[String]) -> CompositeResult {
         }
     }
     out
+}
+
+fn composite(c: &CompositeInput, years: &[String]) -> CompositeResult {
+    let samples: Vec<CompositeSample> = years
+        .iter()
+        .map(|y| CompositeSample::from_respondents(c.respondents.get(y).map(Vec::as_slice).unwrap_or(&[])))
+        .collect();
+    composite_from_samples(&c.id, &c.label, years, &samples)
 }
 
 /// Compares one case with the given defaults.

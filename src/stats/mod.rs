@@ -9,4 +9,7 @@
 pub mod compare;
 pub mod special;
 
-pub use compare::{CaseInput, CaseResult, CasesFile, ComparisonOutput, Settings, compare_case, compare_file};
+pub use compare::{
+    CaseInput, CaseResult, CasesFile, ComparisonOutput, CompositeSample, Settings, compare_case, compare_file,
+    composite_from_samples,
+};

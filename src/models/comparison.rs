@@ -1,0 +1,415 @@
+//! Comparing two waves of a series from the database. Everything is aggregated in SQL: option
+//! counts per audience and question key, and for each priority and value the respondent-level
+//! index as sufficient statistics (respondents, Σshare, Σshare², answers) per audience — no
+//! response is loaded one by one. The numbers then go through `crate::stats`, exactly as
+//! `heard compare-counts` would take them, and every question carries its input in the
+//! cases.json form so anyone can re-run the figures.
+
+use std::collections::{BTreeMap, HashMap};
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Double, Text};
+
+use super::{StoreError, StoreResult};
+use crate::db::schema::{answers, responses};
+use crate::db::{Backend, DbConnection};
+use crate::domain::SurveyDefinition;
+use crate::domain::survey::{Polarity, QuestionKind};
+use crate::stats::compare::{CaseInput, PairedInput, QuestionInput, SettingsInput, compare_case};
+use crate::stats::{ComparisonOutput, CompositeSample, Settings, composite_from_samples};
+
+/// What to compare.
+#[derive(Debug, Clone)]
+pub struct CompareRequest {
+    pub series: String,
+    pub from: String,
+    pub to: String,
+    pub audience: Option<String>,
+    pub settings: Settings,
+}
+
+struct WaveData {
+    slug: String,
+    label: String,
+    def: SurveyDefinition,
+    /// (audience, question key, option value) → answers.
+    counts: HashMap<(String, String, String), u64>,
+    /// (kind, code, audience) → sufficient statistics.
+    composites: HashMap<(String, String, String), CompositeSample>,
+    /// audience → responses.
+    responses: HashMap<String, u64>,
+}
+
+/// Question kinds with exactly one answer option per respondent: the ones the method compares.
+fn single_answer(kind: QuestionKind) -> bool {
+    matches!(kind, QuestionKind::SingleChoice | QuestionKind::FaceScale | QuestionKind::YesSometimesNo)
+}
+
+fn load_wave(conn: &mut DbConnection, slug: &str, series_id: &str, keys: &[String]) -> StoreResult<WaveData> {
+    let wave =
+        super::survey::find_wave(conn, slug)?.ok_or_else(|| StoreError::NotFound(format!("the wave {slug:?}")))?;
+    if wave.series_id != series_id {
+        return Err(StoreError::Conflict(format!("the wave {slug:?} is not part of this series")));
+    }
+    let text = super::survey::wave_definition(conn, &wave.id)?;
+    let def = SurveyDefinition::parse(slug, &text, usize::MAX / 2)?;
+    let rows: Vec<(String, String, Option<String>, i64)> = answers::table
+        .inner_join(responses::table)
+        .filter(responses::wave_id.eq(&wave.id))
+        .filter(answers::option_value.is_not_null())
+        .group_by((responses::audience, answers::question_key, answers::option_value))
+        .select((responses::audience, answers::question_key, answers::option_value, diesel::dsl::count_star()))
+        .load(conn)?;
+    let counts = rows.into_iter().filter_map(|(aud, key, value, n)| value.map(|v| ((aud, key, v), n as u64))).collect();
+    let per_audience: Vec<(String, i64)> = responses::table
+        .filter(responses::wave_id.eq(&wave.id))
+        .group_by(responses::audience)
+        .select((responses::audience, diesel::dsl::count_star()))
+        .load(conn)?;
+    let mut composites = HashMap::new();
+    for kind in ["priority", "value"] {
+        for row in composite_sums(conn, &wave.id, kind, keys)? {
+            let sample =
+                CompositeSample::from_sums(row.n as u64, row.total, row.total_sq, 0, row.pos as u64, row.valid as u64);
+            composites.insert((kind.to_owned(), row.code, row.audience), sample);
+        }
+    }
+    Ok(WaveData {
+        slug: wave.slug,
+        label: wave.label,
+        def,
+        counts,
+        composites,
+        responses: per_audience.into_iter().map(|(a, n)| (a, n as u64)).collect(),
+    })
+}
+
+#[derive(QueryableByName)]
+struct CompositeRow {
+    #[diesel(sql_type = Text)]
+    audience: String,
+    #[diesel(sql_type = Text)]
+    code: String,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+    #[diesel(sql_type = Double)]
+    total: f64,
+    #[diesel(sql_type = Double)]
+    total_sq: f64,
+    #[diesel(sql_type = BigInt)]
+    pos: i64,
+    #[diesel(sql_type = BigInt)]
+    valid: i64,
+}
+
+/// Per audience and code: respondents with a valid answer, Σshare, Σshare², and answers,
+/// over the single-answer questions tagged `kind` whose keys are in `keys`.
+fn composite_sums(
+    conn: &mut DbConnection,
+    wave_id: &str,
+    kind: &str,
+    keys: &[String],
+) -> StoreResult<Vec<CompositeRow>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Keys are slugs (checked when the definition was parsed): safe to write as literals.
+    let key_list = keys.iter().map(|k| format!("'{}'", k.replace('\'', ""))).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "SELECT s.audience AS audience, s.code AS code, \
+           CAST(SUM(CASE WHEN s.valid > 0 THEN 1 ELSE 0 END) AS BIGINT) AS n, \
+           CAST(COALESCE(SUM(CASE WHEN s.valid > 0 THEN s.pos * 1.0 / s.valid ELSE 0.0 END), 0.0) AS DOUBLE PRECISION) AS total, \
+           CAST(COALESCE(SUM(CASE WHEN s.valid > 0 THEN (s.pos * 1.0 / s.valid) * (s.pos * 1.0 / s.valid) ELSE 0.0 END), 0.0) AS DOUBLE PRECISION) AS total_sq, \
+           CAST(SUM(s.pos) AS BIGINT) AS pos, CAST(SUM(s.valid) AS BIGINT) AS valid \
+         FROM ( \
+           SELECT r.audience AS audience, r.id AS rid, t.code AS code, \
+             SUM(CASE WHEN o.polarity = 'positive' THEN 1 ELSE 0 END) AS pos, \
+             SUM(CASE WHEN o.polarity <> 'excluded' THEN 1 ELSE 0 END) AS valid \
+           FROM answers a \
+           JOIN responses r ON r.id = a.response_id \
+           JOIN questions q ON q.wave_id = r.wave_id AND q.question_key = a.question_key \
+           JOIN question_options o ON o.question_id = q.id AND o.value = a.option_value \
+           JOIN question_tags t ON t.question_id = q.id AND t.kind = {kind_p} \
+           WHERE r.wave_id = {wave_p} AND q.kind IN ('single-choice', 'face-scale', 'yes-sometimes-no') \
+             AND a.question_key IN ({key_list}) \
+           GROUP BY r.audience, r.id, t.code \
+         ) s GROUP BY s.audience, s.code",
+        kind_p = if conn.backend() == Backend::Postgres { "$1" } else { "?" },
+        wave_p = if conn.backend() == Backend::Postgres { "$2" } else { "?" },
+    );
+    let rows = crate::on_backend!(conn, |c| diesel::sql_query(&sql)
+        .bind::<Text, _>(kind)
+        .bind::<Text, _>(wave_id)
+        .load::<CompositeRow>(c))?;
+    Ok(rows)
+}
+
+/// Compares two waves of a series.
+pub fn compare_waves(conn: &mut DbConnection, req: &CompareRequest) -> StoreResult<ComparisonOutput> {
+    use crate::db::schema::survey_series;
+    let (series_id, partnership_id): (String, String) = survey_series::table
+        .filter(survey_series::slug.eq(&req.series))
+        .select((survey_series::id, survey_series::partnership_id))
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("the series {:?}", req.series)))?;
+    if req.from == req.to {
+        return Err(StoreError::Conflict("choose two different waves to compare".into()));
+    }
+    // Keys compared: single-answer questions present in both waves (for the indices), and
+    // every single-answer key of either wave for the questions.
+    let peek = |conn: &mut DbConnection, slug: &str| -> StoreResult<SurveyDefinition> {
+        let wave =
+            super::survey::find_wave(conn, slug)?.ok_or_else(|| StoreError::NotFound(format!("the wave {slug:?}")))?;
+        Ok(SurveyDefinition::parse(slug, &super::survey::wave_definition(conn, &wave.id)?, usize::MAX / 2)?)
+    };
+    let (def_a, def_b) = (peek(conn, &req.from)?, peek(conn, &req.to)?);
+    let common: Vec<String> = def_b
+        .questions
+        .iter()
+        .filter(|q| single_answer(q.kind) && def_a.question(q.key.as_str()).is_some_and(|p| single_answer(p.kind)))
+        .map(|q| q.key.to_string())
+        .collect();
+    let a = load_wave(conn, &req.from, &series_id, &common)?;
+    let b = load_wave(conn, &req.to, &series_id, &common)?;
+    let years =
+        if a.label != b.label { vec![a.label.clone(), b.label.clone()] } else { vec![a.slug.clone(), b.slug.clone()] };
+    let (priorities, values) = super::framework::labels(conn, &partnership_id)?;
+
+    let mut audiences: Vec<String> = b.def.audiences.iter().map(|x| x.key.to_string()).collect();
+    for x in &a.def.audiences {
+        if !audiences.contains(&x.key.to_string()) {
+            audiences.push(x.key.to_string());
+        }
+    }
+    let reports: Vec<Option<String>> = match &req.audience {
+        Some(one) if audiences.contains(one) => vec![Some(one.clone())],
+        Some(one) => {
+            return Err(StoreError::NotFound(format!(
+                "the audience {one:?} in these waves (they have {})",
+                audiences.join(", ")
+            )));
+        }
+        None => audiences.iter().cloned().map(Some).chain(std::iter::once(None)).collect(),
+    };
+
+    // Question keys in report order: the later wave's, then any only the earlier wave had.
+    let mut keys: Vec<String> =
+        b.def.questions.iter().filter(|q| single_answer(q.kind)).map(|q| q.key.to_string()).collect();
+    for q in a.def.questions.iter().filter(|q| single_answer(q.kind)) {
+        if !keys.contains(&q.key.to_string()) {
+            keys.push(q.key.to_string());
+        }
+    }
+
+    let mut cases = Vec::new();
+    for audience in &reports {
+        let in_report = |aud: &str| audience.as_deref().is_none_or(|x| x == aud);
+        let mut questions = Vec::new();
+        for key in &keys {
+            let qa = a.def.question(key);
+            let qb = b.def.question(key);
+            let Some(main) = qb.or(qa) else { continue };
+            // Options: the later wave's values, then any only the earlier wave had.
+            let mut options: Vec<(String, Polarity, Option<f64>)> =
+                main.options.iter().map(|o| (o.value.clone(), o.polarity, o.score)).collect();
+            if let Some(qa) = qa {
+                for o in &qa.options {
+                    if !options.iter().any(|(v, _, _)| v == &o.value) {
+                        options.push((o.value.clone(), o.polarity, o.score));
+                    }
+                }
+            }
+            let pick =
+                |p: Polarity| options.iter().filter(|(_, x, _)| *x == p).map(|(v, _, _)| v.clone()).collect::<Vec<_>>();
+            let mut counts = BTreeMap::new();
+            for (wave, q, year) in [(&a, qa, &years[0]), (&b, qb, &years[1])] {
+                let asked = q.is_some_and(|q| single_answer(q.kind) && q.audiences.iter().any(|x| in_report(x)));
+                if !asked {
+                    continue;
+                }
+                let row: Vec<u64> = options
+                    .iter()
+                    .map(|(v, _, _)| {
+                        wave.counts
+                            .iter()
+                            .filter(|((aud, k, val), _)| in_report(aud) && k == key && val == v)
+                            .map(|(_, n)| *n)
+                            .sum()
+                    })
+                    .collect();
+                counts.insert(year.clone(), row);
+            }
+            let wording_audience = audience.clone().or_else(|| main.audiences.first().cloned()).unwrap_or_default();
+            let text =
+                main.wording(&wording_audience).or_else(|| main.wording.values().next()).map(|w| w.title.clone());
+            questions.push(QuestionInput {
+                id: key.clone(),
+                text: text.map(serde_json::Value::String),
+                priority: Some(serde_json::json!(main.priorities)),
+                value: Some(serde_json::json!(main.values)),
+                options: options.iter().map(|(v, _, _)| v.clone()).collect(),
+                positive: pick(Polarity::Positive),
+                negative: pick(Polarity::Negative),
+                excluded: pick(Polarity::Excluded),
+                scores: Some(options.iter().map(|(_, _, s)| *s).collect()),
+                counts,
+                paired: None::<PairedInput>,
+            });
+        }
+        let case = CaseInput {
+            id: audience.clone().unwrap_or_else(|| "all-audiences".into()),
+            description: Some(format!(
+                "{} {} and {}, {}",
+                b.def.series.title,
+                years[0],
+                years[1],
+                audience.as_deref().unwrap_or("all audiences together")
+            )),
+            audience: audience.clone(),
+            settings: SettingsInput::default(),
+            questions: questions.clone(),
+            years: years.clone(),
+            composite: None,
+            composites: None,
+        };
+        let mut result = compare_case(&case, &req.settings).map_err(|e| StoreError::Conflict(e.to_string()))?;
+        for (r, input) in result.questions.iter_mut().zip(questions) {
+            r.input = Some(input);
+        }
+        // Indices per priority and per value.
+        let mut composites = Vec::new();
+        for (kind, list, prefix) in [("priority", &priorities, "Priority"), ("value", &values, "Value")] {
+            for item in list.iter() {
+                let tagged = common.iter().any(|k| {
+                    b.def.question(k).is_some_and(|q| {
+                        if kind == "priority" {
+                            q.priorities.contains(&item.code)
+                        } else {
+                            q.values.contains(&item.code)
+                        }
+                    })
+                });
+                if !tagged {
+                    continue;
+                }
+                let samples: Vec<CompositeSample> = [&a, &b]
+                    .iter()
+                    .map(|w| {
+                        let mut total = CompositeSample::default();
+                        let (mut n, mut sum, mut sum_sq, mut pos, mut valid) = (0u64, 0.0, 0.0, 0u64, 0u64);
+                        for ((k, code, aud), s) in &w.composites {
+                            if k == kind && code == &item.code && in_report(aud) {
+                                n += s.n;
+                                sum += s.mean * s.n as f64;
+                                sum_sq += s.m2 + s.mean * s.mean * s.n as f64;
+                                pos += s.positive;
+                                valid += s.valid;
+                            }
+                        }
+                        let responded: u64 =
+                            w.responses.iter().filter(|(aud, _)| in_report(aud)).map(|(_, n)| *n).sum();
+                        if n > 0 || responded > 0 {
+                            total = CompositeSample::from_sums(n, sum, sum_sq, responded.saturating_sub(n), pos, valid);
+                        }
+                        total
+                    })
+                    .collect();
+                let label = format!("{prefix} {}: {}", item.code, item.title);
+                composites.push(composite_from_samples(&format!("{kind}:{}", item.code), &label, &years, &samples));
+            }
+        }
+        result.composites = Some(composites);
+        cases.push(result);
+    }
+    let mut generator = BTreeMap::new();
+    generator.insert("heard".to_owned(), env!("CARGO_PKG_VERSION").to_owned());
+    generator.insert("series".to_owned(), req.series.clone());
+    Ok(ComparisonOutput { schema_version: 1, generator, z_crit_95: crate::stats::special::Z_95, cases })
+}
+
+/// The comparison as CSV: one row per question and report, then one per index.
+pub fn to_csv(out: &ComparisonOutput) -> StoreResult<Vec<u8>> {
+    let mut bytes = Vec::from("\u{feff}".as_bytes());
+    {
+        let mut w = csv::Writer::from_writer(&mut bytes);
+        let err = |e: csv::Error| StoreError::Conflict(format!("could not write CSV: {e}"));
+        w.write_record([
+            "report",
+            "kind",
+            "id",
+            "year_a",
+            "year_b",
+            "n_a",
+            "n_b",
+            "pct_a",
+            "pct_b",
+            "change_points",
+            "range_low",
+            "range_high",
+            "p",
+            "p_adjusted",
+            "verdict",
+            "sentence",
+        ])
+        .map_err(err)?;
+        let f = |v: Option<f64>| v.map(|x| format!("{x}")).unwrap_or_default();
+        for case in &out.cases {
+            let (ya, yb) = (&case.years[0], &case.years[1]);
+            for q in &case.questions {
+                let (a, b) = (&q.years[ya], &q.years[yb]);
+                let adjusted = match case.settings.adjust {
+                    crate::stats::compare::Adjust::Bh => q.p_bh,
+                    crate::stats::compare::Adjust::Holm => q.p_holm,
+                    crate::stats::compare::Adjust::None => q.z_p,
+                };
+                w.write_record([
+                    case.id.clone(),
+                    "question".into(),
+                    q.id.clone(),
+                    ya.clone(),
+                    yb.clone(),
+                    a.n_valid.to_string(),
+                    b.n_valid.to_string(),
+                    a.display_pct.map(|x| x.to_string()).unwrap_or_default(),
+                    b.display_pct.map(|x| x.to_string()).unwrap_or_default(),
+                    q.diff_points_display.map(|x| x.to_string()).unwrap_or_default(),
+                    f(q.newcombe_low),
+                    f(q.newcombe_high),
+                    f(q.z_p),
+                    f(adjusted),
+                    serde_json::to_value(q.verdict)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    q.sentence.clone(),
+                ])
+                .map_err(err)?;
+            }
+            for c in case.composites.iter().flatten() {
+                let (a, b) = (&c.years[ya], &c.years[yb]);
+                w.write_record([
+                    case.id.clone(),
+                    "index".into(),
+                    c.id.clone(),
+                    ya.clone(),
+                    yb.clone(),
+                    a.n_respondents.to_string(),
+                    b.n_respondents.to_string(),
+                    f(a.index),
+                    f(b.index),
+                    f(c.diff),
+                    f(c.diff_ci_low),
+                    f(c.diff_ci_high),
+                    f(c.welch_p),
+                    String::new(),
+                    String::new(),
+                    c.label.clone(),
+                ])
+                .map_err(err)?;
+            }
+        }
+        w.flush().map_err(|e| StoreError::Conflict(e.to_string()))?;
+    }
+    Ok(bytes)
+}
