@@ -50,6 +50,21 @@ pub enum Command {
     Import { file: PathBuf },
     /// Check a framework or survey definition file without importing it.
     Check { file: PathBuf },
+    /// Import past responses: one row per respondent, one column per question key.
+    ImportResponses {
+        #[arg(long)]
+        wave: String,
+        file: PathBuf,
+    },
+    /// Import a past wave's published counts: columns audience, question, option, count.
+    ImportCounts {
+        #[arg(long)]
+        wave: String,
+        file: PathBuf,
+        /// Replace counts imported before for this wave.
+        #[arg(long)]
+        replace: bool,
+    },
     /// Compare two years of published counts (cases.json format in, expected.json format out).
     CompareCounts { file: PathBuf },
     /// Compare two waves of a series from the database (same output, plus indices per
@@ -181,6 +196,23 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     let mut settings = Settings::load(cli.config.as_deref()).map_err(fail)?;
     match cli.command {
         Command::CompareCounts { .. } => Ok(()),
+        Command::ImportResponses { wave, file } => {
+            let name = file.display().to_string();
+            let bytes = std::fs::read(&file).map_err(|e| CliError(format!("could not read {name}: {e}")))?;
+            let mut conn = connect(&settings)?;
+            let done = models::import::import_responses(&mut conn, &name, &wave, &bytes, settings.max_text_graphemes)
+                .map_err(fail)?;
+            println!("Imported {} responses ({} answers) into {wave}.", done.rows, done.answers);
+            Ok(())
+        }
+        Command::ImportCounts { wave, file, replace } => {
+            let name = file.display().to_string();
+            let bytes = std::fs::read(&file).map_err(|e| CliError(format!("could not read {name}: {e}")))?;
+            let mut conn = connect(&settings)?;
+            let done = models::import::import_counts(&mut conn, &name, &wave, &bytes, replace).map_err(fail)?;
+            println!("Imported {} counts ({} answers in all) into {wave}.", done.rows, done.answers);
+            Ok(())
+        }
         Command::Compare { series, from, to, audience, format, adjust, suppress_below, caution_below, output } => {
             use crate::stats::compare::Adjust;
             if suppress_below > caution_below {

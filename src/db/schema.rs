@@ -197,3 +197,17 @@ diesel::allow_columns_to_appear_in_same_group_by_clause!(
     answers::question_key,
     answers::option_value,
 );
+
+diesel::table! {
+    imported_counts (wave_id, audience, question_key, option_value) {
+        wave_id -> Text,
+        audience -> Text,
+        question_key -> Text,
+        option_value -> Text,
+        answers -> BigInt,
+        imported_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(imported_counts -> waves (wave_id));
+diesel::allow_tables_to_appear_in_same_query!(imported_counts, waves);

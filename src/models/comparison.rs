@@ -60,7 +60,23 @@ fn load_wave(conn: &mut DbConnection, slug: &str, series_id: &str, keys: &[Strin
         .group_by((responses::audience, answers::question_key, answers::option_value))
         .select((responses::audience, answers::question_key, answers::option_value, diesel::dsl::count_star()))
         .load(conn)?;
-    let counts = rows.into_iter().filter_map(|(aud, key, value, n)| value.map(|v| ((aud, key, v), n as u64))).collect();
+    let mut counts: HashMap<(String, String, String), u64> =
+        rows.into_iter().filter_map(|(aud, key, value, n)| value.map(|v| ((aud, key, v), n as u64))).collect();
+    // Published counts of past waves add to the option counts (they have no respondents, so
+    // they never enter the respondent-level indices).
+    use crate::db::schema::imported_counts;
+    let imported: Vec<(String, String, String, i64)> = imported_counts::table
+        .filter(imported_counts::wave_id.eq(&wave.id))
+        .select((
+            imported_counts::audience,
+            imported_counts::question_key,
+            imported_counts::option_value,
+            imported_counts::answers,
+        ))
+        .load(conn)?;
+    for (aud, key, value, n) in imported {
+        *counts.entry((aud, key, value)).or_insert(0) += n as u64;
+    }
     let per_audience: Vec<(String, i64)> = responses::table
         .filter(responses::wave_id.eq(&wave.id))
         .group_by(responses::audience)

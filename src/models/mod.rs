@@ -7,6 +7,7 @@ pub mod comparison;
 pub mod draft;
 pub mod export;
 pub mod framework;
+pub mod import;
 pub mod response;
 pub mod settings;
 pub mod survey;

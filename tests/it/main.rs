@@ -6,6 +6,7 @@ mod helpers;
 
 mod bad_inputs;
 mod cli;
+mod imports;
 mod journey;
 mod migrations;
 mod stats;

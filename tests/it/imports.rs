@@ -1,0 +1,166 @@
+//! Importing past waves: all or nothing, with row, column and reason; on both databases.
+
+use heard::db::Backend;
+use serde_json::Value;
+
+use crate::both;
+use crate::helpers::TestDb;
+
+fn heard(db: &TestDb, args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(crate::helpers::heard_bin())
+        .args(args)
+        .env("DATABASE_URL", &db.url)
+        .output()
+        .expect("run");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The demo plus a closed 2022 wave (same questions) to import into.
+fn with_2022(backend: Backend) -> (TestDb, tempfile::TempDir) {
+    let db = TestDb::new(backend);
+    let dir = tempfile::tempdir().expect("dir");
+    assert!(heard(&db, &["demo"]).0);
+    let def = dir.path().join("2022.toml");
+    std::fs::write(&def, heard::demo::survey_source("torbay-participation-2022", "2022", "closed", "2022-10-03"))
+        .expect("write");
+    let (ok, _, err) = heard(&db, &["import", def.to_str().expect("path")]);
+    assert!(ok, "{err}");
+    (db, dir)
+}
+
+fn count(db: &TestDb, sql: &str) -> i64 {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut c = db.connect();
+    diesel::sql_query(sql).load::<N>(&mut c).expect("query").first().map(|r| r.n).unwrap_or(0)
+}
+
+fn responses_2022(db: &TestDb) -> i64 {
+    count(
+        db,
+        "SELECT COUNT(*) AS n FROM responses r JOIN waves w ON w.id = r.wave_id WHERE w.slug = 'torbay-participation-2022'",
+    )
+}
+
+fn import_responses_all_or_nothing(backend: Backend) {
+    let (db, dir) = with_2022(backend);
+    let file = dir.path().join("past.csv");
+    // Row 4 has an answer that is not an option; row 5 a bad date.
+    std::fs::write(
+        &file,
+        "audience,submitted_on,consent_to_quote,listened-to,help-from,age,what-to-change\n\
+         young-people,2022-10-10,yes,yes,school;family,12,More quiet rooms\n\
+         parents-carers,2022-10-11,no,sometimes,health,7,\n\
+         parents-carers,2022-10-12,no,perhaps,,9,\n\
+         young-people,12/10/2022,no,no,,15,\n",
+    )
+    .expect("write");
+    let (ok, _, err) =
+        heard(&db, &["import-responses", "--wave", "torbay-participation-2022", file.to_str().expect("path")]);
+    assert!(!ok);
+    assert!(err.contains("nothing has been stored"), "{err}");
+    assert!(err.contains("row 4, column \"listened-to\": \"perhaps\": That answer is not one of the choices"), "{err}");
+    assert!(err.contains("row 5, column \"submitted_on\""), "{err}");
+    assert_eq!(responses_2022(&db), 0, "nothing stored");
+
+    // Unknown columns are caught in the header.
+    std::fs::write(&file, "audience,listened_to\nyoung-people,yes\n").expect("write");
+    let (ok, _, err) =
+        heard(&db, &["import-responses", "--wave", "torbay-participation-2022", file.to_str().expect("path")]);
+    assert!(!ok && err.contains("row 1, column \"listened_to\": not a question key"), "{err}");
+
+    // A clean file imports whole.
+    std::fs::write(
+        &file,
+        "\u{feff}audience,submitted_on,consent_to_quote,listened-to,help-from,age,what-to-change\n\
+         young-people,2022-10-10,yes,yes,school;family,12,More quiet rooms 🙂\n\
+         parents-carers,2022-10-11,no,sometimes,health,7,\n",
+    )
+    .expect("write");
+    let (ok, out, err) =
+        heard(&db, &["import-responses", "--wave", "torbay-participation-2022", file.to_str().expect("path")]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Imported 2 responses"), "{out}");
+    assert_eq!(responses_2022(&db), 2);
+    let (_, json, _) = heard(&db, &["export", "responses", "--wave", "torbay-participation-2022", "--format", "json"]);
+    let records: Vec<Value> = serde_json::from_str(&json).expect("json");
+    assert_eq!(records[0]["answers"]["help-from"], serde_json::json!(["school", "family"]));
+    assert_eq!(records[0]["answers"]["what-to-change"], "More quiet rooms 🙂");
+    assert_eq!(records[0]["channel"], "import");
+    assert_eq!(records[0]["submitted_on"], "2022-10-10");
+    assert_eq!(records[0]["consent_to_quote"], true);
+}
+both!(import_responses_all_or_nothing);
+
+fn import_counts_and_compare(backend: Backend) {
+    let (db, dir) = with_2022(backend);
+    let file = dir.path().join("counts.csv");
+    std::fs::write(&file, "audience,question,option,count\nparents-carers,listened-to,yes,40\nparents-carers,listened-to,maybe,10\nparents-carers,what-to-change,yes,3\n").expect("write");
+    let (ok, _, err) =
+        heard(&db, &["import-counts", "--wave", "torbay-participation-2022", file.to_str().expect("path")]);
+    assert!(!ok);
+    assert!(err.contains("row 3, column \"option\": \"maybe\" is not an answer"), "{err}");
+    assert!(err.contains("row 4, column \"question\": \"what-to-change\" is a long-text question"), "{err}");
+    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM imported_counts"), 0, "nothing stored");
+
+    std::fs::write(&file, "audience,question,option,count\nparents-carers,listened-to,yes,40\nparents-carers,listened-to,sometimes,35\nparents-carers,listened-to,no,45\n").expect("write");
+    let (ok, out, err) =
+        heard(&db, &["import-counts", "--wave", "torbay-participation-2022", file.to_str().expect("path")]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Imported 3 counts (120 answers"), "{out}");
+    let (ok, _, err) =
+        heard(&db, &["import-counts", "--wave", "torbay-participation-2022", file.to_str().expect("path")]);
+    assert!(!ok && err.contains("--replace"), "{err}");
+    let (ok, _, err) = heard(
+        &db,
+        &["import-counts", "--wave", "torbay-participation-2022", "--replace", file.to_str().expect("path")],
+    );
+    assert!(ok, "{err}");
+
+    let (ok, json, err) = heard(
+        &db,
+        &[
+            "compare",
+            "--series",
+            "torbay-participation",
+            "--from",
+            "torbay-participation-2022",
+            "--to",
+            "torbay-participation-2023",
+            "--audience",
+            "parents-carers",
+        ],
+    );
+    assert!(ok, "{err}");
+    let out: Value = serde_json::from_str(&json).expect("json");
+    let q = out["cases"][0]["questions"]
+        .as_array()
+        .expect("q")
+        .iter()
+        .find(|q| q["id"] == "listened-to")
+        .cloned()
+        .expect("listened-to");
+    assert_eq!(q["years"]["2022"]["n_valid"], 120);
+    assert_eq!(q["years"]["2022"]["positive"], 40);
+    assert_eq!(q["input"]["counts"]["2022"], serde_json::json!([40, 35, 45]));
+    assert!(q["comparable"].as_bool().unwrap_or(false));
+    // Counts have no respondents behind them: the indices say so rather than guess.
+    let p2 = out["cases"][0]["composites"]
+        .as_array()
+        .expect("composites")
+        .iter()
+        .find(|c| c["id"] == "priority:P2")
+        .cloned()
+        .expect("P2");
+    assert_eq!(p2["years"]["2022"]["n_respondents"], 0);
+    assert!(p2["diff"].is_null());
+}
+both!(import_counts_and_compare);
