@@ -61,6 +61,7 @@ for (const db of databases()) {
           answered[key] = numeric ? 15 : v;
         }
         await page.getByRole('button', { name: 'Continue' }).click();
+        await page.waitForLoadState('load');
       }
       assert.match(page.url(), /\/consent$/);
       await page.getByLabel('Yes, you can share my words').check();
