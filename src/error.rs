@@ -28,6 +28,10 @@ pub enum AppError {
     TooLarge { limit: usize },
     #[error("{0}")]
     MethodNotAllowed(String),
+    #[error("Please sign in to see this page.")]
+    SignInRequired,
+    #[error("{0}")]
+    NotAllowed(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -71,6 +75,8 @@ impl AppError {
             AppError::Conflict(_) => "Sorry, that could not be done",
             AppError::TooLarge { .. } => "Your answer is too long",
             AppError::MethodNotAllowed(_) => "Sorry, this page cannot do that",
+            AppError::SignInRequired => "Please sign in",
+            AppError::NotAllowed(_) => "You do not have access to this page",
             AppError::Internal(_) => "Sorry, something went wrong on our side",
         }
     }
@@ -93,11 +99,19 @@ impl ResponseError for AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::SignInRequired => StatusCode::SEE_OTHER,
+            AppError::NotAllowed(_) => StatusCode::FORBIDDEN,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
+        if let AppError::SignInRequired = self {
+            return HttpResponse::SeeOther()
+                .insert_header((actix_web::http::header::LOCATION, "/staff/sign-in"))
+                .insert_header((CACHE_CONTROL, "no-store"))
+                .finish();
+        }
         if let AppError::Internal(cause) = self {
             tracing::error!(%cause, "request failed");
         }

@@ -211,3 +211,28 @@ diesel::table! {
 
 diesel::joinable!(imported_counts -> waves (wave_id));
 diesel::allow_tables_to_appear_in_same_query!(imported_counts, waves);
+
+diesel::table! {
+    staff_sessions (id) {
+        id -> Text,
+        account_id -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        at -> Timestamp,
+        account_id -> Nullable<Text>,
+        actor -> Text,
+        partnership_id -> Nullable<Text>,
+        action -> Text,
+        detail -> Text,
+    }
+}
+
+diesel::joinable!(staff_sessions -> accounts (account_id));
+diesel::allow_tables_to_appear_in_same_query!(staff_sessions, accounts);

@@ -5,7 +5,7 @@ use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
 use diesel::prelude::*;
 
 use super::{StoreError, StoreResult};
-use crate::db::schema::{accounts, partnerships};
+use crate::db::schema::{accounts, partnerships, staff_sessions};
 use crate::db::{DbConnection, new_id, now};
 
 /// What a staff member may do.
@@ -101,4 +101,194 @@ pub fn add(conn: &mut DbConnection, account: &NewAccount) -> StoreResult<String>
             .execute(c)?;
         Ok(id)
     })
+}
+
+/// How many wrong passwords in a row lock an account, and for how long.
+pub const LOCK_AFTER: i32 = 5;
+pub const LOCK_MINUTES: i64 = 15;
+/// Sessions end after this long without use, and after this long in any case.
+pub const IDLE_HOURS: i64 = 2;
+pub const ABSOLUTE_HOURS: i64 = 12;
+
+/// A signed-in staff member.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Staff {
+    pub id: String,
+    pub email: String,
+    pub role: String,
+    pub partnership_id: Option<String>,
+    pub partnership_slug: Option<String>,
+    pub partnership_name: Option<String>,
+}
+
+impl Staff {
+    pub fn role(&self) -> Option<Role> {
+        Role::parse(&self.role)
+    }
+
+    pub fn is_superadmin(&self) -> bool {
+        self.role() == Some(Role::Superadmin)
+    }
+
+    /// Whether this person may act for `partnership_id`.
+    pub fn can_see(&self, partnership_id: &str) -> bool {
+        self.is_superadmin() || self.partnership_id.as_deref() == Some(partnership_id)
+    }
+}
+
+/// The outcome of a sign-in attempt.
+#[derive(Debug, Clone)]
+pub enum SignIn {
+    /// Signed in: the session token for the cookie.
+    Ok { token: String, staff: Staff },
+    /// Wrong email or password; `failures` wrong passwords in a row so far (0 if unknown).
+    Wrong { failures: i32 },
+    /// Locked until this time (UTC).
+    Locked { until: chrono::NaiveDateTime },
+}
+
+fn load_staff(conn: &mut DbConnection, account_id: &str) -> StoreResult<Option<Staff>> {
+    let row: Option<(String, String, String, Option<String>)> = accounts::table
+        .filter(accounts::id.eq(account_id))
+        .select((accounts::id, accounts::email, accounts::role, accounts::partnership_id))
+        .first(conn)
+        .optional()?;
+    let Some((id, email, role, partnership_id)) = row else { return Ok(None) };
+    let (slug, name) = match &partnership_id {
+        Some(pid) => partnerships::table
+            .filter(partnerships::id.eq(pid))
+            .select((partnerships::slug, partnerships::name))
+            .first::<(String, String)>(conn)
+            .optional()?
+            .map(|(s, n)| (Some(s), Some(n)))
+            .unwrap_or((None, None)),
+        None => (None, None),
+    };
+    Ok(Some(Staff { id, email, role, partnership_id, partnership_slug: slug, partnership_name: name }))
+}
+
+/// A hash to verify against when the email is unknown, so both cases take as long. Made
+/// once per process from a random password.
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| {
+        let salt = SaltString::generate(&mut OsRng);
+        argon2::Argon2::default()
+            .hash_password(crate::domain::codes::random_token().as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .unwrap_or_default()
+    })
+}
+
+/// Checks an email and password; on success opens a session. Runs argon2: call it off the
+/// async workers.
+pub fn sign_in(conn: &mut DbConnection, email: &str, password: &str) -> StoreResult<SignIn> {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    let email = email.trim().to_lowercase();
+    let found: Option<(String, String, i32, Option<chrono::NaiveDateTime>)> = accounts::table
+        .filter(accounts::email.eq(&email))
+        .select((accounts::id, accounts::password_hash, accounts::failed_attempts, accounts::locked_until))
+        .first(conn)
+        .optional()?;
+    let stamp = now();
+    let verify = |hash: &str| {
+        PasswordHash::new(hash)
+            .map(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+            .unwrap_or(false)
+    };
+    let Some((id, hash, failures, locked_until)) = found else {
+        let _ = verify(decoy_hash());
+        return Ok(SignIn::Wrong { failures: 0 });
+    };
+    if let Some(until) = locked_until.filter(|u| *u > stamp) {
+        return Ok(SignIn::Locked { until });
+    }
+    if !verify(&hash) {
+        let failures = failures + 1;
+        if failures >= LOCK_AFTER {
+            let until = stamp + chrono::TimeDelta::minutes(LOCK_MINUTES);
+            diesel::update(accounts::table.filter(accounts::id.eq(&id)))
+                .set((accounts::failed_attempts.eq(0), accounts::locked_until.eq(Some(until))))
+                .execute(conn)?;
+            super::audit::record(
+                conn,
+                Some(&id),
+                &email,
+                None,
+                "account.locked",
+                &serde_json::json!({"minutes": LOCK_MINUTES}),
+            )?;
+            return Ok(SignIn::Locked { until });
+        }
+        diesel::update(accounts::table.filter(accounts::id.eq(&id)))
+            .set(accounts::failed_attempts.eq(failures))
+            .execute(conn)?;
+        return Ok(SignIn::Wrong { failures });
+    }
+    let token = crate::domain::codes::random_token();
+    let staff = conn.write(|c| -> StoreResult<Option<Staff>> {
+        diesel::update(accounts::table.filter(accounts::id.eq(&id)))
+            .set((accounts::failed_attempts.eq(0), accounts::locked_until.eq(None::<chrono::NaiveDateTime>)))
+            .execute(c)?;
+        diesel::insert_into(staff_sessions::table)
+            .values((
+                staff_sessions::id.eq(crate::domain::codes::hash_token(&token)),
+                staff_sessions::account_id.eq(&id),
+                staff_sessions::created_at.eq(stamp),
+                staff_sessions::last_seen_at.eq(stamp),
+                staff_sessions::expires_at.eq(stamp + chrono::TimeDelta::hours(ABSOLUTE_HOURS)),
+            ))
+            .execute(c)?;
+        let staff = load_staff(c, &id)?;
+        if let Some(s) = &staff {
+            super::audit::record(
+                c,
+                Some(&s.id),
+                &s.email,
+                s.partnership_id.as_deref(),
+                "sign_in",
+                &serde_json::json!({}),
+            )?;
+        }
+        Ok(staff)
+    })?;
+    match staff {
+        Some(staff) => Ok(SignIn::Ok { token, staff }),
+        None => Ok(SignIn::Wrong { failures: 0 }),
+    }
+}
+
+/// The staff member a session token belongs to, if the session is live. Keeps the session
+/// alive (at most one write a minute).
+pub fn session(conn: &mut DbConnection, token: &str) -> StoreResult<Option<Staff>> {
+    let id = crate::domain::codes::hash_token(token);
+    let stamp = now();
+    let found: Option<(String, chrono::NaiveDateTime)> = staff_sessions::table
+        .filter(staff_sessions::id.eq(&id))
+        .filter(staff_sessions::expires_at.gt(stamp))
+        .filter(staff_sessions::last_seen_at.gt(stamp - chrono::TimeDelta::hours(IDLE_HOURS)))
+        .select((staff_sessions::account_id, staff_sessions::last_seen_at))
+        .first(conn)
+        .optional()?;
+    let Some((account_id, last_seen)) = found else { return Ok(None) };
+    if stamp - last_seen > chrono::TimeDelta::minutes(1) {
+        diesel::update(staff_sessions::table.filter(staff_sessions::id.eq(&id)))
+            .set(staff_sessions::last_seen_at.eq(stamp))
+            .execute(conn)?;
+    }
+    load_staff(conn, &account_id)
+}
+
+/// Ends a session.
+pub fn sign_out(conn: &mut DbConnection, token: &str, staff: &Staff) -> StoreResult<()> {
+    diesel::delete(staff_sessions::table.filter(staff_sessions::id.eq(crate::domain::codes::hash_token(token))))
+        .execute(conn)?;
+    super::audit::record(
+        conn,
+        Some(&staff.id),
+        &staff.email,
+        staff.partnership_id.as_deref(),
+        "sign_out",
+        &serde_json::json!({}),
+    )
 }

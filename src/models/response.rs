@@ -53,3 +53,188 @@ pub fn delete_by_receipt(
 pub fn count_for_wave(conn: &mut DbConnection, wave_id: &str) -> StoreResult<i64> {
     Ok(responses::table.filter(responses::wave_id.eq(wave_id)).count().get_result(conn)?)
 }
+
+/// Filters for the staff list of responses.
+#[derive(Debug, Clone, Default)]
+pub struct ResponseFilter {
+    pub audience: Option<String>,
+    pub channel: Option<String>,
+    /// Words that must appear in a free-text answer (any case).
+    pub words: Option<String>,
+    /// Only responses that answered this question.
+    pub question: Option<String>,
+}
+
+/// A response as listed for staff.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ResponseListing {
+    pub id: String,
+    pub audience: String,
+    pub channel: String,
+    pub submitted_on: String,
+    pub consent_to_quote: bool,
+}
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// One page of a wave's responses, newest first, and how many match in all.
+pub fn list(
+    conn: &mut DbConnection,
+    wave_id: &str,
+    f: &ResponseFilter,
+    page: i64,
+    per_page: i64,
+) -> StoreResult<(Vec<ResponseListing>, i64)> {
+    use crate::db::schema::answers;
+    let build = || {
+        let mut q = responses::table.filter(responses::wave_id.eq(wave_id.to_owned())).into_boxed();
+        if let Some(a) = &f.audience {
+            q = q.filter(responses::audience.eq(a.clone()));
+        }
+        if let Some(c) = &f.channel {
+            q = q.filter(responses::channel.eq(c.clone()));
+        }
+        if let Some(key) = &f.question {
+            q = q.filter(
+                responses::id
+                    .eq_any(answers::table.filter(answers::question_key.eq(key.clone())).select(answers::response_id)),
+            );
+        }
+        if let Some(words) = f.words.as_ref().filter(|w| !w.trim().is_empty()) {
+            let escaped = words.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            let pattern = format!("%{escaped}%");
+            q = q.filter(
+                responses::id.eq_any(
+                    answers::table
+                        .filter(lower(answers::text_value.assume_not_null()).like(pattern).escape('\\'))
+                        .select(answers::response_id),
+                ),
+            );
+        }
+        q
+    };
+    let total: i64 = build().count().get_result(conn)?;
+    let rows: Vec<(String, String, String, chrono::NaiveDateTime, bool)> = build()
+        .order((responses::submitted_at.desc(), responses::id.asc()))
+        .limit(per_page)
+        .offset(page.max(0) * per_page)
+        .select((
+            responses::id,
+            responses::audience,
+            responses::channel,
+            responses::submitted_at,
+            responses::consent_to_quote,
+        ))
+        .load(conn)?;
+    Ok((
+        rows.into_iter()
+            .map(|(id, audience, channel, at, consent)| ResponseListing {
+                id,
+                audience,
+                channel,
+                submitted_on: at.date().format("%Y-%m-%d").to_string(),
+                consent_to_quote: consent,
+            })
+            .collect(),
+        total,
+    ))
+}
+
+/// One response with its answers, if it belongs to `wave_id`... or to any wave of the
+/// partnership (checked by the caller through [`owner`]).
+pub fn get(
+    conn: &mut DbConnection,
+    id: &str,
+) -> StoreResult<Option<(ResponseListing, String, crate::domain::Answers)>> {
+    use crate::db::schema::answers;
+    let row: Option<(String, String, String, chrono::NaiveDateTime, bool, String)> = responses::table
+        .filter(responses::id.eq(id))
+        .select((
+            responses::id,
+            responses::audience,
+            responses::channel,
+            responses::submitted_at,
+            responses::consent_to_quote,
+            responses::wave_id,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((rid, audience, channel, at, consent, wave_id)) = row else { return Ok(None) };
+    type AnswerRow = (String, i32, Option<String>, Option<String>, Option<f64>);
+    let rows: Vec<AnswerRow> = answers::table
+        .filter(answers::response_id.eq(&rid))
+        .order((answers::question_key.asc(), answers::ordinal.asc()))
+        .select((
+            answers::question_key,
+            answers::ordinal,
+            answers::option_value,
+            answers::text_value,
+            answers::number_value,
+        ))
+        .load(conn)?;
+    let mut given = crate::domain::Answers::new();
+    for (key, _, option, text, number) in rows {
+        use crate::domain::AnswerValue;
+        let next = match (given.remove(&key), option, text, number) {
+            (Some(AnswerValue::Choice(first)), Some(o), _, _) => AnswerValue::Choices(vec![first, o]),
+            (Some(AnswerValue::Choices(mut all)), Some(o), _, _) => {
+                all.push(o);
+                AnswerValue::Choices(all)
+            }
+            (_, Some(o), _, _) => AnswerValue::Choice(o),
+            (_, _, Some(t), _) => AnswerValue::Text(t),
+            (_, _, _, Some(n)) => AnswerValue::Number(n),
+            (previous, None, None, None) => match previous {
+                Some(p) => p,
+                None => continue,
+            },
+        };
+        given.insert(key, next);
+    }
+    let listing = ResponseListing {
+        id: rid,
+        audience,
+        channel,
+        submitted_on: at.date().format("%Y-%m-%d").to_string(),
+        consent_to_quote: consent,
+    };
+    Ok(Some((listing, wave_id, given)))
+}
+
+/// The (wave id, partnership id) a response belongs to.
+pub fn owner(conn: &mut DbConnection, id: &str) -> StoreResult<Option<(String, String)>> {
+    use crate::db::schema::{survey_series, waves};
+    Ok(responses::table
+        .inner_join(waves::table.inner_join(survey_series::table))
+        .filter(responses::id.eq(id))
+        .select((waves::id, survey_series::partnership_id))
+        .first(conn)
+        .optional()?)
+}
+
+/// Deletes a response on a staff member's request, recording who, when and why.
+pub fn delete_by_staff(
+    conn: &mut DbConnection,
+    id: &str,
+    staff: &super::account::Staff,
+    reason: &str,
+) -> StoreResult<bool> {
+    conn.write(|c| -> StoreResult<bool> {
+        let Some((wave_id, partnership_id)) = owner(c, id)? else { return Ok(false) };
+        let wave_slug: String = crate::db::schema::waves::table
+            .filter(crate::db::schema::waves::id.eq(&wave_id))
+            .select(crate::db::schema::waves::slug)
+            .first(c)?;
+        let gone = diesel::delete(responses::table.filter(responses::id.eq(id))).execute(c)?;
+        diesel::delete(drafts::table.filter(drafts::response_id.eq(id))).execute(c)?;
+        super::audit::record(
+            c,
+            Some(&staff.id),
+            &staff.email,
+            Some(&partnership_id),
+            "response.deleted",
+            &serde_json::json!({"wave": wave_slug, "reason": reason}),
+        )?;
+        Ok(gone == 1)
+    })
+}

@@ -265,3 +265,85 @@ pub fn open_waves(conn: &mut DbConnection) -> StoreResult<Vec<(String, String)>>
         .map(|(w, title)| (w.slug.clone(), format!("{title} {}", w.label)))
         .collect())
 }
+
+/// A wave as listed for staff.
+#[derive(Debug, Clone, Serialize)]
+pub struct WaveListing {
+    pub slug: String,
+    pub label: String,
+    pub status: String,
+    pub series_title: String,
+    pub partnership_name: String,
+    pub responses: i64,
+}
+
+/// The waves staff can see: one partnership's, or everyone's (`None`, for a superadmin).
+pub fn waves_for(conn: &mut DbConnection, partnership_id: Option<&str>) -> StoreResult<Vec<WaveListing>> {
+    let mut q = waves::table
+        .inner_join(survey_series::table.inner_join(partnerships::table))
+        .select((waves::id, waves::slug, waves::label, waves::status, survey_series::title, partnerships::name))
+        .order((partnerships::name.asc(), survey_series::title.asc(), waves::label.desc()))
+        .into_boxed();
+    if let Some(p) = partnership_id {
+        q = q.filter(survey_series::partnership_id.eq(p.to_owned()));
+    }
+    let rows: Vec<(String, String, String, String, String, String)> = q.load(conn)?;
+    let counts: Vec<(String, i64)> = responses::table
+        .group_by(responses::wave_id)
+        .select((responses::wave_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    let counts: std::collections::HashMap<String, i64> = counts.into_iter().collect();
+    Ok(rows
+        .into_iter()
+        .map(|(id, slug, label, status, series_title, partnership_name)| WaveListing {
+            responses: counts.get(&id).copied().unwrap_or(0),
+            slug,
+            label,
+            status,
+            series_title,
+            partnership_name,
+        })
+        .collect())
+}
+
+/// The partnership a wave belongs to, by the wave's slug: (wave id, partnership id).
+pub fn wave_owner(conn: &mut DbConnection, slug: &str) -> StoreResult<Option<(String, String)>> {
+    Ok(waves::table
+        .inner_join(survey_series::table)
+        .filter(waves::slug.eq(slug))
+        .select((waves::id, survey_series::partnership_id))
+        .first(conn)
+        .optional()?)
+}
+
+/// Responses of a wave counted by audience, by channel and by day sent.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct WaveCounts {
+    pub total: i64,
+    pub by_audience: Vec<(String, i64)>,
+    pub by_channel: Vec<(String, i64)>,
+    pub by_day: Vec<(String, i64)>,
+}
+
+pub fn wave_counts(conn: &mut DbConnection, wave_id: &str) -> StoreResult<WaveCounts> {
+    let by_audience: Vec<(String, i64)> = responses::table
+        .filter(responses::wave_id.eq(wave_id))
+        .group_by(responses::audience)
+        .select((responses::audience, diesel::dsl::count_star()))
+        .order(responses::audience.asc())
+        .load(conn)?;
+    let by_channel: Vec<(String, i64)> = responses::table
+        .filter(responses::wave_id.eq(wave_id))
+        .group_by(responses::channel)
+        .select((responses::channel, diesel::dsl::count_star()))
+        .order(responses::channel.asc())
+        .load(conn)?;
+    // Days are counted in Rust from the (indexed) timestamps: date functions differ by engine.
+    let stamps: Vec<chrono::NaiveDateTime> =
+        responses::table.filter(responses::wave_id.eq(wave_id)).select(responses::submitted_at).load(conn)?;
+    let mut days: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
+    for s in &stamps {
+        *days.entry(s.date().format("%Y-%m-%d").to_string()).or_insert(0) += 1;
+    }
+    Ok(WaveCounts { total: stamps.len() as i64, by_audience, by_channel, by_day: days.into_iter().collect() })
+}

@@ -6,6 +6,7 @@ pub mod form;
 pub mod health;
 pub mod pages;
 pub mod respond;
+pub mod staff;
 
 use actix_web::web;
 
@@ -14,5 +15,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/").route(web::get().to(pages::home)))
         .configure(health::configure)
         .configure(assets::configure)
-        .configure(respond::configure);
+        .configure(respond::configure)
+        .configure(staff::configure);
 }

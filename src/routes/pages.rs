@@ -19,6 +19,18 @@ pub struct PageMeta {
     pub back: Option<String>,
     pub error: bool,
     pub footer: &'static str,
+    /// The staff navigation, on staff pages.
+    pub staff: Option<StaffNav>,
+}
+
+/// What staff pages show in their header.
+#[derive(Debug, Clone, Serialize)]
+pub struct StaffNav {
+    pub email: String,
+    pub role: String,
+    pub partnership: String,
+    pub links: Vec<Link>,
+    pub csrf: String,
 }
 
 pub const FOOTER: &str = "Heard: your answers help make things better for children and young people with SEND.";
@@ -34,6 +46,7 @@ impl PageMeta {
             back: None,
             error: false,
             footer: FOOTER,
+            staff: None,
         }
     }
 
@@ -76,7 +89,7 @@ struct MessageView<'a> {
     link: Option<Link>,
 }
 
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Clone, Debug)]
 pub struct Link {
     pub href: String,
     pub text: String,

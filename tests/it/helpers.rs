@@ -201,25 +201,46 @@ pub fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Te
         conn.run_migrations().expect("migrations");
         heard::demo::load(&mut conn, settings.max_text_graphemes, false).expect("demo");
     }
+    let (port, handle) = start_server(settings.clone());
+    TestApp { address: format!("http://127.0.0.1:{port}"), db, settings, handle }
+}
+
+/// Starts a Heard server with these settings on a random port, in its own thread.
+pub fn start_server(settings: Settings) -> (u16, actix_web::dev::ServerHandle) {
     let (tx, rx) = std::sync::mpsc::channel();
-    let server_settings = settings.clone();
     std::thread::spawn(move || {
         let system = actix_web::rt::System::new();
         system.block_on(async move {
             let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-            let database = heard::startup::open_database(&server_settings).expect("database");
-            let app = heard::startup::Application::with_listener(server_settings, database, listener).expect("build");
+            let database = heard::startup::open_database(&settings).expect("database");
+            let app = heard::startup::Application::with_listener(settings, database, listener).expect("build");
             let port = app.port();
             let server = app.into_server();
             tx.send((port, server.handle())).expect("send port");
             let _ = server.await;
         });
     });
-    let (port, handle) = rx.recv().expect("server started");
-    TestApp { address: format!("http://127.0.0.1:{port}"), db, settings, handle }
+    rx.recv().expect("server started")
+}
+
+/// Another Heard instance on the same database (as behind a load balancer).
+pub struct OtherInstance {
+    pub address: String,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl Drop for OtherInstance {
+    fn drop(&mut self) {
+        drop(self.handle.stop(false));
+    }
 }
 
 impl TestApp {
+    pub fn second_instance(&self) -> OtherInstance {
+        let (port, handle) = start_server(self.settings.clone());
+        OtherInstance { address: format!("http://127.0.0.1:{port}"), handle }
+    }
+
     pub fn browser(&self) -> Browser {
         Browser::new(&self.address)
     }
@@ -269,10 +290,20 @@ impl Page {
 
     /// The first POST form on the page: its action and hidden fields.
     pub fn form(&self) -> Form {
+        self.find_form(|_| true).unwrap_or_else(|| panic!("no form on {}:\n{}", self.url, self.html))
+    }
+
+    /// The POST form whose action ends with `suffix`.
+    pub fn form_ending(&self, suffix: &str) -> Form {
+        self.find_form(|action| action.ends_with(suffix))
+            .unwrap_or_else(|| panic!("no form ending {suffix} on {}", self.url))
+    }
+
+    fn find_form(&self, wanted: impl Fn(&str) -> bool) -> Option<Form> {
         let doc = self.doc();
         let form_sel = Selector::parse("form[method=post]").expect("selector");
         let hidden = Selector::parse("input[type=hidden]").expect("selector");
-        let form = doc.select(&form_sel).next().unwrap_or_else(|| panic!("no form on {}:\n{}", self.url, self.html));
+        let form = doc.select(&form_sel).find(|f| wanted(f.value().attr("action").unwrap_or("")))?;
         let action = form.value().attr("action").unwrap_or("").to_owned();
         let fields = form
             .select(&hidden)
@@ -280,7 +311,7 @@ impl Page {
                 (i.value().attr("name").unwrap_or("").to_owned(), i.value().attr("value").unwrap_or("").to_owned())
             })
             .collect();
-        Form { action, fields }
+        Some(Form { action, fields })
     }
 
     /// The values of the `answer` inputs (radios or checkboxes) on a question page.

@@ -9,4 +9,5 @@ mod cli;
 mod imports;
 mod journey;
 mod migrations;
+mod staff;
 mod stats;

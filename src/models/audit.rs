@@ -1,0 +1,52 @@
+//! The audit log: sign-ins, lock-outs, exports (who, when, which filter, how many rows),
+//! deletions and setting changes. Entries are only ever added.
+
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::StoreResult;
+use crate::db::schema::audit_log;
+use crate::db::{DbConnection, new_id, now};
+
+/// Adds an entry.
+pub fn record(
+    conn: &mut DbConnection,
+    account_id: Option<&str>,
+    actor: &str,
+    partnership_id: Option<&str>,
+    action: &str,
+    detail: &serde_json::Value,
+) -> StoreResult<()> {
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::id.eq(new_id()),
+            audit_log::at.eq(now()),
+            audit_log::account_id.eq(account_id),
+            audit_log::actor.eq(actor),
+            audit_log::partnership_id.eq(partnership_id),
+            audit_log::action.eq(action),
+            audit_log::detail.eq(detail.to_string()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, Queryable)]
+pub struct Entry {
+    pub at: chrono::NaiveDateTime,
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+}
+
+/// The newest entries for a partnership (all partnerships when `None`), newest first.
+pub fn recent(conn: &mut DbConnection, partnership_id: Option<&str>, limit: i64) -> StoreResult<Vec<Entry>> {
+    let mut q = audit_log::table.into_boxed();
+    if let Some(p) = partnership_id {
+        q = q.filter(audit_log::partnership_id.eq(p.to_owned()));
+    }
+    Ok(q.order(audit_log::at.desc())
+        .limit(limit)
+        .select((audit_log::at, audit_log::actor, audit_log::action, audit_log::detail))
+        .load(conn)?)
+}

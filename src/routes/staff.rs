@@ -1,0 +1,560 @@
+//! The staff workspace. Everyone signs in at `/staff/sign-in`; sessions live in the database
+//! (several instances share them) behind an HttpOnly cookie scoped to `/staff`. Every query is
+//! scoped to the signed-in person's partnership: an id from another partnership answers 404,
+//! exactly like an id that does not exist, so nothing can be guessed.
+//!
+//! | route | roles |
+//! |---|---|
+//! | `GET /staff` | every role |
+//! | `GET,POST /staff/sign-in`, `POST /staff/sign-out` | anyone / the signed-in person |
+//! | `GET /staff/waves/{slug}` | every role |
+//! | `GET /staff/waves/{slug}/responses` | admin, analyst |
+//! | `GET /staff/responses/{id}` | admin, analyst |
+//! | `POST /staff/responses/{id}/delete` | admin, analyst |
+//! | `GET /staff/audit` | admin |
+//!
+//! A superadmin may do everything, for every partnership.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use super::form;
+use super::pages::{Link, PageMeta, StaffNav, render};
+use crate::domain::SurveyDefinition;
+use crate::domain::text::UserText;
+use crate::error::AppError;
+use crate::models::account::{self, Role, SignIn, Staff};
+use crate::models::{audit, response, survey};
+use crate::security::BrowserKey;
+use crate::state::AppState;
+
+pub const STAFF_COOKIE: &str = "heard_staff";
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/staff")
+            .route("", web::get().to(home))
+            .route("/sign-in", web::get().to(sign_in_page))
+            .route("/sign-in", web::post().to(sign_in))
+            .route("/sign-out", web::post().to(sign_out))
+            .route("/waves/{slug}", web::get().to(wave))
+            .route("/waves/{slug}/responses", web::get().to(responses))
+            .route("/responses/{id}", web::get().to(response_page))
+            .route("/responses/{id}/delete", web::post().to(delete_response))
+            .route("/audit", web::get().to(audit_page)),
+    );
+}
+
+/// The signed-in staff member, taken from the session cookie. Without a live session the
+/// request is sent to the sign-in page.
+pub struct SignedIn {
+    pub staff: Staff,
+    pub token: String,
+}
+
+impl FromRequest for SignedIn {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = req.cookie(STAFF_COOKIE).map(|c| c.value().to_owned()).filter(|t| t.len() <= 100);
+        Box::pin(async move {
+            let (Some(state), Some(token)) = (state, token) else { return Err(AppError::SignInRequired) };
+            let t = token.clone();
+            let staff = state.db.run(move |c| account::session(c, &t).map_err(AppError::from)).await?;
+            staff.map(|staff| SignedIn { staff, token }).ok_or(AppError::SignInRequired)
+        })
+    }
+}
+
+impl SignedIn {
+    /// Refuses unless the person has one of `roles` (a superadmin always may).
+    pub fn require(&self, roles: &[Role]) -> Result<(), AppError> {
+        match self.staff.role() {
+            Some(Role::Superadmin) => Ok(()),
+            Some(r) if roles.contains(&r) => Ok(()),
+            _ => Err(AppError::NotAllowed(
+                "Your role does not include this page. Ask an admin of your partnership if you need it.".into(),
+            )),
+        }
+    }
+
+    /// The partnership filter for queries: `None` means every partnership (superadmin).
+    pub fn scope(&self) -> Option<String> {
+        if self.staff.is_superadmin() { None } else { self.staff.partnership_id.clone() }
+    }
+
+    fn page(&self, req: &HttpRequest, state: &AppState, title: impl Into<String>) -> PageMeta {
+        let mut links = vec![Link { href: "/staff".into(), text: "Surveys".into() }];
+        if matches!(self.staff.role(), Some(Role::Admin | Role::Superadmin)) {
+            links.push(Link { href: "/staff/audit".into(), text: "Audit log".into() });
+        }
+        let mut page = PageMeta::new(title);
+        page.partnership = self.staff.partnership_name.clone();
+        page.staff = Some(StaffNav {
+            email: self.staff.email.clone(),
+            role: self.staff.role.clone(),
+            partnership: self.staff.partnership_name.clone().unwrap_or_else(|| "All partnerships".into()),
+            links,
+            csrf: csrf(state, req),
+        });
+        page
+    }
+}
+
+fn csrf(state: &AppState, req: &HttpRequest) -> String {
+    let key = req.extensions().get::<BrowserKey>().map(|k| k.value.clone()).unwrap_or_default();
+    state.forms.token_for(&key)
+}
+
+fn not_found() -> AppError {
+    AppError::NotFound("There is nothing at this address, or it belongs to another partnership.".into())
+}
+
+fn staff_cookie(state: &AppState, value: &str, max_age: actix_web::cookie::time::Duration) -> Cookie<'static> {
+    Cookie::build(STAFF_COOKIE, value.to_owned())
+        .path("/staff")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.settings.secure_cookies)
+        .max_age(max_age)
+        .finish()
+}
+
+// ---------------------------------------------------------------------------------------
+// Signing in and out.
+
+#[derive(Serialize)]
+struct SignInView {
+    page: PageMeta,
+    csrf: String,
+    email: String,
+    error: Option<String>,
+    errors: Vec<Link>,
+}
+
+async fn sign_in_page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let view = SignInView {
+        page: PageMeta::new("Sign in"),
+        csrf: csrf(&state, &req),
+        email: String::new(),
+        error: None,
+        errors: vec![],
+    };
+    render(&state, StatusCode::OK, "staff/sign_in", &view)
+}
+
+async fn sign_in(state: web::Data<AppState>, req: HttpRequest, body: web::Payload) -> Result<HttpResponse, AppError> {
+    let form = form::read(&req, body, state.settings.max_body_bytes).await?;
+    state.forms.check(&req, form.get("csrf"))?;
+    let email = form.get("email").unwrap_or("").trim().chars().take(320).collect::<String>();
+    let password = form.get("password").unwrap_or("").to_owned();
+    let again = |status: StatusCode, message: String| {
+        let view = SignInView {
+            page: PageMeta::new("Sign in").with_error(true),
+            csrf: csrf(&state, &req),
+            email: email.clone(),
+            errors: vec![Link { href: "#email".into(), text: message.clone() }],
+            error: Some(message),
+        };
+        render(&state, status, "staff/sign_in", &view)
+    };
+    if email.is_empty() || password.is_empty() {
+        return again(StatusCode::BAD_REQUEST, "Enter your email address and password.".into());
+    }
+    let (e, p) = (email.clone(), password);
+    let outcome = state.db.run(move |c| account::sign_in(c, &e, &p).map_err(AppError::from)).await?;
+    match outcome {
+        SignIn::Ok { token, .. } => {
+            let mut res = HttpResponse::SeeOther().insert_header((LOCATION, "/staff")).finish();
+            let age = actix_web::cookie::time::Duration::hours(account::ABSOLUTE_HOURS);
+            res.add_cookie(&staff_cookie(&state, &token, age)).map_err(|e| AppError::Internal(e.to_string()))?;
+            Ok(res)
+        }
+        SignIn::Wrong { failures } => {
+            // Slow down repeated guesses, without tying up a worker.
+            if failures >= 2 {
+                actix_web::rt::time::sleep(std::time::Duration::from_millis(500 * u64::from(failures.unsigned_abs())))
+                    .await;
+            }
+            let left = account::LOCK_AFTER - failures;
+            let warning = if failures >= 2 && left > 0 {
+                format!(
+                    " After {left} more wrong {} the account will be locked for {} minutes.",
+                    if left == 1 { "try" } else { "tries" },
+                    account::LOCK_MINUTES
+                )
+            } else {
+                String::new()
+            };
+            again(StatusCode::UNAUTHORIZED, format!("The email address or password is not right.{warning}"))
+        }
+        SignIn::Locked { until } => again(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "This account is locked for {} minutes because the password was wrong {} times in a row. Try again after {} (UTC), or ask an admin to reset the password.",
+                account::LOCK_MINUTES,
+                account::LOCK_AFTER,
+                until.format("%H:%M")
+            ),
+        ),
+    }
+}
+
+async fn sign_out(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Payload,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let form = form::read(&req, body, state.settings.max_body_bytes).await?;
+    state.forms.check(&req, form.get("csrf"))?;
+    let SignedIn { staff, token } = who;
+    state.db.run(move |c| account::sign_out(c, &token, &staff).map_err(AppError::from)).await?;
+    let mut res = HttpResponse::SeeOther().insert_header((LOCATION, "/staff/sign-in")).finish();
+    res.add_cookie(&staff_cookie(&state, "", actix_web::cookie::time::Duration::ZERO))
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(res)
+}
+
+// ---------------------------------------------------------------------------------------
+// Surveys.
+
+#[derive(Serialize)]
+struct HomeView {
+    page: PageMeta,
+    waves: Vec<survey::WaveListing>,
+    partnership: Option<String>,
+    all_partnerships: bool,
+}
+
+async fn home(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -> Result<HttpResponse, AppError> {
+    let scope = who.scope();
+    let waves = state.db.run(move |c| survey::waves_for(c, scope.as_deref()).map_err(AppError::from)).await?;
+    let view = HomeView {
+        page: who.page(&req, &state, "Surveys"),
+        waves,
+        partnership: who.staff.partnership_name.clone(),
+        all_partnerships: who.staff.is_superadmin(),
+    };
+    render(&state, StatusCode::OK, "staff/home", &view)
+}
+
+/// A wave the signed-in person may see, with its definition.
+struct OwnedWave {
+    id: String,
+    row: survey::WaveRow,
+    def: SurveyDefinition,
+}
+
+async fn owned_wave(state: &AppState, who: &SignedIn, slug: &str) -> Result<OwnedWave, AppError> {
+    if crate::domain::Slug::parse(slug, "wave").is_err() {
+        return Err(not_found());
+    }
+    let slug = slug.to_owned();
+    let (owner, row, text) = state
+        .db
+        .run(move |c| -> Result<_, AppError> {
+            let Some(owner) = survey::wave_owner(c, &slug)? else { return Ok(None) };
+            let row = survey::find_wave(c, &slug)?;
+            let text = survey::wave_definition(c, &owner.0)?;
+            Ok(row.map(|r| (owner, r, text)))
+        })
+        .await?
+        .ok_or_else(not_found)?;
+    if !who.staff.can_see(&owner.1) {
+        return Err(not_found());
+    }
+    let def =
+        SurveyDefinition::parse(&row.slug, &text, usize::MAX / 2).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(OwnedWave { id: owner.0, row, def })
+}
+
+#[derive(Serialize)]
+struct WaveView {
+    page: PageMeta,
+    slug: String,
+    label: String,
+    status: String,
+    series_title: String,
+    counts: survey::WaveCounts,
+    can_read: bool,
+}
+
+async fn wave(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    who.require(&[Role::Admin, Role::Analyst, Role::Viewer, Role::Facilitator])?;
+    let w = owned_wave(&state, &who, &path).await?;
+    let id = w.id.clone();
+    let counts = state.db.run(move |c| survey::wave_counts(c, &id).map_err(AppError::from)).await?;
+    let view = WaveView {
+        page: who.page(&req, &state, format!("{} {}", w.def.series.title, w.row.label)).back("/staff"),
+        slug: w.row.slug.clone(),
+        label: w.row.label.clone(),
+        status: w.row.status.clone(),
+        series_title: w.def.series.title.clone(),
+        counts,
+        can_read: who.require(&[Role::Admin, Role::Analyst]).is_ok(),
+    };
+    render(&state, StatusCode::OK, "staff/wave", &view)
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    audience: Option<String>,
+    channel: Option<String>,
+    question: Option<String>,
+    words: Option<String>,
+    page: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct Choice {
+    value: String,
+    text: String,
+    selected: bool,
+}
+
+#[derive(Serialize)]
+struct ResponsesView {
+    page: PageMeta,
+    slug: String,
+    label: String,
+    series_title: String,
+    audiences: Vec<Choice>,
+    channels: Vec<Choice>,
+    questions: Vec<Choice>,
+    words: String,
+    total: i64,
+    rows: Vec<response::ResponseListing>,
+    previous: Option<String>,
+    next: Option<String>,
+}
+
+const PER_PAGE: i64 = 50;
+
+async fn responses(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<ListQuery>,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    who.require(&[Role::Admin, Role::Analyst])?;
+    let w = owned_wave(&state, &who, &path).await?;
+    let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+    let filter = response::ResponseFilter {
+        audience: nonempty(&query.audience),
+        channel: nonempty(&query.channel),
+        words: nonempty(&query.words).map(|w| w.chars().take(200).collect()),
+        question: nonempty(&query.question),
+    };
+    let page_no = query.page.unwrap_or(0).clamp(0, 1_000_000);
+    let (id, f) = (w.id.clone(), filter.clone());
+    let (rows, total) =
+        state.db.run(move |c| response::list(c, &id, &f, page_no, PER_PAGE).map_err(AppError::from)).await?;
+    let link = |p: i64| {
+        let mut params = vec![format!("page={p}")];
+        for (k, v) in [
+            ("audience", &filter.audience),
+            ("channel", &filter.channel),
+            ("question", &filter.question),
+            ("words", &filter.words),
+        ] {
+            if let Some(v) = v {
+                params.push(format!("{k}={}", urlencoding::encode(v)));
+            }
+        }
+        format!("/staff/waves/{}/responses?{}", w.row.slug, params.join("&"))
+    };
+    let choice = |value: &str, text: &str, current: &Option<String>| Choice {
+        value: value.into(),
+        text: text.into(),
+        selected: current.as_deref() == Some(value),
+    };
+    let view = ResponsesView {
+        page: who
+            .page(&req, &state, format!("Responses: {} {}", w.def.series.title, w.row.label))
+            .back(format!("/staff/waves/{}", w.row.slug)),
+        slug: w.row.slug.clone(),
+        label: w.row.label.clone(),
+        series_title: w.def.series.title.clone(),
+        audiences: w.def.audiences.iter().map(|a| choice(a.key.as_str(), &a.name, &filter.audience)).collect(),
+        channels: ["web", "panel", "paper", "phone", "import"].iter().map(|c| choice(c, c, &filter.channel)).collect(),
+        questions: w.def.questions.iter().map(|q| choice(q.key.as_str(), q.key.as_str(), &filter.question)).collect(),
+        words: filter.words.clone().unwrap_or_default(),
+        total,
+        previous: (page_no > 0).then(|| link(page_no - 1)),
+        next: ((page_no + 1) * PER_PAGE < total).then(|| link(page_no + 1)),
+        rows,
+    };
+    render(&state, StatusCode::OK, "staff/responses", &view)
+}
+
+#[derive(Serialize)]
+struct AnswerRow {
+    key: String,
+    question: String,
+    answer: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ResponseView {
+    page: PageMeta,
+    series_title: String,
+    label: String,
+    response: response::ResponseListing,
+    rows: Vec<AnswerRow>,
+    csrf: String,
+    error: Option<String>,
+    errors: Vec<Link>,
+}
+
+/// A response the signed-in person may see, with its wave.
+async fn owned_response(
+    state: &AppState,
+    who: &SignedIn,
+    id: &str,
+) -> Result<(response::ResponseListing, crate::domain::Answers, OwnedWave), AppError> {
+    if uuid::Uuid::parse_str(id).is_err() {
+        return Err(not_found());
+    }
+    let rid = id.to_owned();
+    let found = state.db.run(move |c| response::get(c, &rid).map_err(AppError::from)).await?.ok_or_else(not_found)?;
+    let (listing, wave_id, answers) = found;
+    let wid = wave_id.clone();
+    let slug: String = state
+        .db
+        .run(move |c| -> Result<String, AppError> {
+            use diesel::prelude::*;
+            Ok(crate::db::schema::waves::table
+                .filter(crate::db::schema::waves::id.eq(&wid))
+                .select(crate::db::schema::waves::slug)
+                .first(c)?)
+        })
+        .await?;
+    let wave = owned_wave(state, who, &slug).await?;
+    Ok((listing, answers, wave))
+}
+
+fn response_view(
+    who: &SignedIn,
+    req: &HttpRequest,
+    state: &AppState,
+    listing: response::ResponseListing,
+    answers: &crate::domain::Answers,
+    w: &OwnedWave,
+    error: Option<String>,
+) -> ResponseView {
+    let rows = w
+        .def
+        .questions_for(&listing.audience)
+        .map(|q| AnswerRow {
+            key: q.key.to_string(),
+            question: q.wording(&listing.audience).map(|x| x.title.clone()).unwrap_or_else(|| q.key.to_string()),
+            answer: answers.get(q.key.as_str()).map(|a| a.describe(q, &listing.audience)),
+        })
+        .collect();
+    ResponseView {
+        page: who
+            .page(req, state, format!("Response sent {}", listing.submitted_on))
+            .back(format!("/staff/waves/{}/responses", w.row.slug))
+            .with_error(error.is_some()),
+        series_title: w.def.series.title.clone(),
+        label: w.row.label.clone(),
+        response: listing,
+        rows,
+        csrf: csrf(state, req),
+        errors: error.iter().map(|e| Link { href: "#reason".into(), text: e.clone() }).collect(),
+        error,
+    }
+}
+
+async fn response_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    who.require(&[Role::Admin, Role::Analyst])?;
+    let (listing, answers, w) = owned_response(&state, &who, &path).await?;
+    render(&state, StatusCode::OK, "staff/response", &response_view(&who, &req, &state, listing, &answers, &w, None))
+}
+
+async fn delete_response(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Payload,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let form = form::read(&req, body, state.settings.max_body_bytes).await?;
+    state.forms.check(&req, form.get("csrf"))?;
+    who.require(&[Role::Admin, Role::Analyst])?;
+    let (listing, answers, w) = owned_response(&state, &who, &path).await?;
+    let reason = match UserText::parse(form.get("reason").unwrap_or(""), 500, false) {
+        Ok(r) if !r.is_empty() => r.into_string(),
+        Ok(_) => {
+            let view = response_view(
+                &who,
+                &req,
+                &state,
+                listing,
+                &answers,
+                &w,
+                Some("Say why this response is being deleted.".into()),
+            );
+            return render(&state, StatusCode::BAD_REQUEST, "staff/response", &view);
+        }
+        Err(e) => {
+            let view = response_view(&who, &req, &state, listing, &answers, &w, Some(e.to_string()));
+            return render(&state, StatusCode::BAD_REQUEST, "staff/response", &view);
+        }
+    };
+    let (id, staff) = (listing.id.clone(), who.staff.clone());
+    state.db.run(move |c| response::delete_by_staff(c, &id, &staff, &reason).map_err(AppError::from)).await?;
+    Ok(HttpResponse::SeeOther().insert_header((LOCATION, format!("/staff/waves/{}/responses", w.row.slug))).finish())
+}
+
+#[derive(Serialize)]
+struct AuditView {
+    page: PageMeta,
+    count: usize,
+    entries: Vec<AuditRow>,
+}
+
+#[derive(Serialize)]
+struct AuditRow {
+    at: String,
+    actor: String,
+    action: String,
+    detail: String,
+}
+
+async fn audit_page(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -> Result<HttpResponse, AppError> {
+    who.require(&[Role::Admin])?;
+    let scope = who.scope();
+    let entries = state.db.run(move |c| audit::recent(c, scope.as_deref(), 200).map_err(AppError::from)).await?;
+    let entries: Vec<AuditRow> = entries
+        .into_iter()
+        .map(|e| AuditRow {
+            at: e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            actor: e.actor,
+            action: e.action,
+            detail: e.detail,
+        })
+        .collect();
+    let view = AuditView { page: who.page(&req, &state, "Audit log"), count: entries.len(), entries };
+    render(&state, StatusCode::OK, "staff/audit", &view)
+}

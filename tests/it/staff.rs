@@ -1,0 +1,276 @@
+//! The staff workspace: sign-in, lock-out, cross-site posts, roles, partnership isolation,
+//! audited deletion, and sessions shared by two instances. On both databases.
+
+use heard::db::Backend;
+use heard::models::account::{self, NewAccount, Role};
+
+use crate::both;
+use crate::helpers::{Browser, Plan, TestApp, complete, spawn_app};
+use reqwest::cookie::CookieStore;
+
+const PASSWORD: &str = "correct horse battery staple";
+const SOUTHEND_SURVEY: &str = r#"format = "heard-survey/1"
+partnership = "southend"
+[series]
+slug = "southend-local-offer"
+title = "Southend Local Offer Survey"
+[wave]
+slug = "southend-local-offer-2025"
+label = "2025"
+status = "open"
+[[audiences]]
+key = "parents-carers"
+name = "A parent or carer"
+[[questions]]
+key = "easy-to-find"
+type = "yes-sometimes-no"
+priorities = ["P5"]
+values = ["V3"]
+[questions.text.parents-carers]
+title = "Is it easy to find information about help?"
+[[questions]]
+key = "comments"
+type = "long-text"
+[questions.text.parents-carers]
+title = "Anything else?"
+"#;
+
+fn add(app: &TestApp, email: &str, role: Role, partnership: Option<&str>) {
+    let mut conn = app.db.connect();
+    account::add(
+        &mut conn,
+        &NewAccount {
+            email: email.into(),
+            role,
+            partnership: partnership.map(str::to_owned),
+            password: PASSWORD.into(),
+        },
+    )
+    .expect("add account");
+}
+
+/// The demo plus a Southend wave, one response in each partnership, and one account per role.
+fn setup(backend: Backend) -> (TestApp, String, String) {
+    let app = spawn_app(backend);
+    {
+        let mut conn = app.db.connect();
+        let def =
+            heard::domain::SurveyDefinition::parse("southend.toml", SOUTHEND_SURVEY, 2000).expect("southend survey");
+        heard::models::survey::import(&mut conn, "southend.toml", SOUTHEND_SURVEY, &def).expect("import");
+    }
+    complete(&app.browser(), "torbay-participation-2025", "parents-carers", &Plan::new(), "yes");
+    let mut plan = Plan::new();
+    plan.insert("comments", vec!["The Local Offer website is hard to search"]);
+    complete(&app.browser(), "southend-local-offer-2025", "parents-carers", &plan, "yes");
+    for (email, role, p) in [
+        ("admin@torbay.example", Role::Admin, Some("torbay")),
+        ("analyst@torbay.example", Role::Analyst, Some("torbay")),
+        ("viewer@torbay.example", Role::Viewer, Some("torbay")),
+        ("facilitator@torbay.example", Role::Facilitator, Some("torbay")),
+        ("analyst@southend.example", Role::Analyst, Some("southend")),
+        ("super@heard.example", Role::Superadmin, None),
+    ] {
+        add(&app, email, role, p);
+    }
+    let id = |wave: &str| {
+        use diesel::prelude::*;
+        use heard::db::schema::{responses, waves};
+        let mut conn = app.db.connect();
+        responses::table
+            .inner_join(waves::table)
+            .filter(waves::slug.eq(wave))
+            .select(responses::id)
+            .first::<String>(&mut conn)
+            .expect("response")
+    };
+    let (torbay, southend) = (id("torbay-participation-2025"), id("southend-local-offer-2025"));
+    (app, torbay, southend)
+}
+
+fn sign_in(app: &TestApp, email: &str, password: &str) -> (Browser, crate::helpers::Page) {
+    let b = app.browser();
+    let form = b.get("/staff/sign-in");
+    assert_eq!(form.status, 200);
+    let page = b.submit(&form.form().with("email", email).with("password", password));
+    (b, page)
+}
+
+fn status(b: &Browser, path: &str) -> u16 {
+    b.raw().get(format!("{}{}", b.base, path)).send().expect("get").status().as_u16()
+}
+
+fn sign_in_out_and_shared_sessions(backend: Backend) {
+    let (app, _, _) = setup(backend);
+    let anonymous = app.browser();
+    let r = anonymous.raw().get(format!("{}/staff", app.address)).send().expect("get");
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(r.headers().get("location").and_then(|v| v.to_str().ok()), Some("/staff/sign-in"));
+
+    let (_, wrong) = sign_in(&app, "analyst@torbay.example", "not the password");
+    assert_eq!(wrong.status, 401);
+    assert!(wrong.html.contains("The email address or password is not right."));
+    let (_, unknown) = sign_in(&app, "nobody@torbay.example", PASSWORD);
+    assert_eq!(unknown.status, 401, "unknown emails get the same answer");
+
+    let (b, home) = sign_in(&app, "Analyst@Torbay.example", PASSWORD);
+    assert_eq!(home.status, 200, "{}", home.html);
+    assert!(home.path().ends_with("/staff"));
+    assert!(
+        home.html.contains("Torbay Participation Survey") && !home.html.contains("Southend Local Offer"),
+        "only Torbay's surveys"
+    );
+    let cookie = b.jar.cookies(&reqwest::Url::parse(&format!("{}/staff", app.address)).expect("url")).expect("cookie");
+    let cookie = cookie.to_str().expect("ascii").to_owned();
+    assert!(cookie.contains("heard_staff="));
+
+    // A second instance on the same database accepts the session.
+    let other = app.second_instance();
+    let r = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .get(format!("{}/staff", other.address))
+        .header("cookie", &cookie)
+        .send()
+        .expect("get");
+    assert_eq!(r.status().as_u16(), 200, "sessions live in the database");
+
+    // Sign out ends the session everywhere.
+    let page = b.get("/staff");
+    let signed_out = b.submit(&page.form_ending("/sign-out"));
+    assert!(signed_out.path().ends_with("/staff/sign-in"), "{}", signed_out.url);
+    let r = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .get(format!("{}/staff", app.address))
+        .header("cookie", &cookie)
+        .send()
+        .expect("get");
+    assert_eq!(r.status().as_u16(), 303, "the old cookie no longer works");
+    assert!(app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'sign_in'") >= 1);
+}
+both!(sign_in_out_and_shared_sessions);
+
+fn lock_out_after_repeated_wrong_passwords(backend: Backend) {
+    let (app, _, _) = setup(backend);
+    for i in 1..=4 {
+        let (_, p) = sign_in(&app, "viewer@torbay.example", "wrong wrong wrong");
+        assert_eq!(p.status, 401, "attempt {i}");
+        if i >= 2 {
+            assert!(p.html.contains("more wrong"), "warns before locking: {i}");
+        }
+    }
+    let (_, locked) = sign_in(&app, "viewer@torbay.example", "wrong wrong wrong");
+    assert_eq!(locked.status, 429);
+    assert!(locked.html.contains("This account is locked for 15 minutes"));
+    let (_, still) = sign_in(&app, "viewer@torbay.example", PASSWORD);
+    assert_eq!(still.status, 429, "even the right password waits for the lock to end");
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'account.locked'"), 1);
+    // Other accounts are not affected.
+    let (_, ok) = sign_in(&app, "admin@torbay.example", PASSWORD);
+    assert_eq!(ok.status, 200);
+}
+both!(lock_out_after_repeated_wrong_passwords);
+
+fn cross_site_posts_are_refused(backend: Backend) {
+    let (app, torbay, _) = setup(backend);
+    let b = app.browser();
+    let page = b.get("/staff/sign-in");
+    let mut form = page.form();
+    form.fields.retain(|(k, _)| k != "csrf");
+    let r = b.submit(&form.with("email", "analyst@torbay.example").with("password", PASSWORD));
+    assert_eq!(r.status, 403);
+    let (b, _) = sign_in(&app, "analyst@torbay.example", PASSWORD);
+    let r = b.post_body(&format!("/staff/responses/{torbay}/delete"), b"reason=test".to_vec());
+    assert_eq!(r.status, 403);
+    let r = b.post_body("/staff/sign-out", Vec::new());
+    assert_eq!(r.status, 403);
+    assert_eq!(app.responses(), 2, "nothing deleted");
+}
+both!(cross_site_posts_are_refused);
+
+fn roles_allow_and_forbid(backend: Backend) {
+    let (app, torbay, _) = setup(backend);
+    let wave = "/staff/waves/torbay-participation-2025";
+    let routes = [
+        ("/staff", [200, 200, 200, 200]),
+        (wave, [200, 200, 200, 200]),
+        (&format!("{wave}/responses") as &str, [200, 200, 403, 403]),
+        (&format!("/staff/responses/{torbay}"), [200, 200, 403, 403]),
+        ("/staff/audit", [200, 403, 403, 403]),
+    ];
+    for (i, email) in
+        ["admin@torbay.example", "analyst@torbay.example", "viewer@torbay.example", "facilitator@torbay.example"]
+            .iter()
+            .enumerate()
+    {
+        let (b, _) = sign_in(&app, email, PASSWORD);
+        for (path, expected) in &routes {
+            assert_eq!(status(&b, path), expected[i], "{email} {path}");
+        }
+    }
+    // Forbidden deletion by a viewer.
+    let (b, _) = sign_in(&app, "viewer@torbay.example", PASSWORD);
+    let token = b.get("/staff").form().fields.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v).expect("token");
+    let r = b.post_body(&format!("/staff/responses/{torbay}/delete"), format!("csrf={token}&reason=test").into_bytes());
+    assert_eq!(r.status, 403);
+    assert_eq!(app.responses(), 2);
+}
+both!(roles_allow_and_forbid);
+
+fn partnerships_are_isolated(backend: Backend) {
+    let (app, torbay, southend) = setup(backend);
+    let (b, _) = sign_in(&app, "analyst@torbay.example", PASSWORD);
+    for path in [
+        "/staff/waves/southend-local-offer-2025".to_owned(),
+        "/staff/waves/southend-local-offer-2025/responses".to_owned(),
+        format!("/staff/responses/{southend}"),
+        "/staff/waves/no-such-wave".to_owned(),
+        "/staff/responses/not-a-uuid".to_owned(),
+        format!("/staff/responses/{}", uuid::Uuid::new_v4()),
+    ] {
+        let page = b.get(&path);
+        assert_eq!(page.status, 404, "{path}");
+        assert!(!page.html.contains("hard to search"), "{path} leaks nothing");
+    }
+    let token = b.get("/staff").form().fields.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v).expect("token");
+    let r =
+        b.post_body(&format!("/staff/responses/{southend}/delete"), format!("csrf={token}&reason=mine").into_bytes());
+    assert_eq!(r.status, 404);
+    assert_eq!(app.responses(), 2, "another partnership's response is untouched");
+    // Southend's analyst sees Southend's, not Torbay's.
+    let (s, home) = sign_in(&app, "analyst@southend.example", PASSWORD);
+    assert!(home.html.contains("Southend Local Offer") && !home.html.contains("Torbay Participation"));
+    assert_eq!(status(&s, &format!("/staff/responses/{torbay}")), 404);
+    let words = s.get("/staff/waves/southend-local-offer-2025/responses?words=HARD+to");
+    assert!(words.html.contains("1 response matches"), "{}", words.html);
+    // The superadmin sees both.
+    let (sup, home) = sign_in(&app, "super@heard.example", PASSWORD);
+    assert!(home.html.contains("Southend Local Offer") && home.html.contains("Torbay Participation"));
+    assert_eq!(status(&sup, &format!("/staff/responses/{southend}")), 200);
+    assert_eq!(status(&sup, &format!("/staff/responses/{torbay}")), 200);
+}
+both!(partnerships_are_isolated);
+
+fn deleting_a_response_is_audited(backend: Backend) {
+    let (app, torbay, _) = setup(backend);
+    let (b, _) = sign_in(&app, "analyst@torbay.example", PASSWORD);
+    let page = b.get(&format!("/staff/responses/{torbay}"));
+    assert_eq!(page.status, 200);
+    assert!(page.html.contains("Do professionals listen to you and your child?"));
+    let form = page.form_ending("/delete");
+    let no_reason = b.submit(&form.clone().with("reason", "  "));
+    assert_eq!(no_reason.status, 400);
+    assert!(no_reason.html.contains("Say why this response is being deleted."));
+    assert_eq!(app.responses(), 2);
+    let done = b.submit(&form.with("reason", "Parent asked us by phone"));
+    assert!(done.path().ends_with("/staff/waves/torbay-participation-2025/responses"));
+    assert_eq!(app.responses(), 1);
+    assert_eq!(status(&b, &format!("/staff/responses/{torbay}")), 404);
+    let (admin, _) = sign_in(&app, "admin@torbay.example", PASSWORD);
+    let log = admin.get("/staff/audit");
+    assert!(log.html.contains("response.deleted") && log.html.contains("Parent asked us by phone"), "{}", log.html);
+    assert!(!log.html.contains("southend"), "Torbay's admin sees Torbay's log only");
+}
+both!(deleting_a_response_is_audited);
