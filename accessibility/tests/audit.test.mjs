@@ -1,4 +1,4 @@
-// axe-core audit of every respondent page type and state, for every audience in the demo,
+// axe-core audit of every respondent and staff page type and state, for every audience in the demo,
 // at 360x740 and 1280x800, reached with JavaScript on and with it off. Zero violations of
 // the WCAG 2.0, 2.1 and 2.2 A and AA rules.
 import { test } from 'node:test';
@@ -67,8 +67,28 @@ async function collect(page, base, audience) {
   return states;
 }
 
-test('respondent pages have no WCAG A/AA violations (axe-core)', async () => {
+/** Signs in as an admin and visits every staff page type and state. */
+async function collectStaff(page, base) {
+  const states = [];
+  const snap = async (name) => { await page.waitForLoadState('load'); states.push([`staff: ${name}`, await page.content()]); };
+  await page.goto(`${base}/staff/sign-in`); await snap('sign in');
+  await page.getByLabel('Email address').fill('admin@torbay.example');
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in' }).click(); await snap('sign in, error');
+  await page.getByLabel('Password').fill('a long enough password');
+  await page.getByRole('button', { name: 'Sign in' }).click(); await snap('surveys');
+  await page.goto(`${base}/staff/waves/${WAVE}`); await snap('wave');
+  await page.goto(`${base}/staff/waves/${WAVE}/responses?words=quiet`); await snap('responses, filtered');
+  await page.goto(`${base}/staff/waves/${WAVE}/responses`); await snap('responses');
+  await page.getByRole('link', { name: /^Open/ }).first().click(); await snap('response');
+  await page.getByRole('button', { name: 'Delete response' }).click(); await snap('response, delete error');
+  await page.goto(`${base}/staff/audit`); await snap('audit log');
+  return states;
+}
+
+test('respondent and staff pages have no WCAG A/AA violations (axe-core)', async () => {
   const heard = await startHeard(null);
+  heard.addUser('admin@torbay.example', 'admin', 'torbay', 'a long enough password');
   const browser = await launch();
   try {
     const states = [];
@@ -81,6 +101,11 @@ test('respondent pages have no WCAG A/AA violations (axe-core)', async () => {
         }
         await ctx.close();
       }
+      const ctx = await browser.newContext({ javaScriptEnabled, viewport: VIEWPORTS[0] });
+      for (const [name, html] of await collectStaff(await ctx.newPage(), heard.base)) {
+        states.push([`${name} (JavaScript ${javaScriptEnabled ? 'on' : 'off'})`, html]);
+      }
+      await ctx.close();
     }
     assert.ok(states.length >= 80, `audited ${states.length} page states`);
     const failures = [];

@@ -55,6 +55,12 @@ export async function startHeard(databaseUrl) {
       return JSON.parse(execFileSync(HEARD, ['export', 'responses', '--wave', wave, '--format', 'json'], { env }).toString());
     },
     log: () => log,
+    /** Adds a staff account through the CLI, as an administrator would. */
+    addUser(email, role, partnership, password) {
+      const args = ['user', 'add', '--email', email, '--role', role];
+      if (partnership) args.push('--partnership', partnership);
+      execFileSync(HEARD, args, { env, input: `${password}\n` });
+    },
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
