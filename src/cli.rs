@@ -136,8 +136,29 @@ pub enum AdjustArg {
     None,
 }
 
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum QuoteFormat {
+    Csv,
+    Xlsx,
+    Docx,
+    Json,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum ExportCommand {
+    /// The approved quote bank of a partnership.
+    Quotes {
+        #[arg(long)]
+        partnership: String,
+        #[arg(long, value_enum)]
+        format: QuoteFormat,
+        /// Only this wave.
+        #[arg(long)]
+        wave: Option<String>,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
     /// One record per response: answers by question key, audience, channel, day sent.
     Responses {
         #[arg(long)]
@@ -267,6 +288,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 println!("  wave {w}");
             }
             println!("  {} synthetic responses added.", summary.responses_added);
+            println!("  {} approved quotes added to the Torbay quote bank.", summary.quotes_added);
             drop(conn);
             if then_serve {
                 serve(settings)
@@ -341,6 +363,40 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             account::add(&mut conn, &new).map_err(fail)?;
             println!("Added {} as {}.", new.email.trim().to_lowercase(), role.as_str());
             Ok(())
+        }
+        Command::Export { command: ExportCommand::Quotes { partnership, format, wave, output } } => {
+            let mut conn = connect(&settings)?;
+            let p = models::framework::find_by_slug(&mut conn, &partnership)
+                .map_err(fail)?
+                .ok_or_else(|| CliError(format!("there is no partnership {partnership:?}")))?;
+            let filter = models::voices::QuoteFilter { wave: wave.clone(), ..Default::default() };
+            let quotes = models::voices::bank(&mut conn, &p.id, &filter).map_err(fail)?;
+            let bytes = match format {
+                QuoteFormat::Csv => crate::exports::quotes_csv(&quotes).map_err(fail)?,
+                QuoteFormat::Xlsx => crate::exports::quotes_xlsx(&quotes).map_err(fail)?,
+                QuoteFormat::Json => crate::exports::quotes_json(&quotes).map_err(fail)?,
+                QuoteFormat::Docx => {
+                    let (priorities, _) = models::framework::labels(&mut conn, &p.id).map_err(fail)?;
+                    let order: Vec<(String, String)> = priorities.into_iter().map(|l| (l.code, l.title)).collect();
+                    let sections = models::voices::grouped(&quotes, &order);
+                    crate::exports::quotes_docx(
+                        &format!("What you told us: {}", p.name),
+                        "Words from children, young people and families who agreed to share them. Names and contact details have been taken out.",
+                        &sections,
+                    )
+                    .map_err(fail)?
+                }
+            };
+            models::audit::record(
+                &mut conn,
+                None,
+                "command line",
+                Some(&p.id),
+                "quotes.exported",
+                &serde_json::json!({"format": format!("{format:?}").to_lowercase(), "wave": wave, "rows": quotes.len()}),
+            )
+            .map_err(fail)?;
+            write_output(output, &bytes)
         }
         Command::Export { command: ExportCommand::Responses { wave, format, output } } => {
             let mut conn = connect(&settings)?;

@@ -17,6 +17,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod exports;
 pub mod models;
 pub mod routes;
 pub mod security;

@@ -112,7 +112,11 @@ impl Application {
 /// Must be called inside the actix system, as `with_listener` is.
 fn spawn_housekeeping(db: Db) {
     actix_web::rt::spawn(async move {
-        let mut every_hour = actix_web::rt::time::interval(std::time::Duration::from_secs(3600));
+        // First run a minute after start-up (not at once, so start-up stays quick and
+        // predictable), then hourly.
+        let hour = std::time::Duration::from_secs(3600);
+        let first = actix_web::rt::time::Instant::now() + std::time::Duration::from_secs(60);
+        let mut every_hour = actix_web::rt::time::interval_at(first, hour);
         loop {
             every_hour.tick().await;
             let purged = db.run(crate::models::draft::purge_expired).await;

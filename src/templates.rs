@@ -48,6 +48,7 @@ pub struct Templates {
     hbs: Handlebars<'static>,
     pub stylesheet: Asset,
     assets: HashMap<String, Asset>,
+    scripts: HashMap<String, String>,
 }
 
 fn short_hash(bytes: &[u8]) -> String {
@@ -121,7 +122,23 @@ impl Templates {
         };
         let mut assets = HashMap::new();
         assets.insert(stylesheet.url.clone(), stylesheet.clone());
-        Ok(Self { hbs, stylesheet, assets })
+        let mut scripts = HashMap::new();
+        for path in Embedded::iter() {
+            let Some(name) = path.strip_prefix("assets/").and_then(|p| p.strip_suffix(".js")) else { continue };
+            let Some(file) = Embedded::get(&path) else { continue };
+            let url = format!("/assets/{name}.{}.js", short_hash(&file.data));
+            scripts.insert(name.to_owned(), url.clone());
+            assets.insert(
+                url.clone(),
+                Asset { url, content_type: "text/javascript; charset=utf-8", body: file.data.clone() },
+            );
+        }
+        Ok(Self { hbs, stylesheet, assets, scripts })
+    }
+
+    /// The hashed URL of a script under `templates/assets/NAME.js` (empty if there is none).
+    pub fn script_url(&self, name: &str) -> String {
+        self.scripts.get(name).cloned().unwrap_or_default()
     }
 
     /// A hashed asset by its URL path.

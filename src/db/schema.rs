@@ -175,23 +175,6 @@ diesel::joinable!(responses -> waves (wave_id));
 diesel::joinable!(answers -> responses (response_id));
 diesel::joinable!(drafts -> waves (wave_id));
 
-diesel::allow_tables_to_appear_in_same_query!(
-    instance_settings,
-    partnerships,
-    priorities,
-    pledge_values,
-    outcome_statements,
-    accounts,
-    survey_series,
-    waves,
-    questions,
-    question_options,
-    question_tags,
-    responses,
-    answers,
-    drafts,
-);
-
 diesel::allow_columns_to_appear_in_same_group_by_clause!(
     responses::audience,
     answers::question_key,
@@ -210,7 +193,6 @@ diesel::table! {
 }
 
 diesel::joinable!(imported_counts -> waves (wave_id));
-diesel::allow_tables_to_appear_in_same_query!(imported_counts, waves);
 
 diesel::table! {
     staff_sessions (id) {
@@ -235,4 +217,79 @@ diesel::table! {
 }
 
 diesel::joinable!(staff_sessions -> accounts (account_id));
-diesel::allow_tables_to_appear_in_same_query!(staff_sessions, accounts);
+
+diesel::table! {
+    themes (id) {
+        id -> Text,
+        partnership_id -> Text,
+        name -> Text,
+        description -> Text,
+        keywords -> Text,
+        priority_codes -> Text,
+        value_codes -> Text,
+        position -> Integer,
+        archived_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    codings (response_id, question_key, theme_id) {
+        response_id -> Text,
+        question_key -> Text,
+        theme_id -> Text,
+        coded_by -> Text,
+        coded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    quotes (id) {
+        id -> Text,
+        response_id -> Text,
+        question_key -> Text,
+        redacted -> Text,
+        status -> Text,
+        approved_by -> Nullable<Text>,
+        approved_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    redaction_names (partnership_id, name) {
+        partnership_id -> Text,
+        name -> Text,
+    }
+}
+
+diesel::joinable!(codings -> themes (theme_id));
+diesel::joinable!(codings -> responses (response_id));
+diesel::joinable!(quotes -> responses (response_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    instance_settings,
+    partnerships,
+    priorities,
+    pledge_values,
+    outcome_statements,
+    accounts,
+    survey_series,
+    waves,
+    questions,
+    question_options,
+    question_tags,
+    responses,
+    answers,
+    drafts,
+    imported_counts,
+    staff_sessions,
+    audit_log,
+    themes,
+    codings,
+    quotes,
+    redaction_names,
+);
+
+diesel::allow_columns_to_appear_in_same_group_by_clause!(codings::theme_id, codings::question_key, responses::audience,);

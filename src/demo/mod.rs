@@ -14,7 +14,7 @@ use crate::db::{DbConnection, new_id};
 use crate::domain::framework::FrameworkDefinition;
 use crate::domain::survey::QuestionKind;
 use crate::domain::{AnswerValue, Answers, SurveyDefinition};
-use crate::models::{StoreError, StoreResult, draft, framework, survey};
+use crate::models::{StoreError, StoreResult, draft, framework, survey, voices};
 
 pub const FRAMEWORKS: [(&str, &str); 3] = [
     ("torbay.framework.toml", include_str!("torbay.framework.toml")),
@@ -45,6 +45,7 @@ pub struct DemoSummary {
     pub partnerships: Vec<String>,
     pub waves: Vec<String>,
     pub responses_added: usize,
+    pub quotes_added: usize,
 }
 
 /// Loads the demo. With `responses` false only frameworks and surveys are loaded (the tests
@@ -71,7 +72,121 @@ pub fn load(conn: &mut DbConnection, max_text: usize, with_responses: bool) -> S
             }
         }
     }
+    let torbay =
+        crate::models::framework::find_by_slug(conn, "torbay")?.ok_or_else(|| StoreError::NotFound("torbay".into()))?;
+    if voices::themes_for(conn, &torbay.id, true)?.is_empty() {
+        for (name, description, keywords, priorities, values) in CODEBOOK {
+            let split = |s: &str| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+            voices::add_theme(
+                conn,
+                &torbay.id,
+                &voices::ThemeInput {
+                    name: name.into(),
+                    description: description.into(),
+                    keywords: voices::split_list(keywords),
+                    priorities: split(priorities),
+                    values: split(values),
+                },
+            )?;
+        }
+        voices::set_redaction_list(conn, &torbay.id, &["Oldway Primary".to_owned(), "Bayside Centre".to_owned()])?;
+    }
+    if with_responses {
+        summary.quotes_added += code_and_quote(conn, &torbay.id)?;
+    }
     Ok(summary)
+}
+
+/// The Torbay demo codebook: name, description, keywords, priority codes, value codes.
+const CODEBOOK: [(&str, &str, &str, &str, &str); 8] = [
+    (
+        "Being listened to",
+        "Being asked, heard and taken seriously.",
+        "listen, listens, listened, heard, asked, ask me",
+        "P2",
+        "show-you-we-care be-kind",
+    ),
+    (
+        "Honesty and waiting",
+        "Being told the truth, including about waiting lists and promises.",
+        "truth, honest, waiting, waited, promises",
+        "P1",
+        "be-honest",
+    ),
+    (
+        "Telling our story again",
+        "Having to repeat the same story to every new person.",
+        "story, again, repeat, same worker, start again",
+        "P3",
+        "be-thoughtful",
+    ),
+    (
+        "Understanding needs",
+        "Staff who understand autism, ADHD and other needs.",
+        "autism, ADHD, understand, understood, gets my",
+        "P4",
+        "be-thoughtful",
+    ),
+    (
+        "Help in school",
+        "Support, quiet spaces and adjustments in school or college.",
+        "quiet, laptop, lessons, teacher, school, SENCo",
+        "P4",
+        "be-fair",
+    ),
+    (
+        "Getting ready for adult life",
+        "Work, college, travel and life after school.",
+        "college, job, older, travel, after college",
+        "P5",
+        "be-honest",
+    ),
+    (
+        "Communication",
+        "Replies, letters, jargon and being kept informed.",
+        "jargon, letters, emails, rings back, called back, reply",
+        "P1",
+        "be-honest",
+    ),
+    (
+        "Support for families",
+        "Short breaks, key workers, meetings and the parent carer forum.",
+        "short breaks, parent carer forum, meetings, key worker, weekends",
+        "P2",
+        "be-friendly show-you-we-care",
+    ),
+];
+
+/// Codes the closed waves' free text by the codebook's keywords, and makes one approved quote
+/// for each distinct consented answer per wave and audience. Returns quotes added.
+fn code_and_quote(conn: &mut DbConnection, partnership_id: &str) -> StoreResult<usize> {
+    let themes = voices::themes_for(conn, partnership_id, false)?;
+    let mut added = 0;
+    for (slug, _, status, _, _) in WAVES {
+        if status != "closed" {
+            continue;
+        }
+        let Some(wave) = survey::find_wave(conn, slug)? else { continue };
+        let (answers, _) = voices::text_answers(conn, &wave.id, None, false, i64::MAX, 0)?;
+        if answers.iter().any(|a| !a.theme_ids.is_empty() || a.quote_id.is_some()) {
+            continue;
+        }
+        let mut quoted = std::collections::HashSet::new();
+        for a in &answers {
+            let ids: Vec<String> = themes.iter().filter(|t| t.suggested_for(&a.text)).map(|t| t.id.clone()).collect();
+            if !ids.is_empty() {
+                voices::set_codes(conn, &wave.id, partnership_id, &a.response_id, &a.question_key, &ids, "demo")?;
+            }
+            if a.consent_to_quote && quoted.insert((a.audience.clone(), a.text.clone())) {
+                let id = voices::start_quote(conn, &a.response_id, &a.question_key, partnership_id)?;
+                if let Some(q) = voices::quote(conn, &id)? {
+                    voices::save_quote(conn, &id, &q.redacted, true, "demo")?;
+                    added += 1;
+                }
+            }
+        }
+    }
+    Ok(added)
 }
 
 /// splitmix64: a tiny, stable, seedable generator, so the demo is the same on every machine
@@ -173,7 +288,7 @@ fn positive_share(key: &str, year: &str, audience: &str) -> f64 {
     }
 }
 
-const GOOD_THINGS: [&str; 12] = [
+const GOOD_THINGS: [&str; 13] = [
     "My teacher explains things again when I ask.",
     "The speech therapist is brilliant and really gets my son.",
     "I have a quiet place to go at lunch.",
@@ -186,9 +301,10 @@ const GOOD_THINGS: [&str; 12] = [
     "Short breaks have given us our weekends back.",
     "My college tutor helps me with travel training.",
     "Being asked what I want, not just my parents.",
+    "Mrs Patel at Oldway Primary really listens to me.",
 ];
 
-const CHANGES: [&str; 14] = [
+const CHANGES: [&str; 15] = [
     "Stop making us tell our story again and again to every new person.",
     "Answer emails. We waited eleven weeks for a reply about the annual review.",
     "Less jargon in letters. I did not understand what a graduated response was.",
@@ -203,6 +319,7 @@ const CHANGES: [&str; 14] = [
     "Help with getting a job when I am older.",
     "Quiet spaces at school.",
     "Keep the same worker so I do not have to start again.",
+    "Nobody called back. My number is 07700 900456 if anyone wants to talk.",
 ];
 
 fn choose_ysn(rng: &mut Rng, positive: f64) -> &'static str {

@@ -7,6 +7,7 @@
 pub mod answer;
 pub mod codes;
 pub mod framework;
+pub mod redact;
 pub mod survey;
 pub mod text;
 

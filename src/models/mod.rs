@@ -12,6 +12,7 @@ pub mod import;
 pub mod response;
 pub mod settings;
 pub mod survey;
+pub mod voices;
 
 use crate::db::DbError;
 use crate::domain::survey::DefinitionErrors;

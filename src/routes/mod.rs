@@ -7,6 +7,7 @@ pub mod health;
 pub mod pages;
 pub mod respond;
 pub mod staff;
+pub mod voices;
 
 use actix_web::web;
 
@@ -16,5 +17,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(health::configure)
         .configure(assets::configure)
         .configure(respond::configure)
+        .configure(voices::configure)
         .configure(staff::configure);
 }

@@ -91,8 +91,15 @@ impl SignedIn {
         if self.staff.is_superadmin() { None } else { self.staff.partnership_id.clone() }
     }
 
-    fn page(&self, req: &HttpRequest, state: &AppState, title: impl Into<String>) -> PageMeta {
+    pub fn page(&self, req: &HttpRequest, state: &AppState, title: impl Into<String>) -> PageMeta {
         let mut links = vec![Link { href: "/staff".into(), text: "Surveys".into() }];
+        let role = self.staff.role();
+        if matches!(role, Some(Role::Admin | Role::Analyst | Role::Viewer)) {
+            links.push(Link { href: "/staff/quotes".into(), text: "Quote bank".into() });
+        }
+        if matches!(role, Some(Role::Admin | Role::Analyst)) {
+            links.push(Link { href: "/staff/themes".into(), text: "Codebook".into() });
+        }
         if matches!(self.staff.role(), Some(Role::Admin | Role::Superadmin)) {
             links.push(Link { href: "/staff/audit".into(), text: "Audit log".into() });
         }

@@ -11,3 +11,4 @@ mod journey;
 mod migrations;
 mod staff;
 mod stats;
+mod voices;

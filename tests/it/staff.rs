@@ -8,7 +8,7 @@ use crate::both;
 use crate::helpers::{Browser, Plan, TestApp, complete, spawn_app};
 use reqwest::cookie::CookieStore;
 
-const PASSWORD: &str = "correct horse battery staple";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
 const SOUTHEND_SURVEY: &str = r#"format = "heard-survey/1"
 partnership = "southend"
 [series]
@@ -50,7 +50,7 @@ fn add(app: &TestApp, email: &str, role: Role, partnership: Option<&str>) {
 }
 
 /// The demo plus a Southend wave, one response in each partnership, and one account per role.
-fn setup(backend: Backend) -> (TestApp, String, String) {
+pub(crate) fn setup(backend: Backend) -> (TestApp, String, String) {
     let app = spawn_app(backend);
     {
         let mut conn = app.db.connect();
@@ -87,7 +87,7 @@ fn setup(backend: Backend) -> (TestApp, String, String) {
     (app, torbay, southend)
 }
 
-fn sign_in(app: &TestApp, email: &str, password: &str) -> (Browser, crate::helpers::Page) {
+pub(crate) fn sign_in(app: &TestApp, email: &str, password: &str) -> (Browser, crate::helpers::Page) {
     let b = app.browser();
     let form = b.get("/staff/sign-in");
     assert_eq!(form.status, 200);
@@ -95,7 +95,7 @@ fn sign_in(app: &TestApp, email: &str, password: &str) -> (Browser, crate::helpe
     (b, page)
 }
 
-fn status(b: &Browser, path: &str) -> u16 {
+pub(crate) fn status(b: &Browser, path: &str) -> u16 {
     b.raw().get(format!("{}{}", b.base, path)).send().expect("get").status().as_u16()
 }
 

@@ -1,0 +1,4 @@
+DROP TABLE redaction_names;
+DROP TABLE quotes;
+DROP TABLE codings;
+DROP TABLE themes;
