@@ -347,3 +347,56 @@ pub fn wave_counts(conn: &mut DbConnection, wave_id: &str) -> StoreResult<WaveCo
     }
     Ok(WaveCounts { total: stamps.len() as i64, by_audience, by_channel, by_day: days.into_iter().collect() })
 }
+
+/// Opens, closes or drafts a wave, with optional opening and closing times.
+pub fn set_status(
+    conn: &mut DbConnection,
+    wave_id: &str,
+    status: WaveStatus,
+    opens: Option<chrono::NaiveDateTime>,
+    closes: Option<chrono::NaiveDateTime>,
+) -> StoreResult<()> {
+    if let (Some(o), Some(c)) = (opens, closes) {
+        if c <= o {
+            return Err(StoreError::Conflict("The closing date must be after the opening date.".into()));
+        }
+    }
+    diesel::update(waves::table.filter(waves::id.eq(wave_id)))
+        .set((
+            waves::status.eq(status.as_str()),
+            waves::opens_at.eq(opens),
+            waves::closes_at.eq(closes),
+            waves::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Starts next year's wave: a draft copy of a wave's definition with a new slug and label and
+/// every question key kept, so the two years can be compared. Returns the new definition text.
+pub fn next_wave_source(source: &str, slug: &str, label: &str) -> Result<String, StoreError> {
+    let mut doc: toml::Table = toml::from_str(source)
+        .map_err(|e| StoreError::Conflict(format!("the wave's definition cannot be read: {e}")))?;
+    let Some(toml::Value::Table(wave)) = doc.get_mut("wave") else {
+        return Err(StoreError::Conflict("the wave's definition has no [wave] table".into()));
+    };
+    wave.insert("slug".into(), toml::Value::String(slug.to_owned()));
+    wave.insert("label".into(), toml::Value::String(label.to_owned()));
+    wave.insert("status".into(), toml::Value::String("draft".into()));
+    wave.remove("opens");
+    wave.remove("closes");
+    let body = toml::to_string(&doc).map_err(|e| StoreError::Conflict(e.to_string()))?;
+    Ok(format!(
+        "# Copied by Heard from the previous wave: every question key is kept so the years can be compared.\n{body}"
+    ))
+}
+
+/// The partnership a wave belongs to, by the wave's id.
+pub fn wave_owner_by_id(conn: &mut DbConnection, wave_id: &str) -> StoreResult<Option<String>> {
+    Ok(waves::table
+        .inner_join(survey_series::table)
+        .filter(waves::id.eq(wave_id))
+        .select(survey_series::partnership_id)
+        .first(conn)
+        .optional()?)
+}

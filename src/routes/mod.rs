@@ -7,6 +7,7 @@ pub mod health;
 pub mod pages;
 pub mod respond;
 pub mod staff;
+pub mod surveys;
 pub mod voices;
 
 use actix_web::web;
@@ -18,5 +19,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(assets::configure)
         .configure(respond::configure)
         .configure(voices::configure)
+        .configure(surveys::configure)
+        .configure(respond::configure_preview)
         .configure(staff::configure);
 }

@@ -111,6 +111,15 @@ impl Visit {
 }
 
 async fn load(state: &AppState, slug: &str) -> Result<Visit, AppError> {
+    let visit = load_any(state, slug).await?;
+    if visit.wave.openness(crate::db::now()) == Openness::Draft {
+        return Err(AppError::NotFound("There is no survey at this address. Check the link you were given.".into()));
+    }
+    Ok(visit)
+}
+
+/// Loads a wave whatever its status (staff preview drafts).
+async fn load_any(state: &AppState, slug: &str) -> Result<Visit, AppError> {
     let not_found = || AppError::NotFound("There is no survey at this address. Check the link you were given.".into());
     if crate::domain::Slug::parse(slug, "wave").is_err() {
         return Err(not_found());
@@ -121,9 +130,6 @@ async fn load(state: &AppState, slug: &str) -> Result<Visit, AppError> {
         .run(move |c| survey_model::find_wave(c, &owned).map_err(AppError::from))
         .await?
         .ok_or_else(not_found)?;
-    if wave.openness(crate::db::now()) == Openness::Draft {
-        return Err(not_found());
-    }
     if let Some(cached) = state.cached_definition(&wave.id, &wave.definition_hash) {
         return Ok(Visit { wave, def: cached.definition, partnership: cached.partnership_name });
     }
@@ -469,6 +475,8 @@ struct QuestionBody {
 #[derive(Serialize)]
 struct QuestionView {
     page: PageMeta,
+    /// Set when staff preview the page: nothing is saved.
+    preview: Option<String>,
     errors: Vec<ErrorLink>,
     csrf: String,
     action: String,
@@ -541,6 +549,7 @@ fn question_view(
     }
     let first_id = "answer-0".to_owned();
     QuestionView {
+        preview: None,
         page: visit
             .page(wording.title.clone())
             .back(if change { format!("{}/check", visit.base()) } else { shown.back.clone() })
@@ -1103,4 +1112,83 @@ async fn delete_post(
             None,
         ),
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Staff preview: every question page as each audience sees it, for any wave status.
+
+/// `GET/POST /staff/waves/{slug}/preview/{audience}/{n}` (every staff role that can see the
+/// wave). Continue moves to the next question; nothing is stored.
+pub fn configure_preview(cfg: &mut web::ServiceConfig) {
+    cfg.route("/staff/waves/{slug}/preview/{audience}/{n}", web::get().to(preview))
+        .route("/staff/waves/{slug}/preview/{audience}/{n}", web::post().to(preview_next));
+}
+
+async fn preview_target(
+    state: &AppState,
+    who: &super::staff::SignedIn,
+    slug: &str,
+    audience: &str,
+) -> Result<Visit, AppError> {
+    let not_found =
+        || AppError::NotFound("There is nothing at this address, or it belongs to another partnership.".into());
+    let visit = load_any(state, slug).await?;
+    let id = visit.wave.id.clone();
+    let owner = state.db.run(move |c| survey_model::wave_owner_by_id(c, &id).map_err(AppError::from)).await?;
+    if !owner.is_some_and(|p| who.staff.can_see(&p)) || visit.def.audience(audience).is_none() {
+        return Err(not_found());
+    }
+    Ok(visit)
+}
+
+async fn preview(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String, usize)>,
+    who: super::staff::SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let (slug, audience, n) = path.into_inner();
+    let visit = preview_target(&state, &who, &slug, &audience).await?;
+    // Preview every question the audience could be asked, routing ignored.
+    let all: Vec<&Question> = visit.def.questions_for(&audience).collect();
+    let Some(q) = n.checked_sub(1).and_then(|i| all.get(i)) else {
+        return Err(AppError::NotFound(format!("This audience has {} questions.", all.len())));
+    };
+    let base = format!("/staff/waves/{slug}/preview/{audience}");
+    let shown = Shown {
+        question: q,
+        position: n,
+        total: all.len(),
+        back: if n > 1 { format!("{base}/{}", n - 1) } else { format!("/staff/waves/{slug}") },
+    };
+    let mut view = question_view(&state, &req, &visit, &shown, &audience, None, None, None, false);
+    view.action = format!("{base}/{n}");
+    view.preview = Some(format!(
+        "Preview of what {} see{}. Nothing you choose is saved.",
+        visit.def.audience(&audience).map(|a| a.name.to_lowercase()).unwrap_or_default(),
+        q.show_if
+            .as_ref()
+            .map(|r| format!(" (only shown when {} is {})", r.question, r.any_of.join(" or ")))
+            .unwrap_or_default()
+    ));
+    view.page.title = format!("Preview: {}", view.page.title);
+    render(&state, StatusCode::OK, "respond/question", &view)
+}
+
+async fn preview_next(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String, usize)>,
+    body: web::Payload,
+    who: super::staff::SignedIn,
+) -> Result<HttpResponse, AppError> {
+    read_checked_form(&state, &req, body).await?;
+    let (slug, audience, n) = path.into_inner();
+    let visit = preview_target(&state, &who, &slug, &audience).await?;
+    let total = visit.def.questions_for(&audience).count();
+    Ok(see_other(if n < total {
+        format!("/staff/waves/{slug}/preview/{audience}/{}", n + 1)
+    } else {
+        format!("/staff/waves/{slug}")
+    }))
 }

@@ -240,6 +240,7 @@ struct HomeView {
     waves: Vec<survey::WaveListing>,
     partnership: Option<String>,
     all_partnerships: bool,
+    can_upload: bool,
 }
 
 async fn home(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -> Result<HttpResponse, AppError> {
@@ -250,6 +251,7 @@ async fn home(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -> Re
         waves,
         partnership: who.staff.partnership_name.clone(),
         all_partnerships: who.staff.is_superadmin(),
+        can_upload: who.require(&[Role::Admin, Role::Analyst]).is_ok(),
     };
     render(&state, StatusCode::OK, "staff/home", &view)
 }
@@ -293,6 +295,21 @@ struct WaveView {
     series_title: String,
     counts: survey::WaveCounts,
     can_read: bool,
+    can_edit: bool,
+    csrf: String,
+    opens: String,
+    closes: String,
+    statuses: Vec<StatusChoice>,
+    previews: Vec<Link>,
+    next_slug: String,
+    next_label: String,
+}
+
+#[derive(Serialize)]
+struct StatusChoice {
+    value: &'static str,
+    text: &'static str,
+    selected: bool,
 }
 
 async fn wave(
@@ -313,8 +330,47 @@ async fn wave(
         series_title: w.def.series.title.clone(),
         counts,
         can_read: who.require(&[Role::Admin, Role::Analyst]).is_ok(),
+        can_edit: who.require(&[Role::Admin, Role::Analyst]).is_ok(),
+        csrf: csrf(&state, &req),
+        opens: w.row.opens_at.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+        closes: w.row.closes_at.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+        statuses: [
+            ("draft", "Draft: not open to anyone"),
+            ("open", "Open: taking answers"),
+            ("closed", "Closed: no more answers"),
+        ]
+        .into_iter()
+        .map(|(value, text)| StatusChoice { value, text, selected: w.row.status == value })
+        .collect(),
+        previews: w
+            .def
+            .audiences
+            .iter()
+            .map(|a| Link {
+                href: format!("/staff/waves/{}/preview/{}/1", w.row.slug, a.key),
+                text: format!("Preview as {}", a.name.to_lowercase()),
+            })
+            .collect(),
+        next_slug: next_slug(&w.row.slug, &w.row.label).0,
+        next_label: next_slug(&w.row.slug, &w.row.label).1,
     };
     render(&state, StatusCode::OK, "staff/wave", &view)
+}
+
+/// A guess at next year's slug and label: the label's year plus one, when there is one.
+fn next_slug(slug: &str, label: &str) -> (String, String) {
+    match label.trim().parse::<i32>() {
+        Ok(year) => {
+            let next = (year + 1).to_string();
+            let s = if slug.ends_with(label.trim()) {
+                format!("{}{next}", &slug[..slug.len() - label.trim().len()])
+            } else {
+                format!("{slug}-{next}")
+            };
+            (s, next)
+        }
+        Err(_) => (format!("{slug}-next"), String::new()),
+    }
 }
 
 #[derive(Deserialize)]

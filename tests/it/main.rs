@@ -11,4 +11,5 @@ mod journey;
 mod migrations;
 mod staff;
 mod stats;
+mod surveys;
 mod voices;

@@ -1,0 +1,309 @@
+//! Survey management for staff: upload a definition file (every problem shown in the page,
+//! nothing half imported), open and close a wave with dates, and start next year's wave as a
+//! draft copy that keeps every question key.
+//!
+//! | route | roles |
+//! |---|---|
+//! | `GET,POST /staff/surveys/upload` | admin, analyst |
+//! | `POST /staff/waves/{slug}/status` | admin, analyst |
+//! | `POST /staff/waves/{slug}/next` | admin, analyst |
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
+use serde::Serialize;
+
+use super::pages::{Link, PageMeta, render};
+use super::staff::SignedIn;
+use crate::domain::SurveyDefinition;
+use crate::domain::survey::{Problem, WaveStatus};
+use crate::error::AppError;
+use crate::models::account::Role;
+use crate::models::{StoreError, audit, survey};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/staff/surveys/upload", web::get().to(upload_page))
+        .route("/staff/surveys/upload", web::post().to(upload))
+        .route("/staff/waves/{slug}/status", web::post().to(set_status))
+        .route("/staff/waves/{slug}/next", web::post().to(next_wave));
+}
+
+const EDITORS: [Role; 2] = [Role::Admin, Role::Analyst];
+/// Definition files can be larger than an answer form.
+const UPLOAD_LIMIT: usize = 1024 * 1024;
+
+fn csrf(state: &AppState, req: &HttpRequest) -> String {
+    use actix_web::HttpMessage;
+    let key = req.extensions().get::<crate::security::BrowserKey>().map(|k| k.value.clone()).unwrap_or_default();
+    state.forms.token_for(&key)
+}
+
+#[derive(Serialize)]
+struct UploadView {
+    page: PageMeta,
+    csrf: String,
+    text: String,
+    problems: Vec<Problem>,
+    message: Option<String>,
+    errors: Vec<Link>,
+}
+
+fn upload_view(
+    state: &AppState,
+    req: &HttpRequest,
+    who: &SignedIn,
+    text: String,
+    problems: Vec<Problem>,
+    message: Option<String>,
+) -> UploadView {
+    let failed = !problems.is_empty() || message.is_some();
+    UploadView {
+        page: who.page(req, state, "Upload a survey").back("/staff").with_error(failed),
+        csrf: csrf(state, req),
+        text,
+        errors: if failed {
+            vec![Link {
+                href: "#problems".into(),
+                text: "The survey was not imported: nothing has been changed. Fix the problems below and try again."
+                    .into(),
+            }]
+        } else {
+            vec![]
+        },
+        problems,
+        message,
+    }
+}
+
+async fn upload_page(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -> Result<HttpResponse, AppError> {
+    who.require(&EDITORS)?;
+    render(&state, StatusCode::OK, "staff/upload", &upload_view(&state, &req, &who, String::new(), vec![], None))
+}
+
+/// Reads a multipart form's fields (small ones only).
+async fn fields(mut payload: Multipart) -> Result<Vec<(String, Option<String>, Vec<u8>)>, AppError> {
+    let mut out = Vec::new();
+    let mut total = 0usize;
+    while let Some(item) = payload.next().await {
+        let mut field = item.map_err(|e| AppError::BadRequest(format!("The upload could not be read: {e}")))?;
+        let name = field.name().unwrap_or("").to_owned();
+        let filename = field.content_disposition().and_then(|d| d.get_filename()).map(str::to_owned);
+        let mut buf = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| AppError::BadRequest(format!("The upload did not arrive whole: {e}")))?;
+            total += chunk.len();
+            if total > UPLOAD_LIMIT {
+                return Err(AppError::TooLarge { limit: UPLOAD_LIMIT });
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        out.push((name, filename, buf));
+    }
+    Ok(out)
+}
+
+async fn upload(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: Multipart,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let parts = fields(payload).await?;
+    let get = |n: &str| parts.iter().find(|(name, _, _)| name == n);
+    let token = get("csrf").map(|(_, _, v)| String::from_utf8_lossy(v).into_owned());
+    state.forms.check(&req, token.as_deref())?;
+    who.require(&EDITORS)?;
+    let (file_name, bytes) = match (get("definition").filter(|(_, _, b)| !b.is_empty()), get("text")) {
+        (Some((_, name, bytes)), _) => (name.clone().unwrap_or_else(|| "uploaded file".into()), bytes.clone()),
+        (None, Some((_, _, bytes))) if !bytes.iter().all(u8::is_ascii_whitespace) => {
+            ("pasted text".to_owned(), bytes.clone())
+        }
+        _ => {
+            let view = upload_view(
+                &state,
+                &req,
+                &who,
+                String::new(),
+                vec![],
+                Some("Choose a survey file (.toml) or paste its text.".into()),
+            );
+            return render(&state, StatusCode::BAD_REQUEST, "staff/upload", &view);
+        }
+    };
+    let Ok(text) = String::from_utf8(bytes) else {
+        let view = upload_view(
+            &state,
+            &req,
+            &who,
+            String::new(),
+            vec![],
+            Some(format!("{file_name} is not UTF-8 text. Save it as UTF-8 and try again.")),
+        );
+        return render(&state, StatusCode::BAD_REQUEST, "staff/upload", &view);
+    };
+    let def = match SurveyDefinition::parse(&file_name, &text, state.settings.max_text_graphemes) {
+        Ok(d) => d,
+        Err(problems) => {
+            let view = upload_view(&state, &req, &who, text, problems.0, None);
+            return render(&state, StatusCode::BAD_REQUEST, "staff/upload", &view);
+        }
+    };
+    if !who.staff.is_superadmin() && who.staff.partnership_slug.as_deref() != Some(def.partnership.as_str()) {
+        let message = format!(
+            "This survey is for the partnership {:?}, but you work for {:?}. Change `partnership` in the file.",
+            def.partnership.as_str(),
+            who.staff.partnership_slug.clone().unwrap_or_default()
+        );
+        let view = upload_view(&state, &req, &who, text, vec![], Some(message));
+        return render(&state, StatusCode::FORBIDDEN, "staff/upload", &view);
+    }
+    let (name, source, staff) = (file_name.clone(), text.clone(), who.staff.clone());
+    let result = state
+        .db
+        .run(move |c| -> Result<survey::SurveyImport, StoreError> {
+            let done = survey::import(c, &name, &source, &def)?;
+            audit::record(
+                c,
+                Some(&staff.id),
+                &staff.email,
+                staff.partnership_id.as_deref(),
+                "survey.imported",
+                &serde_json::json!({"wave": done.wave, "outcome": done.outcome}),
+            )?;
+            Ok(done)
+        })
+        .await;
+    match result {
+        Ok(done) => {
+            Ok(HttpResponse::SeeOther().insert_header((LOCATION, format!("/staff/waves/{}", done.wave))).finish())
+        }
+        Err(StoreError::Invalid(problems)) => {
+            let view = upload_view(&state, &req, &who, text, problems.0, None);
+            render(&state, StatusCode::BAD_REQUEST, "staff/upload", &view)
+        }
+        Err(StoreError::Conflict(message)) => {
+            let view = upload_view(&state, &req, &who, text, vec![], Some(message));
+            render(&state, StatusCode::CONFLICT, "staff/upload", &view)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A wave the signed-in person may change: (wave id, partnership id, definition text).
+async fn editable_wave(state: &AppState, who: &SignedIn, slug: &str) -> Result<(String, String, String), AppError> {
+    who.require(&EDITORS)?;
+    let not_found =
+        || AppError::NotFound("There is nothing at this address, or it belongs to another partnership.".into());
+    if crate::domain::Slug::parse(slug, "wave").is_err() {
+        return Err(not_found());
+    }
+    let s = slug.to_owned();
+    let found = state
+        .db
+        .run(move |c| -> Result<_, AppError> {
+            let Some((wid, pid)) = survey::wave_owner(c, &s)? else { return Ok(None) };
+            Ok(Some((wid.clone(), pid, survey::wave_definition(c, &wid)?)))
+        })
+        .await?
+        .ok_or_else(not_found)?;
+    if !who.staff.can_see(&found.1) {
+        return Err(not_found());
+    }
+    Ok(found)
+}
+
+fn parse_day(raw: &str, what: &str) -> Result<Option<chrono::NaiveDateTime>, AppError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .map(|d| d.and_hms_opt(0, 0, 0))
+        .map_err(|_| AppError::BadRequest(format!("The {what} date {raw:?} is not a date: write it like 2025-09-01.")))
+}
+
+async fn set_status(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Payload,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let f = super::form::read(&req, body, state.settings.max_body_bytes).await?;
+    state.forms.check(&req, f.get("csrf"))?;
+    let slug = path.into_inner();
+    let (wave_id, pid, _) = editable_wave(&state, &who, &slug).await?;
+    let status = WaveStatus::parse(f.get("status").unwrap_or(""))
+        .ok_or_else(|| AppError::BadRequest("Choose draft, open or closed.".into()))?;
+    let opens = parse_day(f.get("opens").unwrap_or(""), "opening")?;
+    let closes = parse_day(f.get("closes").unwrap_or(""), "closing")?;
+    let staff = who.staff.clone();
+    let s2 = slug.clone();
+    state
+        .db
+        .run(move |c| -> Result<(), AppError> {
+            survey::set_status(c, &wave_id, status, opens, closes)?;
+            audit::record(
+                c,
+                Some(&staff.id),
+                &staff.email,
+                Some(&pid),
+                "wave.status",
+                &serde_json::json!({"wave": s2, "status": status.as_str(), "opens": opens, "closes": closes}),
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::SeeOther().insert_header((LOCATION, format!("/staff/waves/{slug}"))).finish())
+}
+
+async fn next_wave(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Payload,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let f = super::form::read(&req, body, state.settings.max_body_bytes).await?;
+    state.forms.check(&req, f.get("csrf"))?;
+    let slug = path.into_inner();
+    let (_, pid, source) = editable_wave(&state, &who, &slug).await?;
+    let new_slug = crate::domain::Slug::parse(f.get("slug").unwrap_or("").trim(), "new wave's address")
+        .map_err(|e| AppError::BadRequest(format!("{e}.")))?;
+    let label = crate::domain::text::UserText::parse(f.get("label").unwrap_or(""), 40, false)
+        .map_err(|e| AppError::BadRequest(e.to_string()))?
+        .into_string();
+    if label.is_empty() {
+        return Err(AppError::BadRequest("Give the new wave a label, like 2026.".into()));
+    }
+    let text = survey::next_wave_source(&source, new_slug.as_str(), &label)?;
+    let def = SurveyDefinition::parse(new_slug.as_str(), &text, state.settings.max_text_graphemes)
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let staff = who.staff.clone();
+    let name = format!("{new_slug}.toml");
+    let done = state
+        .db
+        .run(move |c| -> Result<survey::SurveyImport, AppError> {
+            if survey::find_wave(c, def.wave.slug.as_str())?.is_some() {
+                return Err(AppError::Conflict(format!(
+                    "There is already a wave called {}. Choose another address.",
+                    def.wave.slug
+                )));
+            }
+            let done = survey::import(c, &name, &text, &def)?;
+            audit::record(
+                c,
+                Some(&staff.id),
+                &staff.email,
+                Some(&pid),
+                "wave.started",
+                &serde_json::json!({"from": slug, "wave": done.wave}),
+            )?;
+            Ok(done)
+        })
+        .await?;
+    Ok(HttpResponse::SeeOther().insert_header((LOCATION, format!("/staff/waves/{}", done.wave))).finish())
+}
