@@ -292,3 +292,25 @@ pub fn sign_out(conn: &mut DbConnection, token: &str, staff: &Staff) -> StoreRes
         &serde_json::json!({}),
     )
 }
+
+/// An account as listed for admins (never the password hash).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Listed {
+    pub email: String,
+    pub role: String,
+    pub locked: bool,
+}
+
+/// A partnership's accounts.
+pub fn list(conn: &mut DbConnection, partnership_id: &str) -> StoreResult<Vec<Listed>> {
+    let rows: Vec<(String, String, Option<chrono::NaiveDateTime>)> = accounts::table
+        .filter(accounts::partnership_id.eq(partnership_id))
+        .order(accounts::email.asc())
+        .select((accounts::email, accounts::role, accounts::locked_until))
+        .load(conn)?;
+    let stamp = now();
+    Ok(rows
+        .into_iter()
+        .map(|(email, role, until)| Listed { email, role, locked: until.is_some_and(|u| u > stamp) })
+        .collect())
+}

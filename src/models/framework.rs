@@ -5,7 +5,7 @@
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::StoreResult;
+use super::{StoreError, StoreResult};
 use crate::db::schema::{outcome_statements, partnerships, pledge_values, priorities};
 use crate::db::{DbConnection, new_id, now};
 use crate::domain::framework::FrameworkDefinition;
@@ -306,4 +306,219 @@ pub fn labels(conn: &mut DbConnection, partnership_id: &str) -> StoreResult<(Vec
         .load(conn)?;
     let to = |rows: Vec<(String, String)>| rows.into_iter().map(|(code, title)| Labelled { code, title }).collect();
     Ok((to(p), to(v)))
+}
+
+/// One editable item of a framework, for the staff screens.
+#[derive(Debug, Clone, Serialize)]
+pub struct Item {
+    pub id: String,
+    pub code: String,
+    /// Priority: title; value: title; outcome: the statement.
+    pub text: String,
+    /// Priority: short easy-read title; value: what it means; outcome: its priority's code.
+    pub detail: String,
+    pub archived: bool,
+}
+
+/// A partnership's whole framework, archived items included.
+#[derive(Debug, Clone, Serialize)]
+pub struct Framework {
+    pub priorities: Vec<Item>,
+    pub values: Vec<Item>,
+    pub outcomes: Vec<Item>,
+}
+
+pub fn framework(conn: &mut DbConnection, partnership_id: &str) -> StoreResult<Framework> {
+    type Row = (String, String, String, String, Option<chrono::NaiveDateTime>);
+    let to = |rows: Vec<Row>| -> Vec<Item> {
+        rows.into_iter()
+            .map(|(id, code, text, detail, archived)| Item { id, code, text, detail, archived: archived.is_some() })
+            .collect()
+    };
+    let p: Vec<Row> = priorities::table
+        .filter(priorities::partnership_id.eq(partnership_id))
+        .order(priorities::position.asc())
+        .select((priorities::id, priorities::code, priorities::title, priorities::short_title, priorities::archived_at))
+        .load(conn)?;
+    let v: Vec<Row> = pledge_values::table
+        .filter(pledge_values::partnership_id.eq(partnership_id))
+        .order(pledge_values::position.asc())
+        .select((
+            pledge_values::id,
+            pledge_values::code,
+            pledge_values::title,
+            pledge_values::meaning,
+            pledge_values::archived_at,
+        ))
+        .load(conn)?;
+    let o: Vec<(String, String, String, Option<String>, Option<chrono::NaiveDateTime>)> = outcome_statements::table
+        .filter(outcome_statements::partnership_id.eq(partnership_id))
+        .order(outcome_statements::position.asc())
+        .select((
+            outcome_statements::id,
+            outcome_statements::code,
+            outcome_statements::statement,
+            outcome_statements::priority_id,
+            outcome_statements::archived_at,
+        ))
+        .load(conn)?;
+    let priorities = to(p);
+    let code_of = |id: &Option<String>| {
+        id.as_ref().and_then(|id| priorities.iter().find(|p| &p.id == id)).map(|p| p.code.clone()).unwrap_or_default()
+    };
+    let outcomes = o
+        .into_iter()
+        .map(|(id, code, text, pid, archived)| Item {
+            id,
+            code,
+            text,
+            detail: code_of(&pid),
+            archived: archived.is_some(),
+        })
+        .collect();
+    Ok(Framework { priorities, values: to(v), outcomes })
+}
+
+/// Which kind of framework item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Priority,
+    Value,
+    Outcome,
+}
+
+impl Kind {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "priority" => Some(Self::Priority),
+            "value" => Some(Self::Value),
+            "outcome" => Some(Self::Outcome),
+            _ => None,
+        }
+    }
+}
+
+/// The partnership an item belongs to.
+pub fn item_owner(conn: &mut DbConnection, kind: Kind, id: &str) -> StoreResult<Option<String>> {
+    Ok(match kind {
+        Kind::Priority => {
+            priorities::table.filter(priorities::id.eq(id)).select(priorities::partnership_id).first(conn).optional()?
+        }
+        Kind::Value => pledge_values::table
+            .filter(pledge_values::id.eq(id))
+            .select(pledge_values::partnership_id)
+            .first(conn)
+            .optional()?,
+        Kind::Outcome => outcome_statements::table
+            .filter(outcome_statements::id.eq(id))
+            .select(outcome_statements::partnership_id)
+            .first(conn)
+            .optional()?,
+    })
+}
+
+/// Changes an item's words and whether it is archived (its code never changes: tags use it).
+pub fn update_item(
+    conn: &mut DbConnection,
+    kind: Kind,
+    id: &str,
+    text: &str,
+    detail: &str,
+    archived: bool,
+) -> StoreResult<()> {
+    let at = if archived { Some(now()) } else { None };
+    match kind {
+        Kind::Priority => diesel::update(priorities::table.filter(priorities::id.eq(id)))
+            .set((priorities::title.eq(text), priorities::short_title.eq(detail), priorities::archived_at.eq(at)))
+            .execute(conn)?,
+        Kind::Value => diesel::update(pledge_values::table.filter(pledge_values::id.eq(id)))
+            .set((pledge_values::title.eq(text), pledge_values::meaning.eq(detail), pledge_values::archived_at.eq(at)))
+            .execute(conn)?,
+        Kind::Outcome => diesel::update(outcome_statements::table.filter(outcome_statements::id.eq(id)))
+            .set((outcome_statements::statement.eq(text), outcome_statements::archived_at.eq(at)))
+            .execute(conn)?,
+    };
+    Ok(())
+}
+
+/// Adds an item. Codes are unique within the partnership across all three kinds.
+pub fn add_item(
+    conn: &mut DbConnection,
+    partnership_id: &str,
+    kind: Kind,
+    code: &str,
+    text: &str,
+    detail: &str,
+) -> StoreResult<()> {
+    conn.write(|c| -> StoreResult<()> {
+        let taken = priorities::table
+            .filter(priorities::partnership_id.eq(partnership_id))
+            .filter(priorities::code.eq(code))
+            .count()
+            .get_result::<i64>(c)?
+            + pledge_values::table
+                .filter(pledge_values::partnership_id.eq(partnership_id))
+                .filter(pledge_values::code.eq(code))
+                .count()
+                .get_result::<i64>(c)?
+            + outcome_statements::table
+                .filter(outcome_statements::partnership_id.eq(partnership_id))
+                .filter(outcome_statements::code.eq(code))
+                .count()
+                .get_result::<i64>(c)?;
+        if taken > 0 {
+            return Err(StoreError::Conflict(format!("The code {code:?} is already used. Choose another code.")));
+        }
+        let position = 100_000;
+        match kind {
+            Kind::Priority => diesel::insert_into(priorities::table)
+                .values((
+                    priorities::id.eq(new_id()),
+                    priorities::partnership_id.eq(partnership_id),
+                    priorities::code.eq(code),
+                    priorities::title.eq(text),
+                    priorities::short_title.eq(detail),
+                    priorities::position.eq(position),
+                ))
+                .execute(c)?,
+            Kind::Value => diesel::insert_into(pledge_values::table)
+                .values((
+                    pledge_values::id.eq(new_id()),
+                    pledge_values::partnership_id.eq(partnership_id),
+                    pledge_values::code.eq(code),
+                    pledge_values::title.eq(text),
+                    pledge_values::meaning.eq(detail),
+                    pledge_values::position.eq(position),
+                ))
+                .execute(c)?,
+            Kind::Outcome => {
+                let priority_id: Option<String> = if detail.is_empty() {
+                    None
+                } else {
+                    Some(
+                        priorities::table
+                            .filter(priorities::partnership_id.eq(partnership_id))
+                            .filter(priorities::code.eq(detail))
+                            .select(priorities::id)
+                            .first(c)
+                            .optional()?
+                            .ok_or_else(|| {
+                                StoreError::Conflict(format!("There is no priority with the code {detail:?}."))
+                            })?,
+                    )
+                };
+                diesel::insert_into(outcome_statements::table)
+                    .values((
+                        outcome_statements::id.eq(new_id()),
+                        outcome_statements::partnership_id.eq(partnership_id),
+                        outcome_statements::priority_id.eq(priority_id),
+                        outcome_statements::code.eq(code),
+                        outcome_statements::statement.eq(text),
+                        outcome_statements::position.eq(position),
+                    ))
+                    .execute(c)?
+            }
+        };
+        Ok(())
+    })
 }

@@ -63,6 +63,10 @@ pub struct ResponseFilter {
     pub words: Option<String>,
     /// Only responses that answered this question.
     pub question: Option<String>,
+    /// Only responses that answered a question tagged with this priority code.
+    pub priority: Option<String>,
+    /// Only responses that answered a question tagged with this value code.
+    pub value: Option<String>,
 }
 
 /// A response as listed for staff.
@@ -99,6 +103,21 @@ pub fn list(
                 responses::id
                     .eq_any(answers::table.filter(answers::question_key.eq(key.clone())).select(answers::response_id)),
             );
+        }
+        for (kind, code) in [("priority", &f.priority), ("value", &f.value)] {
+            if let Some(code) = code {
+                use crate::db::schema::{question_tags, questions};
+                let keys = questions::table
+                    .inner_join(question_tags::table)
+                    .filter(questions::wave_id.eq(wave_id.to_owned()))
+                    .filter(question_tags::kind.eq(kind))
+                    .filter(question_tags::code.eq(code.clone()))
+                    .select(questions::question_key);
+                q = q
+                    .filter(responses::id.eq_any(
+                        answers::table.filter(answers::question_key.eq_any(keys)).select(answers::response_id),
+                    ));
+            }
         }
         if let Some(words) = f.words.as_ref().filter(|w| !w.trim().is_empty()) {
             let escaped = words.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");

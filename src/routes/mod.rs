@@ -1,6 +1,7 @@
 //! HTTP routes, one module per area. Handlers stay thin: they parse the request into domain
 //! types, call models through [`crate::db::Db`], and render a view. They never build SQL.
 
+pub mod admin;
 pub mod assets;
 pub mod form;
 pub mod health;
@@ -18,6 +19,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(health::configure)
         .configure(assets::configure)
         .configure(respond::configure)
+        .configure(admin::configure)
         .configure(voices::configure)
         .configure(surveys::configure)
         .configure(respond::configure_preview)

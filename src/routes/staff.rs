@@ -100,6 +100,10 @@ impl SignedIn {
         if matches!(role, Some(Role::Admin | Role::Analyst)) {
             links.push(Link { href: "/staff/themes".into(), text: "Codebook".into() });
         }
+        if matches!(role, Some(Role::Admin)) {
+            links.push(Link { href: "/staff/framework".into(), text: "Framework".into() });
+            links.push(Link { href: "/staff/users".into(), text: "Staff accounts".into() });
+        }
         if matches!(self.staff.role(), Some(Role::Admin | Role::Superadmin)) {
             links.push(Link { href: "/staff/audit".into(), text: "Audit log".into() });
         }
@@ -378,6 +382,8 @@ struct ListQuery {
     audience: Option<String>,
     channel: Option<String>,
     question: Option<String>,
+    priority: Option<String>,
+    value: Option<String>,
     words: Option<String>,
     page: Option<i64>,
 }
@@ -398,6 +404,8 @@ struct ResponsesView {
     audiences: Vec<Choice>,
     channels: Vec<Choice>,
     questions: Vec<Choice>,
+    priorities: Vec<Choice>,
+    values: Vec<Choice>,
     words: String,
     total: i64,
     rows: Vec<response::ResponseListing>,
@@ -406,6 +414,19 @@ struct ResponsesView {
 }
 
 const PER_PAGE: i64 = 50;
+
+/// The codes a wave's questions are tagged with, in first-use order.
+fn codes_in(def: &SurveyDefinition, field: impl Fn(&crate::domain::Question) -> &Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for q in &def.questions {
+        for c in field(q) {
+            if !out.contains(c) {
+                out.push(c.clone());
+            }
+        }
+    }
+    out
+}
 
 async fn responses(
     state: web::Data<AppState>,
@@ -422,6 +443,8 @@ async fn responses(
         channel: nonempty(&query.channel),
         words: nonempty(&query.words).map(|w| w.chars().take(200).collect()),
         question: nonempty(&query.question),
+        priority: nonempty(&query.priority),
+        value: nonempty(&query.value),
     };
     let page_no = query.page.unwrap_or(0).clamp(0, 1_000_000);
     let (id, f) = (w.id.clone(), filter.clone());
@@ -433,6 +456,8 @@ async fn responses(
             ("audience", &filter.audience),
             ("channel", &filter.channel),
             ("question", &filter.question),
+            ("priority", &filter.priority),
+            ("value", &filter.value),
             ("words", &filter.words),
         ] {
             if let Some(v) = v {
@@ -456,6 +481,8 @@ async fn responses(
         audiences: w.def.audiences.iter().map(|a| choice(a.key.as_str(), &a.name, &filter.audience)).collect(),
         channels: ["web", "panel", "paper", "phone", "import"].iter().map(|c| choice(c, c, &filter.channel)).collect(),
         questions: w.def.questions.iter().map(|q| choice(q.key.as_str(), q.key.as_str(), &filter.question)).collect(),
+        priorities: codes_in(&w.def, |q| &q.priorities).iter().map(|c| choice(c, c, &filter.priority)).collect(),
+        values: codes_in(&w.def, |q| &q.values).iter().map(|c| choice(c, c, &filter.value)).collect(),
         words: filter.words.clone().unwrap_or_default(),
         total,
         previous: (page_no > 0).then(|| link(page_no - 1)),

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod admin;
 mod bad_inputs;
 mod cli;
 mod imports;

@@ -274,3 +274,36 @@ fn deleting_a_response_is_audited(backend: Backend) {
     assert!(!log.html.contains("southend"), "Torbay's admin sees Torbay's log only");
 }
 both!(deleting_a_response_is_audited);
+
+fn responses_filter_by_priority_and_value(backend: Backend) {
+    let (app, _, _) = setup(backend);
+    // A second Torbay response that skips everything but one question tagged P4.
+    let b = app.browser();
+    let start = b.get("/s/torbay-participation-2025/young-people");
+    let mut page = b.submit(&start.form());
+    while page.path().contains("/q/") {
+        let answer = page.path().ends_with("/q/feel-safe");
+        let form = if answer {
+            page.form().with("answer", "happy").with("action", "continue")
+        } else {
+            page.form().with("action", "skip")
+        };
+        page = b.submit(&form);
+    }
+    page = b.submit(&page.form().with("answer", "no"));
+    b.submit(&page.form());
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM responses r JOIN waves w ON w.id = r.wave_id WHERE w.slug = 'torbay-participation-2025'"), 2);
+    let (a, _) = sign_in(&app, "analyst@torbay.example", PASSWORD);
+    let base = "/staff/waves/torbay-participation-2025/responses";
+    for (query, expected) in [
+        ("priority=P4", "2 responses match"),
+        ("priority=P5", "1 response matches"),
+        ("value=be-kind", "2 responses match"),
+        ("value=be-honest", "1 response matches"),
+        ("priority=P5&audience=young-people", "0 responses match"),
+    ] {
+        let page = a.get(&format!("{base}?{query}"));
+        assert!(page.html.contains(expected), "{query}: {}", page.text_of("main p").join(" | "));
+    }
+}
+both!(responses_filter_by_priority_and_value);

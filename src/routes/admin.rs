@@ -1,0 +1,292 @@
+//! Partnership settings for admins: the framework (priorities, values, outcome statements:
+//! edit words, add, archive instead of delete so old waves keep their tags) and staff
+//! accounts. Every change is audited.
+//!
+//! | route | roles |
+//! |---|---|
+//! | `GET /staff/framework`, `POST /staff/framework/{kind}`, `POST /staff/framework/{kind}/{id}` | admin |
+//! | `GET,POST /staff/users` | admin |
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use super::pages::{Link, PageMeta, render};
+use super::staff::SignedIn;
+use crate::domain::text::UserText;
+use crate::error::AppError;
+use crate::models::account::{self, Role};
+use crate::models::framework::{self, Kind};
+use crate::models::{StoreError, audit};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/staff/framework", web::get().to(framework_page))
+        .route("/staff/framework/{kind}", web::post().to(add_item))
+        .route("/staff/framework/{kind}/{id}", web::post().to(update_item))
+        .route("/staff/users", web::get().to(users_page))
+        .route("/staff/users", web::post().to(add_user));
+}
+
+const ADMINS: [Role; 1] = [Role::Admin];
+
+fn csrf(state: &AppState, req: &HttpRequest) -> String {
+    use actix_web::HttpMessage;
+    let key = req.extensions().get::<crate::security::BrowserKey>().map(|k| k.value.clone()).unwrap_or_default();
+    state.forms.token_for(&key)
+}
+
+#[derive(Deserialize)]
+struct PartnershipQuery {
+    partnership: Option<String>,
+}
+
+async fn partnership(
+    state: &AppState,
+    who: &SignedIn,
+    q: &PartnershipQuery,
+) -> Result<framework::Partnership, AppError> {
+    who.require(&ADMINS)?;
+    let slug = match (&who.staff.partnership_slug, &q.partnership) {
+        (Some(own), _) => own.clone(),
+        (None, Some(w)) => w.clone(),
+        (None, None) => {
+            return Err(AppError::BadRequest("Choose a partnership: add ?partnership=SLUG to the address.".into()));
+        }
+    };
+    state
+        .db
+        .run(move |c| framework::find_by_slug(c, &slug).map_err(AppError::from))
+        .await?
+        .ok_or_else(|| AppError::NotFound("There is no such partnership.".into()))
+}
+
+fn text(raw: Option<&str>, max: usize, what: &str, required: bool) -> Result<String, AppError> {
+    let t = UserText::parse(raw.unwrap_or(""), max, true)
+        .map_err(|e| AppError::BadRequest(format!("{what}: {e}")))?
+        .into_string();
+    if required && t.is_empty() {
+        return Err(AppError::BadRequest(format!("{what} must not be empty.")));
+    }
+    Ok(t)
+}
+
+#[derive(Serialize)]
+struct FrameworkView {
+    page: PageMeta,
+    csrf: String,
+    name: String,
+    values_name: String,
+    framework: framework::Framework,
+    suffix: String,
+}
+
+async fn framework_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    q: web::Query<PartnershipQuery>,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let p = partnership(&state, &who, &q).await?;
+    let pid = p.id.clone();
+    let fw = state.db.run(move |c| framework::framework(c, &pid).map_err(AppError::from)).await?;
+    let view = FrameworkView {
+        page: who.page(&req, &state, "Framework"),
+        csrf: csrf(&state, &req),
+        name: p.name.clone(),
+        values_name: p.values_name.clone(),
+        framework: fw,
+        suffix: if who.staff.is_superadmin() { format!("?partnership={}", p.slug) } else { String::new() },
+    };
+    render(&state, StatusCode::OK, "staff/framework", &view)
+}
+
+async fn update_item(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    q: web::Query<PartnershipQuery>,
+    body: web::Payload,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let f = super::form::read(&req, body, state.settings.max_body_bytes).await?;
+    state.forms.check(&req, f.get("csrf"))?;
+    let p = partnership(&state, &who, &q).await?;
+    let (kind_s, id) = path.into_inner();
+    let kind =
+        Kind::parse(&kind_s).ok_or_else(|| AppError::NotFound("There is no such kind of framework item.".into()))?;
+    let main = text(f.get("text"), 2000, "The words", true)?;
+    let detail = text(f.get("detail"), 2000, "The detail", false)?;
+    let archived = f.get("archived") == Some("yes");
+    let (pid, staff, id2) = (p.id.clone(), who.staff.clone(), id.clone());
+    state
+        .db
+        .run(move |c| -> Result<(), AppError> {
+            if framework::item_owner(c, kind, &id2)?.as_deref() != Some(pid.as_str()) {
+                return Err(AppError::NotFound(
+                    "There is nothing at this address, or it belongs to another partnership.".into(),
+                ));
+            }
+            framework::update_item(c, kind, &id2, &main, &detail, archived)?;
+            audit::record(
+                c,
+                Some(&staff.id),
+                &staff.email,
+                Some(&pid),
+                "framework.changed",
+                &serde_json::json!({"kind": kind_s, "archived": archived}),
+            )?;
+            Ok(())
+        })
+        .await?;
+    let suffix = if who.staff.is_superadmin() { format!("?partnership={}", p.slug) } else { String::new() };
+    Ok(HttpResponse::SeeOther().insert_header((LOCATION, format!("/staff/framework{suffix}"))).finish())
+}
+
+async fn add_item(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    q: web::Query<PartnershipQuery>,
+    body: web::Payload,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let f = super::form::read(&req, body, state.settings.max_body_bytes).await?;
+    state.forms.check(&req, f.get("csrf"))?;
+    let p = partnership(&state, &who, &q).await?;
+    let kind_s = path.into_inner();
+    let kind =
+        Kind::parse(&kind_s).ok_or_else(|| AppError::NotFound("There is no such kind of framework item.".into()))?;
+    let code = f.get("code").unwrap_or("").trim().to_owned();
+    if code.is_empty()
+        || code.len() > 32
+        || !code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_')
+    {
+        return Err(AppError::BadRequest("Give a code of up to 32 letters, digits, hyphens or dots, like P6.".into()));
+    }
+    let main = text(f.get("text"), 2000, "The words", true)?;
+    let detail = text(f.get("detail"), 2000, "The detail", kind == Kind::Priority)?;
+    let (pid, staff) = (p.id.clone(), who.staff.clone());
+    state
+        .db
+        .run(move |c| -> Result<(), AppError> {
+            framework::add_item(c, &pid, kind, &code, &main, &detail).map_err(|e| match e {
+                StoreError::Conflict(m) => AppError::Conflict(m),
+                other => other.into(),
+            })?;
+            audit::record(
+                c,
+                Some(&staff.id),
+                &staff.email,
+                Some(&pid),
+                "framework.added",
+                &serde_json::json!({"kind": kind_s, "code": code}),
+            )?;
+            Ok(())
+        })
+        .await?;
+    let suffix = if who.staff.is_superadmin() { format!("?partnership={}", p.slug) } else { String::new() };
+    Ok(HttpResponse::SeeOther().insert_header((LOCATION, format!("/staff/framework{suffix}"))).finish())
+}
+
+#[derive(Serialize)]
+struct UsersView {
+    page: PageMeta,
+    csrf: String,
+    users: Vec<account::Listed>,
+    roles: Vec<Link>,
+    error: Option<String>,
+    errors: Vec<Link>,
+    email: String,
+}
+
+async fn users_view(
+    state: &AppState,
+    req: &HttpRequest,
+    who: &SignedIn,
+    p: &framework::Partnership,
+    error: Option<String>,
+    email: String,
+) -> Result<UsersView, AppError> {
+    let pid = p.id.clone();
+    let users = state.db.run(move |c| account::list(c, &pid).map_err(AppError::from)).await?;
+    Ok(UsersView {
+        page: who.page(req, state, "Staff accounts").with_error(error.is_some()),
+        csrf: csrf(state, req),
+        users,
+        roles: [
+            ("admin", "Admin: settings and users"),
+            ("analyst", "Analyst: responses, coding, quotes, reports"),
+            ("facilitator", "Facilitator: panel sessions"),
+            ("viewer", "Viewer: reports only"),
+        ]
+        .iter()
+        .map(|(v, t)| Link { href: (*v).into(), text: (*t).into() })
+        .collect(),
+        errors: error.iter().map(|e| Link { href: "#email".into(), text: e.clone() }).collect(),
+        error,
+        email,
+    })
+}
+
+async fn users_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    q: web::Query<PartnershipQuery>,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let p = partnership(&state, &who, &q).await?;
+    render(&state, StatusCode::OK, "staff/users", &users_view(&state, &req, &who, &p, None, String::new()).await?)
+}
+
+async fn add_user(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    q: web::Query<PartnershipQuery>,
+    body: web::Payload,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let f = super::form::read(&req, body, state.settings.max_body_bytes).await?;
+    state.forms.check(&req, f.get("csrf"))?;
+    let p = partnership(&state, &who, &q).await?;
+    let email = f.get("email").unwrap_or("").trim().chars().take(320).collect::<String>();
+    let role = match f.get("role").and_then(Role::parse) {
+        Some(r) if r != Role::Superadmin => r,
+        _ => {
+            let view = users_view(&state, &req, &who, &p, Some("Choose a role.".into()), email).await?;
+            return render(&state, StatusCode::BAD_REQUEST, "staff/users", &view);
+        }
+    };
+    let new = account::NewAccount {
+        email: email.clone(),
+        role,
+        partnership: Some(p.slug.clone()),
+        password: f.get("password").unwrap_or("").to_owned(),
+    };
+    let (pid, staff) = (p.id.clone(), who.staff.clone());
+    let added = state
+        .db
+        .run(move |c| -> Result<(), StoreError> {
+            account::add(c, &new)?;
+            audit::record(
+                c,
+                Some(&staff.id),
+                &staff.email,
+                Some(&pid),
+                "user.added",
+                &serde_json::json!({"email": new.email.to_lowercase(), "role": role.as_str()}),
+            )
+        })
+        .await;
+    match added {
+        Ok(()) => Ok(HttpResponse::SeeOther().insert_header((LOCATION, "/staff/users")).finish()),
+        Err(StoreError::Conflict(message)) => {
+            let view =
+                users_view(&state, &req, &who, &p, Some(format!("The account was not added: {message}.")), email)
+                    .await?;
+            render(&state, StatusCode::BAD_REQUEST, "staff/users", &view)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
