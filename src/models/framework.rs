@@ -351,7 +351,8 @@ pub fn framework(conn: &mut DbConnection, partnership_id: &str) -> StoreResult<F
             pledge_values::archived_at,
         ))
         .load(conn)?;
-    let o: Vec<(String, String, String, Option<String>, Option<chrono::NaiveDateTime>)> = outcome_statements::table
+    type OutcomeRow = (String, String, String, Option<String>, Option<chrono::NaiveDateTime>);
+    let o: Vec<OutcomeRow> = outcome_statements::table
         .filter(outcome_statements::partnership_id.eq(partnership_id))
         .order(outcome_statements::position.asc())
         .select((
