@@ -59,7 +59,7 @@ fn framework_edit_add_archive(backend: Backend) {
         app.count("SELECT COUNT(*) AS n FROM pledge_values WHERE code = 'be-kind' AND archived_at IS NOT NULL"),
         1
     );
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM question_tags WHERE code = 'be-kind'") > 0, true, "old tags kept");
+    assert!(app.count("SELECT COUNT(*) AS n FROM question_tags WHERE code = 'be-kind'") > 0, "old tags kept");
     post(&b, &format!("/staff/framework/value/{v}"), &[("text", "Be kind"), ("detail", "We will listen carefully")]);
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM pledge_values WHERE code = 'be-kind' AND archived_at IS NULL"), 1);
     // Add a priority and an outcome statement under it.
