@@ -83,6 +83,22 @@ async function collectStaff(page, base) {
   await page.getByRole('link', { name: /^Open/ }).first().click(); await snap('response');
   await page.getByRole('button', { name: 'Delete response' }).click(); await snap('response, delete error');
   await page.goto(`${base}/staff/audit`); await snap('audit log');
+  await page.goto(`${base}/staff/themes`); await snap('codebook');
+  await page.getByRole('button', { name: 'Add theme' }).click(); await snap('codebook, error');
+  await page.goto(`${base}/staff/waves/${WAVE}/coding`); await snap('coding, list');
+  await page.goto(`${base}/staff/waves/${WAVE}/coding?per=1`); await snap('coding, one at a time');
+  await page.goto(`${base}/staff/waves/${WAVE}/coding`);
+  await page.getByRole('button', { name: /^Make answer \d+ a quote$/ }).first().click(); await snap('quote, draft');
+  await page.getByRole('button', { name: 'Approve for sharing' }).click(); await snap('quote, approved');
+  await page.goto(`${base}/staff/quotes`); await snap('quote bank');
+  await page.goto(`${base}/staff/quotes/print`); await snap('quotes, print');
+  await page.goto(`${base}/staff/surveys/upload`); await snap('upload');
+  await page.getByLabel("Or paste the file's text").fill('format = "heard-survey/1"\n[wave]\nslug = "Bad Slug"\n');
+  await page.getByRole('button', { name: 'Upload' }).click(); await snap('upload, problems');
+  await page.goto(`${base}/staff/waves/${WAVE}/preview/young-people/1`); await snap('preview');
+  await page.goto(`${base}/staff/framework`); await snap('framework');
+  await page.goto(`${base}/staff/users`); await snap('staff accounts');
+  await page.getByRole('button', { name: 'Add account' }).click(); await snap('staff accounts, error');
   return states;
 }
 
