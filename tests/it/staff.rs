@@ -307,3 +307,101 @@ fn responses_filter_by_priority_and_value(backend: Backend) {
     }
 }
 both!(responses_filter_by_priority_and_value);
+
+/// Every staff GET route against every role: what each may open (200) and what it may not
+/// (403), with sign-in required for all of them.
+fn every_route_for_every_role(backend: Backend) {
+    let (app, torbay, _) = setup(backend);
+    let quote_id = {
+        let mut conn = app.db.connect();
+        let pid = heard::models::framework::find_by_slug(&mut conn, "torbay").expect("q").expect("torbay").id;
+        heard::models::voices::start_quote(&mut conn, &torbay, "what-to-change", &pid).expect("quote")
+    };
+    let w = "/staff/waves/torbay-participation-2025";
+    //                      admin analyst facilitator viewer
+    let table: Vec<(String, [u16; 4])> = vec![
+        ("/staff".into(), [200, 200, 200, 200]),
+        (w.into(), [200, 200, 200, 200]),
+        (format!("{w}/preview/young-people/1"), [200, 200, 200, 200]),
+        (format!("{w}/responses"), [200, 200, 403, 403]),
+        (format!("/staff/responses/{torbay}"), [200, 200, 403, 403]),
+        (format!("{w}/coding"), [200, 200, 403, 403]),
+        ("/staff/themes".into(), [200, 200, 403, 403]),
+        (format!("/staff/quotes/{quote_id}"), [200, 200, 403, 403]),
+        ("/staff/quotes".into(), [200, 200, 403, 200]),
+        ("/staff/quotes/export?format=csv".into(), [200, 200, 403, 200]),
+        ("/staff/quotes/print".into(), [200, 200, 403, 200]),
+        ("/staff/surveys/upload".into(), [200, 200, 403, 403]),
+        ("/staff/framework".into(), [200, 403, 403, 403]),
+        ("/staff/users".into(), [200, 403, 403, 403]),
+        ("/staff/audit".into(), [200, 403, 403, 403]),
+    ];
+    let anonymous = app.browser();
+    for (path, _) in &table {
+        assert_eq!(status(&anonymous, path), 303, "{path} needs sign-in");
+    }
+    for (i, email) in
+        ["admin@torbay.example", "analyst@torbay.example", "facilitator@torbay.example", "viewer@torbay.example"]
+            .iter()
+            .enumerate()
+    {
+        let (b, _) = sign_in(&app, email, PASSWORD);
+        for (path, expected) in &table {
+            assert_eq!(status(&b, path), expected[i], "{email} GET {path}");
+        }
+    }
+    // The superadmin may open everything.
+    let (s, _) = sign_in(&app, "super@heard.example", PASSWORD);
+    for (path, _) in &table {
+        let path = if path.starts_with("/staff/themes")
+            || path.starts_with("/staff/framework")
+            || path.starts_with("/staff/users")
+            || path.starts_with("/staff/quotes?")
+            || path == "/staff/quotes"
+            || path.starts_with("/staff/quotes/export")
+            || path.starts_with("/staff/quotes/print")
+        {
+            format!("{path}{}partnership=torbay", if path.contains('?') { "&" } else { "?" })
+        } else {
+            path.clone()
+        };
+        assert_eq!(status(&s, &path), 200, "superadmin GET {path}");
+    }
+}
+both!(every_route_for_every_role);
+
+/// Routes that change something, given another partnership's ids: 404, and nothing changes.
+fn other_partnerships_ids_change_nothing(backend: Backend) {
+    let (app, torbay, _) = setup(backend);
+    let theme = {
+        use diesel::prelude::*;
+        let mut c = app.db.connect();
+        heard::db::schema::themes::table
+            .select(heard::db::schema::themes::id)
+            .first::<String>(&mut c)
+            .expect("a Torbay theme")
+    };
+    let (s, _) = sign_in(&app, "analyst@southend.example", PASSWORD);
+    let token = s.get("/staff").form().fields.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v).expect("token");
+    let w = "/staff/waves/torbay-participation-2025";
+    for (path, body) in [
+        (format!("/staff/themes/{theme}/archive"), String::new()),
+        (format!("{w}/status"), "&status=closed".to_owned()),
+        (format!("{w}/next"), "&slug=stolen-2026&label=2026".to_owned()),
+        (format!("{w}/coding"), format!("&shown={torbay}:what-to-change&action=save")),
+        (format!("{w}/quotes"), format!("&response={torbay}&question=what-to-change")),
+        (format!("/staff/responses/{torbay}/delete"), "&reason=mine".to_owned()),
+    ] {
+        let r = s.post_body(&path, format!("csrf={token}{body}").into_bytes());
+        assert_eq!(r.status, 404, "POST {path}");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM themes WHERE archived_at IS NOT NULL"), 0);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM waves WHERE slug = 'stolen-2026'"), 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM waves WHERE slug = 'torbay-participation-2025' AND status = 'open'"),
+        1
+    );
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM quotes"), 0);
+    assert_eq!(app.responses(), 2);
+}
+both!(other_partnerships_ids_change_nothing);
