@@ -11,6 +11,7 @@
 //! - [`demo`]: the seed partnerships and the Torbay Participation Survey;
 //! - [`cli`]: the `heard` command.
 
+pub mod charts;
 pub mod cli;
 pub mod config;
 pub mod db;

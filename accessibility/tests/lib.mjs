@@ -39,7 +39,8 @@ export async function startHeard(databaseUrl) {
     // A shared PostgreSQL database: start from an empty schema.
     execFileSync(HEARD, ['migrate', '--revert-all'], { env, stdio: 'pipe' });
   }
-  execFileSync(HEARD, ['demo', '--no-responses'], { env, stdio: 'pipe' });
+  // The whole demo: closed waves with responses, so year-on-year pages have something to show.
+  execFileSync(HEARD, ['demo'], { env, stdio: 'pipe' });
   const child = spawn(HEARD, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout.on('data', (d) => { log += d; });

@@ -400,3 +400,28 @@ pub fn wave_owner_by_id(conn: &mut DbConnection, wave_id: &str) -> StoreResult<O
         .first(conn)
         .optional()?)
 }
+
+/// A series and its waves (slug, label, status, responses), oldest label first.
+#[derive(Debug, Clone, Serialize)]
+pub struct SeriesWaves {
+    pub id: String,
+    pub slug: String,
+    pub title: String,
+    pub partnership_id: String,
+    pub waves: Vec<WaveListing>,
+}
+
+pub fn series_waves(conn: &mut DbConnection, slug: &str) -> StoreResult<Option<SeriesWaves>> {
+    let row: Option<(String, String, String, String)> = survey_series::table
+        .filter(survey_series::slug.eq(slug))
+        .select((survey_series::id, survey_series::slug, survey_series::title, survey_series::partnership_id))
+        .first(conn)
+        .optional()?;
+    let Some((id, slug, title, partnership_id)) = row else { return Ok(None) };
+    let mut waves: Vec<WaveListing> =
+        waves_for(conn, Some(&partnership_id))?.into_iter().filter(|w| w.series_title == title).collect();
+    let ids: Vec<String> = waves::table.filter(waves::series_id.eq(&id)).select(waves::slug).load(conn)?;
+    waves.retain(|w| ids.contains(&w.slug));
+    waves.sort_by(|a, b| a.label.cmp(&b.label).then(a.slug.cmp(&b.slug)));
+    Ok(Some(SeriesWaves { id, slug, title, partnership_id, waves }))
+}

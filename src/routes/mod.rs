@@ -6,6 +6,7 @@ pub mod assets;
 pub mod form;
 pub mod health;
 pub mod pages;
+pub mod reports;
 pub mod respond;
 pub mod staff;
 pub mod surveys;
@@ -20,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(assets::configure)
         .configure(respond::configure)
         .configure(admin::configure)
+        .configure(reports::configure)
         .configure(voices::configure)
         .configure(surveys::configure)
         .configure(respond::configure_preview)

@@ -307,6 +307,7 @@ struct WaveView {
     previews: Vec<Link>,
     next_slug: String,
     next_label: String,
+    compare: String,
 }
 
 #[derive(Serialize)]
@@ -357,6 +358,7 @@ async fn wave(
             .collect(),
         next_slug: next_slug(&w.row.slug, &w.row.label).0,
         next_label: next_slug(&w.row.slug, &w.row.label).1,
+        compare: format!("/staff/series/{}/compare", w.def.series.slug),
     };
     render(&state, StatusCode::OK, "staff/wave", &view)
 }

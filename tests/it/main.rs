@@ -10,6 +10,7 @@ mod cli;
 mod imports;
 mod journey;
 mod migrations;
+mod reports;
 mod staff;
 mod stats;
 mod surveys;

@@ -1,0 +1,76 @@
+//! Server-rendered charts: small inline SVGs, drawn from numbers already computed. Each chart
+//! is an image with a text alternative (`role="img"`, `<title>`); the page always shows the
+//! same numbers in a data table too, so nothing depends on seeing the picture.
+
+use handlebars::html_escape;
+
+/// One bar: a year's share with its likely range.
+#[derive(Debug, Clone)]
+pub struct Bar {
+    pub label: String,
+    pub share: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+/// Horizontal bars, one per year, with the Wilson range drawn as a line with end ticks.
+/// `id` must be unique on the page (it names the title element).
+pub fn share_bars(id: &str, description: &str, bars: &[Bar]) -> String {
+    let row = 34.0;
+    let left = 64.0;
+    let width = 300.0;
+    let height = row * bars.len() as f64 + 22.0;
+    let x = |v: f64| left + width * v.clamp(0.0, 1.0);
+    let mut svg = format!(
+        r#"<svg class="chart" viewBox="0 0 {w} {height}" width="100%" role="img" aria-labelledby="{id}-t" xmlns="http://www.w3.org/2000/svg"><title id="{id}-t">{title}</title>"#,
+        w = left + width + 56.0,
+        title = html_escape(description),
+    );
+    for (i, b) in bars.iter().enumerate() {
+        let y = 6.0 + row * i as f64;
+        let pct = (b.share * 100.0).round();
+        svg.push_str(&format!(
+            r#"<text x="{tx}" y="{ty}" class="axis" text-anchor="end">{label}</text><rect x="{left}" y="{y}" width="{bw:.1}" height="20" class="bar{alt}"/><path d="M{lo:.1} {mid} H{hi:.1} M{lo:.1} {t1} V{t2} M{hi:.1} {t1} V{t2}" class="range"/><text x="{vx:.1}" y="{ty}" class="value">{pct}%</text>"#,
+            tx = left - 8.0,
+            ty = y + 15.0,
+            label = html_escape(&b.label),
+            bw = (x(b.share) - left).max(0.5),
+            alt = if i + 1 == bars.len() { " later" } else { "" },
+            lo = x(b.low),
+            hi = x(b.high),
+            mid = y + 10.0,
+            t1 = y + 4.0,
+            t2 = y + 16.0,
+            vx = x(b.high).max(x(b.share)) + 6.0,
+        ));
+    }
+    let base = 6.0 + row * bars.len() as f64;
+    svg.push_str(&format!(
+        r#"<path d="M{left} {base} H{end}" class="axisline"/><text x="{left}" y="{ty}" class="axis">0%</text><text x="{mid}" y="{ty}" class="axis" text-anchor="middle">50%</text><text x="{end}" y="{ty}" class="axis" text-anchor="end">100%</text></svg>"#,
+        end = left + width,
+        mid = left + width / 2.0,
+        ty = base + 14.0,
+    ));
+    svg
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_and_labels() {
+        let svg = share_bars(
+            "q1",
+            "Up from 40% to <60%>",
+            &[
+                Bar { label: "2023".into(), share: 0.4, low: 0.3, high: 0.5 },
+                Bar { label: "2024".into(), share: 0.6, low: 0.5, high: 0.7 },
+            ],
+        );
+        assert!(svg.contains("role=\"img\"") && svg.contains("aria-labelledby=\"q1-t\""));
+        assert!(svg.contains("&lt;60%&gt;"));
+        assert!(svg.contains(">40%<") && svg.contains(">60%<"));
+    }
+}

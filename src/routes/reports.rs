@@ -1,0 +1,481 @@
+//! Year-on-year reports for staff: a comparison page per series (a summary, sections per
+//! priority and per value, one row per question with both years, the change, the likely range
+//! and a plain sentence, and a chart with its data table) and a methods page that also shows
+//! the smallest change the sample sizes could detect. Numbers come from `crate::stats` via
+//! `models::comparison`, exactly as `heard compare` prints them.
+//!
+//! | route | roles |
+//! |---|---|
+//! | `GET /staff/series/{slug}/compare`, `GET /staff/series/{slug}/methods` | admin, analyst, viewer |
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use super::pages::{Link, PageMeta, render};
+use super::staff::SignedIn;
+use crate::charts::{Bar, share_bars};
+use crate::error::AppError;
+use crate::models::account::Role;
+use crate::models::comparison::{CompareRequest, compare_waves};
+use crate::models::{framework, survey};
+use crate::state::AppState;
+use crate::stats::compare::{Adjust, CaseResult, CompositeResult, QuestionResult, Verdict};
+use crate::stats::special::Z_95;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/staff/series/{slug}/compare", web::get().to(compare_page))
+        .route("/staff/series/{slug}/methods", web::get().to(methods_page));
+}
+
+const READERS: [Role; 3] = [Role::Admin, Role::Analyst, Role::Viewer];
+/// The 80% power normal quantile, for the smallest detectable change.
+const Z_80: f64 = 0.841_621_233_572_914_3;
+
+#[derive(Deserialize, Default)]
+pub struct ReportQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub audience: Option<String>,
+    pub adjust: Option<String>,
+}
+
+pub fn verdict_words(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Improved => "Improved",
+        Verdict::Declined => "Declined",
+        Verdict::PossibleIncrease => "Possible increase",
+        Verdict::PossibleDecrease => "Possible decrease",
+        Verdict::NoClearChange => "No clear change",
+        Verdict::NoChange => "No change",
+        Verdict::TooFew => "Too few answers",
+        Verdict::NoData => "No data",
+    }
+}
+
+/// The comparison a report shows, with what it was asked for.
+pub struct Report {
+    pub series: survey::SeriesWaves,
+    pub from: String,
+    pub to: String,
+    pub case: CaseResult,
+    pub audiences: Vec<String>,
+    pub audience: String,
+    pub adjust: Adjust,
+}
+
+/// Runs the comparison for a report's query (defaults: the two latest waves with responses,
+/// all audiences together, Benjamini–Hochberg).
+pub async fn build_report(state: &AppState, who: &SignedIn, slug: &str, q: &ReportQuery) -> Result<Report, AppError> {
+    who.require(&READERS)?;
+    let not_found =
+        || AppError::NotFound("There is nothing at this address, or it belongs to another partnership.".into());
+    let s = slug.to_owned();
+    let series =
+        state.db.run(move |c| survey::series_waves(c, &s).map_err(AppError::from)).await?.ok_or_else(not_found)?;
+    if !who.staff.can_see(&series.partnership_id) {
+        return Err(not_found());
+    }
+    let answered: Vec<&survey::WaveListing> = series.waves.iter().filter(|w| w.responses > 0).collect();
+    let pick = |given: &Option<String>, fallback: Option<&&survey::WaveListing>| {
+        given.clone().filter(|g| series.waves.iter().any(|w| &w.slug == g)).or_else(|| fallback.map(|w| w.slug.clone()))
+    };
+    let to = pick(&q.to, answered.last());
+    let from = pick(&q.from, answered.len().checked_sub(2).and_then(|i| answered.get(i)));
+    let (Some(from), Some(to)) = (from, to) else {
+        return Err(AppError::Conflict(
+            "This series needs two waves with answers before years can be compared.".into(),
+        ));
+    };
+    if from == to {
+        return Err(AppError::BadRequest("Choose two different waves to compare.".into()));
+    }
+    let adjust = match q.adjust.as_deref() {
+        Some("holm") => Adjust::Holm,
+        Some("none") => Adjust::None,
+        _ => Adjust::Bh,
+    };
+    let settings = crate::stats::Settings { adjust, ..crate::stats::Settings::default() };
+    let request =
+        CompareRequest { series: series.slug.clone(), from: from.clone(), to: to.clone(), audience: None, settings };
+    let out = state.db.run(move |c| compare_waves(c, &request).map_err(AppError::from)).await?;
+    let audiences: Vec<String> = out.cases.iter().map(|c| c.id.clone()).collect();
+    let audience = q.audience.clone().filter(|a| audiences.contains(a)).unwrap_or_else(|| "all-audiences".into());
+    let case = out.cases.into_iter().find(|c| c.id == audience).ok_or_else(not_found)?;
+    Ok(Report { series, from, to, case, audiences, audience, adjust })
+}
+
+#[derive(Serialize)]
+struct YearCell {
+    label: String,
+    pct: String,
+    n: u64,
+    range: String,
+}
+
+#[derive(Serialize)]
+struct QuestionRow {
+    id: String,
+    text: String,
+    years: Vec<YearCell>,
+    change: String,
+    range: String,
+    verdict: &'static str,
+    sentence: String,
+    chart: Option<String>,
+}
+
+#[derive(Serialize)]
+struct IndexRow {
+    label: String,
+    years: Vec<YearCell>,
+    change: String,
+    range: String,
+    sentence: String,
+}
+
+#[derive(Serialize)]
+struct Section {
+    heading: String,
+    outcomes: Vec<String>,
+    index: Option<IndexRow>,
+    questions: Vec<QuestionRow>,
+}
+
+#[derive(Serialize)]
+struct Choice {
+    value: String,
+    text: String,
+    selected: bool,
+}
+
+#[derive(Serialize)]
+struct CompareView {
+    page: PageMeta,
+    title: String,
+    slug: String,
+    summary: String,
+    froms: Vec<Choice>,
+    tos: Vec<Choice>,
+    audiences: Vec<Choice>,
+    adjusts: Vec<Choice>,
+    priorities: Vec<Section>,
+    values: Vec<Section>,
+    untagged: Vec<QuestionRow>,
+    methods: String,
+    evidence: String,
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map(|x| format!("{}%", (x * 100.0).round())).unwrap_or_else(|| "–".into())
+}
+
+fn points(v: Option<f64>) -> String {
+    v.map(|x| {
+        let p = (x * 100.0).round();
+        if p > 0.0 { format!("+{p}") } else { format!("{p}") }
+    })
+    .unwrap_or_else(|| "–".into())
+}
+
+fn question_row(case: &CaseResult, q: &QuestionResult) -> QuestionRow {
+    let years: Vec<YearCell> = case
+        .years
+        .iter()
+        .map(|y| {
+            let r = &q.years[y];
+            YearCell {
+                label: y.clone(),
+                pct: if r.suppressed { "too few".into() } else { pct(r.share) },
+                n: r.n_valid,
+                range: if r.suppressed {
+                    String::new()
+                } else {
+                    format!("{} to {}", pct(r.wilson_low), pct(r.wilson_high))
+                },
+            }
+        })
+        .collect();
+    let chart = q.comparable.then(|| {
+        let bars: Vec<Bar> = case
+            .years
+            .iter()
+            .map(|y| {
+                let r = &q.years[y];
+                Bar {
+                    label: y.clone(),
+                    share: r.share.unwrap_or(0.0),
+                    low: r.wilson_low.unwrap_or(0.0),
+                    high: r.wilson_high.unwrap_or(0.0),
+                }
+            })
+            .collect();
+        share_bars(&format!("chart-{}", q.id), &q.sentence, &bars)
+    });
+    let text = q.text.as_ref().and_then(|t| t.as_str()).unwrap_or(&q.id).to_owned();
+    QuestionRow {
+        id: q.id.clone(),
+        text,
+        years,
+        change: q
+            .diff_points_display
+            .map(|d| if d > 0 { format!("+{d} points") } else { format!("{d} points") })
+            .unwrap_or_else(|| "–".into()),
+        range: match (q.newcombe_low, q.newcombe_high) {
+            (Some(l), Some(h)) => format!("{} to {} points", points(Some(l)), points(Some(h))),
+            _ => String::new(),
+        },
+        verdict: verdict_words(q.verdict),
+        sentence: q.sentence.clone(),
+        chart,
+    }
+}
+
+fn index_row(case: &CaseResult, c: &CompositeResult) -> IndexRow {
+    let years = case
+        .years
+        .iter()
+        .map(|y| {
+            let r = &c.years[y];
+            YearCell {
+                label: y.clone(),
+                pct: pct(r.index),
+                n: r.n_respondents,
+                range: format!("{} to {}", pct(r.ci_low), pct(r.ci_high)),
+            }
+        })
+        .collect();
+    let sentence = match (c.diff, c.welch_p) {
+        (Some(d), Some(p)) if p < 0.05 => format!(
+            "On average, people's answers to these questions were {} points {} positive than in {}. This is bigger than chance would usually produce.",
+            (d.abs() * 100.0).round(),
+            if d > 0.0 { "more" } else { "less" },
+            case.years[0]
+        ),
+        (Some(_), Some(_)) => "The average across these questions changed by less than chance could explain, so we cannot say it has changed.".into(),
+        _ => "Not enough people answered these questions in both years to compare.".into(),
+    };
+    IndexRow {
+        label: c.label.clone(),
+        years,
+        change: points(c.diff) + if c.diff.is_some() { " points" } else { "" },
+        range: match (c.diff_ci_low, c.diff_ci_high) {
+            (Some(l), Some(h)) => format!("{} to {} points", points(Some(l)), points(Some(h))),
+            _ => String::new(),
+        },
+        sentence,
+    }
+}
+
+/// "3 improved, 1 possible increase, 8 no clear change, 2 too few".
+pub fn summary(case: &CaseResult) -> String {
+    let order = [
+        (Verdict::Improved, "improved"),
+        (Verdict::PossibleIncrease, "possible increase"),
+        (Verdict::NoClearChange, "no clear change"),
+        (Verdict::NoChange, "no change"),
+        (Verdict::PossibleDecrease, "possible decrease"),
+        (Verdict::Declined, "declined"),
+        (Verdict::TooFew, "too few"),
+        (Verdict::NoData, "no data"),
+    ];
+    let parts: Vec<String> = order
+        .iter()
+        .filter_map(|(v, words)| {
+            let n = case.questions.iter().filter(|q| q.verdict == *v).count();
+            (n > 0).then(|| format!("{n} {words}"))
+        })
+        .collect();
+    if parts.is_empty() { "No questions to compare.".into() } else { parts.join(", ") }
+}
+
+fn tagged(q: &QuestionResult, field: &str, code: &str) -> bool {
+    let v = if field == "priority" { &q.priority } else { &q.value };
+    v.as_ref().and_then(|v| v.as_array()).is_some_and(|l| l.iter().any(|x| x == code))
+}
+
+async fn compare_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    q: web::Query<ReportQuery>,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let r = build_report(&state, &who, &path, &q).await?;
+    let pid = r.series.partnership_id.clone();
+    let (labels, fw) = state
+        .db
+        .run(move |c| -> Result<_, AppError> { Ok((framework::labels(c, &pid)?, framework::framework(c, &pid)?)) })
+        .await?;
+    let (priorities, values) = labels;
+    let case = &r.case;
+    let section = |field: &str, code: &str, heading: String, outcomes: Vec<String>| Section {
+        heading,
+        outcomes,
+        index: case.composites.iter().flatten().find(|c| c.id == format!("{field}:{code}")).map(|c| index_row(case, c)),
+        questions: case.questions.iter().filter(|q| tagged(q, field, code)).map(|q| question_row(case, q)).collect(),
+    };
+    let priority_sections: Vec<Section> = priorities
+        .iter()
+        .map(|p| {
+            let outcomes =
+                fw.outcomes.iter().filter(|o| o.detail == p.code && !o.archived).map(|o| o.text.clone()).collect();
+            section("priority", &p.code, format!("{}: {}", p.code, p.title), outcomes)
+        })
+        .filter(|s| !s.questions.is_empty())
+        .collect();
+    let value_sections: Vec<Section> = values
+        .iter()
+        .map(|v| section("value", &v.code, v.title.clone(), vec![]))
+        .filter(|s| !s.questions.is_empty())
+        .collect();
+    let untagged = case
+        .questions
+        .iter()
+        .filter(|q| q.priority.as_ref().and_then(|v| v.as_array()).is_none_or(Vec::is_empty))
+        .map(|q| question_row(case, q))
+        .collect();
+    let choose =
+        |value: &str, text: String, current: &str| Choice { value: value.into(), text, selected: value == current };
+    let query = format!("from={}&to={}&audience={}", r.from, r.to, r.audience);
+    let view = CompareView {
+        page: who
+            .page(&req, &state, format!("{}: {} and {}", r.series.title, case.years[0], case.years[1]))
+            .back("/staff"),
+        title: format!("{}: {} compared with {}", r.series.title, case.years[1], case.years[0]),
+        slug: r.series.slug.clone(),
+        summary: summary(case),
+        froms: r
+            .series
+            .waves
+            .iter()
+            .map(|w| choose(&w.slug, format!("{} ({} responses)", w.label, w.responses), &r.from))
+            .collect(),
+        tos: r
+            .series
+            .waves
+            .iter()
+            .map(|w| choose(&w.slug, format!("{} ({} responses)", w.label, w.responses), &r.to))
+            .collect(),
+        audiences: r
+            .audiences
+            .iter()
+            .map(|a| {
+                choose(
+                    a,
+                    if a == "all-audiences" { "Everyone together".into() } else { a.replace('-', " ") },
+                    &r.audience,
+                )
+            })
+            .collect(),
+        adjusts: [("fdr_bh", "Benjamini–Hochberg (recommended)"), ("holm", "Holm (stricter)"), ("none", "None")]
+            .iter()
+            .map(|(v, t)| {
+                choose(
+                    v,
+                    (*t).into(),
+                    match r.adjust {
+                        Adjust::Bh => "fdr_bh",
+                        Adjust::Holm => "holm",
+                        Adjust::None => "none",
+                    },
+                )
+            })
+            .collect(),
+        priorities: priority_sections,
+        values: value_sections,
+        untagged,
+        methods: format!("/staff/series/{}/methods?{query}", r.series.slug),
+        evidence: format!("/staff/series/{}/evidence?{query}", r.series.slug),
+    };
+    render(&state, StatusCode::OK, "staff/compare", &view)
+}
+
+#[derive(Serialize)]
+struct DetectRow {
+    text: String,
+    n_a: u64,
+    n_b: u64,
+    detectable: String,
+}
+
+#[derive(Serialize)]
+struct MethodsView {
+    page: PageMeta,
+    years: Vec<String>,
+    rows: Vec<DetectRow>,
+    back: Link,
+}
+
+/// The smallest change (in percentage points) that a two-sided test at 5% would find 80% of
+/// the time, for these sample sizes and the pooled share.
+pub fn detectable_change(n_a: u64, n_b: u64, pooled: f64) -> Option<f64> {
+    if n_a == 0 || n_b == 0 {
+        return None;
+    }
+    let p = pooled.clamp(0.0, 1.0);
+    let p = if p == 0.0 || p == 1.0 { 0.5 } else { p };
+    Some((Z_95 + Z_80) * (p * (1.0 - p) * (1.0 / n_a as f64 + 1.0 / n_b as f64)).sqrt())
+}
+
+async fn methods_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    q: web::Query<ReportQuery>,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let r = build_report(&state, &who, &path, &q).await?;
+    let case = &r.case;
+    let rows = case
+        .questions
+        .iter()
+        .map(|qr| {
+            let (a, b) = (&qr.years[&case.years[0]], &qr.years[&case.years[1]]);
+            let pooled = if a.n_valid + b.n_valid > 0 {
+                (a.positive + b.positive) as f64 / (a.n_valid + b.n_valid) as f64
+            } else {
+                0.5
+            };
+            DetectRow {
+                text: qr.text.as_ref().and_then(|t| t.as_str()).unwrap_or(&qr.id).to_owned(),
+                n_a: a.n_valid,
+                n_b: b.n_valid,
+                detectable: detectable_change(a.n_valid, b.n_valid, pooled)
+                    .map(|d| format!("{} points", (d * 100.0).round()))
+                    .unwrap_or_else(|| "–".into()),
+            }
+        })
+        .collect();
+    let view = MethodsView {
+        page: who.page(&req, &state, "How we compare years").back(format!(
+            "/staff/series/{}/compare?from={}&to={}&audience={}",
+            r.series.slug, r.from, r.to, r.audience
+        )),
+        years: case.years.clone(),
+        rows,
+        back: Link {
+            href: format!(
+                "/staff/series/{}/compare?from={}&to={}&audience={}",
+                r.series.slug, r.from, r.to, r.audience
+            ),
+            text: "Back to the comparison".into(),
+        },
+    };
+    render(&state, StatusCode::OK, "staff/methods", &view)
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detectable_change_shrinks_with_bigger_samples() {
+        let small = detectable_change(40, 40, 0.5).unwrap();
+        let large = detectable_change(300, 300, 0.5).unwrap();
+        assert!((small - 0.3131).abs() < 0.001, "{small}");
+        assert!(large < small && (large - 0.1144).abs() < 0.001, "{large}");
+        assert_eq!(detectable_change(0, 10, 0.5), None);
+    }
+}
