@@ -97,28 +97,36 @@ const STYLES: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <w:style w:type="paragraph" w:styleId="Caption"><w:name w:val="caption"/><w:basedOn w:val="Normal"/><w:rPr><w:color w:val="505A5F"/><w:sz w:val="24"/></w:rPr></w:style>
 </w:styles>"#;
 
-/// A Word document: a title, then for each priority a heading, its themes as sub-headings,
-/// and each quote with its audience and wave.
-pub fn quotes_docx(title: &str, intro: &str, sections: &[PrioritySection]) -> Result<Vec<u8>, ExportError> {
+/// One block of a Word document.
+#[derive(Debug, Clone)]
+pub enum Block {
+    Title(String),
+    Heading1(String),
+    Heading2(String),
+    Para(String),
+    Quote(String),
+    Caption(String),
+}
+
+/// A Word document from blocks, with real heading styles (navigable with a screen reader).
+pub fn docx(title: &str, blocks: &[Block]) -> Result<Vec<u8>, ExportError> {
     let e = err("DOCX");
     let mut body = String::new();
-    body.push_str(&para("Title", title));
-    body.push_str(&para("Normal", intro));
-    for section in sections {
-        body.push_str(&para("Heading1", &section.heading));
-        for group in &section.themes {
-            body.push_str(&para("Heading2", &group.theme));
-            for q in &group.quotes {
-                body.push_str(&para("Quote", &format!("“{}”", q.quote)));
-                body.push_str(&para("Caption", &format!("{}, {}", q.audience.replace('-', " "), q.wave_label)));
-            }
-        }
+    for b in blocks {
+        body.push_str(&match b {
+            Block::Title(t) => para("Title", t),
+            Block::Heading1(t) => para("Heading1", t),
+            Block::Heading2(t) => para("Heading2", t),
+            Block::Para(t) => para("Normal", t),
+            Block::Quote(t) => para("Quote", t),
+            Block::Caption(t) => para("Caption", t),
+        });
     }
     let document = format!(
         r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>{body}<w:sectPr><w:pgSz w:w="11906" w:h="16838"/><w:pgMar w:top="1440" w:right="1440" w:bottom="1440" w:left="1440" w:header="708" w:footer="708" w:gutter="0"/></w:sectPr></w:body></w:document>"#
     );
-    let files: [(&str, String); 5] = [
+    let files: [(&str, String); 6] = [
         (
             "[Content_Types].xml",
             r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -143,14 +151,32 @@ pub fn quotes_docx(title: &str, intro: &str, sections: &[PrioritySection]) -> Re
             ),
         ),
         ("word/document.xml", document),
+        ("word/styles.xml", STYLES.to_owned()),
     ];
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    for (name, content) in files.iter().chain(std::iter::once(&("word/styles.xml", STYLES.to_owned()))) {
+    for (name, content) in &files {
         zip.start_file(*name, options).map_err(|x| e(x.to_string()))?;
         zip.write_all(content.as_bytes()).map_err(|x| e(x.to_string()))?;
     }
     Ok(zip.finish().map_err(|x| e(x.to_string()))?.into_inner())
+}
+
+/// The quote bank as a Word document: a title, then for each priority a heading, its themes as
+/// sub-headings, and each quote with its audience and wave.
+pub fn quotes_docx(title: &str, intro: &str, sections: &[PrioritySection]) -> Result<Vec<u8>, ExportError> {
+    let mut blocks = vec![Block::Title(title.to_owned()), Block::Para(intro.to_owned())];
+    for section in sections {
+        blocks.push(Block::Heading1(section.heading.clone()));
+        for group in &section.themes {
+            blocks.push(Block::Heading2(group.theme.clone()));
+            for q in &group.quotes {
+                blocks.push(Block::Quote(format!("“{}”", q.quote)));
+                blocks.push(Block::Caption(format!("{}, {}", q.audience.replace('-', " "), q.wave_label)));
+            }
+        }
+    }
+    docx(title, &blocks)
 }
 
 pub fn quotes_json(quotes: &[BankQuote]) -> Result<Vec<u8>, ExportError> {

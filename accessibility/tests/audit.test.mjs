@@ -100,6 +100,7 @@ async function collectStaff(page, base) {
   await page.goto(`${base}/staff/series/torbay-participation/compare?from=torbay-participation-2023&to=torbay-participation-2024`); await snap('year-on-year comparison');
   await page.goto(`${base}/staff/series/torbay-participation/compare?from=torbay-participation-2023&to=torbay-participation-2024&audience=young-people&adjust=holm`); await snap('year-on-year comparison, young people, Holm');
   await page.goto(`${base}/staff/series/torbay-participation/methods?from=torbay-participation-2023&to=torbay-participation-2024`); await snap('methods');
+  await page.goto(`${base}/staff/series/torbay-participation/evidence?from=torbay-participation-2023&to=torbay-participation-2024`); await snap('evidence pack');
   await page.goto(`${base}/staff/users`); await snap('staff accounts');
   await page.getByRole('button', { name: 'Add account' }).click(); await snap('staff accounts, error');
   return states;

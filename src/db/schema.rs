@@ -268,6 +268,20 @@ diesel::joinable!(codings -> themes (theme_id));
 diesel::joinable!(codings -> responses (response_id));
 diesel::joinable!(quotes -> responses (response_id));
 
+diesel::table! {
+    brag_overrides (series_id, from_wave, to_wave, audience, priority_code) {
+        series_id -> Text,
+        from_wave -> Text,
+        to_wave -> Text,
+        audience -> Text,
+        priority_code -> Text,
+        rating -> Text,
+        note -> Text,
+        set_by -> Text,
+        set_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     instance_settings,
     partnerships,
@@ -290,6 +304,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     codings,
     quotes,
     redaction_names,
+    brag_overrides,
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(codings::theme_id, codings::question_key, responses::audience,);

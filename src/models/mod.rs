@@ -6,6 +6,7 @@ pub mod account;
 pub mod audit;
 pub mod comparison;
 pub mod draft;
+pub mod evidence;
 pub mod export;
 pub mod framework;
 pub mod import;

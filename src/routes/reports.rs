@@ -7,6 +7,8 @@
 //! | route | roles |
 //! |---|---|
 //! | `GET /staff/series/{slug}/compare`, `GET /staff/series/{slug}/methods` | admin, analyst, viewer |
+//! | `GET /staff/series/{slug}/evidence[?format=html\|docx\|csv\|json]` (the JSON API) | admin, analyst, viewer |
+//! | `POST /staff/series/{slug}/evidence/brag` (staff's own rating, with a note) | admin, analyst |
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -25,7 +27,9 @@ use crate::stats::special::Z_95;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/staff/series/{slug}/compare", web::get().to(compare_page))
-        .route("/staff/series/{slug}/methods", web::get().to(methods_page));
+        .route("/staff/series/{slug}/methods", web::get().to(methods_page))
+        .route("/staff/series/{slug}/evidence", web::get().to(evidence))
+        .route("/staff/series/{slug}/evidence/brag", web::post().to(set_brag));
 }
 
 const READERS: [Role; 3] = [Role::Admin, Role::Analyst, Role::Viewer];
@@ -105,7 +109,7 @@ pub async fn build_report(state: &AppState, who: &SignedIn, slug: &str, q: &Repo
     Ok(Report { series, from, to, case, audiences, audience, adjust })
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 struct YearCell {
     label: String,
     pct: String,
@@ -113,7 +117,7 @@ struct YearCell {
     range: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 struct QuestionRow {
     id: String,
     text: String,
@@ -122,10 +126,11 @@ struct QuestionRow {
     range: String,
     verdict: &'static str,
     sentence: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     chart: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 struct IndexRow {
     label: String,
     years: Vec<YearCell>,
@@ -463,6 +468,412 @@ async fn methods_page(
         },
     };
     render(&state, StatusCode::OK, "staff/methods", &view)
+}
+
+// ---------------------------------------------------------------------------------------
+// The evidence pack.
+
+#[derive(Serialize)]
+struct ThemeCount {
+    theme: String,
+    answers: i64,
+}
+
+#[derive(Serialize)]
+struct EvidencePriority {
+    code: String,
+    title: String,
+    outcomes: Vec<String>,
+    index: Option<IndexRow>,
+    questions: Vec<QuestionRow>,
+    themes: Vec<ThemeCount>,
+    quotes: Vec<crate::models::voices::BankQuote>,
+    suggested: &'static str,
+    suggested_meaning: &'static str,
+    staff: Option<crate::models::evidence::Override>,
+}
+
+#[derive(Serialize)]
+struct EvidenceData {
+    partnership: String,
+    series: String,
+    years: Vec<String>,
+    audience: String,
+    summary: String,
+    priorities: Vec<EvidencePriority>,
+    rule: Vec<(String, String)>,
+}
+
+async fn evidence_data(
+    state: &AppState,
+    who: &SignedIn,
+    r: &Report,
+    with_charts: bool,
+) -> Result<EvidenceData, AppError> {
+    use crate::models::{evidence, voices};
+    let pid = r.series.partnership_id.clone();
+    let (series_id, from, to, audience) = (r.series.id.clone(), r.from.clone(), r.to.clone(), r.audience.clone());
+    let to_slug = r.to.clone();
+    let (labels, fw, partnership_name, themes, counts, overrides, quotes) = state
+        .db
+        .run(move |c| -> Result<_, AppError> {
+            let name = crate::db::schema::partnerships::table
+                .filter(crate::db::schema::partnerships::id.eq(&pid))
+                .select(crate::db::schema::partnerships::name)
+                .first::<String>(c)?;
+            let wave_id = survey::wave_owner(c, &to_slug)?.map(|w| w.0).unwrap_or_default();
+            let filter = voices::QuoteFilter {
+                wave: Some(to_slug.clone()),
+                audience: (audience != "all-audiences").then(|| audience.clone()),
+                ..Default::default()
+            };
+            Ok((
+                framework::labels(c, &pid)?,
+                framework::framework(c, &pid)?,
+                name,
+                voices::themes_for(c, &pid, true)?,
+                voices::theme_counts(c, &wave_id)?,
+                evidence::overrides(c, &series_id, &from, &to, &audience)?,
+                voices::bank(c, &pid, &filter)?,
+            ))
+        })
+        .await?;
+    use diesel::prelude::*;
+    let case = &r.case;
+    let later = &case.years[1];
+    let priorities = labels
+        .0
+        .iter()
+        .map(|p| {
+            let questions: Vec<&QuestionResult> =
+                case.questions.iter().filter(|q| tagged(q, "priority", &p.code)).collect();
+            let suggested = evidence::suggest(&questions, later);
+            let mut tally: Vec<ThemeCount> = themes
+                .iter()
+                .filter(|t| t.priorities().contains(&p.code))
+                .map(|t| ThemeCount {
+                    theme: t.name.clone(),
+                    answers: counts
+                        .iter()
+                        .filter(|(id, _, aud, _)| id == &t.id && (r.audience == "all-audiences" || aud == &r.audience))
+                        .map(|(_, _, _, n)| n)
+                        .sum(),
+                })
+                .filter(|t| t.answers > 0)
+                .collect();
+            tally.sort_by(|a, b| b.answers.cmp(&a.answers).then(a.theme.cmp(&b.theme)));
+            tally.truncate(3);
+            EvidencePriority {
+                code: p.code.clone(),
+                title: p.title.clone(),
+                outcomes: fw
+                    .outcomes
+                    .iter()
+                    .filter(|o| o.detail == p.code && !o.archived)
+                    .map(|o| o.text.clone())
+                    .collect(),
+                index: case
+                    .composites
+                    .iter()
+                    .flatten()
+                    .find(|c| c.id == format!("priority:{}", p.code))
+                    .map(|c| index_row(case, c)),
+                questions: questions
+                    .iter()
+                    .map(|q| {
+                        let mut row = question_row(case, q);
+                        if !with_charts {
+                            row.chart = None;
+                        }
+                        row
+                    })
+                    .collect(),
+                themes: tally,
+                quotes: quotes.iter().filter(|q| q.priorities.contains(&p.code)).take(3).cloned().collect(),
+                suggested: suggested.as_str(),
+                suggested_meaning: suggested.meaning(),
+                staff: overrides.iter().find(|o| o.priority_code == p.code).cloned(),
+            }
+        })
+        .collect();
+    let _ = who;
+    Ok(EvidenceData {
+        partnership: partnership_name,
+        series: r.series.title.clone(),
+        years: case.years.clone(),
+        audience: if r.audience == "all-audiences" { "everyone together".into() } else { r.audience.replace('-', " ") },
+        summary: summary(case),
+        priorities,
+        rule: [
+            evidence::Brag::Blue,
+            evidence::Brag::Green,
+            evidence::Brag::Amber,
+            evidence::Brag::Red,
+            evidence::Brag::None,
+        ]
+        .iter()
+        .map(|b| (b.as_str().to_owned(), b.meaning().to_owned()))
+        .collect(),
+    })
+}
+
+#[derive(Deserialize)]
+struct EvidenceQuery {
+    from: Option<String>,
+    to: Option<String>,
+    audience: Option<String>,
+    adjust: Option<String>,
+    format: Option<String>,
+}
+
+#[derive(Serialize)]
+struct EvidenceView {
+    page: PageMeta,
+    pack: EvidenceData,
+    csrf: String,
+    can_rate: bool,
+    action: String,
+    ratings: Vec<&'static str>,
+    downloads: Vec<Link>,
+}
+
+async fn evidence(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    q: web::Query<EvidenceQuery>,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    use actix_web::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+    let rq =
+        ReportQuery { from: q.from.clone(), to: q.to.clone(), audience: q.audience.clone(), adjust: q.adjust.clone() };
+    let r = build_report(&state, &who, &path, &rq).await?;
+    let format = q.format.clone().unwrap_or_else(|| "html".into());
+    let pack = evidence_data(&state, &who, &r, format == "html").await?;
+    let file = |bytes: Vec<u8>, content_type: &str, ext: &str| {
+        HttpResponse::Ok()
+            .insert_header((CONTENT_TYPE, content_type.to_owned()))
+            .insert_header((
+                CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{}-evidence-{}-{}.{ext}\"",
+                    r.series.slug, pack.years[0], pack.years[1]
+                ),
+            ))
+            .insert_header((CACHE_CONTROL, "no-store"))
+            .body(bytes)
+    };
+    match format.as_str() {
+        "json" => Ok(HttpResponse::Ok().insert_header((CACHE_CONTROL, "no-store")).json(&pack)),
+        "csv" => Ok(file(
+            evidence_csv(&pack).map_err(|e| AppError::Internal(e.to_string()))?,
+            "text/csv; charset=utf-8",
+            "csv",
+        )),
+        "docx" => Ok(file(
+            evidence_docx(&pack).map_err(|e| AppError::Internal(e.to_string()))?,
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "docx",
+        )),
+        "html" => {
+            let query = format!("from={}&to={}&audience={}", r.from, r.to, r.audience);
+            let view = EvidenceView {
+                page: who
+                    .page(
+                        &req,
+                        &state,
+                        format!("Evidence pack: {} {} to {}", pack.series, pack.years[0], pack.years[1]),
+                    )
+                    .back(format!("/staff/series/{}/compare?{query}", r.series.slug)),
+                csrf: {
+                    use actix_web::HttpMessage;
+                    let key = req
+                        .extensions()
+                        .get::<crate::security::BrowserKey>()
+                        .map(|k| k.value.clone())
+                        .unwrap_or_default();
+                    state.forms.token_for(&key)
+                },
+                can_rate: who.require(&[Role::Admin, Role::Analyst]).is_ok(),
+                action: format!("/staff/series/{}/evidence/brag?{query}", r.series.slug),
+                ratings: vec!["Blue", "Green", "Amber", "Red"],
+                downloads: [("docx", "Word (DOCX)"), ("csv", "Numbers (CSV)"), ("json", "JSON")]
+                    .iter()
+                    .map(|(f, t)| Link {
+                        href: format!("/staff/series/{}/evidence?{query}&format={f}", r.series.slug),
+                        text: (*t).into(),
+                    })
+                    .collect(),
+                pack,
+            };
+            render(&state, StatusCode::OK, "staff/evidence", &view)
+        }
+        other => Err(AppError::BadRequest(format!("{other:?} is not a format: choose html, docx, csv or json."))),
+    }
+}
+
+fn evidence_csv(pack: &EvidenceData) -> Result<Vec<u8>, csv::Error> {
+    let mut out = Vec::from("\u{feff}".as_bytes());
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        let (a, b) = (&pack.years[0], &pack.years[1]);
+        w.write_record([
+            "priority",
+            "kind",
+            "item",
+            &format!("{a} positive"),
+            &format!("{a} answers"),
+            &format!("{b} positive"),
+            &format!("{b} answers"),
+            "change",
+            "range",
+            "verdict",
+            "suggested BRAG",
+            "staff BRAG",
+        ])?;
+        for p in &pack.priorities {
+            let staff = p.staff.as_ref().map(|s| s.rating.clone()).unwrap_or_default();
+            if let Some(i) = &p.index {
+                w.write_record([
+                    &p.code,
+                    "index",
+                    &i.label,
+                    &i.years[0].pct,
+                    &i.years[0].n.to_string(),
+                    &i.years[1].pct,
+                    &i.years[1].n.to_string(),
+                    &i.change,
+                    &i.range,
+                    "",
+                    p.suggested,
+                    &staff,
+                ])?;
+            }
+            for q in &p.questions {
+                let cell = |s: &str| crate::models::export::neutralise_cell(s);
+                w.write_record([
+                    p.code.clone(),
+                    "question".into(),
+                    cell(&q.text),
+                    q.years[0].pct.clone(),
+                    q.years[0].n.to_string(),
+                    q.years[1].pct.clone(),
+                    q.years[1].n.to_string(),
+                    q.change.clone(),
+                    q.range.clone(),
+                    q.verdict.to_owned(),
+                    p.suggested.to_owned(),
+                    staff.clone(),
+                ])?;
+            }
+        }
+        w.flush()?;
+    }
+    Ok(out)
+}
+
+fn evidence_docx(pack: &EvidenceData) -> Result<Vec<u8>, crate::exports::ExportError> {
+    use crate::exports::Block;
+    let title = format!("{}: evidence pack, {} and {}", pack.partnership, pack.years[0], pack.years[1]);
+    let mut blocks = vec![
+        Block::Title(title.clone()),
+        Block::Para(format!("{} compared for {}: {}.", pack.series, pack.audience, pack.summary)),
+    ];
+    for p in &pack.priorities {
+        blocks.push(Block::Heading1(format!("{}: {}", p.code, p.title)));
+        let rating = match &p.staff {
+            Some(s) => format!("Rating: {} (set by staff: {}). Suggested: {}.", s.rating, s.note, p.suggested),
+            None => format!("Suggested rating: {}. {}", p.suggested, p.suggested_meaning),
+        };
+        blocks.push(Block::Para(rating));
+        if !p.outcomes.is_empty() {
+            blocks.push(Block::Heading2("What will children, young people and families see?".into()));
+            blocks.extend(p.outcomes.iter().map(|o| Block::Para(o.clone())));
+        }
+        blocks.push(Block::Heading2("What the survey shows".into()));
+        if let Some(i) = &p.index {
+            blocks.push(Block::Para(i.sentence.clone()));
+        }
+        for q in &p.questions {
+            blocks.push(Block::Para(format!("{} {}", q.text, q.sentence)));
+        }
+        if !p.themes.is_empty() {
+            blocks.push(Block::Heading2("What people wrote about most".into()));
+            blocks.extend(p.themes.iter().map(|t| Block::Para(format!("{} ({} answers)", t.theme, t.answers))));
+        }
+        if !p.quotes.is_empty() {
+            blocks.push(Block::Heading2("In their words".into()));
+            for q in &p.quotes {
+                blocks.push(Block::Quote(format!("“{}”", q.quote)));
+                blocks.push(Block::Caption(format!("{}, {}", q.audience.replace('-', " "), q.wave_label)));
+            }
+        }
+    }
+    crate::exports::docx(&title, &blocks)
+}
+
+async fn set_brag(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    q: web::Query<ReportQuery>,
+    body: web::Payload,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    use crate::models::evidence::{self, Brag};
+    let f = super::form::read(&req, body, state.settings.max_body_bytes).await?;
+    state.forms.check(&req, f.get("csrf"))?;
+    who.require(&[Role::Admin, Role::Analyst])?;
+    let r = build_report(&state, &who, &path, &q).await?;
+    let code = f.get("priority").unwrap_or("").to_owned();
+    let pid = r.series.partnership_id.clone();
+    let codes = state.db.run(move |c| framework::codes(c, &pid).map_err(AppError::from)).await?;
+    if !codes.priorities.contains(&code) {
+        return Err(AppError::BadRequest("Choose one of the framework's priorities.".into()));
+    }
+    let rating = match f.get("rating").unwrap_or("") {
+        "suggested" => None,
+        other => Some(Brag::parse(other).ok_or_else(|| {
+            AppError::BadRequest("Choose Blue, Green, Amber or Red, or the suggested rating.".into())
+        })?),
+    };
+    let note = crate::domain::text::UserText::parse(f.get("note").unwrap_or(""), 1000, true)
+        .map_err(|e| AppError::BadRequest(e.to_string()))?
+        .into_string();
+    if rating.is_some() && note.is_empty() {
+        return Err(AppError::BadRequest(
+            "Say why you are changing the rating: the note is shown in the evidence pack.".into(),
+        ));
+    }
+    let (sid, from, to, aud, staff, partnership) = (
+        r.series.id.clone(),
+        r.from.clone(),
+        r.to.clone(),
+        r.audience.clone(),
+        who.staff.clone(),
+        r.series.partnership_id.clone(),
+    );
+    state
+        .db
+        .run(move |c| -> Result<(), AppError> {
+            evidence::set_override(c, &sid, &from, &to, &aud, &code, rating, &note, &staff.email)?;
+            crate::models::audit::record(
+                c,
+                Some(&staff.id),
+                &staff.email,
+                Some(&partnership),
+                "brag.set",
+                &serde_json::json!({"priority": code, "rating": rating.map(Brag::as_str), "from": from, "to": to}),
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/staff/series/{}/evidence?from={}&to={}&audience={}", r.series.slug, r.from, r.to, r.audience),
+        ))
+        .finish())
 }
 
 #[cfg(test)]

@@ -72,3 +72,111 @@ fn comparison_pages(backend: Backend) {
     assert_eq!(same.status, 400);
 }
 both!(comparison_pages);
+
+fn evidence_pack(backend: Backend) {
+    use std::io::Read;
+    let (app, _, _) = setup(backend);
+    let out = std::process::Command::new(crate::helpers::heard_bin())
+        .args(["demo"])
+        .env("DATABASE_URL", &app.db.url)
+        .output()
+        .expect("demo");
+    assert!(out.status.success());
+    let q = "from=torbay-participation-2023&to=torbay-participation-2024";
+    let (v, _) = sign_in(&app, "viewer@torbay.example", PASSWORD);
+    let page = v.get(&format!("/staff/series/torbay-participation/evidence?{q}"));
+    assert_eq!(page.status, 200, "{}", page.html);
+    assert!(page.html.contains("Torbay SEND Partnership: evidence pack"));
+    assert!(
+        page.html.contains("P5: Getting ready for adult life")
+            && page.html.contains("Young people will talk confidently about the future")
+    );
+    assert!(page.html.contains("Suggested rating: Green"), "P5 improved with no fall");
+    assert!(
+        page.html.contains("Suggested rating: Red") || page.html.contains("Suggested rating: Amber"),
+        "P1 has the fall"
+    );
+    assert!(page.html.contains("In their words") && page.html.contains("What people wrote about most"));
+    assert!(!page.html.contains("Your rating for"), "viewers cannot rate");
+    // The JSON API.
+    let api = v
+        .raw()
+        .get(format!("{}/staff/series/torbay-participation/evidence?{q}&format=json", app.address))
+        .send()
+        .expect("api");
+    assert_eq!(api.status().as_u16(), 200);
+    let pack: serde_json::Value = serde_json::from_slice(&api.bytes().expect("json")).expect("json");
+    let p5 =
+        pack["priorities"].as_array().expect("priorities").iter().find(|p| p["code"] == "P5").cloned().expect("P5");
+    assert_eq!(p5["suggested"], "Green");
+    assert!(p5["questions"][0].get("chart").is_none(), "no SVG in JSON");
+    assert!(p5["index"]["years"][1]["n"].as_u64().unwrap_or(0) > 300);
+    let anon = app
+        .browser()
+        .raw()
+        .get(format!("{}/staff/series/torbay-participation/evidence?{q}&format=json", app.address))
+        .send()
+        .expect("api");
+    assert_eq!(anon.status().as_u16(), 303, "the API needs staff sign-in");
+    // CSV and Word.
+    let csv = v
+        .raw()
+        .get(format!("{}/staff/series/torbay-participation/evidence?{q}&format=csv", app.address))
+        .send()
+        .expect("csv")
+        .bytes()
+        .expect("b")
+        .to_vec();
+    let text = String::from_utf8(csv[3..].to_vec()).expect("utf-8");
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.expect("row")).collect();
+    assert!(
+        rows.iter().any(|r| &r[0] == "P5" && &r[1] == "index")
+            && rows.iter().any(|r| &r[0] == "P1" && &r[9] == "Declined")
+    );
+    let docx = v
+        .raw()
+        .get(format!("{}/staff/series/torbay-participation/evidence?{q}&format=docx", app.address))
+        .send()
+        .expect("docx")
+        .bytes()
+        .expect("b")
+        .to_vec();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(docx)).expect("zip");
+    let mut xml = String::new();
+    zip.by_name("word/document.xml").expect("doc").read_to_string(&mut xml).expect("read");
+    let doc = roxmltree::Document::parse(&xml).expect("xml");
+    let words: String =
+        doc.descendants().filter(|n| n.is_text()).filter_map(|n| n.text()).collect::<Vec<_>>().join("\n");
+    assert!(words.contains("P5: Getting ready for adult life") && words.contains("Suggested rating: Green"));
+    // Staff set their own rating with a note.
+    let (a, _) = sign_in(&app, "analyst@torbay.example", PASSWORD);
+    let page = a.get(&format!("/staff/series/torbay-participation/evidence?{q}"));
+    let mut form = page.form_ending("all-audiences");
+    form.fields.retain(|(k, _)| k != "priority");
+    let no_note = a.submit(&form.clone().with("priority", "P5").with("rating", "Amber"));
+    assert_eq!(no_note.status, 400);
+    assert!(no_note.html.contains("Say why"));
+    let set = a.submit(
+        &form
+            .clone()
+            .with("priority", "P5")
+            .with("rating", "Amber")
+            .with("note", "Only one question so far; wait for 2025."),
+    );
+    assert_eq!(set.status, 200);
+    assert!(
+        set.html.contains("Rating: Amber")
+            && set.html.contains("Only one question so far")
+            && set.html.contains("suggested: Green")
+    );
+    let bad = a.submit(&form.with("priority", "P9").with("rating", "Red").with("note", "x"));
+    assert_eq!(bad.status, 400);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'brag.set'"), 1);
+    // Roles and partnerships.
+    let (f, _) = sign_in(&app, "facilitator@torbay.example", PASSWORD);
+    assert_eq!(status(&f, &format!("/staff/series/torbay-participation/evidence?{q}")), 403);
+    let (s, _) = sign_in(&app, "analyst@southend.example", PASSWORD);
+    assert_eq!(status(&s, &format!("/staff/series/torbay-participation/evidence?{q}&format=json")), 404);
+}
+both!(evidence_pack);
