@@ -12,6 +12,7 @@ use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
+use super::form::token as csrf;
 use super::pages::{Link, PageMeta, render};
 use super::staff::SignedIn;
 use crate::domain::text::UserText;
@@ -31,12 +32,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 const ADMINS: [Role; 1] = [Role::Admin];
 
-fn csrf(state: &AppState, req: &HttpRequest) -> String {
-    use actix_web::HttpMessage;
-    let key = req.extensions().get::<crate::security::BrowserKey>().map(|k| k.value.clone()).unwrap_or_default();
-    state.forms.token_for(&key)
-}
-
 #[derive(Deserialize)]
 struct PartnershipQuery {
     partnership: Option<String>,
@@ -48,18 +43,7 @@ async fn partnership(
     q: &PartnershipQuery,
 ) -> Result<framework::Partnership, AppError> {
     who.require(&ADMINS)?;
-    let slug = match (&who.staff.partnership_slug, &q.partnership) {
-        (Some(own), _) => own.clone(),
-        (None, Some(w)) => w.clone(),
-        (None, None) => {
-            return Err(AppError::BadRequest("Choose a partnership: add ?partnership=SLUG to the address.".into()));
-        }
-    };
-    state
-        .db
-        .run(move |c| framework::find_by_slug(c, &slug).map_err(AppError::from))
-        .await?
-        .ok_or_else(|| AppError::NotFound("There is no such partnership.".into()))
+    super::staff::partnership_for(state, who, q.partnership.as_deref()).await
 }
 
 fn text(raw: Option<&str>, max: usize, what: &str, required: bool) -> Result<String, AppError> {
@@ -110,8 +94,7 @@ async fn update_item(
     body: web::Payload,
     who: SignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let f = super::form::read(&req, body, state.settings.max_body_bytes).await?;
-    state.forms.check(&req, f.get("csrf"))?;
+    let f = super::form::read_checked(&state, &req, body).await?;
     let p = partnership(&state, &who, &q).await?;
     let (kind_s, id) = path.into_inner();
     let kind =
@@ -152,8 +135,7 @@ async fn add_item(
     body: web::Payload,
     who: SignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let f = super::form::read(&req, body, state.settings.max_body_bytes).await?;
-    state.forms.check(&req, f.get("csrf"))?;
+    let f = super::form::read_checked(&state, &req, body).await?;
     let p = partnership(&state, &who, &q).await?;
     let kind_s = path.into_inner();
     let kind =
@@ -247,8 +229,7 @@ async fn add_user(
     body: web::Payload,
     who: SignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let f = super::form::read(&req, body, state.settings.max_body_bytes).await?;
-    state.forms.check(&req, f.get("csrf"))?;
+    let f = super::form::read_checked(&state, &req, body).await?;
     let p = partnership(&state, &who, &q).await?;
     let email = f.get("email").unwrap_or("").trim().chars().take(320).collect::<String>();
     let role = match f.get("role").and_then(Role::parse) {

@@ -63,6 +63,24 @@ fn valid_percent_escapes(s: &str) -> bool {
     true
 }
 
+/// The form token for the browser making this request (see `crate::security`).
+pub fn token(state: &crate::state::AppState, req: &HttpRequest) -> String {
+    use actix_web::HttpMessage;
+    let key = req.extensions().get::<crate::security::BrowserKey>().map(|k| k.value.clone()).unwrap_or_default();
+    state.forms.token_for(&key)
+}
+
+/// Reads a posted form and checks its token and origin before anything else looks at it.
+pub async fn read_checked(
+    state: &crate::state::AppState,
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<Form, AppError> {
+    let form = read(req, payload, state.settings.max_body_bytes).await?;
+    state.forms.check(req, form.get("csrf"))?;
+    Ok(form)
+}
+
 /// Reads and decodes the request body, refusing more than `limit` bytes.
 pub async fn read(req: &HttpRequest, mut payload: web::Payload, limit: usize) -> Result<Form, AppError> {
     let content_type = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");

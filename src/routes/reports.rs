@@ -821,8 +821,7 @@ async fn set_brag(
     who: SignedIn,
 ) -> Result<HttpResponse, AppError> {
     use crate::models::evidence::{self, Brag};
-    let f = super::form::read(&req, body, state.settings.max_body_bytes).await?;
-    state.forms.check(&req, f.get("csrf"))?;
+    let f = super::form::read_checked(&state, &req, body).await?;
     who.require(&[Role::Admin, Role::Analyst])?;
     let r = build_report(&state, &who, &path, &q).await?;
     let code = f.get("priority").unwrap_or("").to_owned();

@@ -17,7 +17,7 @@ use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
-use super::form::{self, Form};
+use super::form::{read_checked as read_checked_form, token as csrf};
 use super::pages::{Link, PageMeta, message, render};
 use crate::domain::codes::{ShortCode, random_token};
 use crate::domain::survey::{QuestionKind, Symbol};
@@ -26,7 +26,6 @@ use crate::error::AppError;
 use crate::models::draft::{self, DraftRow};
 use crate::models::response::{self, Deletion};
 use crate::models::survey::{self as survey_model, Openness, WaveRow};
-use crate::security::BrowserKey;
 use crate::state::{AppState, CachedDefinition};
 
 const DRAFT_COOKIE: &str = "heard_draft";
@@ -197,29 +196,6 @@ fn draft_cookie(state: &AppState, visit: &Visit, token: &str) -> Cookie<'static>
 
 fn see_other(location: impl Into<String>) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((LOCATION, location.into())).finish()
-}
-
-fn csrf(state: &AppState, req: &HttpRequest) -> String {
-    let key = req.extensions_key();
-    state.forms.token_for(&key)
-}
-
-trait ExtensionsKey {
-    fn extensions_key(&self) -> String;
-}
-
-impl ExtensionsKey for HttpRequest {
-    /// The browser key the middleware found or made for this request.
-    fn extensions_key(&self) -> String {
-        use actix_web::HttpMessage;
-        self.extensions().get::<BrowserKey>().map(|k| k.value.clone()).unwrap_or_default()
-    }
-}
-
-async fn read_checked_form(state: &AppState, req: &HttpRequest, payload: web::Payload) -> Result<Form, AppError> {
-    let form = form::read(req, payload, state.settings.max_body_bytes).await?;
-    state.forms.check(req, form.get("csrf"))?;
-    Ok(form)
 }
 
 /// Where someone with these answers should go next: the first question of their journey they

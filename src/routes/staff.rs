@@ -21,17 +21,16 @@ use std::pin::Pin;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
-use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::form;
+use super::form::token as csrf;
 use super::pages::{Link, PageMeta, StaffNav, render};
 use crate::domain::SurveyDefinition;
 use crate::domain::text::UserText;
 use crate::error::AppError;
 use crate::models::account::{self, Role, SignIn, Staff};
 use crate::models::{audit, response, survey};
-use crate::security::BrowserKey;
 use crate::state::AppState;
 
 pub const STAFF_COOKIE: &str = "heard_staff";
@@ -120,13 +119,31 @@ impl SignedIn {
     }
 }
 
-fn csrf(state: &AppState, req: &HttpRequest) -> String {
-    let key = req.extensions().get::<BrowserKey>().map(|k| k.value.clone()).unwrap_or_default();
-    state.forms.token_for(&key)
+/// What staff get for an id that does not exist or belongs to another partnership: the same
+/// answer, so nothing can be guessed.
+pub fn not_found() -> AppError {
+    AppError::NotFound("There is nothing at this address, or it belongs to another partnership.".into())
 }
 
-fn not_found() -> AppError {
-    AppError::NotFound("There is nothing at this address, or it belongs to another partnership.".into())
+/// The partnership a page works on: the person's own, or for a superadmin the one named by
+/// `?partnership=SLUG`.
+pub async fn partnership_for(
+    state: &AppState,
+    who: &SignedIn,
+    wanted: Option<&str>,
+) -> Result<crate::models::framework::Partnership, AppError> {
+    let slug = match (&who.staff.partnership_slug, wanted) {
+        (Some(own), _) => own.clone(),
+        (None, Some(w)) => w.to_owned(),
+        (None, None) => {
+            return Err(AppError::BadRequest("Choose a partnership: add ?partnership=SLUG to the address.".into()));
+        }
+    };
+    state
+        .db
+        .run(move |c| crate::models::framework::find_by_slug(c, &slug).map_err(AppError::from))
+        .await?
+        .ok_or_else(not_found)
 }
 
 fn staff_cookie(state: &AppState, value: &str, max_age: actix_web::cookie::time::Duration) -> Cookie<'static> {
@@ -163,8 +180,7 @@ async fn sign_in_page(state: web::Data<AppState>, req: HttpRequest) -> Result<Ht
 }
 
 async fn sign_in(state: web::Data<AppState>, req: HttpRequest, body: web::Payload) -> Result<HttpResponse, AppError> {
-    let form = form::read(&req, body, state.settings.max_body_bytes).await?;
-    state.forms.check(&req, form.get("csrf"))?;
+    let form = super::form::read_checked(&state, &req, body).await?;
     let email = form.get("email").unwrap_or("").trim().chars().take(320).collect::<String>();
     let password = form.get("password").unwrap_or("").to_owned();
     let again = |status: StatusCode, message: String| {
@@ -225,8 +241,7 @@ async fn sign_out(
     body: web::Payload,
     who: SignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let form = form::read(&req, body, state.settings.max_body_bytes).await?;
-    state.forms.check(&req, form.get("csrf"))?;
+    super::form::read_checked(&state, &req, body).await?;
     let SignedIn { staff, token } = who;
     state.db.run(move |c| account::sign_out(c, &token, &staff).map_err(AppError::from)).await?;
     let mut res = HttpResponse::SeeOther().insert_header((LOCATION, "/staff/sign-in")).finish();
@@ -591,8 +606,7 @@ async fn delete_response(
     body: web::Payload,
     who: SignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let form = form::read(&req, body, state.settings.max_body_bytes).await?;
-    state.forms.check(&req, form.get("csrf"))?;
+    let form = super::form::read_checked(&state, &req, body).await?;
     who.require(&[Role::Admin, Role::Analyst])?;
     let (listing, answers, w) = owned_response(&state, &who, &path).await?;
     let reason = match UserText::parse(form.get("reason").unwrap_or(""), 500, false) {

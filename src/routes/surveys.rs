@@ -15,6 +15,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use serde::Serialize;
 
+use super::form::token as csrf;
 use super::pages::{Link, PageMeta, render};
 use super::staff::SignedIn;
 use crate::domain::SurveyDefinition;
@@ -34,12 +35,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 const EDITORS: [Role; 2] = [Role::Admin, Role::Analyst];
 /// Definition files can be larger than an answer form.
 const UPLOAD_LIMIT: usize = 1024 * 1024;
-
-fn csrf(state: &AppState, req: &HttpRequest) -> String {
-    use actix_web::HttpMessage;
-    let key = req.extensions().get::<crate::security::BrowserKey>().map(|k| k.value.clone()).unwrap_or_default();
-    state.forms.token_for(&key)
-}
 
 #[derive(Serialize)]
 struct UploadView {
@@ -232,8 +227,7 @@ async fn set_status(
     body: web::Payload,
     who: SignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let f = super::form::read(&req, body, state.settings.max_body_bytes).await?;
-    state.forms.check(&req, f.get("csrf"))?;
+    let f = super::form::read_checked(&state, &req, body).await?;
     let slug = path.into_inner();
     let (wave_id, pid, _) = editable_wave(&state, &who, &slug).await?;
     let status = WaveStatus::parse(f.get("status").unwrap_or(""))
@@ -267,8 +261,7 @@ async fn next_wave(
     body: web::Payload,
     who: SignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let f = super::form::read(&req, body, state.settings.max_body_bytes).await?;
-    state.forms.check(&req, f.get("csrf"))?;
+    let f = super::form::read_checked(&state, &req, body).await?;
     let slug = path.into_inner();
     let (_, pid, source) = editable_wave(&state, &who, &slug).await?;
     let new_slug = crate::domain::Slug::parse(f.get("slug").unwrap_or("").trim(), "new wave's address")

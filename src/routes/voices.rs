@@ -14,9 +14,9 @@ use actix_web::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::form;
+use super::form::{read_checked as read_form, token as csrf};
 use super::pages::{Link, PageMeta, render};
-use super::staff::SignedIn;
+use super::staff::{SignedIn, not_found, partnership_for as partnership_of};
 use crate::domain::text::UserText;
 use crate::error::AppError;
 use crate::models::account::Role;
@@ -41,38 +41,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 const EDITORS: [Role; 2] = [Role::Admin, Role::Analyst];
 const READERS: [Role; 3] = [Role::Admin, Role::Analyst, Role::Viewer];
-
-fn not_found() -> AppError {
-    AppError::NotFound("There is nothing at this address, or it belongs to another partnership.".into())
-}
-
-/// The partnership the person works for. A superadmin names one with `?partnership=SLUG`.
-async fn partnership_of(
-    state: &AppState,
-    who: &SignedIn,
-    wanted: Option<&str>,
-) -> Result<framework::Partnership, AppError> {
-    let slug = match (&who.staff.partnership_slug, wanted) {
-        (Some(own), _) => own.clone(),
-        (None, Some(w)) => w.to_owned(),
-        (None, None) => {
-            return Err(AppError::BadRequest("Choose a partnership: add ?partnership=SLUG to the address.".into()));
-        }
-    };
-    state.db.run(move |c| framework::find_by_slug(c, &slug).map_err(AppError::from)).await?.ok_or_else(not_found)
-}
-
-async fn read_form(state: &AppState, req: &HttpRequest, body: web::Payload) -> Result<form::Form, AppError> {
-    let f = form::read(req, body, state.settings.max_body_bytes).await?;
-    state.forms.check(req, f.get("csrf"))?;
-    Ok(f)
-}
-
-fn csrf(state: &AppState, req: &HttpRequest) -> String {
-    use actix_web::HttpMessage;
-    let key = req.extensions().get::<crate::security::BrowserKey>().map(|k| k.value.clone()).unwrap_or_default();
-    state.forms.token_for(&key)
-}
 
 fn see_other(to: impl Into<String>) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((LOCATION, to.into())).finish()
