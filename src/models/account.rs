@@ -314,3 +314,21 @@ pub fn list(conn: &mut DbConnection, partnership_id: &str) -> StoreResult<Vec<Li
         .map(|(email, role, until)| Listed { email, role, locked: until.is_some_and(|u| u > stamp) })
         .collect())
 }
+
+/// Removes a partnership's account (and with it every session). Returns false when there is
+/// no such account in that partnership.
+pub fn remove(conn: &mut DbConnection, partnership_id: &str, email: &str) -> StoreResult<bool> {
+    let email = email.trim().to_lowercase();
+    conn.write(|c| -> StoreResult<bool> {
+        let id: Option<String> = accounts::table
+            .filter(accounts::partnership_id.eq(partnership_id))
+            .filter(accounts::email.eq(&email))
+            .select(accounts::id)
+            .first(c)
+            .optional()?;
+        let Some(id) = id else { return Ok(false) };
+        diesel::delete(staff_sessions::table.filter(staff_sessions::account_id.eq(&id))).execute(c)?;
+        diesel::delete(accounts::table.filter(accounts::id.eq(&id))).execute(c)?;
+        Ok(true)
+    })
+}

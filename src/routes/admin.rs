@@ -5,7 +5,7 @@
 //! | route | roles |
 //! |---|---|
 //! | `GET /staff/framework`, `POST /staff/framework/{kind}`, `POST /staff/framework/{kind}/{id}` | admin |
-//! | `GET,POST /staff/users` | admin |
+//! | `GET,POST /staff/users`, `POST /staff/users/remove` | admin |
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
@@ -27,7 +27,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/staff/framework/{kind}", web::post().to(add_item))
         .route("/staff/framework/{kind}/{id}", web::post().to(update_item))
         .route("/staff/users", web::get().to(users_page))
-        .route("/staff/users", web::post().to(add_user));
+        .route("/staff/users", web::post().to(add_user))
+        .route("/staff/users/remove", web::post().to(remove_user));
 }
 
 const ADMINS: [Role; 1] = [Role::Admin];
@@ -270,4 +271,50 @@ async fn add_user(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+async fn remove_user(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    q: web::Query<PartnershipQuery>,
+    body: web::Payload,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let f = super::form::read_checked(&state, &req, body).await?;
+    let p = partnership(&state, &who, &q).await?;
+    let email = f.get("email").unwrap_or("").trim().to_lowercase();
+    if email == who.staff.email {
+        let view = users_view(
+            &state,
+            &req,
+            &who,
+            &p,
+            Some("You cannot remove your own account. Ask another admin.".into()),
+            String::new(),
+        )
+        .await?;
+        return render(&state, StatusCode::BAD_REQUEST, "staff/users", &view);
+    }
+    let (pid, staff, e2) = (p.id.clone(), who.staff.clone(), email.clone());
+    let removed = state
+        .db
+        .run(move |c| -> Result<bool, AppError> {
+            let removed = account::remove(c, &pid, &e2)?;
+            if removed {
+                audit::record(
+                    c,
+                    Some(&staff.id),
+                    &staff.email,
+                    Some(&pid),
+                    "user.removed",
+                    &serde_json::json!({"email": e2}),
+                )?;
+            }
+            Ok(removed)
+        })
+        .await?;
+    if !removed {
+        return Err(AppError::NotFound("There is no such account in your partnership.".into()));
+    }
+    Ok(HttpResponse::SeeOther().insert_header((LOCATION, "/staff/users")).finish())
 }

@@ -133,5 +133,19 @@ fn admins_add_staff(backend: Backend) {
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'user.added'"), 1);
     let (a, _) = sign_in(&app, "analyst@torbay.example", PASSWORD);
     assert_eq!(status(&a, "/staff/users"), 403);
+    // Removing an account ends its sessions at once; admins cannot remove themselves or
+    // another partnership's staff.
+    let (new, _) = sign_in(&app, "new@torbay.example", PASSWORD);
+    assert_eq!(status(&new, "/staff"), 200);
+    let me = post(&b, "/staff/users/remove", &[("email", "admin@torbay.example")]);
+    assert_eq!(me.status, 400);
+    assert!(me.html.contains("You cannot remove your own account"));
+    assert_eq!(post(&b, "/staff/users/remove", &[("email", "analyst@southend.example")]).status, 404);
+    let gone = post(&b, "/staff/users/remove", &[("email", "new@torbay.example")]);
+    assert_eq!(gone.status, 200);
+    assert!(!gone.html.contains("new@torbay.example"));
+    assert_eq!(status(&new, "/staff"), 303, "the removed person is signed out");
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM accounts WHERE email = 'analyst@southend.example'"), 1);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'user.removed'"), 1);
 }
 both!(admins_add_staff);
