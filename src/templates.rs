@@ -47,6 +47,8 @@ pub struct Asset {
 pub struct Templates {
     hbs: Handlebars<'static>,
     pub stylesheet: Asset,
+    /// Extra styles for staff pages only.
+    pub staff_stylesheet: Asset,
     assets: HashMap<String, Asset>,
     scripts: HashMap<String, String>,
 }
@@ -113,15 +115,20 @@ impl Templates {
         hbs.register_helper("symbol", Box::new(symbol_helper));
         hbs.register_helper("plural", Box::new(plural_helper));
 
-        let css = Embedded::get("assets/heard.css")
-            .ok_or_else(|| TemplateError::Load { name: "assets/heard.css".into(), message: "missing".into() })?;
-        let stylesheet = Asset {
-            url: format!("/assets/heard.{}.css", short_hash(&css.data)),
-            content_type: "text/css; charset=utf-8",
-            body: css.data.clone(),
+        let css = |name: &str| -> Result<Asset, TemplateError> {
+            let file = Embedded::get(&format!("assets/{name}.css"))
+                .ok_or_else(|| TemplateError::Load { name: format!("assets/{name}.css"), message: "missing".into() })?;
+            Ok(Asset {
+                url: format!("/assets/{name}.{}.css", short_hash(&file.data)),
+                content_type: "text/css; charset=utf-8",
+                body: file.data.clone(),
+            })
         };
+        let stylesheet = css("heard")?;
+        let staff_stylesheet = css("staff")?;
         let mut assets = HashMap::new();
         assets.insert(stylesheet.url.clone(), stylesheet.clone());
+        assets.insert(staff_stylesheet.url.clone(), staff_stylesheet.clone());
         let mut scripts = HashMap::new();
         for path in Embedded::iter() {
             let Some(name) = path.strip_prefix("assets/").and_then(|p| p.strip_suffix(".js")) else { continue };
@@ -133,7 +140,7 @@ impl Templates {
                 Asset { url, content_type: "text/javascript; charset=utf-8", body: file.data.clone() },
             );
         }
-        Ok(Self { hbs, stylesheet, assets, scripts })
+        Ok(Self { hbs, stylesheet, staff_stylesheet, assets, scripts })
     }
 
     /// The hashed URL of a script under `templates/assets/NAME.js` (empty if there is none).

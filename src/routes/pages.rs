@@ -21,6 +21,8 @@ pub struct PageMeta {
     pub footer: &'static str,
     /// The staff navigation, on staff pages.
     pub staff: Option<StaffNav>,
+    /// The staff stylesheet, on staff pages.
+    pub staff_stylesheet: Option<String>,
 }
 
 /// What staff pages show in their header.
@@ -47,6 +49,7 @@ impl PageMeta {
             error: false,
             footer: FOOTER,
             staff: None,
+            staff_stylesheet: None,
         }
     }
 

@@ -108,6 +108,7 @@ impl SignedIn {
         }
         let mut page = PageMeta::new(title);
         page.partnership = self.staff.partnership_name.clone();
+        page.staff_stylesheet = Some(state.templates.staff_stylesheet.url.clone());
         page.staff = Some(StaffNav {
             email: self.staff.email.clone(),
             role: self.staff.role.clone(),
