@@ -61,8 +61,8 @@ fn fill(conn: &mut DbConnection, wave_slug: &str, n: i64, shift: i64) {
     .expect("responses");
     conn.batch_execute(&format!(
         "{seq}, k(key, i) AS (VALUES {keys}) INSERT INTO answers (response_id, question_key, ordinal, option_value, text_value, number_value) \
-         SELECT '{wave_slug}-' || n, key, 0, CASE WHEN (n * 7919 + i * 104729 + {shift}) % 100 < 45 + i THEN 'yes' \
-         WHEN (n * 7919 + i * 104729 + {shift}) % 100 < 75 THEN 'sometimes' ELSE 'no' END, NULL, NULL FROM seq, k",
+         SELECT '{wave_slug}-' || n, key, 0, CASE WHEN (CAST(n AS BIGINT) * 7919 + i * 104729 + {shift}) % 100 < 45 + i THEN 'yes' \
+         WHEN (CAST(n AS BIGINT) * 7919 + i * 104729 + {shift}) % 100 < 75 THEN 'sometimes' ELSE 'no' END, NULL, NULL FROM seq, k",
         keys = keys.join(", ")
     ))
     .expect("answers");
