@@ -71,6 +71,9 @@ fn fill(conn: &mut DbConnection, wave_slug: &str, n: i64, shift: i64) {
         n * QUESTIONS as i64,
         t.elapsed().as_secs_f64()
     );
+    let t = Instant::now();
+    heard::models::aggregates::rebuild(conn, &wave_id).expect("counts");
+    eprintln!("  counted {wave_slug} in {:.1} s", t.elapsed().as_secs_f64());
 }
 
 fn main() {

@@ -282,6 +282,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    answer_counts (wave_id, audience, question_key, option_value) {
+        wave_id -> Text,
+        audience -> Text,
+        question_key -> Text,
+        option_value -> Text,
+        answers -> BigInt,
+    }
+}
+
+diesel::table! {
+    index_counts (wave_id, audience, kind, code, positive, valid) {
+        wave_id -> Text,
+        audience -> Text,
+        kind -> Text,
+        code -> Text,
+        positive -> Integer,
+        valid -> Integer,
+        respondents -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     instance_settings,
     partnerships,
@@ -305,6 +327,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     quotes,
     redaction_names,
     brag_overrides,
+    answer_counts,
+    index_counts,
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(codings::theme_id, codings::question_key, responses::audience,);

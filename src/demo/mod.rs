@@ -432,6 +432,7 @@ fn synthesise(
                 made += 1;
             }
         }
+        crate::models::aggregates::rebuild(c, wave_id)?;
         Ok(())
     })?;
     Ok(made)

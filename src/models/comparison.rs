@@ -1,18 +1,17 @@
-//! Comparing two waves of a series from the database. Everything is aggregated in SQL: option
-//! counts per audience and question key, and for each priority and value the respondent-level
-//! index as sufficient statistics (respondents, Σshare, Σshare², answers) per audience — no
-//! response is loaded one by one. The numbers then go through `crate::stats`, exactly as
+//! Comparing two waves of a series from the database. It reads the exact counts kept at every
+//! write (`models::aggregates`): answers per option per audience and question key, and for
+//! each priority and value the histogram of respondents by positive and valid answers, from
+//! which the respondent-level index is computed exactly — no answer is read one by one. The numbers then go through `crate::stats`, exactly as
 //! `heard compare-counts` would take them, and every question carries its input in the
 //! cases.json form so anyone can re-run the figures.
 
 use std::collections::{BTreeMap, HashMap};
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Double, Text};
 
 use super::{StoreError, StoreResult};
-use crate::db::schema::{answers, responses};
-use crate::db::{Backend, DbConnection};
+use crate::db::DbConnection;
+use crate::db::schema::responses;
 use crate::domain::SurveyDefinition;
 use crate::domain::survey::{Polarity, QuestionKind};
 use crate::stats::compare::{CaseInput, PairedInput, QuestionInput, SettingsInput, compare_case};
@@ -45,7 +44,7 @@ fn single_answer(kind: QuestionKind) -> bool {
     matches!(kind, QuestionKind::SingleChoice | QuestionKind::FaceScale | QuestionKind::YesSometimesNo)
 }
 
-fn load_wave(conn: &mut DbConnection, slug: &str, series_id: &str, keys: &[String]) -> StoreResult<WaveData> {
+fn load_wave(conn: &mut DbConnection, slug: &str, series_id: &str) -> StoreResult<WaveData> {
     let wave =
         super::survey::find_wave(conn, slug)?.ok_or_else(|| StoreError::NotFound(format!("the wave {slug:?}")))?;
     if wave.series_id != series_id {
@@ -53,15 +52,19 @@ fn load_wave(conn: &mut DbConnection, slug: &str, series_id: &str, keys: &[Strin
     }
     let text = super::survey::wave_definition(conn, &wave.id)?;
     let def = SurveyDefinition::parse(slug, &text, usize::MAX / 2)?;
-    let rows: Vec<(String, String, Option<String>, i64)> = answers::table
-        .inner_join(responses::table)
-        .filter(responses::wave_id.eq(&wave.id))
-        .filter(answers::option_value.is_not_null())
-        .group_by((responses::audience, answers::question_key, answers::option_value))
-        .select((responses::audience, answers::question_key, answers::option_value, diesel::dsl::count_star()))
+    // Exact counts kept up to date at every write (see `models::aggregates`).
+    use crate::db::schema::{answer_counts, index_counts};
+    let rows: Vec<(String, String, String, i64)> = answer_counts::table
+        .filter(answer_counts::wave_id.eq(&wave.id))
+        .select((
+            answer_counts::audience,
+            answer_counts::question_key,
+            answer_counts::option_value,
+            answer_counts::answers,
+        ))
         .load(conn)?;
     let mut counts: HashMap<(String, String, String), u64> =
-        rows.into_iter().filter_map(|(aud, key, value, n)| value.map(|v| ((aud, key, v), n as u64))).collect();
+        rows.into_iter().filter(|r| r.3 > 0).map(|(aud, key, v, n)| ((aud, key, v), n as u64)).collect();
     // Published counts of past waves add to the option counts (they have no respondents, so
     // they never enter the respondent-level indices).
     use crate::db::schema::imported_counts;
@@ -82,14 +85,38 @@ fn load_wave(conn: &mut DbConnection, slug: &str, series_id: &str, keys: &[Strin
         .group_by(responses::audience)
         .select((responses::audience, diesel::dsl::count_star()))
         .load(conn)?;
-    let mut composites = HashMap::new();
-    for kind in ["priority", "value"] {
-        for row in composite_sums(conn, &wave.id, kind, keys)? {
-            let sample =
-                CompositeSample::from_sums(row.n as u64, row.total, row.total_sq, 0, row.pos as u64, row.valid as u64);
-            composites.insert((kind.to_owned(), row.code, row.audience), sample);
+    // The respondent-level index from the histogram of (positive, valid) per respondent.
+    let hist: Vec<(String, String, String, i32, i32, i64)> = index_counts::table
+        .filter(index_counts::wave_id.eq(&wave.id))
+        .filter(index_counts::respondents.gt(0))
+        .select((
+            index_counts::audience,
+            index_counts::kind,
+            index_counts::code,
+            index_counts::positive,
+            index_counts::valid,
+            index_counts::respondents,
+        ))
+        .load(conn)?;
+    // (kind, code, audience) → (respondents, Σshare, Σshare², positive answers, valid answers)
+    type Sums = (u64, f64, f64, u64, u64);
+    let mut sums: HashMap<(String, String, String), Sums> = HashMap::new();
+    for (aud, kind, code, pos, valid, n) in hist {
+        if valid <= 0 {
+            continue;
         }
+        let share = f64::from(pos) / f64::from(valid);
+        let e = sums.entry((kind, code, aud)).or_insert((0, 0.0, 0.0, 0, 0));
+        e.0 += n as u64;
+        e.1 += n as f64 * share;
+        e.2 += n as f64 * share * share;
+        e.3 += n as u64 * pos as u64;
+        e.4 += n as u64 * valid as u64;
     }
+    let composites = sums
+        .into_iter()
+        .map(|(k, (n, sum, sum_sq, pos, valid))| (k, CompositeSample::from_sums(n, sum, sum_sq, 0, pos, valid)))
+        .collect();
     Ok(WaveData {
         slug: wave.slug,
         label: wave.label,
@@ -98,66 +125,6 @@ fn load_wave(conn: &mut DbConnection, slug: &str, series_id: &str, keys: &[Strin
         composites,
         responses: per_audience.into_iter().map(|(a, n)| (a, n as u64)).collect(),
     })
-}
-
-#[derive(QueryableByName)]
-struct CompositeRow {
-    #[diesel(sql_type = Text)]
-    audience: String,
-    #[diesel(sql_type = Text)]
-    code: String,
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-    #[diesel(sql_type = Double)]
-    total: f64,
-    #[diesel(sql_type = Double)]
-    total_sq: f64,
-    #[diesel(sql_type = BigInt)]
-    pos: i64,
-    #[diesel(sql_type = BigInt)]
-    valid: i64,
-}
-
-/// Per audience and code: respondents with a valid answer, Σshare, Σshare², and answers,
-/// over the single-answer questions tagged `kind` whose keys are in `keys`.
-fn composite_sums(
-    conn: &mut DbConnection,
-    wave_id: &str,
-    kind: &str,
-    keys: &[String],
-) -> StoreResult<Vec<CompositeRow>> {
-    if keys.is_empty() {
-        return Ok(Vec::new());
-    }
-    // Keys are slugs (checked when the definition was parsed): safe to write as literals.
-    let key_list = keys.iter().map(|k| format!("'{}'", k.replace('\'', ""))).collect::<Vec<_>>().join(", ");
-    let sql = format!(
-        "SELECT s.audience AS audience, s.code AS code, \
-           CAST(SUM(CASE WHEN s.valid > 0 THEN 1 ELSE 0 END) AS BIGINT) AS n, \
-           CAST(COALESCE(SUM(CASE WHEN s.valid > 0 THEN s.pos * 1.0 / s.valid ELSE 0.0 END), 0.0) AS DOUBLE PRECISION) AS total, \
-           CAST(COALESCE(SUM(CASE WHEN s.valid > 0 THEN (s.pos * 1.0 / s.valid) * (s.pos * 1.0 / s.valid) ELSE 0.0 END), 0.0) AS DOUBLE PRECISION) AS total_sq, \
-           CAST(SUM(s.pos) AS BIGINT) AS pos, CAST(SUM(s.valid) AS BIGINT) AS valid \
-         FROM ( \
-           SELECT r.audience AS audience, r.id AS rid, t.code AS code, \
-             SUM(CASE WHEN o.polarity = 'positive' THEN 1 ELSE 0 END) AS pos, \
-             SUM(CASE WHEN o.polarity <> 'excluded' THEN 1 ELSE 0 END) AS valid \
-           FROM answers a \
-           JOIN responses r ON r.id = a.response_id \
-           JOIN questions q ON q.wave_id = r.wave_id AND q.question_key = a.question_key \
-           JOIN question_options o ON o.question_id = q.id AND o.value = a.option_value \
-           JOIN question_tags t ON t.question_id = q.id AND t.kind = {kind_p} \
-           WHERE r.wave_id = {wave_p} AND q.kind IN ('single-choice', 'face-scale', 'yes-sometimes-no') \
-             AND a.question_key IN ({key_list}) \
-           GROUP BY r.audience, r.id, t.code \
-         ) s GROUP BY s.audience, s.code",
-        kind_p = if conn.backend() == Backend::Postgres { "$1" } else { "?" },
-        wave_p = if conn.backend() == Backend::Postgres { "$2" } else { "?" },
-    );
-    let rows = crate::on_backend!(conn, |c| diesel::sql_query(&sql)
-        .bind::<Text, _>(kind)
-        .bind::<Text, _>(wave_id)
-        .load::<CompositeRow>(c))?;
-    Ok(rows)
 }
 
 /// Compares two waves of a series.
@@ -186,8 +153,8 @@ pub fn compare_waves(conn: &mut DbConnection, req: &CompareRequest) -> StoreResu
         .filter(|q| single_answer(q.kind) && def_a.question(q.key.as_str()).is_some_and(|p| single_answer(p.kind)))
         .map(|q| q.key.to_string())
         .collect();
-    let a = load_wave(conn, &req.from, &series_id, &common)?;
-    let b = load_wave(conn, &req.to, &series_id, &common)?;
+    let a = load_wave(conn, &req.from, &series_id)?;
+    let b = load_wave(conn, &req.to, &series_id)?;
     let years =
         if a.label != b.label { vec![a.label.clone(), b.label.clone()] } else { vec![a.slug.clone(), b.slug.clone()] };
     let (priorities, values) = super::framework::labels(conn, &partnership_id)?;

@@ -221,6 +221,7 @@ pub fn send(conn: &mut DbConnection, draft_id: &str, channel: &str) -> StoreResu
             ))
             .execute(c)?;
         insert_answers(c, &response_id, &given)?;
+        super::aggregates::apply(c, &response_id, 1)?;
         Ok(Receipt { response_id, code: code.display(), stored_now: true })
     })
 }

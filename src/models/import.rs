@@ -248,6 +248,7 @@ pub fn import_responses(
                 .execute(tx)?;
             super::draft::insert_answers(tx, &id, &r.answers)?;
         }
+        super::aggregates::rebuild(tx, &wave_id)?;
         Ok(())
     })?;
     Ok(Imported { rows: count, answers: answers_total })

@@ -38,8 +38,9 @@ pub fn delete_by_receipt(
         if submitted + TimeDelta::days(within_days) < now() {
             return Ok(Deletion::TooLate);
         }
-        // Answers go with the response (ON DELETE CASCADE); the draft that produced it no
-        // longer points at anything.
+        // Take it out of the counts first; answers go with the response (ON DELETE CASCADE);
+        // the draft that produced it no longer points at anything.
+        super::aggregates::apply(c, &id, -1)?;
         let gone = diesel::delete(responses::table.filter(responses::id.eq(&id))).execute(c)?;
         if gone != 1 {
             // A second request racing the first: the first did the deleting.
@@ -244,6 +245,7 @@ pub fn delete_by_staff(
             .filter(crate::db::schema::waves::id.eq(&wave_id))
             .select(crate::db::schema::waves::slug)
             .first(c)?;
+        super::aggregates::apply(c, id, -1)?;
         let gone = diesel::delete(responses::table.filter(responses::id.eq(id))).execute(c)?;
         diesel::delete(drafts::table.filter(drafts::response_id.eq(id))).execute(c)?;
         super::audit::record(

@@ -1,0 +1,2 @@
+DROP TABLE index_counts;
+DROP TABLE answer_counts;
