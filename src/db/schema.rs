@@ -132,6 +132,7 @@ diesel::table! {
         submitted_at -> Timestamp,
         consent_to_quote -> Bool,
         receipt_hash -> Nullable<Text>,
+        member_hash -> Nullable<Text>,
     }
 }
 

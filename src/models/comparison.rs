@@ -28,6 +28,7 @@ pub struct CompareRequest {
 }
 
 struct WaveData {
+    id: String,
     slug: String,
     label: String,
     def: SurveyDefinition,
@@ -37,6 +38,42 @@ struct WaveData {
     composites: HashMap<(String, String, String), CompositeSample>,
     /// audience → responses.
     responses: HashMap<String, u64>,
+}
+
+#[derive(diesel::QueryableByName)]
+struct PairRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    audience: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    question_key: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    option_a: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    option_b: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pairs: i64,
+}
+
+/// Answers of the same people in both waves (same member code, same audience), counted by
+/// (audience, question key, earlier option, later option).
+fn linked_pairs(conn: &mut DbConnection, wave_a: &str, wave_b: &str) -> StoreResult<Vec<PairRow>> {
+    let (p1, p2) = if conn.backend() == crate::db::Backend::Postgres { ("$1", "$2") } else { ("?", "?") };
+    let sql = format!(
+        "SELECT rb.audience AS audience, a1.question_key AS question_key, a1.option_value AS option_a, \
+           a2.option_value AS option_b, CAST(COUNT(*) AS BIGINT) AS pairs \
+         FROM responses ra \
+         JOIN responses rb ON rb.member_hash = ra.member_hash AND rb.audience = ra.audience \
+         JOIN answers a1 ON a1.response_id = ra.id \
+         JOIN answers a2 ON a2.response_id = rb.id AND a2.question_key = a1.question_key \
+         WHERE ra.wave_id = {p1} AND rb.wave_id = {p2} AND ra.member_hash IS NOT NULL \
+           AND a1.option_value IS NOT NULL AND a2.option_value IS NOT NULL \
+         GROUP BY rb.audience, a1.question_key, a1.option_value, a2.option_value"
+    );
+    use diesel::sql_types::Text;
+    Ok(crate::on_backend!(conn, |c| diesel::sql_query(&sql)
+        .bind::<Text, _>(wave_a)
+        .bind::<Text, _>(wave_b)
+        .load::<PairRow>(c))?)
 }
 
 /// Question kinds with exactly one answer option per respondent: the ones the method compares.
@@ -118,6 +155,7 @@ fn load_wave(conn: &mut DbConnection, slug: &str, series_id: &str) -> StoreResul
         .map(|(k, (n, sum, sum_sq, pos, valid))| (k, CompositeSample::from_sums(n, sum, sum_sq, 0, pos, valid)))
         .collect();
     Ok(WaveData {
+        id: wave.id.clone(),
         slug: wave.slug,
         label: wave.label,
         def,
@@ -125,6 +163,36 @@ fn load_wave(conn: &mut DbConnection, slug: &str, series_id: &str) -> StoreResul
         composites,
         responses: per_audience.into_iter().map(|(a, n)| (a, n as u64)).collect(),
     })
+}
+
+/// The McNemar input for one question: linked people positive or not in each year. Pairs
+/// where either answer is excluded ("Don't know") are left out.
+fn paired_for(
+    pairs: &[PairRow],
+    key: &str,
+    qa: Option<&crate::domain::Question>,
+    qb: Option<&crate::domain::Question>,
+    in_report: &dyn Fn(&str) -> bool,
+) -> Option<PairedInput> {
+    let (qa, qb) = (qa?, qb?);
+    let class = |q: &crate::domain::Question, v: &str| q.option(v).map(|o| o.polarity);
+    let mut p = PairedInput { pos_pos: 0, pos_neg: 0, neg_pos: 0, neg_neg: 0 };
+    let mut any = false;
+    for r in pairs.iter().filter(|r| r.question_key == key && in_report(&r.audience)) {
+        let (Some(a), Some(b)) = (class(qa, &r.option_a), class(qb, &r.option_b)) else { continue };
+        if a == Polarity::Excluded || b == Polarity::Excluded {
+            continue;
+        }
+        let n = r.pairs as u64;
+        any = true;
+        match (a == Polarity::Positive, b == Polarity::Positive) {
+            (true, true) => p.pos_pos += n,
+            (true, false) => p.pos_neg += n,
+            (false, true) => p.neg_pos += n,
+            (false, false) => p.neg_neg += n,
+        }
+    }
+    any.then_some(p)
 }
 
 /// Compares two waves of a series.
@@ -155,6 +223,7 @@ pub fn compare_waves(conn: &mut DbConnection, req: &CompareRequest) -> StoreResu
         .collect();
     let a = load_wave(conn, &req.from, &series_id)?;
     let b = load_wave(conn, &req.to, &series_id)?;
+    let pairs = linked_pairs(conn, &a.id, &b.id)?;
     let years =
         if a.label != b.label { vec![a.label.clone(), b.label.clone()] } else { vec![a.slug.clone(), b.slug.clone()] };
     let (priorities, values) = super::framework::labels(conn, &partnership_id)?;
@@ -237,7 +306,7 @@ pub fn compare_waves(conn: &mut DbConnection, req: &CompareRequest) -> StoreResu
                 excluded: pick(Polarity::Excluded),
                 scores: Some(options.iter().map(|(_, _, s)| *s).collect()),
                 counts,
-                paired: None::<PairedInput>,
+                paired: paired_for(&pairs, key, qa, qb, &in_report),
             });
         }
         let case = CaseInput {

@@ -87,6 +87,12 @@ fn wave_and_definition(
     Ok((wave.id, SurveyDefinition::parse(slug, &text, max_text)?))
 }
 
+/// A member code as stored: a hash of its normalised form, so codes can be matched across
+/// years without being kept.
+pub fn member_hash(code: &str) -> String {
+    crate::domain::codes::hash_token(&format!("member:{}", code.trim().to_lowercase()))
+}
+
 /// What an import stored.
 #[derive(Debug, Clone, Serialize)]
 pub struct Imported {
@@ -111,7 +117,7 @@ pub fn import_responses(
         Ok(h) => h.iter().map(str::to_owned).collect(),
         Err(e) => return Err(StoreError::Conflict(format!("{file}: the first row must be column names: {e}"))),
     };
-    const META: [&str; 4] = ["audience", "channel", "submitted_on", "consent_to_quote"];
+    const META: [&str; 5] = ["audience", "channel", "submitted_on", "consent_to_quote", "member_code"];
     let mut seen = HashSet::new();
     for h in &headers {
         if !seen.insert(h.clone()) {
@@ -136,6 +142,7 @@ pub fn import_responses(
         c.finish()?;
     }
     struct Row {
+        member: Option<String>,
         audience: String,
         channel: String,
         submitted: chrono::NaiveDateTime,
@@ -190,6 +197,20 @@ pub fn import_responses(
                 continue;
             }
         };
+        let member = match cell("member_code").trim() {
+            "" => None,
+            code if code.len() <= 40 && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => {
+                Some(member_hash(code))
+            }
+            _ => {
+                c.add(
+                    row,
+                    "member_code",
+                    "use up to 40 letters, digits or hyphens (a pseudonymous code, never a name)",
+                );
+                continue;
+            }
+        };
         let mut answers = BTreeMap::new();
         for (col, value) in headers.iter().zip(record.iter()) {
             let Some(q) = def.question(col) else { continue };
@@ -223,7 +244,7 @@ pub fn import_responses(
                 }
             }
         }
-        rows.push(Row { audience, channel, submitted, consent, answers });
+        rows.push(Row { member, audience, channel, submitted, consent, answers });
     }
     if rows.is_empty() && c.problems.is_empty() {
         c.add(2, "", "the file has no rows of answers");
@@ -244,6 +265,7 @@ pub fn import_responses(
                     responses::submitted_at.eq(r.submitted),
                     responses::consent_to_quote.eq(r.consent),
                     responses::receipt_hash.eq(None::<String>),
+                    responses::member_hash.eq(&r.member),
                 ))
                 .execute(tx)?;
             super::draft::insert_answers(tx, &id, &r.answers)?;

@@ -247,3 +247,78 @@ fn kept_counts_match_a_rebuild(backend: Backend) {
     assert_eq!(snapshot(&db), kept, "kept counts equal a rebuild from raw answers");
 }
 both!(kept_counts_match_a_rebuild);
+
+/// The same young people (by member code) in both years get McNemar figures; the codes are
+/// never stored as given.
+fn linked_answers_get_mcnemar(backend: Backend) {
+    let db = TestDb::new(backend);
+    let dir = tempfile::tempdir().expect("dir");
+    assert!(heard(&db, &["demo", "--no-responses"]).0);
+    for (slug, label) in [("torbay-participation-2030", "2030"), ("torbay-participation-2031", "2031")] {
+        let def = dir.path().join(format!("{slug}.toml"));
+        std::fs::write(&def, heard::demo::survey_source(slug, label, "closed", &format!("{label}-09-01")))
+            .expect("write");
+        assert!(heard(&db, &["import", def.to_str().expect("path")]).0);
+    }
+    // 12 linked young people: 3 stay positive, 1 falls, 6 rise, 2 stay not positive; one more
+    // says "Don't know" later (left out of the pairs); two unlinked people.
+    let before =
+        ["yes", "yes", "yes", "yes", "no", "no", "no", "sometimes", "sometimes", "sometimes", "no", "no", "yes"];
+    let after = ["yes", "yes", "yes", "no", "yes", "yes", "yes", "yes", "yes", "yes", "no", "sometimes", "yes"];
+    let write = |name: &str, answers: &[&str], extra: &str| {
+        let mut text = String::from("audience,member_code,listened-to,has-plan\n");
+        for (i, a) in answers.iter().enumerate() {
+            let plan = if i == 12 && name == "2031" { "dont-know" } else { "yes" };
+            text.push_str(&format!("young-people,YP-{i:03},{a},{plan}\n"));
+        }
+        text.push_str(extra);
+        let f = dir.path().join(format!("{name}.csv"));
+        std::fs::write(&f, text).expect("write");
+        f
+    };
+    let a = write("2030", &before, "young-people,,yes,no\n");
+    let b = write("2031", &after, "young-people,,no,no\n");
+    assert!(heard(&db, &["import-responses", "--wave", "torbay-participation-2030", a.to_str().expect("p")]).0);
+    assert!(heard(&db, &["import-responses", "--wave", "torbay-participation-2031", b.to_str().expect("p")]).0);
+    let (ok, json, err) = heard(
+        &db,
+        &[
+            "compare",
+            "--series",
+            "torbay-participation",
+            "--from",
+            "torbay-participation-2030",
+            "--to",
+            "torbay-participation-2031",
+            "--audience",
+            "young-people",
+        ],
+    );
+    assert!(ok, "{err}");
+    let out: Value = serde_json::from_str(&json).expect("json");
+    let q = out["cases"][0]["questions"]
+        .as_array()
+        .expect("q")
+        .iter()
+        .find(|q| q["id"] == "listened-to")
+        .cloned()
+        .expect("q");
+    assert_eq!(q["input"]["paired"], serde_json::json!({"pos_pos": 4, "pos_neg": 1, "neg_pos": 6, "neg_neg": 2}));
+    assert_eq!(q["paired"]["n_pairs"], 13);
+    assert_eq!(q["paired"]["discordant_neg_to_pos"], 6);
+    // The exact McNemar p for 1 vs 6 discordant pairs: 2 × P(X ≤ 1), X ~ Bin(7, ½) = 16/128.
+    assert!((q["paired"]["mcnemar_exact_p"].as_f64().expect("p") - 0.125).abs() < 1e-12);
+    let plan =
+        out["cases"][0]["questions"].as_array().expect("q").iter().find(|q| q["id"] == "has-plan").cloned().expect("q");
+    assert_eq!(plan["input"]["paired"]["pos_pos"], 12, "the Don't know pair is left out");
+    // Codes are hashed, never stored as given.
+    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM responses WHERE member_hash LIKE '%YP-%'"), 0);
+    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM responses WHERE member_hash IS NOT NULL"), 26);
+    // A bad code is refused whole.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "audience,member_code,listened-to\nyoung-people,Jane Smith,yes\n").expect("write");
+    let (ok, _, err) =
+        heard(&db, &["import-responses", "--wave", "torbay-participation-2030", bad.to_str().expect("p")]);
+    assert!(!ok && err.contains("row 2, column \"member_code\""), "{err}");
+}
+both!(linked_answers_get_mcnemar);

@@ -1,0 +1,2 @@
+DROP INDEX responses_by_member;
+ALTER TABLE responses DROP COLUMN member_hash;
