@@ -42,6 +42,10 @@ pub struct ReportQuery {
     pub to: Option<String>,
     pub audience: Option<String>,
     pub adjust: Option<String>,
+    /// Years with fewer valid answers are not compared (default 10).
+    pub suppress_below: Option<String>,
+    /// Years with fewer valid answers carry a caution (default 30).
+    pub caution_below: Option<String>,
 }
 
 pub fn verdict_words(v: Verdict) -> &'static str {
@@ -66,6 +70,8 @@ pub struct Report {
     pub audiences: Vec<String>,
     pub audience: String,
     pub adjust: Adjust,
+    pub suppress_below: u64,
+    pub caution_below: u64,
 }
 
 /// Runs the comparison for a report's query (defaults: the two latest waves with responses,
@@ -99,14 +105,27 @@ pub async fn build_report(state: &AppState, who: &SignedIn, slug: &str, q: &Repo
         Some("none") => Adjust::None,
         _ => Adjust::Bh,
     };
-    let settings = crate::stats::Settings { adjust, ..crate::stats::Settings::default() };
+    let defaults = crate::stats::Settings::default();
+    let whole = |v: &Option<String>, default: u64, what: &str| -> Result<u64, AppError> {
+        match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(default),
+            Some(t) => t
+                .parse::<u64>()
+                .map_err(|_| AppError::BadRequest(format!("{what} must be a whole number of answers, like 10."))),
+        }
+    };
+    let suppress_below =
+        whole(&q.suppress_below, defaults.suppress_below, "The smallest number of answers to compare")?.clamp(1, 1000);
+    let caution_below =
+        whole(&q.caution_below, defaults.caution_below, "The caution level")?.clamp(suppress_below, 10_000);
+    let settings = crate::stats::Settings { adjust, suppress_below, caution_below, ..defaults };
     let request =
         CompareRequest { series: series.slug.clone(), from: from.clone(), to: to.clone(), audience: None, settings };
     let out = state.db.run(move |c| compare_waves(c, &request).map_err(AppError::from)).await?;
     let audiences: Vec<String> = out.cases.iter().map(|c| c.id.clone()).collect();
     let audience = q.audience.clone().filter(|a| audiences.contains(a)).unwrap_or_else(|| "all-audiences".into());
     let case = out.cases.into_iter().find(|c| c.id == audience).ok_or_else(not_found)?;
-    Ok(Report { series, from, to, case, audiences, audience, adjust })
+    Ok(Report { series, from, to, case, audiences, audience, adjust, suppress_below, caution_below })
 }
 
 #[derive(Serialize, Clone)]
@@ -164,6 +183,8 @@ struct CompareView {
     tos: Vec<Choice>,
     audiences: Vec<Choice>,
     adjusts: Vec<Choice>,
+    suppress_below: u64,
+    caution_below: u64,
     priorities: Vec<Section>,
     values: Vec<Section>,
     untagged: Vec<QuestionRow>,
@@ -342,7 +363,10 @@ async fn compare_page(
         .collect();
     let choose =
         |value: &str, text: String, current: &str| Choice { value: value.into(), text, selected: value == current };
-    let query = format!("from={}&to={}&audience={}", r.from, r.to, r.audience);
+    let query = format!(
+        "from={}&to={}&audience={}&suppress_below={}&caution_below={}",
+        r.from, r.to, r.audience, r.suppress_below, r.caution_below
+    );
     let view = CompareView {
         page: who
             .page(&req, &state, format!("{}: {} and {}", r.series.title, case.years[0], case.years[1]))
@@ -387,6 +411,8 @@ async fn compare_page(
                 )
             })
             .collect(),
+        suppress_below: r.suppress_below,
+        caution_below: r.caution_below,
         priorities: priority_sections,
         values: value_sections,
         untagged,
@@ -623,6 +649,8 @@ struct EvidenceQuery {
     to: Option<String>,
     audience: Option<String>,
     adjust: Option<String>,
+    suppress_below: Option<String>,
+    caution_below: Option<String>,
     format: Option<String>,
 }
 
@@ -645,8 +673,14 @@ async fn evidence(
     who: SignedIn,
 ) -> Result<HttpResponse, AppError> {
     use actix_web::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
-    let rq =
-        ReportQuery { from: q.from.clone(), to: q.to.clone(), audience: q.audience.clone(), adjust: q.adjust.clone() };
+    let rq = ReportQuery {
+        from: q.from.clone(),
+        to: q.to.clone(),
+        audience: q.audience.clone(),
+        adjust: q.adjust.clone(),
+        suppress_below: q.suppress_below.clone(),
+        caution_below: q.caution_below.clone(),
+    };
     let r = build_report(&state, &who, &path, &rq).await?;
     let format = q.format.clone().unwrap_or_else(|| "html".into());
     let pack = evidence_data(&state, &who, &r, format == "html").await?;

@@ -70,6 +70,13 @@ fn comparison_pages(backend: Backend) {
     let same =
         b.get("/staff/series/torbay-participation/compare?from=torbay-participation-2023&to=torbay-participation-2023");
     assert_eq!(same.status, 400);
+    // Report settings: a high suppression base turns every question into "too few".
+    let strict = b.get(&format!("{base}&suppress_below=700&caution_below=800"));
+    assert!(strict.text_of("p.lede").join("").contains("10 too few"), "{}", strict.text_of("p.lede").join(""));
+    assert!(strict.html.contains("Fewer than 700 people answered"));
+    let bad = b.get(&format!("{base}&suppress_below=lots"));
+    assert_eq!(bad.status, 400);
+    assert!(bad.html.contains("must be a whole number of answers"));
 }
 both!(comparison_pages);
 
