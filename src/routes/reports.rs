@@ -530,12 +530,7 @@ struct EvidenceData {
     rule: Vec<(String, String)>,
 }
 
-async fn evidence_data(
-    state: &AppState,
-    who: &SignedIn,
-    r: &Report,
-    with_charts: bool,
-) -> Result<EvidenceData, AppError> {
+async fn evidence_data(state: &AppState, r: &Report, with_charts: bool) -> Result<EvidenceData, AppError> {
     use crate::models::{evidence, voices};
     let pid = r.series.partnership_id.clone();
     let (series_id, from, to, audience) = (r.series.id.clone(), r.from.clone(), r.to.clone(), r.audience.clone());
@@ -622,7 +617,6 @@ async fn evidence_data(
             }
         })
         .collect();
-    let _ = who;
     Ok(EvidenceData {
         partnership: partnership_name,
         series: r.series.title.clone(),
@@ -683,7 +677,7 @@ async fn evidence(
     };
     let r = build_report(&state, &who, &path, &rq).await?;
     let format = q.format.clone().unwrap_or_else(|| "html".into());
-    let pack = evidence_data(&state, &who, &r, format == "html").await?;
+    let pack = evidence_data(&state, &r, format == "html").await?;
     let file = |bytes: Vec<u8>, content_type: &str, ext: &str| {
         HttpResponse::Ok()
             .insert_header((CONTENT_TYPE, content_type.to_owned()))

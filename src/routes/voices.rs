@@ -359,7 +359,7 @@ async fn coding_page(
     let uncoded = q.uncoded.is_some();
     let per = q.per.unwrap_or(25).clamp(1, 200);
     let page_no = q.page.unwrap_or(0).clamp(0, 1_000_000);
-    let (wid, p2, qk) = (wave_id.clone(), pid.clone(), question.clone());
+    let (wid, p2, qk) = (wave_id, pid, question.clone());
     let (answers, total, themes, counts) = state
         .db
         .run(move |c| -> Result<_, AppError> {
@@ -434,7 +434,6 @@ async fn coding_page(
         script: state.templates.script_url("coding"),
         rows,
     };
-    let _ = wave_id;
     render(&state, StatusCode::OK, "staff/coding", &view)
 }
 
