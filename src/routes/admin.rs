@@ -82,7 +82,7 @@ async fn framework_page(
         name: p.name.clone(),
         values_name: p.values_name.clone(),
         framework: fw,
-        suffix: if who.staff.is_superadmin() { format!("?partnership={}", p.slug) } else { String::new() },
+        suffix: who.partnership_suffix(&p),
     };
     render(&state, StatusCode::OK, "staff/framework", &view)
 }
@@ -124,7 +124,7 @@ async fn update_item(
             Ok(())
         })
         .await?;
-    let suffix = if who.staff.is_superadmin() { format!("?partnership={}", p.slug) } else { String::new() };
+    let suffix = who.partnership_suffix(&p);
     Ok(HttpResponse::SeeOther().insert_header((LOCATION, format!("/staff/framework{suffix}"))).finish())
 }
 
@@ -169,7 +169,7 @@ async fn add_item(
             Ok(())
         })
         .await?;
-    let suffix = if who.staff.is_superadmin() { format!("?partnership={}", p.slug) } else { String::new() };
+    let suffix = who.partnership_suffix(&p);
     Ok(HttpResponse::SeeOther().insert_header((LOCATION, format!("/staff/framework{suffix}"))).finish())
 }
 
@@ -207,7 +207,7 @@ async fn users_view(
         .iter()
         .map(|(v, t)| Link { href: (*v).into(), text: (*t).into() })
         .collect(),
-        errors: error.iter().map(|e| Link { href: "#email".into(), text: e.clone() }).collect(),
+        errors: super::pages::error_links(&error, "#email"),
         error,
         email,
     })

@@ -98,6 +98,11 @@ pub struct Link {
     pub text: String,
 }
 
+/// The error summary's link to the field in error, when there is an error.
+pub fn error_links(error: &Option<String>, href: &str) -> Vec<Link> {
+    error.iter().map(|e| Link { href: href.to_owned(), text: e.clone() }).collect()
+}
+
 /// The body of an error page. Falls back to plain HTML if templates cannot render.
 pub fn error_page(heading: &str, message: &str) -> String {
     let view = MessageView {

@@ -293,13 +293,7 @@ struct WhoView {
     csrf: String,
     audiences: Vec<AudienceOption>,
     error: Option<String>,
-    errors: Vec<ErrorLink>,
-}
-
-#[derive(Serialize)]
-struct ErrorLink {
-    href: String,
-    text: String,
+    errors: Vec<Link>,
 }
 
 fn who_view(state: &AppState, req: &HttpRequest, visit: &Visit, error: Option<String>) -> WhoView {
@@ -317,7 +311,7 @@ fn who_view(state: &AppState, req: &HttpRequest, visit: &Visit, error: Option<St
                 description: a.description.clone(),
             })
             .collect(),
-        errors: error.iter().map(|e| ErrorLink { href: "#audience-0".into(), text: e.clone() }).collect(),
+        errors: super::pages::error_links(&error, "#audience-0"),
         error,
     }
 }
@@ -453,7 +447,7 @@ struct QuestionView {
     page: PageMeta,
     /// Set when staff preview the page: nothing is saved.
     preview: Option<String>,
-    errors: Vec<ErrorLink>,
+    errors: Vec<Link>,
     csrf: String,
     action: String,
     q: QuestionBody,
@@ -530,7 +524,7 @@ fn question_view(
             .page(wording.title.clone())
             .back(if change { format!("{}/check", visit.base()) } else { shown.back.clone() })
             .with_error(error.is_some()),
-        errors: error.iter().map(|e| ErrorLink { href: format!("#{first_id}"), text: e.clone() }).collect(),
+        errors: super::pages::error_links(&error, &format!("#{first_id}")),
         csrf: csrf(state, req),
         action: format!("{}{}", visit.question_url(q.key.as_str()), if change { "?change=1" } else { "" }),
         q: QuestionBody {
@@ -720,7 +714,7 @@ struct ConsentView {
     yes: bool,
     no: bool,
     error: Option<String>,
-    errors: Vec<ErrorLink>,
+    errors: Vec<Link>,
 }
 
 fn consent_view(
@@ -743,7 +737,7 @@ fn consent_view(
         csrf: csrf(state, req),
         yes: d.consent_to_quote == Some(true),
         no: d.consent_to_quote == Some(false),
-        errors: error.iter().map(|e| ErrorLink { href: "#answer-0".into(), text: e.clone() }).collect(),
+        errors: super::pages::error_links(&error, "#answer-0"),
         error,
     }
 }
@@ -923,7 +917,7 @@ struct CodeFormView {
     button: &'static str,
     value: String,
     error: Option<String>,
-    errors: Vec<ErrorLink>,
+    errors: Vec<Link>,
 }
 
 fn code_form(
@@ -960,7 +954,7 @@ fn code_form(
         hint,
         button,
         value: echo(&value).chars().take(40).collect(),
-        errors: error.iter().map(|e| ErrorLink { href: "#code".into(), text: e.clone() }).collect(),
+        errors: super::pages::error_links(&error, "#code"),
         error,
     }
 }

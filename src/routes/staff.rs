@@ -85,6 +85,11 @@ impl SignedIn {
         }
     }
 
+    /// What to add to a partnership page's address so a superadmin stays on `p`.
+    pub fn partnership_suffix(&self, p: &crate::models::framework::Partnership) -> String {
+        if self.staff.is_superadmin() { format!("?partnership={}", p.slug) } else { String::new() }
+    }
+
     /// The partnership filter for queries: `None` means every partnership (superadmin).
     pub fn scope(&self) -> Option<String> {
         if self.staff.is_superadmin() { None } else { self.staff.partnership_id.clone() }
@@ -584,7 +589,7 @@ fn response_view(
         response: listing,
         rows,
         csrf: csrf(state, req),
-        errors: error.iter().map(|e| Link { href: "#reason".into(), text: e.clone() }).collect(),
+        errors: super::pages::error_links(&error, "#reason"),
         error,
     }
 }

@@ -83,7 +83,7 @@ async fn themes_view(
         csrf: csrf(state, req),
         themes,
         names: names.join("\n"),
-        errors: error.iter().map(|e| Link { href: "#name".into(), text: e.clone() }).collect(),
+        errors: super::pages::error_links(&error, "#name"),
         error,
     })
 }
@@ -169,17 +169,13 @@ async fn add_theme(
         })
         .await;
     match added {
-        Ok(_) => Ok(see_other(format!("/staff/themes{}", superadmin_suffix(&who, &p)))),
+        Ok(_) => Ok(see_other(format!("/staff/themes{}", who.partnership_suffix(&p)))),
         Err(AppError::Conflict(message)) => {
             let view = themes_view(&state, &req, &who, &p, Some(message)).await?;
             render(&state, StatusCode::CONFLICT, "staff/themes", &view)
         }
         Err(e) => Err(e),
     }
-}
-
-fn superadmin_suffix(who: &SignedIn, p: &framework::Partnership) -> String {
-    if who.staff.is_superadmin() { format!("?partnership={}", p.slug) } else { String::new() }
 }
 
 async fn archive_theme(
@@ -254,7 +250,7 @@ async fn save_names(
             Ok(())
         })
         .await?;
-    Ok(see_other(format!("/staff/themes{}", superadmin_suffix(&who, &p))))
+    Ok(see_other(format!("/staff/themes{}", who.partnership_suffix(&p))))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -559,7 +555,7 @@ async fn quote_view(
         csrf: csrf(state, req),
         quote,
         found,
-        errors: error.iter().map(|e| Link { href: "#redacted".into(), text: e.clone() }).collect(),
+        errors: super::pages::error_links(&error, "#redacted"),
         error,
     })
 }
