@@ -6,7 +6,8 @@
 //! - [`domain`]: validated types — slugs, user text, survey and framework definitions, answers;
 //! - [`models`]: the queries, one file per aggregate;
 //! - [`routes`]: HTTP handlers, thin, one module per area; [`error`] maps failures to HTTP once;
-//! - [`templates`]: the embedded handlebars registry and assets;
+//! - [`templates`]: the embedded handlebars registry and assets; [`i18n`]: interface words;
+//! - [`prefs`]: the visitor's display settings and language for the request in hand;
 //! - [`security`]: headers and form tokens; [`startup`]: wiring for `serve` and the tests;
 //! - [`demo`]: the seed partnerships and the Torbay Participation Survey;
 //! - [`cli`]: the `heard` command.
@@ -19,7 +20,9 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod exports;
+pub mod i18n;
 pub mod models;
+pub mod prefs;
 pub mod routes;
 pub mod security;
 pub mod startup;

@@ -64,6 +64,22 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(state.settings.max_body_bytes))
+                .wrap_fn(|req, srv| {
+                    // The visitor's display settings and language, for every page this request renders.
+                    let prefs = crate::prefs::Prefs {
+                        display: req
+                            .cookie(crate::prefs::DISPLAY_COOKIE)
+                            .map(|c| crate::prefs::Display::from_cookie(c.value()))
+                            .unwrap_or_default(),
+                        lang: req
+                            .cookie(crate::prefs::LANG_COOKIE)
+                            .map(|c| c.value().to_owned())
+                            .filter(|l| crate::i18n::supported(l)),
+                        here: crate::prefs::safe_back(req.uri().path_and_query().map(|p| p.as_str())),
+                    };
+                    let call = srv.call(req);
+                    crate::prefs::scope(prefs, call)
+                })
                 .wrap_fn(move |req, srv| {
                     // Give every browser a form-token key (see `security`).
                     let existing =

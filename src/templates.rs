@@ -98,6 +98,34 @@ fn plural_helper(
     Ok(())
 }
 
+/// `{{t "key" arg0 arg1}}`: Heard's interface words in the page's language (`page.lang` at
+/// the root of the data), escaped like any other output. See [`crate::i18n`].
+fn t_helper(
+    h: &Helper<'_>,
+    _: &Handlebars<'_>,
+    ctx: &Context,
+    _: &mut RenderContext<'_, '_>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let key = h.param(0).and_then(|v| v.value().as_str()).ok_or(RenderErrorReason::ParamNotFoundForIndex("t", 0))?;
+    let lang = ctx.data().get("page").and_then(|p| p.get("lang")).and_then(|l| l.as_str()).unwrap_or("en-GB");
+    if crate::i18n::catalogue(crate::i18n::DEFAULT_LANG).is_some_and(|c| !c.text.contains_key(key)) {
+        return Err(RenderErrorReason::Other(format!("no interface words for {key:?}")).into());
+    }
+    let args: Vec<String> = h
+        .params()
+        .iter()
+        .skip(1)
+        .map(|p| match p.value() {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+        .collect();
+    let refs: Vec<&dyn std::fmt::Display> = args.iter().map(|a| a as &dyn std::fmt::Display).collect();
+    out.write(&handlebars::html_escape(&crate::i18n::format(lang, key, &refs)))?;
+    Ok(())
+}
+
 impl Templates {
     pub fn load() -> Result<Self, TemplateError> {
         let mut hbs = Handlebars::new();
@@ -114,6 +142,7 @@ impl Templates {
         }
         hbs.register_helper("symbol", Box::new(symbol_helper));
         hbs.register_helper("plural", Box::new(plural_helper));
+        hbs.register_helper("t", Box::new(t_helper));
 
         let css = |name: &str| -> Result<Asset, TemplateError> {
             let file = Embedded::get(&format!("assets/{name}.css"))

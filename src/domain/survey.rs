@@ -110,6 +110,35 @@ struct RawSurvey {
     audiences: Vec<Spanned<RawAudience>>,
     #[serde(default)]
     questions: Vec<Spanned<RawQuestion>>,
+    #[serde(default)]
+    translations: Vec<Spanned<RawTranslation>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTranslation {
+    audience: String,
+    language: String,
+    #[serde(default)]
+    machine_drafted: bool,
+    title: Option<String>,
+    name: Option<String>,
+    description: Option<String>,
+    #[serde(default)]
+    intro: Vec<String>,
+    #[serde(default)]
+    questions: BTreeMap<String, RawTranslatedQuestion>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTranslatedQuestion {
+    title: String,
+    #[serde(default)]
+    hint: String,
+    symbol_alt: Option<String>,
+    #[serde(default)]
+    options: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -380,6 +409,35 @@ pub struct AnswerOption {
     pub polarity: Polarity,
     pub score: Option<f64>,
     pub symbol: Option<Symbol>,
+    /// One of Heard's own answer sets (faces, yes/sometimes/no), whose labels come from the
+    /// interface catalogue in other languages.
+    #[serde(skip)]
+    pub builtin: bool,
+}
+
+/// One audience's version of a survey in another language. Everything the respondent reads
+/// is here; anything left out would fall back to the source words, so the parser requires
+/// every question and answer of the audience.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Translation {
+    pub audience: String,
+    /// A language Heard has interface words for (see [`crate::i18n`]).
+    pub language: String,
+    /// Drafted by a machine; the page says so until a person has checked it.
+    pub machine_drafted: bool,
+    pub series_title: Option<String>,
+    pub audience_name: Option<String>,
+    pub audience_description: Option<String>,
+    pub intro: Vec<String>,
+    pub questions: BTreeMap<String, TranslatedQuestion>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TranslatedQuestion {
+    pub title: String,
+    pub hint: String,
+    pub symbol_alt: Option<String>,
+    pub options: BTreeMap<String, String>,
 }
 
 impl AnswerOption {
@@ -441,6 +499,7 @@ pub struct SurveyDefinition {
     pub wave: WaveInfo,
     pub audiences: Vec<Audience>,
     pub questions: Vec<Question>,
+    pub translations: Vec<Translation>,
 }
 
 /// Words the respondent journey uses in its URLs, so no audience may be called them.
@@ -763,7 +822,14 @@ impl SurveyDefinition {
                                 image: s.get_ref().image.trim().to_owned(),
                                 alt: s.get_ref().alt.trim().to_owned(),
                             });
-                            options.push(AnswerOption { value, labels, polarity, score: ro.score, symbol });
+                            options.push(AnswerOption {
+                                value,
+                                labels,
+                                polarity,
+                                score: ro.score,
+                                symbol,
+                                builtin: false,
+                            });
                         }
                         if options.len() < 2 {
                             p.at(
@@ -786,6 +852,7 @@ impl SurveyDefinition {
                                 polarity,
                                 score: Some(score),
                                 symbol: Some(Symbol { image: image.into(), alt: String::new() }),
+                                builtin: true,
                             });
                         }
                     }
@@ -886,6 +953,7 @@ impl SurveyDefinition {
                 });
             }
         }
+        let translations = parse_translations(&mut p, &raw.translations, &audiences, &questions);
         p.finish()?;
         let (Some(partnership), Some(series_slug), Some(series_title), Some(wave_slug), Some(wave_label)) =
             (partnership, series_slug, series_title, wave_slug, wave_label)
@@ -898,6 +966,7 @@ impl SurveyDefinition {
             wave: WaveInfo { slug: wave_slug, label: wave_label, status, opens, closes, minutes },
             audiences,
             questions,
+            translations,
         })
     }
 
@@ -937,10 +1006,198 @@ impl SurveyDefinition {
         self.questions.iter().find(|q| q.key.as_str() == key)
     }
 
+    /// The languages `audience` can answer in: the source language first, then translations.
+    pub fn languages_for(&self, audience: &str) -> Vec<String> {
+        let mut v = vec![crate::i18n::DEFAULT_LANG.to_owned()];
+        v.extend(self.translations.iter().filter(|t| t.audience == audience).map(|t| t.language.clone()));
+        v
+    }
+
+    /// Every language any audience can answer in, source first.
+    pub fn languages(&self) -> Vec<String> {
+        let mut v = vec![crate::i18n::DEFAULT_LANG.to_owned()];
+        for t in &self.translations {
+            if !v.contains(&t.language) {
+                v.push(t.language.clone());
+            }
+        }
+        v
+    }
+
+    /// `audience`'s version in `lang`, if there is one.
+    pub fn translation(&self, audience: &str, lang: &str) -> Option<&Translation> {
+        self.translations.iter().find(|t| t.audience == audience && t.language.eq_ignore_ascii_case(lang))
+    }
+
+    /// The words `audience` sees for `q` in `lang` (the source words without a translation).
+    pub fn wording_in(&self, q: &Question, audience: &str, lang: &str) -> Wording {
+        match self.translation(audience, lang).and_then(|t| t.questions.get(q.key.as_str())) {
+            Some(tq) => Wording { title: tq.title.clone(), hint: tq.hint.clone() },
+            None => q
+                .wording(audience)
+                .cloned()
+                .unwrap_or_else(|| Wording { title: q.key.to_string(), hint: String::new() }),
+        }
+    }
+
+    /// An answer's label for `audience` in `lang`.
+    pub fn label_in(&self, q: &Question, o: &AnswerOption, audience: &str, lang: &str) -> String {
+        let Some(t) = self.translation(audience, lang) else { return o.label(audience).to_owned() };
+        if let Some(l) = t.questions.get(q.key.as_str()).and_then(|tq| tq.options.get(&o.value)) {
+            return l.clone();
+        }
+        if o.builtin {
+            return crate::i18n::text(&t.language, &format!("option_{}", o.value)).to_owned();
+        }
+        o.label(audience).to_owned()
+    }
+
+    /// A question's symbol alt text for `audience` in `lang`.
+    pub fn symbol_alt_in(&self, q: &Question, audience: &str, lang: &str) -> Option<String> {
+        let symbol = q.symbol.as_ref()?;
+        let translated = self
+            .translation(audience, lang)
+            .and_then(|t| t.questions.get(q.key.as_str()))
+            .and_then(|tq| tq.symbol_alt.clone());
+        Some(translated.unwrap_or_else(|| symbol.alt.clone()))
+    }
+
     /// The questions asked of `audience`, in order (before routing).
     pub fn questions_for<'a>(&'a self, audience: &'a str) -> impl Iterator<Item = &'a Question> + 'a {
         self.questions.iter().filter(move |q| q.is_for(audience))
     }
+}
+
+/// Checks each `[[translations]]` table: a language Heard has interface words for, an audience
+/// of this survey, and words for every question and answer that audience sees.
+fn parse_translations(
+    p: &mut Problems<'_>,
+    raw: &[Spanned<RawTranslation>],
+    audiences: &[Audience],
+    questions: &[Question],
+) -> Vec<Translation> {
+    let mut out: Vec<Translation> = Vec::new();
+    for (i, t) in raw.iter().enumerate() {
+        let at = t.span().start;
+        let rt = t.get_ref();
+        let field = format!("translations[{i}]");
+        let Some(catalogue) = crate::i18n::catalogue(rt.language.trim()) else {
+            let known: Vec<String> = crate::i18n::catalogues()
+                .iter()
+                .filter(|c| c.language != crate::i18n::DEFAULT_LANG)
+                .map(|c| format!("{} ({})", c.language, c.name))
+                .collect();
+            p.at(
+                at,
+                format!("{field}.language"),
+                format!(
+                    "Heard has no interface words in {:?} yet, so the buttons would be in English. Languages it has: {}.",
+                    rt.language,
+                    known.join(", ")
+                ),
+            );
+            continue;
+        };
+        let language = catalogue.language.clone();
+        if language == crate::i18n::DEFAULT_LANG {
+            p.at(at, format!("{field}.language"), "the survey is already in English: translate into another language.");
+            continue;
+        }
+        if !audiences.iter().any(|a| a.key.as_str() == rt.audience) {
+            let keys: Vec<&str> = audiences.iter().map(|a| a.key.as_str()).collect();
+            p.at(
+                at,
+                format!("{field}.audience"),
+                format!("{:?} is not one of this survey's audiences ({}).", rt.audience, keys.join(", ")),
+            );
+            continue;
+        }
+        if out.iter().any(|o| o.audience == rt.audience && o.language == language) {
+            p.at(at, field.clone(), format!("there are two {language} translations for {:?}: keep one.", rt.audience));
+            continue;
+        }
+        let mut translated = BTreeMap::new();
+        for (key, tq) in &rt.questions {
+            let Some(q) = questions.iter().find(|q| q.key.as_str() == key) else {
+                p.at(at, format!("{field}.questions.{key}"), format!("there is no question with the key {key:?}."));
+                continue;
+            };
+            if !q.is_for(&rt.audience) {
+                p.at(
+                    at,
+                    format!("{field}.questions.{key}"),
+                    format!("{key:?} is not asked of {:?}, so it needs no translation for them.", rt.audience),
+                );
+            }
+            if tq.title.trim().is_empty() {
+                p.at(at, format!("{field}.questions.{key}.title"), "the translated question is empty: write it.");
+            }
+            for value in tq.options.keys() {
+                if q.option(value).is_none() {
+                    p.at(
+                        at,
+                        format!("{field}.questions.{key}.options"),
+                        format!("{value:?} is not an answer to {key:?}."),
+                    );
+                }
+            }
+            for o in q.options.iter().filter(|o| !o.builtin) {
+                if !tq.options.contains_key(&o.value) {
+                    p.at(
+                        at,
+                        format!("{field}.questions.{key}.options"),
+                        format!(
+                            "add the words for the answer {:?}, e.g. options = {{ {} = \"...\" }}.",
+                            o.value, o.value
+                        ),
+                    );
+                }
+            }
+            if q.symbol.as_ref().is_some_and(|s| !s.alt.is_empty())
+                && tq.symbol_alt.as_ref().is_none_or(|a| a.trim().is_empty())
+            {
+                p.at(
+                    at,
+                    format!("{field}.questions.{key}.symbol_alt"),
+                    "the question's picture has alt text: translate it too (symbol_alt = \"...\").",
+                );
+            }
+            translated.insert(
+                key.clone(),
+                TranslatedQuestion {
+                    title: tq.title.trim().to_owned(),
+                    hint: tq.hint.trim().to_owned(),
+                    symbol_alt: tq.symbol_alt.as_ref().map(|a| a.trim().to_owned()),
+                    options: tq.options.iter().map(|(k, v)| (k.clone(), v.trim().to_owned())).collect(),
+                },
+            );
+        }
+        for q in questions.iter().filter(|q| q.is_for(&rt.audience)) {
+            if !translated.contains_key(q.key.as_str()) {
+                p.at(
+                    at,
+                    format!("{field}.questions"),
+                    format!(
+                        "the question {:?} has no {language} words: add [translations.questions.{}] with a title.",
+                        q.key.as_str(),
+                        q.key.as_str()
+                    ),
+                );
+            }
+        }
+        let trimmed = |s: &Option<String>| s.as_ref().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        out.push(Translation {
+            audience: rt.audience.clone(),
+            language,
+            machine_drafted: rt.machine_drafted,
+            series_title: trimmed(&rt.title),
+            audience_name: trimmed(&rt.name),
+            audience_description: trimmed(&rt.description),
+            intro: rt.intro.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
+            questions: translated,
+        });
+    }
+    out
 }
 
 /// The codes a partnership's framework defines, for checking a survey's tags.
@@ -968,5 +1225,103 @@ fn nonempty(p: &mut Problems<'_>, value: &Spanned<String>, field: &str) -> Optio
         None
     } else {
         Some(v.to_owned())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = r#"
+format = "heard-survey/1"
+partnership = "p"
+[series]
+slug = "s"
+title = "S"
+[wave]
+slug = "s-1"
+label = "1"
+[[audiences]]
+key = "young-people"
+name = "A young person"
+[[questions]]
+key = "happy"
+type = "yes-sometimes-no"
+symbol = { image = "school", alt = "A school" }
+[questions.text.young-people]
+title = "Are you happy at school?"
+[[questions]]
+key = "who"
+type = "single-choice"
+[questions.text.young-people]
+title = "Who helps?"
+[[questions.options]]
+value = "mum"
+label = "Mum"
+[[questions.options]]
+value = "dad"
+label = "Dad"
+"#;
+
+    fn problems(extra: &str) -> Vec<String> {
+        match SurveyDefinition::parse("t.toml", &format!("{BASE}{extra}"), 1000) {
+            Ok(_) => vec![],
+            Err(e) => e.0.into_iter().map(|p| format!("{}: {}", p.field, p.message)).collect(),
+        }
+    }
+
+    #[test]
+    fn a_whole_translation_parses_and_falls_back_per_word() {
+        let extra = r#"
+[[translations]]
+audience = "young-people"
+language = "pl"
+machine_drafted = true
+[translations.questions.happy]
+title = "Czy jesteś szczęśliwy w szkole?"
+symbol_alt = "Szkoła"
+[translations.questions.who]
+title = "Kto pomaga?"
+options = { mum = "Mama", dad = "Tata" }
+"#;
+        let def = SurveyDefinition::parse("t.toml", &format!("{BASE}{extra}"), 1000).expect("valid");
+        assert_eq!(def.languages_for("young-people"), vec!["en-GB", "pl"]);
+        let q = def.question("happy").expect("q");
+        assert_eq!(def.wording_in(q, "young-people", "pl").title, "Czy jesteś szczęśliwy w szkole?");
+        assert_eq!(def.wording_in(q, "young-people", "ar").title, "Are you happy at school?");
+        assert_eq!(def.label_in(q, &q.options[0], "young-people", "pl"), "Tak", "built-in answers from the catalogue");
+        let who = def.question("who").expect("q");
+        assert_eq!(def.label_in(who, &who.options[1], "young-people", "pl"), "Tata");
+        assert_eq!(def.symbol_alt_in(q, "young-people", "pl").as_deref(), Some("Szkoła"));
+    }
+
+    #[test]
+    fn incomplete_or_wrong_translations_are_explained() {
+        let found = problems(
+            r#"
+[[translations]]
+audience = "young-people"
+language = "tlh"
+[[translations]]
+audience = "grown-ups"
+language = "pl"
+[[translations]]
+audience = "young-people"
+language = "ar"
+[translations.questions.who]
+title = "من يساعد؟"
+options = { mum = "أمي", uncle = "عمي" }
+[translations.questions.nope]
+title = "?"
+"#,
+        );
+        let all = found.join("\n");
+        assert!(all.contains("no interface words in \"tlh\""), "{all}");
+        assert!(all.contains("\"grown-ups\" is not one of this survey's audiences"), "{all}");
+        assert!(all.contains("\"uncle\" is not an answer to \"who\""), "{all}");
+        assert!(all.contains("add the words for the answer \"dad\""), "{all}");
+        assert!(all.contains("there is no question with the key \"nope\""), "{all}");
+        assert!(all.contains("the question \"happy\" has no ar words"), "{all}");
     }
 }

@@ -8,6 +8,7 @@ pub mod health;
 pub mod pages;
 pub mod reports;
 pub mod respond;
+pub mod settings;
 pub mod staff;
 pub mod surveys;
 pub mod voices;
@@ -19,6 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/").route(web::get().to(pages::home)))
         .configure(health::configure)
         .configure(assets::configure)
+        .configure(settings::configure)
         .configure(respond::configure)
         .configure(admin::configure)
         .configure(reports::configure)

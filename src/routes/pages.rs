@@ -18,7 +18,19 @@ pub struct PageMeta {
     pub stylesheet: String,
     pub back: Option<String>,
     pub error: bool,
-    pub footer: &'static str,
+    /// BCP 47 tag of the page's language, and its direction.
+    pub lang: String,
+    pub dir: &'static str,
+    /// Classes for the display settings the visitor chose (see [`crate::prefs`]).
+    pub display: String,
+    /// `/settings?back=HERE`.
+    pub settings_link: String,
+    /// The language switcher: other languages this page can be read in.
+    pub languages: Vec<LangLink>,
+    /// Shown under the header when the page's translation is machine-drafted.
+    pub notice: Option<String>,
+    /// A script this page is better with (never needed: pages work without scripts).
+    pub script: Option<String>,
     /// The staff navigation, on staff pages.
     pub staff: Option<StaffNav>,
     /// The staff stylesheet, on staff pages.
@@ -35,11 +47,19 @@ pub struct StaffNav {
     pub csrf: String,
 }
 
-pub const FOOTER: &str = "Heard: your answers help make things better for children and young people with SEND.";
+/// One entry in the language switcher.
+#[derive(Debug, Clone, Serialize)]
+pub struct LangLink {
+    pub href: String,
+    pub lang: String,
+    pub name: String,
+    pub current: bool,
+}
 
 impl PageMeta {
     pub fn new(title: impl Into<String>) -> Self {
         let stylesheet = templates::global().map(|t| t.stylesheet.url.clone()).unwrap_or_default();
+        let prefs = crate::prefs::current();
         Self {
             title: title.into(),
             service: "Heard",
@@ -47,10 +67,49 @@ impl PageMeta {
             stylesheet,
             back: None,
             error: false,
-            footer: FOOTER,
+            lang: crate::i18n::DEFAULT_LANG.to_owned(),
+            dir: "ltr",
+            display: prefs.display.classes(),
+            settings_link: format!("/settings?back={}", urlencoding::encode(&prefs.here)),
+            languages: Vec::new(),
+            notice: None,
+            script: None,
             staff: None,
             staff_stylesheet: None,
         }
+    }
+
+    /// Sets the page's language (interface words, `lang` and `dir`).
+    pub fn lang(mut self, lang: &str) -> Self {
+        let lang = crate::i18n::catalogue(lang).map(|c| c.language.as_str()).unwrap_or(crate::i18n::DEFAULT_LANG);
+        self.lang = lang.to_owned();
+        self.dir = crate::i18n::dir(lang);
+        self
+    }
+
+    /// Offers a switcher between `available` languages (nothing when there is only one).
+    pub fn languages(mut self, available: &[String]) -> Self {
+        if available.len() < 2 {
+            return self;
+        }
+        let here = crate::prefs::current().here;
+        self.languages = available
+            .iter()
+            .filter_map(|l| crate::i18n::catalogue(l))
+            .map(|c| LangLink {
+                href: format!("/language?to={}&back={}", urlencoding::encode(&c.language), urlencoding::encode(&here)),
+                lang: c.language.clone(),
+                name: c.name.clone(),
+                current: c.language == self.lang,
+            })
+            .collect();
+        self
+    }
+
+    /// A notice under the header (e.g. that a translation is machine-drafted).
+    pub fn notice(mut self, notice: Option<String>) -> Self {
+        self.notice = notice;
+        self
     }
 
     pub fn partnership(mut self, name: &str) -> Self {

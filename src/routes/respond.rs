@@ -104,6 +104,47 @@ impl Visit {
         PageMeta::new(title).partnership(&self.partnership)
     }
 
+    /// The language to show: the visitor's choice when this audience's version (or, before an
+    /// audience is chosen, any version) has it, else the source language.
+    fn lang(&self, audience: Option<&str>) -> String {
+        let wanted = crate::prefs::current().lang.unwrap_or_default();
+        let available = match audience {
+            Some(a) => self.def.languages_for(a),
+            None => self.def.languages(),
+        };
+        available
+            .into_iter()
+            .find(|l| l.eq_ignore_ascii_case(&wanted))
+            .unwrap_or_else(|| crate::i18n::DEFAULT_LANG.to_owned())
+    }
+
+    /// A page in `lang`, with the language switcher and the machine-drafted notice.
+    fn page_in(&self, title: impl Into<String>, audience: Option<&str>, lang: &str) -> PageMeta {
+        let available = match audience {
+            Some(a) => self.def.languages_for(a),
+            None => self.def.languages(),
+        };
+        let drafted = self
+            .def
+            .translations
+            .iter()
+            .any(|t| t.language == lang && t.machine_drafted && audience.is_none_or(|a| a == t.audience));
+        self.page(title)
+            .lang(lang)
+            .languages(&available)
+            .notice(drafted.then(|| crate::i18n::text(lang, "machine_drafted").to_owned()))
+    }
+
+    /// The series title in `lang`.
+    fn series_title(&self, audience: Option<&str>, lang: &str) -> String {
+        self.def
+            .translations
+            .iter()
+            .filter(|t| t.language == lang && audience.is_none_or(|a| a == t.audience))
+            .find_map(|t| t.series_title.clone())
+            .unwrap_or_else(|| self.def.series.title.clone())
+    }
+
     fn question_url(&self, key: &str) -> String {
         format!("{}/q/{}", self.base(), key)
     }
@@ -244,9 +285,9 @@ struct StartView {
     csrf: String,
 }
 
-fn survey_view(visit: &Visit) -> SurveyView {
+fn survey_view(visit: &Visit, audience: Option<&str>, lang: &str) -> SurveyView {
     SurveyView {
-        series_title: visit.def.series.title.clone(),
+        series_title: visit.series_title(audience, lang),
         wave_label: visit.wave.label.clone(),
         partnership: visit.partnership.clone(),
         minutes: visit.def.wave.minutes,
@@ -262,11 +303,14 @@ async fn start(
     require_open(&visit)?;
     let draft = current_draft(&state, &req, &visit).await?.filter(|d| !d.is_sent());
     let single = (visit.def.audiences.len() == 1).then(|| visit.def.audiences[0].clone());
+    let only = single.as_ref().map(|a| a.key.as_str());
+    let lang = visit.lang(only);
+    let title = visit.series_title(only, &lang);
     let view = StartView {
-        page: visit.page(visit.def.series.title.clone()),
-        survey: survey_view(&visit),
-        heading: visit.def.series.title.clone(),
-        intro: single.as_ref().map(|a| a.intro.clone()).unwrap_or_default(),
+        page: visit.page_in(title.clone(), only, &lang),
+        survey: survey_view(&visit, only, &lang),
+        heading: title,
+        intro: single.as_ref().map(|a| intro_in(&visit, a, &lang)).unwrap_or_default(),
         easy_read: single.as_ref().is_some_and(|a| a.easy_read),
         deletion_days: state.settings.deletion_days,
         resume_draft: draft.map(|d| resume_point(&visit, &d)),
@@ -284,6 +328,18 @@ struct AudienceOption {
     key: String,
     name: String,
     description: String,
+    /// Set when these words are in another language than the page.
+    lang: Option<String>,
+}
+
+/// An audience's introduction in `lang`.
+fn intro_in(visit: &Visit, a: &crate::domain::Audience, lang: &str) -> Vec<String> {
+    visit
+        .def
+        .translation(a.key.as_str(), lang)
+        .map(|t| t.intro.clone())
+        .filter(|i| !i.is_empty())
+        .unwrap_or_else(|| a.intro.clone())
 }
 
 #[derive(Serialize)]
@@ -297,18 +353,32 @@ struct WhoView {
 }
 
 fn who_view(state: &AppState, req: &HttpRequest, visit: &Visit, error: Option<String>) -> WhoView {
+    let lang = visit.lang(None);
+    let error = error.map(|key| crate::i18n::text(&lang, &key).to_owned());
     WhoView {
-        page: visit.page("Who is answering?").back(visit.base()).with_error(error.is_some()),
+        page: visit
+            .page_in(crate::i18n::text(&lang, "who_title"), None, &lang)
+            .back(visit.base())
+            .with_error(error.is_some()),
         action: format!("{}/who", visit.base()),
         csrf: csrf(state, req),
         audiences: visit
             .def
             .audiences
             .iter()
-            .map(|a| AudienceOption {
-                key: a.key.to_string(),
-                name: a.name.clone(),
-                description: a.description.clone(),
+            .map(|a| match visit.def.translation(a.key.as_str(), &lang) {
+                Some(t) => AudienceOption {
+                    key: a.key.to_string(),
+                    name: t.audience_name.clone().unwrap_or_else(|| a.name.clone()),
+                    description: t.audience_description.clone().unwrap_or_else(|| a.description.clone()),
+                    lang: None,
+                },
+                None => AudienceOption {
+                    key: a.key.to_string(),
+                    name: a.name.clone(),
+                    description: a.description.clone(),
+                    lang: (lang != crate::i18n::DEFAULT_LANG).then(|| crate::i18n::DEFAULT_LANG.to_owned()),
+                },
             })
             .collect(),
         errors: super::pages::error_links(&error, "#audience-0"),
@@ -334,11 +404,8 @@ async fn who_post(
     match form.get("audience").and_then(|a| visit.def.audience(a)) {
         Some(a) => Ok(see_other(format!("{}/{}", visit.base(), a.key))),
         None => {
-            let error = if form.get("audience").is_some_and(|a| !a.is_empty()) {
-                "That is not one of the choices. Choose who is answering."
-            } else {
-                "Choose who is answering."
-            };
+            let error =
+                if form.get("audience").is_some_and(|a| !a.is_empty()) { "not_a_choice_who" } else { "choose_who" };
             render(
                 &state,
                 StatusCode::BAD_REQUEST,
@@ -365,11 +432,14 @@ async fn audience_start(
         })?
         .clone();
     let draft = current_draft(&state, &req, &visit).await?.filter(|d| !d.is_sent() && d.audience == audience);
+    let lang = visit.lang(Some(&audience));
+    let title = visit.series_title(Some(&audience), &lang);
+    let name = visit.def.translation(&audience, &lang).and_then(|t| t.audience_name.clone()).unwrap_or(a.name.clone());
     let view = StartView {
-        page: visit.page(format!("{} – {}", visit.def.series.title, a.name)).back(visit.base()),
-        survey: survey_view(&visit),
-        heading: visit.def.series.title.clone(),
-        intro: a.intro.clone(),
+        page: visit.page_in(format!("{title} – {name}"), Some(&audience), &lang).back(visit.base()),
+        survey: survey_view(&visit, Some(&audience), &lang),
+        heading: title,
+        intro: intro_in(&visit, &a, &lang),
         easy_read: a.easy_read,
         deletion_days: state.settings.deletion_days,
         resume_draft: draft.map(|d| resume_point(&visit, &d)),
@@ -489,10 +559,8 @@ fn question_view(
     change: bool,
 ) -> QuestionView {
     let q = shown.question;
-    let wording = q
-        .wording(audience)
-        .cloned()
-        .unwrap_or_else(|| crate::domain::survey::Wording { title: q.key.to_string(), hint: String::new() });
+    let lang = visit.lang(Some(audience));
+    let wording = visit.def.wording_in(q, audience, &lang);
     let chosen: Vec<String> = match (&typed, current) {
         (Some(t), _) => t.clone(),
         (None, Some(v)) => v.option_values().into_iter().map(str::to_owned).collect(),
@@ -521,7 +589,7 @@ fn question_view(
     QuestionView {
         preview: None,
         page: visit
-            .page(wording.title.clone())
+            .page_in(wording.title.clone(), Some(audience), &lang)
             .back(if change { format!("{}/check", visit.base()) } else { shown.back.clone() })
             .with_error(error.is_some()),
         errors: super::pages::error_links(&error, &format!("#{first_id}")),
@@ -532,7 +600,11 @@ fn question_view(
             total: shown.total,
             title: wording.title,
             hint: wording.hint,
-            symbol: q.symbol.clone().filter(|s| crate::templates::Templates::has_symbol(&s.image)),
+            symbol: q
+                .symbol
+                .clone()
+                .filter(|s| crate::templates::Templates::has_symbol(&s.image))
+                .map(|s| Symbol { alt: visit.def.symbol_alt_in(q, audience, &lang).unwrap_or_default(), ..s }),
             choice: q.kind.has_options(),
             multiple: q.kind == QuestionKind::MultipleChoice,
             input_type: if q.kind == QuestionKind::MultipleChoice { "checkbox" } else { "radio" },
@@ -543,7 +615,7 @@ fn question_view(
                 .map(|(i, o)| OptionView {
                     id: format!("answer-{i}"),
                     value: o.value.clone(),
-                    label: o.label(audience).to_owned(),
+                    label: visit.def.label_in(q, o, audience, &lang),
                     checked: chosen.iter().any(|c| c == &o.value),
                     symbol: o.symbol.as_ref().map(|s| s.image.clone()),
                 })
@@ -632,7 +704,7 @@ async fn answer(
                 &d.audience,
                 answers.get(&key),
                 typed,
-                Some(e.to_string()),
+                Some(crate::i18n::answer_error(&visit.lang(Some(&d.audience)), &e)),
                 change,
             );
             return render(&state, StatusCode::BAD_REQUEST, "respond/question", &view);
@@ -692,8 +764,9 @@ async fn saved_page(state: &AppState, visit: &Visit, d: &DraftRow) -> Result<Htt
         })?;
     let resume_link = format!("{}/resume", visit.base());
     let current = visit.def.journey(&d.audience, &d.answers()).first().map(|q| visit.question_url(q.key.as_str()));
+    let lang = visit.lang(Some(&d.audience));
     let view = SavedView {
-        page: visit.page("Your answers are saved"),
+        page: visit.page_in(crate::i18n::text(&lang, "saved_title"), Some(&d.audience), &lang),
         code: code.display(),
         resume_url: format!("{}{}", state.settings.public_url, resume_link),
         resume_link,
@@ -731,8 +804,13 @@ fn consent_view(
         .last()
         .map(|q| visit.question_url(q.key.as_str()))
         .unwrap_or_else(|| visit.base());
+    let lang = visit.lang(Some(&d.audience));
+    let error = error.map(|key| crate::i18n::text(&lang, &key).to_owned());
     ConsentView {
-        page: visit.page("Can we share your words without your name?").back(back).with_error(error.is_some()),
+        page: visit
+            .page_in(crate::i18n::text(&lang, "consent_title"), Some(&d.audience), &lang)
+            .back(back)
+            .with_error(error.is_some()),
         action: format!("{}/consent", visit.base()),
         csrf: csrf(state, req),
         yes: d.consent_to_quote == Some(true),
@@ -773,11 +851,7 @@ async fn consent_post(
         Some("yes") => true,
         Some("no") => false,
         other => {
-            let msg = if other.is_some_and(|v| !v.is_empty()) {
-                "That is not one of the choices. Choose yes or no."
-            } else {
-                "Choose yes or no."
-            };
+            let msg = if other.is_some_and(|v| !v.is_empty()) { "not_a_choice_yes_no" } else { "choose_yes_no" };
             return render(
                 &state,
                 StatusCode::BAD_REQUEST,
@@ -790,6 +864,16 @@ async fn consent_post(
     let saved =
         state.db.run(move |c| draft::save(c, &id, &answers, Some(choice), days).map_err(AppError::from)).await?;
     Ok(see_other(format!("{}/{}", visit.base(), if saved { "check" } else { "done" })))
+}
+
+/// An answer as the respondent would read it, in `lang`.
+fn describe_in(visit: &Visit, a: &AnswerValue, q: &Question, audience: &str, lang: &str) -> String {
+    let label = |v: &String| q.option(v).map(|o| visit.def.label_in(q, o, audience, lang)).unwrap_or_else(|| v.clone());
+    match a {
+        AnswerValue::Choice(v) => label(v),
+        AnswerValue::Choices(vs) => vs.iter().map(label).collect::<Vec<_>>().join(", "),
+        other => other.describe(q, audience),
+    }
 }
 
 #[derive(Serialize)]
@@ -821,24 +905,30 @@ async fn check(
         return Ok(see_other(format!("{}/done", visit.base())));
     }
     let answers = d.answers();
+    let lang = visit.lang(Some(&d.audience));
     let rows = visit
         .def
         .journey(&d.audience, &answers)
         .into_iter()
         .map(|q| CheckRow {
-            question: q.wording(&d.audience).map(|w| w.title.clone()).unwrap_or_else(|| q.key.to_string()),
-            answer: answers.get(q.key.as_str()).map(|a| a.describe(q, &d.audience)),
+            question: visit.def.wording_in(q, &d.audience, &lang).title,
+            answer: answers.get(q.key.as_str()).map(|a| describe_in(&visit, a, q, &d.audience, &lang)),
             change: format!("{}?change=1", visit.question_url(q.key.as_str())),
         })
         .collect();
     let view = CheckView {
-        page: visit.page("Check your answers").back(format!("{}/consent", visit.base())),
+        page: visit
+            .page_in(crate::i18n::text(&lang, "check_title"), Some(&d.audience), &lang)
+            .back(format!("{}/consent", visit.base())),
         rows,
-        consent: match d.consent_to_quote {
-            Some(true) => "Yes, you can share my words",
-            Some(false) => "No, keep my words private",
-            None => "Not answered (we will keep your words private)",
-        },
+        consent: crate::i18n::text(
+            &lang,
+            match d.consent_to_quote {
+                Some(true) => "consent_yes",
+                Some(false) => "consent_no",
+                None => "consent_unanswered",
+            },
+        ),
         consent_change: format!("{}/consent", visit.base()),
         action: format!("{}/send", visit.base()),
         csrf: csrf(&state, &req),
@@ -893,8 +983,9 @@ async fn done(state: web::Data<AppState>, req: HttpRequest, path: web::Path<Stri
     let Some(receipt) = d.receipt_code.clone().filter(|_| d.is_sent()) else {
         return Ok(see_other(format!("{}/check", visit.base())));
     };
+    let lang = visit.lang(Some(&d.audience));
     let view = DoneView {
-        page: visit.page("We got your answers"),
+        page: visit.page_in(crate::i18n::text(&lang, "done_title"), Some(&d.audience), &lang),
         receipt,
         partnership: visit.partnership.clone(),
         deletion_days: state.settings.deletion_days,
@@ -912,9 +1003,9 @@ struct CodeFormView {
     page: PageMeta,
     action: String,
     csrf: String,
-    heading: &'static str,
+    heading: String,
     hint: String,
-    button: &'static str,
+    button: String,
     value: String,
     error: Option<String>,
     errors: Vec<Link>,
@@ -928,26 +1019,20 @@ fn code_form(
     value: String,
     error: Option<String>,
 ) -> CodeFormView {
+    let lang = visit.lang(None);
+    let t = |key: &str| crate::i18n::text(&lang, key).to_owned();
     let (heading, hint, button, action) = if deleting {
         (
-            "Delete your answers",
-            format!(
-                "Type the receipt code you got when you sent your answers, like K7QM-4PX2. You can delete answers for {} days after you send them.",
-                state.settings.deletion_days
-            ),
-            "Delete my answers",
+            t("delete_title"),
+            crate::i18n::format(&lang, "delete_hint", &[&state.settings.deletion_days]),
+            t("delete_button"),
             "delete",
         )
     } else {
-        (
-            "Carry on with your answers",
-            "Type the code you got when you saved your answers, like K7QM-4PX2.".to_owned(),
-            "Carry on",
-            "resume",
-        )
+        (t("resume_title"), t("resume_hint"), t("resume_button"), "resume")
     };
     CodeFormView {
-        page: visit.page(heading).back(visit.base()).with_error(error.is_some()),
+        page: visit.page_in(heading.clone(), None, &lang).back(visit.base()).with_error(error.is_some()),
         action: format!("{}/{action}", visit.base()),
         csrf: csrf(state, req),
         heading,
@@ -980,11 +1065,8 @@ async fn resume_post(
     require_open(&visit)?;
     let typed = form.get("code").unwrap_or("").to_owned();
     let Some(code) = ShortCode::parse(&typed) else {
-        let msg = if typed.trim().is_empty() {
-            "Type your code."
-        } else {
-            "Codes have 8 letters and numbers, like K7QM-4PX2. Check the code and try again."
-        };
+        let msg =
+            crate::i18n::text(&visit.lang(None), if typed.trim().is_empty() { "type_code" } else { "code_format" });
         return render(
             &state,
             StatusCode::BAD_REQUEST,
@@ -996,10 +1078,7 @@ async fn resume_post(
     let (wave_id, tok, days) = (visit.wave.id.clone(), token.clone(), state.settings.draft_days);
     let found = state.db.run(move |c| draft::resume(c, &wave_id, &code, &tok, days).map_err(AppError::from)).await?;
     let Some(d) = found else {
-        let msg = format!(
-            "That code did not work. Check it and try again. A code works once, and lasts {} days.",
-            state.settings.draft_days
-        );
+        let msg = crate::i18n::format(&visit.lang(None), "code_failed", &[&state.settings.draft_days]);
         return render(
             &state,
             StatusCode::BAD_REQUEST,
@@ -1031,11 +1110,10 @@ async fn delete_post(
     let visit = load(&state, &path).await?;
     let typed = form.get("code").unwrap_or("").to_owned();
     let Some(code) = ShortCode::parse(&typed) else {
-        let msg = if typed.trim().is_empty() {
-            "Type your receipt code."
-        } else {
-            "Receipt codes have 8 letters and numbers, like K7QM-4PX2. Check the code and try again."
-        };
+        let msg = crate::i18n::text(
+            &visit.lang(None),
+            if typed.trim().is_empty() { "type_receipt" } else { "receipt_format" },
+        );
         return render(
             &state,
             StatusCode::BAD_REQUEST,
@@ -1046,20 +1124,19 @@ async fn delete_post(
     let (wave_id, days) = (visit.wave.id.clone(), state.settings.deletion_days);
     let outcome =
         state.db.run(move |c| response::delete_by_receipt(c, &wave_id, &code, days).map_err(AppError::from)).await?;
+    let lang = visit.lang(None);
+    let t = |key: &str| crate::i18n::text(&lang, key).to_owned();
     match outcome {
         Deletion::Deleted => message(
             &state,
             StatusCode::OK,
-            visit.page("Your answers are deleted"),
-            "Your answers are deleted",
-            vec![
-                "We have deleted the answers that went with this receipt code.".into(),
-                "Nobody can see them any more.".into(),
-            ],
-            Some(Link { href: visit.base(), text: "Go to the start of the survey".into() }),
+            visit.page_in(t("deleted_title"), None, &lang),
+            &t("deleted_title"),
+            vec![t("deleted_1"), t("deleted_2")],
+            Some(Link { href: visit.base(), text: t("go_to_start") }),
         ),
         Deletion::NotFound => {
-            let msg = "We could not find answers with that receipt code. Check the code and try again. If you deleted them already, they are gone.".to_owned();
+            let msg = t("receipt_not_found");
             render(
                 &state,
                 StatusCode::NOT_FOUND,
@@ -1070,14 +1147,11 @@ async fn delete_post(
         Deletion::TooLate => message(
             &state,
             StatusCode::GONE,
-            visit.page("We cannot delete these answers now"),
-            "We cannot delete these answers now",
+            visit.page_in(t("too_late_title"), None, &lang),
+            &t("too_late_title"),
             vec![
-                format!(
-                    "Answers can be deleted for {} days after they are sent, and that time has passed.",
-                    state.settings.deletion_days
-                ),
-                format!("Contact {} if you are worried about what you wrote.", visit.partnership),
+                crate::i18n::format(&lang, "too_late_1", &[&state.settings.deletion_days]),
+                crate::i18n::format(&lang, "too_late_2", &[&visit.partnership]),
             ],
             None,
         ),

@@ -231,7 +231,7 @@ fn pages_are_accessible_shapes(backend: Backend) {
     let app = spawn_app(backend);
     let browser = app.browser();
     let start = browser.get(&format!("/s/{WAVE}"));
-    assert!(start.html.contains("<html lang=\"en-GB\">"));
+    assert!(start.html.contains("<html lang=\"en-GB\" dir=\"ltr\">"));
     assert!(start.has("a[href$='/who']"), "several audiences: a choice first");
     let who = browser.get(&format!("/s/{WAVE}/who"));
     let none = browser.submit(&who.form());
@@ -246,7 +246,7 @@ fn pages_are_accessible_shapes(backend: Backend) {
     assert!(q.has(".q-symbol[role=img][aria-label]"), "symbol beside the words, with alt text");
     assert!(q.has("a.back"));
     assert!(q.has("button[value=skip]"));
-    assert!(q.html.contains("You don't have to answer this question."));
+    assert!(q.html.contains("You don&#x27;t have to answer this question."));
     // Nothing chosen and Continue: optional, so it moves on.
     let next = browser.submit(&q.form().with("action", "continue"));
     assert!(next.path().ends_with("/q/adults-honest"));

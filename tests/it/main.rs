@@ -7,6 +7,7 @@ mod helpers;
 mod admin;
 mod bad_inputs;
 mod cli;
+mod display;
 mod imports;
 mod journey;
 mod migrations;
