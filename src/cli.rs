@@ -48,8 +48,14 @@ pub enum Command {
     },
     /// Import a framework or survey definition file (TOML).
     Import { file: PathBuf },
-    /// Check a framework or survey definition file without importing it.
-    Check { file: PathBuf },
+    /// Check a framework or survey definition file without importing it. For a survey, also
+    /// run the easy-read checker on every audience's version in every language.
+    Check {
+        file: PathBuf,
+        /// Fail (exit 1) when the easy-read checker finds anything to fix (E or W).
+        #[arg(long)]
+        strict: bool,
+    },
     /// Import past responses: one row per respondent, one column per question key.
     ImportResponses {
         #[arg(long)]
@@ -322,7 +328,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             }
             Ok(())
         }
-        Command::Check { file } => {
+        Command::Check { file, strict } => {
             let (name, source) = read_file(&file)?;
             match detect_kind(&name, &source).map_err(fail)? {
                 DefinitionKind::Framework => {
@@ -347,6 +353,18 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                         def.audiences.len(),
                         def.questions.len()
                     );
+                    let reports = crate::domain::easyread::check_survey(&def);
+                    print!("{}", easy_read_report(&reports));
+                    let to_fix: usize = reports
+                        .iter()
+                        .map(|r| {
+                            r.count(crate::domain::easyread::Level::Error)
+                                + r.count(crate::domain::easyread::Level::Warning)
+                        })
+                        .sum();
+                    if strict && to_fix > 0 {
+                        return Err(CliError(format!("the easy-read checker found {to_fix} things to fix (--strict)")));
+                    }
                 }
             }
             Ok(())
@@ -481,4 +499,33 @@ fn serve(settings: Settings) -> Result<(), CliError> {
         println!("Heard is listening on {address} (public address {public}). Press Ctrl+C to stop.");
         app.run_until_stopped().await.map_err(fail)
     })
+}
+
+/// The easy-read checker's findings as text for the terminal.
+fn easy_read_report(reports: &[crate::domain::easyread::VersionReport]) -> String {
+    use crate::domain::easyread::{Level, Reader};
+    let mut out = String::from("Easy-read check (advice: testing with young people and families decides):\n");
+    for r in reports {
+        let style = match r.reader {
+            Reader::YoungPeople => "easy read",
+            Reader::Parents => "plain English",
+        };
+        let age = r.reading_age.map(|a| format!(", reading age about {a:.0}")).unwrap_or_default();
+        let (e, w, i) = (r.count(Level::Error), r.count(Level::Warning), r.count(Level::Info));
+        let summary = if e + w + i == 0 {
+            "nothing to change".to_owned()
+        } else {
+            format!("{e} must fix, {w} should fix, {i} to look at")
+        };
+        out.push_str(&format!("  {} ({}, {style}{age}): {summary}.\n", r.audience, r.language));
+        if let Some(skipped) = r.skipped {
+            out.push_str(&format!("    ({skipped}.)\n"));
+        }
+        let mut findings = r.findings.clone();
+        findings.sort_by_key(|f| f.level);
+        for f in findings {
+            out.push_str(&format!("    {} {}: {}: {}\n", f.level.letter(), f.field, f.rule, f.message));
+        }
+    }
+    out
 }

@@ -456,6 +456,22 @@ mod tests {
     }
 
     #[test]
+    fn the_young_peoples_versions_pass_the_easy_read_checker() {
+        let (slug, label, status, opens, _) = WAVES[WAVES.len() - 1];
+        let def = SurveyDefinition::parse(slug, &survey_source(slug, label, status, opens), 2000).expect("demo");
+        let reports = crate::domain::easyread::check_survey(&def);
+        let young: Vec<_> = reports.iter().filter(|r| r.audience == "young-people").collect();
+        let languages: Vec<&str> = young.iter().map(|r| r.language.as_str()).collect();
+        assert_eq!(languages, vec!["en-GB", "pl", "ar"]);
+        for r in young {
+            assert!(r.findings.is_empty(), "{} {}: {:#?}", r.audience, r.language, r.findings);
+        }
+        let parents = reports.iter().find(|r| r.audience == "parents-carers").expect("parents");
+        assert_eq!(parents.count(crate::domain::easyread::Level::Error), 0, "{:#?}", parents.findings);
+        assert_eq!(parents.count(crate::domain::easyread::Level::Warning), 0, "{:#?}", parents.findings);
+    }
+
+    #[test]
     fn frameworks_are_faithful_to_the_seeds() {
         let count = |i: usize| {
             FrameworkDefinition::parse("f", FRAMEWORKS[i].1)

@@ -6,6 +6,7 @@
 
 pub mod answer;
 pub mod codes;
+pub mod easyread;
 pub mod framework;
 pub mod redact;
 pub mod survey;

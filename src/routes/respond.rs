@@ -513,10 +513,19 @@ struct QuestionBody {
 }
 
 #[derive(Serialize)]
+struct Advice {
+    summary: String,
+    report: String,
+    findings: Vec<super::staff::FindingView>,
+}
+
+#[derive(Serialize)]
 struct QuestionView {
     page: PageMeta,
     /// Set when staff preview the page: nothing is saved.
     preview: Option<String>,
+    /// The easy-read checker's advice on this question (staff preview only).
+    advice: Option<Advice>,
     errors: Vec<Link>,
     csrf: String,
     action: String,
@@ -588,6 +597,7 @@ fn question_view(
     let first_id = "answer-0".to_owned();
     QuestionView {
         preview: None,
+        advice: None,
         page: visit
             .page_in(wording.title.clone(), Some(audience), &lang)
             .back(if change { format!("{}/check", visit.base()) } else { shown.back.clone() })
@@ -1216,6 +1226,31 @@ async fn preview(
             .unwrap_or_default()
     ));
     view.page.title = format!("Preview: {}", view.page.title);
+    let lang = visit.lang(Some(&audience));
+    let reader = if visit.def.audience(&audience).is_some_and(|a| a.easy_read) {
+        crate::domain::easyread::Reader::YoungPeople
+    } else {
+        crate::domain::easyread::Reader::Parents
+    };
+    let mut report = crate::domain::easyread::check_version(&visit.def, &audience, &lang, reader);
+    report.findings.retain(|f| f.question.as_deref() == Some(q.key.as_str()));
+    let findings = super::staff::finding_views(&visit.def, &slug, &report);
+    view.advice = Some(Advice {
+        summary: if findings.is_empty() {
+            "The easy-read checker has no advice on this question.".into()
+        } else {
+            format!(
+                "The easy-read checker has {} for this question:",
+                if findings.len() == 1 {
+                    "1 piece of advice".to_owned()
+                } else {
+                    format!("{} pieces of advice", findings.len())
+                }
+            )
+        },
+        report: format!("/staff/waves/{slug}/easy-read"),
+        findings,
+    });
     render(&state, StatusCode::OK, "respond/question", &view)
 }
 

@@ -44,6 +44,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/sign-out", web::post().to(sign_out))
             .route("/waves/{slug}", web::get().to(wave))
             .route("/waves/{slug}/responses", web::get().to(responses))
+            .route("/waves/{slug}/easy-read", web::get().to(easy_read))
             .route("/responses/{id}", web::get().to(response_page))
             .route("/responses/{id}/delete", web::post().to(delete_response))
             .route("/audit", web::get().to(audit_page)),
@@ -382,6 +383,97 @@ async fn wave(
         compare: format!("/staff/series/{}/compare", w.def.series.slug),
     };
     render(&state, StatusCode::OK, "staff/wave", &view)
+}
+
+#[derive(Serialize)]
+pub(crate) struct FindingView {
+    level: &'static str,
+    rule: &'static str,
+    field: String,
+    message: String,
+    preview: Option<String>,
+}
+
+#[derive(Serialize)]
+struct VersionView {
+    heading: String,
+    summary: String,
+    skipped: Option<&'static str>,
+    findings: Vec<FindingView>,
+}
+
+#[derive(Serialize)]
+struct EasyReadView {
+    page: PageMeta,
+    versions: Vec<VersionView>,
+}
+
+/// The easy-read checker's advice for findings, as the page and the preview show it.
+pub(crate) fn finding_views(
+    def: &SurveyDefinition,
+    slug: &str,
+    r: &crate::domain::easyread::VersionReport,
+) -> Vec<FindingView> {
+    let keys: Vec<&str> = def.questions_for(&r.audience).map(|q| q.key.as_str()).collect();
+    let mut findings = r.findings.clone();
+    findings.sort_by_key(|f| f.level);
+    findings
+        .into_iter()
+        .map(|f| FindingView {
+            level: f.level.word(),
+            rule: f.rule,
+            preview: f
+                .question
+                .as_ref()
+                .and_then(|k| keys.iter().position(|x| x == k))
+                .map(|i| format!("/staff/waves/{slug}/preview/{}/{}", r.audience, i + 1)),
+            field: f.field,
+            message: f.message,
+        })
+        .collect()
+}
+
+/// `GET /staff/waves/{slug}/easy-read`: the easy-read checker over every audience's version
+/// in every language.
+async fn easy_read(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    use crate::domain::easyread::{Level, Reader, check_survey};
+    who.require(&[Role::Admin, Role::Analyst, Role::Viewer, Role::Facilitator])?;
+    let w = owned_wave(&state, &who, &path).await?;
+    let versions = check_survey(&w.def)
+        .iter()
+        .map(|r| {
+            let audience = w.def.audience(&r.audience).map(|a| a.name.clone()).unwrap_or_else(|| r.audience.clone());
+            let language = crate::i18n::catalogue(&r.language).map(|c| c.name.clone()).unwrap_or(r.language.clone());
+            let style = if r.reader == Reader::YoungPeople { "easy read" } else { "plain English" };
+            let (e, wn, i) = (r.count(Level::Error), r.count(Level::Warning), r.count(Level::Info));
+            VersionView {
+                heading: format!("{audience}, {language} ({style})"),
+                summary: format!(
+                    "{}{}",
+                    r.reading_age.map(|a| format!("Reading age about {a:.0} (a rough guide). ")).unwrap_or_default(),
+                    if e + wn + i == 0 {
+                        "Nothing to change.".to_owned()
+                    } else {
+                        format!("{e} must fix, {wn} should fix, {i} to look at.")
+                    }
+                ),
+                skipped: r.skipped,
+                findings: finding_views(&w.def, &w.row.slug, r),
+            }
+        })
+        .collect();
+    let view = EasyReadView {
+        page: who
+            .page(&req, &state, format!("Easy-read check: {} {}", w.def.series.title, w.row.label))
+            .back(format!("/staff/waves/{}", w.row.slug)),
+        versions,
+    };
+    render(&state, StatusCode::OK, "staff/easy_read", &view)
 }
 
 /// A guess at next year's slug and label: the label's year plus one, when there is one.

@@ -191,3 +191,58 @@ fn check_never_creates_a_database() {
     );
     assert!(!db_path.exists(), "check must not create a database");
 }
+
+#[test]
+fn check_runs_the_easy_read_checker() {
+    let dir = tempfile::tempdir().expect("dir");
+    let run = |name: &str, source: &str, strict: bool| {
+        let file = dir.path().join(name);
+        std::fs::write(&file, source).expect("write");
+        let mut args = vec!["check", file.to_str().expect("path")];
+        if strict {
+            args.push("--strict");
+        }
+        let out = Command::new(heard_bin())
+            .args(&args)
+            .env("DATABASE_URL", format!("sqlite://{}", dir.path().join("none.db").display()))
+            .output()
+            .expect("run");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // The demo's young people's versions pass in every language, even under --strict.
+    let demo = heard::demo::survey_source("torbay-participation-2031", "2031", "draft", "2031-09-01");
+    let (ok, out, err) = run("demo.toml", &demo, true);
+    assert!(ok, "{out}{err}");
+    for version in [
+        "young-people (en-GB, easy read",
+        "young-people (pl, easy read): nothing to change",
+        "young-people (ar, easy read): nothing to change",
+    ] {
+        assert!(out.contains(version), "{version} in {out}");
+    }
+    assert!(out.contains("reading age about"), "{out}");
+
+    // Jargon, a long sentence and two questions in one are each named with what to change.
+    let hard = demo.replace(
+        "title = \"Do adults listen to you?\"",
+        "title = \"To what extent do you agree that your EHCP outcomes reflect your aspirations and that your annual review was person-centred?\"",
+    );
+    assert_ne!(hard, demo);
+    let (ok, out, _) = run("hard.toml", &hard, false);
+    assert!(ok, "advice alone does not fail a check");
+    for want in [
+        "E questions.listened-to.title: Long sentence: 21 words. One idea, about 15 words",
+        "E questions.listened-to.title: Jargon: 'EHCP' is service language. Say 'your plan (says what help you get)'.",
+        "E questions.listened-to.title: Jargon: 'aspirations' is service language. Say 'hopes and dreams'.",
+        "W questions.listened-to.title: Two questions in one",
+    ] {
+        assert!(out.contains(want), "{want}\n{out}");
+    }
+    let (ok, _, err) = run("hard.toml", &hard, true);
+    assert!(!ok, "--strict fails on advice to fix");
+    assert!(err.contains("things to fix (--strict)"), "{err}");
+}

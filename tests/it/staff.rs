@@ -405,3 +405,39 @@ fn other_partnerships_ids_change_nothing(backend: Backend) {
     assert_eq!(app.responses(), 2);
 }
 both!(other_partnerships_ids_change_nothing);
+
+fn easy_read_check_in_the_workspace(backend: Backend) {
+    let (app, _, _) = setup(backend);
+    let (b, _) = sign_in(&app, "viewer@torbay.example", PASSWORD);
+    let wave = b.get("/staff/waves/torbay-participation-2025");
+    assert!(wave.has("a[href='/staff/waves/torbay-participation-2025/easy-read']"));
+    let report = b.get("/staff/waves/torbay-participation-2025/easy-read");
+    assert_eq!(report.status, 200);
+    let headings = report.text_of("main h2");
+    assert_eq!(
+        headings,
+        vec![
+            "A young person, English (easy read)",
+            "A young person, Polski (easy read)",
+            "A young person, العربية (easy read)",
+            "A parent or carer, English (plain English)",
+        ]
+    );
+    assert!(report.html.contains("Nothing to change."));
+    // Advice links to the question's preview, which shows the same advice.
+    let link = report
+        .doc()
+        .select(&scraper::Selector::parse("td a[href*='/preview/parents-carers/']").expect("selector"))
+        .next()
+        .and_then(|a| a.value().attr("href").map(str::to_owned))
+        .expect("a finding links to its preview");
+    let preview = b.get(&link);
+    assert_eq!(preview.status, 200);
+    assert!(preview.has("section.advice li"), "{}", preview.html);
+    let clean = b.get("/staff/waves/torbay-participation-2025/preview/young-people/1");
+    assert_eq!(clean.text_of("section.advice p")[0], "The easy-read checker has no advice on this question.");
+    // Another partnership's wave is not found.
+    let (other, _) = sign_in(&app, "analyst@southend.example", PASSWORD);
+    assert_eq!(status(&other, "/staff/waves/torbay-participation-2025/easy-read"), 404);
+}
+both!(easy_read_check_in_the_workspace);
