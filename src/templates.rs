@@ -186,6 +186,15 @@ impl Templates {
         Ok(self.hbs.render(name, data)?)
     }
 
+    /// The built-in symbols' names, sorted.
+    pub fn symbol_names() -> Vec<String> {
+        let mut v: Vec<String> = Embedded::iter()
+            .filter_map(|p| p.strip_prefix("symbols/").and_then(|n| n.strip_suffix(".svg")).map(str::to_owned))
+            .collect();
+        v.sort();
+        v
+    }
+
     pub fn has_symbol(name: &str) -> bool {
         Embedded::get(&format!("symbols/{name}.svg")).is_some()
     }

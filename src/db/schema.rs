@@ -305,6 +305,38 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    recordings (id) {
+        id -> Text,
+        wave_id -> Text,
+        audience -> Text,
+        language -> Text,
+        question_key -> Text,
+        content_type -> Text,
+        body -> Binary,
+        size_bytes -> Integer,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    images (id) {
+        id -> Text,
+        partnership_id -> Text,
+        name -> Text,
+        alt -> Text,
+        content_type -> Text,
+        body -> Binary,
+        size_bytes -> Integer,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(recordings -> waves (wave_id));
+diesel::joinable!(images -> partnerships (partnership_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     instance_settings,
     partnerships,
@@ -330,6 +362,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     brag_overrides,
     answer_counts,
     index_counts,
+    recordings,
+    images,
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(codings::theme_id, codings::question_key, responses::audience,);

@@ -8,6 +8,7 @@ pub mod answer;
 pub mod codes;
 pub mod easyread;
 pub mod framework;
+pub mod media;
 pub mod redact;
 pub mod survey;
 pub mod text;

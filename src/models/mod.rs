@@ -11,6 +11,7 @@ pub mod evidence;
 pub mod export;
 pub mod framework;
 pub mod import;
+pub mod media;
 pub mod response;
 pub mod settings;
 pub mod survey;

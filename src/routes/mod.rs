@@ -5,6 +5,7 @@ pub mod admin;
 pub mod assets;
 pub mod form;
 pub mod health;
+pub mod media;
 pub mod pages;
 pub mod reports;
 pub mod respond;
@@ -22,6 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(assets::configure)
         .configure(settings::configure)
         .configure(respond::configure)
+        .configure(media::configure)
         .configure(admin::configure)
         .configure(reports::configure)
         .configure(voices::configure)

@@ -486,7 +486,27 @@ struct OptionView {
     value: String,
     label: String,
     checked: bool,
+    /// A built-in symbol's name.
     symbol: Option<String>,
+    /// Name of one of the partnership's own pictures (resolved to `picture`).
+    #[serde(skip)]
+    custom: Option<String>,
+    /// URL of the partnership's own picture.
+    picture: Option<String>,
+}
+
+/// A partnership's own picture beside a question.
+#[derive(Serialize)]
+struct Picture {
+    url: String,
+    alt: String,
+}
+
+/// The question read aloud: a recording, or words for the browser's speech.
+#[derive(Serialize)]
+struct Listen {
+    recording: Option<String>,
+    text: String,
 }
 
 #[derive(Serialize)]
@@ -496,6 +516,11 @@ struct QuestionBody {
     title: String,
     hint: String,
     symbol: Option<Symbol>,
+    picture: Option<Picture>,
+    /// A question picture that is not built in, waiting to be resolved.
+    #[serde(skip)]
+    custom_symbol: Option<Symbol>,
+    listen: Listen,
     choice: bool,
     multiple: bool,
     input_type: &'static str,
@@ -595,6 +620,14 @@ fn question_view(
         described.push("answer-error");
     }
     let first_id = "answer-0".to_owned();
+    let labels: Vec<String> = q.options.iter().map(|o| visit.def.label_in(q, o, audience, &lang)).collect();
+    let listen_text = [wording.title.clone(), wording.hint.clone(), labels.join(". ")]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(". ");
+    let builtin = |s: &Symbol| crate::templates::Templates::has_symbol(&s.image);
+    let localised = |s: Symbol| Symbol { alt: visit.def.symbol_alt_in(q, audience, &lang).unwrap_or_default(), ..s };
     QuestionView {
         preview: None,
         advice: None,
@@ -610,11 +643,10 @@ fn question_view(
             total: shown.total,
             title: wording.title,
             hint: wording.hint,
-            symbol: q
-                .symbol
-                .clone()
-                .filter(|s| crate::templates::Templates::has_symbol(&s.image))
-                .map(|s| Symbol { alt: visit.def.symbol_alt_in(q, audience, &lang).unwrap_or_default(), ..s }),
+            symbol: q.symbol.clone().filter(builtin).map(localised),
+            picture: None,
+            custom_symbol: q.symbol.clone().filter(|s| !builtin(s)).map(localised),
+            listen: Listen { recording: None, text: listen_text },
             choice: q.kind.has_options(),
             multiple: q.kind == QuestionKind::MultipleChoice,
             input_type: if q.kind == QuestionKind::MultipleChoice { "checkbox" } else { "radio" },
@@ -625,9 +657,11 @@ fn question_view(
                 .map(|(i, o)| OptionView {
                     id: format!("answer-{i}"),
                     value: o.value.clone(),
-                    label: visit.def.label_in(q, o, audience, &lang),
+                    label: labels.get(i).cloned().unwrap_or_default(),
                     checked: chosen.iter().any(|c| c == &o.value),
-                    symbol: o.symbol.as_ref().map(|s| s.image.clone()),
+                    symbol: o.symbol.as_ref().filter(|s| builtin(s)).map(|s| s.image.clone()),
+                    custom: o.symbol.as_ref().filter(|s| !builtin(s)).map(|s| s.image.clone()),
+                    picture: None,
                 })
                 .collect(),
             text: q.kind.is_text(),
@@ -642,6 +676,40 @@ fn question_view(
             describedby: (!described.is_empty()).then(|| described.join(" ")),
         },
     }
+}
+
+/// Fills in what a question page needs from storage: its recording (or the speech script when
+/// there is none) and the partnership's own pictures it names.
+async fn attach_media(
+    state: &AppState,
+    visit: &Visit,
+    audience: &str,
+    key: &str,
+    view: &mut QuestionView,
+) -> Result<(), AppError> {
+    let mut names: Vec<String> = view.q.options.iter().filter_map(|o| o.custom.clone()).collect();
+    if let Some(s) = &view.q.custom_symbol {
+        names.push(s.image.clone());
+    }
+    let slot = crate::models::media::RecordingSlot {
+        wave_id: visit.wave.id.clone(),
+        audience: audience.to_owned(),
+        language: view.page.lang.clone(),
+        question_key: key.to_owned(),
+    };
+    let (recording, pictures) =
+        state.db.run(move |c| crate::models::media::for_question(c, &slot, &names).map_err(AppError::from)).await?;
+    let url = |name: &str| pictures.get(name).map(|id| format!("/media/images/{id}"));
+    view.q.picture =
+        view.q.custom_symbol.as_ref().and_then(|s| url(&s.image).map(|u| Picture { url: u, alt: s.alt.clone() }));
+    for o in &mut view.q.options {
+        o.picture = o.custom.as_deref().and_then(url);
+    }
+    match recording {
+        Some((id, _)) => view.q.listen.recording = Some(format!("/media/recordings/{id}")),
+        None => view.page.script = Some(state.templates.script_url("listen")).filter(|u| !u.is_empty()),
+    }
+    Ok(())
 }
 
 #[derive(serde::Deserialize)]
@@ -667,8 +735,9 @@ async fn question(
         // Not a question this person sees (now): send them where they should be.
         return Ok(see_other(resume_point(&visit, &d)));
     };
-    let view =
+    let mut view =
         question_view(&state, &req, &visit, &shown, &d.audience, answers.get(&key), None, None, query.change.is_some());
+    attach_media(&state, &visit, &d.audience, &key, &mut view).await?;
     render(&state, StatusCode::OK, "respond/question", &view)
 }
 
@@ -706,7 +775,7 @@ async fn answer(
         Ok(v) => v,
         Err(e) => {
             let typed = Some(form.all("answer").into_iter().map(str::to_owned).collect());
-            let view = question_view(
+            let mut view = question_view(
                 &state,
                 &req,
                 &visit,
@@ -717,6 +786,7 @@ async fn answer(
                 Some(crate::i18n::answer_error(&visit.lang(Some(&d.audience)), &e)),
                 change,
             );
+            attach_media(&state, &visit, &d.audience, &key, &mut view).await?;
             return render(&state, StatusCode::BAD_REQUEST, "respond/question", &view);
         }
     };
@@ -1226,6 +1296,7 @@ async fn preview(
             .unwrap_or_default()
     ));
     view.page.title = format!("Preview: {}", view.page.title);
+    attach_media(&state, &visit, &audience, q.key.as_str(), &mut view).await?;
     let lang = visit.lang(Some(&audience));
     let reader = if visit.def.audience(&audience).is_some_and(|a| a.easy_read) {
         crate::domain::easyread::Reader::YoungPeople

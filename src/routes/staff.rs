@@ -105,6 +105,9 @@ impl SignedIn {
         if matches!(role, Some(Role::Admin | Role::Analyst)) {
             links.push(Link { href: "/staff/themes".into(), text: "Codebook".into() });
         }
+        if matches!(role, Some(Role::Admin | Role::Analyst | Role::Facilitator)) {
+            links.push(Link { href: "/staff/images".into(), text: "Pictures".into() });
+        }
         if matches!(role, Some(Role::Admin)) {
             links.push(Link { href: "/staff/framework".into(), text: "Framework".into() });
             links.push(Link { href: "/staff/users".into(), text: "Staff accounts".into() });
@@ -283,13 +286,14 @@ async fn home(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -> Re
 }
 
 /// A wave the signed-in person may see, with its definition.
-struct OwnedWave {
-    id: String,
-    row: survey::WaveRow,
-    def: SurveyDefinition,
+pub(crate) struct OwnedWave {
+    pub(crate) id: String,
+    pub(crate) partnership_id: String,
+    pub(crate) row: survey::WaveRow,
+    pub(crate) def: SurveyDefinition,
 }
 
-async fn owned_wave(state: &AppState, who: &SignedIn, slug: &str) -> Result<OwnedWave, AppError> {
+pub(crate) async fn owned_wave(state: &AppState, who: &SignedIn, slug: &str) -> Result<OwnedWave, AppError> {
     if crate::domain::Slug::parse(slug, "wave").is_err() {
         return Err(not_found());
     }
@@ -309,7 +313,7 @@ async fn owned_wave(state: &AppState, who: &SignedIn, slug: &str) -> Result<Owne
     }
     let def =
         SurveyDefinition::parse(&row.slug, &text, usize::MAX / 2).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(OwnedWave { id: owner.0, row, def })
+    Ok(OwnedWave { id: owner.0, partnership_id: owner.1, row, def })
 }
 
 #[derive(Serialize)]

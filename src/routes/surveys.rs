@@ -79,7 +79,16 @@ async fn upload_page(state: web::Data<AppState>, req: HttpRequest, who: SignedIn
 }
 
 /// Reads a multipart form's fields (small ones only).
-async fn fields(mut payload: Multipart) -> Result<Vec<(String, Option<String>, Vec<u8>)>, AppError> {
+async fn fields(payload: Multipart) -> Result<Vec<(String, Option<String>, Vec<u8>)>, AppError> {
+    fields_limited(payload, UPLOAD_LIMIT).await
+}
+
+/// Reads a multipart form's fields: name, file name and bytes, refusing more than `limit`
+/// bytes in all with a 413.
+pub(crate) async fn fields_limited(
+    mut payload: Multipart,
+    limit: usize,
+) -> Result<Vec<(String, Option<String>, Vec<u8>)>, AppError> {
     let mut out = Vec::new();
     let mut total = 0usize;
     while let Some(item) = payload.next().await {
@@ -90,8 +99,8 @@ async fn fields(mut payload: Multipart) -> Result<Vec<(String, Option<String>, V
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(|e| AppError::BadRequest(format!("The upload did not arrive whole: {e}")))?;
             total += chunk.len();
-            if total > UPLOAD_LIMIT {
-                return Err(AppError::TooLarge { limit: UPLOAD_LIMIT });
+            if total > limit {
+                return Err(AppError::TooLarge { limit });
             }
             buf.extend_from_slice(&chunk);
         }

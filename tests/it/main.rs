@@ -10,6 +10,7 @@ mod cli;
 mod display;
 mod imports;
 mod journey;
+mod media;
 mod migrations;
 mod reports;
 mod staff;

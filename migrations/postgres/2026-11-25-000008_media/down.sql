@@ -1,0 +1,2 @@
+DROP TABLE images;
+DROP TABLE recordings;

@@ -1,0 +1,272 @@
+//! Files staff upload for respondents to see and hear: recordings of questions read aloud, and
+//! pictures for questions and answers. Each is checked by its content, never by its name or
+//! the type the browser claims:
+//!
+//! - audio must carry the signature of MP3, MP4/M4A, Ogg, WebM or WAV;
+//! - raster pictures (PNG, JPEG) are decoded, scaled to at most [`MAX_IMAGE_SIDE`] pixels and
+//!   re-encoded as PNG, which also drops metadata such as where a photo was taken;
+//! - SVG is parsed and rebuilt from an allow-list of drawing elements and attributes: no
+//!   scripts, styles, links, event handlers, external references or foreign content.
+
+use std::fmt::Write as _;
+
+/// Largest recording accepted, in bytes.
+pub const MAX_AUDIO_BYTES: usize = 5 * 1024 * 1024;
+/// Largest picture upload accepted, in bytes.
+pub const MAX_IMAGE_BYTES: usize = 2 * 1024 * 1024;
+/// Longest side of a stored raster picture, in pixels.
+pub const MAX_IMAGE_SIDE: u32 = 512;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MediaError {
+    #[error("The file is empty. Choose the file again.")]
+    Empty,
+    #[error("The file is {size} KB; the most is {max} KB. Make it shorter or smaller and try again.")]
+    TooLarge { size: usize, max: usize },
+    #[error("This is not a sound file Heard can play. Use MP3, M4A, Ogg, WebM or WAV (phones record M4A or WebM).")]
+    NotAudio,
+    #[error("This is not a picture Heard can use. Use PNG, JPEG or SVG.")]
+    NotImage,
+    #[error("The picture could not be read: {0}. Save it again as PNG or JPEG and try again.")]
+    BadImage(String),
+    #[error("The SVG could not be read: {0}. Export it again from your drawing program.")]
+    BadSvg(String),
+}
+
+/// The audio type of `bytes`, by signature.
+pub fn sniff_audio(bytes: &[u8]) -> Result<&'static str, MediaError> {
+    check_size(bytes, MAX_AUDIO_BYTES)?;
+    let at = |i: usize, sig: &[u8]| bytes.get(i..i + sig.len()) == Some(sig);
+    if at(0, b"ID3") || (bytes.len() > 2 && bytes[0] == 0xFF && (bytes[1] & 0xE0) == 0xE0) {
+        Ok("audio/mpeg")
+    } else if at(4, b"ftyp") {
+        Ok("audio/mp4")
+    } else if at(0, b"OggS") {
+        Ok("audio/ogg")
+    } else if at(0, &[0x1A, 0x45, 0xDF, 0xA3]) {
+        Ok("audio/webm")
+    } else if at(0, b"RIFF") && at(8, b"WAVE") {
+        Ok("audio/wav")
+    } else {
+        Err(MediaError::NotAudio)
+    }
+}
+
+fn check_size(bytes: &[u8], max: usize) -> Result<(), MediaError> {
+    if bytes.is_empty() {
+        return Err(MediaError::Empty);
+    }
+    if bytes.len() > max {
+        return Err(MediaError::TooLarge { size: bytes.len().div_ceil(1024), max: max / 1024 });
+    }
+    Ok(())
+}
+
+/// A picture ready to store: its type and the bytes to serve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CleanImage {
+    pub content_type: &'static str,
+    pub body: Vec<u8>,
+}
+
+/// Checks and cleans an uploaded picture.
+pub fn clean_image(bytes: &[u8]) -> Result<CleanImage, MediaError> {
+    check_size(bytes, MAX_IMAGE_BYTES)?;
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).to_lowercase();
+    if head.trim_start_matches('\u{feff}').trim_start().starts_with('<')
+        && (head.contains("<svg") || head.contains("<?xml"))
+    {
+        return Ok(CleanImage { content_type: "image/svg+xml", body: sanitise_svg(bytes)?.into_bytes() });
+    }
+    let format = image::guess_format(bytes).map_err(|_| MediaError::NotImage)?;
+    if !matches!(format, image::ImageFormat::Png | image::ImageFormat::Jpeg) {
+        return Err(MediaError::NotImage);
+    }
+    let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), format);
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(8000);
+    limits.max_image_height = Some(8000);
+    limits.max_alloc = Some(256 * 1024 * 1024);
+    reader.limits(limits);
+    let img = reader.decode().map_err(|e| MediaError::BadImage(e.to_string()))?;
+    let img = if img.width() > MAX_IMAGE_SIDE || img.height() > MAX_IMAGE_SIDE {
+        img.resize(MAX_IMAGE_SIDE, MAX_IMAGE_SIDE, image::imageops::FilterType::Triangle)
+    } else {
+        img
+    };
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).map_err(|e| MediaError::BadImage(e.to_string()))?;
+    Ok(CleanImage { content_type: "image/png", body: out.into_inner() })
+}
+
+const SVG_ELEMENTS: &[&str] = &[
+    "svg",
+    "g",
+    "path",
+    "circle",
+    "ellipse",
+    "rect",
+    "line",
+    "polyline",
+    "polygon",
+    "title",
+    "desc",
+    "defs",
+    "lineargradient",
+    "radialgradient",
+    "stop",
+    "clippath",
+    "mask",
+];
+
+const SVG_ATTRIBUTES: &[&str] = &[
+    "viewbox",
+    "width",
+    "height",
+    "x",
+    "y",
+    "x1",
+    "y1",
+    "x2",
+    "y2",
+    "cx",
+    "cy",
+    "r",
+    "rx",
+    "ry",
+    "d",
+    "points",
+    "fill",
+    "fill-opacity",
+    "fill-rule",
+    "stroke",
+    "stroke-width",
+    "stroke-linecap",
+    "stroke-linejoin",
+    "stroke-miterlimit",
+    "stroke-dasharray",
+    "stroke-opacity",
+    "opacity",
+    "transform",
+    "id",
+    "offset",
+    "stop-color",
+    "stop-opacity",
+    "gradientunits",
+    "gradienttransform",
+    "fx",
+    "fy",
+    "clip-path",
+    "clip-rule",
+    "mask",
+    "preserveaspectratio",
+    "vector-effect",
+];
+
+/// Rebuilds an SVG from the allow-list. Anything else (scripts, styles, links, `on…`
+/// handlers, `<foreignObject>`, external `url(...)`) is dropped, not escaped.
+pub fn sanitise_svg(bytes: &[u8]) -> Result<String, MediaError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| MediaError::BadSvg("it is not UTF-8 text".into()))?;
+    let options = roxmltree::ParsingOptions { allow_dtd: false, ..Default::default() };
+    let doc = roxmltree::Document::parse_with_options(text, options).map_err(|e| MediaError::BadSvg(e.to_string()))?;
+    let root = doc.root_element();
+    if !root.tag_name().name().eq_ignore_ascii_case("svg") {
+        return Err(MediaError::BadSvg("its outermost element is not <svg>".into()));
+    }
+    let mut out = String::new();
+    write_node(root, &mut out, true);
+    Ok(out)
+}
+
+fn safe_value(v: &str) -> bool {
+    let l = v.to_lowercase();
+    let refs_ok = l.match_indices("url(").all(|(i, _)| l[i + 4..].trim_start().starts_with('#'));
+    refs_ok && !l.contains("javascript:") && !l.contains("expression") && !l.contains('<') && !l.contains("data:")
+}
+
+fn write_node(node: roxmltree::Node<'_, '_>, out: &mut String, root: bool) {
+    let name = node.tag_name().name();
+    let lower = name.to_ascii_lowercase();
+    let svg_ns = node.tag_name().namespace().is_none_or(|ns| ns == "http://www.w3.org/2000/svg");
+    if !svg_ns || !SVG_ELEMENTS.contains(&lower.as_str()) {
+        return;
+    }
+    out.push('<');
+    out.push_str(name);
+    if root {
+        out.push_str(" xmlns=\"http://www.w3.org/2000/svg\"");
+    }
+    for a in node.attributes() {
+        let an = a.name().to_ascii_lowercase();
+        if a.namespace().is_some() || !SVG_ATTRIBUTES.contains(&an.as_str()) || !safe_value(a.value()) {
+            continue;
+        }
+        let _ = write!(out, " {}=\"{}\"", a.name(), handlebars::html_escape(a.value()));
+    }
+    out.push('>');
+    for child in node.children() {
+        if child.is_element() {
+            write_node(child, out, false);
+        } else if child.is_text() && matches!(lower.as_str(), "title" | "desc") {
+            out.push_str(&handlebars::html_escape(child.text().unwrap_or("")));
+        }
+    }
+    let _ = write!(out, "</{name}>");
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audio_is_known_by_its_signature() {
+        assert_eq!(sniff_audio(b"ID3\x04\x00rest"), Ok("audio/mpeg"));
+        assert_eq!(sniff_audio(b"\x00\x00\x00\x20ftypM4A rest"), Ok("audio/mp4"));
+        assert_eq!(sniff_audio(b"OggS\x00rest"), Ok("audio/ogg"));
+        assert_eq!(sniff_audio(&[0x1A, 0x45, 0xDF, 0xA3, 1, 2]), Ok("audio/webm"));
+        assert_eq!(sniff_audio(b"RIFF\x24\x00\x00\x00WAVEfmt "), Ok("audio/wav"));
+        assert_eq!(sniff_audio(b"<html>not sound</html>"), Err(MediaError::NotAudio));
+        assert_eq!(sniff_audio(b""), Err(MediaError::Empty));
+        assert!(matches!(sniff_audio(&vec![b'I'; MAX_AUDIO_BYTES + 1]), Err(MediaError::TooLarge { .. })));
+    }
+
+    #[test]
+    fn svg_keeps_drawing_and_drops_everything_else() {
+        let dirty = br#"<?xml version="1.0"?>
+<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 10 10" onload="alert(1)">
+<script>alert(1)</script><style>*{background:url(https://evil.example)}</style>
+<title>A house</title>
+<a xlink:href="javascript:alert(1)"><circle cx="5" cy="5" r="4"/></a>
+<path d="M0 0L10 10" fill="url(https://evil.example/x)" stroke="red" onclick="x()"/>
+<rect width="2" height="2" fill="url(#g)"/>
+<foreignObject><div xmlns="http://www.w3.org/1999/xhtml">hi</div></foreignObject>
+<image href="https://evil.example/tracker.png"/>
+</svg>"#;
+        let clean = sanitise_svg(dirty).unwrap();
+        for gone in
+            ["script", "style", "onload", "onclick", "javascript", "evil", "foreignObject", "<image", "<a", "alert"]
+        {
+            assert!(!clean.contains(gone), "{gone} in {clean}");
+        }
+        assert!(clean.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 10 10\">"), "{clean}");
+        assert!(clean.contains("<title>A house</title>"));
+        assert!(clean.contains("<path d=\"M0 0L10 10\" stroke=\"red\"></path>"), "{clean}");
+        assert!(clean.contains("fill=\"url(#g)\""));
+        assert!(sanitise_svg(b"<!DOCTYPE svg [<!ENTITY x \"y\">]><svg>&x;</svg>").is_err(), "no DTDs");
+        assert!(sanitise_svg(b"<html></html>").is_err());
+    }
+
+    #[test]
+    fn raster_pictures_are_reencoded_and_scaled() {
+        let img = image::RgbImage::from_pixel(1200, 600, image::Rgb([200, 30, 30]));
+        let mut jpeg = std::io::Cursor::new(Vec::new());
+        image::DynamicImage::ImageRgb8(img).write_to(&mut jpeg, image::ImageFormat::Jpeg).unwrap();
+        let clean = clean_image(jpeg.get_ref()).unwrap();
+        assert_eq!(clean.content_type, "image/png");
+        let back = image::load_from_memory(&clean.body).unwrap();
+        assert_eq!((back.width(), back.height()), (512, 256));
+        assert_eq!(clean_image(b"GIF89a...."), Err(MediaError::NotImage));
+        assert!(matches!(clean_image(b"\x89PNG\r\n\x1a\nbroken"), Err(MediaError::BadImage(_))));
+    }
+}

@@ -1,0 +1,231 @@
+//! Read-aloud and pictures: staff upload recordings per question, audience and language, and
+//! their own pictures; respondents hear and see them without scripts; bad files are refused
+//! with a kind message; uploaded SVG is cleaned and photos are re-encoded. Both databases.
+
+use heard::db::Backend;
+
+use crate::both;
+use crate::helpers::{Browser, spawn_app};
+use crate::staff::{PASSWORD, setup, sign_in, status};
+
+const WAVE: &str = "torbay-participation-2025";
+
+fn token(b: &Browser) -> String {
+    b.get("/staff").form().fields.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v).expect("token")
+}
+
+fn multipart(b: &Browser, path: &str, fields: &[(&str, &str)], file: (&str, Vec<u8>)) -> (u16, String) {
+    let mut form = reqwest::blocking::multipart::Form::new().text("csrf", token(b));
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    form = form.part("file", reqwest::blocking::multipart::Part::bytes(file.1).file_name(file.0.to_owned()));
+    let client = reqwest::blocking::Client::builder().cookie_provider(b.jar.clone()).build().expect("client");
+    let res = client.post(format!("{}{path}", b.base)).multipart(form).send().expect("post");
+    (res.status().as_u16(), res.text().unwrap_or_default())
+}
+
+fn fake_ogg(n: usize) -> Vec<u8> {
+    let mut v = b"OggS\x00\x02".to_vec();
+    v.extend((0..n).map(|i| (i % 251) as u8));
+    v
+}
+
+fn question_page(app: &crate::helpers::TestApp, lang: Option<&str>) -> (Browser, crate::helpers::Page) {
+    let b = app.browser();
+    if let Some(l) = lang {
+        b.get(&format!("/language?to={l}&back=/"));
+    }
+    let start = b.get(&format!("/s/{WAVE}/young-people"));
+    let q = b.submit(&start.form());
+    (b, q)
+}
+
+fn recordings_are_heard_without_scripts(backend: Backend) {
+    let (app, _, _) = setup(backend);
+    // Without a recording: a Listen button, hidden until the speech script shows it.
+    let (_, q) = question_page(&app, None);
+    assert!(q.has("button.listen-button[hidden][type=button]"), "{}", q.html);
+    assert!(q.html.contains("<script src=\"/assets/listen."), "the speech script is loaded");
+    assert!(!q.has("audio"));
+
+    let (b, _) = sign_in(&app, "facilitator@torbay.example", PASSWORD);
+    let page = b.get(&format!("/staff/waves/{WAVE}/recordings"));
+    assert_eq!(page.status, 200);
+    let versions = page.text_of("#version option");
+    assert_eq!(
+        versions,
+        vec![
+            "A young person, English",
+            "A young person, Polski",
+            "A young person, العربية",
+            "A parent or carer, English"
+        ]
+    );
+
+    let path = format!("/staff/waves/{WAVE}/recordings");
+    // Bad files get a kind message and store nothing.
+    let (code, html) = multipart(
+        &b,
+        &path,
+        &[("version", "young-people|en-GB"), ("question", "listened-to")],
+        ("q.mp3", b"<html>not sound".to_vec()),
+    );
+    assert_eq!(code, 400);
+    assert!(html.contains("This is not a sound file Heard can play"), "{html}");
+    let (code, html) =
+        multipart(&b, &path, &[("version", "parents-carers|pl"), ("question", "listened-to")], ("q.ogg", fake_ogg(10)));
+    assert_eq!(code, 400);
+    assert!(html.contains("That version is not part of this survey"), "{html}");
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM recordings"), 0);
+    // A real upload, then a replacement: one recording per slot.
+    for _ in 0..2 {
+        let (code, html) = multipart(
+            &b,
+            &path,
+            &[("version", "young-people|en-GB"), ("question", "listened-to")],
+            ("q.ogg", fake_ogg(5000)),
+        );
+        assert_eq!(code, 200, "{html}");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM recordings"), 1);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'recording.added'"), 2);
+
+    // The respondent gets a plain audio player (and no speech script); Polish has none.
+    let (rb, q) = question_page(&app, None);
+    let src = q
+        .doc()
+        .select(&scraper::Selector::parse(".listen audio[controls]").unwrap())
+        .next()
+        .and_then(|a| a.value().attr("src").map(str::to_owned))
+        .expect("audio player");
+    assert!(!q.html.contains("/assets/listen."));
+    let res = rb.raw().get(format!("{}{src}", rb.base)).send().unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.headers()["content-type"], "audio/ogg");
+    assert_eq!(res.bytes().unwrap().to_vec(), fake_ogg(5000));
+    let part = rb.raw().get(format!("{}{src}", rb.base)).header("range", "bytes=0-3").send().unwrap();
+    assert_eq!(part.status().as_u16(), 206);
+    assert_eq!(part.headers()["content-range"], format!("bytes 0-3/{}", fake_ogg(5000).len()));
+    assert_eq!(part.bytes().unwrap().as_ref(), b"OggS");
+    let bad = rb.raw().get(format!("{}{src}", rb.base)).header("range", "bytes=999999-").send().unwrap();
+    assert_eq!(bad.status().as_u16(), 416);
+    let (_, polish) = question_page(&app, Some("pl"));
+    assert!(!polish.has("audio") && polish.has("button.listen-button"));
+
+    // Another partnership cannot see or remove it; removing it brings the Listen button back.
+    let (other, _) = sign_in(&app, "analyst@southend.example", PASSWORD);
+    assert_eq!(status(&other, &path), 404);
+    let list = b.get(&path);
+    let delete = list.form_ending("/delete");
+    let id = delete.action.split('/').nth(5).unwrap().to_owned();
+    let forged = other.post_body(&format!("{path}/{id}/delete"), format!("csrf={}", token(&other)).into_bytes());
+    assert_eq!(forged.status, 404);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM recordings"), 1);
+    let viewer = sign_in(&app, "viewer@torbay.example", PASSWORD).0;
+    assert_eq!(
+        viewer.post_body(&format!("{path}/{id}/delete"), format!("csrf={}", token(&viewer)).into_bytes()).status,
+        403
+    );
+    b.submit(&delete);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM recordings"), 0);
+    assert_eq!(rb.raw().get(format!("{}{src}", rb.base)).send().unwrap().status().as_u16(), 404);
+}
+both!(recordings_are_heard_without_scripts);
+
+fn pictures_are_cleaned_and_shown(backend: Backend) {
+    let (app, _, _) = setup(backend);
+    let (b, _) = sign_in(&app, "analyst@torbay.example", PASSWORD);
+    assert!(b.get("/staff").has("a[href='/staff/images']"));
+    let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10" onload="alert(1)"><script>alert(1)</script><circle cx="5" cy="5" r="4" fill="green"/></svg>"#;
+    let (code, html) = multipart(
+        &b,
+        "/staff/images",
+        &[("name", "our-school"), ("alt", "Our school, with the big green door")],
+        ("school.svg", svg.to_vec()),
+    );
+    assert_eq!(code, 200, "{html}");
+    // Kind refusals: no alt text, a built-in name, not a picture, a bad name.
+    for (name, alt, file, want) in [
+        ("door", "", svg.to_vec(), "Describe what the picture shows"),
+        ("school", "A school", svg.to_vec(), "is one of Heard's own symbols"),
+        ("notes", "Notes", b"just text".to_vec(), "This is not a picture Heard can use"),
+        ("Our School!", "A school", svg.to_vec(), "short name of lower-case letters"),
+    ] {
+        let (code, html) = multipart(&b, "/staff/images", &[("name", name), ("alt", alt)], ("f", file));
+        assert_eq!(code, 400, "{name}");
+        assert!(html.contains(&handlebars::html_escape(want)), "{want} in {html}");
+    }
+    // A photo is re-encoded as PNG and scaled down.
+    let img = image::RgbImage::from_pixel(900, 900, image::Rgb([10, 120, 40]));
+    let mut jpeg = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img).write_to(&mut jpeg, image::ImageFormat::Jpeg).unwrap();
+    let (code, _) = multipart(
+        &b,
+        "/staff/images",
+        &[("name", "our-park"), ("alt", "The park by the school")],
+        ("park.jpg", jpeg.into_inner()),
+    );
+    assert_eq!(code, 200);
+    let page = b.get("/staff/images");
+    let srcs: Vec<String> = page
+        .doc()
+        .select(&scraper::Selector::parse("td img").unwrap())
+        .filter_map(|i| i.value().attr("src").map(str::to_owned))
+        .collect();
+    assert_eq!(srcs.len(), 2);
+    let park = b.raw().get(format!("{}{}", b.base, srcs[0])).send().unwrap();
+    assert_eq!(park.headers()["content-type"], "image/png");
+    let decoded = image::load_from_memory(&park.bytes().unwrap()).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (512, 512));
+    let school = b.raw().get(format!("{}{}", b.base, srcs[1])).send().unwrap();
+    assert_eq!(school.headers()["content-type"], "image/svg+xml");
+    assert!(school.headers()["content-security-policy"].to_str().unwrap().starts_with("default-src 'none'"));
+    let body = school.text().unwrap();
+    assert!(body.contains("<circle") && !body.contains("script") && !body.contains("onload"), "{body}");
+
+    // A survey names the picture where a symbol would go; respondents see it with its alt text.
+    {
+        let mut conn = app.db.connect();
+        let source = heard::demo::survey_source("torbay-participation-2031", "2031", "open", "2020-01-01")
+            .replacen(
+                "symbol = { image = \"listening\", alt = \"An ear listening\" }",
+                "symbol = { image = \"our-school\", alt = \"Our school\" }",
+                1,
+            )
+            .replacen("symbol = { image = \"school\" }", "symbol = { image = \"our-park\" }", 1);
+        let def = heard::domain::SurveyDefinition::parse("s.toml", &source, 2000).unwrap();
+        heard::models::survey::import(&mut conn, "s.toml", &source, &def).unwrap();
+    }
+    let r = app.browser();
+    let start = r.get("/s/torbay-participation-2031/young-people");
+    let q = r.submit(&start.form());
+    let img = q
+        .doc()
+        .select(&scraper::Selector::parse(".q-symbol img").unwrap())
+        .next()
+        .map(|i| (i.value().attr("src").unwrap_or("").to_owned(), i.value().attr("alt").unwrap_or("").to_owned()))
+        .expect("the partnership's picture");
+    assert!(img.0.starts_with("/media/images/"));
+    assert_eq!(img.1, "Our school");
+    // Other partnerships' staff cannot see or remove Torbay's pictures.
+    let (other, _) = sign_in(&app, "analyst@southend.example", PASSWORD);
+    assert_eq!(other.get("/staff/images").text_of("td code").len(), 0);
+}
+both!(pictures_are_cleaned_and_shown);
+
+fn media_addresses_are_safe(backend: Backend) {
+    let app = spawn_app(backend);
+    let b = app.browser();
+    for path in [
+        "/media/recordings/../../etc/passwd",
+        "/media/recordings/nope",
+        "/media/images/00000000-0000-0000-0000-000000000000",
+        "/media/images/%00",
+    ] {
+        let res = b.raw().get(format!("{}{path}", b.base)).send().unwrap();
+        assert_eq!(res.status().as_u16(), 404, "{path}");
+    }
+    assert_eq!(status(&b, "/staff/images"), 303, "staff pages need sign-in");
+}
+both!(media_addresses_are_safe);
