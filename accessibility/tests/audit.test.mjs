@@ -1,9 +1,10 @@
-// axe-core audit of every respondent and staff page type and state, for every audience in the demo,
-// at 360x740 and 1280x800, reached with JavaScript on and with it off. Zero violations of
-// the WCAG 2.0, 2.1 and 2.2 A and AA rules.
+// axe-core audit of every respondent and staff page type and state, for every audience in the
+// demo in every language it has (English, Polish, Arabic), with and without every display
+// setting, at 360x740 and 1280x800, reached with JavaScript on and with it off. Zero
+// violations of the WCAG 2.0, 2.1 and 2.2 A and AA rules.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { launch, startHeard } from './lib.mjs';
 
@@ -13,15 +14,19 @@ const WAVE = 'torbay-participation-2025';
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
 const VIEWPORTS = [{ width: 360, height: 740 }, { width: 1280, height: 800 }];
 
-/** Walks a survey as `audience` and returns [name, html] for every page state on the way. */
-async function collect(page, base, audience) {
+/** Walks a survey as `audience` in `lang` and returns [name, html] for every page state on
+ * the way. Buttons are found by what they do, not their words, so every language walks the same. */
+async function collect(page, base, audience, lang, label = '') {
   const states = [];
-  const snap = async (name) => { await page.waitForLoadState('load'); states.push([`${audience}: ${name}`, await page.content()]); };
+  const tag = `${audience}${lang === 'en-GB' ? '' : ` (${lang})`}${label}`;
+  const snap = async (name) => { await page.waitForLoadState('load'); states.push([`${tag}: ${name}`, await page.content()]); };
+  const go = (sel) => page.locator(sel).first().click();
+  await page.goto(`${base}/language?to=${lang}&back=/`);
   await page.goto(`${base}/s/${WAVE}`); await snap('start');
   await page.goto(`${base}/s/${WAVE}/who`); await snap('audience choice');
-  await page.getByRole('button', { name: 'Continue' }).click(); await snap('audience choice, error');
+  await go('form[action$="/who"] button[type=submit]'); await snap('audience choice, error');
   await page.goto(`${base}/s/${WAVE}/${audience}`); await snap('audience start');
-  await page.getByRole('button', { name: 'Start now' }).click();
+  await go('form[action$="/start"] button[type=submit]');
   await page.waitForLoadState('load');
   for (let i = 0; i < 30 && page.url().includes('/q/'); i++) {
     const key = page.url().split('/q/')[1];
@@ -31,40 +36,67 @@ async function collect(page, base, audience) {
       // An error state for each text and number question.
       const numeric = (await text.getAttribute('inputmode')) !== null;
       await text.fill(numeric ? '999' : 'x'.repeat(2100));
-      await page.getByRole('button', { name: 'Continue' }).click();
+      await go('button[name=action][value=continue]');
       await snap(`question ${key}, error`);
       await page.waitForLoadState('load');
       await page.locator('textarea, input[type=text][name=answer]').fill(numeric ? '12' : 'Fine');
     } else {
       if (await page.locator('input[name=answer]').count() === 0) throw new Error('no answer inputs on ' + page.url() + '\n' + (await page.content()).slice(0, 1500));
+      if (key === 'listened-to') {
+        await go('button[name=action][value=continue]');
+        await snap(`question ${key}, error`);
+      }
       const first = page.locator('input[name=answer]').first();
       await page.locator(`label[for="${await first.getAttribute('id')}"]`).click();
     }
     if (key === 'feel-about-school') {
-      await page.getByRole('button', { name: 'Save and come back later' }).click();
+      await go('button[name=action][value=save]');
       await snap('saved, resume code');
-      await page.getByRole('link', { name: 'Carry on now' }).click();
+      await go('main a[href*="/q/"]');
       await page.goto(`${base}/s/${WAVE}/q/feel-about-school`);
       await page.locator('label[for="answer-3"]').click();
     }
-    await page.getByRole('button', { name: 'Continue' }).click();
+    await go('button[name=action][value=continue]');
     await page.waitForLoadState('load');
   }
   await snap('consent');
-  await page.getByRole('button', { name: 'Continue' }).click(); await snap('consent, error');
+  await go('button[value=continue]'); await snap('consent, error');
   await page.locator('label[for="answer-0"]').click();
-  await page.getByRole('button', { name: 'Continue' }).click(); await snap('check answers');
-  await page.getByRole('button', { name: 'Send' }).click(); await snap('confirmation');
+  await go('button[value=continue]'); await snap('check answers');
+  await go('form[action$="/send"] button[type=submit]'); await snap('confirmation');
   await page.goto(`${base}/s/${WAVE}/resume`); await snap('resume');
-  await page.getByLabel('Carry on with your answers').fill('nope');
-  await page.getByRole('button', { name: 'Carry on' }).click(); await snap('resume, error');
+  await page.locator('#code').fill('nope');
+  await go('form[action$="/resume"] button[type=submit]'); await snap('resume, error');
   await page.goto(`${base}/s/${WAVE}/delete`); await snap('delete');
-  await page.getByLabel('Delete your answers').fill('2345-6789');
-  await page.getByRole('button', { name: 'Delete my answers' }).click(); await snap('delete, not found');
-  await page.goto(`${base}/s/torbay-participation-2023`); await snap('closed wave');
-  await page.goto(`${base}/s/no-such-wave`); await snap('not found');
-  await page.goto(`${base}/`); await snap('home');
+  await page.locator('#code').fill('2345-6789');
+  await go('form[action$="/delete"] button[type=submit]'); await snap('delete, not found');
+  await page.goto(`${base}/settings?back=/s/${WAVE}`); await snap('display settings');
+  await go('form[action="/settings"] button[type=submit]'); await snap('display settings, saved');
+  if (lang === 'en-GB' && !label) {
+    await page.goto(`${base}/s/torbay-participation-2023`); await snap('closed wave');
+    await page.goto(`${base}/s/no-such-wave`); await snap('not found');
+    await page.goto(`${base}/language?to=tlh&back=/`); await snap('unknown language');
+    await page.goto(`${base}/`); await snap('home');
+  }
   return states;
+}
+
+/** Uploads a recording of the first question and two pictures, as a facilitator would. */
+async function addMedia(page, base) {
+  await page.goto(`${base}/staff/waves/${WAVE}/recordings`);
+  await page.locator('#version').selectOption('young-people|en-GB');
+  await page.locator('#question').selectOption('listened-to');
+  const ogg = Buffer.concat([Buffer.from('OggS\x00\x02', 'binary'), Buffer.alloc(2000, 7)]);
+  await page.locator('#recording-file').setInputFiles({ name: 'listened-to.ogg', mimeType: 'audio/ogg', buffer: ogg });
+  await page.locator('form[action$="/recordings"] button[type=submit]').click();
+  await page.waitForLoadState('load');
+  await page.goto(`${base}/staff/images`);
+  await page.locator('#image-name').fill('our-door');
+  await page.locator('#image-alt').fill('The green front door of the family centre');
+  const svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect x="2" y="1" width="6" height="9" fill="#2e7d32"/></svg>';
+  await page.locator('#image-file').setInputFiles({ name: 'door.svg', mimeType: 'image/svg+xml', buffer: Buffer.from(svg) });
+  await page.locator('form[action^="/staff/images"] button[type=submit]').last().click();
+  await page.waitForLoadState('load');
 }
 
 /** Signs in as an admin and visits every staff page type and state. */
@@ -103,6 +135,12 @@ async function collectStaff(page, base) {
   await page.goto(`${base}/staff/series/torbay-participation/evidence?from=torbay-participation-2023&to=torbay-participation-2024`); await snap('evidence pack');
   await page.goto(`${base}/staff/users`); await snap('staff accounts');
   await page.getByRole('button', { name: 'Add account' }).click(); await snap('staff accounts, error');
+  await page.goto(`${base}/staff/waves/${WAVE}/easy-read`); await snap('easy-read check');
+  await page.goto(`${base}/staff/waves/${WAVE}/preview/parents-carers/1`); await snap('preview with easy-read advice');
+  await page.goto(`${base}/staff/waves/${WAVE}/recordings`); await snap('recordings');
+  await page.locator('form[action$="/recordings"] button[type=submit]').click(); await snap('recordings, error');
+  await page.goto(`${base}/staff/images`); await snap('pictures');
+  await page.locator('form[action^="/staff/images"] button[type=submit]').last().click(); await snap('pictures, error');
   return states;
 }
 
@@ -112,11 +150,28 @@ test('respondent and staff pages have no WCAG A/AA violations (axe-core)', async
   const browser = await launch();
   try {
     const states = [];
+    {
+      const ctx = await browser.newContext();
+      const page = await ctx.newPage();
+      await page.goto(`${heard.base}/staff/sign-in`);
+      await page.getByLabel('Email address').fill('admin@torbay.example');
+      await page.getByLabel('Password').fill('a long enough password');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await addMedia(page, heard.base);
+      await ctx.close();
+    }
+    // Every audience in every language it has; and the young people's version again with
+    // every display setting on (larger text, high contrast, spacing, less movement).
+    const walks = [
+      ['young-people', 'en-GB', null], ['young-people', 'pl', null], ['young-people', 'ar', null],
+      ['parents-carers', 'en-GB', null], ['young-people', 'en-GB', 'tcsm'],
+    ];
     for (const javaScriptEnabled of [true, false]) {
-      for (const audience of ['young-people', 'parents-carers']) {
+      for (const [audience, lang, display] of walks) {
         const ctx = await browser.newContext({ javaScriptEnabled, viewport: VIEWPORTS[0] });
+        if (display) await ctx.addCookies([{ name: 'heard_display', value: display, url: heard.base }]);
         const page = await ctx.newPage();
-        for (const [name, html] of await collect(page, heard.base, audience)) {
+        for (const [name, html] of await collect(page, heard.base, audience, lang, display ? ', all display settings' : '')) {
           states.push([`${name} (JavaScript ${javaScriptEnabled ? 'on' : 'off'})`, html]);
         }
         await ctx.close();
@@ -127,7 +182,16 @@ test('respondent and staff pages have no WCAG A/AA violations (axe-core)', async
       }
       await ctx.close();
     }
-    assert.ok(states.length >= 80, `audited ${states.length} page states`);
+    assert.ok(states.length >= 300, `audited ${states.length} page states`);
+    // The audit covers what it says: a recording's player, the speech button shown by its
+    // script, right-to-left pages, display settings and the partnership's pictures.
+    const some = (test, what) => assert.ok(states.some(([n, h]) => test(n, h)), `no audited state has ${what}`);
+    some((n, h) => h.includes('<audio controls'), 'an audio player');
+    some((n, h) => n.includes('JavaScript on') && /<p class="listen"><button[^>]*class="secondary listen-button"/.test(h), 'a visible Listen button');
+    some((n, h) => n.includes('JavaScript off') && /<p class="listen" hidden=""><button/.test(h), 'a hidden Listen button');
+    some((n, h) => h.includes('dir="rtl"'), 'a right-to-left page');
+    some((n, h) => h.includes('class="d-text d-contrast d-spacing d-motion"'), 'every display setting');
+    some((n, h) => h.includes('/media/images/'), "a partnership's picture");
     const failures = [];
     const audit = async (page, html) => {
       await page.setContent(html.replace('<head>', `<head><base href="${heard.base}/">`), { waitUntil: 'load' });
@@ -154,6 +218,7 @@ test('respondent and staff pages have no WCAG A/AA violations (axe-core)', async
       await ctx.close();
     }
     console.log(`axe audited ${states.length} page states x ${VIEWPORTS.length} viewports`);
+    if (process.env.HEARD_AUDIT_LIST) writeFileSync(process.env.HEARD_AUDIT_LIST, states.map(([n]) => n).join('\n') + '\n');
     assert.deepEqual(failures, []);
   } finally {
     await browser.close();

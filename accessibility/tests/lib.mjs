@@ -73,3 +73,38 @@ export async function startHeard(databaseUrl) {
 export async function launch() {
   return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_FLAGS });
 }
+
+/** Walks the open demo wave as `audience`, calling `visit(name)` on every page on the way
+ * (start, audience choice, the audience's start, each question, consent, check, done).
+ * Buttons are found by what they do, so it works in every language. */
+export async function walkSurvey(page, base, audience, visit, wave = 'torbay-participation-2025') {
+  const go = async (sel) => { await page.locator(sel).first().click(); await page.waitForLoadState('load'); };
+  await page.goto(`${base}/s/${wave}`); await visit('start');
+  await page.goto(`${base}/s/${wave}/who`); await visit('audience choice');
+  await page.goto(`${base}/s/${wave}/${audience}`); await visit('audience start');
+  await go('form[action$="/start"] button[type=submit]');
+  for (let i = 0; i < 30 && page.url().includes('/q/'); i++) {
+    const key = page.url().split('/q/')[1];
+    await visit(`question ${key}`);
+    const text = page.locator('textarea, input[type=text][name=answer]');
+    if (await text.count() > 0) {
+      await text.fill((await text.getAttribute('inputmode')) !== null ? '12' : 'Fine');
+    } else {
+      await page.locator(`label[for="${await page.locator('input[name=answer]').first().getAttribute('id')}"]`).click();
+    }
+    await go('button[name=action][value=continue]');
+  }
+  await visit('consent');
+  await page.locator('label[for="answer-0"]').click();
+  await go('button[value=continue]'); await visit('check answers');
+  await go('form[action$="/send"] button[type=submit]'); await visit('confirmation');
+}
+
+/** Signs in to the staff workspace. */
+export async function signIn(page, base, email, password) {
+  await page.goto(`${base}/staff/sign-in`);
+  await page.locator('#email').fill(email);
+  await page.locator('#password').fill(password);
+  await page.locator('form[action="/staff/sign-in"] button[type=submit]').click();
+  await page.waitForLoadState('load');
+}

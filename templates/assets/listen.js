@@ -7,7 +7,7 @@
   var buttons = document.querySelectorAll('.listen-button');
   for (var i = 0; i < buttons.length; i++) {
     (function (button) {
-      button.hidden = false;
+      if (button.parentElement) button.parentElement.hidden = false;
       button.addEventListener('click', function () {
         window.speechSynthesis.cancel();
         var u = new window.SpeechSynthesisUtterance(button.getAttribute('data-speak') || '');

@@ -45,7 +45,7 @@ fn recordings_are_heard_without_scripts(backend: Backend) {
     let (app, _, _) = setup(backend);
     // Without a recording: a Listen button, hidden until the speech script shows it.
     let (_, q) = question_page(&app, None);
-    assert!(q.has("button.listen-button[hidden][type=button]"), "{}", q.html);
+    assert!(q.has("p.listen[hidden] button.listen-button[type=button]"), "{}", q.html);
     assert!(q.html.contains("<script src=\"/assets/listen."), "the speech script is loaded");
     assert!(!q.has("audio"));
 
