@@ -195,7 +195,61 @@ impl Templates {
         v
     }
 
+    /// A built-in symbol's alt text: what the picture shows (`templates/symbols/alt.toml`).
+    pub fn symbol_alt(name: &str) -> Option<String> {
+        let file = Embedded::get("symbols/alt.toml")?;
+        let table: std::collections::BTreeMap<String, String> =
+            toml::from_str(&String::from_utf8_lossy(&file.data)).ok()?;
+        table.get(name).cloned()
+    }
+
     pub fn has_symbol(name: &str) -> bool {
         Embedded::get(&format!("symbols/{name}.svg")).is_some()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_symbol_set_is_whole_small_and_described() {
+        let wanted = [
+            "face-1",
+            "face-2",
+            "face-3",
+            "face-4",
+            "face-5",
+            "yes",
+            "sometimes",
+            "no",
+            "school",
+            "health",
+            "home",
+            "family",
+            "friends",
+            "listening",
+            "talking",
+            "help",
+            "work",
+            "travel",
+            "safe",
+            "money",
+            "time",
+        ];
+        let names = Templates::symbol_names();
+        for w in wanted {
+            assert!(names.iter().any(|n| n == w), "missing symbol {w}");
+        }
+        for name in &names {
+            let file = Embedded::get(&format!("symbols/{name}.svg")).expect("symbol");
+            assert!(file.data.len() < 1024, "{name} is {} bytes", file.data.len());
+            let svg = String::from_utf8_lossy(&file.data);
+            assert!(svg.starts_with("<svg ") && svg.contains("viewBox=\"0 0 64 64\""), "{name}: one grid for all");
+            assert!(!svg.contains("<script") && !svg.contains("href"), "{name}");
+            let alt = Templates::symbol_alt(name).unwrap_or_default();
+            assert!(alt.len() > 3, "{name} needs alt text in symbols/alt.toml");
+        }
     }
 }

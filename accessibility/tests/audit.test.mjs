@@ -1,6 +1,6 @@
 // axe-core audit of every respondent and staff page type and state, for every audience in the
 // demo in every language it has (English, Polish, Arabic), with and without every display
-// setting, at 360x740 and 1280x800, reached with JavaScript on and with it off. Zero
+// setting, and with the device in dark mode with more contrast, at 360x740 and 1280x800, reached with JavaScript on and with it off. Zero
 // violations of the WCAG 2.0, 2.1 and 2.2 A and AA rules.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -162,17 +162,21 @@ test('respondent and staff pages have no WCAG A/AA violations (axe-core)', async
     }
     // Every audience in every language it has; and the young people's version again with
     // every display setting on (larger text, high contrast, spacing, less movement).
+    // The device's own preferences too: dark mode with more contrast and less motion, which
+    // the audit then renders under the same emulation.
+    const DARK = { colorScheme: 'dark', contrast: 'more', reducedMotion: 'reduce' };
     const walks = [
-      ['young-people', 'en-GB', null], ['young-people', 'pl', null], ['young-people', 'ar', null],
-      ['parents-carers', 'en-GB', null], ['young-people', 'en-GB', 'tcsm'],
+      ['young-people', 'en-GB', null, null], ['young-people', 'pl', null, null], ['young-people', 'ar', null, null],
+      ['parents-carers', 'en-GB', null, null], ['young-people', 'en-GB', 'tcsm', null], ['parents-carers', 'en-GB', null, DARK],
     ];
     for (const javaScriptEnabled of [true, false]) {
-      for (const [audience, lang, display] of walks) {
-        const ctx = await browser.newContext({ javaScriptEnabled, viewport: VIEWPORTS[0] });
+      for (const [audience, lang, display, media] of walks) {
+        const ctx = await browser.newContext({ javaScriptEnabled, viewport: VIEWPORTS[0], ...(media || {}) });
         if (display) await ctx.addCookies([{ name: 'heard_display', value: display, url: heard.base }]);
         const page = await ctx.newPage();
-        for (const [name, html] of await collect(page, heard.base, audience, lang, display ? ', all display settings' : '')) {
-          states.push([`${name} (JavaScript ${javaScriptEnabled ? 'on' : 'off'})`, html]);
+        const label = display ? ', all display settings' : media ? ', device in dark mode with more contrast' : '';
+        for (const [name, html] of await collect(page, heard.base, audience, lang, label)) {
+          states.push([`${name} (JavaScript ${javaScriptEnabled ? 'on' : 'off'})`, html, media]);
         }
         await ctx.close();
       }
@@ -207,15 +211,19 @@ test('respondent and staff pages have no WCAG A/AA violations (axe-core)', async
       await ctx.close();
     }
     for (const viewport of VIEWPORTS) {
-      const ctx = await browser.newContext({ viewport });
-      const page = await ctx.newPage();
-      for (const [name, html] of states) {
-        const result = await audit(page, html);
+      const pages = new Map();
+      const pageFor = async (media) => {
+        const key = JSON.stringify(media || {});
+        if (!pages.has(key)) pages.set(key, await (await browser.newContext({ viewport, ...(media || {}) })).newPage());
+        return pages.get(key);
+      };
+      for (const [name, html, media] of states) {
+        const result = await audit(await pageFor(media), html);
         for (const v of result.violations) {
           failures.push(`${name} @${viewport.width}px: ${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
         }
       }
-      await ctx.close();
+      for (const page of pages.values()) await page.context().close();
     }
     console.log(`axe audited ${states.length} page states x ${VIEWPORTS.length} viewports`);
     if (process.env.HEARD_AUDIT_LIST) writeFileSync(process.env.HEARD_AUDIT_LIST, states.map(([n]) => n).join('\n') + '\n');

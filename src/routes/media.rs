@@ -362,13 +362,19 @@ struct ImageRow {
 }
 
 #[derive(Serialize)]
+struct Builtin {
+    name: String,
+    alt: String,
+}
+
+#[derive(Serialize)]
 struct ImagesView {
     page: PageMeta,
     csrf: String,
     can_edit: bool,
     suffix: String,
     rows: Vec<ImageRow>,
-    builtin: Vec<String>,
+    builtin: Vec<Builtin>,
     max_kb: usize,
     name: String,
     alt: String,
@@ -408,7 +414,10 @@ async fn images_view(
                 alt: i.alt,
             })
             .collect(),
-        builtin: crate::templates::Templates::symbol_names(),
+        builtin: crate::templates::Templates::symbol_names()
+            .into_iter()
+            .map(|name| Builtin { alt: crate::templates::Templates::symbol_alt(&name).unwrap_or_default(), name })
+            .collect(),
         max_kb: MAX_IMAGE_BYTES / 1024,
         name: typed.0,
         alt: typed.1,
