@@ -111,6 +111,39 @@ pub enum Command {
         #[command(subcommand)]
         command: ExportCommand,
     },
+    /// Young people's panel sessions.
+    Panel {
+        #[command(subcommand)]
+        command: PanelCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PanelCommand {
+    /// Start a session for a wave and audience; prints the join code and link.
+    Create {
+        #[arg(long)]
+        wave: String,
+        #[arg(long)]
+        audience: String,
+        /// How long people can join, in minutes.
+        #[arg(long, default_value_t = 90)]
+        minutes: i64,
+        /// Allow shared tablets in kiosk mode (a PIN is made if --pin is not given).
+        #[arg(long)]
+        kiosk: bool,
+        /// The facilitator's PIN for kiosk mode: 4 to 8 digits.
+        #[arg(long)]
+        pin: Option<String>,
+        /// Offer member codes that link a young person's answers across years.
+        #[arg(long)]
+        member_codes: bool,
+        #[arg(long, default_value = "Panel session")]
+        title: String,
+        /// Minutes without use before a shared tablet goes back to the start.
+        #[arg(long, default_value_t = 3)]
+        idle: i32,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -230,6 +263,51 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let done = models::import::import_responses(&mut conn, &name, &wave, &bytes, settings.max_text_graphemes)
                 .map_err(fail)?;
             println!("Imported {} responses ({} answers) into {wave}.", done.rows, done.answers);
+            Ok(())
+        }
+        Command::Panel {
+            command: PanelCommand::Create { wave, audience, minutes, kiosk, pin, member_codes, title, idle },
+        } => {
+            let mut conn = connect(&settings)?;
+            let found = models::survey::find_wave(&mut conn, &wave)
+                .map_err(fail)?
+                .ok_or_else(|| CliError(format!("there is no wave {wave:?}")))?;
+            let text = models::survey::wave_definition(&mut conn, &found.id).map_err(fail)?;
+            let def = SurveyDefinition::parse(&wave, &text, settings.max_text_graphemes).map_err(fail)?;
+            let pin = match (kiosk, pin) {
+                (true, None) => Some(format!("{:06}", rand::random_range(0..1_000_000u32))),
+                (_, p) => p,
+            };
+            let (title, minutes, idle) = crate::routes::panels::parse_new(
+                &audience,
+                &def,
+                &title,
+                &minutes.to_string(),
+                &idle.to_string(),
+                kiosk,
+                pin.as_deref(),
+            )
+            .map_err(CliError)?;
+            let new = models::panel::NewSession {
+                wave_id: found.id.clone(),
+                audience,
+                title,
+                kiosk,
+                pin: pin.clone().filter(|_| kiosk),
+                member_codes,
+                idle_minutes: idle,
+                minutes,
+                created_by: "heard panel create".into(),
+            };
+            let s = conn.write(|c| models::panel::create(c, &new)).map_err(fail)?;
+            let link = format!("{}/join/{}", settings.public_url.trim_end_matches('/'), s.code);
+            println!("Join code: {}", s.join_code());
+            println!("Join link: {link}");
+            println!("Open until {} UTC.", s.closes_at.format("%Y-%m-%d %H:%M"));
+            if kiosk {
+                println!("Kiosk PIN: {}", pin.unwrap_or_default());
+            }
+            println!("Staff page: {}/staff/panels/{}", settings.public_url.trim_end_matches('/'), s.id);
             Ok(())
         }
         Command::ImportCounts { wave, file, replace } => {

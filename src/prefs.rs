@@ -81,6 +81,56 @@ pub struct Prefs {
     pub lang: Option<String>,
     /// Path and query of the page being shown.
     pub here: String,
+    /// Set when this device is a shared tablet in kiosk mode.
+    pub kiosk: Option<Kiosk>,
+}
+
+/// A shared tablet's kiosk mode, from its signed cookie: which session, wave and audience it
+/// is held to, and after how long without use it goes back to the start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kiosk {
+    pub session_id: String,
+    pub wave: String,
+    pub audience: String,
+    pub idle_minutes: i64,
+    /// Unix seconds after which the cookie no longer counts (the session's end).
+    pub until: i64,
+}
+
+/// Cookie holding kiosk mode (signed).
+pub const KIOSK_COOKIE: &str = "heard_kiosk";
+
+impl Kiosk {
+    /// The fields as signed: `session.wave.audience.idle.until`.
+    pub fn payload(&self) -> String {
+        format!("{}.{}.{}.{}.{}", self.session_id, self.wave, self.audience, self.idle_minutes, self.until)
+    }
+
+    pub fn from_payload(p: &str) -> Option<Self> {
+        let mut parts = p.split('.');
+        let k = Self {
+            session_id: parts.next()?.to_owned(),
+            wave: parts.next()?.to_owned(),
+            audience: parts.next()?.to_owned(),
+            idle_minutes: parts.next()?.parse().ok()?,
+            until: parts.next()?.parse().ok()?,
+        };
+        parts.next().is_none().then_some(k)
+    }
+
+    /// The start page this tablet always returns to.
+    pub fn start(&self) -> String {
+        format!("/s/{}/{}", self.wave, self.audience)
+    }
+
+    /// Whether a kiosk may show `path`; anything else sends it back to its start.
+    pub fn allows(&self, path: &str) -> bool {
+        let wave = format!("/s/{}", self.wave);
+        path == wave
+            || path.starts_with(&format!("{wave}/"))
+            || ["/assets/", "/media/", "/kiosk/"].iter().any(|p| path.starts_with(p))
+            || ["/settings", "/language", "/healthz", "/readyz"].contains(&path)
+    }
 }
 
 tokio::task_local! {

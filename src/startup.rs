@@ -61,11 +61,27 @@ impl Application {
         let state = web::Data::new(AppState::new(settings, db, templates, forms));
         let server = HttpServer::new(move || {
             let secure = state.settings.secure_cookies;
+            let kiosk_forms = state.forms.clone();
             App::new()
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(state.settings.max_body_bytes))
-                .wrap_fn(|req, srv| {
-                    // The visitor's display settings and language, for every page this request renders.
+                .wrap_fn(move |req, srv| {
+                    // The visitor's display settings and language, for every page this request
+                    // renders; and a shared tablet's kiosk mode, which keeps it to its survey.
+                    let kiosk = req
+                        .cookie(crate::prefs::KIOSK_COOKIE)
+                        .and_then(|c| kiosk_forms.verify("kiosk", c.value()))
+                        .and_then(|p| crate::prefs::Kiosk::from_payload(&p))
+                        .filter(|k| k.until > chrono::Utc::now().timestamp());
+                    if let Some(k) = kiosk.as_ref().filter(|k| !k.allows(req.path())) {
+                        let to = k.start();
+                        let res = req.into_response(
+                            actix_web::HttpResponse::SeeOther()
+                                .insert_header((actix_web::http::header::LOCATION, to))
+                                .finish(),
+                        );
+                        return futures_util::future::Either::Left(std::future::ready(Ok(res)));
+                    }
                     let prefs = crate::prefs::Prefs {
                         display: req
                             .cookie(crate::prefs::DISPLAY_COOKIE)
@@ -76,9 +92,12 @@ impl Application {
                             .map(|c| c.value().to_owned())
                             .filter(|l| crate::i18n::supported(l)),
                         here: crate::prefs::safe_back(req.uri().path_and_query().map(|p| p.as_str())),
+                        kiosk,
                     };
                     let call = srv.call(req);
-                    crate::prefs::scope(prefs, call)
+                    futures_util::future::Either::Right(Box::pin(async move {
+                        crate::prefs::scope(prefs, call).await.map(|r| r.map_into_boxed_body())
+                    }))
                 })
                 .wrap_fn(move |req, srv| {
                     // Give every browser a form-token key (see `security`).

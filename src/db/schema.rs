@@ -133,6 +133,7 @@ diesel::table! {
         consent_to_quote -> Bool,
         receipt_hash -> Nullable<Text>,
         member_hash -> Nullable<Text>,
+        session_id -> Nullable<Text>,
     }
 }
 
@@ -161,6 +162,8 @@ diesel::table! {
         expires_at -> Timestamp,
         response_id -> Nullable<Text>,
         receipt_code -> Nullable<Text>,
+        session_id -> Nullable<Text>,
+        member_hash -> Nullable<Text>,
     }
 }
 
@@ -334,6 +337,49 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    panel_sessions (id) {
+        id -> Text,
+        wave_id -> Text,
+        audience -> Text,
+        code -> Text,
+        title -> Text,
+        kiosk -> Bool,
+        pin_hash -> Nullable<Text>,
+        pin_failures -> Integer,
+        member_codes -> Bool,
+        idle_minutes -> Integer,
+        opens_at -> Timestamp,
+        closes_at -> Timestamp,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    panel_reveals (session_id, response_id, question_key) {
+        session_id -> Text,
+        response_id -> Text,
+        question_key -> Text,
+        revealed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    paper_entries (id) {
+        id -> Text,
+        wave_id -> Text,
+        audience -> Text,
+        form_ref -> Text,
+        answers -> Text,
+        consent_to_quote -> Bool,
+        entered_by -> Text,
+        entered_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(panel_sessions -> waves (wave_id));
+diesel::joinable!(paper_entries -> waves (wave_id));
 diesel::joinable!(recordings -> waves (wave_id));
 diesel::joinable!(images -> partnerships (partnership_id));
 
@@ -364,6 +410,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     index_counts,
     recordings,
     images,
+    panel_sessions,
+    panel_reveals,
+    paper_entries,
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(codings::theme_id, codings::question_key, responses::audience,);

@@ -95,6 +95,44 @@ impl ShortCode {
     }
 }
 
+/// A panel session's join code: 6 characters from the same look-alike-free alphabet, shown
+/// as `K7Q-M4P` and typed however the person likes (case, spaces and hyphens are forgiven).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JoinCode(String);
+
+impl JoinCode {
+    pub const LEN: usize = 6;
+
+    pub fn generate() -> Self {
+        let mut rng = rand::rng();
+        Self((0..Self::LEN).map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char).collect())
+    }
+
+    /// Reads a typed code; `None` when it cannot be a join code.
+    pub fn parse(typed: &str) -> Option<Self> {
+        let cleaned: String =
+            typed.chars().filter(|c| !c.is_whitespace() && *c != '-').map(|c| c.to_ascii_uppercase()).collect();
+        (cleaned.len() == Self::LEN && cleaned.bytes().all(|b| CODE_ALPHABET.contains(&b))).then_some(Self(cleaned))
+    }
+
+    /// As stored and in links: `K7QM4P`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// As shown: `K7Q-M4P`.
+    pub fn display(&self) -> String {
+        format!("{}-{}", &self.0[..3], &self.0[3..])
+    }
+}
+
+/// A member code a young person keeps to link their answers across years: 8 characters from
+/// the same alphabet, like a receipt code. Stored only as a hash
+/// ([`crate::models::import::member_hash`]).
+pub fn new_member_code() -> String {
+    ShortCode::generate().display()
+}
+
 /// SHA-256, hex.
 pub fn hash_token(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
@@ -119,6 +157,19 @@ mod tests {
         assert!(Slug::parse("torbay-participation-2025", "wave").is_ok());
         for bad in ["", "Torbay", "a--b", "-a", "a-", "a b", "ä", "a_b"] {
             assert!(Slug::parse(bad, "wave").is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn join_codes_have_no_look_alikes() {
+        for _ in 0..200 {
+            let c = JoinCode::generate();
+            assert!(!c.as_str().contains(['0', 'O', '1', 'I', 'L']), "{c:?}");
+            assert_eq!(JoinCode::parse(&c.display().to_lowercase()), Some(c.clone()));
+        }
+        assert_eq!(JoinCode::parse("k7q m4p").map(|c| c.display()), Some("K7Q-M4P".into()));
+        for bad in ["", "K7QM4", "K7QM4PX", "K7QM4O", "K7QM41", "K7QM4L", "K7QM4I"] {
+            assert_eq!(JoinCode::parse(bad), None, "{bad}");
         }
     }
 

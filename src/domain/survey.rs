@@ -503,8 +503,8 @@ pub struct SurveyDefinition {
 }
 
 /// Words the respondent journey uses in its URLs, so no audience may be called them.
-pub const RESERVED_AUDIENCE_KEYS: [&str; 10] =
-    ["who", "q", "consent", "check", "send", "done", "save", "resume", "delete", "start"];
+pub const RESERVED_AUDIENCE_KEYS: [&str; 12] =
+    ["who", "q", "consent", "check", "send", "done", "save", "resume", "delete", "start", "member", "next"];
 
 /// Default longest answers, in grapheme clusters.
 pub const SHORT_TEXT_DEFAULT: usize = 200;

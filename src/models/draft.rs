@@ -29,6 +29,10 @@ pub struct DraftRow {
     pub response_id: Option<String>,
     pub receipt_code: Option<String>,
     pub resume_hash: Option<String>,
+    /// The panel session this draft was started in, if any.
+    pub session_id: Option<String>,
+    /// A member code's hash, when the young person gave or was given one.
+    pub member_hash: Option<String>,
 }
 
 impl DraftRow {
@@ -218,12 +222,43 @@ pub fn send(conn: &mut DbConnection, draft_id: &str, channel: &str) -> StoreResu
                 responses::submitted_at.eq(now()),
                 responses::consent_to_quote.eq(draft.consent_to_quote.unwrap_or(false)),
                 responses::receipt_hash.eq(code.hash("receipt")),
+                responses::session_id.eq(&draft.session_id),
+                responses::member_hash.eq(&draft.member_hash),
             ))
             .execute(c)?;
         insert_answers(c, &response_id, &given)?;
         super::aggregates::apply(c, &response_id, 1)?;
         Ok(Receipt { response_id, code: code.display(), stored_now: true })
     })
+}
+
+/// Links a new draft to the panel session it was started in.
+pub fn set_session(conn: &mut DbConnection, draft_id: &str, session_id: &str) -> StoreResult<()> {
+    diesel::update(drafts::table.filter(drafts::id.eq(draft_id)).filter(drafts::response_id.is_null()))
+        .set(drafts::session_id.eq(session_id))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Keeps a member code's hash with an unsent draft (`None` takes it off).
+pub fn set_member(conn: &mut DbConnection, draft_id: &str, hash: Option<&str>) -> StoreResult<()> {
+    diesel::update(drafts::table.filter(drafts::id.eq(draft_id)).filter(drafts::response_id.is_null()))
+        .set(drafts::member_hash.eq(hash))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Throws away the unsent draft this token points at (a shared tablet going back to the
+/// start). A sent draft is left alone: it still answers for its receipt.
+pub fn discard_unsent(conn: &mut DbConnection, wave_id: &str, token: &str) -> StoreResult<()> {
+    diesel::delete(
+        drafts::table
+            .filter(drafts::token_hash.eq(hash_token(token)))
+            .filter(drafts::wave_id.eq(wave_id))
+            .filter(drafts::response_id.is_null()),
+    )
+    .execute(conn)?;
+    Ok(())
 }
 
 /// Writes a response's answers: one row per answer, or per chosen option.

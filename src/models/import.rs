@@ -90,7 +90,8 @@ fn wave_and_definition(
 /// A member code as stored: a hash of its normalised form, so codes can be matched across
 /// years without being kept.
 pub fn member_hash(code: &str) -> String {
-    crate::domain::codes::hash_token(&format!("member:{}", code.trim().to_lowercase()))
+    let normal: String = code.chars().filter(|c| !c.is_whitespace() && *c != '-').collect::<String>().to_lowercase();
+    crate::domain::codes::hash_token(&format!("member:{normal}"))
 }
 
 /// What an import stored.

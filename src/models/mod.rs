@@ -12,6 +12,7 @@ pub mod export;
 pub mod framework;
 pub mod import;
 pub mod media;
+pub mod panel;
 pub mod response;
 pub mod settings;
 pub mod survey;

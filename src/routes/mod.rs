@@ -7,6 +7,7 @@ pub mod form;
 pub mod health;
 pub mod media;
 pub mod pages;
+pub mod panels;
 pub mod reports;
 pub mod respond;
 pub mod settings;
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(settings::configure)
         .configure(respond::configure)
         .configure(media::configure)
+        .configure(panels::configure)
         .configure(admin::configure)
         .configure(reports::configure)
         .configure(voices::configure)

@@ -29,8 +29,12 @@ pub struct PageMeta {
     pub languages: Vec<LangLink>,
     /// Shown under the header when the page's translation is machine-drafted.
     pub notice: Option<String>,
-    /// A script this page is better with (never needed: pages work without scripts).
-    pub script: Option<String>,
+    /// Scripts this page is better with (never needed: pages work without scripts).
+    pub scripts: Vec<String>,
+    /// Set on a shared tablet in kiosk mode.
+    pub kiosk: Option<KioskMeta>,
+    /// Seconds after which the page reloads itself when scripts are off (a live projector).
+    pub noscript_refresh: Option<u32>,
     /// The staff navigation, on staff pages.
     pub staff: Option<StaffNav>,
     /// The staff stylesheet, on staff pages.
@@ -45,6 +49,19 @@ pub struct StaffNav {
     pub partnership: String,
     pub links: Vec<Link>,
     pub csrf: String,
+}
+
+/// What a kiosk page needs: when to go back to the start, and the way out for facilitators.
+#[derive(Debug, Clone, Serialize)]
+pub struct KioskMeta {
+    pub idle_seconds: i64,
+    pub idle_minutes: i64,
+    pub reset: String,
+    pub leave: String,
+}
+
+fn kiosk_script() -> String {
+    templates::global().map(|t| t.script_url("kiosk")).unwrap_or_default()
 }
 
 /// One entry in the language switcher.
@@ -73,7 +90,14 @@ impl PageMeta {
             settings_link: format!("/settings?back={}", urlencoding::encode(&prefs.here)),
             languages: Vec::new(),
             notice: None,
-            script: None,
+            scripts: prefs.kiosk.iter().map(|_| kiosk_script()).filter(|u| !u.is_empty()).collect(),
+            noscript_refresh: None,
+            kiosk: prefs.kiosk.as_ref().map(|k| KioskMeta {
+                idle_seconds: k.idle_minutes * 60,
+                idle_minutes: k.idle_minutes,
+                reset: format!("/s/{}/next", k.wave),
+                leave: "/kiosk/leave".into(),
+            }),
             staff: None,
             staff_stylesheet: None,
         }

@@ -61,6 +61,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::post().to(resume_post))
                     .default_service(web::to(wrong_method)),
             )
+            .service(web::resource("/next").route(web::get().to(next_person)).default_service(web::to(wrong_method)))
+            .service(
+                web::resource("/member")
+                    .route(web::get().to(member))
+                    .route(web::post().to(member_post))
+                    .default_service(web::to(wrong_method)),
+            )
             .service(
                 web::resource("/delete")
                     .route(web::get().to(delete))
@@ -235,6 +242,24 @@ fn draft_cookie(state: &AppState, visit: &Visit, token: &str) -> Cookie<'static>
         .finish()
 }
 
+/// Cookie naming the panel session this browser joined (signed).
+pub const PANEL_COOKIE: &str = "heard_panel";
+
+/// The panel session this browser joined, if its cookie is genuine and the session exists.
+async fn panel_session(
+    state: &AppState,
+    req: &HttpRequest,
+) -> Result<Option<crate::models::panel::SessionRow>, AppError> {
+    let from_kiosk = crate::prefs::current().kiosk.map(|k| k.session_id);
+    let joined = req.cookie(PANEL_COOKIE).and_then(|c| state.forms.verify("panel", c.value()));
+    let Some(id) = from_kiosk.or(joined) else { return Ok(None) };
+    state.db.run(move |c| crate::models::panel::find(c, &id).map_err(AppError::from)).await
+}
+
+fn kiosk() -> Option<crate::prefs::Kiosk> {
+    crate::prefs::current().kiosk
+}
+
 fn see_other(location: impl Into<String>) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((LOCATION, location.into())).finish()
 }
@@ -279,6 +304,8 @@ struct StartView {
     deletion_days: i64,
     resume_draft: Option<String>,
     choose_audience: Option<String>,
+    /// On a shared tablet: no resume or delete links.
+    kiosk: bool,
     start_action: String,
     resume_link: String,
     delete_link: String,
@@ -301,6 +328,9 @@ async fn start(
 ) -> Result<HttpResponse, AppError> {
     let visit = load(&state, &path).await?;
     require_open(&visit)?;
+    if let Some(k) = kiosk() {
+        return Ok(see_other(k.start()));
+    }
     let draft = current_draft(&state, &req, &visit).await?.filter(|d| !d.is_sent());
     let single = (visit.def.audiences.len() == 1).then(|| visit.def.audiences[0].clone());
     let only = single.as_ref().map(|a| a.key.as_str());
@@ -315,6 +345,7 @@ async fn start(
         deletion_days: state.settings.deletion_days,
         resume_draft: draft.map(|d| resume_point(&visit, &d)),
         choose_audience: single.is_none().then(|| format!("{}/who", visit.base())),
+        kiosk: false,
         start_action: single.map(|a| format!("{}/{}/start", visit.base(), a.key)).unwrap_or_default(),
         resume_link: format!("{}/resume", visit.base()),
         delete_link: format!("{}/delete", visit.base()),
@@ -444,6 +475,7 @@ async fn audience_start(
         deletion_days: state.settings.deletion_days,
         resume_draft: draft.map(|d| resume_point(&visit, &d)),
         choose_audience: None,
+        kiosk: kiosk().is_some(),
         start_action: format!("{}/{}/start", visit.base(), a.key),
         resume_link: format!("{}/resume", visit.base()),
         delete_link: format!("{}/delete", visit.base()),
@@ -471,8 +503,27 @@ async fn begin(
     }
     let token = random_token();
     let (wave_id, aud, tok, days) = (visit.wave.id.clone(), audience.clone(), token.clone(), state.settings.draft_days);
-    let d = state.db.write(move |c| draft::create(c, &wave_id, &aud, &tok, days).map_err(AppError::from)).await?;
-    let mut res = see_other(resume_point(&visit, &d));
+    // Started in a panel session (joined by code, or on its kiosk): the response says so.
+    let session = panel_session(&state, &req)
+        .await?
+        .filter(|s| s.wave_id == visit.wave.id && s.audience == audience && s.is_open(crate::db::now()));
+    let session_id = session.as_ref().map(|s| s.id.clone());
+    let d = state
+        .db
+        .write(move |c| -> Result<DraftRow, AppError> {
+            let d = draft::create(c, &wave_id, &aud, &tok, days)?;
+            if let Some(sid) = &session_id {
+                draft::set_session(c, &d.id, sid)?;
+            }
+            Ok(d)
+        })
+        .await?;
+    let next = if session.is_some_and(|s| s.member_codes) {
+        format!("{}/member", visit.base())
+    } else {
+        resume_point(&visit, &d)
+    };
+    let mut res = see_other(next);
     res.add_cookie(&draft_cookie(&state, &visit, &token)).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(res)
 }
@@ -554,6 +605,8 @@ struct QuestionView {
     errors: Vec<Link>,
     csrf: String,
     action: String,
+    /// "Save and come back later" (not on a shared tablet).
+    can_save: bool,
     q: QuestionBody,
 }
 
@@ -638,6 +691,7 @@ fn question_view(
         errors: super::pages::error_links(&error, &format!("#{first_id}")),
         csrf: csrf(state, req),
         action: format!("{}{}", visit.question_url(q.key.as_str()), if change { "?change=1" } else { "" }),
+        can_save: kiosk().is_none(),
         q: QuestionBody {
             position: shown.position,
             total: shown.total,
@@ -707,7 +761,7 @@ async fn attach_media(
     }
     match recording {
         Some((id, _)) => view.q.listen.recording = Some(format!("/media/recordings/{id}")),
-        None => view.page.script = Some(state.templates.script_url("listen")).filter(|u| !u.is_empty()),
+        None => view.page.scripts.extend(Some(state.templates.script_url("listen")).filter(|u| !u.is_empty())),
     }
     Ok(())
 }
@@ -765,6 +819,11 @@ async fn answer(
     let q = shown.question;
     let change = query.change.is_some();
     let action = form.get("action").unwrap_or("continue");
+    if action == "save" && kiosk().is_some() {
+        return Err(AppError::BadRequest(
+            "Saving to come back later is turned off on a shared tablet. Press Continue instead.".into(),
+        ));
+    }
     let outcome = match action {
         "skip" if q.required => Err(crate::domain::AnswerError::Required),
         "skip" => Ok(None),
@@ -1042,7 +1101,8 @@ async fn send(
             return Ok(see_other(visit.question_url(missing.key.as_str())));
         }
         let id = d.id.clone();
-        state.db.run(move |c| draft::send(c, &id, "web").map_err(AppError::from)).await?;
+        let channel = if d.session_id.is_some() { "panel" } else { "web" };
+        state.db.run(move |c| draft::send(c, &id, channel).map_err(AppError::from)).await?;
     }
     Ok(see_other(format!("{}/done", visit.base())))
 }
@@ -1050,6 +1110,7 @@ async fn send(
 #[derive(Serialize)]
 struct DoneView {
     page: PageMeta,
+    kiosk: bool,
     receipt: String,
     partnership: String,
     deletion_days: i64,
@@ -1064,15 +1125,167 @@ async fn done(state: web::Data<AppState>, req: HttpRequest, path: web::Path<Stri
         return Ok(see_other(format!("{}/check", visit.base())));
     };
     let lang = visit.lang(Some(&d.audience));
+    let on_kiosk = kiosk();
     let view = DoneView {
         page: visit.page_in(crate::i18n::text(&lang, "done_title"), Some(&d.audience), &lang),
+        kiosk: on_kiosk.is_some(),
         receipt,
         partnership: visit.partnership.clone(),
         deletion_days: state.settings.deletion_days,
         delete_link: format!("{}/delete", visit.base()),
-        again_link: visit.base(),
+        again_link: on_kiosk.as_ref().map(|_| format!("{}/next", visit.base())).unwrap_or_else(|| visit.base()),
     };
-    render(&state, StatusCode::OK, "respond/done", &view)
+    let mut res = render(&state, StatusCode::OK, "respond/done", &view)?;
+    if on_kiosk.is_some() {
+        // The next person starts with nothing: this device forgets these answers now, so
+        // Back, refresh or another visit to this page leads only to the start.
+        let mut gone = draft_cookie(&state, &visit, "");
+        gone.make_removal();
+        res.add_cookie(&gone).map_err(|e| AppError::Internal(e.to_string()))?;
+    }
+    Ok(res)
+}
+
+/// `GET /s/{wave}/next` on a shared tablet: the next person starts afresh. Throws away this
+/// tablet's unsent answers, forgets its draft and goes back to the session's start page. (A
+/// link, so the no-script refresh can reach it; it only ever discards this device's own
+/// unsent draft.)
+async fn next_person(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let visit = load(&state, &path).await?;
+    let Some(k) = kiosk().filter(|k| k.wave == visit.wave.slug) else { return Ok(see_other(visit.base())) };
+    if let Some(token) = req.cookie(DRAFT_COOKIE).map(|c| c.value().to_owned()).filter(|t| t.len() <= 100) {
+        let wave_id = visit.wave.id.clone();
+        state.db.write(move |c| draft::discard_unsent(c, &wave_id, &token).map_err(AppError::from)).await?;
+    }
+    let mut res = see_other(k.start());
+    let mut gone = draft_cookie(&state, &visit, "");
+    gone.make_removal();
+    res.add_cookie(&gone).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(res)
+}
+
+// ---------------------------------------------------------------------------------------
+// Member codes (panel sessions that link a young person across years).
+
+#[derive(Serialize)]
+struct MemberView {
+    page: PageMeta,
+    action: String,
+    csrf: String,
+    /// A new code, once given.
+    given: Option<String>,
+    continue_link: String,
+    value: String,
+    error: Option<String>,
+    errors: Vec<Link>,
+}
+
+/// The unsent draft of a session that asks for member codes, or where to send the visitor.
+async fn member_draft(
+    state: &AppState,
+    req: &HttpRequest,
+    visit: &Visit,
+) -> Result<Result<DraftRow, String>, AppError> {
+    let Some(d) = current_draft(state, req, visit).await? else { return Ok(Err(visit.base())) };
+    if d.is_sent() {
+        return Ok(Err(format!("{}/done", visit.base())));
+    }
+    let Some(sid) = d.session_id.clone() else { return Ok(Err(resume_point(visit, &d))) };
+    let session = state.db.run(move |c| crate::models::panel::find(c, &sid).map_err(AppError::from)).await?;
+    if !session.is_some_and(|s| s.member_codes) {
+        return Ok(Err(resume_point(visit, &d)));
+    }
+    Ok(Ok(d))
+}
+
+fn member_view(
+    state: &AppState,
+    req: &HttpRequest,
+    visit: &Visit,
+    d: &DraftRow,
+    given: Option<String>,
+    value: String,
+    error: Option<String>,
+) -> MemberView {
+    let lang = visit.lang(Some(&d.audience));
+    let title = if given.is_some() { "member_given_title" } else { "member_title" };
+    let first = visit.def.journey(&d.audience, &d.answers()).first().map(|q| visit.question_url(q.key.as_str()));
+    MemberView {
+        page: visit
+            .page_in(crate::i18n::text(&lang, title), Some(&d.audience), &lang)
+            .back(format!("{}/{}", visit.base(), d.audience))
+            .with_error(error.is_some()),
+        action: format!("{}/member", visit.base()),
+        csrf: csrf(state, req),
+        given,
+        continue_link: first.unwrap_or_else(|| format!("{}/consent", visit.base())),
+        value: echo(&value).chars().take(40).collect(),
+        errors: super::pages::error_links(&error, "#member-code"),
+        error,
+    }
+}
+
+async fn member(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let visit = load(&state, &path).await?;
+    require_open(&visit)?;
+    let d = match member_draft(&state, &req, &visit).await? {
+        Ok(d) => d,
+        Err(to) => return Ok(see_other(to)),
+    };
+    render(&state, StatusCode::OK, "respond/member", &member_view(&state, &req, &visit, &d, None, String::new(), None))
+}
+
+async fn member_post(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let form = read_checked_form(&state, &req, body).await?;
+    let visit = load(&state, &path).await?;
+    require_open(&visit)?;
+    let d = match member_draft(&state, &req, &visit).await? {
+        Ok(d) => d,
+        Err(to) => return Ok(see_other(to)),
+    };
+    let lang = visit.lang(Some(&d.audience));
+    let next = resume_point(&visit, &d);
+    let (hash, given) = match form.get("action").unwrap_or("use") {
+        "skip" => (None, None),
+        "new" => {
+            let code = crate::domain::codes::new_member_code();
+            (Some(crate::models::import::member_hash(&code)), Some(code))
+        }
+        _ => {
+            let typed = form.get("code").unwrap_or("").to_owned();
+            let cleaned: String = typed.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+            let ok = (6..=20).contains(&cleaned.chars().count()) && cleaned.chars().all(|c| c.is_ascii_alphanumeric());
+            if !ok {
+                let msg = crate::i18n::text(&lang, "member_format").to_owned();
+                let view = member_view(&state, &req, &visit, &d, None, typed, Some(msg));
+                return render(&state, StatusCode::BAD_REQUEST, "respond/member", &view);
+            }
+            (Some(crate::models::import::member_hash(&cleaned)), None)
+        }
+    };
+    let id = d.id.clone();
+    let stored = hash.clone();
+    state.db.run(move |c| draft::set_member(c, &id, stored.as_deref()).map_err(AppError::from)).await?;
+    match given {
+        Some(code) => {
+            let view = member_view(&state, &req, &visit, &d, Some(code), String::new(), None);
+            render(&state, StatusCode::OK, "respond/member", &view)
+        }
+        None => Ok(see_other(next)),
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1129,6 +1342,9 @@ async fn resume(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    if let Some(k) = kiosk() {
+        return Ok(see_other(k.start()));
+    }
     let visit = load(&state, &path).await?;
     require_open(&visit)?;
     render(&state, StatusCode::OK, "respond/code_form", &code_form(&state, &req, &visit, false, String::new(), None))
@@ -1141,6 +1357,9 @@ async fn resume_post(
     body: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let form = read_checked_form(&state, &req, body).await?;
+    if let Some(k) = kiosk() {
+        return Ok(see_other(k.start()));
+    }
     let visit = load(&state, &path).await?;
     require_open(&visit)?;
     let typed = form.get("code").unwrap_or("").to_owned();
@@ -1176,6 +1395,9 @@ async fn delete(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    if let Some(k) = kiosk() {
+        return Ok(see_other(k.start()));
+    }
     let visit = load(&state, &path).await?;
     render(&state, StatusCode::OK, "respond/code_form", &code_form(&state, &req, &visit, true, String::new(), None))
 }
@@ -1187,6 +1409,9 @@ async fn delete_post(
     body: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let form = read_checked_form(&state, &req, body).await?;
+    if let Some(k) = kiosk() {
+        return Ok(see_other(k.start()));
+    }
     let visit = load(&state, &path).await?;
     let typed = form.get("code").unwrap_or("").to_owned();
     let Some(code) = ShortCode::parse(&typed) else {

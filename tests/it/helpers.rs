@@ -258,6 +258,19 @@ impl TestApp {
         rows.first().map(|r| r.n).unwrap_or(0)
     }
 
+    /// The first row's text column `s` of a query.
+    pub fn count_str(&self, sql: &str) -> String {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct S {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            s: String,
+        }
+        let mut conn = self.db.connect();
+        let rows: Vec<S> = diesel::sql_query(sql).load(&mut conn).expect("text query");
+        rows.into_iter().next().map(|r| r.s).unwrap_or_default()
+    }
+
     pub fn responses(&self) -> i64 {
         self.count("SELECT COUNT(*) AS n FROM responses")
     }

@@ -12,6 +12,7 @@ mod imports;
 mod journey;
 mod media;
 mod migrations;
+mod panels;
 mod reports;
 mod staff;
 mod stats;

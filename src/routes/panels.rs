@@ -1,0 +1,818 @@
+//! Panel sessions in a room: young people join by code (`/join`, or the QR code's
+//! `/join/CODE`), a shared tablet runs in kiosk mode (`/s/WAVE/next` between people,
+//! `/kiosk/leave` with the
+//! facilitator's PIN), and facilitators create sessions, show the join code and QR code, see
+//! a live tally on a projector and reveal consented answers one by one (`/staff/...`).
+//!
+//! The tally shows a question's numbers only once at least [`TALLY_MINIMUM`] people have
+//! answered it, so nobody's answer can be picked out in a small room; free text appears only
+//! when a facilitator reveals an answer whose writer agreed to share it.
+
+use std::time::Duration;
+
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Serialize;
+
+use super::form::{read_checked, token as csrf};
+use super::pages::{Link, PageMeta, message, render};
+use super::respond::PANEL_COOKIE;
+use super::staff::{OwnedWave, SignedIn, not_found, owned_wave};
+use crate::domain::codes::JoinCode;
+use crate::error::AppError;
+use crate::models::account::Role;
+use crate::models::audit;
+use crate::models::panel::{self, NewSession, Pin, SessionRow};
+use crate::prefs::{KIOSK_COOKIE, Kiosk};
+use crate::state::AppState;
+
+/// The fewest answers to a question before the tally shows its numbers.
+pub const TALLY_MINIMUM: i64 = 5;
+
+const RUNNERS: [Role; 3] = [Role::Admin, Role::Analyst, Role::Facilitator];
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/join", web::get().to(join_page))
+        .route("/join", web::post().to(join_post))
+        .route("/join/{code}", web::get().to(join_link))
+        .route("/kiosk/leave", web::get().to(kiosk_leave_page))
+        .route("/kiosk/leave", web::post().to(kiosk_leave))
+        .route("/staff/waves/{slug}/panels", web::get().to(sessions_page))
+        .route("/staff/waves/{slug}/panels", web::post().to(create))
+        .route("/staff/panels/{id}", web::get().to(session_page))
+        .route("/staff/panels/{id}/tally", web::get().to(tally_page))
+        .route("/staff/panels/{id}/events", web::get().to(events))
+        .route("/staff/panels/{id}/reveal", web::post().to(reveal))
+        .route("/staff/panels/{id}/end", web::post().to(end));
+}
+
+fn see_other(location: impl Into<String>) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((LOCATION, location.into())).finish()
+}
+
+fn lang() -> String {
+    crate::prefs::current().lang.unwrap_or_else(|| crate::i18n::DEFAULT_LANG.to_owned())
+}
+
+fn t(key: &str) -> String {
+    crate::i18n::text(&lang(), key).to_owned()
+}
+
+/// The join link people type or scan.
+pub fn join_url(state: &AppState, code: &str) -> String {
+    format!("{}/join/{code}", state.settings.public_url.trim_end_matches('/'))
+}
+
+/// A QR code for `text` as inline SVG (made here, never from user input).
+pub fn qr_svg(text: &str) -> String {
+    match qrcode::QrCode::new(text.as_bytes()) {
+        Ok(code) => {
+            let svg = code
+                .render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(240, 240)
+                .dark_color(qrcode::render::svg::Color("#000000"))
+                .light_color(qrcode::render::svg::Color("#ffffff"))
+                .quiet_zone(true)
+                .build();
+            let body = svg.find("<svg").map(|i| &svg[i..]).unwrap_or(&svg);
+            body.replacen("<svg ", "<svg class=\"qr\" aria-hidden=\"true\" focusable=\"false\" ", 1)
+        }
+        Err(_) => String::new(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Joining.
+
+#[derive(Serialize)]
+struct JoinView {
+    page: PageMeta,
+    csrf: String,
+    value: String,
+    error: Option<String>,
+    errors: Vec<Link>,
+    pin_error: Option<String>,
+}
+
+fn join_view(
+    state: &AppState,
+    req: &HttpRequest,
+    value: String,
+    error: Option<String>,
+    pin_error: Option<String>,
+) -> JoinView {
+    let lang = lang();
+    let any = error.is_some() || pin_error.is_some();
+    let mut errors = super::pages::error_links(&error, "#join-code");
+    errors.extend(super::pages::error_links(&pin_error, "#join-pin"));
+    JoinView {
+        page: PageMeta::new(crate::i18n::text(&lang, "join_title")).lang(&lang).with_error(any),
+        csrf: csrf(state, req),
+        value: value.chars().filter(|c| !c.is_control()).take(20).collect(),
+        error,
+        errors,
+        pin_error,
+    }
+}
+
+async fn join_page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    render(&state, StatusCode::OK, "respond/join", &join_view(&state, &req, String::new(), None, None))
+}
+
+/// Finds an open session for a typed code, or the words to say why not.
+async fn open_session(state: &AppState, typed: &str) -> Result<Result<SessionRow, String>, AppError> {
+    if typed.trim().is_empty() {
+        return Ok(Err(t("type_join_code")));
+    }
+    let Some(code) = JoinCode::parse(typed) else { return Ok(Err(t("join_code_format"))) };
+    let found = state.db.run(move |c| panel::find_by_code(c, &code).map_err(AppError::from)).await?;
+    let Some(s) = found else { return Ok(Err(t("join_not_found"))) };
+    let at = crate::db::now();
+    if at < s.opens_at {
+        return Ok(Err(t("join_not_open")));
+    }
+    if at >= s.closes_at {
+        return Ok(Err(t("join_ended")));
+    }
+    Ok(Ok(s))
+}
+
+fn cookie_until(state: &AppState, name: &'static str, value: String, s: &SessionRow) -> Cookie<'static> {
+    let left = (s.closes_at - crate::db::now()).num_seconds().max(60);
+    Cookie::build(name, value)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.settings.secure_cookies)
+        .max_age(CookieDuration::seconds(left))
+        .finish()
+}
+
+/// Joins this browser to `s` (and makes it the session's kiosk when `kiosk`) and sends it to
+/// the session's start page.
+async fn joined(state: &AppState, s: &SessionRow, kiosk: bool) -> Result<HttpResponse, AppError> {
+    let sc = s.clone();
+    let wave = state.db.run(move |c| panel::wave_slug(c, &sc).map_err(AppError::from)).await?;
+    let k = Kiosk {
+        session_id: s.id.clone(),
+        wave: wave.clone(),
+        audience: s.audience.clone(),
+        idle_minutes: i64::from(s.idle_minutes),
+        until: s.closes_at.and_utc().timestamp(),
+    };
+    let mut res = see_other(k.start());
+    let panel = cookie_until(state, PANEL_COOKIE, state.forms.sign("panel", &s.id), s);
+    res.add_cookie(&panel).map_err(|e| AppError::Internal(e.to_string()))?;
+    if kiosk {
+        let signed = state.forms.sign("kiosk", &k.payload());
+        res.add_cookie(&cookie_until(state, KIOSK_COOKIE, signed, s)).map_err(|e| AppError::Internal(e.to_string()))?;
+    }
+    Ok(res)
+}
+
+async fn join_post(state: web::Data<AppState>, req: HttpRequest, body: web::Payload) -> Result<HttpResponse, AppError> {
+    let form = read_checked(&state, &req, body).await?;
+    let typed = form.get("code").unwrap_or("").to_owned();
+    let s = match open_session(&state, &typed).await? {
+        Ok(s) => s,
+        Err(msg) => {
+            return render(
+                &state,
+                StatusCode::BAD_REQUEST,
+                "respond/join",
+                &join_view(&state, &req, typed, Some(msg), None),
+            );
+        }
+    };
+    let pin = form.get("pin").unwrap_or("").trim().to_owned();
+    if pin.is_empty() || !s.kiosk {
+        return joined(&state, &s, false).await;
+    }
+    let id = s.id.clone();
+    let outcome = state.db.run(move |c| panel::check_pin(c, &id, &pin).map_err(AppError::from)).await?;
+    match outcome {
+        Pin::Right => joined(&state, &s, true).await,
+        Pin::Wrong { tries_left } => {
+            let msg = crate::i18n::format(&lang(), "pin_wrong", &[&tries_left]);
+            render(&state, StatusCode::BAD_REQUEST, "respond/join", &join_view(&state, &req, typed, None, Some(msg)))
+        }
+        Pin::Locked => render(
+            &state,
+            StatusCode::FORBIDDEN,
+            "respond/join",
+            &join_view(&state, &req, typed, None, Some(t("pin_locked"))),
+        ),
+    }
+}
+
+/// `GET /join/CODE`: what the QR code opens. Joins at once (it only sets a cookie).
+async fn join_link(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let typed = path.into_inner();
+    match open_session(&state, &typed).await? {
+        Ok(s) => joined(&state, &s, false).await,
+        Err(msg) => {
+            render(&state, StatusCode::NOT_FOUND, "respond/join", &join_view(&state, &req, typed, Some(msg), None))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Kiosk.
+
+#[derive(Serialize)]
+struct LeaveView {
+    page: PageMeta,
+    csrf: String,
+    error: Option<String>,
+    errors: Vec<Link>,
+}
+
+fn leave_view(state: &AppState, req: &HttpRequest, error: Option<String>) -> LeaveView {
+    let lang = lang();
+    LeaveView {
+        page: PageMeta::new(crate::i18n::text(&lang, "kiosk_leave_title")).lang(&lang).with_error(error.is_some()),
+        csrf: csrf(state, req),
+        errors: super::pages::error_links(&error, "#pin"),
+        error,
+    }
+}
+
+async fn kiosk_leave_page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    if crate::prefs::current().kiosk.is_none() {
+        return Ok(see_other("/"));
+    }
+    render(&state, StatusCode::OK, "respond/kiosk_leave", &leave_view(&state, &req, None))
+}
+
+async fn kiosk_leave(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let form = read_checked(&state, &req, body).await?;
+    let Some(k) = crate::prefs::current().kiosk else { return Ok(see_other("/")) };
+    let pin = form.get("pin").unwrap_or("").trim().to_owned();
+    if pin.is_empty() {
+        return render(
+            &state,
+            StatusCode::BAD_REQUEST,
+            "respond/kiosk_leave",
+            &leave_view(&state, &req, Some(t("type_pin"))),
+        );
+    }
+    let id = k.session_id.clone();
+    let outcome = state.db.run(move |c| panel::check_pin(c, &id, &pin).map_err(AppError::from)).await?;
+    match outcome {
+        Pin::Right => {
+            let mut res = message(
+                &state,
+                StatusCode::OK,
+                PageMeta::new("This device has left kiosk mode"),
+                "This device has left kiosk mode",
+                vec!["It is no longer held to the session's survey.".into()],
+                Some(Link { href: "/".into(), text: "Go to the start".into() }),
+            )?;
+            for name in [KIOSK_COOKIE, PANEL_COOKIE] {
+                let gone = Cookie::build(name, "").path("/").max_age(CookieDuration::ZERO).finish();
+                res.add_cookie(&gone).map_err(|e| AppError::Internal(e.to_string()))?;
+            }
+            Ok(res)
+        }
+        Pin::Wrong { tries_left } => {
+            let msg = crate::i18n::format(&lang(), "pin_wrong", &[&tries_left]);
+            render(&state, StatusCode::BAD_REQUEST, "respond/kiosk_leave", &leave_view(&state, &req, Some(msg)))
+        }
+        Pin::Locked => render(
+            &state,
+            StatusCode::FORBIDDEN,
+            "respond/kiosk_leave",
+            &leave_view(&state, &req, Some(t("pin_locked"))),
+        ),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Staff: creating and running sessions.
+
+#[derive(Serialize)]
+struct SessionItem {
+    id: String,
+    title: String,
+    code: String,
+    audience: String,
+    when: String,
+    open: bool,
+    kiosk: bool,
+    responses: i64,
+}
+
+#[derive(Serialize)]
+struct Choice {
+    value: String,
+    text: String,
+}
+
+#[derive(Serialize, Default)]
+struct Typed {
+    title: String,
+    minutes: String,
+    idle: String,
+    kiosk: bool,
+    member_codes: bool,
+}
+
+#[derive(Serialize)]
+struct SessionsView {
+    page: PageMeta,
+    slug: String,
+    csrf: String,
+    can_run: bool,
+    sessions: Vec<SessionItem>,
+    audiences: Vec<Choice>,
+    typed: Typed,
+    error: Option<String>,
+    errors: Vec<Link>,
+}
+
+async fn sessions_view(
+    state: &AppState,
+    req: &HttpRequest,
+    who: &SignedIn,
+    w: &OwnedWave,
+    typed: Typed,
+    error: Option<String>,
+) -> Result<SessionsView, AppError> {
+    let wave_id = w.id.clone();
+    let list = state.db.run(move |c| panel::list_for_wave(c, &wave_id).map_err(AppError::from)).await?;
+    let at = crate::db::now();
+    Ok(SessionsView {
+        page: who
+            .page(req, state, format!("Panel sessions: {} {}", w.def.series.title, w.row.label))
+            .back(format!("/staff/waves/{}", w.row.slug))
+            .with_error(error.is_some()),
+        slug: w.row.slug.clone(),
+        csrf: csrf(state, req),
+        can_run: who.require(&RUNNERS).is_ok(),
+        sessions: list
+            .into_iter()
+            .map(|(s, n)| SessionItem {
+                audience: w.def.audience(&s.audience).map(|a| a.name.clone()).unwrap_or(s.audience.clone()),
+                when: format!("{} to {} UTC", s.opens_at.format("%-d %b %Y %H:%M"), s.closes_at.format("%H:%M")),
+                open: s.is_open(at),
+                code: s.join_code(),
+                id: s.id,
+                title: s.title,
+                kiosk: s.kiosk,
+                responses: n,
+            })
+            .collect(),
+        audiences: w.def.audiences.iter().map(|a| Choice { value: a.key.to_string(), text: a.name.clone() }).collect(),
+        typed,
+        errors: super::pages::error_links(&error, "#panel-title"),
+        error,
+    })
+}
+
+async fn sessions_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    who.require(&[Role::Admin, Role::Analyst, Role::Viewer, Role::Facilitator])?;
+    let w = owned_wave(&state, &who, &path).await?;
+    let typed = Typed { minutes: "90".into(), idle: "3".into(), ..Default::default() };
+    render(&state, StatusCode::OK, "staff/panels", &sessions_view(&state, &req, &who, &w, typed, None).await?)
+}
+
+/// A session's settings as asked for, checked. Shared by the workspace and the CLI.
+pub fn parse_new(
+    audience: &str,
+    def: &crate::domain::SurveyDefinition,
+    title: &str,
+    minutes: &str,
+    idle: &str,
+    kiosk: bool,
+    pin: Option<&str>,
+) -> Result<(String, i64, i32), String> {
+    if def.audience(audience).is_none() {
+        let keys: Vec<&str> = def.audiences.iter().map(|a| a.key.as_str()).collect();
+        return Err(format!("{audience:?} is not one of this survey's audiences ({}).", keys.join(", ")));
+    }
+    let title = title.trim();
+    let title = if title.is_empty() { "Panel session".to_owned() } else { title.chars().take(120).collect() };
+    let minutes: i64 = minutes
+        .trim()
+        .parse()
+        .ok()
+        .filter(|m| (5..=1440).contains(m))
+        .ok_or("Give how long the session stays open in minutes, from 5 to 1440 (a day), like 90.".to_owned())?;
+    let idle: i32 = idle.trim().parse().ok().filter(|m| (1..=30).contains(m)).ok_or(
+        "Give the minutes without use before a shared tablet goes back to the start, from 1 to 30.".to_owned(),
+    )?;
+    if kiosk {
+        let pin = pin.unwrap_or("").trim();
+        if pin.len() < 4 || pin.len() > 8 || !pin.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(
+                "A shared tablet needs a PIN of 4 to 8 digits, so only facilitators can leave kiosk mode.".into()
+            );
+        }
+    }
+    Ok((title, minutes, idle))
+}
+
+async fn create(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Payload,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let form = read_checked(&state, &req, body).await?;
+    who.require(&RUNNERS)?;
+    let w = owned_wave(&state, &who, &path).await?;
+    let kiosk = form.get("kiosk").is_some();
+    let member_codes = form.get("member_codes").is_some();
+    let typed = Typed {
+        title: form.get("title").unwrap_or("").chars().take(200).collect(),
+        minutes: form.get("minutes").unwrap_or("").chars().take(10).collect(),
+        idle: form.get("idle").unwrap_or("").chars().take(10).collect(),
+        kiosk,
+        member_codes,
+    };
+    let audience = form.get("audience").unwrap_or("").to_owned();
+    let parsed = parse_new(&audience, &w.def, &typed.title, &typed.minutes, &typed.idle, kiosk, form.get("pin"));
+    let (title, minutes, idle) = match parsed {
+        Ok(p) => p,
+        Err(msg) => {
+            let view = sessions_view(&state, &req, &who, &w, typed, Some(msg)).await?;
+            return render(&state, StatusCode::BAD_REQUEST, "staff/panels", &view);
+        }
+    };
+    let new = NewSession {
+        wave_id: w.id.clone(),
+        audience,
+        title,
+        kiosk,
+        pin: kiosk.then(|| form.get("pin").unwrap_or("").trim().to_owned()),
+        member_codes,
+        idle_minutes: idle,
+        minutes,
+        created_by: who.staff.email.clone(),
+    };
+    let (staff, pid) = (who.staff.clone(), w.partnership_id.clone());
+    let s = state
+        .db
+        .run(move |c| -> Result<SessionRow, AppError> {
+            let s = panel::create(c, &new)?;
+            audit::record(
+                c,
+                Some(&staff.id),
+                &staff.email,
+                Some(&pid),
+                "panel.created",
+                &serde_json::json!({"session": s.id, "code": s.code, "audience": s.audience, "kiosk": s.kiosk}),
+            )?;
+            Ok(s)
+        })
+        .await?;
+    Ok(see_other(format!("/staff/panels/{}", s.id)))
+}
+
+/// A session the signed-in person may run or watch, with its wave.
+async fn owned_session(state: &AppState, who: &SignedIn, id: &str) -> Result<(SessionRow, OwnedWave), AppError> {
+    if id.len() != 36 || !id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
+        return Err(not_found());
+    }
+    let owned = id.to_owned();
+    let s = state.db.run(move |c| panel::find(c, &owned).map_err(AppError::from)).await?.ok_or_else(not_found)?;
+    let sc = s.clone();
+    let slug = state.db.run(move |c| panel::wave_slug(c, &sc).map_err(AppError::from)).await?;
+    let w = owned_wave(state, who, &slug).await?;
+    Ok((s, w))
+}
+
+#[derive(Serialize)]
+struct OptionCount {
+    label: String,
+    count: i64,
+    percent: i64,
+}
+
+#[derive(Serialize)]
+struct QuestionTally {
+    title: String,
+    answered: i64,
+    shown: bool,
+    waiting: String,
+    options: Vec<OptionCount>,
+}
+
+#[derive(Serialize)]
+struct Revealed {
+    question: String,
+    text: String,
+}
+
+#[derive(Serialize)]
+struct TallyBody {
+    respondents: i64,
+    questions: Vec<QuestionTally>,
+    revealed: Vec<Revealed>,
+}
+
+fn title_of(w: &OwnedWave, audience: &str, key: &str) -> String {
+    w.def.question(key).and_then(|q| q.wording(audience)).map(|t| t.title.clone()).unwrap_or_else(|| key.to_owned())
+}
+
+async fn tally_body(state: &AppState, s: &SessionRow, w: &OwnedWave) -> Result<TallyBody, AppError> {
+    let id = s.id.clone();
+    let (counts, texts) = state
+        .db
+        .run(move |c| -> Result<_, AppError> { Ok((panel::tally(c, &id)?, panel::consented_texts(c, &id)?)) })
+        .await?;
+    let questions = w
+        .def
+        .questions_for(&s.audience)
+        .filter(|q| q.kind.has_options())
+        .map(|q| {
+            let answered = counts.answered.get(q.key.as_str()).copied().unwrap_or(0);
+            let shown = answered >= TALLY_MINIMUM;
+            QuestionTally {
+                title: q.wording(&s.audience).map(|t| t.title.clone()).unwrap_or_else(|| q.key.to_string()),
+                answered,
+                shown,
+                waiting: format!(
+                    "Numbers appear when {TALLY_MINIMUM} people have answered ({answered} so far), so nobody's answer can be picked out."
+                ),
+                options: if shown {
+                    q.options
+                        .iter()
+                        .map(|o| {
+                            let count = counts.counts.get(&(q.key.to_string(), o.value.clone())).copied().unwrap_or(0);
+                            OptionCount { label: o.label(&s.audience).to_owned(), count, percent: (count * 100 + answered / 2) / answered.max(1) }
+                        })
+                        .collect()
+                } else {
+                    vec![]
+                },
+            }
+        })
+        .collect();
+    Ok(TallyBody {
+        respondents: counts.respondents,
+        questions,
+        revealed: texts
+            .into_iter()
+            .filter(|t| t.revealed)
+            .map(|t| Revealed { question: title_of(w, &s.audience, &t.question_key), text: t.text })
+            .collect(),
+    })
+}
+
+#[derive(Serialize)]
+struct TextItem {
+    response_id: String,
+    key: String,
+    question: String,
+    text: String,
+    revealed: bool,
+}
+
+#[derive(Serialize)]
+struct SessionView {
+    page: PageMeta,
+    id: String,
+    title: String,
+    code: String,
+    link: String,
+    qr: String,
+    audience: String,
+    when: String,
+    open: bool,
+    kiosk: bool,
+    member_codes: bool,
+    idle: i32,
+    csrf: String,
+    can_run: bool,
+    texts: Vec<TextItem>,
+    tally: TallyBody,
+}
+
+async fn session_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    who.require(&[Role::Admin, Role::Analyst, Role::Viewer, Role::Facilitator])?;
+    let (s, w) = owned_session(&state, &who, &path).await?;
+    let id = s.id.clone();
+    let texts = state.db.run(move |c| panel::consented_texts(c, &id).map_err(AppError::from)).await?;
+    let link = join_url(&state, &s.code);
+    let view = SessionView {
+        page: who
+            .page(&req, &state, format!("Panel session: {}", s.title))
+            .back(format!("/staff/waves/{}/panels", w.row.slug)),
+        id: s.id.clone(),
+        title: s.title.clone(),
+        code: s.join_code(),
+        qr: qr_svg(&link),
+        link,
+        audience: w.def.audience(&s.audience).map(|a| a.name.clone()).unwrap_or(s.audience.clone()),
+        when: format!("{} to {} UTC", s.opens_at.format("%-d %b %Y %H:%M"), s.closes_at.format("%H:%M")),
+        open: s.is_open(crate::db::now()),
+        kiosk: s.kiosk,
+        member_codes: s.member_codes,
+        idle: s.idle_minutes,
+        csrf: csrf(&state, &req),
+        can_run: who.require(&RUNNERS).is_ok(),
+        texts: texts
+            .into_iter()
+            .map(|t| TextItem {
+                question: title_of(&w, &s.audience, &t.question_key),
+                response_id: t.response_id,
+                key: t.question_key,
+                text: t.text,
+                revealed: t.revealed,
+            })
+            .collect(),
+        tally: tally_body(&state, &s, &w).await?,
+    };
+    render(&state, StatusCode::OK, "staff/panel", &view)
+}
+
+#[derive(serde::Deserialize)]
+struct TallyQuery {
+    fragment: Option<String>,
+}
+
+#[derive(Serialize)]
+struct TallyView {
+    page: PageMeta,
+    id: String,
+    title: String,
+    code: String,
+    link: String,
+    qr: String,
+    events: String,
+    tally: TallyBody,
+}
+
+/// `GET /staff/panels/{id}/tally`: the projector. With scripts on it updates itself from
+/// `/events`; without, it refreshes every 15 seconds. `?fragment=1` gives just the tally.
+async fn tally_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<TallyQuery>,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    who.require(&[Role::Admin, Role::Analyst, Role::Viewer, Role::Facilitator])?;
+    let (s, w) = owned_session(&state, &who, &path).await?;
+    let tally = tally_body(&state, &s, &w).await?;
+    if query.fragment.is_some() {
+        #[derive(Serialize)]
+        struct Fragment {
+            tally: TallyBody,
+        }
+        return render(&state, StatusCode::OK, "staff/tally_body", &Fragment { tally });
+    }
+    let link = join_url(&state, &s.code);
+    let mut page = who.page(&req, &state, format!("Live tally: {}", s.title)).back(format!("/staff/panels/{}", s.id));
+    page.scripts.push(state.templates.script_url("tally"));
+    page.noscript_refresh = Some(15);
+    let view = TallyView {
+        page,
+        id: s.id.clone(),
+        title: s.title.clone(),
+        code: s.join_code(),
+        qr: qr_svg(&link),
+        link,
+        events: format!("/staff/panels/{}/events", s.id),
+        tally,
+    };
+    render(&state, StatusCode::OK, "staff/tally", &view)
+}
+
+/// `GET /staff/panels/{id}/events`: server-sent events. Sends `change` whenever the tally or
+/// the revealed answers change (checked every 2 seconds), and a comment every 20 seconds to
+/// keep the connection open; ends after 4 hours (browsers reconnect by themselves).
+async fn events(state: web::Data<AppState>, path: web::Path<String>, who: SignedIn) -> Result<HttpResponse, AppError> {
+    who.require(&[Role::Admin, Role::Analyst, Role::Viewer, Role::Facilitator])?;
+    let (s, _) = owned_session(&state, &who, &path).await?;
+    let id = s.id.clone();
+    let db = state.db.clone();
+    let start = std::time::Instant::now();
+    let stream = futures_util::stream::unfold((None::<String>, 0u32), move |(last, ticks)| {
+        let (db, id) = (db.clone(), id.clone());
+        async move {
+            if start.elapsed() > Duration::from_secs(4 * 3600) {
+                return None;
+            }
+            if last.is_some() {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+            let fingerprint = db
+                .run(move |c| -> Result<String, AppError> {
+                    let t = panel::tally(c, &id)?;
+                    let shown = panel::consented_texts(c, &id)?.iter().filter(|x| x.revealed).count();
+                    let total: i64 = t.counts.values().sum();
+                    Ok(format!("{}-{}-{}-{}", t.respondents, t.answered.values().sum::<i64>(), total, shown))
+                })
+                .await
+                .unwrap_or_default();
+            let chunk = if last.as_deref() != Some(fingerprint.as_str()) {
+                format!("event: change\ndata: {fingerprint}\n\n")
+            } else if ticks % 10 == 9 {
+                ": still here\n\n".to_owned()
+            } else {
+                String::new()
+            };
+            Some((Ok::<_, actix_web::Error>(web::Bytes::from(chunk)), (Some(fingerprint), ticks + 1)))
+        }
+    });
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "text/event-stream"))
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .insert_header(("x-accel-buffering", "no"))
+        .streaming(stream))
+}
+
+async fn reveal(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Payload,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let form = read_checked(&state, &req, body).await?;
+    who.require(&RUNNERS)?;
+    let (s, w) = owned_session(&state, &who, &path).await?;
+    let (sid, rid, key, show) = (
+        s.id.clone(),
+        form.get("response").unwrap_or("").to_owned(),
+        form.get("question").unwrap_or("").to_owned(),
+        form.get("show") == Some("1"),
+    );
+    let (staff, pid) = (who.staff.clone(), w.partnership_id.clone());
+    let done = state
+        .db
+        .run(move |c| -> Result<bool, AppError> {
+            let done = panel::set_revealed(c, &sid, &rid, &key, show)?;
+            if done {
+                audit::record(
+                    c,
+                    Some(&staff.id),
+                    &staff.email,
+                    Some(&pid),
+                    if show { "panel.revealed" } else { "panel.hidden" },
+                    &serde_json::json!({"session": sid, "question": key}),
+                )?;
+            }
+            Ok(done)
+        })
+        .await?;
+    if !done {
+        return Err(AppError::NotFound(
+            "That answer is not one this session can show: only answers whose writers agreed to share them can be shown."
+                .into(),
+        ));
+    }
+    Ok(see_other(format!("/staff/panels/{}#shared", s.id)))
+}
+
+async fn end(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Payload,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    read_checked(&state, &req, body).await?;
+    who.require(&RUNNERS)?;
+    let (s, w) = owned_session(&state, &who, &path).await?;
+    let (sid, staff, pid) = (s.id.clone(), who.staff.clone(), w.partnership_id.clone());
+    state
+        .db
+        .run(move |c| -> Result<(), AppError> {
+            panel::end(c, &sid)?;
+            audit::record(
+                c,
+                Some(&staff.id),
+                &staff.email,
+                Some(&pid),
+                "panel.ended",
+                &serde_json::json!({"session": sid}),
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(see_other(format!("/staff/panels/{}", s.id)))
+}
