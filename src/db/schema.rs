@@ -375,6 +375,8 @@ diesel::table! {
         consent_to_quote -> Bool,
         entered_by -> Text,
         entered_at -> Timestamp,
+        stored -> Bool,
+        checked_by -> Nullable<Text>,
     }
 }
 

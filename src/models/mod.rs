@@ -13,6 +13,7 @@ pub mod framework;
 pub mod import;
 pub mod media;
 pub mod panel;
+pub mod paper;
 pub mod response;
 pub mod settings;
 pub mod survey;

@@ -8,6 +8,7 @@ pub mod health;
 pub mod media;
 pub mod pages;
 pub mod panels;
+pub mod paper;
 pub mod reports;
 pub mod respond;
 pub mod settings;
@@ -26,6 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(respond::configure)
         .configure(media::configure)
         .configure(panels::configure)
+        .configure(paper::configure)
         .configure(admin::configure)
         .configure(reports::configure)
         .configure(voices::configure)

@@ -331,6 +331,7 @@ struct WaveView {
     closes: String,
     statuses: Vec<StatusChoice>,
     previews: Vec<Link>,
+    papers: Vec<Link>,
     next_slug: String,
     next_label: String,
     compare: String,
@@ -380,6 +381,15 @@ async fn wave(
             .map(|a| Link {
                 href: format!("/staff/waves/{}/preview/{}/1", w.row.slug, a.key),
                 text: format!("Preview as {}", a.name.to_lowercase()),
+            })
+            .collect(),
+        papers: w
+            .def
+            .audiences
+            .iter()
+            .map(|a| Link {
+                href: format!("/staff/waves/{}/paper/{}", w.row.slug, a.key),
+                text: format!("Paper version for {}", a.name.to_lowercase()),
             })
             .collect(),
         next_slug: next_slug(&w.row.slug, &w.row.label).0,

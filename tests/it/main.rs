@@ -13,6 +13,7 @@ mod journey;
 mod media;
 mod migrations;
 mod panels;
+mod paper;
 mod reports;
 mod staff;
 mod stats;

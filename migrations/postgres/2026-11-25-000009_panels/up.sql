@@ -44,5 +44,7 @@ CREATE TABLE paper_entries (
     consent_to_quote BOOLEAN NOT NULL,
     entered_by TEXT NOT NULL,
     entered_at TIMESTAMP NOT NULL,
+    stored BOOLEAN NOT NULL,
+    checked_by TEXT,
     UNIQUE (wave_id, form_ref)
 );
