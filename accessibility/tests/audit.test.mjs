@@ -81,6 +81,49 @@ async function collect(page, base, audience, lang, label = '') {
   return states;
 }
 
+/** Answers the rest of the survey from wherever the page is, up to the confirmation. */
+async function finish(page) {
+  const go = async (sel) => { await page.locator(sel).first().click(); await page.waitForLoadState('load'); };
+  for (let i = 0; i < 30 && page.url().includes('/q/'); i++) {
+    const text = page.locator('textarea, input[type=text][name=answer]');
+    if (await text.count() > 0) await text.fill((await text.getAttribute('inputmode')) !== null ? '12' : 'Fine');
+    else await page.locator(`label[for="${await page.locator('input[name=answer]').first().getAttribute('id')}"]`).click();
+    await go('button[name=action][value=continue]');
+  }
+  await page.locator('label[for="answer-0"]').click();
+  await go('button[value=continue]');
+  await go('form[action$="/send"] button[type=submit]');
+}
+
+/** A young person joins a panel session by code, and a shared tablet in kiosk mode with
+ * member codes: join (and its errors), member code (ask, error, given), kiosk pages. */
+async function collectPanel(page, base, code) {
+  const states = [];
+  const snap = async (name) => { await page.waitForLoadState('load'); states.push([`panel: ${name}`, await page.content()]); };
+  const go = async (sel) => { await page.locator(sel).first().click(); await page.waitForLoadState('load'); };
+  await page.goto(`${base}/join`); await snap('join');
+  await page.locator('#join-code').fill('ZZZ-ZZZ');
+  await go('form[action="/join"] button[type=submit]'); await snap('join, code not found');
+  await page.locator('#join-code').fill(code);
+  await page.locator('form[action="/join"] details summary').click();
+  await page.locator('#join-pin').fill('1111');
+  await go('form[action="/join"] button[type=submit]'); await snap('join, wrong PIN');
+  await page.locator('#join-code').fill(code);
+  await page.locator('#join-pin').fill('2468');
+  await go('form[action="/join"] button[type=submit]'); await snap('kiosk start');
+  await go('form[action$="/start"] button[type=submit]'); await snap('member code');
+  await page.locator('#member-code').fill('Jo');
+  await go('button[name=action][value=use]'); await snap('member code, error');
+  await go('button[name=action][value=new]'); await snap('member code, given');
+  await go('main a.button'); await snap('kiosk question');
+  await finish(page); await snap('kiosk confirmation');
+  await page.goto(`${base}/kiosk/leave`); await snap('kiosk leave');
+  await go('form[action="/kiosk/leave"] button[type=submit]'); await snap('kiosk leave, error');
+  await page.locator('#pin').fill('2468');
+  await go('form[action="/kiosk/leave"] button[type=submit]'); await snap('kiosk left');
+  return states;
+}
+
 /** Uploads a recording of the first question and two pictures, as a facilitator would. */
 async function addMedia(page, base) {
   await page.goto(`${base}/staff/waves/${WAVE}/recordings`);
@@ -141,6 +184,18 @@ async function collectStaff(page, base) {
   await page.locator('form[action$="/recordings"] button[type=submit]').click(); await snap('recordings, error');
   await page.goto(`${base}/staff/images`); await snap('pictures');
   await page.locator('form[action^="/staff/images"] button[type=submit]').last().click(); await snap('pictures, error');
+  await page.goto(`${base}/staff/waves/${WAVE}/panels`); await snap('panel sessions');
+  await page.locator('#panel-minutes').fill('never');
+  await page.locator('form[action$="/panels"] button[type=submit]').click(); await snap('panel sessions, error');
+  await page.goto(`${base}/staff/waves/${WAVE}/panels`);
+  await page.locator('table a[href^="/staff/panels/"]').first().click(); await snap('panel session');
+  await page.locator('a[href$="/tally"]').first().click(); await snap('live tally');
+  await page.goto(`${base}/staff/waves/${WAVE}/paper/young-people`); await snap('paper version');
+  await page.goto(`${base}/staff/waves/${WAVE}/paper/young-people?lang=ar`); await snap('paper version, Arabic');
+  await page.goto(`${base}/staff/waves/${WAVE}/paper-entry?audience=young-people`); await snap('paper entry');
+  await page.locator('#q-listened-to').fill('9');
+  await page.locator('form.paper-entry button[type=submit]').click(); await snap('paper entry, error');
+  await page.goto(`${base}/staff/waves/${WAVE}/paper-check`); await snap('paper check');
   return states;
 }
 
@@ -150,6 +205,7 @@ test('respondent and staff pages have no WCAG A/AA violations (axe-core)', async
   const browser = await launch();
   try {
     const states = [];
+    let panelCode = '';
     {
       const ctx = await browser.newContext();
       const page = await ctx.newPage();
@@ -158,6 +214,23 @@ test('respondent and staff pages have no WCAG A/AA violations (axe-core)', async
       await page.getByLabel('Password').fill('a long enough password');
       await page.getByRole('button', { name: 'Sign in' }).click();
       await addMedia(page, heard.base);
+      // A panel session with shared tablets and member codes.
+      await page.goto(`${heard.base}/staff/waves/${WAVE}/panels`);
+      await page.locator('#panel-title').fill('Youth panel');
+      await page.locator('#panel-audience').selectOption('young-people');
+      await page.locator('label[for="panel-member"]').click();
+      await page.locator('label[for="panel-kiosk"]').click();
+      await page.locator('#panel-pin').fill('2468');
+      await page.locator('form[action$="/panels"] button[type=submit]').click();
+      await page.waitForLoadState('load');
+      panelCode = (await page.locator('.join-code').first().textContent()).trim();
+      await ctx.close();
+    }
+    for (const javaScriptEnabled of [true, false]) {
+      const ctx = await browser.newContext({ javaScriptEnabled, viewport: VIEWPORTS[0] });
+      for (const [name, html] of await collectPanel(await ctx.newPage(), heard.base, panelCode)) {
+        states.push([`${name} (JavaScript ${javaScriptEnabled ? 'on' : 'off'})`, html]);
+      }
       await ctx.close();
     }
     // Every audience in every language it has; and the young people's version again with
@@ -196,6 +269,8 @@ test('respondent and staff pages have no WCAG A/AA violations (axe-core)', async
     some((n, h) => h.includes('dir="rtl"'), 'a right-to-left page');
     some((n, h) => h.includes('class="d-text d-contrast d-spacing d-motion"'), 'every display setting');
     some((n, h) => h.includes('/media/images/'), "a partnership's picture");
+    some((n, h) => n.includes('kiosk question') && h.includes('id="kiosk-note"'), 'a kiosk page');
+    some((n, h) => n.includes('live tally') && h.includes('<svg class="qr"'), 'a tally with its QR code');
     const failures = [];
     const audit = async (page, html) => {
       await page.setContent(html.replace('<head>', `<head><base href="${heard.base}/">`), { waitUntil: 'load' });
