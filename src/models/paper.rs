@@ -52,6 +52,17 @@ fn taken(c: &mut DbConnection, wave_id: &str, form_ref: &str) -> StoreResult<Opt
         .optional()?)
 }
 
+/// Refuses a form number typed in before.
+fn ensure_new(c: &mut DbConnection, t: &Typed) -> StoreResult<()> {
+    match taken(c, &t.wave_id, &t.form_ref)? {
+        Some(_) => Err(StoreError::Conflict(format!(
+            "Form {} was typed in already. Check the number written on the form.",
+            t.form_ref
+        ))),
+        None => Ok(()),
+    }
+}
+
 fn insert_response(c: &mut DbConnection, t: &Typed) -> StoreResult<String> {
     let id = new_id();
     let stamp = now();
@@ -74,12 +85,7 @@ fn insert_response(c: &mut DbConnection, t: &Typed) -> StoreResult<String> {
 /// Stores a form typed once: a response now. Refused when the form number was used before.
 pub fn store(conn: &mut DbConnection, t: &Typed) -> StoreResult<String> {
     conn.write(|c| -> StoreResult<String> {
-        if taken(c, &t.wave_id, &t.form_ref)?.is_some() {
-            return Err(StoreError::Conflict(format!(
-                "Form {} was typed in already. Check the number written on the form.",
-                t.form_ref
-            )));
-        }
+        ensure_new(c, t)?;
         let id = insert_response(c, t)?;
         diesel::insert_into(paper_entries::table)
             .values((
@@ -102,12 +108,7 @@ pub fn store(conn: &mut DbConnection, t: &Typed) -> StoreResult<String> {
 pub fn hold(conn: &mut DbConnection, t: &Typed) -> StoreResult<()> {
     let answers = serde_json::to_string(&t.answers).map_err(|e| StoreError::Conflict(e.to_string()))?;
     conn.write(|c| -> StoreResult<()> {
-        if taken(c, &t.wave_id, &t.form_ref)?.is_some() {
-            return Err(StoreError::Conflict(format!(
-                "Form {} was typed in already. Check the number written on the form.",
-                t.form_ref
-            )));
-        }
+        ensure_new(c, t)?;
         diesel::insert_into(paper_entries::table)
             .values((
                 paper_entries::id.eq(new_id()),

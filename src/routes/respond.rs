@@ -260,6 +260,13 @@ fn kiosk() -> Option<crate::prefs::Kiosk> {
     crate::prefs::current().kiosk
 }
 
+/// Removes the draft cookie, so this browser no longer reaches its answers.
+fn forget_draft(state: &AppState, visit: &Visit, res: &mut HttpResponse) -> Result<(), AppError> {
+    let mut gone = draft_cookie(state, visit, "");
+    gone.make_removal();
+    res.add_cookie(&gone).map_err(|e| AppError::Internal(e.to_string()))
+}
+
 fn see_other(location: impl Into<String>) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((LOCATION, location.into())).finish()
 }
@@ -1139,9 +1146,7 @@ async fn done(state: web::Data<AppState>, req: HttpRequest, path: web::Path<Stri
     if on_kiosk.is_some() {
         // The next person starts with nothing: this device forgets these answers now, so
         // Back, refresh or another visit to this page leads only to the start.
-        let mut gone = draft_cookie(&state, &visit, "");
-        gone.make_removal();
-        res.add_cookie(&gone).map_err(|e| AppError::Internal(e.to_string()))?;
+        forget_draft(&state, &visit, &mut res)?;
     }
     Ok(res)
 }
@@ -1162,9 +1167,7 @@ async fn next_person(
         state.db.write(move |c| draft::discard_unsent(c, &wave_id, &token).map_err(AppError::from)).await?;
     }
     let mut res = see_other(k.start());
-    let mut gone = draft_cookie(&state, &visit, "");
-    gone.make_removal();
-    res.add_cookie(&gone).map_err(|e| AppError::Internal(e.to_string()))?;
+    forget_draft(&state, &visit, &mut res)?;
     Ok(res)
 }
 
