@@ -85,6 +85,14 @@ test('pages reflow at 320px and 200% zoom, and targets are big enough', async ()
             await page.goto(`${heard.base}${path}`);
             await check(path);
           }
+          // A facilitator runs a session from a phone: start it, the session page, the tally.
+          await page.goto(`${heard.base}/staff/waves/${WAVE}/panels`);
+          await page.locator('form[action$="/panels"] button[type=submit]').click();
+          await page.waitForLoadState('load');
+          await check('panel session');
+          await page.locator('a[href$="/tally"]').first().click();
+          await page.waitForLoadState('load');
+          await check('live tally');
         }
         await ctx.close();
       }

@@ -1142,6 +1142,11 @@ async fn done(state: web::Data<AppState>, req: HttpRequest, path: web::Path<Stri
         delete_link: format!("{}/delete", visit.base()),
         again_link: on_kiosk.as_ref().map(|_| format!("{}/next", visit.base())).unwrap_or_else(|| visit.base()),
     };
+    let mut view = view;
+    if let Some(k) = view.page.kiosk.as_mut() {
+        // On a shared tablet the thank-you page goes back to the start on its own soon.
+        k.idle_seconds = k.idle_seconds.min(45);
+    }
     let mut res = render(&state, StatusCode::OK, "respond/done", &view)?;
     if on_kiosk.is_some() {
         // The next person starts with nothing: this device forgets these answers now, so
