@@ -111,11 +111,40 @@ pub enum Command {
         #[command(subcommand)]
         command: ExportCommand,
     },
+    /// Invite a wave's contacts by email: a CSV with the header email,first_name,audience.
+    Invite {
+        #[arg(long)]
+        wave: String,
+        #[arg(long)]
+        contacts: PathBuf,
+    },
+    /// Remind the wave's contacts who have not answered (at most twice each).
+    Remind {
+        #[arg(long)]
+        wave: String,
+    },
+    /// The email outbox.
+    Outbox {
+        #[command(subcommand)]
+        command: OutboxCommand,
+    },
     /// Young people's panel sessions.
     Panel {
         #[command(subcommand)]
         command: PanelCommand,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OutboxCommand {
+    /// Send what is due now and exit (for scripts and cron).
+    Flush {
+        /// Make failed and waiting messages due first.
+        #[arg(long)]
+        retry: bool,
+    },
+    /// How many messages wait, failed and were sent.
+    Status,
 }
 
 #[derive(Subcommand, Debug)]
@@ -263,6 +292,82 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let done = models::import::import_responses(&mut conn, &name, &wave, &bytes, settings.max_text_graphemes)
                 .map_err(fail)?;
             println!("Imported {} responses ({} answers) into {wave}.", done.rows, done.answers);
+            Ok(())
+        }
+        Command::Invite { wave, contacts } => {
+            let bytes = std::fs::read(&contacts)
+                .map_err(|e| CliError(format!("could not read {}: {e}", contacts.display())))?;
+            let mut conn = connect(&settings)?;
+            let (wave_id, def, links, partnership) = invitation_setup(&mut conn, &settings, &wave)?;
+            let audiences: Vec<String> = def.audiences.iter().map(|a| a.key.to_string()).collect();
+            let rows = models::invitations::parse_contacts(&bytes, &audiences).map_err(|problems| {
+                CliError(format!("{} has problems; nothing was sent:\n  {}", contacts.display(), problems.join("\n  ")))
+            })?;
+            let templates = crate::templates::global().map_err(fail)?;
+            let render = |l: &models::invitations::Letter<'_>| {
+                crate::email::messages::invitation(templates, &def, &partnership, l)
+            };
+            let done = models::invitations::invite(&mut conn, &wave_id, &rows, &links, &render).map_err(fail)?;
+            println!(
+                "Invited {} contacts to {wave} ({} were invited before). The outbox sends them: heard serve, or heard outbox flush.",
+                done.invited, done.already
+            );
+            Ok(())
+        }
+        Command::Remind { wave } => {
+            let mut conn = connect(&settings)?;
+            let (wave_id, def, links, partnership) = invitation_setup(&mut conn, &settings, &wave)?;
+            let templates = crate::templates::global().map_err(fail)?;
+            let render = |l: &models::invitations::Letter<'_>| {
+                crate::email::messages::invitation(templates, &def, &partnership, l)
+            };
+            let n = models::invitations::remind(&mut conn, &wave_id, &links, &render).map_err(fail)?;
+            println!("Queued {n} reminders for {wave} (only to people who have not answered or unsubscribed).");
+            Ok(())
+        }
+        Command::Outbox { command } => {
+            let mut conn = connect(&settings)?;
+            match command {
+                OutboxCommand::Status => {
+                    let d = crate::email::outbox::depth(&mut conn).map_err(fail)?;
+                    println!("Outbox: {} waiting, {} failed, {} sent.", d.pending, d.failed, d.sent);
+                }
+                OutboxCommand::Flush { retry } => {
+                    if retry {
+                        crate::email::outbox::retry_now(&mut conn, None).map_err(fail)?;
+                    }
+                    crate::email::outbox::requeue_interrupted(&mut conn).map_err(fail)?;
+                    let transport = crate::email::Transport::from_settings(&settings).map_err(fail)?;
+                    let started = std::time::Instant::now();
+                    let (mut sent, mut failed) = (0, 0);
+                    let mut last_error = None;
+                    loop {
+                        let r = crate::email::outbox::flush(
+                            &mut conn,
+                            &transport,
+                            &settings.mail_from,
+                            settings.mail_per_minute,
+                        )
+                        .map_err(fail)?;
+                        sent += r.sent;
+                        failed += r.failed;
+                        last_error = r.last_error.or(last_error);
+                        if r.held == 0 || failed > 0 {
+                            break;
+                        }
+                        // The per-minute limit: wait for the window to move on.
+                        std::thread::sleep(std::time::Duration::from_secs(5));
+                    }
+                    let secs = started.elapsed().as_secs_f64();
+                    println!(
+                        "Sent {sent} message(s) in {secs:.2} s by {}; {failed} failed and will be retried.",
+                        transport.describe()
+                    );
+                    if let Some(e) = last_error {
+                        println!("Last error: {e}");
+                    }
+                }
+            }
             Ok(())
         }
         Command::Panel {
@@ -563,6 +668,25 @@ fn read_file(path: &std::path::Path) -> Result<(String, String), CliError> {
     let source = String::from_utf8(bytes)
         .map_err(|_| CliError(format!("{name} is not UTF-8 text: save it as UTF-8 and try again")))?;
     Ok((name, source))
+}
+
+/// A wave's id, definition, link builder and partnership name, for invitations.
+fn invitation_setup(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    wave: &str,
+) -> Result<(String, SurveyDefinition, models::invitations::Links, String), CliError> {
+    let found = models::survey::find_wave(conn, wave)
+        .map_err(fail)?
+        .ok_or_else(|| CliError(format!("there is no wave {wave:?}")))?;
+    let text = models::survey::wave_definition(conn, &found.id).map_err(fail)?;
+    let def = SurveyDefinition::parse(wave, &text, settings.max_text_graphemes).map_err(fail)?;
+    let (_, partnership) = models::survey::wave_partnership(conn, &found.id).map_err(fail)?;
+    let owner = models::survey::wave_owner_by_id(conn, &found.id)
+        .map_err(fail)?
+        .ok_or_else(|| CliError(format!("the wave {wave:?} has no partnership")))?;
+    let links = models::invitations::Links { public_url: settings.public_url.clone(), partnership_id: owner };
+    Ok((found.id, def, links, partnership))
 }
 
 fn serve(settings: Settings) -> Result<(), CliError> {

@@ -14,6 +14,10 @@
 //! | database pool size | `HEARD_POOL_SIZE` | `pool_size` | `8` |
 //! | HTTP worker threads | `HEARD_WORKERS` | `workers` | number of cores |
 //! | log format | `HEARD_LOG_FORMAT` | `log_format` | `text` (`json` for structured logs) |
+//! | mail server | `SMTP_URL` | `smtp_url` | none: messages are written as `.eml` files |
+//! | folder for `.eml` files | `HEARD_MAIL_DIR` | `mail_dir` | `mail` |
+//! | sender | `HEARD_MAIL_FROM` | `mail_from` | `Heard <heard@localhost>` |
+//! | messages sent per minute at most | `HEARD_MAIL_PER_MINUTE` | `mail_per_minute` | `120` |
 //!
 //! The file is named by `--config PATH` or `HEARD_CONFIG`.
 
@@ -53,6 +57,11 @@ pub struct Settings {
     pub pool_size: u32,
     pub workers: usize,
     pub log_format: LogFormat,
+    /// `smtp://user:pass@host:587?tls=starttls`, `smtps://host:465`, or `smtp://127.0.0.1:2525`.
+    pub smtp_url: Option<String>,
+    pub mail_dir: String,
+    pub mail_from: String,
+    pub mail_per_minute: u32,
     /// Whether `secure_cookies` was set explicitly (otherwise it follows the public URL).
     secure_cookies_set: bool,
 }
@@ -72,6 +81,10 @@ struct FileSettings {
     pool_size: Option<u32>,
     workers: Option<usize>,
     log_format: Option<String>,
+    smtp_url: Option<String>,
+    mail_dir: Option<String>,
+    mail_from: Option<String>,
+    mail_per_minute: Option<u32>,
 }
 
 impl Default for Settings {
@@ -89,6 +102,10 @@ impl Default for Settings {
             pool_size: 8,
             workers,
             log_format: LogFormat::Text,
+            smtp_url: None,
+            mail_dir: "mail".into(),
+            mail_from: "Heard <heard@localhost>".into(),
+            mail_per_minute: 120,
             secure_cookies_set: false,
         }
     }
@@ -182,6 +199,18 @@ impl Settings {
         if let Some(v) = f.log_format {
             self.log_format = parse_log_format("log_format", &v)?;
         }
+        if let Some(v) = f.smtp_url {
+            self.smtp_url = Some(v);
+        }
+        if let Some(v) = f.mail_dir {
+            self.mail_dir = v;
+        }
+        if let Some(v) = f.mail_from {
+            self.mail_from = v;
+        }
+        if let Some(v) = f.mail_per_minute {
+            self.mail_per_minute = v;
+        }
         Ok(())
     }
 
@@ -220,6 +249,18 @@ impl Settings {
         }
         if let Some(v) = text("HEARD_LOG_FORMAT") {
             self.log_format = parse_log_format("HEARD_LOG_FORMAT", &v)?;
+        }
+        if let Some(v) = text("SMTP_URL") {
+            self.smtp_url = Some(v);
+        }
+        if let Some(v) = text("HEARD_MAIL_DIR") {
+            self.mail_dir = v;
+        }
+        if let Some(v) = text("HEARD_MAIL_FROM") {
+            self.mail_from = v;
+        }
+        if let Some(v) = parse_env(env, "HEARD_MAIL_PER_MINUTE", "a whole number of messages, e.g. 120")? {
+            self.mail_per_minute = v;
         }
         Ok(())
     }

@@ -41,8 +41,13 @@ pub fn open_database(settings: &Settings) -> Result<Db, StartError> {
 }
 
 impl Application {
+    /// The whole service, as `heard serve` runs it: the web app and the outbox worker.
     pub fn build(settings: Settings) -> Result<Self, StartError> {
         let db = open_database(&settings)?;
+        let transport =
+            crate::email::Transport::from_settings(&settings).map_err(|e| StartError::Other(e.to_string()))?;
+        tracing::info!(mail = %transport.describe(), "outbox worker started");
+        crate::email::outbox::spawn_worker(db.clone(), transport, settings.mail_from.clone(), settings.mail_per_minute);
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|source| StartError::Bind { bind: settings.bind.clone(), source })?;
         Self::with_listener(settings, db, listener)

@@ -164,6 +164,7 @@ diesel::table! {
         receipt_code -> Nullable<Text>,
         session_id -> Nullable<Text>,
         member_hash -> Nullable<Text>,
+        contact_id -> Nullable<Text>,
     }
 }
 
@@ -380,6 +381,44 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        message_id -> Text,
+        kind -> Text,
+        partnership_id -> Nullable<Text>,
+        to_address -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        unsubscribe_url -> Nullable<Text>,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    contacts (id) {
+        id -> Text,
+        wave_id -> Text,
+        email -> Text,
+        first_name -> Text,
+        audience -> Text,
+        token_hash -> Text,
+        token_used_at -> Nullable<Timestamp>,
+        unsubscribe_hash -> Text,
+        unsubscribed_at -> Nullable<Timestamp>,
+        responded -> Bool,
+        reminders -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(contacts -> waves (wave_id));
 diesel::joinable!(panel_sessions -> waves (wave_id));
 diesel::joinable!(paper_entries -> waves (wave_id));
 diesel::joinable!(recordings -> waves (wave_id));
@@ -415,6 +454,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     panel_sessions,
     panel_reveals,
     paper_entries,
+    outbox,
+    contacts,
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(codings::theme_id, codings::question_key, responses::audience,);

@@ -33,6 +33,9 @@ pub struct DraftRow {
     pub session_id: Option<String>,
     /// A member code's hash, when the young person gave or was given one.
     pub member_hash: Option<String>,
+    /// The invitation this draft came from; forgotten when it is sent (the contact only
+    /// learns "has responded").
+    pub contact_id: Option<String>,
 }
 
 impl DraftRow {
@@ -228,6 +231,13 @@ pub fn send(conn: &mut DbConnection, draft_id: &str, channel: &str) -> StoreResu
             .execute(c)?;
         insert_answers(c, &response_id, &given)?;
         super::aggregates::apply(c, &response_id, 1)?;
+        if let Some(contact) = &draft.contact_id {
+            // The invitation learns only that its person answered; the draft forgets it.
+            super::invitations::mark_responded(c, contact)?;
+            diesel::update(drafts::table.filter(drafts::id.eq(draft_id)))
+                .set(drafts::contact_id.eq(None::<String>))
+                .execute(c)?;
+        }
         Ok(Receipt { response_id, code: code.display(), stored_now: true })
     })
 }
@@ -236,6 +246,14 @@ pub fn send(conn: &mut DbConnection, draft_id: &str, channel: &str) -> StoreResu
 pub fn set_session(conn: &mut DbConnection, draft_id: &str, session_id: &str) -> StoreResult<()> {
     diesel::update(drafts::table.filter(drafts::id.eq(draft_id)).filter(drafts::response_id.is_null()))
         .set(drafts::session_id.eq(session_id))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Links a new draft to the invitation it came from (until it is sent).
+pub fn set_contact(conn: &mut DbConnection, draft_id: &str, contact_id: &str) -> StoreResult<()> {
+    diesel::update(drafts::table.filter(drafts::id.eq(draft_id)).filter(drafts::response_id.is_null()))
+        .set(drafts::contact_id.eq(contact_id))
         .execute(conn)?;
     Ok(())
 }

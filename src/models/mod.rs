@@ -11,6 +11,7 @@ pub mod evidence;
 pub mod export;
 pub mod framework;
 pub mod import;
+pub mod invitations;
 pub mod media;
 pub mod panel;
 pub mod paper;

@@ -31,6 +31,9 @@ use crate::state::{AppState, CachedDefinition};
 const DRAFT_COOKIE: &str = "heard_draft";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/i/{token}", web::get().to(invitation))
+        .route("/u/{token}", web::get().to(unsubscribe))
+        .route("/u/{token}", web::post().to(unsubscribe_post));
     cfg.service(
         web::scope("/s/{wave}")
             .service(web::resource("").route(web::get().to(start)).default_service(web::to(wrong_method)))
@@ -1174,6 +1177,132 @@ async fn next_person(
     let mut res = see_other(k.start());
     forget_draft(&state, &visit, &mut res)?;
     Ok(res)
+}
+
+// ---------------------------------------------------------------------------------------
+// Invitation links and unsubscribing.
+
+/// `GET /i/{token}`: an invitation's single-use link. Starts a draft for the contact's
+/// audience on this device (linked to the invitation only until it is sent) and opens that
+/// version's start page.
+async fn invitation(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    use crate::models::invitations::{self, Link as Invite};
+    let token = path.into_inner();
+    if token.len() > 100 {
+        return Err(AppError::NotFound("This invitation link is not one we sent. Check you copied all of it.".into()));
+    }
+    let found = state.db.run(move |c| invitations::use_link(c, &token).map_err(AppError::from)).await?;
+    let contact = match found {
+        Invite::Fresh(c) => c,
+        Invite::Used => {
+            return Err(AppError::Gone(
+                "This invitation link has been used already: each link works once, so nobody else can use it.\nIf you started on this device, carry on from the survey's start page. You can also answer without the link: ask the partnership for the survey's address.".into(),
+            ));
+        }
+        Invite::Unknown => {
+            return Err(AppError::NotFound(
+                "This invitation link is not one we sent, or a newer reminder replaced it. Use the link in the latest email.".into(),
+            ));
+        }
+    };
+    let wave_id = contact.wave_id.clone();
+    let slug = state.db.run(move |c| invitations::wave_slug(c, &wave_id).map_err(AppError::from)).await?;
+    let visit = load(&state, &slug).await?;
+    require_open(&visit)?;
+    let token = random_token();
+    let (wave_id, aud, tok, days, cid) =
+        (visit.wave.id.clone(), contact.audience.clone(), token.clone(), state.settings.draft_days, contact.id.clone());
+    state
+        .db
+        .write(move |c| -> Result<(), AppError> {
+            let d = draft::create(c, &wave_id, &aud, &tok, days)?;
+            draft::set_contact(c, &d.id, &cid)?;
+            Ok(())
+        })
+        .await?;
+    let mut res = see_other(format!("{}/{}", visit.base(), contact.audience));
+    res.add_cookie(&draft_cookie(&state, &visit, &token)).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(res)
+}
+
+#[derive(Serialize)]
+struct UnsubscribeView {
+    page: PageMeta,
+    heading: String,
+    lines: Vec<String>,
+    action: String,
+    csrf: String,
+    again: bool,
+}
+
+/// `GET /u/{token}`: one click unsubscribes; the page offers to undo it.
+async fn unsubscribe(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = path.into_inner();
+    let t = token.clone();
+    let known = token.len() <= 100
+        && state
+            .db
+            .write(move |c| crate::models::invitations::set_unsubscribed(c, &t, true).map_err(AppError::from))
+            .await?;
+    if !known {
+        return Err(AppError::NotFound(
+            "This unsubscribe link is not one we sent. Use the link in the latest email, or reply to it and ask."
+                .into(),
+        ));
+    }
+    let view = UnsubscribeView {
+        page: PageMeta::new("You are unsubscribed"),
+        heading: "You are unsubscribed".into(),
+        lines: vec!["We will not send you more emails about this survey.".into()],
+        action: format!("/u/{token}"),
+        csrf: csrf(&state, &req),
+        again: true,
+    };
+    render(&state, StatusCode::OK, "respond/unsubscribe", &view)
+}
+
+/// `POST /u/{token}`: a mail program's one-click unsubscribe (RFC 8058, no form token: it can
+/// only ever stop emails), or the page's "subscribe again" (with a form token).
+async fn unsubscribe_post(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let form = super::form::read(&req, body, 4096).await?;
+    let token = path.into_inner();
+    if token.len() > 100 {
+        return Err(AppError::NotFound("This unsubscribe link is not one we sent.".into()));
+    }
+    let again = form.get("action") == Some("subscribe");
+    if again {
+        state.forms.check(&req, form.get("csrf"))?;
+    }
+    let t = token.clone();
+    let known = state
+        .db
+        .write(move |c| crate::models::invitations::set_unsubscribed(c, &t, !again).map_err(AppError::from))
+        .await?;
+    if !known {
+        return Err(AppError::NotFound("This unsubscribe link is not one we sent.".into()));
+    }
+    let view = UnsubscribeView {
+        page: PageMeta::new(if again { "You will get emails again" } else { "You are unsubscribed" }),
+        heading: if again { "You will get emails again".into() } else { "You are unsubscribed".into() },
+        lines: vec![if again {
+            "We may send you a reminder about this survey.".into()
+        } else {
+            "We will not send you more emails about this survey.".into()
+        }],
+        action: format!("/u/{token}"),
+        csrf: csrf(&state, &req),
+        again: !again,
+    };
+    render(&state, StatusCode::OK, "respond/unsubscribe", &view)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,0 +1,62 @@
+//! The words of each email, from handlebars templates under `templates/email/`: a plain-text
+//! and an HTML part from the same data, and an easy-read version for audiences marked
+//! `easy_read` (young people).
+
+use serde::Serialize;
+
+use crate::domain::SurveyDefinition;
+use crate::models::invitations::Letter;
+use crate::templates::Templates;
+
+#[derive(Serialize)]
+struct InvitationData<'a> {
+    subject: String,
+    reminder: bool,
+    first_name: &'a str,
+    partnership: &'a str,
+    brand: &'a str,
+    audience: String,
+    survey: String,
+    minutes: u32,
+    link: &'a str,
+    unsubscribe: &'a str,
+}
+
+/// The partnership's colour for the header band of HTML email.
+pub const BRAND: &str = "#1f3b57";
+
+/// Subject, text and HTML of an invitation or reminder.
+pub fn invitation(
+    templates: &Templates,
+    def: &SurveyDefinition,
+    partnership: &str,
+    letter: &Letter<'_>,
+) -> Result<(String, String, String), String> {
+    let easy = def.audience(&letter.contact.audience).is_some_and(|a| a.easy_read);
+    let subject = match (easy, letter.reminder) {
+        (true, false) => "Tell us about the help you get".to_owned(),
+        (true, true) => "A reminder: tell us about the help you get".to_owned(),
+        (false, false) => format!("{partnership} would like to hear from you"),
+        (false, true) => format!("A reminder: {partnership} would like to hear from you"),
+    };
+    let data = InvitationData {
+        subject: subject.clone(),
+        reminder: letter.reminder,
+        first_name: &letter.contact.first_name,
+        partnership,
+        brand: BRAND,
+        audience: match def.audience(&letter.contact.audience) {
+            Some(a) if a.key.as_str().contains("parent") => "parents and carers".to_owned(),
+            Some(a) => a.name.to_lowercase(),
+            None => "families".to_owned(),
+        },
+        survey: def.series.title.clone(),
+        minutes: def.wave.minutes,
+        link: &letter.link,
+        unsubscribe: &letter.unsubscribe,
+    };
+    let name = if easy { "email/invitation_easy" } else { "email/invitation" };
+    let text = templates.render(&format!("{name}.txt"), &data).map_err(|e| e.to_string())?;
+    let html = templates.render(&format!("{name}.html"), &data).map_err(|e| e.to_string())?;
+    Ok((subject, text, html))
+}

@@ -1,0 +1,226 @@
+//! Email against a real SMTP server on 127.0.0.1 (tests/it/smtp.rs): 50 invitations with
+//! distinct single-use links, reminders only to people who have not answered or
+//! unsubscribed, the server down then back (nothing lost, nothing twice), a message
+//! interrupted mid-send, the unsubscribe headers, and no link between an address and an
+//! answer anywhere.
+
+use std::process::Command;
+
+use heard::db::Backend;
+
+use crate::both;
+use crate::helpers::{Plan, TestApp, complete, heard_bin, spawn_app};
+use crate::smtp::SmtpSink;
+
+const WAVE: &str = "torbay-participation-2025";
+
+fn heard(app: &TestApp, smtp: Option<&str>, args: &[&str]) -> (bool, String, String) {
+    let mut cmd = Command::new(heard_bin());
+    cmd.args(args).env("DATABASE_URL", &app.db.url).env("HEARD_PUBLIC_URL", &app.address);
+    match smtp {
+        Some(url) => cmd.env("SMTP_URL", url),
+        None => cmd.env_remove("SMTP_URL"),
+    };
+    let out = cmd.output().expect("run heard");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn contacts_file(n: usize) -> tempfile::NamedTempFile {
+    let mut text = String::from("email,first_name,audience\n");
+    for i in 0..n {
+        let audience = if i % 2 == 0 { "young-people" } else { "parents-carers" };
+        text.push_str(&format!("person{i}@example.org,Name{i},{audience}\n"));
+    }
+    let file = tempfile::NamedTempFile::new().expect("file");
+    std::fs::write(file.path(), text).expect("write");
+    file
+}
+
+/// The invitation link in a raw message (quoted-printable soft breaks undone).
+fn link_in(raw: &str, prefix: &str) -> String {
+    let flat = raw.replace("=\r\n", "").replace("=3D", "=");
+    let at = flat.find(prefix).unwrap_or_else(|| panic!("no {prefix} in {flat}"));
+    flat[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || "/:._-".contains(*c)).collect()
+}
+
+fn header<'a>(raw: &'a str, name: &str) -> Option<&'a str> {
+    raw.lines()
+        .find(|l| l.to_ascii_lowercase().starts_with(&format!("{}:", name.to_ascii_lowercase())))
+        .map(|l| l[name.len() + 1..].trim())
+}
+
+fn fifty_invitations_and_reminders(backend: Backend) {
+    let app = spawn_app(backend);
+    let sink = SmtpSink::start();
+    let file = contacts_file(50);
+    let (ok, out, err) = heard(&app, None, &["invite", "--wave", WAVE, "--contacts", file.path().to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Invited 50 contacts"), "{out}");
+    let (ok, out, err) = heard(&app, Some(&sink.url()), &["outbox", "flush"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Sent 50 message(s)"), "{out}");
+    let mail = sink.messages();
+    assert_eq!(mail.len(), 50);
+    let prefix = format!("{}/i/", app.address);
+    let links: std::collections::HashSet<String> = mail.iter().map(|m| link_in(m, &prefix)).collect();
+    assert_eq!(links.len(), 50, "50 distinct links");
+    let ids: std::collections::HashSet<&str> = mail.iter().filter_map(|m| header(m, "Message-ID")).collect();
+    assert_eq!(ids.len(), 50, "50 distinct Message-IDs");
+    for m in &mail {
+        assert!(header(m, "List-Unsubscribe").is_some_and(|v| v.starts_with(&format!("<{}/u/", app.address))), "{m}");
+        assert_eq!(header(m, "List-Unsubscribe-Post"), Some("List-Unsubscribe=One-Click"));
+        assert!(m.contains("multipart/alternative") && m.contains("text/plain") && m.contains("text/html"));
+    }
+    // Young people get the easy-read version.
+    let young = mail.iter().find(|m| m.contains("person0@example.org")).unwrap();
+    assert!(header(young, "Subject").is_some_and(|s| s.contains("Tell us about the help you get")), "{young}");
+
+    // A link works once and opens the right version; answering marks only "has responded".
+    let first = mail.iter().find(|m| m.contains("To: person1@example.org")).expect("person1");
+    let link = link_in(first, &prefix);
+    let b = app.browser();
+    let page = b.get(&link);
+    assert!(
+        page.path().ends_with("/s/torbay-participation-2025/parents-carers"),
+        "{} {} {}",
+        page.url,
+        page.status,
+        page.html
+    );
+    assert_eq!(app.browser().get(&link).status, 410, "a link works once");
+    complete(&b, WAVE, "parents-carers", &Plan::new(), "yes");
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM contacts WHERE responded = TRUE"), 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM drafts WHERE contact_id IS NOT NULL"),
+        0,
+        "the draft forgets the invitation"
+    );
+
+    // One-click unsubscribe (a mail program's POST, no form token) and the page's GET.
+    let second = mail.iter().find(|m| m.contains("To: person2@example.org")).expect("person2");
+    let unsub = link_in(second, &format!("{}/u/", app.address));
+    let res = app
+        .browser()
+        .raw()
+        .post(&unsub)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let third = mail.iter().find(|m| m.contains("To: person3@example.org")).expect("person3");
+    let page = app.browser().get(&link_in(third, &format!("{}/u/", app.address)));
+    assert_eq!(page.status, 200);
+    assert!(page.html.contains("You are unsubscribed"));
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM contacts WHERE unsubscribed_at IS NOT NULL"), 2);
+
+    // Reminders reach only the 47 who have not answered or unsubscribed, with new links.
+    let (ok, out, _) = heard(&app, None, &["remind", "--wave", WAVE]);
+    assert!(ok && out.contains("Queued 47 reminders"), "{out}");
+    let (ok, out, _) = heard(&app, Some(&sink.url()), &["outbox", "flush"]);
+    assert!(ok && out.contains("Sent 47"), "{out}");
+    let reminders: Vec<String> = sink.messages().into_iter().skip(50).collect();
+    assert_eq!(reminders.len(), 47);
+    for who in ["person1@", "person2@", "person3@"] {
+        assert!(!reminders.iter().any(|m| m.contains(who)), "{who} got a reminder");
+    }
+    assert_eq!(app.browser().get(&link_in(&mail[4], &prefix)).status, 404, "a reminder replaces the old link");
+    // At most two reminders each.
+    heard(&app, None, &["remind", "--wave", WAVE]);
+    let (_, out, _) = heard(&app, None, &["remind", "--wave", WAVE]);
+    assert!(out.contains("Queued 0 reminders"), "{out}");
+
+    // Nothing joins an address to an answer: no column for it, no export with it.
+    for (table, column) in [("responses", "contact_id"), ("answers", "contact_id"), ("contacts", "response_id")] {
+        let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE {column} IS NULL");
+        let exists = std::panic::catch_unwind(|| app.count(&sql)).is_ok();
+        assert!(!exists, "{table}.{column} must not exist");
+    }
+    let out = Command::new(heard_bin())
+        .args(["export", "responses", "--wave", WAVE, "--format", "csv"])
+        .env("DATABASE_URL", &app.db.url)
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("@example.org"));
+    sink.stop();
+}
+both!(fifty_invitations_and_reminders);
+
+fn the_mail_server_down_then_back(backend: Backend) {
+    let app = spawn_app(backend);
+    let file = contacts_file(3);
+    heard(&app, None, &["invite", "--wave", WAVE, "--contacts", file.path().to_str().unwrap()]);
+    // Nobody listening on this port.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = dead.local_addr().unwrap().port();
+    drop(dead);
+    let (ok, out, _) = heard(&app, Some(&format!("smtp://127.0.0.1:{port}")), &["outbox", "flush"]);
+    assert!(ok, "a failed send is not a failed command");
+    assert!(out.contains("Sent 0 message(s)") && out.contains("3 failed and will be retried"), "{out}");
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending' AND attempts = 1 AND last_error IS NOT NULL"
+        ),
+        3
+    );
+    // Waiting for its backoff, a flush sends nothing yet.
+    let sink = SmtpSink::on(port);
+    let (_, out, _) = heard(&app, Some(&sink.url()), &["outbox", "flush"]);
+    assert!(out.contains("Sent 0"), "{out}");
+    // An admin's retry (or the backoff passing) sends them, once each.
+    let (_, out, _) = heard(&app, Some(&sink.url()), &["outbox", "flush", "--retry"]);
+    assert!(out.contains("Sent 3"), "{out}");
+    assert_eq!(sink.messages().len(), 3);
+    // A worker stopped between claiming and recording leaves a message "sending": the next
+    // run sends it again with the same Message-ID.
+    app.count("SELECT COUNT(*) AS n FROM outbox");
+    {
+        use diesel::prelude::*;
+        let mut c = app.db.connect();
+        diesel::sql_query("UPDATE outbox SET status = 'sending' WHERE to_address = 'person0@example.org'")
+            .execute(&mut c)
+            .unwrap();
+    }
+    let (_, out, _) = heard(&app, Some(&sink.url()), &["outbox", "flush"]);
+    assert!(out.contains("Sent 1"), "{out}");
+    let to_zero: Vec<String> = sink.messages().into_iter().filter(|m| m.contains("To: person0@example.org")).collect();
+    assert_eq!(to_zero.len(), 2);
+    assert_eq!(
+        header(&to_zero[0], "Message-ID"),
+        header(&to_zero[1], "Message-ID"),
+        "the same message, recognisable as such"
+    );
+    let (_, status, _) = heard(&app, None, &["outbox", "status"]);
+    assert!(status.contains("0 waiting, 0 failed, 3 sent"), "{status}");
+    sink.stop();
+}
+both!(the_mail_server_down_then_back);
+
+#[test]
+fn without_a_mail_server_messages_are_files() {
+    let app = spawn_app(Backend::Sqlite);
+    let dir = tempfile::tempdir().unwrap();
+    let file = contacts_file(2);
+    heard(&app, None, &["invite", "--wave", WAVE, "--contacts", file.path().to_str().unwrap()]);
+    let out = Command::new(heard_bin())
+        .args(["outbox", "flush"])
+        .env("DATABASE_URL", &app.db.url)
+        .env("HEARD_MAIL_DIR", dir.path())
+        .env_remove("SMTP_URL")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Sent 2 message(s)"));
+    let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().filter_map(Result::ok).collect();
+    assert_eq!(files.len(), 2);
+    assert!(files.iter().all(|f| f.path().extension().is_some_and(|e| e == "eml")));
+    // A bad contacts file is refused whole, line by line.
+    let bad = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(bad.path(), "email,first_name,audience\nnope,,young-people\nx@example.org,,aliens\n").unwrap();
+    let (ok, _, err) = heard(&app, None, &["invite", "--wave", WAVE, "--contacts", bad.path().to_str().unwrap()]);
+    assert!(!ok);
+    assert!(err.contains("line 2: \"nope\" is not an email address") && err.contains("line 3: \"aliens\""), "{err}");
+}
