@@ -5,6 +5,7 @@ pub mod admin;
 pub mod assets;
 pub mod form;
 pub mod health;
+pub mod mail;
 pub mod media;
 pub mod pages;
 pub mod panels;
@@ -26,6 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(settings::configure)
         .configure(respond::configure)
         .configure(media::configure)
+        .configure(mail::configure)
         .configure(panels::configure)
         .configure(paper::configure)
         .configure(admin::configure)

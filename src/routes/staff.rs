@@ -113,6 +113,7 @@ impl SignedIn {
             links.push(Link { href: "/staff/users".into(), text: "Staff accounts".into() });
         }
         if matches!(self.staff.role(), Some(Role::Admin | Role::Superadmin)) {
+            links.push(Link { href: "/staff/outbox".into(), text: "Email outbox".into() });
             links.push(Link { href: "/staff/audit".into(), text: "Audit log".into() });
         }
         let mut page = PageMeta::new(title);

@@ -224,3 +224,74 @@ fn without_a_mail_server_messages_are_files() {
     assert!(!ok);
     assert!(err.contains("line 2: \"nope\" is not an email address") && err.contains("line 3: \"aliens\""), "{err}");
 }
+
+fn invitations_from_the_workspace(backend: Backend) {
+    let (app, _, _) = crate::staff::setup(backend);
+    let (b, _) = crate::staff::sign_in(&app, "analyst@torbay.example", crate::staff::PASSWORD);
+    let page = b.get(&format!("/staff/waves/{WAVE}/invitations"));
+    assert_eq!(page.status, 200);
+    let token = page.form_ending("/invitations").fields.into_iter().find(|(k, _)| k == "csrf").unwrap().1;
+    let post = |csv: &str| {
+        let form = reqwest::blocking::multipart::Form::new()
+            .text("csrf", token.clone())
+            .part("contacts", reqwest::blocking::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("c.csv"));
+        let client = reqwest::blocking::Client::builder().cookie_provider(b.jar.clone()).build().unwrap();
+        let res = client.post(format!("{}/staff/waves/{WAVE}/invitations", b.base)).multipart(form).send().unwrap();
+        (res.status().as_u16(), res.text().unwrap_or_default())
+    };
+    let (code, html) = post("email,first_name,audience\nbad,,young-people\n");
+    assert_eq!(code, 400);
+    assert!(html.contains("line 2: &quot;bad&quot; is not an email address"), "{html}");
+    let (code, html) =
+        post("email,first_name,audience\na@example.org,Ana,young-people\nb@example.org,,parents-carers\n");
+    assert_eq!(code, 200, "{html}");
+    assert!(html.contains("2 invitations queued"), "{html}");
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM outbox WHERE kind = 'invitation' AND status = 'pending'"), 2);
+    let remind = b.get(&format!("/staff/waves/{WAVE}/invitations"));
+    let done = b.submit(&remind.form_ending("/remind"));
+    assert!(done.html.contains("2 reminders queued"), "{}", done.html);
+    // Viewers see counts but cannot send; the outbox is for admins, with addresses masked.
+    let (viewer, _) = crate::staff::sign_in(&app, "viewer@torbay.example", crate::staff::PASSWORD);
+    assert_eq!(viewer.get(&format!("/staff/waves/{WAVE}/invitations")).status, 200);
+    assert_eq!(viewer.submit(&remind.form_ending("/remind")).status, 403);
+    assert_eq!(crate::staff::status(&b, "/staff/outbox"), 403);
+    let (admin, _) = crate::staff::sign_in(&app, "admin@torbay.example", crate::staff::PASSWORD);
+    let outbox = admin.get("/staff/outbox");
+    assert_eq!(outbox.status, 200);
+    assert!(outbox.html.contains("a***@example.org") && !outbox.html.contains("a@example.org"), "{}", outbox.html);
+    let retried = admin.submit(&outbox.form_ending("/retry"));
+    assert_eq!(retried.status, 200);
+    let (other, _) = crate::staff::sign_in(&app, "analyst@southend.example", crate::staff::PASSWORD);
+    assert_eq!(crate::staff::status(&other, &format!("/staff/waves/{WAVE}/invitations")), 404);
+}
+both!(invitations_from_the_workspace);
+
+#[test]
+fn heard_serve_sends_the_outbox() {
+    let app = spawn_app(Backend::Sqlite);
+    let sink = SmtpSink::start();
+    let file = contacts_file(5);
+    heard(&app, None, &["invite", "--wave", WAVE, "--contacts", file.path().to_str().unwrap()]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = Command::new(heard_bin())
+        .args(["serve"])
+        .env("DATABASE_URL", &app.db.url)
+        .env("HEARD_BIND", format!("127.0.0.1:{port}"))
+        .env("SMTP_URL", sink.url())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut delivered = 0;
+    for _ in 0..100 {
+        delivered = sink.messages().len();
+        if delivered == 5 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(delivered, 5, "the worker inside heard serve sent the queue");
+    sink.stop();
+}

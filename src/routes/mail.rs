@@ -1,0 +1,262 @@
+//! Staff pages for email: a wave's invitations (upload contacts, counts, send reminders) and
+//! the outbox (what waits, what failed and why, retry).
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Serialize;
+
+use super::form::{read_checked, token as csrf};
+use super::pages::{Link, PageMeta, render};
+use super::staff::{OwnedWave, SignedIn, owned_wave};
+use crate::email::outbox;
+use crate::error::AppError;
+use crate::models::account::Role;
+use crate::models::{audit, invitations};
+use crate::state::AppState;
+
+const SENDERS: [Role; 2] = [Role::Admin, Role::Analyst];
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/staff/waves/{slug}/invitations", web::get().to(page))
+        .route("/staff/waves/{slug}/invitations", web::post().to(upload))
+        .route("/staff/waves/{slug}/invitations/remind", web::post().to(remind))
+        .route("/staff/outbox", web::get().to(outbox_page))
+        .route("/staff/outbox/retry", web::post().to(retry));
+}
+
+fn see_other(location: String) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((LOCATION, location)).finish()
+}
+
+#[derive(Serialize)]
+struct InvitationsView {
+    page: PageMeta,
+    slug: String,
+    csrf: String,
+    counts: invitations::Counts,
+    can_send: bool,
+    problems: Vec<String>,
+    errors: Vec<Link>,
+    done: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct DoneQuery {
+    done: Option<String>,
+}
+
+async fn view(
+    state: &AppState,
+    req: &HttpRequest,
+    who: &SignedIn,
+    w: &OwnedWave,
+    problems: Vec<String>,
+    done: Option<String>,
+) -> Result<InvitationsView, AppError> {
+    let id = w.id.clone();
+    let counts = state.db.run(move |c| invitations::counts(c, &id).map_err(AppError::from)).await?;
+    Ok(InvitationsView {
+        page: who
+            .page(req, state, format!("Invitations: {} {}", w.def.series.title, w.row.label))
+            .back(format!("/staff/waves/{}", w.row.slug))
+            .with_error(!problems.is_empty()),
+        slug: w.row.slug.clone(),
+        csrf: csrf(state, req),
+        counts,
+        can_send: who.require(&SENDERS).is_ok(),
+        errors: problems.iter().map(|p| Link { href: "#contacts".into(), text: p.clone() }).collect(),
+        problems,
+        done,
+    })
+}
+
+async fn page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<DoneQuery>,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    who.require(&[Role::Admin, Role::Analyst, Role::Viewer])?;
+    let w = owned_wave(&state, &who, &path).await?;
+    let done = query.done.clone().map(|d| d.chars().take(200).collect());
+    render(&state, StatusCode::OK, "staff/invitations", &view(&state, &req, &who, &w, vec![], done).await?)
+}
+
+fn links(state: &AppState, w: &OwnedWave) -> invitations::Links {
+    invitations::Links { public_url: state.settings.public_url.clone(), partnership_id: w.partnership_id.clone() }
+}
+
+async fn partnership_name(state: &AppState, w: &OwnedWave) -> Result<String, AppError> {
+    let id = w.id.clone();
+    Ok(state.db.run(move |c| crate::models::survey::wave_partnership(c, &id).map_err(AppError::from)).await?.1)
+}
+
+async fn upload(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: Multipart,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let parts = super::surveys::fields_limited(payload, 2 * 1024 * 1024).await?;
+    let token = parts.iter().find(|(n, _, _)| n == "csrf").map(|(_, _, v)| String::from_utf8_lossy(v).into_owned());
+    state.forms.check(&req, token.as_deref())?;
+    who.require(&SENDERS)?;
+    let w = owned_wave(&state, &who, &path).await?;
+    let bytes = parts.iter().find(|(n, _, _)| n == "contacts").map(|(_, _, b)| b.clone()).unwrap_or_default();
+    let audiences: Vec<String> = w.def.audiences.iter().map(|a| a.key.to_string()).collect();
+    let rows = match invitations::parse_contacts(&bytes, &audiences) {
+        Ok(rows) => rows,
+        Err(problems) => {
+            let view = view(&state, &req, &who, &w, problems, None).await?;
+            return render(&state, StatusCode::BAD_REQUEST, "staff/invitations", &view);
+        }
+    };
+    let (links, name, def) = (links(&state, &w), partnership_name(&state, &w).await?, w.def.clone());
+    let (wave_id, staff, pid, templates) = (w.id.clone(), who.staff.clone(), w.partnership_id.clone(), state.templates);
+    let done = state
+        .db
+        .run(move |c| -> Result<invitations::Invited, AppError> {
+            let render = |l: &invitations::Letter<'_>| crate::email::messages::invitation(templates, &def, &name, l);
+            let done = invitations::invite(c, &wave_id, &rows, &links, &render)?;
+            audit::record(
+                c,
+                Some(&staff.id),
+                &staff.email,
+                Some(&pid),
+                "invitations.sent",
+                &serde_json::json!({"invited": done.invited, "already": done.already}),
+            )?;
+            Ok(done)
+        })
+        .await?;
+    Ok(see_other(format!(
+        "/staff/waves/{}/invitations?done={}",
+        w.row.slug,
+        urlencoding::encode(&format!("{} invitations queued; {} were invited before.", done.invited, done.already))
+    )))
+}
+
+async fn remind(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Payload,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    read_checked(&state, &req, body).await?;
+    who.require(&SENDERS)?;
+    let w = owned_wave(&state, &who, &path).await?;
+    let (links, name, def) = (links(&state, &w), partnership_name(&state, &w).await?, w.def.clone());
+    let (wave_id, staff, pid, templates) = (w.id.clone(), who.staff.clone(), w.partnership_id.clone(), state.templates);
+    let n = state
+        .db
+        .run(move |c| -> Result<usize, AppError> {
+            let render = |l: &invitations::Letter<'_>| crate::email::messages::invitation(templates, &def, &name, l);
+            let n = invitations::remind(c, &wave_id, &links, &render)?;
+            audit::record(
+                c,
+                Some(&staff.id),
+                &staff.email,
+                Some(&pid),
+                "invitations.reminded",
+                &serde_json::json!({"reminders": n}),
+            )?;
+            Ok(n)
+        })
+        .await?;
+    Ok(see_other(format!(
+        "/staff/waves/{}/invitations?done={}",
+        w.row.slug,
+        urlencoding::encode(&format!("{n} reminders queued (only to people who have not answered or unsubscribed)."))
+    )))
+}
+
+#[derive(Serialize)]
+struct OutboxItem {
+    id: String,
+    kind: String,
+    to: String,
+    subject: String,
+    status: String,
+    attempts: i32,
+    error: String,
+    when: String,
+}
+
+#[derive(Serialize)]
+struct OutboxView {
+    page: PageMeta,
+    csrf: String,
+    depth: outbox::Depth,
+    transport: String,
+    items: Vec<OutboxItem>,
+}
+
+/// Masks an address for the list: `pe***@example.org`.
+fn mask(address: &str) -> String {
+    match address.split_once('@') {
+        Some((user, domain)) => format!("{}***@{domain}", user.chars().take(2).collect::<String>()),
+        None => "***".into(),
+    }
+}
+
+async fn outbox_page(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -> Result<HttpResponse, AppError> {
+    who.require(&[Role::Admin])?;
+    let scope = who.scope();
+    let (depth, rows) =
+        state.db.run(move |c| -> Result<_, AppError> { Ok((outbox::depth(c)?, outbox::recent(c, 200)?)) }).await?;
+    let transport =
+        crate::email::Transport::from_settings(&state.settings).map(|t| t.describe()).unwrap_or_else(|e| e.to_string());
+    let view = OutboxView {
+        page: who.page(&req, &state, "Email outbox").back("/staff"),
+        csrf: csrf(&state, &req),
+        depth,
+        transport,
+        items: rows
+            .into_iter()
+            .filter(|r| scope.is_none() || r.partnership_id == scope)
+            .map(|r| OutboxItem {
+                id: r.id,
+                kind: r.kind,
+                to: mask(&r.to_address),
+                subject: r.subject,
+                status: r.status,
+                attempts: r.attempts,
+                error: r.last_error.unwrap_or_default(),
+                when: r.sent_at.unwrap_or(r.created_at).format("%-d %b %Y %H:%M").to_string(),
+            })
+            .collect(),
+    };
+    render(&state, StatusCode::OK, "staff/outbox", &view)
+}
+
+async fn retry(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Payload,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    read_checked(&state, &req, body).await?;
+    who.require(&[Role::Admin])?;
+    let staff = who.staff.clone();
+    state
+        .db
+        .run(move |c| -> Result<(), AppError> {
+            let n = outbox::retry_now(c, None)?;
+            audit::record(
+                c,
+                Some(&staff.id),
+                &staff.email,
+                staff.partnership_id.as_deref(),
+                "outbox.retried",
+                &serde_json::json!({"messages": n}),
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(see_other("/staff/outbox".into()))
+}
