@@ -148,7 +148,8 @@ impl Application {
     }
 }
 
-/// Hourly: forget drafts past their expiry (answers never sent are not kept for ever).
+/// Hourly: forget drafts past their expiry (answers never sent are not kept for ever) and
+/// follow-up addresses that waited over a year.
 /// Must be called inside the actix system, as `with_listener` is.
 fn spawn_housekeeping(db: Db) {
     actix_web::rt::spawn(async move {
@@ -164,6 +165,11 @@ fn spawn_housekeeping(db: Db) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(drafts = n, "purged expired drafts"),
                 Err(e) => tracing::warn!(error = %e, "could not purge expired drafts"),
+            }
+            match db.run(crate::models::updates::purge_old).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(addresses = n, "deleted follow-up addresses past their time"),
+                Err(e) => tracing::warn!(error = %e, "could not delete old follow-up addresses"),
             }
         }
     });

@@ -78,7 +78,8 @@ test('pages reflow at 320px and 200% zoom, and targets are big enough', async ()
             '/staff/themes', '/staff/quotes', `/staff/waves/${WAVE}/easy-read`, `/staff/waves/${WAVE}/recordings`,
             '/staff/images', `/staff/waves/${WAVE}/preview/young-people/1`, '/staff/framework', '/staff/users',
             '/staff/audit', '/staff/surveys/upload', `/staff/waves/${WAVE}/panels`, `/staff/waves/${WAVE}/paper/young-people`,
-            `/staff/waves/${WAVE}/paper-entry`, `/staff/waves/${WAVE}/paper-check`,
+            `/staff/waves/${WAVE}/paper-entry`, `/staff/waves/${WAVE}/paper-check`, `/staff/waves/${WAVE}/invitations`,
+            '/staff/outbox', '/staff/updates', '/updates/torbay',
             '/staff/series/torbay-participation/compare?from=torbay-participation-2023&to=torbay-participation-2024',
             '/staff/series/torbay-participation/evidence?from=torbay-participation-2023&to=torbay-participation-2024',
           ]) {

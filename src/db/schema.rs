@@ -418,6 +418,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    follow_ups (id) {
+        id -> Text,
+        partnership_id -> Text,
+        email -> Text,
+        created_on -> Timestamp,
+    }
+}
+
+diesel::table! {
+    updates (id) {
+        id -> Text,
+        partnership_id -> Text,
+        title -> Text,
+        body -> Text,
+        priorities -> Text,
+        themes -> Text,
+        recipients -> Integer,
+        published_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
 diesel::joinable!(contacts -> waves (wave_id));
 diesel::joinable!(panel_sessions -> waves (wave_id));
 diesel::joinable!(paper_entries -> waves (wave_id));
@@ -456,6 +479,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     paper_entries,
     outbox,
     contacts,
+    follow_ups,
+    updates,
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(codings::theme_id, codings::question_key, responses::audience,);

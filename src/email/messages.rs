@@ -60,3 +60,36 @@ pub fn invitation(
     let html = templates.render(&format!("{name}.html"), &data).map_err(|e| e.to_string())?;
     Ok((subject, text, html))
 }
+
+#[derive(Serialize)]
+struct UpdateData<'a> {
+    subject: String,
+    title: &'a str,
+    body: &'a str,
+    paragraphs: Vec<&'a str>,
+    partnership: &'a str,
+    brand: &'a str,
+    public: &'a str,
+}
+
+/// Subject, text and HTML of a "you said, we did" update.
+pub fn update(
+    templates: &Templates,
+    partnership: &str,
+    public: &str,
+    u: &crate::models::updates::Update,
+) -> Result<(String, String, String), String> {
+    let subject = format!("You said, we did: {}", u.title);
+    let data = UpdateData {
+        subject: subject.clone(),
+        title: &u.title,
+        body: &u.body,
+        paragraphs: u.body.lines().map(str::trim).filter(|l| !l.is_empty()).collect(),
+        partnership,
+        brand: BRAND,
+        public,
+    };
+    let text = templates.render("email/update.txt", &data).map_err(|e| e.to_string())?;
+    let html = templates.render("email/update.html", &data).map_err(|e| e.to_string())?;
+    Ok((subject, text, html))
+}

@@ -18,6 +18,7 @@ pub mod paper;
 pub mod response;
 pub mod settings;
 pub mod survey;
+pub mod updates;
 pub mod voices;
 
 use crate::db::DbError;

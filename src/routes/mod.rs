@@ -15,6 +15,7 @@ pub mod respond;
 pub mod settings;
 pub mod staff;
 pub mod surveys;
+pub mod updates;
 pub mod voices;
 
 use actix_web::web;
@@ -28,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(respond::configure)
         .configure(media::configure)
         .configure(mail::configure)
+        .configure(updates::configure)
         .configure(panels::configure)
         .configure(paper::configure)
         .configure(admin::configure)

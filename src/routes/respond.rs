@@ -66,6 +66,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .service(web::resource("/next").route(web::get().to(next_person)).default_service(web::to(wrong_method)))
             .service(
+                web::resource("/follow-up").route(web::post().to(follow_up)).default_service(web::to(wrong_method)),
+            )
+            .service(
                 web::resource("/member")
                     .route(web::get().to(member))
                     .route(web::post().to(member_post))
@@ -1121,6 +1124,8 @@ async fn send(
 struct DoneView {
     page: PageMeta,
     kiosk: bool,
+    csrf: String,
+    follow_up_action: String,
     receipt: String,
     partnership: String,
     deletion_days: i64,
@@ -1139,6 +1144,8 @@ async fn done(state: web::Data<AppState>, req: HttpRequest, path: web::Path<Stri
     let view = DoneView {
         page: visit.page_in(crate::i18n::text(&lang, "done_title"), Some(&d.audience), &lang),
         kiosk: on_kiosk.is_some(),
+        csrf: csrf(&state, &req),
+        follow_up_action: format!("{}/follow-up", visit.base()),
         receipt,
         partnership: visit.partnership.clone(),
         deletion_days: state.settings.deletion_days,
@@ -1303,6 +1310,53 @@ async fn unsubscribe_post(
         again: !again,
     };
     render(&state, StatusCode::OK, "respond/unsubscribe", &view)
+}
+
+/// `POST /s/{wave}/follow-up`: an address to hear "you said, we did", kept apart from the
+/// answers just sent (see `models::updates`).
+async fn follow_up(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let form = read_checked_form(&state, &req, body).await?;
+    let visit = load(&state, &path).await?;
+    let lang = visit.lang(None);
+    let email = form.get("email").unwrap_or("").chars().take(320).collect::<String>();
+    let wave_id = visit.wave.id.clone();
+    let stored = state
+        .db
+        .run(move |c| -> Result<Result<(), String>, AppError> {
+            let Some(owner) = survey_model::wave_owner_by_id(c, &wave_id)? else {
+                return Err(AppError::NotFound("There is no survey at this address.".into()));
+            };
+            match crate::models::updates::leave_address(c, &owner, &email) {
+                Ok(()) => Ok(Ok(())),
+                Err(crate::models::StoreError::Conflict(m)) => Ok(Err(m)),
+                Err(e) => Err(e.into()),
+            }
+        })
+        .await?;
+    let t = |k: &str| crate::i18n::text(&lang, k).to_owned();
+    match stored {
+        Ok(()) => message(
+            &state,
+            StatusCode::OK,
+            visit.page_in(t("follow_up_title"), None, &lang),
+            &t("follow_up_title"),
+            vec![t("follow_up_thanks")],
+            None,
+        ),
+        Err(_) => message(
+            &state,
+            StatusCode::BAD_REQUEST,
+            visit.page_in(t("follow_up_title"), None, &lang).with_error(true),
+            &t("follow_up_title"),
+            vec![t("follow_up_bad")],
+            Some(Link { href: format!("{}/done", visit.base()), text: t("back") }),
+        ),
+    }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -105,6 +105,9 @@ impl SignedIn {
         if matches!(role, Some(Role::Admin | Role::Analyst)) {
             links.push(Link { href: "/staff/themes".into(), text: "Codebook".into() });
         }
+        if matches!(role, Some(Role::Admin | Role::Analyst | Role::Viewer)) {
+            links.push(Link { href: "/staff/updates".into(), text: "You said, we did".into() });
+        }
         if matches!(role, Some(Role::Admin | Role::Analyst | Role::Facilitator)) {
             links.push(Link { href: "/staff/images".into(), text: "Pictures".into() });
         }

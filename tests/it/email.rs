@@ -295,3 +295,58 @@ fn heard_serve_sends_the_outbox() {
     assert_eq!(delivered, 5, "the worker inside heard serve sent the queue");
     sink.stop();
 }
+
+fn you_said_we_did(backend: Backend) {
+    let (app, _, _) = crate::staff::setup(backend);
+    // At the end of a survey someone leaves an address to hear what happened.
+    let b = app.browser();
+    complete(&b, WAVE, "parents-carers", &Plan::new(), "no");
+    let done = b.get(&format!("/s/{WAVE}/done"));
+    let form = done.form_ending("/follow-up");
+    let bad = b.submit(&form.clone().with("email", "nope"));
+    assert_eq!(bad.status, 400);
+    assert!(bad.html.contains("Enter an email address"));
+    let ok = b.submit(&form.with("email", " Fam@Example.org "));
+    assert_eq!(ok.status, 200);
+    assert!(ok.html.contains("We will email you once"));
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM follow_ups WHERE email = 'fam@example.org'"), 1);
+    // Kept apart: no link to a response, and the day only.
+    for column in ["response_id", "wave_id", "created_at"] {
+        let sql = format!("SELECT COUNT(*) AS n FROM follow_ups WHERE {column} IS NULL");
+        assert!(std::panic::catch_unwind(|| app.count(&sql)).is_err(), "follow_ups.{column} must not exist");
+    }
+    // Staff publish an update: it goes to the waiting address once, which is then deleted.
+    let (staff, _) = crate::staff::sign_in(&app, "analyst@torbay.example", crate::staff::PASSWORD);
+    let page = staff.get("/staff/updates");
+    assert!(page.html.contains("<strong>1</strong> now"), "{}", page.html);
+    let empty = staff.submit(&page.form_ending("/staff/updates").with("title", "").with("body", "x"));
+    assert_eq!(empty.status, 400);
+    let published = staff.submit(
+        &page
+            .form_ending("/staff/updates")
+            .with("title", "You said the Local Offer was hard to search")
+            .with("body", "We rewrote it with the Parent Carer Forum.\nIt now has a search box.")
+            .with("priorities", "P3, P4")
+            .with("themes", "Local Offer"),
+    );
+    assert_eq!(published.status, 200);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM follow_ups"), 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM outbox WHERE kind = 'update' AND to_address = 'fam@example.org'"),
+        1
+    );
+    let public = app.browser().get("/updates/torbay");
+    assert_eq!(public.status, 200);
+    assert_eq!(public.text_of("article.update h2"), vec!["You said the Local Offer was hard to search"]);
+    assert!(public.html.contains("Priorities: P3, P4"));
+    assert_eq!(app.browser().get("/updates/nowhere").status, 404);
+    let sink = SmtpSink::start();
+    let (_, out, _) = heard(&app, Some(&sink.url()), &["outbox", "flush"]);
+    assert!(out.contains("Sent 1"), "{out}");
+    assert!(sink.messages()[0].contains("You said, we did: You said the Local Offer was hard to search"));
+    let (viewer, _) = crate::staff::sign_in(&app, "viewer@torbay.example", crate::staff::PASSWORD);
+    assert_eq!(viewer.get("/staff/updates").status, 200);
+    assert_eq!(viewer.submit(&page.form_ending("/staff/updates").with("title", "x").with("body", "y")).status, 403);
+    sink.stop();
+}
+both!(you_said_we_did);

@@ -1,0 +1,209 @@
+//! "You said, we did": staff write an update (linked to priorities and themes) and send it
+//! to everyone who asked to hear (`/staff/updates`); each partnership's updates are public at
+//! `/updates/{partnership}`.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Serialize;
+
+use super::form::{read_checked, token as csrf};
+use super::pages::{Link, PageMeta, render};
+use super::staff::{SignedIn, partnership_for};
+use crate::error::AppError;
+use crate::models::account::Role;
+use crate::models::{audit, updates};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/updates/{partnership}", web::get().to(public))
+        .route("/staff/updates", web::get().to(page))
+        .route("/staff/updates", web::post().to(publish));
+}
+
+#[derive(Serialize)]
+struct UpdateView {
+    title: String,
+    body: Vec<String>,
+    priorities: String,
+    themes: String,
+    date: String,
+    recipients: i32,
+}
+
+fn views(list: Vec<updates::Update>) -> Vec<UpdateView> {
+    list.into_iter()
+        .map(|u| UpdateView {
+            body: u.body.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect(),
+            priorities: u.priorities.replace(',', ", "),
+            themes: u.themes.replace(',', ", "),
+            date: u.published_at.format("%-d %B %Y").to_string(),
+            recipients: u.recipients,
+            title: u.title,
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct PublicView {
+    page: PageMeta,
+    name: String,
+    updates: Vec<UpdateView>,
+}
+
+async fn public(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let slug = path.into_inner();
+    if crate::domain::Slug::parse(&slug, "partnership").is_err() {
+        return Err(AppError::NotFound("There is no partnership at this address.".into()));
+    }
+    let found = state
+        .db
+        .run(move |c| -> Result<_, AppError> {
+            let Some(p) = crate::models::framework::find_by_slug(c, &slug)? else { return Ok(None) };
+            let list = updates::list(c, &p.id)?;
+            Ok(Some((p, list)))
+        })
+        .await?;
+    let (p, list) = found.ok_or_else(|| AppError::NotFound("There is no partnership at this address.".into()))?;
+    let view = PublicView {
+        page: PageMeta::new(format!("You said, we did: {}", p.name)).partnership(&p.name),
+        name: p.name,
+        updates: views(list),
+    };
+    render(&state, StatusCode::OK, "updates", &view)
+}
+
+#[derive(Serialize, Default)]
+struct Typed {
+    title: String,
+    body: String,
+    priorities: String,
+    themes: String,
+}
+
+#[derive(Serialize)]
+struct StaffView {
+    page: PageMeta,
+    csrf: String,
+    suffix: String,
+    public_link: String,
+    waiting: i64,
+    can_publish: bool,
+    updates: Vec<UpdateView>,
+    typed: Typed,
+    error: Option<String>,
+    errors: Vec<Link>,
+}
+
+#[derive(serde::Deserialize)]
+struct PartnershipQuery {
+    partnership: Option<String>,
+}
+
+async fn staff_view(
+    state: &AppState,
+    req: &HttpRequest,
+    who: &SignedIn,
+    wanted: Option<&str>,
+    typed: Typed,
+    error: Option<String>,
+) -> Result<StaffView, AppError> {
+    let p = partnership_for(state, who, wanted).await?;
+    let pid = p.id.clone();
+    let (waiting, list) = state
+        .db
+        .run(move |c| -> Result<_, AppError> { Ok((updates::waiting(c, &pid)?, updates::list(c, &pid)?)) })
+        .await?;
+    Ok(StaffView {
+        page: who.page(req, state, "You said, we did").back("/staff").with_error(error.is_some()),
+        csrf: csrf(state, req),
+        suffix: who.partnership_suffix(&p),
+        public_link: format!("/updates/{}", p.slug),
+        waiting,
+        can_publish: who.require(&[Role::Admin, Role::Analyst]).is_ok(),
+        updates: views(list),
+        typed,
+        errors: super::pages::error_links(&error, "#update-title"),
+        error,
+    })
+}
+
+async fn page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<PartnershipQuery>,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    who.require(&[Role::Admin, Role::Analyst, Role::Viewer])?;
+    let view = staff_view(&state, &req, &who, query.partnership.as_deref(), Typed::default(), None).await?;
+    render(&state, StatusCode::OK, "staff/updates", &view)
+}
+
+async fn publish(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<PartnershipQuery>,
+    body: web::Payload,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let form = read_checked(&state, &req, body).await?;
+    who.require(&[Role::Admin, Role::Analyst])?;
+    let p = partnership_for(&state, &who, query.partnership.as_deref()).await?;
+    let typed = Typed {
+        title: form.get("title").unwrap_or("").trim().chars().take(200).collect(),
+        body: form.get("body").unwrap_or("").trim().chars().take(5000).collect(),
+        priorities: form.get("priorities").unwrap_or("").chars().take(200).collect(),
+        themes: form.get("themes").unwrap_or("").chars().take(500).collect(),
+    };
+    let problem = if typed.title.is_empty() {
+        Some("Give the update a title, like \"You said the Local Offer was hard to search\".")
+    } else if typed.body.is_empty() {
+        Some("Write what you heard and what you did about it.")
+    } else {
+        None
+    };
+    if let Some(msg) = problem {
+        let view = staff_view(&state, &req, &who, query.partnership.as_deref(), typed, Some(msg.into())).await?;
+        return render(&state, StatusCode::BAD_REQUEST, "staff/updates", &view);
+    }
+    let split = |s: &str| s.split(',').map(str::trim).filter(|x| !x.is_empty()).map(str::to_owned).collect::<Vec<_>>();
+    let new = updates::NewUpdate {
+        partnership_id: p.id.clone(),
+        title: crate::domain::UserText::parse(&typed.title, 200, false)
+            .map(|t| t.into_string())
+            .unwrap_or(typed.title.clone()),
+        body: crate::domain::UserText::parse(&typed.body, 5000, true)
+            .map(|t| t.into_string())
+            .unwrap_or(typed.body.clone()),
+        priorities: split(&typed.priorities),
+        themes: split(&typed.themes),
+        by: who.staff.email.clone(),
+    };
+    let (templates, name, host, staff, public) = (
+        state.templates,
+        p.name.clone(),
+        crate::email::outbox::message_host(&state.settings.public_url),
+        who.staff.clone(),
+        format!("{}/updates/{}", state.settings.public_url.trim_end_matches('/'), p.slug),
+    );
+    let (_, told) = state
+        .db
+        .run(move |c| -> Result<_, AppError> {
+            let render = |u: &updates::Update| crate::email::messages::update(templates, &name, &public, u);
+            let out = updates::publish(c, &new, &host, &render)?;
+            audit::record(
+                c,
+                Some(&staff.id),
+                &staff.email,
+                Some(&new.partnership_id),
+                "update.published",
+                &serde_json::json!({"title": new.title, "recipients": out.1}),
+            )?;
+            Ok(out)
+        })
+        .await?;
+    tracing::info!(recipients = told, "update published");
+    Ok(HttpResponse::SeeOther()
+        .insert_header((LOCATION, format!("/staff/updates{}", who.partnership_suffix(&p))))
+        .finish())
+}
