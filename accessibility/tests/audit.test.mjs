@@ -150,6 +150,9 @@ async function addMedia(page, base) {
 async function collectStaff(page, base) {
   const states = [];
   const snap = async (name) => { await page.waitForLoadState('load'); states.push([`staff: ${name}`, await page.content()]); };
+  await page.goto(`${base}/staff/forgot`); await snap('forgot password');
+  await page.locator('#email').fill('nobody@example.org');
+  await page.locator('form[action="/staff/forgot"] button[type=submit]').click(); await snap('forgot password, check your email');
   await page.goto(`${base}/staff/sign-in`); await snap('sign in');
   await page.getByLabel('Email address').fill('admin@torbay.example');
   await page.getByLabel('Password').fill('not the password');

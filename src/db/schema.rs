@@ -441,6 +441,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    account_tokens (id) {
+        id -> Text,
+        account_id -> Text,
+        purpose -> Text,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(account_tokens -> accounts (account_id));
 diesel::joinable!(contacts -> waves (wave_id));
 diesel::joinable!(panel_sessions -> waves (wave_id));
 diesel::joinable!(paper_entries -> waves (wave_id));
@@ -481,6 +494,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     contacts,
     follow_ups,
     updates,
+    account_tokens,
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(codings::theme_id, codings::question_key, responses::audience,);

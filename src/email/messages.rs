@@ -93,3 +93,41 @@ pub fn update(
     let html = templates.render("email/update.html", &data).map_err(|e| e.to_string())?;
     Ok((subject, text, html))
 }
+
+#[derive(Serialize)]
+struct StaffLinkData<'a> {
+    heading: &'a str,
+    intro: String,
+    button: &'a str,
+    link: &'a str,
+    lifetime: &'a str,
+}
+
+/// Subject, text and HTML of a password reset (`invite = false`) or a new account's
+/// invitation to choose a password.
+pub fn staff_link(
+    templates: &Templates,
+    invite: bool,
+    partnership: &str,
+    link: &str,
+) -> Result<(String, String, String), String> {
+    let (heading, intro, button, lifetime) = if invite {
+        (
+            "Your Heard account",
+            format!("You have a staff account on Heard for {partnership}. Choose your password to sign in:"),
+            "Choose my password",
+            "7 days",
+        )
+    } else {
+        (
+            "Reset your Heard password",
+            "Someone (we hope you) asked to reset your password. Choose a new one here:".to_owned(),
+            "Choose a new password",
+            "1 hour",
+        )
+    };
+    let data = StaffLinkData { heading, intro, button, link, lifetime };
+    let text = templates.render("email/staff_link.txt", &data).map_err(|e| e.to_string())?;
+    let html = templates.render("email/staff_link.html", &data).map_err(|e| e.to_string())?;
+    Ok((heading.to_owned(), text, html))
+}

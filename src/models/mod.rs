@@ -3,6 +3,7 @@
 //! Multi-row writes go through [`crate::db::DbConnection::write`] so they are all or nothing.
 
 pub mod account;
+pub mod account_tokens;
 pub mod aggregates;
 pub mod audit;
 pub mod comparison;

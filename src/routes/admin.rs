@@ -240,25 +240,37 @@ async fn add_user(
             return render(&state, StatusCode::BAD_REQUEST, "staff/users", &view);
         }
     };
+    // No password: the new colleague gets an email link to choose their own.
+    let invite = f.get("password").unwrap_or("").is_empty();
     let new = account::NewAccount {
         email: email.clone(),
         role,
         partnership: Some(p.slug.clone()),
-        password: f.get("password").unwrap_or("").to_owned(),
+        password: if invite {
+            crate::domain::codes::random_token()
+        } else {
+            f.get("password").unwrap_or("").to_owned()
+        },
     };
-    let (pid, staff) = (p.id.clone(), who.staff.clone());
+    let (pid, staff, name, st) = (p.id.clone(), who.staff.clone(), p.name.clone(), state.clone());
     let added = state
         .db
         .run(move |c| -> Result<(), StoreError> {
-            account::add(c, &new)?;
+            let id = account::add(c, &new)?;
             audit::record(
                 c,
                 Some(&staff.id),
                 &staff.email,
                 Some(&pid),
                 "user.added",
-                &serde_json::json!({"email": new.email.to_lowercase(), "role": role.as_str()}),
-            )
+                &serde_json::json!({"email": new.email.to_lowercase(), "role": role.as_str(), "invited_by_email": invite}),
+            )?;
+            if invite {
+                let to = new.email.trim().to_lowercase();
+                c.write(|c| super::passwords::queue_link(c, &st, &id, &to, crate::models::account_tokens::Purpose::Invite, &name))
+                    .map_err(|e| StoreError::Conflict(e.to_string()))?;
+            }
+            Ok(())
         })
         .await;
     match added {

@@ -10,6 +10,7 @@ pub mod media;
 pub mod pages;
 pub mod panels;
 pub mod paper;
+pub mod passwords;
 pub mod reports;
 pub mod respond;
 pub mod settings;
@@ -30,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(media::configure)
         .configure(mail::configure)
         .configure(updates::configure)
+        .configure(passwords::configure)
         .configure(panels::configure)
         .configure(paper::configure)
         .configure(admin::configure)

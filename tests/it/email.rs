@@ -350,3 +350,72 @@ fn you_said_we_did(backend: Backend) {
     sink.stop();
 }
 both!(you_said_we_did);
+
+fn staff_links_by_email(backend: Backend) {
+    let (app, _, _) = crate::staff::setup(backend);
+    let sink = SmtpSink::start();
+    // Forgot password: the same answer for unknown addresses; a link for real ones.
+    let b = app.browser();
+    let sign_in = b.get("/staff/sign-in");
+    assert!(sign_in.has("a[href='/staff/forgot']"));
+    let page = b.get("/staff/forgot");
+    for email in ["nobody@example.org", "viewer@torbay.example"] {
+        let done = b.submit(&page.form().with("email", email));
+        assert_eq!(done.status, 200);
+        assert!(done.html.contains("If there is a Heard account for that address"));
+    }
+    let (_, out, _) = heard(&app, Some(&sink.url()), &["outbox", "flush"]);
+    assert!(out.contains("Sent 1"), "only the real account gets mail: {out}");
+    let mail = sink.messages();
+    let link = link_in(&mail[0], "/staff/reset/");
+    // Kind errors, then the new password works and the old one does not.
+    let form = b.get(&link);
+    assert_eq!(form.status, 200);
+    let short = b.submit(&form.form().with("password", "short").with("again", "short"));
+    assert_eq!(short.status, 400);
+    assert!(short.html.contains("at least 12 characters"));
+    let differ =
+        b.submit(&form.form().with("password", "a brand new passphrase").with("again", "a brand new passphrose"));
+    assert!(differ.html.contains("The two passwords are different"));
+    let set = b.submit(&form.form().with("password", "a brand new passphrase").with("again", "a brand new passphrase"));
+    assert_eq!(set.status, 200, "{}", set.html);
+    assert_eq!(b.get(&link).status, 410, "a link works once");
+    let (_, after) = crate::staff::sign_in(&app, "viewer@torbay.example", "a brand new passphrase");
+    assert!(after.path().starts_with("/staff"), "{}", after.url);
+    let (_, old) = crate::staff::sign_in(&app, "viewer@torbay.example", crate::staff::PASSWORD);
+    assert!(old.html.contains("error-summary"), "the old password no longer works");
+    // An expired link is refused kindly.
+    let page = b.get("/staff/forgot");
+    b.submit(&page.form().with("email", "analyst@torbay.example"));
+    {
+        use diesel::prelude::*;
+        let mut c = app.db.connect();
+        diesel::sql_query("UPDATE account_tokens SET expires_at = created_at WHERE used_at IS NULL")
+            .execute(&mut c)
+            .unwrap();
+    }
+    heard(&app, Some(&sink.url()), &["outbox", "flush"]);
+    let expired = link_in(sink.messages().last().unwrap(), "/staff/reset/");
+    let gone = b.get(&expired);
+    assert_eq!(gone.status, 410);
+    assert!(gone.html.contains("This link has expired"));
+    // An admin invites a colleague by email: no password is ever shared.
+    let (admin, _) = crate::staff::sign_in(&app, "admin@torbay.example", crate::staff::PASSWORD);
+    let users = admin.get("/staff/users");
+    let added =
+        admin.submit(&users.form_ending("/staff/users").with("email", "new@torbay.example").with("role", "viewer"));
+    assert_eq!(added.status, 200, "{}", added.html);
+    heard(&app, Some(&sink.url()), &["outbox", "flush"]);
+    let invite = sink.messages().into_iter().find(|m| m.contains("To: new@torbay.example")).expect("an invitation");
+    assert_eq!(header(&invite, "Subject"), Some("Your Heard account"));
+    let link = link_in(&invite, "/staff/reset/");
+    let form = app.browser().get(&link);
+    assert!(form.html.contains("Choose your password"));
+    let fresh = app.browser();
+    let f = fresh.get(&link);
+    fresh.submit(&f.form().with("password", "my own good passphrase").with("again", "my own good passphrase"));
+    let (_, home) = crate::staff::sign_in(&app, "new@torbay.example", "my own good passphrase");
+    assert!(home.path().starts_with("/staff") && !home.html.contains("error-summary"), "{}", home.url);
+    sink.stop();
+}
+both!(staff_links_by_email);
