@@ -205,6 +205,7 @@ async function collectStaff(page, base) {
   await page.goto(`${base}/staff/waves/${WAVE}/paper-check`); await snap('paper check');
   await page.goto(`${base}/staff/waves/${WAVE}/invitations`); await snap('invitations');
   await page.locator('form[action$="/invitations"] button[type=submit]').click(); await snap('invitations, error');
+  await page.goto(`${base}/staff/waves/${WAVE}/invitations/preview?audience=young-people`); await snap('email preview');
   await page.goto(`${base}/staff/outbox`); await snap('email outbox');
   await page.goto(`${base}/staff/updates`); await snap('you said, we did');
   await page.locator('form[action^="/staff/updates"] button[type=submit]').click(); await snap('you said, we did, error');

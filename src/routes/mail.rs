@@ -22,6 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/staff/waves/{slug}/invitations", web::get().to(page))
         .route("/staff/waves/{slug}/invitations", web::post().to(upload))
         .route("/staff/waves/{slug}/invitations/remind", web::post().to(remind))
+        .route("/staff/waves/{slug}/invitations/preview", web::get().to(preview))
         .route("/staff/outbox", web::get().to(outbox_page))
         .route("/staff/outbox/retry", web::post().to(retry));
 }
@@ -259,4 +260,93 @@ async fn retry(
         })
         .await?;
     Ok(see_other("/staff/outbox".into()))
+}
+
+#[derive(serde::Deserialize)]
+struct PreviewQuery {
+    audience: Option<String>,
+    reminder: Option<String>,
+    part: Option<String>,
+}
+
+#[derive(Serialize)]
+struct PreviewView {
+    page: PageMeta,
+    subject: String,
+    text: String,
+    html_link: String,
+    choices: Vec<Link>,
+}
+
+/// `GET /staff/waves/{slug}/invitations/preview`: an invitation or reminder as each audience
+/// would get it, with a sample name and links; `part=html` shows the HTML part on its own.
+async fn preview(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<PreviewQuery>,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    who.require(&[Role::Admin, Role::Analyst, Role::Viewer])?;
+    let w = owned_wave(&state, &who, &path).await?;
+    let audience = match query.audience.as_deref() {
+        Some(a) => w.def.audience(a).map(|a| a.key.to_string()).ok_or_else(super::staff::not_found)?,
+        None => w.def.audiences.first().map(|a| a.key.to_string()).ok_or_else(super::staff::not_found)?,
+    };
+    let reminder = query.reminder.as_deref() == Some("1");
+    let stamp = crate::db::now();
+    let contact = invitations::Contact {
+        id: String::new(),
+        wave_id: w.id.clone(),
+        email: "sam@example.org".into(),
+        first_name: "Sam".into(),
+        audience: audience.clone(),
+        token_hash: String::new(),
+        token_used_at: None,
+        unsubscribe_hash: String::new(),
+        unsubscribed_at: None,
+        responded: false,
+        reminders: 0,
+        created_at: stamp,
+    };
+    let base = state.settings.public_url.trim_end_matches('/').to_owned();
+    let letter = invitations::Letter {
+        contact: &contact,
+        link: format!("{base}/i/EXAMPLE-LINK-FOR-PREVIEW"),
+        unsubscribe: format!("{base}/u/EXAMPLE-UNSUBSCRIBE"),
+        reminder,
+    };
+    let name = partnership_name(&state, &w).await?;
+    let (subject, text, html) =
+        crate::email::messages::invitation(state.templates, &w.def, &name, &letter).map_err(AppError::Internal)?;
+    if query.part.as_deref() == Some("html") {
+        return Ok(HttpResponse::Ok()
+            .insert_header((actix_web::http::header::CONTENT_TYPE, "text/html; charset=utf-8"))
+            .insert_header((
+                actix_web::http::header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+            ))
+            .body(html));
+    }
+    let here = format!("/staff/waves/{}/invitations/preview", w.row.slug);
+    let view = PreviewView {
+        page: who
+            .page(&req, &state, format!("Email preview: {subject}"))
+            .back(format!("/staff/waves/{}/invitations", w.row.slug)),
+        subject,
+        text,
+        html_link: format!("{here}?audience={audience}&reminder={}&part=html", if reminder { 1 } else { 0 }),
+        choices: w
+            .def
+            .audiences
+            .iter()
+            .flat_map(|a| {
+                [(false, "invitation"), (true, "reminder")].map(|(r, what)| Link {
+                    href: format!("{here}?audience={}&reminder={}", a.key, if r { 1 } else { 0 }),
+                    text: format!("{} for {}", what, a.name.to_lowercase()),
+                })
+            })
+            .collect(),
+    };
+    render(&state, StatusCode::OK, "staff/email_preview", &view)
 }

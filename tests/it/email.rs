@@ -419,3 +419,86 @@ fn staff_links_by_email(backend: Backend) {
     sink.stop();
 }
 both!(staff_links_by_email);
+
+/// A message as the SMTP server received it, with what changes from run to run masked:
+/// dates, Message-IDs, MIME boundaries, link tokens and the test server's port.
+fn masked(raw: &str) -> String {
+    let re = |p: &str| regex::Regex::new(p).expect("regex");
+    let mut s = raw.replace("\r\n", "\n");
+    s = re(r"(?m)^Date: .*$").replace_all(&s, "Date: DATE").into_owned();
+    s = re(r"(?m)^Message-ID: .*$").replace_all(&s, "Message-ID: <ID>").into_owned();
+    s = re(r"boundary=\x22?([A-Za-z0-9'()+_,./:=?-]+)\x22?").replace_all(&s, "boundary=BOUNDARY").into_owned();
+    for b in re(r"\n--([A-Za-z0-9'()+_,./:=?-]{10,})").captures_iter(&raw.replace("\r\n", "\n")) {
+        s = s.replace(&b[1], "BOUNDARY");
+    }
+    s = s.replace("=\n", "");
+    s = re(r"http://127\.0\.0\.1:\d+").replace_all(&s, "BASE").into_owned();
+    s = re(r"/(i|u|staff/reset)/[A-Za-z0-9_-]{20,}").replace_all(&s, "/$1/TOKEN").into_owned();
+    s
+}
+
+/// Compares with `tests/data/email/NAME.eml`; `UPDATE_SNAPSHOTS=1` writes it instead.
+fn snapshot(name: &str, raw: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/email").join(format!("{name}.eml"));
+    let actual = masked(raw);
+    if std::env::var("UPDATE_SNAPSHOTS").as_deref() == Ok("1") {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("no snapshot {}: run with UPDATE_SNAPSHOTS=1 and review it", path.display()));
+    assert_eq!(expected, actual, "{name} changed: review, then UPDATE_SNAPSHOTS=1");
+}
+
+#[test]
+fn rendered_messages_match_their_snapshots() {
+    let app = spawn_app(Backend::Sqlite);
+    let sink = SmtpSink::start();
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        file.path(),
+        "email,first_name,audience\nyoung@example.org,Sam,young-people\nparent@example.org,,parents-carers\n",
+    )
+    .unwrap();
+    heard(&app, None, &["invite", "--wave", WAVE, "--contacts", file.path().to_str().unwrap()]);
+    heard(&app, None, &["remind", "--wave", WAVE]);
+    heard(&app, Some(&sink.url()), &["outbox", "flush"]);
+    let mail = sink.messages();
+    assert_eq!(mail.len(), 4);
+    let find = |to: &str, reminder: bool| {
+        mail.iter()
+            .find(|m| {
+                m.contains(&format!("To: {to}"))
+                    && header(m, "Subject").is_some_and(|s| s.starts_with("A reminder") == reminder)
+            })
+            .expect("message")
+            .clone()
+    };
+    snapshot("invitation-young-people", &find("young@example.org", false));
+    snapshot("invitation-parents-carers", &find("parent@example.org", false));
+    snapshot("reminder-young-people", &find("young@example.org", true));
+    // The masking hides exactly what changes: two runs give the same snapshot.
+    let raw = find("young@example.org", false);
+    let token = link_in(&raw, "/i/").trim_start_matches("/i/").to_owned();
+    assert!(token.len() > 20 && !masked(&raw).contains(&token), "tokens never reach a snapshot");
+    sink.stop();
+}
+
+fn email_previews_in_the_workspace(backend: Backend) {
+    let (app, _, _) = crate::staff::setup(backend);
+    let (b, _) = crate::staff::sign_in(&app, "viewer@torbay.example", crate::staff::PASSWORD);
+    let base = format!("/staff/waves/{WAVE}/invitations/preview");
+    let young = b.get(&format!("{base}?audience=young-people"));
+    assert_eq!(young.status, 200);
+    assert_eq!(young.text_of("main h2")[0], "Subject: Tell us about the help you get");
+    assert!(young.text_of("pre.email-text")[0].contains("Hello Sam,"));
+    let reminder = b.get(&format!("{base}?audience=parents-carers&reminder=1"));
+    assert!(reminder.text_of("main h2")[0].starts_with("Subject: A reminder: Torbay SEND Partnership"));
+    let html = b.raw().get(format!("{}{base}?audience=young-people&part=html", b.base)).send().unwrap();
+    assert!(html.headers()["content-security-policy"].to_str().unwrap().starts_with("default-src 'none'"));
+    assert!(html.text().unwrap().contains("Start here"));
+    assert_eq!(b.get(&format!("{base}?audience=aliens")).status, 404);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM outbox"), 0, "a preview sends nothing");
+}
+both!(email_previews_in_the_workspace);
