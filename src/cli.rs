@@ -298,14 +298,14 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let bytes = std::fs::read(&contacts)
                 .map_err(|e| CliError(format!("could not read {}: {e}", contacts.display())))?;
             let mut conn = connect(&settings)?;
-            let (wave_id, def, links, partnership) = invitation_setup(&mut conn, &settings, &wave)?;
+            let (wave_id, def, links, partnership, look) = invitation_setup(&mut conn, &settings, &wave)?;
             let audiences: Vec<String> = def.audiences.iter().map(|a| a.key.to_string()).collect();
             let rows = models::invitations::parse_contacts(&bytes, &audiences).map_err(|problems| {
                 CliError(format!("{} has problems; nothing was sent:\n  {}", contacts.display(), problems.join("\n  ")))
             })?;
             let templates = crate::templates::global().map_err(fail)?;
             let render = |l: &models::invitations::Letter<'_>| {
-                crate::email::messages::invitation(templates, &def, &partnership, l)
+                crate::email::messages::invitation(templates, &def, &partnership, &look, l)
             };
             let done = models::invitations::invite(&mut conn, &wave_id, &rows, &links, &render).map_err(fail)?;
             println!(
@@ -316,10 +316,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Remind { wave } => {
             let mut conn = connect(&settings)?;
-            let (wave_id, def, links, partnership) = invitation_setup(&mut conn, &settings, &wave)?;
+            let (wave_id, def, links, partnership, look) = invitation_setup(&mut conn, &settings, &wave)?;
             let templates = crate::templates::global().map_err(fail)?;
             let render = |l: &models::invitations::Letter<'_>| {
-                crate::email::messages::invitation(templates, &def, &partnership, l)
+                crate::email::messages::invitation(templates, &def, &partnership, &look, l)
             };
             let n = models::invitations::remind(&mut conn, &wave_id, &links, &render).map_err(fail)?;
             println!("Queued {n} reminders for {wave} (only to people who have not answered or unsubscribed).");
@@ -675,7 +675,7 @@ fn invitation_setup(
     conn: &mut DbConnection,
     settings: &Settings,
     wave: &str,
-) -> Result<(String, SurveyDefinition, models::invitations::Links, String), CliError> {
+) -> Result<(String, SurveyDefinition, models::invitations::Links, String, crate::email::messages::Look), CliError> {
     let found = models::survey::find_wave(conn, wave)
         .map_err(fail)?
         .ok_or_else(|| CliError(format!("there is no wave {wave:?}")))?;
@@ -685,8 +685,10 @@ fn invitation_setup(
     let owner = models::survey::wave_owner_by_id(conn, &found.id)
         .map_err(fail)?
         .ok_or_else(|| CliError(format!("the wave {wave:?} has no partnership")))?;
+    let brand = models::branding::get(conn, &owner).map_err(fail)?;
+    let look = crate::email::messages::Look::new(&brand, &settings.public_url);
     let links = models::invitations::Links { public_url: settings.public_url.clone(), partnership_id: owner };
-    Ok((found.id, def, links, partnership))
+    Ok((found.id, def, links, partnership, look))
 }
 
 fn serve(settings: Settings) -> Result<(), CliError> {

@@ -453,6 +453,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    branding (partnership_id) {
+        partnership_id -> Text,
+        colour -> Text,
+        logo_image -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(account_tokens -> accounts (account_id));
 diesel::joinable!(contacts -> waves (wave_id));
 diesel::joinable!(panel_sessions -> waves (wave_id));
@@ -495,6 +504,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     follow_ups,
     updates,
     account_tokens,
+    branding,
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(codings::theme_id, codings::question_key, responses::audience,);

@@ -8,9 +8,33 @@ use crate::domain::SurveyDefinition;
 use crate::models::invitations::Letter;
 use crate::templates::Templates;
 
+/// How a partnership's emails look: its colour and logo (see [`crate::models::branding`]).
+#[derive(Debug, Clone)]
+pub struct Look {
+    pub colour: String,
+    /// Full URL of the logo picture.
+    pub logo: Option<String>,
+}
+
+impl Look {
+    pub fn new(brand: &crate::models::branding::Brand, public_url: &str) -> Self {
+        Self {
+            colour: brand.colour.clone(),
+            logo: brand.logo_id.as_ref().map(|id| format!("{}/media/images/{id}", public_url.trim_end_matches('/'))),
+        }
+    }
+}
+
+impl Default for Look {
+    fn default() -> Self {
+        Self { colour: BRAND.into(), logo: None }
+    }
+}
+
 #[derive(Serialize)]
 struct InvitationData<'a> {
     subject: String,
+    logo: Option<&'a str>,
     reminder: bool,
     first_name: &'a str,
     partnership: &'a str,
@@ -22,14 +46,15 @@ struct InvitationData<'a> {
     unsubscribe: &'a str,
 }
 
-/// The partnership's colour for the header band of HTML email.
-pub const BRAND: &str = "#1f3b57";
+/// Heard's colour for the header band of HTML email, until a partnership sets its own.
+pub const BRAND: &str = crate::models::branding::DEFAULT_COLOUR;
 
 /// Subject, text and HTML of an invitation or reminder.
 pub fn invitation(
     templates: &Templates,
     def: &SurveyDefinition,
     partnership: &str,
+    look: &Look,
     letter: &Letter<'_>,
 ) -> Result<(String, String, String), String> {
     let easy = def.audience(&letter.contact.audience).is_some_and(|a| a.easy_read);
@@ -44,7 +69,8 @@ pub fn invitation(
         reminder: letter.reminder,
         first_name: &letter.contact.first_name,
         partnership,
-        brand: BRAND,
+        brand: &look.colour,
+        logo: look.logo.as_deref(),
         audience: match def.audience(&letter.contact.audience) {
             Some(a) if a.key.as_str().contains("parent") => "parents and carers".to_owned(),
             Some(a) => a.name.to_lowercase(),
@@ -64,6 +90,7 @@ pub fn invitation(
 #[derive(Serialize)]
 struct UpdateData<'a> {
     subject: String,
+    logo: Option<&'a str>,
     title: &'a str,
     body: &'a str,
     paragraphs: Vec<&'a str>,
@@ -76,6 +103,7 @@ struct UpdateData<'a> {
 pub fn update(
     templates: &Templates,
     partnership: &str,
+    look: &Look,
     public: &str,
     u: &crate::models::updates::Update,
 ) -> Result<(String, String, String), String> {
@@ -86,7 +114,8 @@ pub fn update(
         body: &u.body,
         paragraphs: u.body.lines().map(str::trim).filter(|l| !l.is_empty()).collect(),
         partnership,
-        brand: BRAND,
+        brand: &look.colour,
+        logo: look.logo.as_deref(),
         public,
     };
     let text = templates.render("email/update.txt", &data).map_err(|e| e.to_string())?;

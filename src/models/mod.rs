@@ -6,6 +6,7 @@ pub mod account;
 pub mod account_tokens;
 pub mod aggregates;
 pub mod audit;
+pub mod branding;
 pub mod comparison;
 pub mod draft;
 pub mod evidence;

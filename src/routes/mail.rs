@@ -95,6 +95,13 @@ async fn partnership_name(state: &AppState, w: &OwnedWave) -> Result<String, App
     Ok(state.db.run(move |c| crate::models::survey::wave_partnership(c, &id).map_err(AppError::from)).await?.1)
 }
 
+/// How this wave's partnership's emails look.
+async fn look(state: &AppState, w: &OwnedWave) -> Result<crate::email::messages::Look, AppError> {
+    let pid = w.partnership_id.clone();
+    let brand = state.db.run(move |c| crate::models::branding::get(c, &pid).map_err(AppError::from)).await?;
+    Ok(crate::email::messages::Look::new(&brand, &state.settings.public_url))
+}
+
 async fn upload(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -116,12 +123,14 @@ async fn upload(
             return render(&state, StatusCode::BAD_REQUEST, "staff/invitations", &view);
         }
     };
-    let (links, name, def) = (links(&state, &w), partnership_name(&state, &w).await?, w.def.clone());
+    let (links, name, def, look) =
+        (links(&state, &w), partnership_name(&state, &w).await?, w.def.clone(), look(&state, &w).await?);
     let (wave_id, staff, pid, templates) = (w.id.clone(), who.staff.clone(), w.partnership_id.clone(), state.templates);
     let done = state
         .db
         .run(move |c| -> Result<invitations::Invited, AppError> {
-            let render = |l: &invitations::Letter<'_>| crate::email::messages::invitation(templates, &def, &name, l);
+            let render =
+                |l: &invitations::Letter<'_>| crate::email::messages::invitation(templates, &def, &name, &look, l);
             let done = invitations::invite(c, &wave_id, &rows, &links, &render)?;
             audit::record(
                 c,
@@ -151,12 +160,14 @@ async fn remind(
     read_checked(&state, &req, body).await?;
     who.require(&SENDERS)?;
     let w = owned_wave(&state, &who, &path).await?;
-    let (links, name, def) = (links(&state, &w), partnership_name(&state, &w).await?, w.def.clone());
+    let (links, name, def, look) =
+        (links(&state, &w), partnership_name(&state, &w).await?, w.def.clone(), look(&state, &w).await?);
     let (wave_id, staff, pid, templates) = (w.id.clone(), who.staff.clone(), w.partnership_id.clone(), state.templates);
     let n = state
         .db
         .run(move |c| -> Result<usize, AppError> {
-            let render = |l: &invitations::Letter<'_>| crate::email::messages::invitation(templates, &def, &name, l);
+            let render =
+                |l: &invitations::Letter<'_>| crate::email::messages::invitation(templates, &def, &name, &look, l);
             let n = invitations::remind(c, &wave_id, &links, &render)?;
             audit::record(
                 c,
@@ -316,9 +327,9 @@ async fn preview(
         unsubscribe: format!("{base}/u/EXAMPLE-UNSUBSCRIBE"),
         reminder,
     };
-    let name = partnership_name(&state, &w).await?;
-    let (subject, text, html) =
-        crate::email::messages::invitation(state.templates, &w.def, &name, &letter).map_err(AppError::Internal)?;
+    let (name, look) = (partnership_name(&state, &w).await?, look(&state, &w).await?);
+    let (subject, text, html) = crate::email::messages::invitation(state.templates, &w.def, &name, &look, &letter)
+        .map_err(AppError::Internal)?;
     if query.part.as_deref() == Some("html") {
         return Ok(HttpResponse::Ok()
             .insert_header((actix_web::http::header::CONTENT_TYPE, "text/html; charset=utf-8"))

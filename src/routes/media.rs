@@ -31,7 +31,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/staff/waves/{slug}/recordings/{id}/delete", web::post().to(delete_recording))
         .route("/staff/images", web::get().to(images_page))
         .route("/staff/images", web::post().to(upload_image))
-        .route("/staff/images/{id}/delete", web::post().to(delete_image));
+        .route("/staff/images/{id}/delete", web::post().to(delete_image))
+        .route("/staff/branding", web::post().to(set_branding));
 }
 
 fn valid_id(id: &str) -> bool {
@@ -378,6 +379,9 @@ struct ImagesView {
     max_kb: usize,
     name: String,
     alt: String,
+    brand: crate::models::branding::Brand,
+    brand_error: Option<String>,
+    can_brand: bool,
     error: Option<String>,
     errors: Vec<Link>,
 }
@@ -397,8 +401,16 @@ async fn images_view(
 ) -> Result<ImagesView, AppError> {
     let p = partnership_for(state, who, wanted).await?;
     let pid = p.id.clone();
-    let list = state.db.run(move |c| media::list_images(c, &pid).map_err(AppError::from)).await?;
+    let (list, brand) = state
+        .db
+        .run(move |c| -> Result<_, AppError> {
+            Ok((media::list_images(c, &pid)?, crate::models::branding::get(c, &pid)?))
+        })
+        .await?;
     Ok(ImagesView {
+        brand,
+        brand_error: None,
+        can_brand: who.require(&[Role::Admin]).is_ok(),
         page: who.page(req, state, "Pictures").back("/staff").with_error(error.is_some()),
         csrf: csrf(state, req),
         can_edit: who.require(&EDITORS).is_ok(),
@@ -529,4 +541,50 @@ async fn delete_image(
         return Err(not_found());
     }
     Ok(see_other(format!("/staff/images{}", who.partnership_suffix(&p))))
+}
+
+/// `POST /staff/branding`: the partnership's email colour and logo.
+async fn set_branding(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<PartnershipQuery>,
+    body: web::Payload,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let form = read_checked(&state, &req, body).await?;
+    who.require(&[Role::Admin])?;
+    let p = partnership_for(&state, &who, query.partnership.as_deref()).await?;
+    let (colour, logo) = (form.get("colour").unwrap_or("").to_owned(), form.get("logo").unwrap_or("").to_owned());
+    let (pid, staff) = (p.id.clone(), who.staff.clone());
+    let outcome = state
+        .db
+        .run(move |c| -> Result<Result<(), String>, AppError> {
+            match crate::models::branding::set(c, &pid, &colour, Some(&logo)) {
+                Ok(()) => {
+                    audit::record(
+                        c,
+                        Some(&staff.id),
+                        &staff.email,
+                        Some(&pid),
+                        "branding.set",
+                        &serde_json::json!({"colour": colour, "logo": logo}),
+                    )?;
+                    Ok(Ok(()))
+                }
+                Err(crate::models::StoreError::Conflict(m)) => Ok(Err(m)),
+                Err(e) => Err(e.into()),
+            }
+        })
+        .await?;
+    match outcome {
+        Ok(()) => Ok(see_other(format!("/staff/images{}", who.partnership_suffix(&p)))),
+        Err(message) => {
+            let mut view =
+                images_view(&state, &req, &who, query.partnership.as_deref(), Default::default(), None).await?;
+            view.brand_error = Some(message.clone());
+            view.errors = vec![Link { href: "#brand-colour".into(), text: message }];
+            view.page = view.page.with_error(true);
+            render(&state, StatusCode::BAD_REQUEST, "staff/images", &view)
+        }
+    }
 }

@@ -186,10 +186,13 @@ async fn publish(
         who.staff.clone(),
         format!("{}/updates/{}", state.settings.public_url.trim_end_matches('/'), p.slug),
     );
+    let public_base = state.settings.public_url.clone();
     let (_, told) = state
         .db
         .run(move |c| -> Result<_, AppError> {
-            let render = |u: &updates::Update| crate::email::messages::update(templates, &name, &public, u);
+            let brand = crate::models::branding::get(c, &new.partnership_id)?;
+            let look = crate::email::messages::Look::new(&brand, &public_base);
+            let render = |u: &updates::Update| crate::email::messages::update(templates, &name, &look, &public, u);
             let out = updates::publish(c, &new, &host, &render)?;
             audit::record(
                 c,

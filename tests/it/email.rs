@@ -502,3 +502,40 @@ fn email_previews_in_the_workspace(backend: Backend) {
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM outbox"), 0, "a preview sends nothing");
 }
 both!(email_previews_in_the_workspace);
+
+fn partnership_branding_in_emails(backend: Backend) {
+    let (app, _, _) = crate::staff::setup(backend);
+    let (admin, _) = crate::staff::sign_in(&app, "admin@torbay.example", crate::staff::PASSWORD);
+    let page = admin.get("/staff/images");
+    // A colour white words cannot be read on is refused; a picture must exist.
+    let pale = admin.submit(&page.form_ending("/staff/branding").with("colour", "#ffdd00").with("logo", ""));
+    assert_eq!(pale.status, 400);
+    assert!(pale.html.contains("would be hard to read"), "{}", pale.html);
+    let missing = admin.submit(&page.form_ending("/staff/branding").with("colour", "#00503a").with("logo", "our-logo"));
+    assert_eq!(missing.status, 400);
+    assert!(missing.html.contains("There is no picture called"));
+    let set = admin.submit(&page.form_ending("/staff/branding").with("colour", "#00503A").with("logo", ""));
+    assert_eq!(set.status, 200);
+    // Analysts cannot change it.
+    let (analyst, _) = crate::staff::sign_in(&app, "analyst@torbay.example", crate::staff::PASSWORD);
+    assert_eq!(
+        analyst.submit(&page.form_ending("/staff/branding").with("colour", "#000000").with("logo", "")).status,
+        403
+    );
+    // The preview and the sent message carry the colour.
+    let html = admin
+        .raw()
+        .get(format!("{}/staff/waves/{WAVE}/invitations/preview?audience=parents-carers&part=html", admin.base))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(html.contains("background:#00503a"), "{html}");
+    let sink = SmtpSink::start();
+    let file = contacts_file(1);
+    heard(&app, None, &["invite", "--wave", WAVE, "--contacts", file.path().to_str().unwrap()]);
+    heard(&app, Some(&sink.url()), &["outbox", "flush"]);
+    assert!(sink.messages()[0].replace("=\r\n", "").contains("background:#00503a"));
+    sink.stop();
+}
+both!(partnership_branding_in_emails);
