@@ -107,12 +107,11 @@ pub fn recording_body(conn: &mut DbConnection, id: &str) -> StoreResult<Option<(
         .optional()?)
 }
 
-/// Deletes one of a wave's recordings. False when there was none.
+/// Deletes one of a wave's recordings. False when there was none. (Call inside the
+/// caller's transaction, with its audit entry.)
 pub fn delete_recording(conn: &mut DbConnection, wave_id: &str, id: &str) -> StoreResult<bool> {
-    let n = conn.write(|c| -> StoreResult<usize> {
-        Ok(diesel::delete(recordings::table.filter(recordings::wave_id.eq(wave_id)).filter(recordings::id.eq(id)))
-            .execute(c)?)
-    })?;
+    let n = diesel::delete(recordings::table.filter(recordings::wave_id.eq(wave_id)).filter(recordings::id.eq(id)))
+        .execute(conn)?;
     Ok(n > 0)
 }
 
@@ -218,11 +217,10 @@ pub fn image_body(conn: &mut DbConnection, id: &str) -> StoreResult<Option<(Stri
     Ok(images::table.filter(images::id.eq(id)).select((images::content_type, images::body)).first(conn).optional()?)
 }
 
-/// Deletes one of a partnership's pictures. False when there was none.
+/// Deletes one of a partnership's pictures. False when there was none. (Call inside the
+/// caller's transaction, with its audit entry.)
 pub fn delete_image(conn: &mut DbConnection, partnership_id: &str, id: &str) -> StoreResult<bool> {
-    let n = conn.write(|c| -> StoreResult<usize> {
-        Ok(diesel::delete(images::table.filter(images::partnership_id.eq(partnership_id)).filter(images::id.eq(id)))
-            .execute(c)?)
-    })?;
+    let n = diesel::delete(images::table.filter(images::partnership_id.eq(partnership_id)).filter(images::id.eq(id)))
+        .execute(conn)?;
     Ok(n > 0)
 }

@@ -119,6 +119,39 @@ async fn image(
     Ok(serve(&req, ct, body))
 }
 
+/// Deletes something by id and records who did it, in one transaction; 404 when there was
+/// nothing to delete (or it belongs to someone else).
+async fn deleted_with_audit(
+    state: &AppState,
+    who: &SignedIn,
+    partnership_id: &str,
+    action: &'static str,
+    id: String,
+    delete: impl FnOnce(&mut crate::db::DbConnection, &str) -> crate::models::StoreResult<bool> + Send + 'static,
+) -> Result<(), AppError> {
+    let (staff, pid) = (who.staff.clone(), partnership_id.to_owned());
+    let deleted = state
+        .db
+        .run(move |c| {
+            c.write(|c| -> Result<bool, AppError> {
+                let deleted = delete(c, &id)?;
+                if deleted {
+                    audit::record(
+                        c,
+                        Some(&staff.id),
+                        &staff.email,
+                        Some(&pid),
+                        action,
+                        &serde_json::json!({"id": id}),
+                    )?;
+                }
+                Ok(deleted)
+            })
+        })
+        .await?;
+    if deleted { Ok(()) } else { Err(not_found()) }
+}
+
 // ---------------------------------------------------------------------------------------
 // Recordings.
 
@@ -325,27 +358,10 @@ async fn delete_recording(
     if !valid_id(&id) {
         return Err(not_found());
     }
-    let (staff, pid, wave_id) = (who.staff.clone(), w.partnership_id.clone(), w.id.clone());
-    let deleted = state
-        .db
-        .run(move |c| -> Result<bool, AppError> {
-            let deleted = media::delete_recording(c, &wave_id, &id)?;
-            if deleted {
-                audit::record(
-                    c,
-                    Some(&staff.id),
-                    &staff.email,
-                    Some(&pid),
-                    "recording.deleted",
-                    &serde_json::json!({"id": id}),
-                )?;
-            }
-            Ok(deleted)
-        })
-        .await?;
-    if !deleted {
-        return Err(not_found());
-    }
+    deleted_with_audit(&state, &who, &w.partnership_id, "recording.deleted", id, move |c, id| {
+        media::delete_recording(c, &w.id, id)
+    })
+    .await?;
     Ok(see_other(format!("/staff/waves/{slug}/recordings")))
 }
 
@@ -519,27 +535,8 @@ async fn delete_image(
     if !valid_id(&id) {
         return Err(not_found());
     }
-    let (staff, pid) = (who.staff.clone(), p.id.clone());
-    let deleted = state
-        .db
-        .run(move |c| -> Result<bool, AppError> {
-            let deleted = media::delete_image(c, &pid, &id)?;
-            if deleted {
-                audit::record(
-                    c,
-                    Some(&staff.id),
-                    &staff.email,
-                    Some(&pid),
-                    "image.deleted",
-                    &serde_json::json!({"id": id}),
-                )?;
-            }
-            Ok(deleted)
-        })
-        .await?;
-    if !deleted {
-        return Err(not_found());
-    }
+    let pid = p.id.clone();
+    deleted_with_audit(&state, &who, &p.id, "image.deleted", id, move |c, id| media::delete_image(c, &pid, id)).await?;
     Ok(see_other(format!("/staff/images{}", who.partnership_suffix(&p))))
 }
 
