@@ -133,6 +133,58 @@ pub enum Command {
         #[command(subcommand)]
         command: PanelCommand,
     },
+    /// Simulated respondents walk a wave against a running server, like phones with scripts
+    /// off, and report responses per second and latency per request type.
+    Loadtest {
+        /// The running server, e.g. http://127.0.0.1:8080.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// The open wave to answer.
+        #[arg(long)]
+        wave: String,
+        /// Respondents at once.
+        #[arg(long, default_value_t = 32)]
+        clients: usize,
+        /// How long to start new responses for (those under way then are finished).
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+        /// What the simulated browsers accept: `br` (gzip, deflate, br, like a browser; the
+        /// default), `gzip` only, or `identity` (plain).
+        #[arg(long, value_enum, default_value = "br")]
+        encoding: EncodingArg,
+        /// Keep re-sending a request while the server is down (for the crash-safety script).
+        #[arg(long)]
+        retry: bool,
+        /// Append each receipt code to this file as it arrives.
+        #[arg(long)]
+        receipts: Option<PathBuf>,
+        /// The server's process id, to report its memory.
+        #[arg(long)]
+        server_pid: Option<u32>,
+        /// At the end, check the database (DATABASE_URL): the stored count went up by exactly
+        /// the responses acknowledged, each receipt stored once, counts consistent.
+        #[arg(long)]
+        check: bool,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the database is whole: the engine's integrity check and, for a wave, that every
+    /// receipt in a file is stored exactly once, no response is empty and counts add up.
+    Verify {
+        #[arg(long)]
+        wave: Option<String>,
+        /// A file of receipt codes, one per line (as `heard loadtest --receipts` writes).
+        #[arg(long, requires = "wave")]
+        receipts: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum EncodingArg {
+    Br,
+    Gzip,
+    Identity,
 }
 
 #[derive(Subcommand, Debug)]
@@ -451,6 +503,24 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             };
             write_output(output, &bytes)
         }
+        Command::Loadtest { url, wave, clients, seconds, encoding, retry, receipts, server_pid, check, json } => {
+            let plan = crate::loadtest::Plan {
+                url,
+                wave: wave.clone(),
+                clients: clients.max(1),
+                duration: std::time::Duration::from_secs(seconds),
+                accept_encoding: match encoding {
+                    EncodingArg::Br => Some("gzip, deflate, br"),
+                    EncodingArg::Gzip => Some("gzip"),
+                    EncodingArg::Identity => None,
+                },
+                retry,
+                receipts,
+                server_pid,
+            };
+            loadtest(&settings, plan, check, json)
+        }
+        Command::Verify { wave, receipts } => verify(&settings, wave.as_deref(), receipts.as_deref()),
         Command::Serve { bind } => {
             if let Some(b) = bind {
                 settings.bind = b;
@@ -689,6 +759,97 @@ fn invitation_setup(
     let look = crate::email::messages::Look::new(&brand, &settings.public_url);
     let links = models::invitations::Links { public_url: settings.public_url.clone(), partnership_id: owner };
     Ok((found.id, def, links, partnership, look))
+}
+
+fn wave_id(conn: &mut DbConnection, slug: &str) -> Result<String, CliError> {
+    models::survey::find_wave(conn, slug)
+        .map_err(fail)?
+        .map(|w| w.id)
+        .ok_or_else(|| CliError(format!("there is no wave {slug:?} in this database")))
+}
+
+fn loadtest(settings: &Settings, plan: crate::loadtest::Plan, check: bool, json: bool) -> Result<(), CliError> {
+    let before = if check {
+        let mut conn = connect(settings)?;
+        let id = wave_id(&mut conn, &plan.wave)?;
+        Some((id.clone(), models::response::count_for_wave(&mut conn, &id).map_err(fail)?))
+    } else {
+        None
+    };
+    let report = crate::loadtest::run(&plan).map_err(fail)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report).map_err(fail)?);
+    } else {
+        print!("{}", report.text());
+    }
+    let mut sound = report.errors.is_empty();
+    if let Some((id, before)) = before {
+        let mut conn = connect(settings)?;
+        let c = models::integrity::wave_check(&mut conn, &id, &report.receipts).map_err(fail)?;
+        let added = c.stored - before;
+        let exact = usize::try_from(added).is_ok_and(|a| a == report.receipts.len());
+        println!(
+            "check: {} responses acknowledged, {added} stored during the run ({}); {} missing, {} stored twice, {} empty, {} count mismatches",
+            report.receipts.len(),
+            if exact { "equal" } else { "NOT EQUAL" },
+            c.missing.len(),
+            c.duplicated.len(),
+            c.empty,
+            c.count_mismatches.len()
+        );
+        sound &= exact && c.is_sound();
+    }
+    if sound { Ok(()) } else { Err(CliError("the load test saw errors (listed above)".into())) }
+}
+
+fn verify(settings: &Settings, wave: Option<&str>, receipts: Option<&std::path::Path>) -> Result<(), CliError> {
+    let mut conn = connect(settings)?;
+    let engine = models::integrity::engine_check(&mut conn).map_err(fail)?;
+    println!("engine: {}", engine.ran.join("; "));
+    let mut sound = engine.problems.is_empty();
+    for p in &engine.problems {
+        println!("  problem: {p}");
+    }
+    if let Some(slug) = wave {
+        let id = wave_id(&mut conn, slug)?;
+        let codes: Vec<String> = match receipts {
+            Some(p) => std::fs::read_to_string(p)
+                .map_err(|e| CliError(format!("could not read {}: {e}", p.display())))?
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            None => Vec::new(),
+        };
+        let c = models::integrity::wave_check(&mut conn, &id, &codes).map_err(fail)?;
+        println!(
+            "wave {slug}: {} responses stored; {} receipts acknowledged ({} acknowledged twice, as retried sends are); {} missing, {} stored more than once, {} empty responses, {} count mismatches",
+            c.stored,
+            codes.len(),
+            c.acknowledged_twice,
+            c.missing.len(),
+            c.duplicated.len(),
+            c.empty,
+            c.count_mismatches.len()
+        );
+        for m in c.missing.iter().take(20) {
+            println!("  missing: {m}");
+        }
+        for m in c.duplicated.iter().take(20) {
+            println!("  stored twice: {m}");
+        }
+        for m in c.count_mismatches.iter().take(20) {
+            println!("  count: {m}");
+        }
+        sound &= c.is_sound();
+    }
+    if sound {
+        println!("sound");
+        Ok(())
+    } else {
+        Err(CliError("the database is not sound (see above)".into()))
+    }
 }
 
 fn serve(settings: Settings) -> Result<(), CliError> {

@@ -10,10 +10,12 @@
 //! - [`prefs`]: the visitor's display settings and language for the request in hand;
 //! - [`security`]: headers and form tokens; [`startup`]: wiring for `serve` and the tests;
 //! - [`demo`]: the seed partnerships and the Torbay Participation Survey;
+//! - [`loadtest`]: the load generator behind `heard loadtest`;
 //! - [`cli`]: the `heard` command.
 
 pub mod charts;
 pub mod cli;
+pub mod compression;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -22,6 +24,7 @@ pub mod email;
 pub mod error;
 pub mod exports;
 pub mod i18n;
+pub mod loadtest;
 pub mod models;
 pub mod prefs;
 pub mod routes;

@@ -5,7 +5,7 @@
 use std::net::TcpListener;
 
 use actix_web::dev::{Server, Service};
-use actix_web::{App, HttpMessage, HttpServer, middleware, web};
+use actix_web::{App, HttpMessage, HttpServer, web};
 use futures_util::FutureExt;
 
 use crate::config::Settings;
@@ -122,12 +122,48 @@ impl Application {
                         })
                     })
                 })
+                .wrap_fn({
+                    let state = state.clone();
+                    move |req, srv| {
+                        // A staff change (closing a wave, adding a recording) is seen at once by
+                        // this instance's respondents: the short-lived caches are dropped.
+                        let changes =
+                            req.path().starts_with("/staff") && !matches!(req.method().as_str(), "GET" | "HEAD");
+                        let state = state.clone();
+                        srv.call(req).map(move |res| {
+                            if changes {
+                                state.forget_cached();
+                            }
+                            res
+                        })
+                    }
+                })
                 .wrap(security::default_headers(secure))
-                .wrap(middleware::Compress::default())
+                .wrap_fn(|req, srv| {
+                    // Compression in place on this worker (see `compression`).
+                    let coding = req
+                        .headers()
+                        .get(actix_web::http::header::ACCEPT_ENCODING)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(crate::compression::negotiate);
+                    srv.call(req).map(move |res| {
+                        res.map(|res| {
+                            let (req, res) = res.map_into_boxed_body().into_parts();
+                            actix_web::dev::ServiceResponse::new(req, crate::compression::apply(coding, res))
+                        })
+                    })
+                })
                 .configure(crate::routes::configure)
                 .default_service(web::to(not_found))
         })
         .workers(workers)
+        // Pages go out in one write; without this, Nagle's algorithm and the client's delayed
+        // ACK held the last segment of a response back for 40 ms.
+        .on_connect(|conn, _ext| {
+            if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
+                let _ = tcp.set_nodelay(true);
+            }
+        })
         .listen(listener)
         .map_err(|e| StartError::Other(e.to_string()))?
         .run();

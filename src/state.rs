@@ -1,9 +1,14 @@
 //! Shared application state: settings, the database handle, templates, the form-token signer,
-//! and a cache of parsed survey definitions (checked against the stored hash on every use,
-//! so an import is seen at once by every instance).
+//! and three caches for the respondent pages:
+//! - parsed survey definitions, checked against the stored hash on every use;
+//! - waves by slug and a question's recording and pictures, each kept for
+//!   [`FRESH_FOR`] at most, and dropped at once by any staff change in this instance (see
+//!   [`AppState::forget_cached`]). Another instance behind the same load balancer sees a
+//!   change (a wave closed, a recording added) within that time.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use crate::config::Settings;
 use crate::db::Db;
@@ -19,17 +24,77 @@ pub struct CachedDefinition {
     pub partnership_name: String,
 }
 
+/// How long a cached wave or question media entry is trusted.
+pub const FRESH_FOR: Duration = Duration::from_secs(2);
+
+/// A small map whose entries go stale after [`FRESH_FOR`].
+pub struct Fresh<K, V> {
+    map: RwLock<HashMap<K, (Instant, V)>>,
+}
+
+impl<K: std::hash::Hash + Eq, V: Clone> Fresh<K, V> {
+    fn new() -> Self {
+        Self { map: RwLock::new(HashMap::new()) }
+    }
+
+    pub fn get(&self, key: &K) -> Option<V> {
+        let map = self.map.read().ok()?;
+        map.get(key).filter(|(at, _)| at.elapsed() < FRESH_FOR).map(|(_, v)| v.clone())
+    }
+
+    pub fn put(&self, key: K, value: V) {
+        if let Ok(mut map) = self.map.write() {
+            if map.len() > 10_000 {
+                // Bounded: stale entries go first, everything if need be.
+                map.retain(|_, (at, _)| at.elapsed() < FRESH_FOR);
+                if map.len() > 10_000 {
+                    map.clear();
+                }
+            }
+            map.insert(key, (Instant::now(), value));
+        }
+    }
+
+    fn clear(&self) {
+        if let Ok(mut map) = self.map.write() {
+            map.clear();
+        }
+    }
+}
+
+/// Key of a question's media: wave id, audience, language, question key, picture names.
+pub type MediaKey = (String, String, String, String, Vec<String>);
+
 pub struct AppState {
     pub settings: Settings,
     pub db: Db,
     pub templates: &'static Templates,
     pub forms: FormTokens,
     definitions: RwLock<HashMap<String, CachedDefinition>>,
+    /// Waves by slug.
+    pub waves: Fresh<String, crate::models::survey::WaveRow>,
+    /// A question's recording and pictures.
+    pub media: Fresh<MediaKey, crate::models::media::QuestionMedia>,
 }
 
 impl AppState {
     pub fn new(settings: Settings, db: Db, templates: &'static Templates, forms: FormTokens) -> Self {
-        Self { settings, db, templates, forms, definitions: RwLock::new(HashMap::new()) }
+        Self {
+            settings,
+            db,
+            templates,
+            forms,
+            definitions: RwLock::new(HashMap::new()),
+            waves: Fresh::new(),
+            media: Fresh::new(),
+        }
+    }
+
+    /// Drops the short-lived caches: called after every staff request that may change
+    /// something, so this instance's respondents see the change at once.
+    pub fn forget_cached(&self) {
+        self.waves.clear();
+        self.media.clear();
     }
 
     pub fn cached_definition(&self, wave_id: &str, hash: &str) -> Option<CachedDefinition> {

@@ -223,6 +223,10 @@ impl DbConnection {
 pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> Result<Pool, DbError> {
     r2d2::Pool::builder()
         .max_size(max_size)
+        // A SQLite connection is a file handle and cannot go stale, so checking each one with
+        // a query on every checkout only costs time. PostgreSQL connections can (a server
+        // restart), so they are still checked.
+        .test_on_check_out(url.backend == Backend::Postgres)
         .connection_timeout(Duration::from_secs(10))
         .build(ConnectionManager::new(url.clone()))
         .map_err(DbError::from)
@@ -234,11 +238,13 @@ pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> Result<Pool, DbError> {
 pub struct Db {
     pool: Pool,
     backend: Backend,
+    /// SQLite's one writer at a time, taken by [`Db::quick`].
+    write_turn: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Db {
     pub fn new(pool: Pool, backend: Backend) -> Self {
-        Self { pool, backend }
+        Self { pool, backend, write_turn: std::sync::Arc::new(tokio::sync::Mutex::new(())) }
     }
 
     pub fn backend(&self) -> Backend {
@@ -263,6 +269,49 @@ impl Db {
         })
         .await
         .map_err(|_| E::from(DbError::Canceled))?
+    }
+
+    /// Runs a short read. On SQLite it runs right here on the async worker: a read of a few
+    /// rows from the page cache takes microseconds, less than the hop to a blocking thread and
+    /// back (measured: see README "Performance"), and in WAL mode readers never wait for the
+    /// writer. On PostgreSQL, where every query is a network round trip, it goes to the
+    /// blocking pool like [`Self::run`]. Never use it for writes.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        match self.backend {
+            Backend::Sqlite => {
+                let mut conn = self.pool.get().map_err(DbError::from)?;
+                f(&mut conn)
+            }
+            Backend::Postgres => self.run(f).await,
+        }
+    }
+
+    /// Runs a respondent's small write (save a page's answers, start, send). On SQLite it runs
+    /// here on the async worker while holding this process's write turn (an async lock, so
+    /// waiting writers yield instead of sleeping in SQLite's busy handler): there is only ever
+    /// one SQLite writer, and skipping the hop to a blocking thread and back was the largest
+    /// single saving measured (README "Performance"). On PostgreSQL, which takes writers in
+    /// parallel, it goes to the blocking pool like [`Self::run`]. `f` manages its own
+    /// transaction if it needs one.
+    pub async fn quick<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        match self.backend {
+            Backend::Sqlite => {
+                let _turn = self.write_turn.lock().await;
+                let mut conn = self.pool.get().map_err(DbError::from)?;
+                f(&mut conn)
+            }
+            Backend::Postgres => self.run(f).await,
+        }
     }
 
     /// Runs `f` inside a write transaction (see [`DbConnection::write`]).

@@ -13,6 +13,7 @@ pub mod evidence;
 pub mod export;
 pub mod framework;
 pub mod import;
+pub mod integrity;
 pub mod invitations;
 pub mod media;
 pub mod panel;

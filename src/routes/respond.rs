@@ -177,12 +177,19 @@ async fn load_any(state: &AppState, slug: &str) -> Result<Visit, AppError> {
     if crate::domain::Slug::parse(slug, "wave").is_err() {
         return Err(not_found());
     }
-    let owned = slug.to_owned();
-    let wave = state
-        .db
-        .run(move |c| survey_model::find_wave(c, &owned).map_err(AppError::from))
-        .await?
-        .ok_or_else(not_found)?;
+    let wave = match state.waves.get(&slug.to_owned()) {
+        Some(w) => w,
+        None => {
+            let owned = slug.to_owned();
+            let wave = state
+                .db
+                .read(move |c| survey_model::find_wave(c, &owned).map_err(AppError::from))
+                .await?
+                .ok_or_else(not_found)?;
+            state.waves.put(slug.to_owned(), wave.clone());
+            wave
+        }
+    };
     if let Some(cached) = state.cached_definition(&wave.id, &wave.definition_hash) {
         return Ok(Visit { wave, def: cached.definition, partnership: cached.partnership_name });
     }
@@ -235,7 +242,7 @@ async fn current_draft(state: &AppState, req: &HttpRequest, visit: &Visit) -> Re
         return Ok(None);
     }
     let wave_id = visit.wave.id.clone();
-    state.db.run(move |c| draft::find(c, &wave_id, &token).map_err(AppError::from)).await
+    state.db.read(move |c| draft::find(c, &wave_id, &token).map_err(AppError::from)).await
 }
 
 fn draft_cookie(state: &AppState, visit: &Visit, token: &str) -> Cookie<'static> {
@@ -523,12 +530,14 @@ async fn begin(
     let session_id = session.as_ref().map(|s| s.id.clone());
     let d = state
         .db
-        .write(move |c| -> Result<DraftRow, AppError> {
-            let d = draft::create(c, &wave_id, &aud, &tok, days)?;
-            if let Some(sid) = &session_id {
-                draft::set_session(c, &d.id, sid)?;
-            }
-            Ok(d)
+        .quick(move |c| {
+            c.write(|c| -> Result<DraftRow, AppError> {
+                let d = draft::create(c, &wave_id, &aud, &tok, days)?;
+                if let Some(sid) = &session_id {
+                    draft::set_session(c, &d.id, sid)?;
+                }
+                Ok(d)
+            })
         })
         .await?;
     let next = if session.is_some_and(|s| s.member_codes) {
@@ -764,8 +773,19 @@ async fn attach_media(
         language: view.page.lang.clone(),
         question_key: key.to_owned(),
     };
-    let (recording, pictures) =
-        state.db.run(move |c| crate::models::media::for_question(c, &slot, &names).map_err(AppError::from)).await?;
+    let cache_key =
+        (slot.wave_id.clone(), slot.audience.clone(), slot.language.clone(), slot.question_key.clone(), names.clone());
+    let (recording, pictures) = match state.media.get(&cache_key) {
+        Some(m) => m,
+        None => {
+            let m = state
+                .db
+                .read(move |c| crate::models::media::for_question(c, &slot, &names).map_err(AppError::from))
+                .await?;
+            state.media.put(cache_key, m.clone());
+            m
+        }
+    };
     let url = |name: &str| pictures.get(name).map(|id| format!("/media/images/{id}"));
     view.q.picture =
         view.q.custom_symbol.as_ref().and_then(|s| url(&s.image).map(|u| Picture { url: u, alt: s.alt.clone() }));
@@ -879,7 +899,7 @@ async fn answer(
     let (id, consent, days) = (d.id.clone(), d.consent_to_quote, state.settings.draft_days);
     let save_answers = answers.clone();
     let saved =
-        state.db.run(move |c| draft::save(c, &id, &save_answers, consent, days).map_err(AppError::from)).await?;
+        state.db.quick(move |c| draft::save(c, &id, &save_answers, consent, days).map_err(AppError::from)).await?;
     if !saved {
         return Ok(see_other(format!("{}/done", visit.base())));
     }
@@ -1014,7 +1034,7 @@ async fn consent_post(
     };
     let (id, answers, days) = (d.id.clone(), d.answers(), state.settings.draft_days);
     let saved =
-        state.db.run(move |c| draft::save(c, &id, &answers, Some(choice), days).map_err(AppError::from)).await?;
+        state.db.quick(move |c| draft::save(c, &id, &answers, Some(choice), days).map_err(AppError::from)).await?;
     Ok(see_other(format!("{}/{}", visit.base(), if saved { "check" } else { "done" })))
 }
 
@@ -1115,7 +1135,7 @@ async fn send(
         }
         let id = d.id.clone();
         let channel = if d.session_id.is_some() { "panel" } else { "web" };
-        state.db.run(move |c| draft::send(c, &id, channel).map_err(AppError::from)).await?;
+        state.db.quick(move |c| draft::send(c, &id, channel).map_err(AppError::from)).await?;
     }
     Ok(see_other(format!("{}/done", visit.base())))
 }

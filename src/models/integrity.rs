@@ -1,0 +1,164 @@
+//! Checks that the stored data is whole: the engine's own integrity check, and for a wave that
+//! every acknowledged receipt is stored exactly once, no response is an empty shell, and the
+//! kept counts equal a recount of the raw answers. The load generator (`--check`), `heard
+//! verify` and the crash-safety script use these.
+
+use std::collections::{BTreeMap, HashMap};
+
+use diesel::connection::SimpleConnection;
+use diesel::dsl::{exists, not};
+use diesel::prelude::*;
+
+use super::StoreResult;
+use crate::db::schema::{answer_counts, answers, responses};
+use crate::db::{Backend, DbConnection};
+use crate::domain::codes::ShortCode;
+
+/// What the engine's own check found; empty when the database is sound.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct EngineCheck {
+    /// What was run (`PRAGMA integrity_check`, `amcheck bt_index_check on N indexes`, ...).
+    pub ran: Vec<String>,
+    pub problems: Vec<String>,
+}
+
+#[derive(QueryableByName)]
+struct Line {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    line: String,
+}
+
+/// SQLite: `PRAGMA integrity_check` and `PRAGMA foreign_key_check`. PostgreSQL: amcheck's
+/// `bt_index_check` on every B-tree index of Heard's schema (the extension is created if the
+/// server has it), plus a check that no foreign key points nowhere is left to the engine,
+/// which enforces them.
+pub fn engine_check(conn: &mut DbConnection) -> StoreResult<EngineCheck> {
+    let mut out = EngineCheck::default();
+    match conn.backend() {
+        Backend::Sqlite => {
+            let rows: Vec<Line> =
+                diesel::sql_query("SELECT integrity_check AS line FROM pragma_integrity_check").load(conn)?;
+            out.ran.push("PRAGMA integrity_check".into());
+            out.problems.extend(rows.into_iter().map(|r| r.line).filter(|l| l != "ok"));
+            let fk: Vec<Line> = diesel::sql_query(
+                "SELECT \"table\" || ' row ' || COALESCE(rowid, '?') || ' points at a missing ' || parent AS line \
+                 FROM pragma_foreign_key_check",
+            )
+            .load(conn)?;
+            out.ran.push("PRAGMA foreign_key_check".into());
+            out.problems.extend(fk.into_iter().map(|r| r.line));
+        }
+        Backend::Postgres => {
+            if conn.batch_execute("CREATE EXTENSION IF NOT EXISTS amcheck").is_err() {
+                out.ran.push("amcheck is not installed on this server: index check skipped".into());
+                return Ok(out);
+            }
+            let indexes: Vec<Line> = diesel::sql_query(
+                "SELECT c.relname::text AS line FROM pg_index i \
+                 JOIN pg_class c ON c.oid = i.indexrelid \
+                 JOIN pg_am a ON a.oid = c.relam \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE a.amname = 'btree' AND n.nspname = current_schema()",
+            )
+            .load(conn)?;
+            for ix in &indexes {
+                let q =
+                    format!("SELECT bt_index_check('{}'::regclass, true)::text AS line", ix.line.replace('\'', "''"));
+                if let Err(e) = diesel::sql_query(q).load::<Line>(conn) {
+                    out.problems.push(format!("index {}: {e}", ix.line));
+                }
+            }
+            out.ran.push(format!("amcheck bt_index_check (with heap check) on {} indexes", indexes.len()));
+        }
+    }
+    Ok(out)
+}
+
+/// What a wave's stored responses look like against the receipts a client was given.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct WaveCheck {
+    pub stored: i64,
+    pub acknowledged: usize,
+    /// Acknowledged receipts with no stored response.
+    pub missing: Vec<String>,
+    /// Receipts stored more than once.
+    pub duplicated: Vec<String>,
+    /// Receipts given twice to clients (the same response acknowledged again, as a retried
+    /// send should be: not a fault, reported for information).
+    pub acknowledged_twice: usize,
+    /// Stored responses with no answers at all.
+    pub empty: i64,
+    /// (audience, question, option) whose kept count differs from a recount.
+    pub count_mismatches: Vec<String>,
+}
+
+impl WaveCheck {
+    pub fn is_sound(&self) -> bool {
+        self.missing.is_empty() && self.duplicated.is_empty() && self.empty == 0 && self.count_mismatches.is_empty()
+    }
+}
+
+/// Checks a wave (by id) against the receipt codes a client was given.
+pub fn wave_check(conn: &mut DbConnection, wave_id: &str, receipts: &[String]) -> StoreResult<WaveCheck> {
+    let mut out = WaveCheck {
+        stored: super::response::count_for_wave(conn, wave_id)?,
+        acknowledged: receipts.len(),
+        ..WaveCheck::default()
+    };
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for r in receipts {
+        *seen.entry(r.trim().to_owned()).or_default() += 1;
+    }
+    out.acknowledged_twice = seen.values().filter(|n| **n > 1).count();
+    for code in seen.keys() {
+        let Some(parsed) = ShortCode::parse(code) else {
+            out.missing.push(format!("{code} (not a receipt code)"));
+            continue;
+        };
+        let n: i64 = responses::table
+            .filter(responses::wave_id.eq(wave_id))
+            .filter(responses::receipt_hash.eq(parsed.hash("receipt")))
+            .count()
+            .get_result(conn)?;
+        match n {
+            0 => out.missing.push(code.clone()),
+            1 => {}
+            _ => out.duplicated.push(code.clone()),
+        }
+    }
+    out.empty = responses::table
+        .filter(responses::wave_id.eq(wave_id))
+        .filter(not(exists(answers::table.filter(answers::response_id.eq(responses::id)))))
+        .count()
+        .get_result(conn)?;
+    let kept: BTreeMap<(String, String, String), i64> = answer_counts::table
+        .filter(answer_counts::wave_id.eq(wave_id))
+        .select((
+            answer_counts::audience,
+            answer_counts::question_key,
+            answer_counts::option_value,
+            answer_counts::answers,
+        ))
+        .load::<(String, String, String, i64)>(conn)?
+        .into_iter()
+        .filter(|r| r.3 != 0)
+        .map(|(a, q, o, n)| ((a, q, o), n))
+        .collect();
+    let recount: BTreeMap<(String, String, String), i64> = answers::table
+        .inner_join(responses::table)
+        .filter(responses::wave_id.eq(wave_id))
+        .filter(answers::option_value.is_not_null())
+        .group_by((responses::audience, answers::question_key, answers::option_value))
+        .select((responses::audience, answers::question_key, answers::option_value, diesel::dsl::count_star()))
+        .load::<(String, String, Option<String>, i64)>(conn)?
+        .into_iter()
+        .filter_map(|(a, q, o, n)| Some(((a, q, o?), n)))
+        .collect();
+    for key in kept.keys().chain(recount.keys()) {
+        let (k, r) = (kept.get(key).copied().unwrap_or(0), recount.get(key).copied().unwrap_or(0));
+        if k != r && !out.count_mismatches.iter().any(|m| m.starts_with(&format!("{}/{}/{}:", key.0, key.1, key.2))) {
+            out.count_mismatches.push(format!("{}/{}/{}: kept {k}, recounted {r}", key.0, key.1, key.2));
+        }
+    }
+    Ok(out)
+}
