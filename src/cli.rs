@@ -169,6 +169,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Copy the live SQLite database to a new file while the service runs (PostgreSQL: use
+    /// pg_dump; this says how).
+    Backup { path: PathBuf },
+    /// Replace the SQLite database with a backup (stop the service first; the current
+    /// database is kept beside it).
+    Restore { path: PathBuf },
+    /// Delete free text older than each wave's retention period now (the service does this
+    /// daily by itself); counts are kept.
+    Retention,
     /// Check the database is whole: the engine's integrity check and, for a wave, that every
     /// receipt in a file is stored exactly once, no response is empty and counts add up.
     Verify {
@@ -519,6 +528,40 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 server_pid,
             };
             loadtest(&settings, plan, check, json)
+        }
+        Command::Backup { path } => {
+            let url = settings.database().map_err(fail)?;
+            let bytes = crate::backup::backup(&url, &path).map_err(fail)?;
+            println!(
+                "Backed up to {} ({:.1} MB). Restore with: heard restore {}",
+                path.display(),
+                bytes as f64 / 1e6,
+                path.display()
+            );
+            Ok(())
+        }
+        Command::Restore { path } => {
+            let url = settings.database().map_err(fail)?;
+            let kept = crate::backup::restore(&url, &path).map_err(fail)?;
+            println!(
+                "Restored {} into {}. The database it replaced is kept as {}.",
+                path.display(),
+                url.target,
+                kept.display()
+            );
+            Ok(())
+        }
+        Command::Retention => {
+            let mut conn = connect(&settings)?;
+            let done = models::retention::run(&mut conn, settings.keep_free_text_days, settings.max_text_graphemes)
+                .map_err(fail)?;
+            for d in &done {
+                println!(
+                    "{}: free text kept {} days; deleted {} answers, cleared {} texts beside options, {} quotes, {} paper copies",
+                    d.wave, d.keep_days, d.answers_deleted, d.texts_cleared, d.quotes_deleted, d.paper_copies_deleted
+                );
+            }
+            Ok(())
         }
         Command::Verify { wave, receipts } => verify(&settings, wave.as_deref(), receipts.as_deref()),
         Command::Serve { bind } => {

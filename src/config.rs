@@ -18,6 +18,12 @@
 //! | folder for `.eml` files | `HEARD_MAIL_DIR` | `mail_dir` | `mail` |
 //! | sender | `HEARD_MAIL_FROM` | `mail_from` | `Heard <heard@localhost>` |
 //! | messages sent per minute at most | `HEARD_MAIL_PER_MINUTE` | `mail_per_minute` | `120` |
+//! | staff sign-in attempts per minute per client (0: off) | `HEARD_SIGN_IN_PER_MINUTE` | `sign_in_per_minute` | `10` |
+//! | public form posts per minute per client (0: off) | `HEARD_PUBLIC_POSTS_PER_MINUTE` | `public_posts_per_minute` | `3000` |
+//! | trust the load balancer's `X-Forwarded-For` | `HEARD_TRUST_PROXY` | `trust_proxy` | `false` |
+//! | bearer token `/metrics` asks for (unset: open) | `HEARD_METRICS_TOKEN` | `metrics_token` | none |
+//! | days free-text answers are kept, unless a wave says | `HEARD_KEEP_FREE_TEXT_DAYS` | `keep_free_text_days` | `1095` |
+//! | seconds to finish requests in flight when stopping | `HEARD_SHUTDOWN_SECONDS` | `shutdown_seconds` | `30` |
 //!
 //! The file is named by `--config PATH` or `HEARD_CONFIG`.
 
@@ -62,6 +68,12 @@ pub struct Settings {
     pub mail_dir: String,
     pub mail_from: String,
     pub mail_per_minute: u32,
+    pub sign_in_per_minute: u32,
+    pub public_posts_per_minute: u32,
+    pub trust_proxy: bool,
+    pub metrics_token: Option<String>,
+    pub keep_free_text_days: i64,
+    pub shutdown_seconds: u64,
     /// Whether `secure_cookies` was set explicitly (otherwise it follows the public URL).
     secure_cookies_set: bool,
 }
@@ -85,6 +97,12 @@ struct FileSettings {
     mail_dir: Option<String>,
     mail_from: Option<String>,
     mail_per_minute: Option<u32>,
+    sign_in_per_minute: Option<u32>,
+    public_posts_per_minute: Option<u32>,
+    trust_proxy: Option<bool>,
+    metrics_token: Option<String>,
+    keep_free_text_days: Option<i64>,
+    shutdown_seconds: Option<u64>,
 }
 
 impl Default for Settings {
@@ -106,6 +124,12 @@ impl Default for Settings {
             mail_dir: "mail".into(),
             mail_from: "Heard <heard@localhost>".into(),
             mail_per_minute: 120,
+            sign_in_per_minute: 10,
+            public_posts_per_minute: 3000,
+            trust_proxy: false,
+            metrics_token: None,
+            keep_free_text_days: 1095,
+            shutdown_seconds: 30,
             secure_cookies_set: false,
         }
     }
@@ -211,6 +235,24 @@ impl Settings {
         if let Some(v) = f.mail_per_minute {
             self.mail_per_minute = v;
         }
+        if let Some(v) = f.sign_in_per_minute {
+            self.sign_in_per_minute = v;
+        }
+        if let Some(v) = f.public_posts_per_minute {
+            self.public_posts_per_minute = v;
+        }
+        if let Some(v) = f.trust_proxy {
+            self.trust_proxy = v;
+        }
+        if let Some(v) = f.metrics_token {
+            self.metrics_token = Some(v).filter(|t| !t.trim().is_empty());
+        }
+        if let Some(v) = f.keep_free_text_days {
+            self.keep_free_text_days = v;
+        }
+        if let Some(v) = f.shutdown_seconds {
+            self.shutdown_seconds = v;
+        }
         Ok(())
     }
 
@@ -259,6 +301,27 @@ impl Settings {
         if let Some(v) = text("HEARD_MAIL_FROM") {
             self.mail_from = v;
         }
+        if let Some(v) = parse_env(env, "HEARD_SIGN_IN_PER_MINUTE", "a whole number, e.g. 10 (0 turns the limit off)")?
+        {
+            self.sign_in_per_minute = v;
+        }
+        if let Some(v) =
+            parse_env(env, "HEARD_PUBLIC_POSTS_PER_MINUTE", "a whole number, e.g. 3000 (0 turns the limit off)")?
+        {
+            self.public_posts_per_minute = v;
+        }
+        if let Some(v) = text("HEARD_TRUST_PROXY") {
+            self.trust_proxy = parse_bool("HEARD_TRUST_PROXY", &v)?;
+        }
+        if let Some(v) = text("HEARD_METRICS_TOKEN") {
+            self.metrics_token = Some(v);
+        }
+        if let Some(v) = parse_env(env, "HEARD_KEEP_FREE_TEXT_DAYS", "a whole number of days, e.g. 1095")? {
+            self.keep_free_text_days = v;
+        }
+        if let Some(v) = parse_env(env, "HEARD_SHUTDOWN_SECONDS", "a whole number of seconds, e.g. 30")? {
+            self.shutdown_seconds = v;
+        }
         if let Some(v) = parse_env(env, "HEARD_MAIL_PER_MINUTE", "a whole number of messages, e.g. 120")? {
             self.mail_per_minute = v;
         }
@@ -283,6 +346,13 @@ impl Settings {
                 name: "HEARD_MAX_BODY_BYTES",
                 value: self.max_body_bytes.to_string(),
                 hint: "between 1024 and 16777216",
+            });
+        }
+        if !(1..=36_500).contains(&self.keep_free_text_days) {
+            return Err(ConfigError::Invalid {
+                name: "HEARD_KEEP_FREE_TEXT_DAYS",
+                value: self.keep_free_text_days.to_string(),
+                hint: "between 1 and 36500 days",
             });
         }
         if !(10..=100_000).contains(&self.max_text_graphemes) {

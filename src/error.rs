@@ -32,6 +32,8 @@ pub enum AppError {
     SignInRequired,
     #[error("{0}")]
     NotAllowed(String),
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after: u64 },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -77,6 +79,7 @@ impl AppError {
             AppError::MethodNotAllowed(_) => "Sorry, this page cannot do that",
             AppError::SignInRequired => "Please sign in",
             AppError::NotAllowed(_) => "You do not have access to this page",
+            AppError::TooManyRequests { .. } => "Please wait a moment",
             AppError::Internal(_) => "Sorry, something went wrong on our side",
         }
     }
@@ -101,6 +104,7 @@ impl ResponseError for AppError {
             AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AppError::SignInRequired => StatusCode::SEE_OTHER,
             AppError::NotAllowed(_) => StatusCode::FORBIDDEN,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -116,8 +120,11 @@ impl ResponseError for AppError {
             tracing::error!(%cause, "request failed");
         }
         let body = crate::routes::pages::error_page(self.heading(), &self.public_message());
-        HttpResponse::build(self.status_code())
-            .insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))
+        let mut res = HttpResponse::build(self.status_code());
+        if let AppError::TooManyRequests { retry_after, .. } = self {
+            res.insert_header((actix_web::http::header::RETRY_AFTER, retry_after.to_string()));
+        }
+        res.insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))
             .insert_header((CACHE_CONTROL, "no-store"))
             .body(body)
     }

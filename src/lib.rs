@@ -8,11 +8,14 @@
 //! - [`routes`]: HTTP handlers, thin, one module per area; [`error`] maps failures to HTTP once;
 //! - [`templates`]: the embedded handlebars registry and assets; [`i18n`]: interface words;
 //! - [`prefs`]: the visitor's display settings and language for the request in hand;
+//! - [`metrics`]: Prometheus counters; [`ratelimit`]: per-client limits; [`compression`]: in-place compression;
 //! - [`security`]: headers and form tokens; [`startup`]: wiring for `serve` and the tests;
 //! - [`demo`]: the seed partnerships and the Torbay Participation Survey;
 //! - [`loadtest`]: the load generator behind `heard loadtest`;
+//! - [`backup`]: `heard backup` / `heard restore` for SQLite;
 //! - [`cli`]: the `heard` command.
 
+pub mod backup;
 pub mod charts;
 pub mod cli;
 pub mod compression;
@@ -25,8 +28,10 @@ pub mod error;
 pub mod exports;
 pub mod i18n;
 pub mod loadtest;
+pub mod metrics;
 pub mod models;
 pub mod prefs;
+pub mod ratelimit;
 pub mod routes;
 pub mod security;
 pub mod startup;

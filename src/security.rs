@@ -149,3 +149,11 @@ pub fn default_headers(secure: bool) -> actix_web::middleware::DefaultHeaders {
     }
     h
 }
+
+/// Compares two byte strings in time that depends only on their lengths (for tokens).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

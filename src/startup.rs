@@ -62,7 +62,8 @@ impl Application {
         };
         let forms = FormTokens::new(&secret).map_err(StartError::Other)?;
         let workers = settings.workers;
-        spawn_housekeeping(db.clone());
+        let shutdown_seconds = settings.shutdown_seconds;
+        spawn_housekeeping(db.clone(), settings.keep_free_text_days, settings.max_text_graphemes);
         let state = web::Data::new(AppState::new(settings, db, templates, forms));
         let server = HttpServer::new(move || {
             let secure = state.settings.secure_cookies;
@@ -139,6 +140,65 @@ impl Application {
                     }
                 })
                 .wrap(security::default_headers(secure))
+                .wrap_fn({
+                    let state = state.clone();
+                    move |req, srv| {
+                        // Outermost: rate limits, then metrics and the access log for
+                        // everything, refusals included.
+                        let started = std::time::Instant::now();
+                        let method = req.method().as_str().to_owned();
+                        let limit = crate::ratelimit::Limiter::classify(&method, req.path());
+                        let client = crate::ratelimit::client_address(
+                            req.peer_addr().map(|a| a.ip()),
+                            req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()),
+                            state.settings.trust_proxy,
+                        );
+                        let refused = match (limit, client) {
+                            (Some(l), Some(ip)) => state.limiter.check(l, ip).err().map(|r| (l, r)),
+                            _ => None,
+                        };
+                        let state = state.clone();
+                        let call = match refused {
+                            Some((l, r)) => {
+                                let counter = match l {
+                                    crate::ratelimit::Limit::SignIn => &state.metrics.limited_sign_in,
+                                    crate::ratelimit::Limit::PublicPost => &state.metrics.limited_public,
+                                };
+                                counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                let message = match l {
+                                    crate::ratelimit::Limit::SignIn => format!(
+                                        "There have been too many sign-in attempts from this connection. Please wait {} seconds and try again.",
+                                        r.retry_after
+                                    ),
+                                    crate::ratelimit::Limit::PublicPost => format!(
+                                        "Too many answers arrived from this connection at once. Nothing you sent before is lost. Please wait {} seconds and press the button again.",
+                                        r.retry_after
+                                    ),
+                                };
+                                let e = crate::error::AppError::TooManyRequests { message, retry_after: r.retry_after };
+                                futures_util::future::Either::Left(std::future::ready(Ok(req.error_response(e))))
+                            }
+                            None => futures_util::future::Either::Right(srv.call(req)),
+                        };
+                        call.map(move |res: Result<actix_web::dev::ServiceResponse, actix_web::Error>| {
+                            if let Ok(r) = &res {
+                                let took = started.elapsed();
+                                let route = r.request().match_pattern().unwrap_or_else(|| "(unmatched)".to_owned());
+                                let status = r.status().as_u16();
+                                state.metrics.observe(&method, &route, status, took);
+                                let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+                                if status >= 500 {
+                                    tracing::error!(target: "heard::access", %method, %route, status, micros, "request");
+                                } else if status >= 400 {
+                                    tracing::info!(target: "heard::access", %method, %route, status, micros, "request");
+                                } else {
+                                    tracing::debug!(target: "heard::access", %method, %route, status, micros, "request");
+                                }
+                            }
+                            res
+                        })
+                    }
+                })
                 .wrap_fn(|req, srv| {
                     // Compression in place on this worker (see `compression`).
                     let coding = req
@@ -157,6 +217,7 @@ impl Application {
                 .default_service(web::to(not_found))
         })
         .workers(workers)
+        .shutdown_timeout(shutdown_seconds)
         // Pages go out in one write; without this, Nagle's algorithm and the client's delayed
         // ACK held the last segment of a response back for 40 ms.
         .on_connect(|conn, _ext| {
@@ -185,17 +246,31 @@ impl Application {
 }
 
 /// Hourly: forget drafts past their expiry (answers never sent are not kept for ever) and
-/// follow-up addresses that waited over a year.
+/// follow-up addresses that waited over a year. Daily: the retention job
+/// ([`crate::models::retention`]).
 /// Must be called inside the actix system, as `with_listener` is.
-fn spawn_housekeeping(db: Db) {
+fn spawn_housekeeping(db: Db, keep_free_text_days: i64, max_graphemes: usize) {
     actix_web::rt::spawn(async move {
         // First run a minute after start-up (not at once, so start-up stays quick and
         // predictable), then hourly.
         let hour = std::time::Duration::from_secs(3600);
         let first = actix_web::rt::time::Instant::now() + std::time::Duration::from_secs(60);
         let mut every_hour = actix_web::rt::time::interval_at(first, hour);
+        let mut retention_due = first;
         loop {
             every_hour.tick().await;
+            if actix_web::rt::time::Instant::now() >= retention_due {
+                // Daily: free text past each wave's retention period goes (counts stay).
+                retention_due += hour * 24;
+                match db.run(move |c| crate::models::retention::run(c, keep_free_text_days, max_graphemes)).await {
+                    Ok(done) => {
+                        for d in done.iter().filter(|d| d.answers_deleted + d.texts_cleared + d.quotes_deleted > 0) {
+                            tracing::info!(wave = %d.wave, answers = d.answers_deleted, texts = d.texts_cleared, quotes = d.quotes_deleted, "retention: deleted free text");
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "retention job failed"),
+                }
+            }
             let purged = db.run(crate::models::draft::purge_expired).await;
             match purged {
                 Ok(0) => {}

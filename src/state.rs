@@ -75,10 +75,13 @@ pub struct AppState {
     pub waves: Fresh<String, crate::models::survey::WaveRow>,
     /// A question's recording and pictures.
     pub media: Fresh<MediaKey, crate::models::media::QuestionMedia>,
+    pub metrics: crate::metrics::Metrics,
+    pub limiter: crate::ratelimit::Limiter,
 }
 
 impl AppState {
     pub fn new(settings: Settings, db: Db, templates: &'static Templates, forms: FormTokens) -> Self {
+        let limiter = crate::ratelimit::Limiter::new(settings.sign_in_per_minute, settings.public_posts_per_minute);
         Self {
             settings,
             db,
@@ -87,6 +90,8 @@ impl AppState {
             definitions: RwLock::new(HashMap::new()),
             waves: Fresh::new(),
             media: Fresh::new(),
+            metrics: crate::metrics::Metrics::default(),
+            limiter,
         }
     }
 

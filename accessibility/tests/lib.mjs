@@ -34,7 +34,15 @@ export async function startHeard(databaseUrl) {
   const dir = mkdtempSync(join(tmpdir(), 'heard-browser-'));
   const url = databaseUrl || `sqlite://${join(dir, 'heard.db')}`;
   const port = await freePort();
-  const env = { ...process.env, DATABASE_URL: url, HEARD_BIND: `127.0.0.1:${port}`, RUST_LOG: 'warn' };
+  // One test browser signs in and posts far faster than people do: per-client limits off.
+  const env = {
+    ...process.env,
+    DATABASE_URL: url,
+    HEARD_BIND: `127.0.0.1:${port}`,
+    RUST_LOG: 'warn',
+    HEARD_SIGN_IN_PER_MINUTE: '0',
+    HEARD_PUBLIC_POSTS_PER_MINUTE: '0',
+  };
   if (databaseUrl) {
     // A shared PostgreSQL database: start from an empty schema.
     execFileSync(HEARD, ['migrate', '--revert-all'], { env, stdio: 'pipe' });

@@ -157,6 +157,7 @@ struct RawWave {
     opens: Option<Spanned<toml::value::Datetime>>,
     closes: Option<Spanned<toml::value::Datetime>>,
     minutes: Option<Spanned<i64>>,
+    keep_free_text_days: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -288,6 +289,9 @@ pub struct WaveInfo {
     pub closes: Option<chrono::NaiveDateTime>,
     /// About how long it takes, in minutes (shown on the start page).
     pub minutes: u32,
+    /// Days after a response is sent that its free-text answers are kept (then deleted by the
+    /// daily retention job; counts stay). `None`: the deployment's default.
+    pub keep_free_text_days: Option<u32>,
 }
 
 /// One version of a survey: who it is for and how it speaks to them.
@@ -591,6 +595,18 @@ impl SurveyDefinition {
                 p.at(at, "wave.closes", "the wave closes before it opens: make `closes` later than `opens`.");
             }
         }
+        let keep_free_text_days = match &raw.wave.keep_free_text_days {
+            None => None,
+            Some(d) if (1..=36_500).contains(d.get_ref()) => Some(*d.get_ref() as u32),
+            Some(d) => {
+                p.at(
+                    d.span().start,
+                    "wave.keep_free_text_days",
+                    "give how many days free-text answers are kept, from 1 to 36500 (for example 730 for two years).",
+                );
+                None
+            }
+        };
         let minutes = match &raw.wave.minutes {
             None => 10,
             Some(m) if (1..=120).contains(m.get_ref()) => *m.get_ref() as u32,
@@ -963,7 +979,7 @@ impl SurveyDefinition {
         Ok(SurveyDefinition {
             partnership,
             series: SeriesInfo { slug: series_slug, title: series_title },
-            wave: WaveInfo { slug: wave_slug, label: wave_label, status, opens, closes, minutes },
+            wave: WaveInfo { slug: wave_slug, label: wave_label, status, opens, closes, minutes, keep_free_text_days },
             audiences,
             questions,
             translations,

@@ -19,6 +19,7 @@ pub mod media;
 pub mod panel;
 pub mod paper;
 pub mod response;
+pub mod retention;
 pub mod settings;
 pub mod survey;
 pub mod updates;

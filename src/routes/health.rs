@@ -1,4 +1,6 @@
-//! Liveness (`/healthz`: the process answers) and readiness (`/readyz`: the database answers).
+//! Liveness (`/healthz`: the process answers), readiness (`/readyz`: the database answers) and
+//! Prometheus metrics (`/metrics`, see [`crate::metrics`]; behind a bearer token when
+//! `HEARD_METRICS_TOKEN` is set).
 
 use actix_web::{HttpResponse, web};
 use diesel::connection::SimpleConnection;
@@ -8,7 +10,8 @@ use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/healthz").route(web::get().to(healthz)))
-        .service(web::resource("/readyz").route(web::get().to(readyz)));
+        .service(web::resource("/readyz").route(web::get().to(readyz)))
+        .service(web::resource("/metrics").route(web::get().to(metrics)));
 }
 
 async fn healthz() -> HttpResponse {
@@ -21,4 +24,26 @@ async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
         .run(|c| c.batch_execute("SELECT 1").map_err(|e| AppError::Internal(format!("database not ready: {e}"))))
         .await?;
     Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ready"))
+}
+
+async fn metrics(state: web::Data<AppState>, req: actix_web::HttpRequest) -> Result<HttpResponse, AppError> {
+    if let Some(token) = &state.settings.metrics_token {
+        let given = req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        let matches = given.is_some_and(|g| crate::security::constant_time_eq(g.trim().as_bytes(), token.as_bytes()));
+        if !matches {
+            return Ok(HttpResponse::Unauthorized()
+                .insert_header((actix_web::http::header::WWW_AUTHENTICATE, "Bearer"))
+                .content_type("text/plain; charset=utf-8")
+                .body("The metrics need the bearer token set in HEARD_METRICS_TOKEN.\n"));
+        }
+    }
+    let gauges = state.db.run(crate::models::response::gauges).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .body(state.metrics.render(&gauges)))
 }

@@ -1135,7 +1135,10 @@ async fn send(
         }
         let id = d.id.clone();
         let channel = if d.session_id.is_some() { "panel" } else { "web" };
-        state.db.quick(move |c| draft::send(c, &id, channel).map_err(AppError::from)).await?;
+        let receipt = state.db.quick(move |c| draft::send(c, &id, channel).map_err(AppError::from)).await?;
+        if receipt.stored_now {
+            state.metrics.responses_stored.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
     }
     Ok(see_other(format!("{}/done", visit.base())))
 }

@@ -8,7 +8,7 @@ use heard::db::Backend;
 use crate::both;
 use crate::helpers::{TestDb, heard_bin};
 
-fn heard(db: &TestDb, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+pub fn heard(db: &TestDb, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
     let mut child = Command::new(heard_bin())
         .args(args)
         .env("DATABASE_URL", &db.url)

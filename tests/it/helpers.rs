@@ -185,6 +185,10 @@ pub fn settings_for(db: &TestDb) -> Settings {
     env.insert("HEARD_BIND".to_owned(), "127.0.0.1:0".to_owned());
     env.insert("HEARD_WORKERS".to_owned(), "2".to_owned());
     env.insert("HEARD_POOL_SIZE".to_owned(), "4".to_owned());
+    // Tests sign in and post far faster than people from one address; the rate-limit test
+    // turns the limits back on.
+    env.insert("HEARD_SIGN_IN_PER_MINUTE".to_owned(), "0".to_owned());
+    env.insert("HEARD_PUBLIC_POSTS_PER_MINUTE".to_owned(), "0".to_owned());
     Settings::from_sources(None, &env).expect("settings")
 }
 

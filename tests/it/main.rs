@@ -14,6 +14,7 @@ mod imports;
 mod journey;
 mod media;
 mod migrations;
+mod ops;
 mod panels;
 mod paper;
 mod reports;
