@@ -30,6 +30,10 @@ pub enum AppError {
     MethodNotAllowed(String),
     #[error("Please sign in to see this page.")]
     SignInRequired,
+    #[error(
+        "You are not signed in (or your session has ended), so this was not done. Sign in at /staff/sign-in and try again."
+    )]
+    SessionEnded,
     #[error("{0}")]
     NotAllowed(String),
     #[error("{message}")]
@@ -78,6 +82,7 @@ impl AppError {
             AppError::TooLarge { .. } => "Your answer is too long",
             AppError::MethodNotAllowed(_) => "Sorry, this page cannot do that",
             AppError::SignInRequired => "Please sign in",
+            AppError::SessionEnded => "Your session has ended",
             AppError::NotAllowed(_) => "You do not have access to this page",
             AppError::TooManyRequests { .. } => "Please wait a moment",
             AppError::Internal(_) => "Sorry, something went wrong on our side",
@@ -103,6 +108,7 @@ impl ResponseError for AppError {
             AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AppError::SignInRequired => StatusCode::SEE_OTHER,
+            AppError::SessionEnded => StatusCode::UNAUTHORIZED,
             AppError::NotAllowed(_) => StatusCode::FORBIDDEN,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -128,4 +134,46 @@ impl ResponseError for AppError {
             .insert_header((CACHE_CONTROL, "no-store"))
             .body(body)
     }
+}
+
+/// Gives a bare 4xx answer (an empty body, or actix's plain-text one) Heard's kind error page.
+/// Heard's own error pages and deliberate plain-text answers (`/metrics`) pass unchanged.
+pub fn explain_bare_refusal(res: HttpResponse) -> HttpResponse {
+    use actix_web::body::{BodySize, MessageBody};
+    let status = res.status();
+    if !status.is_client_error() || status == StatusCode::UNAUTHORIZED {
+        return res;
+    }
+    let plain =
+        res.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/plain"));
+    let empty = matches!(res.body().size(), BodySize::None | BodySize::Sized(0));
+    if !(empty || plain) {
+        return res;
+    }
+    let (heading, message) = match status.as_u16() {
+        404 => ("Page not found", "There is no page at this address. Check the link you were given."),
+        405 => (
+            "Sorry, this page cannot do that",
+            "This address does not take that kind of request. Use the links and buttons on the page.",
+        ),
+        408 => ("That took too long", "What you sent took too long to arrive, so it was not used. Please try again."),
+        411 | 413 | 414 | 431 => (
+            "What was sent is too large",
+            "What you sent is larger than Heard accepts. Please shorten it and try again.",
+        ),
+        415 => ("That kind of file is not accepted here", "Use the form on the page to send this."),
+        _ => (
+            "Sorry, there is a problem with what was sent",
+            "Something in the address or the form was not as expected. Go back and use the links and buttons on the page.",
+        ),
+    };
+    let mut out = HttpResponse::build(status);
+    for (k, v) in res.headers() {
+        if k != CONTENT_TYPE && k != actix_web::http::header::CONTENT_LENGTH {
+            out.append_header((k.clone(), v.clone()));
+        }
+    }
+    out.insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .body(crate::routes::pages::error_page(heading, message))
 }

@@ -200,6 +200,17 @@ impl Application {
                     }
                 })
                 .wrap_fn(|req, srv| {
+                    // Every refusal is a page that says what happened: actix's own answers
+                    // (a method a route does not take, a path or query it cannot read, a
+                    // request that took too long) come as empty or technical bodies.
+                    srv.call(req).map(|res| {
+                        res.map(|res| {
+                            let (req, res) = res.map_into_boxed_body().into_parts();
+                            actix_web::dev::ServiceResponse::new(req, crate::error::explain_bare_refusal(res))
+                        })
+                    })
+                })
+                .wrap_fn(|req, srv| {
                     // Compression in place on this worker (see `compression`).
                     let coding = req
                         .headers()

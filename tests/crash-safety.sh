@@ -21,6 +21,7 @@ HEARD="${HEARD_BIN:-target/release/heard}"
 [ -x "$HEARD" ] || cargo build --release --locked --bin heard
 
 work="$(mktemp -d /tmp/heard-crash.XXXXXX)"
+chmod 755 "$work"   # the postgres user must reach its cluster inside
 server_pid=""
 load_pid=""
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }

@@ -65,11 +65,18 @@ impl FromRequest for SignedIn {
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = req.cookie(STAFF_COOKIE).map(|c| c.value().to_owned()).filter(|t| t.len() <= 100);
+        // Looking at a page without a session leads to sign-in; an action (a POST) without
+        // one is refused with a page that says it was not done.
+        let refusal = if req.method() == actix_web::http::Method::GET || req.method() == actix_web::http::Method::HEAD {
+            AppError::SignInRequired
+        } else {
+            AppError::SessionEnded
+        };
         Box::pin(async move {
-            let (Some(state), Some(token)) = (state, token) else { return Err(AppError::SignInRequired) };
+            let (Some(state), Some(token)) = (state, token) else { return Err(refusal) };
             let t = token.clone();
             let staff = state.db.run(move |c| account::session(c, &t).map_err(AppError::from)).await?;
-            staff.map(|staff| SignedIn { staff, token }).ok_or(AppError::SignInRequired)
+            staff.map(|staff| SignedIn { staff, token }).ok_or(refusal)
         })
     }
 }
@@ -571,6 +578,23 @@ async fn responses(
     who.require(&[Role::Admin, Role::Analyst])?;
     let w = owned_wave(&state, &who, &path).await?;
     let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+    for (name, v) in [
+        ("audience", &query.audience),
+        ("channel", &query.channel),
+        ("question", &query.question),
+        ("priority", &query.priority),
+        ("value", &query.value),
+    ] {
+        // Filters name things by their keys (letters, digits, dots and hyphens): anything else
+        // came from an edited address, not from the filter form.
+        if let Some(v) = nonempty(v)
+            && !v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        {
+            return Err(AppError::BadRequest(format!(
+                "The {name} filter in this address is not one Heard offers. Use the filter form on the responses page."
+            )));
+        }
+    }
     let filter = response::ResponseFilter {
         audience: nonempty(&query.audience),
         channel: nonempty(&query.channel),

@@ -503,3 +503,8 @@ pub fn complete(browser: &Browser, wave: &str, audience: &str, plan: &Plan, cons
 pub fn heard_bin() -> &'static str {
     env!("CARGO_BIN_EXE_heard")
 }
+
+/// The test PostgreSQL cluster's port (starting it if need be).
+pub fn cluster_port() -> u16 {
+    CLUSTER.get_or_init(start_cluster).as_ref().expect("PostgreSQL cluster").port
+}

@@ -3,11 +3,13 @@
 //! over HTTP by a client that runs no JavaScript, on SQLite and on a real PostgreSQL.
 
 mod helpers;
+mod hostile;
 mod smtp;
 
 mod admin;
 mod bad_inputs;
 mod cli;
+mod deploy;
 mod display;
 mod email;
 mod imports;
