@@ -79,9 +79,15 @@ pub fn message_host(public_url: &str) -> String {
     if host.is_empty() { "heard.localhost".into() } else { host.to_owned() }
 }
 
-/// At start-up: messages claimed by a process that stopped go back to the queue.
+/// How long a claim on a message lasts: a sender that has not recorded the outcome by then
+/// (its process stopped) loses it, and any instance's worker puts the message back.
+pub const CLAIM_MINUTES: i64 = 10;
+
+/// Messages claimed by a process that stopped (their claim has run out) go back to the queue.
+/// Claims of other running instances are left alone, so several instances never send the
+/// same message at once. Runs at start-up and before each pass of the worker.
 pub fn requeue_interrupted(conn: &mut DbConnection) -> StoreResult<usize> {
-    Ok(diesel::update(outbox::table.filter(outbox::status.eq("sending")))
+    Ok(diesel::update(outbox::table.filter(outbox::status.eq("sending")).filter(outbox::next_attempt_at.le(now())))
         .set((outbox::status.eq("pending"), outbox::next_attempt_at.eq(now())))
         .execute(conn)?)
 }
@@ -134,7 +140,8 @@ pub fn recent(conn: &mut DbConnection, limit: i64) -> StoreResult<Vec<OutboxRow>
 
 fn claim(conn: &mut DbConnection, id: &str) -> StoreResult<bool> {
     Ok(diesel::update(outbox::table.filter(outbox::id.eq(id)).filter(outbox::status.eq("pending")))
-        .set(outbox::status.eq("sending"))
+        // While "sending", next_attempt_at is when the claim runs out.
+        .set((outbox::status.eq("sending"), outbox::next_attempt_at.eq(now() + TimeDelta::minutes(CLAIM_MINUTES))))
         .execute(conn)?
         == 1)
 }
@@ -211,13 +218,15 @@ pub fn spawn_worker(db: Db, transport: Transport, from: String, per_minute: u32)
         }
         loop {
             match db.pool().get() {
-                Ok(mut c) => match flush(&mut c, &transport, &from, per_minute) {
-                    Ok(r) if r.sent + r.failed > 0 => {
-                        tracing::info!(sent = r.sent, failed = r.failed, held = r.held, "outbox flushed")
+                Ok(mut c) => {
+                    match requeue_interrupted(&mut c).and_then(|_| flush(&mut c, &transport, &from, per_minute)) {
+                        Ok(r) if r.sent + r.failed > 0 => {
+                            tracing::info!(sent = r.sent, failed = r.failed, held = r.held, "outbox flushed")
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "outbox flush failed"),
                     }
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "outbox flush failed"),
-                },
+                }
                 Err(e) => tracing::warn!(error = %e, "outbox: no database connection"),
             }
             std::thread::sleep(std::time::Duration::from_secs(3));
