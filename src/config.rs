@@ -11,7 +11,7 @@
 //! | longest free-text answer | `HEARD_MAX_TEXT_GRAPHEMES` | `max_text_graphemes` | `2000` |
 //! | days a saved draft is kept | `HEARD_DRAFT_DAYS` | `draft_days` | `30` |
 //! | days a response can be deleted by receipt | `HEARD_DELETION_DAYS` | `deletion_days` | `28` |
-//! | database pool size | `HEARD_POOL_SIZE` | `pool_size` | `8` |
+//! | database pool size | `HEARD_POOL_SIZE` | `pool_size` | twice the cores, at least 4 |
 //! | HTTP worker threads | `HEARD_WORKERS` | `workers` | number of cores |
 //! | log format | `HEARD_LOG_FORMAT` | `log_format` | `text` (`json` for structured logs) |
 //! | mail server | `SMTP_URL` | `smtp_url` | none: messages are written as `.eml` files |
@@ -117,7 +117,9 @@ impl Default for Settings {
             max_text_graphemes: 2000,
             draft_days: 30,
             deletion_days: 28,
-            pool_size: 8,
+            // Measured (README "Performance"): on 2 cores a pool of 4 served as many responses
+            // per second as 8 on PostgreSQL, in 58 instead of 76 MiB at 256 respondents.
+            pool_size: u32::try_from(workers * 2).unwrap_or(8).max(4),
             workers,
             log_format: LogFormat::Text,
             smtp_url: None,

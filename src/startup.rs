@@ -63,6 +63,8 @@ impl Application {
         let forms = FormTokens::new(&secret).map_err(StartError::Other)?;
         let workers = settings.workers;
         let shutdown_seconds = settings.shutdown_seconds;
+        // Per worker; the connection pool is shared by all workers.
+        let blocking_threads = (settings.pool_size as usize).div_ceil(workers.max(1)).max(2);
         spawn_housekeeping(db.clone(), settings.keep_free_text_days, settings.max_text_graphemes);
         let state = web::Data::new(AppState::new(settings, db, templates, forms));
         let server = HttpServer::new(move || {
@@ -228,6 +230,11 @@ impl Application {
                 .default_service(web::to(not_found))
         })
         .workers(workers)
+        // Blocking database work waits for a pooled connection anyway: more threads than
+        // connections only cost memory (each keeps its allocator heap) and context switches.
+        // Measured at 256 respondents on PostgreSQL: 542 MiB with actix's default of 256
+        // threads per worker.
+        .worker_max_blocking_threads(blocking_threads)
         .shutdown_timeout(shutdown_seconds)
         // Pages go out in one write; without this, Nagle's algorithm and the client's delayed
         // ACK held the last segment of a response back for 40 ms.

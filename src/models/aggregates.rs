@@ -30,6 +30,9 @@ pub fn apply(c: &mut DbConnection, response_id: &str, sign: i64) -> StoreResult<
         .filter(answers::response_id.eq(response_id))
         .filter(answers::option_value.is_not_null())
         .select((answers::question_key, answers::option_value))
+        // Counter rows are always locked in the same order, so two responses sent at the same
+        // moment on PostgreSQL wait for each other instead of deadlocking.
+        .order((answers::question_key, answers::option_value))
         .load(c)?;
     if given.is_empty() {
         return Ok(());
