@@ -73,6 +73,7 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(state.settings.max_body_bytes))
+                .wrap_fn(catch_panics)
                 .wrap_fn(move |req, srv| {
                     // The visitor's display settings and language, for every page this request
                     // renders; and a shared tablet's kiosk mode, which keeps it to its survey.
@@ -304,6 +305,68 @@ fn spawn_housekeeping(db: Db, keep_free_text_days: i64, max_graphemes: usize) {
     });
 }
 
+/// Innermost middleware: a handler that panics answers 500 with the kind error page (its
+/// cause logged) instead of dropping the connection and its worker thread.
+pub fn catch_panics<S>(
+    req: actix_web::dev::ServiceRequest,
+    srv: &S,
+) -> impl std::future::Future<Output = Result<actix_web::dev::ServiceResponse, actix_web::Error>> + use<S>
+where
+    S: Service<actix_web::dev::ServiceRequest, Response = actix_web::dev::ServiceResponse, Error = actix_web::Error>,
+{
+    use std::panic::AssertUnwindSafe;
+    let path = req.path().to_owned();
+    let fallback = move |cause: Box<dyn std::any::Any + Send>| {
+        let what = cause
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| cause.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".into());
+        // As an error, which actix answers with its page (the request itself went to the
+        // handler, so there is none left to build a response on).
+        Err(crate::error::AppError::Internal(format!("handler for {path} panicked: {what}")).into())
+    };
+    match std::panic::catch_unwind(AssertUnwindSafe(|| srv.call(req))) {
+        Ok(call) => futures_util::future::Either::Left(
+            AssertUnwindSafe(call).catch_unwind().map(move |r| r.unwrap_or_else(fallback)),
+        ),
+        Err(cause) => futures_util::future::Either::Right(std::future::ready(fallback(cause))),
+    }
+}
+
 async fn not_found() -> Result<actix_web::HttpResponse, crate::error::AppError> {
     Err(crate::error::AppError::NotFound("There is no page at this address. Check the link you were given.".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::{App, HttpResponse, test, web};
+
+    async fn boom() -> HttpResponse {
+        let empty: Vec<u8> = Vec::new();
+        // Indexing out of bounds: a bug, as a handler might have one.
+        HttpResponse::Ok().body(format!("{}", empty[usize::from(empty.is_empty())]))
+    }
+
+    #[actix_web::test]
+    async fn a_panicking_handler_answers_500_and_the_next_request_is_served() {
+        let app = test::init_service(
+            App::new()
+                .wrap_fn(super::catch_panics)
+                .route("/boom", web::get().to(boom))
+                .route("/fine", web::get().to(|| async { HttpResponse::Ok().body("fine") })),
+        )
+        .await;
+        // The server answers an error with its response: the kind 500 page.
+        let err = match test::try_call_service(&app, test::TestRequest::get().uri("/boom").to_request()).await {
+            Err(e) => e,
+            Ok(res) => panic!("a panic was answered {}", res.status()),
+        };
+        let res = err.error_response();
+        assert_eq!(res.status().as_u16(), 500);
+        let body = actix_web::body::to_bytes(res.into_body()).await.unwrap_or_default();
+        assert!(String::from_utf8_lossy(&body).contains("Please wait a minute and try again"));
+        let res = test::call_service(&app, test::TestRequest::get().uri("/fine").to_request()).await;
+        assert_eq!(res.status().as_u16(), 200);
+    }
 }
