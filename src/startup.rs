@@ -146,8 +146,9 @@ impl Application {
                 .wrap_fn({
                     let state = state.clone();
                     move |req, srv| {
-                        // Outermost: rate limits, then metrics and the access log for
-                        // everything, refusals included.
+                        // Rate limits before anything else runs, then metrics and the access
+                        // log for every answer, refusals included. (Only the error pages and
+                        // compression sit outside this.)
                         let started = std::time::Instant::now();
                         let method = req.method().as_str().to_owned();
                         let limit = crate::ratelimit::Limiter::classify(&method, req.path());
