@@ -34,7 +34,14 @@ pub struct Application {
 /// Opens the pool and brings the schema up to date.
 pub fn open_database(settings: &Settings) -> Result<Db, StartError> {
     let url = settings.database()?;
-    let pool = db::build_pool(&url, settings.pool_size)?;
+    // On SQLite each HTTP worker also reads in place (`Db::read`): it gets a connection of its
+    // own beyond those the blocking threads can hold, so long staff work never leaves a
+    // worker waiting for one.
+    let size = match url.backend {
+        db::Backend::Sqlite => settings.pool_size + u32::try_from(settings.workers).unwrap_or(2),
+        db::Backend::Postgres => settings.pool_size,
+    };
+    let pool = db::build_pool(&url, size)?;
     let mut conn = pool.get().map_err(db::DbError::from)?;
     conn.run_migrations()?;
     Ok(Db::new(pool, url.backend))
