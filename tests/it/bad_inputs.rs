@@ -16,19 +16,8 @@ fn on_first_question(app: &TestApp) -> (Browser, Page) {
     (b, q)
 }
 
-/// Answers the first questions so a draft holds something, and returns the stored draft
-/// answers text (to check it never changes on a bad input).
-fn draft_answers(app: &TestApp) -> String {
-    use diesel::prelude::*;
-    use heard::db::schema::drafts;
-    let mut conn = app.db.connect();
-    let all: Vec<String> =
-        drafts::table.select(drafts::answers).order(drafts::id.asc()).load(&mut conn).expect("drafts");
-    all.join("|")
-}
-
 fn state(app: &TestApp) -> (i64, i64, String) {
-    (app.responses(), app.answers(), draft_answers(app))
+    (app.responses(), app.answers(), app.draft_answers())
 }
 
 fn bad_answers_are_refused_kindly(backend: Backend) {
@@ -104,7 +93,7 @@ fn text_limits_count_graphemes(backend: Backend) {
     let family = "👨‍👩‍👧‍👦".repeat(300);
     let ok = b.submit(&page.form().with("answer", &format!("{family} مرحبا 你好 Cześć")).with("action", "continue"));
     assert!(ok.status < 400, "{}", ok.status);
-    assert!(draft_answers(&app).contains("Cześć"));
+    assert!(app.draft_answers().contains("Cześć"));
 }
 both!(text_limits_count_graphemes);
 

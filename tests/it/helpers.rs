@@ -275,6 +275,17 @@ impl TestApp {
         rows.into_iter().next().map(|r| r.s).unwrap_or_default()
     }
 
+    /// Every draft's stored answers, in id order, as one text (to check a refused request
+    /// changed none of them).
+    pub fn draft_answers(&self) -> String {
+        use diesel::prelude::*;
+        use heard::db::schema::drafts;
+        let mut conn = self.db.connect();
+        let all: Vec<String> =
+            drafts::table.select(drafts::answers).order(drafts::id.asc()).load(&mut conn).expect("drafts");
+        all.join("|")
+    }
+
     pub fn responses(&self) -> i64 {
         self.count("SELECT COUNT(*) AS n FROM responses")
     }

@@ -85,11 +85,11 @@ fn sign_in_and_public_posts_are_rate_limited(backend: Backend) {
     assert!(q.path().contains("/q/"));
     let q2 = walker.submit(&q.form().with("answer", "yes").with("action", "continue"));
     assert_eq!(q2.status, 200, "{}", q2.html);
-    let before = draft_answers(&app);
+    let before = app.draft_answers();
     let page = walker.submit(&q2.form().with("answer", "yes").with("action", "continue"));
     assert_eq!(page.status, 429, "{}", page.html);
     assert!(page.html.contains("Nothing you sent before is lost"));
-    assert_eq!(draft_answers(&app), before);
+    assert_eq!(app.draft_answers(), before);
     let m = b.raw().get(format!("{}/metrics", app.address)).send().expect("metrics").text().expect("body");
     assert!(metric(&m, "heard_rate_limited_total{limit=\"sign-in\"}").is_some_and(|n| n >= 1.0));
     assert!(metric(&m, "heard_rate_limited_total{limit=\"public-post\"}").is_some_and(|n| n >= 1.0));
@@ -321,12 +321,3 @@ fn graceful_shutdown_finishes_requests_in_flight(backend: Backend) {
     assert!(status.success(), "{status:?}");
 }
 both!(graceful_shutdown_finishes_requests_in_flight);
-
-fn draft_answers(app: &crate::helpers::TestApp) -> String {
-    use diesel::prelude::*;
-    use heard::db::schema::drafts;
-    let mut conn = app.db.connect();
-    let all: Vec<String> =
-        drafts::table.select(drafts::answers).order(drafts::id.asc()).load(&mut conn).expect("drafts");
-    all.join("|")
-}
