@@ -154,8 +154,8 @@ impl Application {
                     let state = state.clone();
                     move |req, srv| {
                         // Rate limits before anything else runs, then metrics and the access
-                        // log for every answer, refusals included. (Only the error pages and
-                        // compression sit outside this.)
+                        // log for every answer, refusals included. (Only the last touches, error
+                        // pages and compression, sit outside this.)
                         let started = std::time::Instant::now();
                         let method = req.method().as_str().to_owned();
                         let limit = crate::ratelimit::Limiter::classify(&method, req.path());
@@ -211,18 +211,10 @@ impl Application {
                     }
                 })
                 .wrap_fn(|req, srv| {
-                    // Every refusal is a page that says what happened: actix's own answers
-                    // (a method a route does not take, a path or query it cannot read, a
-                    // request that took too long) come as empty or technical bodies.
-                    srv.call(req).map(|res| {
-                        res.map(|res| {
-                            let (req, res) = res.map_into_boxed_body().into_parts();
-                            actix_web::dev::ServiceResponse::new(req, crate::error::explain_bare_refusal(res))
-                        })
-                    })
-                })
-                .wrap_fn(|req, srv| {
-                    // Compression in place on this worker (see `compression`).
+                    // Last touches to every answer. Each refusal is a page that says what
+                    // happened (actix's own answers to a method a route does not take, a path or
+                    // query it cannot read, a request that took too long, come as empty or
+                    // technical bodies); then compression in place on this worker.
                     let coding = req
                         .headers()
                         .get(actix_web::http::header::ACCEPT_ENCODING)
@@ -231,6 +223,7 @@ impl Application {
                     srv.call(req).map(move |res| {
                         res.map(|res| {
                             let (req, res) = res.map_into_boxed_body().into_parts();
+                            let res = crate::error::explain_bare_refusal(res);
                             actix_web::dev::ServiceResponse::new(req, crate::compression::apply(coding, res))
                         })
                     })

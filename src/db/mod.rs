@@ -282,6 +282,17 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
+        self.in_place(f).await
+    }
+
+    /// On SQLite, `f` right here on the async worker; on PostgreSQL, on the blocking pool.
+    /// Shared by [`Self::read`] and [`Self::quick`] (which first takes the write turn).
+    async fn in_place<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
         match self.backend {
             Backend::Sqlite => {
                 let mut conn = self.pool.get().map_err(DbError::from)?;
@@ -304,14 +315,11 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        match self.backend {
-            Backend::Sqlite => {
-                let _turn = self.write_turn.lock().await;
-                let mut conn = self.pool.get().map_err(DbError::from)?;
-                f(&mut conn)
-            }
-            Backend::Postgres => self.run(f).await,
-        }
+        let _turn = match self.backend {
+            Backend::Sqlite => Some(self.write_turn.lock().await),
+            Backend::Postgres => None,
+        };
+        self.in_place(f).await
     }
 
     /// Runs `f` inside a write transaction (see [`DbConnection::write`]).

@@ -247,6 +247,18 @@ fn cases(torbay_response: &str, southend_response: &str) -> Vec<Case> {
     out
 }
 
+/// Posts a form body without following redirects: the status and the page.
+fn post_raw(b: &Browser, path: &str, body: impl Into<reqwest::blocking::Body>) -> (u16, String) {
+    let res = b
+        .raw()
+        .post(format!("{}{path}", b.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .expect("post");
+    (res.status().as_u16(), res.text().unwrap_or_default())
+}
+
 /// A response is a clear refusal: 4xx, an HTML page with a heading and words, no internals.
 fn assert_kind_refusal(name: &str, status: u16, body: &str) {
     assert!((400..500).contains(&status), "{name}: expected a 4xx, got {status}\n{body}");
@@ -307,29 +319,15 @@ fn hostile_requests_are_refused_kindly_and_change_nothing(backend: Backend) {
         ("code", format!("/s/{WAVE}/resume")),
     ] {
         let form = stolen.clone().with(k, "yes").with("action", "continue");
-        let res = thief
-            .raw()
-            .post(format!("{}{path}", app.address))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(form.body())
-            .send()
-            .expect("post");
-        let status = res.status().as_u16();
-        assert_kind_refusal(&format!("replayed token {path}"), status, &res.text().unwrap_or_default());
+        let (status, body) = post_raw(&thief, &path, form.body());
+        assert_kind_refusal(&format!("replayed token {path}"), status, &body);
         n += 1;
     }
     // A staff token from the admin's page, replayed by the Southend analyst.
     let staff_form = admin.get("/staff/themes").form();
     for path in ["/staff/themes", "/staff/redaction-names", "/staff/updates"] {
-        let res = other
-            .raw()
-            .post(format!("{}{path}", app.address))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(staff_form.clone().with("name", "Injected").body())
-            .send()
-            .expect("post");
-        let status = res.status().as_u16();
-        assert_kind_refusal(&format!("replayed staff token {path}"), status, &res.text().unwrap_or_default());
+        let (status, body) = post_raw(&other, path, staff_form.clone().with("name", "Injected").body());
+        assert_kind_refusal(&format!("replayed staff token {path}"), status, &body);
         n += 1;
     }
     // Oversized fields with a genuine token: far too long an answer, a huge number.
@@ -341,15 +339,8 @@ fn hostile_requests_are_refused_kindly_and_change_nothing(backend: Backend) {
         (format!("/s/{WAVE}/resume"), q2.form().with("code", "<script>alert(1)</script>").body()),
         ("/join".to_owned(), q2.form().with("code", "'; DROP TABLE responses; --").body()),
     ] {
-        let res = respondent
-            .raw()
-            .post(format!("{}{path}", app.address))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .expect("post");
-        let status = res.status().as_u16();
-        assert_kind_refusal(&format!("genuine token, hostile field {path}"), status, &res.text().unwrap_or_default());
+        let (status, body) = post_raw(&respondent, &path, body);
+        assert_kind_refusal(&format!("genuine token, hostile field {path}"), status, &body);
         n += 1;
     }
 
@@ -357,15 +348,7 @@ fn hostile_requests_are_refused_kindly_and_change_nothing(backend: Backend) {
     let themes = admin.get("/staff/themes").form().with("name", "After sign-out");
     let out = admin.get("/staff").form_ending("/staff/sign-out");
     admin.submit(&out);
-    let res = admin
-        .raw()
-        .post(format!("{}/staff/themes", app.address))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(themes.body())
-        .send()
-        .expect("post");
-    let status = res.status().as_u16();
-    let body = res.text().unwrap_or_default();
+    let (status, body) = post_raw(&admin, "/staff/themes", themes.body());
     assert_kind_refusal("ended session", status, &body);
     assert!(body.contains("session has ended") || body.contains("not signed in"), "{body}");
     n += 1;
