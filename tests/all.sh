@@ -35,15 +35,10 @@ echo "==> Browser tests"
 (cd accessibility && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --silent; })
 
 # A throwaway PostgreSQL cluster for the browser tests, torn down on exit.
+. tests/lib/pg.sh
 pgdir="$(mktemp -d /tmp/heard-browser-pg.XXXXXX)"
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-cleanup() { as_pg "$PG_BIN/pg_ctl" -D "$pgdir/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$pgdir"; }
-trap cleanup EXIT
-[ "$(id -u)" = 0 ] && chown postgres:postgres "$pgdir"
-as_pg "$PG_BIN/initdb" -D "$pgdir/data" -A trust -U postgres -E UTF8 --no-sync --locale=C >/dev/null
-pgport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-as_pg "$PG_BIN/pg_ctl" -D "$pgdir/data" -o "-p $pgport -k $pgdir -h 127.0.0.1 -F" -l "$pgdir/log" -w start >/dev/null
-as_pg "$PG_BIN/psql" -h 127.0.0.1 -p "$pgport" -U postgres -qc "CREATE DATABASE heard_browser" >/dev/null
+trap 'pg_stop "$pgdir/pg"; rm -rf "$pgdir"' EXIT
+browser_db=$(PG_FAST=1 pg_start "$pgdir/pg" heard_browser -F)
 
-HEARD_TEST_DATABASES="postgres://postgres@127.0.0.1:$pgport/heard_browser" \
+HEARD_TEST_DATABASES="$browser_db" \
   node --test --test-concurrency=1 accessibility/tests/

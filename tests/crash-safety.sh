@@ -16,39 +16,29 @@ ENGINE="${1:-sqlite}"
 CYCLES="${2:-20}"
 CLIENTS="${CLIENTS:-16}"
 WAVE=torbay-participation-2025
-PG_BIN="${HEARD_PG_BIN:-/usr/lib/postgresql/15/bin}"
+. tests/lib/pg.sh
 HEARD="${HEARD_BIN:-target/release/heard}"
 [ -x "$HEARD" ] || cargo build --release --locked --bin heard
 
 work="$(mktemp -d /tmp/heard-crash.XXXXXX)"
-chmod 755 "$work"   # the postgres user must reach its cluster inside
 server_pid=""
 load_pid=""
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 cleanup() {
   [ -n "$load_pid" ] && kill "$load_pid" 2>/dev/null || true
   [ -n "$server_pid" ] && kill -9 "$server_pid" 2>/dev/null || true
-  if [ -d "$work/pg" ]; then as_pg "$PG_BIN/pg_ctl" -D "$work/pg/data" -m immediate stop >/dev/null 2>&1 || true; fi
+  pg_stop "$work/pg"
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 case "$ENGINE" in
   sqlite)
     export DATABASE_URL="sqlite://$work/heard.db"
     ;;
   postgres)
-    [ -x "$PG_BIN/initdb" ] || { echo "PostgreSQL binaries not found at $PG_BIN" >&2; exit 1; }
-    mkdir -p "$work/pg"
-    [ "$(id -u)" = 0 ] && chown postgres:postgres "$work/pg"
-    as_pg "$PG_BIN/initdb" -D "$work/pg/data" -A trust -U postgres -E UTF8 --locale=C >/dev/null
-    pgport=$(free_port)
-    # fsync stays on: this is about durability.
-    as_pg "$PG_BIN/pg_ctl" -D "$work/pg/data" -o "-p $pgport -k $work/pg -h 127.0.0.1" -l "$work/pg/log" -w start >/dev/null
-    as_pg "$PG_BIN/psql" -h 127.0.0.1 -p "$pgport" -U postgres -qc "CREATE DATABASE heard_crash" >/dev/null
-    export DATABASE_URL="postgres://postgres@127.0.0.1:$pgport/heard_crash"
+    url=$(pg_start "$work/pg" heard_crash) || exit 1
+    export DATABASE_URL="$url"
     ;;
   *) echo "usage: $0 sqlite|postgres [cycles]" >&2; exit 2 ;;
 esac
