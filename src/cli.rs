@@ -828,7 +828,8 @@ fn loadtest(settings: &Settings, plan: crate::loadtest::Plan, check: bool, json:
     let mut sound = report.errors.is_empty();
     if let Some((id, before)) = before {
         let mut conn = connect(settings)?;
-        let c = models::integrity::wave_check(&mut conn, &id, &report.receipts).map_err(fail)?;
+        let key = crate::startup::code_key(settings, &mut conn).map_err(fail)?;
+        let c = models::integrity::wave_check(&mut conn, &key, &id, &report.receipts).map_err(fail)?;
         let added = c.stored - before;
         let exact = usize::try_from(added).is_ok_and(|a| a == report.receipts.len());
         println!(
@@ -865,7 +866,8 @@ fn verify(settings: &Settings, wave: Option<&str>, receipts: Option<&std::path::
                 .collect(),
             None => Vec::new(),
         };
-        let c = models::integrity::wave_check(&mut conn, &id, &codes).map_err(fail)?;
+        let key = crate::startup::code_key(settings, &mut conn).map_err(fail)?;
+        let c = models::integrity::wave_check(&mut conn, &key, &id, &codes).map_err(fail)?;
         println!(
             "wave {slug}: {} responses stored; {} receipts acknowledged ({} acknowledged twice, as retried sends are); {} missing, {} stored more than once, {} empty responses, {} count mismatches",
             c.stored,

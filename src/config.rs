@@ -21,7 +21,8 @@
 //! | staff sign-in attempts per minute per client (0: off) | `HEARD_SIGN_IN_PER_MINUTE` | `sign_in_per_minute` | `10` |
 //! | public form posts per minute per client (0: off) | `HEARD_PUBLIC_POSTS_PER_MINUTE` | `public_posts_per_minute` | `3000` |
 //! | trust the load balancer's `X-Forwarded-For` | `HEARD_TRUST_PROXY` | `trust_proxy` | `false` |
-//! | bearer token `/metrics` asks for (unset: open) | `HEARD_METRICS_TOKEN` | `metrics_token` | none |
+//! | bearer token `/metrics` asks for (unset: only this machine may read it) | `HEARD_METRICS_TOKEN` | `metrics_token` | none |
+//! | key for resume and receipt codes (at least 16 characters; unset: a key file beside an SQLite database) | `HEARD_CODE_KEY` | `code_key` | none |
 //! | days free-text answers are kept, unless a wave says | `HEARD_KEEP_FREE_TEXT_DAYS` | `keep_free_text_days` | `1095` |
 //! | seconds to finish requests in flight when stopping | `HEARD_SHUTDOWN_SECONDS` | `shutdown_seconds` | `30` |
 //!
@@ -41,6 +42,27 @@ pub enum ConfigError {
     Parse { path: String, message: String },
     #[error("setting {name} = {value:?} is not valid: {hint}")]
     Invalid { name: &'static str, value: String, hint: &'static str },
+}
+
+/// A setting that must never reach a log or a page: `Debug` prints `[hidden]`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The value, for the one place that uses it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[hidden]")
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +94,8 @@ pub struct Settings {
     pub public_posts_per_minute: u32,
     pub trust_proxy: bool,
     pub metrics_token: Option<String>,
+    /// The key resume and receipt codes are hashed with (see `startup::code_key`).
+    pub code_key: Option<Secret>,
     pub keep_free_text_days: i64,
     pub shutdown_seconds: u64,
     /// Whether `secure_cookies` was set explicitly (otherwise it follows the public URL).
@@ -101,6 +125,7 @@ struct FileSettings {
     public_posts_per_minute: Option<u32>,
     trust_proxy: Option<bool>,
     metrics_token: Option<String>,
+    code_key: Option<String>,
     keep_free_text_days: Option<i64>,
     shutdown_seconds: Option<u64>,
 }
@@ -130,6 +155,7 @@ impl Default for Settings {
             public_posts_per_minute: 3000,
             trust_proxy: false,
             metrics_token: None,
+            code_key: None,
             keep_free_text_days: 1095,
             shutdown_seconds: 30,
             secure_cookies_set: false,
@@ -249,6 +275,9 @@ impl Settings {
         if let Some(v) = f.metrics_token {
             self.metrics_token = Some(v).filter(|t| !t.trim().is_empty());
         }
+        if let Some(v) = f.code_key.filter(|t| !t.trim().is_empty()) {
+            self.code_key = Some(Secret(v.trim().to_owned()));
+        }
         if let Some(v) = f.keep_free_text_days {
             self.keep_free_text_days = v;
         }
@@ -317,6 +346,9 @@ impl Settings {
         }
         if let Some(v) = text("HEARD_METRICS_TOKEN") {
             self.metrics_token = Some(v);
+        }
+        if let Some(v) = text("HEARD_CODE_KEY") {
+            self.code_key = Some(Secret(v));
         }
         if let Some(v) = parse_env(env, "HEARD_KEEP_FREE_TEXT_DAYS", "a whole number of days, e.g. 1095")? {
             self.keep_free_text_days = v;

@@ -47,6 +47,57 @@ pub fn open_database(settings: &Settings) -> Result<Db, StartError> {
     Ok(Db::new(pool, url.backend))
 }
 
+/// The key resume and receipt codes are hashed with ([`crate::domain::codes::CodeKey`]), kept
+/// outside the database so a copy of the database alone cannot be used to test guesses:
+/// - `HEARD_CODE_KEY` (`code_key`) when set: use this with PostgreSQL and several instances;
+/// - else, for an SQLite file, the key file beside it (`heard.db.key`), made on first start
+///   and readable by its owner only (back it up with the database: without it, codes already
+///   handed out stop working);
+/// - else the database's own instance secret, with a warning in the log.
+pub fn code_key(settings: &Settings, conn: &mut db::DbConnection) -> Result<crate::domain::codes::CodeKey, StartError> {
+    use crate::domain::codes::CodeKey;
+    let bad = |what: &str| StartError::Other(format!("the code key {what}"));
+    if let Some(secret) = settings.code_key.as_ref() {
+        return CodeKey::new(secret.expose().as_bytes())
+            .ok_or_else(|| bad("(HEARD_CODE_KEY) must be at least 16 characters; 32 random ones are best"));
+    }
+    let url = db::DatabaseUrl::parse(&settings.database_url)?;
+    if url.backend == db::Backend::Sqlite && !url.target.contains(":memory:") && !url.target.contains("mode=memory") {
+        let path = format!("{}.key", url.target.split('?').next().unwrap_or(&url.target));
+        let key = match std::fs::read_to_string(&path) {
+            Ok(text) => text.trim().to_owned(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let fresh = crate::domain::codes::random_token();
+                write_private(&path, &fresh).map_err(|e| bad(&format!("file {path} could not be written: {e}")))?;
+                tracing::info!(path = %path, "made the key for resume and receipt codes; back it up with the database");
+                fresh
+            }
+            Err(e) => return Err(bad(&format!("file {path} could not be read: {e}"))),
+        };
+        return CodeKey::new(key.as_bytes()).ok_or_else(|| bad(&format!("file {path} holds too short a key")));
+    }
+    tracing::warn!(
+        "HEARD_CODE_KEY is not set: resume and receipt codes are hashed with a key kept in the database itself. Set HEARD_CODE_KEY (32 random characters, the same on every instance) so a copy of the database alone cannot be used to test codes."
+    );
+    let secret = crate::models::settings::instance_secret(conn)?;
+    CodeKey::new(format!("codes:{secret}").as_bytes()).ok_or_else(|| bad("could not be made"))
+}
+
+/// Writes a new file readable and writable by its owner only.
+fn write_private(path: &str, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options.open(path)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()
+}
+
 impl Application {
     /// The whole service, as `heard serve` runs it: the web app and the outbox worker.
     pub fn build(settings: Settings) -> Result<Self, StartError> {
@@ -63,9 +114,9 @@ impl Application {
     pub fn with_listener(settings: Settings, db: Db, listener: TcpListener) -> Result<Self, StartError> {
         let port = listener.local_addr().map_err(|e| StartError::Other(e.to_string()))?.port();
         let templates = crate::templates::global().map_err(|e| StartError::Other(e.to_string()))?;
-        let secret = {
+        let (secret, codes) = {
             let mut conn = db.pool().get().map_err(db::DbError::from)?;
-            crate::models::settings::instance_secret(&mut conn)?
+            (crate::models::settings::instance_secret(&mut conn)?, code_key(&settings, &mut conn)?)
         };
         let forms = FormTokens::new(&secret).map_err(StartError::Other)?;
         let workers = settings.workers;
@@ -73,7 +124,7 @@ impl Application {
         // Per worker; the connection pool is shared by all workers.
         let blocking_threads = (settings.pool_size as usize).div_ceil(workers.max(1)).max(2);
         spawn_housekeeping(db.clone(), settings.keep_free_text_days, settings.max_text_graphemes);
-        let state = web::Data::new(AppState::new(settings, db, templates, forms));
+        let state = web::Data::new(AppState::new(settings, db, templates, forms, codes));
         let server = HttpServer::new(move || {
             let secure = state.settings.secure_cookies;
             let kiosk_forms = state.forms.clone();

@@ -70,6 +70,8 @@ pub struct AppState {
     pub db: Db,
     pub templates: &'static Templates,
     pub forms: FormTokens,
+    /// The key resume and receipt codes are hashed and sealed with.
+    pub codes: crate::domain::codes::CodeKey,
     definitions: RwLock<HashMap<String, CachedDefinition>>,
     /// Waves by slug.
     pub waves: Fresh<String, crate::models::survey::WaveRow>,
@@ -77,21 +79,31 @@ pub struct AppState {
     pub media: Fresh<MediaKey, crate::models::media::QuestionMedia>,
     pub metrics: crate::metrics::Metrics,
     pub limiter: crate::ratelimit::Limiter,
+    /// The live tallies' shared pollers and open streams.
+    pub tally_streams: crate::routes::tally_stream::TallyStreams,
 }
 
 impl AppState {
-    pub fn new(settings: Settings, db: Db, templates: &'static Templates, forms: FormTokens) -> Self {
+    pub fn new(
+        settings: Settings,
+        db: Db,
+        templates: &'static Templates,
+        forms: FormTokens,
+        codes: crate::domain::codes::CodeKey,
+    ) -> Self {
         let limiter = crate::ratelimit::Limiter::new(settings.sign_in_per_minute, settings.public_posts_per_minute);
         Self {
             settings,
             db,
             templates,
             forms,
+            codes,
             definitions: RwLock::new(HashMap::new()),
             waves: Fresh::new(),
             media: Fresh::new(),
             metrics: crate::metrics::Metrics::default(),
             limiter,
+            tally_streams: Default::default(),
         }
     }
 

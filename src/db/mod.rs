@@ -340,6 +340,12 @@ pub fn now() -> chrono::NaiveDateTime {
     now.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(now)
 }
 
+/// The start of today (00:00 UTC): for columns that must not hold a time that could be
+/// matched with another table's (see `models::invitations`).
+pub fn today() -> chrono::NaiveDateTime {
+    now().date().and_time(chrono::NaiveTime::MIN)
+}
+
 /// A new text UUID.
 pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()

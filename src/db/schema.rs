@@ -424,6 +424,8 @@ diesel::table! {
         partnership_id -> Text,
         email -> Text,
         created_on -> Timestamp,
+        confirmed -> Bool,
+        confirm_hash -> Nullable<Text>,
     }
 }
 

@@ -16,6 +16,13 @@ pub const MAX_AUDIO_BYTES: usize = 5 * 1024 * 1024;
 pub const MAX_IMAGE_BYTES: usize = 2 * 1024 * 1024;
 /// Longest side of a stored raster picture, in pixels.
 pub const MAX_IMAGE_SIDE: u32 = 512;
+/// The largest picture decoded, in pixels: 16.7 megapixels, more than a phone's camera takes
+/// by default (12 MP). Larger pictures are refused before decoding.
+pub const MAX_DECODE_PIXELS: u64 = 1 << 24;
+/// The longest side decoded, in pixels.
+pub const MAX_DECODE_SIDE: u32 = 8192;
+/// The most memory one decode may allocate (a 16.7 MP picture with four channels is 64 MiB).
+pub const MAX_DECODE_ALLOC: u64 = 80 * 1024 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MediaError {
@@ -29,6 +36,10 @@ pub enum MediaError {
     NotImage,
     #[error("The picture could not be read: {0}. Save it again as PNG or JPEG and try again.")]
     BadImage(String),
+    #[error(
+        "The picture is {width} × {height} pixels, far larger than a phone shows. Save it smaller (at most 4000 × 4000 pixels) and try again."
+    )]
+    TooManyPixels { width: u32, height: u32 },
     #[error("The SVG could not be read: {0}. Export it again from your drawing program.")]
     BadSvg(String),
 }
@@ -82,11 +93,18 @@ pub fn clean_image(bytes: &[u8]) -> Result<CleanImage, MediaError> {
     if !matches!(format, image::ImageFormat::Png | image::ImageFormat::Jpeg) {
         return Err(MediaError::NotImage);
     }
+    // Read the size from the header first: a small file can claim an enormous picture.
+    let (width, height) = image::ImageReader::with_format(std::io::Cursor::new(bytes), format)
+        .into_dimensions()
+        .map_err(|e| MediaError::BadImage(e.to_string()))?;
+    if u64::from(width) * u64::from(height) > MAX_DECODE_PIXELS {
+        return Err(MediaError::TooManyPixels { width, height });
+    }
     let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), format);
     let mut limits = image::Limits::default();
-    limits.max_image_width = Some(8000);
-    limits.max_image_height = Some(8000);
-    limits.max_alloc = Some(256 * 1024 * 1024);
+    limits.max_image_width = Some(MAX_DECODE_SIDE);
+    limits.max_image_height = Some(MAX_DECODE_SIDE);
+    limits.max_alloc = Some(MAX_DECODE_ALLOC);
     reader.limits(limits);
     let img = reader.decode().map_err(|e| MediaError::BadImage(e.to_string()))?;
     let img = if img.width() > MAX_IMAGE_SIDE || img.height() > MAX_IMAGE_SIDE {
@@ -163,19 +181,40 @@ const SVG_ATTRIBUTES: &[&str] = &[
     "vector-effect",
 ];
 
+/// The deepest nesting of elements an uploaded SVG may have. Drawing programs export a few
+/// levels of groups; nothing a picture needs comes near this.
+pub const MAX_SVG_DEPTH: usize = 64;
+/// The most XML nodes (elements, text, comments) an uploaded SVG may have.
+pub const MAX_SVG_NODES: usize = 20_000;
+
 /// Rebuilds an SVG from the allow-list. Anything else (scripts, styles, links, `on…`
 /// handlers, `<foreignObject>`, external `url(...)`) is dropped, not escaped.
+///
+/// The walk is iterative (an explicit stack, never recursion), and a file nested deeper than
+/// [`MAX_SVG_DEPTH`] or with more than [`MAX_SVG_NODES`] nodes is refused before it is
+/// rebuilt, so no upload can exhaust the stack or the memory of the process.
 pub fn sanitise_svg(bytes: &[u8]) -> Result<String, MediaError> {
     let text = std::str::from_utf8(bytes).map_err(|_| MediaError::BadSvg("it is not UTF-8 text".into()))?;
-    let options = roxmltree::ParsingOptions { allow_dtd: false, ..Default::default() };
-    let doc = roxmltree::Document::parse_with_options(text, options).map_err(|e| MediaError::BadSvg(e.to_string()))?;
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: false,
+        nodes_limit: u32::try_from(MAX_SVG_NODES + 1).unwrap_or(u32::MAX),
+        ..Default::default()
+    };
+    let doc = roxmltree::Document::parse_with_options(text, options).map_err(|e| match e {
+        roxmltree::Error::NodesLimitReached => too_complex(),
+        e => MediaError::BadSvg(e.to_string()),
+    })?;
     let root = doc.root_element();
     if !root.tag_name().name().eq_ignore_ascii_case("svg") {
         return Err(MediaError::BadSvg("its outermost element is not <svg>".into()));
     }
-    let mut out = String::new();
-    write_node(root, &mut out, true);
-    Ok(out)
+    rebuild(root)
+}
+
+fn too_complex() -> MediaError {
+    MediaError::BadSvg(format!(
+        "it is far more complicated than a picture needs (more than {MAX_SVG_DEPTH} levels of nesting or {MAX_SVG_NODES} parts)"
+    ))
 }
 
 fn safe_value(v: &str) -> bool {
@@ -184,13 +223,55 @@ fn safe_value(v: &str) -> bool {
     refs_ok && !l.contains("javascript:") && !l.contains("expression") && !l.contains('<') && !l.contains("data:")
 }
 
-fn write_node(node: roxmltree::Node<'_, '_>, out: &mut String, root: bool) {
-    let name = node.tag_name().name();
-    let lower = name.to_ascii_lowercase();
+/// Whether an element is kept: an SVG-namespace element on the allow-list.
+fn kept(node: roxmltree::Node<'_, '_>) -> bool {
+    let lower = node.tag_name().name().to_ascii_lowercase();
     let svg_ns = node.tag_name().namespace().is_none_or(|ns| ns == "http://www.w3.org/2000/svg");
-    if !svg_ns || !SVG_ELEMENTS.contains(&lower.as_str()) {
-        return;
+    svg_ns && SVG_ELEMENTS.contains(&lower.as_str())
+}
+
+/// Writes the allowed part of the tree under `root` with an explicit stack (never the call
+/// stack), refusing elements nested deeper than [`MAX_SVG_DEPTH`]. An element that is not
+/// kept is skipped with everything inside it.
+fn rebuild(root: roxmltree::Node<'_, '_>) -> Result<String, MediaError> {
+    enum Step<'a, 'input> {
+        Open(roxmltree::Node<'a, 'input>, usize),
+        Close(&'a str),
     }
+    let mut out = String::new();
+    let mut stack = vec![Step::Open(root, 1)];
+    while let Some(step) = stack.pop() {
+        match step {
+            Step::Close(name) => {
+                let _ = write!(out, "</{name}>");
+            }
+            Step::Open(node, depth) if node.is_element() => {
+                if depth > MAX_SVG_DEPTH {
+                    return Err(too_complex());
+                }
+                if !kept(node) {
+                    continue;
+                }
+                open_tag(node, &mut out, node == root);
+                stack.push(Step::Close(node.tag_name().name()));
+                let children: Vec<_> = node.children().collect();
+                stack.extend(children.into_iter().rev().map(|c| Step::Open(c, depth + 1)));
+            }
+            Step::Open(node, _) => {
+                let in_words = node
+                    .parent()
+                    .is_some_and(|p| matches!(p.tag_name().name().to_ascii_lowercase().as_str(), "title" | "desc"));
+                if node.is_text() && in_words {
+                    out.push_str(&handlebars::html_escape(node.text().unwrap_or("")));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn open_tag(node: roxmltree::Node<'_, '_>, out: &mut String, root: bool) {
+    let name = node.tag_name().name();
     out.push('<');
     out.push_str(name);
     if root {
@@ -204,14 +285,6 @@ fn write_node(node: roxmltree::Node<'_, '_>, out: &mut String, root: bool) {
         let _ = write!(out, " {}=\"{}\"", a.name(), handlebars::html_escape(a.value()));
     }
     out.push('>');
-    for child in node.children() {
-        if child.is_element() {
-            write_node(child, out, false);
-        } else if child.is_text() && matches!(lower.as_str(), "title" | "desc") {
-            out.push_str(&handlebars::html_escape(child.text().unwrap_or("")));
-        }
-    }
-    let _ = write!(out, "</{name}>");
 }
 
 #[cfg(test)]
@@ -258,6 +331,32 @@ mod tests {
     }
 
     #[test]
+    fn deeply_nested_or_huge_svg_is_refused_without_recursion() {
+        // 10,000 nested groups (about 70 KB) overflowed the stack of the recursive rebuild.
+        let deep = format!("<svg>{}{}</svg>", "<g>".repeat(10_000), "</g>".repeat(10_000));
+        let err = sanitise_svg(deep.as_bytes()).unwrap_err();
+        assert!(matches!(&err, MediaError::BadSvg(m) if m.contains("more complicated")), "{err:?}");
+        // 200,000 nested groups is refused by the node count before the walk.
+        let deeper = format!("<svg>{}{}</svg>", "<g>".repeat(200_000), "</g>".repeat(200_000));
+        assert!(sanitise_svg(deeper.as_bytes()).is_err());
+        // Many siblings: too many nodes.
+        let wide = format!("<svg>{}</svg>", "<path d=\"M0 0\"/>".repeat(MAX_SVG_NODES + 10));
+        assert!(sanitise_svg(wide.as_bytes()).is_err());
+        // A normal amount of nesting is kept, and dropped subtrees are skipped whole.
+        let ok = format!(
+            "<svg>{}<circle r=\"1\"/>{}<script><g><path d=\"M1 1\"/></g></script></svg>",
+            // <svg>, then groups, then the circle: exactly MAX_SVG_DEPTH levels.
+            "<g>".repeat(MAX_SVG_DEPTH - 2),
+            "</g>".repeat(MAX_SVG_DEPTH - 2)
+        );
+        let clean = sanitise_svg(ok.as_bytes()).unwrap();
+        assert!(clean.contains("<circle r=\"1\"></circle>"), "{clean}");
+        assert!(!clean.contains("M1 1"), "{clean}");
+        assert_eq!(clean.matches("<g>").count(), MAX_SVG_DEPTH - 2);
+        assert_eq!(clean.matches("</g>").count(), MAX_SVG_DEPTH - 2);
+    }
+
+    #[test]
     fn raster_pictures_are_reencoded_and_scaled() {
         let img = image::RgbImage::from_pixel(1200, 600, image::Rgb([200, 30, 30]));
         let mut jpeg = std::io::Cursor::new(Vec::new());
@@ -268,5 +367,16 @@ mod tests {
         assert_eq!((back.width(), back.height()), (512, 256));
         assert_eq!(clean_image(b"GIF89a...."), Err(MediaError::NotImage));
         assert!(matches!(clean_image(b"\x89PNG\r\n\x1a\nbroken"), Err(MediaError::BadImage(_))));
+    }
+
+    #[test]
+    fn enormous_pictures_are_refused_before_decoding() {
+        // An 8000 × 8000 PNG of one colour compresses to a few hundred KB.
+        let img = image::GrayImage::from_pixel(8000, 8000, image::Luma([7]));
+        let mut png = std::io::Cursor::new(Vec::new());
+        image::DynamicImage::ImageLuma8(img).write_to(&mut png, image::ImageFormat::Png).unwrap();
+        assert!(png.get_ref().len() < MAX_IMAGE_BYTES, "{}", png.get_ref().len());
+        // Refused from the header (TooManyPixels, not a decoding error), before decoding.
+        assert_eq!(clean_image(png.get_ref()), Err(MediaError::TooManyPixels { width: 8000, height: 8000 }));
     }
 }

@@ -327,6 +327,43 @@ fn is_phone(candidate: &str) -> bool {
     }
 }
 
+/// One pattern matching any of a partnership's listed names (whole words, any case), longest
+/// first so "Oldway Primary School" wins over "Oldway". Built once per list and kept: a list
+/// of thousands of names compiled one regex per name took most of a second per page.
+fn listed_names(names: &[String]) -> Option<std::sync::Arc<Regex>> {
+    use std::collections::hash_map::DefaultHasher;
+    use std::hash::{Hash, Hasher};
+    type Cache = std::sync::Mutex<Vec<(u64, std::sync::Arc<Regex>)>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let mut listed: Vec<&str> = names.iter().map(|n| n.trim()).filter(|n| n.chars().count() >= 2).collect();
+    if listed.is_empty() {
+        return None;
+    }
+    listed.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    listed.dedup();
+    let mut hasher = DefaultHasher::new();
+    listed.hash(&mut hasher);
+    let key = hasher.finish();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(re) = cache.lock().ok().and_then(|c| c.iter().find(|(k, _)| *k == key).map(|(_, r)| r.clone())) {
+        return Some(re);
+    }
+    let alternatives: Vec<String> = listed.iter().map(|n| regex::escape(n)).collect();
+    let re = regex::RegexBuilder::new(&format!(r"(?i)\b(?:{})\b", alternatives.join("|")))
+        .size_limit(64 * 1024 * 1024)
+        .build()
+        .ok()?;
+    let re = std::sync::Arc::new(re);
+    if let Ok(mut c) = cache.lock() {
+        // A few partnerships' lists at most; the oldest goes first.
+        if c.len() >= 16 {
+            c.remove(0);
+        }
+        c.push((key, re.clone()));
+    }
+    Some(re)
+}
+
 /// Takes contact details and names out of `text`. `names` is the partnership's own list.
 pub fn redact(text: &str, names: &[String]) -> Redacted {
     let Some(p) = patterns() else {
@@ -357,13 +394,9 @@ pub fn redact(text: &str, names: &[String]) -> Redacted {
     replace(&mut out, &p.domain, Found::WebAddress, &any);
     replace(&mut out, &p.phone, Found::Phone, &|m, _| is_phone(m));
     replace(&mut out, &p.postcode, Found::Postcode, &any);
-    // The partnership's own names, longest first, any case, whole words.
-    let mut listed: Vec<&String> = names.iter().filter(|n| n.trim().chars().count() >= 2).collect();
-    listed.sort_by_key(|n| std::cmp::Reverse(n.len()));
-    for name in listed {
-        if let Ok(re) = Regex::new(&format!(r"(?i)\b{}\b", regex::escape(name.trim()))) {
-            replace(&mut out, &re, Found::Name, &any);
-        }
+    // The partnership's own names, any case, whole words: one pattern for the whole list.
+    if let Some(re) = listed_names(names) {
+        replace(&mut out, &re, Found::Name, &any);
     }
     replace(&mut out, &p.titled, Found::Name, &any);
     replace(&mut out, &p.first_name, Found::Name, &|m, _| {
@@ -434,6 +467,17 @@ mod tests {
             }
         }
         assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    #[test]
+    fn long_name_lists_are_one_pattern() {
+        let mut names: Vec<String> = (0..3300).map(|i| format!("Pupil{i} Surname{i}")).collect();
+        names.push("Oldway".into());
+        names.push("Oldway Primary School".into());
+        let out = redact("At Oldway Primary School, pupil3299 surname3299 and Oldway said hi.", &names);
+        assert_eq!(out.text, "At [name], [name] and [name] said hi.");
+        assert!(listed_names(&names).is_some());
+        assert!(listed_names(&[" ".into(), "a".into()]).is_none());
     }
 
     #[test]

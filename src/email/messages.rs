@@ -160,3 +160,39 @@ pub fn staff_link(
     let html = templates.render("email/staff_link.html", &data).map_err(|e| e.to_string())?;
     Ok((heading.to_owned(), text, html))
 }
+
+#[derive(Serialize)]
+struct ConfirmData<'a> {
+    lang: &'a str,
+    dir: &'a str,
+    partnership: &'a str,
+    heading: &'a str,
+    intro: String,
+    button: &'a str,
+    link: &'a str,
+    ignore: &'a str,
+}
+
+/// The email that asks someone to confirm they want to hear "you said, we did", in the
+/// language they answered in: (subject, text, HTML).
+pub fn follow_up_confirm(
+    templates: &Templates,
+    lang: &str,
+    partnership: &str,
+    link: &str,
+) -> Result<(String, String, String), String> {
+    let t = |k: &str| crate::i18n::text(lang, k);
+    let data = ConfirmData {
+        lang,
+        dir: crate::i18n::dir(lang),
+        partnership,
+        heading: t("confirm_email_heading"),
+        intro: crate::i18n::format(lang, "confirm_email_intro", &[&partnership]),
+        button: t("confirm_button"),
+        link,
+        ignore: t("confirm_email_ignore"),
+    };
+    let text = templates.render("email/follow_up_confirm.txt", &data).map_err(|e| e.to_string())?;
+    let html = templates.render("email/follow_up_confirm.html", &data).map_err(|e| e.to_string())?;
+    Ok((data.heading.to_owned(), text, html))
+}

@@ -136,15 +136,15 @@ impl Staff {
     }
 }
 
-/// The outcome of a sign-in attempt.
+/// The outcome of a sign-in attempt. A wrong password, an unknown address and a locked
+/// account are one outcome on purpose: the person guessing learns nothing about which
+/// addresses exist or whether one is locked.
 #[derive(Debug, Clone)]
 pub enum SignIn {
     /// Signed in: the session token for the cookie.
     Ok { token: String, staff: Staff },
-    /// Wrong email or password; `failures` wrong passwords in a row so far (0 if unknown).
-    Wrong { failures: i32 },
-    /// Locked until this time (UTC).
-    Locked { until: chrono::NaiveDateTime },
+    /// Not signed in: wrong email or password, or the account is locked.
+    Refused,
 }
 
 fn load_staff(conn: &mut DbConnection, account_id: &str) -> StoreResult<Option<Staff>> {
@@ -182,48 +182,66 @@ fn decoy_hash() -> &'static str {
 
 /// Checks an email and password; on success opens a session. Runs argon2: call it off the
 /// async workers.
+///
+/// Lock-out cannot be raced: each attempt first takes one try from the account's count in a
+/// write transaction of its own (`failed_attempts + 1`, read back inside it), so of any
+/// number of parallel guesses at most [`LOCK_AFTER`] are ever checked before the lock. An
+/// unknown address, a locked account and a wrong password all verify one argon2 hash and
+/// give the same answer. Lock-outs are audited for the account's partnership.
 pub fn sign_in(conn: &mut DbConnection, email: &str, password: &str) -> StoreResult<SignIn> {
     use argon2::password_hash::{PasswordHash, PasswordVerifier};
     let email = email.trim().to_lowercase();
-    let found: Option<(String, String, i32, Option<chrono::NaiveDateTime>)> = accounts::table
-        .filter(accounts::email.eq(&email))
-        .select((accounts::id, accounts::password_hash, accounts::failed_attempts, accounts::locked_until))
-        .first(conn)
-        .optional()?;
-    let stamp = now();
     let verify = |hash: &str| {
         PasswordHash::new(hash)
             .map(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
             .unwrap_or(false)
     };
-    let Some((id, hash, failures, locked_until)) = found else {
-        let _ = verify(decoy_hash());
-        return Ok(SignIn::Wrong { failures: 0 });
-    };
-    if let Some(until) = locked_until.filter(|u| *u > stamp) {
-        return Ok(SignIn::Locked { until });
-    }
-    if !verify(&hash) {
-        let failures = failures + 1;
-        if failures >= LOCK_AFTER {
-            let until = stamp + chrono::TimeDelta::minutes(LOCK_MINUTES);
-            diesel::update(accounts::table.filter(accounts::id.eq(&id)))
-                .set((accounts::failed_attempts.eq(0), accounts::locked_until.eq(Some(until))))
-                .execute(conn)?;
-            super::audit::record(
-                conn,
-                Some(&id),
-                &email,
-                None,
-                "account.locked",
-                &serde_json::json!({"minutes": LOCK_MINUTES}),
-            )?;
-            return Ok(SignIn::Locked { until });
+    let stamp = now();
+    // Take a try (or find the account locked) atomically.
+    let attempt = conn.write(|c| -> StoreResult<Option<(String, String, Option<i32>)>> {
+        let found: Option<(String, String, Option<chrono::NaiveDateTime>)> = accounts::table
+            .filter(accounts::email.eq(&email))
+            .select((accounts::id, accounts::password_hash, accounts::locked_until))
+            .first(c)
+            .optional()?;
+        let Some((id, hash, locked_until)) = found else { return Ok(None) };
+        if locked_until.is_some_and(|u| u > stamp) {
+            return Ok(Some((id, hash, None)));
         }
         diesel::update(accounts::table.filter(accounts::id.eq(&id)))
-            .set(accounts::failed_attempts.eq(failures))
-            .execute(conn)?;
-        return Ok(SignIn::Wrong { failures });
+            .set(accounts::failed_attempts.eq(accounts::failed_attempts + 1))
+            .execute(c)?;
+        let tries: i32 = accounts::table.filter(accounts::id.eq(&id)).select(accounts::failed_attempts).first(c)?;
+        Ok(Some((id, hash, Some(tries))))
+    })?;
+    let Some((id, hash, tries)) = attempt else {
+        let _ = verify(decoy_hash());
+        return Ok(SignIn::Refused);
+    };
+    let Some(tries) = tries.filter(|t| *t <= LOCK_AFTER) else {
+        // Locked, or this try came after the ones that lock it: check nothing real.
+        let _ = verify(decoy_hash());
+        return Ok(SignIn::Refused);
+    };
+    if !verify(&hash) {
+        if tries >= LOCK_AFTER {
+            let until = stamp + chrono::TimeDelta::minutes(LOCK_MINUTES);
+            conn.write(|c| -> StoreResult<()> {
+                diesel::update(accounts::table.filter(accounts::id.eq(&id)))
+                    .set((accounts::failed_attempts.eq(0), accounts::locked_until.eq(Some(until))))
+                    .execute(c)?;
+                let pid = partnership_of(c, &id)?;
+                super::audit::record(
+                    c,
+                    Some(&id),
+                    &email,
+                    pid.as_deref(),
+                    "account.locked",
+                    &serde_json::json!({"minutes": LOCK_MINUTES, "after_wrong_passwords": LOCK_AFTER}),
+                )
+            })?;
+        }
+        return Ok(SignIn::Refused);
     }
     let token = crate::domain::codes::random_token();
     let staff = conn.write(|c| -> StoreResult<Option<Staff>> {
@@ -254,8 +272,18 @@ pub fn sign_in(conn: &mut DbConnection, email: &str, password: &str) -> StoreRes
     })?;
     match staff {
         Some(staff) => Ok(SignIn::Ok { token, staff }),
-        None => Ok(SignIn::Wrong { failures: 0 }),
+        None => Ok(SignIn::Refused),
     }
+}
+
+/// The partnership an account works for (`None` for a superadmin or an unknown id).
+pub fn partnership_of(conn: &mut DbConnection, account_id: &str) -> StoreResult<Option<String>> {
+    Ok(accounts::table
+        .filter(accounts::id.eq(account_id))
+        .select(accounts::partnership_id)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten())
 }
 
 /// The staff member a session token belongs to, if the session is live. Keeps the session

@@ -120,6 +120,15 @@ pub fn use_link(conn: &mut DbConnection, token: &str, password: &str) -> StoreRe
         if claimed != 1 {
             return Ok(Err(LinkProblem::Used));
         }
+        // Every other link for this account stops working too: a reset asked for twice, or
+        // an old invitation found in a mailbox later, must not set the password again.
+        let others = diesel::update(
+            account_tokens::table
+                .filter(account_tokens::account_id.eq(&account))
+                .filter(account_tokens::used_at.is_null()),
+        )
+        .set(account_tokens::used_at.eq(now()))
+        .execute(c)?;
         diesel::update(accounts::table.filter(accounts::id.eq(&account)))
             .set((
                 accounts::password_hash.eq(&hash),
@@ -128,7 +137,15 @@ pub fn use_link(conn: &mut DbConnection, token: &str, password: &str) -> StoreRe
             ))
             .execute(c)?;
         diesel::delete(staff_sessions::table.filter(staff_sessions::account_id.eq(&account))).execute(c)?;
-        super::audit::record(c, Some(&account), &email, None, "password.set_by_link", &serde_json::json!({}))?;
+        let partnership = super::account::partnership_of(c, &account)?;
+        super::audit::record(
+            c,
+            Some(&account),
+            &email,
+            partnership.as_deref(),
+            "password.set_by_link",
+            &serde_json::json!({"other_links_cancelled": others}),
+        )?;
         Ok(Ok(email))
     })
 }

@@ -50,3 +50,30 @@ pub fn recent(conn: &mut DbConnection, partnership_id: Option<&str>, limit: i64)
         .select((audit_log::at, audit_log::actor, audit_log::action, audit_log::detail))
         .load(conn)?)
 }
+
+/// One page of a partnership's entries (every partnership's when `None`), newest first, and
+/// how many there are in all.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub entries: Vec<Entry>,
+    pub total: i64,
+}
+
+/// Entries `offset..offset + limit`, newest first.
+pub fn page(conn: &mut DbConnection, partnership_id: Option<&str>, offset: i64, limit: i64) -> StoreResult<Page> {
+    let scoped = || {
+        let mut q = audit_log::table.into_boxed();
+        if let Some(p) = partnership_id {
+            q = q.filter(audit_log::partnership_id.eq(p.to_owned()));
+        }
+        q
+    };
+    let total = scoped().count().get_result(conn)?;
+    let entries = scoped()
+        .order((audit_log::at.desc(), audit_log::id.desc()))
+        .offset(offset)
+        .limit(limit)
+        .select((audit_log::at, audit_log::actor, audit_log::action, audit_log::detail))
+        .load(conn)?;
+    Ok(Page { entries, total })
+}

@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use super::{StoreError, StoreResult};
 use crate::db::schema::{answers, drafts, responses};
 use crate::db::{DbConnection, new_id, now};
-use crate::domain::codes::{ShortCode, hash_token};
+use crate::domain::codes::{CodeKey, ShortCode, hash_token};
 use crate::domain::{AnswerValue, Answers};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -114,12 +114,12 @@ pub fn save(
 
 /// Gives an unsent draft a resume code (a new one each time it is asked for, so an old
 /// code written down somewhere stops working). Returns the code to show.
-pub fn issue_resume_code(conn: &mut DbConnection, draft_id: &str) -> StoreResult<Option<ShortCode>> {
+pub fn issue_resume_code(conn: &mut DbConnection, key: &CodeKey, draft_id: &str) -> StoreResult<Option<ShortCode>> {
     for _ in 0..5 {
         let code = ShortCode::generate();
         let result =
             diesel::update(drafts::table.filter(drafts::id.eq(draft_id)).filter(drafts::response_id.is_null()))
-                .set(drafts::resume_hash.eq(code.hash("resume")))
+                .set(drafts::resume_hash.eq(code.hash(key, "resume")))
                 .execute(conn);
         match result {
             Ok(1) => return Ok(Some(code)),
@@ -139,14 +139,16 @@ pub fn issue_resume_code(conn: &mut DbConnection, draft_id: &str) -> StoreResult
 /// expired, for another wave, or already sent.
 pub fn resume(
     conn: &mut DbConnection,
+    key: &CodeKey,
     wave_id: &str,
     code: &ShortCode,
     new_token: &str,
     keep_days: i64,
 ) -> StoreResult<Option<DraftRow>> {
+    let hashes = code.hashes(key, "resume");
     conn.write(|c| -> StoreResult<Option<DraftRow>> {
         let found: Option<DraftRow> = drafts::table
-            .filter(drafts::resume_hash.eq(code.hash("resume")))
+            .filter(drafts::resume_hash.eq_any(&hashes))
             .filter(drafts::wave_id.eq(wave_id))
             .filter(drafts::response_id.is_null())
             .filter(drafts::expires_at.gt(now()))
@@ -160,7 +162,7 @@ pub fn resume(
         let moved = diesel::update(
             drafts::table
                 .filter(drafts::id.eq(&draft.id))
-                .filter(drafts::resume_hash.eq(code.hash("resume")))
+                .filter(drafts::resume_hash.eq_any(&hashes))
                 .filter(drafts::response_id.is_null()),
         )
         .set((
@@ -181,26 +183,48 @@ pub fn resume(
 #[derive(Debug, Clone)]
 pub struct Receipt {
     pub response_id: String,
-    pub code: String,
+    /// The code to show; `None` for a response sent without one (a shared tablet's), or when
+    /// the browser asking is not the one that sent it.
+    pub code: Option<String>,
     /// True when this call stored the response; false when it had been stored before.
     pub stored_now: bool,
 }
 
+/// How a draft is sent.
+pub struct Sending<'a> {
+    pub channel: &'a str,
+    pub key: &'a CodeKey,
+    /// The browser's draft token: the receipt code kept with the draft is sealed with it.
+    pub token: &'a str,
+    /// False on a shared tablet: the response gets no receipt code at all, so nobody who
+    /// saw the screen can delete it later.
+    pub with_receipt: bool,
+}
+
+/// The receipt code kept with a sent draft, opened with the browser's token.
+pub fn receipt_code(draft: &DraftRow, key: &CodeKey, token: &str) -> Option<String> {
+    draft.receipt_code.as_deref().and_then(|sealed| key.open(token, &draft.id, sealed)).map(|c| c.display())
+}
+
 /// Sends a draft: stores it as a response with its answers, exactly once.
-pub fn send(conn: &mut DbConnection, draft_id: &str, channel: &str) -> StoreResult<Receipt> {
+///
+/// The receipt code is stored with the response only as a keyed hash, and with the draft
+/// (so a refresh or a second tap shows it again) only sealed with the browser's token.
+pub fn send(conn: &mut DbConnection, draft_id: &str, how: &Sending<'_>) -> StoreResult<Receipt> {
     conn.write(|c| -> StoreResult<Receipt> {
         let draft = find_by_id(c, draft_id)?.ok_or_else(|| StoreError::NotFound("your answers".into()))?;
-        if let (Some(response_id), Some(code)) = (&draft.response_id, &draft.receipt_code) {
-            return Ok(Receipt { response_id: response_id.clone(), code: code.clone(), stored_now: false });
+        if let Some(response_id) = &draft.response_id {
+            let code = receipt_code(&draft, how.key, how.token);
+            return Ok(Receipt { response_id: response_id.clone(), code, stored_now: false });
         }
         let response_id = new_id();
-        let code = ShortCode::generate();
+        let code = how.with_receipt.then(ShortCode::generate);
         // Claim the draft first: only one sender can move response_id from NULL.
         let claimed =
             diesel::update(drafts::table.filter(drafts::id.eq(draft_id)).filter(drafts::response_id.is_null()))
                 .set((
                     drafts::response_id.eq(&response_id),
-                    drafts::receipt_code.eq(code.display()),
+                    drafts::receipt_code.eq(code.as_ref().map(|code| how.key.seal(how.token, draft_id, code))),
                     drafts::answers.eq("{}"),
                     drafts::resume_hash.eq(None::<String>),
                 ))
@@ -209,9 +233,10 @@ pub fn send(conn: &mut DbConnection, draft_id: &str, channel: &str) -> StoreResu
             // Another send won the race (on PostgreSQL it waited for that transaction to
             // commit): answer with its receipt, as a second tap should.
             let winner = find_by_id(c, draft_id)?.ok_or_else(|| StoreError::NotFound("your answers".into()))?;
-            return match (winner.response_id, winner.receipt_code) {
-                (Some(response_id), Some(code)) => Ok(Receipt { response_id, code, stored_now: false }),
-                _ => Err(StoreError::Conflict("these answers were sent already".into())),
+            let code = receipt_code(&winner, how.key, how.token);
+            return match winner.response_id {
+                Some(response_id) => Ok(Receipt { response_id, code, stored_now: false }),
+                None => Err(StoreError::Conflict("these answers were sent already".into())),
             };
         }
         let given = draft.answers();
@@ -220,11 +245,11 @@ pub fn send(conn: &mut DbConnection, draft_id: &str, channel: &str) -> StoreResu
                 responses::id.eq(&response_id),
                 responses::wave_id.eq(&draft.wave_id),
                 responses::audience.eq(&draft.audience),
-                responses::channel.eq(channel),
+                responses::channel.eq(how.channel),
                 responses::started_at.eq(draft.started_at),
                 responses::submitted_at.eq(now()),
                 responses::consent_to_quote.eq(draft.consent_to_quote.unwrap_or(false)),
-                responses::receipt_hash.eq(code.hash("receipt")),
+                responses::receipt_hash.eq(code.as_ref().map(|code| code.hash(how.key, "receipt"))),
                 responses::session_id.eq(&draft.session_id),
                 responses::member_hash.eq(&draft.member_hash),
             ))
@@ -238,7 +263,7 @@ pub fn send(conn: &mut DbConnection, draft_id: &str, channel: &str) -> StoreResu
                 .set(drafts::contact_id.eq(None::<String>))
                 .execute(c)?;
         }
-        Ok(Receipt { response_id, code: code.display(), stored_now: true })
+        Ok(Receipt { response_id, code: code.map(|c| c.display()), stored_now: true })
     })
 }
 

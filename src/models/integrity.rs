@@ -99,7 +99,12 @@ impl WaveCheck {
 }
 
 /// Checks a wave (by id) against the receipt codes a client was given.
-pub fn wave_check(conn: &mut DbConnection, wave_id: &str, receipts: &[String]) -> StoreResult<WaveCheck> {
+pub fn wave_check(
+    conn: &mut DbConnection,
+    key: &crate::domain::codes::CodeKey,
+    wave_id: &str,
+    receipts: &[String],
+) -> StoreResult<WaveCheck> {
     let mut out = WaveCheck {
         stored: super::response::count_for_wave(conn, wave_id)?,
         acknowledged: receipts.len(),
@@ -117,7 +122,7 @@ pub fn wave_check(conn: &mut DbConnection, wave_id: &str, receipts: &[String]) -
         };
         let n: i64 = responses::table
             .filter(responses::wave_id.eq(wave_id))
-            .filter(responses::receipt_hash.eq(parsed.hash("receipt")))
+            .filter(responses::receipt_hash.eq_any(parsed.hashes(key, "receipt")))
             .count()
             .get_result(conn)?;
         match n {

@@ -256,7 +256,9 @@ pub fn use_link(conn: &mut DbConnection, token: &str) -> StoreResult<Link> {
         let claimed = diesel::update(
             contacts::table.filter(contacts::id.eq(&contact.id)).filter(contacts::token_used_at.is_null()),
         )
-        .set(contacts::token_used_at.eq(now()))
+        // The day only: an exact time here would sit microseconds from the response's
+        // `started_at` and join a named contact to their answers.
+        .set(contacts::token_used_at.eq(crate::db::today()))
         .execute(c)?;
         Ok(if claimed == 1 { Link::Fresh(Box::new(contact)) } else { Link::Used })
     })

@@ -197,15 +197,33 @@ pub fn check_pin(conn: &mut DbConnection, id: &str, pin: &str) -> StoreResult<Pi
 }
 
 /// Counts for the live tally: respondents, answers per question, and answers per option.
+///
+/// The numbers move in steps of [`TALLY_STEP`] people: they count the session's first
+/// `TALLY_STEP × ⌊n / TALLY_STEP⌋` responses (in the order they were sent), so no change on
+/// the projector is ever one person's answer that the room could work out by difference.
+/// `respondents` is everyone who has sent, which says nothing about what anyone chose.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Tally {
     pub respondents: i64,
+    /// How many responses the numbers below count (a multiple of [`TALLY_STEP`]).
+    pub counted: i64,
     pub answered: HashMap<String, i64>,
     pub counts: HashMap<(String, String), i64>,
 }
 
+/// The size of the steps the tally moves in.
+pub const TALLY_STEP: i64 = 5;
+
 pub fn tally(conn: &mut DbConnection, session_id: &str) -> StoreResult<Tally> {
-    let respondents = responses::table.filter(responses::session_id.eq(session_id)).count().get_result(conn)?;
+    let sent: Vec<String> = responses::table
+        .filter(responses::session_id.eq(session_id))
+        .order((responses::submitted_at.asc(), responses::id.asc()))
+        .select(responses::id)
+        .load(conn)?;
+    let respondents = sent.len() as i64;
+    let counted = respondents - respondents % TALLY_STEP;
+    let included: std::collections::HashSet<&str> =
+        sent.iter().take(usize::try_from(counted).unwrap_or(0)).map(String::as_str).collect();
     let rows: Vec<(String, String, Option<String>)> = answers::table
         .inner_join(responses::table)
         .filter(responses::session_id.eq(session_id))
@@ -213,14 +231,26 @@ pub fn tally(conn: &mut DbConnection, session_id: &str) -> StoreResult<Tally> {
         .load(conn)?;
     let mut people: HashMap<String, std::collections::HashSet<String>> = HashMap::new();
     let mut counts = HashMap::new();
-    for (response, key, option) in rows {
+    for (response, key, option) in rows.into_iter().filter(|(r, _, _)| included.contains(r.as_str())) {
         people.entry(key.clone()).or_default().insert(response);
         if let Some(o) = option {
             *counts.entry((key, o)).or_insert(0) += 1;
         }
     }
     let answered = people.into_iter().map(|(k, v)| (k, v.len() as i64)).collect();
-    Ok(Tally { respondents, answered, counts })
+    Ok(Tally { respondents, counted, answered, counts })
+}
+
+/// What the live tally's event stream watches: changes whenever the projector would show
+/// something new. `None` once the session has ended (or does not exist).
+pub fn fingerprint(conn: &mut DbConnection, session_id: &str) -> StoreResult<Option<String>> {
+    let Some(s) = find(conn, session_id)? else { return Ok(None) };
+    if s.closes_at <= now() {
+        return Ok(None);
+    }
+    let respondents: i64 = responses::table.filter(responses::session_id.eq(session_id)).count().get_result(conn)?;
+    let shown: i64 = panel_reveals::table.filter(panel_reveals::session_id.eq(session_id)).count().get_result(conn)?;
+    Ok(Some(format!("{}-{shown}", respondents - respondents % TALLY_STEP)))
 }
 
 /// A consented free-text answer from a session, and whether it is on the projector.
@@ -232,7 +262,9 @@ pub struct SharedText {
     pub revealed: bool,
 }
 
-/// The session's free-text answers whose writers agreed to share them.
+/// The session's free-text answers whose writers agreed to share them, with names and
+/// contact details taken out (the partnership's redaction list and Heard's patterns): the
+/// only form staff pages and the projector ever show.
 pub fn consented_texts(conn: &mut DbConnection, session_id: &str) -> StoreResult<Vec<SharedText>> {
     let rows: Vec<(String, String, Option<String>)> = answers::table
         .inner_join(responses::table)
@@ -242,15 +274,33 @@ pub fn consented_texts(conn: &mut DbConnection, session_id: &str) -> StoreResult
         .order((responses::submitted_at, answers::question_key))
         .select((answers::response_id, answers::question_key, answers::text_value))
         .load(conn)?;
+    if rows.is_empty() {
+        return Ok(vec![]);
+    }
     let shown: Vec<(String, String)> = panel_reveals::table
         .filter(panel_reveals::session_id.eq(session_id))
         .select((panel_reveals::response_id, panel_reveals::question_key))
         .load(conn)?;
+    let partnership: Option<String> = panel_sessions::table
+        .inner_join(waves::table.inner_join(crate::db::schema::survey_series::table))
+        .filter(panel_sessions::id.eq(session_id))
+        .select(crate::db::schema::survey_series::partnership_id)
+        .first(conn)
+        .optional()?;
+    let names = match &partnership {
+        Some(pid) => super::voices::redaction_list(conn, pid)?,
+        None => vec![],
+    };
     Ok(rows
         .into_iter()
         .filter_map(|(response_id, question_key, text)| {
             let revealed = shown.iter().any(|(r, k)| *r == response_id && *k == question_key);
-            text.map(|text| SharedText { response_id, question_key, text, revealed })
+            text.map(|text| SharedText {
+                response_id,
+                question_key,
+                text: crate::domain::redact::redact(&text, &names).text,
+                revealed,
+            })
         })
         .collect())
 }

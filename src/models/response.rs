@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::StoreResult;
 use crate::db::schema::{drafts, responses};
 use crate::db::{DbConnection, now};
-use crate::domain::codes::ShortCode;
+use crate::domain::codes::{CodeKey, ShortCode};
 
 /// What happened when someone asked to delete a response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,14 +22,15 @@ pub enum Deletion {
 /// within `within_days`.
 pub fn delete_by_receipt(
     conn: &mut DbConnection,
+    key: &CodeKey,
     wave_id: &str,
     code: &ShortCode,
     within_days: i64,
 ) -> StoreResult<Deletion> {
-    let hash = code.hash("receipt");
+    let hashes = code.hashes(key, "receipt");
     conn.write(|c| -> StoreResult<Deletion> {
         let found: Option<(String, chrono::NaiveDateTime)> = responses::table
-            .filter(responses::receipt_hash.eq(&hash))
+            .filter(responses::receipt_hash.eq_any(&hashes))
             .filter(responses::wave_id.eq(wave_id))
             .select((responses::id, responses::submitted_at))
             .first(c)

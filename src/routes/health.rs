@@ -27,6 +27,18 @@ async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
 }
 
 async fn metrics(state: web::Data<AppState>, req: actix_web::HttpRequest) -> Result<HttpResponse, AppError> {
+    if state.settings.metrics_token.is_none() {
+        // No token set: only a scraper on this machine, talking to Heard directly (not
+        // through a proxy), may read the metrics. They show sign-in failures and deletions.
+        let local = req.peer_addr().is_some_and(|a| a.ip().is_loopback());
+        let proxied = req.headers().contains_key("x-forwarded-for") || req.headers().contains_key("forwarded");
+        if !local || proxied {
+            return Err(AppError::NotFound(
+                "There is nothing at this address. (Metrics are read from the same machine, or with the token set in HEARD_METRICS_TOKEN.)"
+                    .into(),
+            ));
+        }
+    }
     if let Some(token) = &state.settings.metrics_token {
         let given = req
             .headers()

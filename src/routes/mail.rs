@@ -1,7 +1,6 @@
 //! Staff pages for email: a wave's invitations (upload contacts, counts, send reminders) and
 //! the outbox (what waits, what failed and why, retry).
 
-use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -106,15 +105,13 @@ async fn upload(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    payload: Multipart,
+    payload: web::Payload,
     who: SignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let parts = super::surveys::fields_limited(payload, 2 * 1024 * 1024).await?;
-    let token = parts.iter().find(|(n, _, _)| n == "csrf").map(|(_, _, v)| String::from_utf8_lossy(v).into_owned());
-    state.forms.check(&req, token.as_deref())?;
     who.require(&SENDERS)?;
+    let parts = super::upload::read_checked(&state, &req, payload, 2 * 1024 * 1024).await?;
     let w = owned_wave(&state, &who, &path).await?;
-    let bytes = parts.iter().find(|(n, _, _)| n == "contacts").map(|(_, _, b)| b.clone()).unwrap_or_default();
+    let bytes = parts.bytes("contacts").to_vec();
     let audiences: Vec<String> = w.def.audiences.iter().map(|a| a.key.to_string()).collect();
     let rows = match invitations::parse_contacts(&bytes, &audiences) {
         Ok(rows) => rows,

@@ -6,7 +6,6 @@
 //! definition uses one as `symbol = { image = "NAME", alt = "..." }` where a built-in symbol
 //! would go.
 
-use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, CACHE_CONTROL, CONTENT_TYPE, LOCATION};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -271,41 +270,29 @@ async fn recordings_page(
     render(&state, StatusCode::OK, "staff/recordings", &view)
 }
 
-/// The parts of a multipart upload: name → (file name, bytes).
-type Parts = Vec<(String, Option<String>, Vec<u8>)>;
-
-fn part<'a>(parts: &'a Parts, name: &str) -> Option<&'a [u8]> {
-    parts.iter().find(|(n, _, _)| n == name).map(|(_, _, b)| b.as_slice())
-}
-
-fn text_part(parts: &Parts, name: &str) -> String {
-    part(parts, name).map(|b| String::from_utf8_lossy(b).trim().to_owned()).unwrap_or_default()
-}
-
 async fn upload_recording(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    payload: Multipart,
+    payload: web::Payload,
     who: SignedIn,
 ) -> Result<HttpResponse, AppError> {
     let slug = path.into_inner();
-    let parts = super::surveys::fields_limited(payload, MAX_AUDIO_BYTES + 64 * 1024).await?;
-    state.forms.check(&req, Some(&text_part(&parts, "csrf")))?;
     who.require(&EDITORS)?;
+    let parts = super::upload::read_checked(&state, &req, payload, MAX_AUDIO_BYTES + 64 * 1024).await?;
     let w = owned_wave(&state, &who, &slug).await?;
     let fail = |message: String| async {
         let view = recordings_view(&state, &req, &who, &slug, Some(message)).await?;
         render(&state, StatusCode::BAD_REQUEST, "staff/recordings", &view)
     };
-    let version = text_part(&parts, "version");
+    let version = parts.text("version");
     let Some((audience, lang)) = version.split_once('|') else {
         return fail("Choose which version of the survey the recording is for.".into()).await;
     };
     if !w.def.languages_for(audience).iter().any(|l| l == lang) || w.def.audience(audience).is_none() {
         return fail("That version is not part of this survey. Choose one from the list.".into()).await;
     }
-    let key = text_part(&parts, "question");
+    let key = parts.text("question");
     let Some(q) = w.def.question(&key).filter(|q| q.is_for(audience)) else {
         return fail(format!(
             "That question is not asked of {}. Choose one of their questions.",
@@ -313,7 +300,7 @@ async fn upload_recording(
         ))
         .await;
     };
-    let bytes = part(&parts, "file").unwrap_or_default().to_vec();
+    let bytes = parts.bytes("file").to_vec();
     let content_type = match checks::sniff_audio(&bytes) {
         Ok(ct) => ct,
         Err(e) => return fail(e.to_string()).await,
@@ -469,14 +456,13 @@ async fn upload_image(
     state: web::Data<AppState>,
     req: HttpRequest,
     query: web::Query<PartnershipQuery>,
-    payload: Multipart,
+    payload: web::Payload,
     who: SignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let parts = super::surveys::fields_limited(payload, MAX_IMAGE_BYTES + 64 * 1024).await?;
-    state.forms.check(&req, Some(&text_part(&parts, "csrf")))?;
     who.require(&EDITORS)?;
+    let parts = super::upload::read_checked(&state, &req, payload, MAX_IMAGE_BYTES + 64 * 1024).await?;
     let p = partnership_for(&state, &who, query.partnership.as_deref()).await?;
-    let (name, alt) = (text_part(&parts, "name").to_lowercase(), text_part(&parts, "alt"));
+    let (name, alt) = (parts.text("name").to_lowercase(), parts.text("alt"));
     let problem = if crate::domain::Slug::parse(&name, "picture name").is_err() {
         Some("Give the picture a short name of lower-case letters, digits and hyphens, like our-school.".to_owned())
     } else if crate::templates::Templates::has_symbol(&name) {
@@ -490,7 +476,7 @@ async fn upload_image(
     };
     let cleaned = match problem {
         Some(p) => Err(p),
-        None => checks::clean_image(part(&parts, "file").unwrap_or_default()).map_err(|e| e.to_string()),
+        None => decode_image(parts.bytes("file").to_vec()).await?.map_err(|e| e.to_string()),
     };
     let clean = match cleaned {
         Ok(c) => c,
@@ -518,6 +504,16 @@ async fn upload_image(
         })
         .await?;
     Ok(see_other(format!("/staff/images{}", who.partnership_suffix(&p))))
+}
+
+/// Pictures are decoded one at a time, on a blocking thread: decoding and scaling a large
+/// photo takes a core for a moment and tens of megabytes, which must never stall the async
+/// workers that serve respondents, nor add up when several arrive at once.
+static DECODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
+async fn decode_image(bytes: Vec<u8>) -> Result<Result<checks::CleanImage, checks::MediaError>, AppError> {
+    let _turn = DECODING.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
+    web::block(move || checks::clean_image(&bytes)).await.map_err(|e| AppError::Internal(e.to_string()))
 }
 
 async fn delete_image(

@@ -16,7 +16,9 @@ pub mod respond;
 pub mod settings;
 pub mod staff;
 pub mod surveys;
+pub mod tally_stream;
 pub mod updates;
+pub mod upload;
 pub mod voices;
 
 use actix_web::web;

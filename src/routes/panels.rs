@@ -22,7 +22,7 @@ use super::respond::PANEL_COOKIE;
 use super::staff::{OwnedWave, SignedIn, not_found, owned_wave};
 use crate::domain::codes::JoinCode;
 use crate::error::AppError;
-use crate::models::account::Role;
+use crate::models::account::{self, Role};
 use crate::models::audit;
 use crate::models::panel::{self, NewSession, Pin, SessionRow};
 use crate::prefs::{KIOSK_COOKIE, Kiosk};
@@ -531,11 +531,16 @@ fn title_of(w: &OwnedWave, audience: &str, key: &str) -> String {
     w.def.question(key).and_then(|q| q.wording(audience)).map(|t| t.title.clone()).unwrap_or_else(|| key.to_owned())
 }
 
-async fn tally_body(state: &AppState, s: &SessionRow, w: &OwnedWave) -> Result<TallyBody, AppError> {
+/// The tally's numbers, and (for `with_texts`: roles that may read written answers) the
+/// answers a facilitator has put on the projector, redacted.
+async fn tally_body(state: &AppState, s: &SessionRow, w: &OwnedWave, with_texts: bool) -> Result<TallyBody, AppError> {
     let id = s.id.clone();
     let (counts, texts) = state
         .db
-        .run(move |c| -> Result<_, AppError> { Ok((panel::tally(c, &id)?, panel::consented_texts(c, &id)?)) })
+        .run(move |c| -> Result<_, AppError> {
+            let texts = if with_texts { panel::consented_texts(c, &id)? } else { vec![] };
+            Ok((panel::tally(c, &id)?, texts))
+        })
         .await?;
     let questions = w
         .def
@@ -549,7 +554,9 @@ async fn tally_body(state: &AppState, s: &SessionRow, w: &OwnedWave) -> Result<T
                 answered,
                 shown,
                 waiting: format!(
-                    "Numbers appear when {TALLY_MINIMUM} people have answered ({answered} so far), so nobody's answer can be picked out."
+                    "Numbers appear when {TALLY_MINIMUM} people have answered ({} so far), then change {} people at a time, so nobody's answer can be picked out.",
+                    counts.respondents,
+                    panel::TALLY_STEP
                 ),
                 options: if shown {
                     q.options
@@ -613,8 +620,15 @@ async fn session_page(
 ) -> Result<HttpResponse, AppError> {
     who.require(&[Role::Admin, Role::Analyst, Role::Viewer, Role::Facilitator])?;
     let (s, w) = owned_session(&state, &who, &path).await?;
+    // Written answers are for the people who run sessions (viewers may not read written
+    // answers), and only in their redacted form.
+    let can_run = who.require(&RUNNERS).is_ok();
     let id = s.id.clone();
-    let texts = state.db.run(move |c| panel::consented_texts(c, &id).map_err(AppError::from)).await?;
+    let texts = if can_run {
+        state.db.run(move |c| panel::consented_texts(c, &id).map_err(AppError::from)).await?
+    } else {
+        vec![]
+    };
     let link = join_url(&state, &s.code);
     let view = SessionView {
         page: who
@@ -632,7 +646,7 @@ async fn session_page(
         member_codes: s.member_codes,
         idle: s.idle_minutes,
         csrf: csrf(&state, &req),
-        can_run: who.require(&RUNNERS).is_ok(),
+        can_run,
         texts: texts
             .into_iter()
             .map(|t| TextItem {
@@ -643,7 +657,7 @@ async fn session_page(
                 revealed: t.revealed,
             })
             .collect(),
-        tally: tally_body(&state, &s, &w).await?,
+        tally: tally_body(&state, &s, &w, can_run).await?,
     };
     render(&state, StatusCode::OK, "staff/panel", &view)
 }
@@ -676,7 +690,7 @@ async fn tally_page(
 ) -> Result<HttpResponse, AppError> {
     who.require(&[Role::Admin, Role::Analyst, Role::Viewer, Role::Facilitator])?;
     let (s, w) = owned_session(&state, &who, &path).await?;
-    let tally = tally_body(&state, &s, &w).await?;
+    let tally = tally_body(&state, &s, &w, who.require(&RUNNERS).is_ok()).await?;
     if query.fragment.is_some() {
         #[derive(Serialize)]
         struct Fragment {
@@ -702,40 +716,76 @@ async fn tally_page(
 }
 
 /// `GET /staff/panels/{id}/events`: server-sent events. Sends `change` whenever the tally or
-/// the revealed answers change (checked every 2 seconds), and a comment every 20 seconds to
-/// keep the connection open; ends after 4 hours (browsers reconnect by themselves).
+/// the revealed answers change, a comment every 20 seconds to keep the connection open, and
+/// `end` when the session ends; stops when the person's sign-in ends and after 4 hours
+/// (browsers reconnect by themselves). One poller per session serves every stream
+/// ([`super::tally_stream`]).
 async fn events(state: web::Data<AppState>, path: web::Path<String>, who: SignedIn) -> Result<HttpResponse, AppError> {
+    use super::tally_stream::{Beat, LONGEST, RECHECK};
     who.require(&[Role::Admin, Role::Analyst, Role::Viewer, Role::Facilitator])?;
     let (s, _) = owned_session(&state, &who, &path).await?;
-    let id = s.id.clone();
-    let db = state.db.clone();
+    let sign_in = crate::domain::codes::hash_token(&who.token);
+    let slot = state.tally_streams.take_slot(&sign_in)?;
+    let sid = s.id.clone();
+    let read: super::tally_stream::Fingerprint =
+        std::sync::Arc::new(move |c| panel::fingerprint(c, &sid).map_err(AppError::from));
+    let rx = state.tally_streams.subscribe(&state.db, &s.id, read)?;
+    let (db, token) = (state.db.clone(), who.token.clone());
     let start = std::time::Instant::now();
-    let stream = futures_util::stream::unfold((None::<String>, 0u32), move |(last, ticks)| {
-        let (db, id) = (db.clone(), id.clone());
+    struct Stream {
+        rx: tokio::sync::watch::Receiver<Beat>,
+        checked: std::time::Instant,
+        first: bool,
+        done: bool,
+        slot: super::tally_stream::Slot,
+    }
+    let first = Stream { rx, checked: start, first: true, done: false, slot };
+    let stream = futures_util::stream::unfold(first, move |mut st| {
+        let (db, token) = (db.clone(), token.clone());
         async move {
-            if start.elapsed() > Duration::from_secs(4 * 3600) {
+            if st.done || start.elapsed() > LONGEST {
                 return None;
             }
-            if last.is_some() {
-                tokio::time::sleep(Duration::from_secs(2)).await;
+            if st.checked.elapsed() >= RECHECK {
+                st.checked = std::time::Instant::now();
+                let t = token.clone();
+                let still = db.run(move |c| account::session(c, &t).map_err(AppError::from)).await;
+                if !matches!(still, Ok(Some(_))) {
+                    return None;
+                }
             }
-            let fingerprint = db
-                .run(move |c| -> Result<String, AppError> {
-                    let t = panel::tally(c, &id)?;
-                    let shown = panel::consented_texts(c, &id)?.iter().filter(|x| x.revealed).count();
-                    let total: i64 = t.counts.values().sum();
-                    Ok(format!("{}-{}-{}-{}", t.respondents, t.answered.values().sum::<i64>(), total, shown))
-                })
-                .await
-                .unwrap_or_default();
-            let chunk = if last.as_deref() != Some(fingerprint.as_str()) {
-                format!("event: change\ndata: {fingerprint}\n\n")
-            } else if ticks % 10 == 9 {
-                ": still here\n\n".to_owned()
+            let changed = if st.first && *st.rx.borrow() != Beat::Unknown {
+                st.first = false;
+                true
             } else {
-                String::new()
+                st.first = false;
+                let stop = std::sync::Arc::clone(&st.slot.stop);
+                let changed = std::pin::pin!(tokio::time::timeout(Duration::from_secs(20), st.rx.changed()));
+                let stopped = std::pin::pin!(stop.notified());
+                let woken = futures_util::future::select(changed, stopped).await;
+                match woken {
+                    futures_util::future::Either::Left((Ok(Ok(())), _)) => true,
+                    // The poller stopped (the session ended or the poller was replaced).
+                    futures_util::future::Either::Left((Ok(Err(_)), _)) => {
+                        st.done = true;
+                        true
+                    }
+                    futures_util::future::Either::Left((Err(_), _)) => false,
+                    // A newer stream of this sign-in took this one's place.
+                    futures_util::future::Either::Right(_) => return None,
+                }
             };
-            Some((Ok::<_, actix_web::Error>(web::Bytes::from(chunk)), (Some(fingerprint), ticks + 1)))
+            let beat = st.rx.borrow_and_update().clone();
+            let chunk = match beat {
+                Beat::Ended => {
+                    st.done = true;
+                    "event: end\ndata: ended\n\n".to_owned()
+                }
+                _ if st.done => "event: end\ndata: ended\n\n".to_owned(),
+                Beat::Tally(f) if changed => format!("event: change\ndata: {f}\n\n"),
+                _ => ": still here\n\n".to_owned(),
+            };
+            Some((Ok::<_, actix_web::Error>(web::Bytes::from(chunk)), st))
         }
     });
     Ok(HttpResponse::Ok()

@@ -72,7 +72,16 @@ async fn forgot(state: web::Data<AppState>, req: HttpRequest, body: web::Payload
         .run(move |c| -> Result<(), AppError> {
             c.write(|c| -> Result<(), AppError> {
                 if let Some(id) = account_tokens::account_by_email(c, &email)? {
-                    queue_link(c, &st, &id, &email, Purpose::Reset, "")?;
+                    let sent = queue_link(c, &st, &id, &email, Purpose::Reset, "")?;
+                    let partnership = crate::models::account::partnership_of(c, &id)?;
+                    crate::models::audit::record(
+                        c,
+                        Some(&id),
+                        &email,
+                        partnership.as_deref(),
+                        if sent { "password.reset_requested" } else { "password.reset_refused" },
+                        &serde_json::json!({}),
+                    )?;
                 }
                 Ok(())
             })

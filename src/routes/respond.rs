@@ -235,12 +235,13 @@ fn require_open(visit: &Visit) -> Result<(), AppError> {
     }
 }
 
+/// This browser's draft token for the wave it is on, if it has one.
+fn draft_token(req: &HttpRequest) -> Option<String> {
+    req.cookie(DRAFT_COOKIE).map(|c| c.value().to_owned()).filter(|t| t.len() <= 100)
+}
+
 async fn current_draft(state: &AppState, req: &HttpRequest, visit: &Visit) -> Result<Option<DraftRow>, AppError> {
-    let Some(cookie) = req.cookie(DRAFT_COOKIE) else { return Ok(None) };
-    let token = cookie.value().to_owned();
-    if token.len() > 100 {
-        return Ok(None);
-    }
+    let Some(token) = draft_token(req) else { return Ok(None) };
     let wave_id = visit.wave.id.clone();
     state.db.read(move |c| draft::find(c, &wave_id, &token).map_err(AppError::from)).await
 }
@@ -929,11 +930,11 @@ struct SavedView {
 }
 
 async fn saved_page(state: &AppState, visit: &Visit, d: &DraftRow) -> Result<HttpResponse, AppError> {
-    let id = d.id.clone();
+    let (id, key) = (d.id.clone(), state.codes.clone());
     let code =
-        state.db.run(move |c| draft::issue_resume_code(c, &id).map_err(AppError::from)).await?.ok_or_else(|| {
-            AppError::Conflict("These answers were already sent, so there is nothing to save.".into())
-        })?;
+        state.db.run(move |c| draft::issue_resume_code(c, &key, &id).map_err(AppError::from)).await?.ok_or_else(
+            || AppError::Conflict("These answers were already sent, so there is nothing to save.".into()),
+        )?;
     let resume_link = format!("{}/resume", visit.base());
     let current = visit.def.journey(&d.audience, &d.answers()).first().map(|q| visit.question_url(q.key.as_str()));
     let lang = visit.lang(Some(&d.audience));
@@ -1135,7 +1136,16 @@ async fn send(
         }
         let id = d.id.clone();
         let channel = if d.session_id.is_some() { "panel" } else { "web" };
-        let receipt = state.db.quick(move |c| draft::send(c, &id, channel).map_err(AppError::from)).await?;
+        let (key, token) = (state.codes.clone(), draft_token(&req).unwrap_or_default());
+        // A shared tablet gives no receipt code: anyone who saw the screen could use it.
+        let with_receipt = kiosk().is_none();
+        let receipt = state
+            .db
+            .quick(move |c| {
+                draft::send(c, &id, &draft::Sending { channel, key: &key, token: &token, with_receipt })
+                    .map_err(AppError::from)
+            })
+            .await?;
         if receipt.stored_now {
             state.metrics.responses_stored.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
@@ -1149,7 +1159,7 @@ struct DoneView {
     kiosk: bool,
     csrf: String,
     follow_up_action: String,
-    receipt: String,
+    receipt: Option<String>,
     partnership: String,
     deletion_days: i64,
     delete_link: String,
@@ -1159,9 +1169,10 @@ struct DoneView {
 async fn done(state: web::Data<AppState>, req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let visit = load(&state, &path).await?;
     let Some(d) = current_draft(&state, &req, &visit).await? else { return Ok(see_other(visit.base())) };
-    let Some(receipt) = d.receipt_code.clone().filter(|_| d.is_sent()) else {
+    if !d.is_sent() {
         return Ok(see_other(format!("{}/check", visit.base())));
-    };
+    }
+    let receipt = draft::receipt_code(&d, &state.codes, &draft_token(&req).unwrap_or_default());
     let lang = visit.lang(Some(&d.audience));
     let on_kiosk = kiosk();
     let view = DoneView {
@@ -1348,13 +1359,19 @@ async fn follow_up(
     let lang = visit.lang(None);
     let email = form.get("email").unwrap_or("").chars().take(320).collect::<String>();
     let wave_id = visit.wave.id.clone();
+    let public = state.settings.public_url.trim_end_matches('/').to_owned();
+    let host = crate::email::outbox::message_host(&public);
+    let (templates, partnership, mail_lang) = (state.templates, visit.partnership.clone(), lang.clone());
     let stored = state
         .db
         .run(move |c| -> Result<Result<(), String>, AppError> {
             let Some(owner) = survey_model::wave_owner_by_id(c, &wave_id)? else {
                 return Err(AppError::NotFound("There is no survey at this address.".into()));
             };
-            match crate::models::updates::leave_address(c, &owner, &email) {
+            let link_for = |token: &str| format!("{public}/updates/confirm/{token}?lang={mail_lang}");
+            let render =
+                |link: &str| crate::email::messages::follow_up_confirm(templates, &mail_lang, &partnership, link);
+            match crate::models::updates::leave_address(c, &owner, &email, &host, &link_for, &render) {
                 Ok(()) => Ok(Ok(())),
                 Err(crate::models::StoreError::Conflict(m)) => Ok(Err(m)),
                 Err(e) => Err(e.into()),
@@ -1564,6 +1581,15 @@ async fn resume(
     render(&state, StatusCode::OK, "respond/code_form", &code_form(&state, &req, &visit, false, String::new(), None))
 }
 
+/// Refuses a code while this wave has had too many wrong ones lately (see `ratelimit`):
+/// guessing codes from many addresses at once gains nothing.
+fn throttle_codes(state: &AppState, visit: &Visit) -> Result<(), AppError> {
+    state.limiter.code_allowed(&visit.wave.id).map_err(|r| AppError::TooManyRequests {
+        message: crate::i18n::text(&visit.lang(None), "codes_throttled").to_owned(),
+        retry_after: r.retry_after,
+    })
+}
+
 async fn resume_post(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -1587,10 +1613,14 @@ async fn resume_post(
             &code_form(&state, &req, &visit, false, typed, Some(msg.into())),
         );
     };
+    throttle_codes(&state, &visit)?;
     let token = random_token();
-    let (wave_id, tok, days) = (visit.wave.id.clone(), token.clone(), state.settings.draft_days);
-    let found = state.db.run(move |c| draft::resume(c, &wave_id, &code, &tok, days).map_err(AppError::from)).await?;
+    let (wave_id, tok, days, key) =
+        (visit.wave.id.clone(), token.clone(), state.settings.draft_days, state.codes.clone());
+    let found =
+        state.db.run(move |c| draft::resume(c, &key, &wave_id, &code, &tok, days).map_err(AppError::from)).await?;
     let Some(d) = found else {
+        state.limiter.code_failure(&visit.wave.id);
         let msg = crate::i18n::format(&visit.lang(None), "code_failed", &[&state.settings.draft_days]);
         return render(
             &state,
@@ -1640,9 +1670,12 @@ async fn delete_post(
             &code_form(&state, &req, &visit, true, typed, Some(msg.into())),
         );
     };
-    let (wave_id, days) = (visit.wave.id.clone(), state.settings.deletion_days);
-    let outcome =
-        state.db.run(move |c| response::delete_by_receipt(c, &wave_id, &code, days).map_err(AppError::from)).await?;
+    throttle_codes(&state, &visit)?;
+    let (wave_id, days, key) = (visit.wave.id.clone(), state.settings.deletion_days, state.codes.clone());
+    let outcome = state
+        .db
+        .run(move |c| response::delete_by_receipt(c, &key, &wave_id, &code, days).map_err(AppError::from))
+        .await?;
     let lang = visit.lang(None);
     let t = |key: &str| crate::i18n::text(&lang, key).to_owned();
     match outcome {
@@ -1655,6 +1688,7 @@ async fn delete_post(
             Some(Link { href: visit.base(), text: t("go_to_start") }),
         ),
         Deletion::NotFound => {
+            state.limiter.code_failure(&visit.wave.id);
             let msg = t("receipt_not_found");
             render(
                 &state,

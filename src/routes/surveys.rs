@@ -8,11 +8,9 @@
 //! | `POST /staff/waves/{slug}/status` | admin, analyst |
 //! | `POST /staff/waves/{slug}/next` | admin, analyst |
 
-use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
-use futures_util::StreamExt;
 use serde::Serialize;
 
 use super::form::token as csrf;
@@ -78,53 +76,17 @@ async fn upload_page(state: web::Data<AppState>, req: HttpRequest, who: SignedIn
     render(&state, StatusCode::OK, "staff/upload", &upload_view(&state, &req, &who, String::new(), vec![], None))
 }
 
-/// Reads a multipart form's fields (small ones only).
-async fn fields(payload: Multipart) -> Result<Vec<(String, Option<String>, Vec<u8>)>, AppError> {
-    fields_limited(payload, UPLOAD_LIMIT).await
-}
-
-/// Reads a multipart form's fields: name, file name and bytes, refusing more than `limit`
-/// bytes in all with a 413.
-pub(crate) async fn fields_limited(
-    mut payload: Multipart,
-    limit: usize,
-) -> Result<Vec<(String, Option<String>, Vec<u8>)>, AppError> {
-    let mut out = Vec::new();
-    let mut total = 0usize;
-    while let Some(item) = payload.next().await {
-        let mut field = item.map_err(|e| AppError::BadRequest(format!("The upload could not be read: {e}")))?;
-        let name = field.name().unwrap_or("").to_owned();
-        let filename = field.content_disposition().and_then(|d| d.get_filename()).map(str::to_owned);
-        let mut buf = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| AppError::BadRequest(format!("The upload did not arrive whole: {e}")))?;
-            total += chunk.len();
-            if total > limit {
-                return Err(AppError::TooLarge { limit });
-            }
-            buf.extend_from_slice(&chunk);
-        }
-        out.push((name, filename, buf));
-    }
-    Ok(out)
-}
-
 async fn upload(
     state: web::Data<AppState>,
     req: HttpRequest,
-    payload: Multipart,
+    payload: web::Payload,
     who: SignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let parts = fields(payload).await?;
-    let get = |n: &str| parts.iter().find(|(name, _, _)| name == n);
-    let token = get("csrf").map(|(_, _, v)| String::from_utf8_lossy(v).into_owned());
-    state.forms.check(&req, token.as_deref())?;
     who.require(&EDITORS)?;
-    let (file_name, bytes) = match (get("definition").filter(|(_, _, b)| !b.is_empty()), get("text")) {
-        (Some((_, name, bytes)), _) => (name.clone().unwrap_or_else(|| "uploaded file".into()), bytes.clone()),
-        (None, Some((_, _, bytes))) if !bytes.iter().all(u8::is_ascii_whitespace) => {
-            ("pasted text".to_owned(), bytes.clone())
-        }
+    let parts = super::upload::read_checked(&state, &req, payload, UPLOAD_LIMIT).await?;
+    let (file_name, bytes) = match (parts.part("definition").filter(|p| !p.bytes.is_empty()), parts.part("text")) {
+        (Some(p), _) => (p.file_name.clone().unwrap_or_else(|| "uploaded file".into()), p.bytes.clone()),
+        (None, Some(p)) if !p.bytes.iter().all(u8::is_ascii_whitespace) => ("pasted text".to_owned(), p.bytes.clone()),
         _ => {
             let view = upload_view(
                 &state,

@@ -1,6 +1,8 @@
 //! "You said, we did": staff write an update (linked to priorities and themes) and send it
 //! to everyone who asked to hear (`/staff/updates`); each partnership's updates are public at
-//! `/updates/{partnership}`.
+//! `/updates/{partnership}`. An address left at the end of a survey is confirmed from the
+//! email it is sent (`/updates/confirm/{token}`: a page with a button, so a mail program
+//! opening the link confirms nothing) before any update goes to it.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
@@ -16,7 +18,9 @@ use crate::models::{audit, updates};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/updates/{partnership}", web::get().to(public))
+    cfg.route("/updates/confirm/{token}", web::get().to(confirm_page))
+        .route("/updates/confirm/{token}", web::post().to(confirm))
+        .route("/updates/{partnership}", web::get().to(public))
         .route("/staff/updates", web::get().to(page))
         .route("/staff/updates", web::post().to(publish));
 }
@@ -209,4 +213,91 @@ async fn publish(
     Ok(HttpResponse::SeeOther()
         .insert_header((LOCATION, format!("/staff/updates{}", who.partnership_suffix(&p))))
         .finish())
+}
+
+#[derive(Serialize)]
+struct ConfirmView {
+    page: PageMeta,
+    csrf: String,
+    action: String,
+}
+
+#[derive(serde::Deserialize)]
+struct ConfirmQuery {
+    lang: Option<String>,
+}
+
+/// The language of the confirmation pages: the one the person answered in (carried in the
+/// link, since the email may be opened on another device), else their display setting.
+fn confirm_lang(query: &ConfirmQuery) -> String {
+    query
+        .lang
+        .as_deref()
+        .filter(|l| crate::i18n::supported(l))
+        .map(str::to_owned)
+        .or_else(|| crate::prefs::current().lang)
+        .unwrap_or_else(|| crate::i18n::DEFAULT_LANG.into())
+}
+
+fn unknown_link(state: &AppState, lang: &str) -> Result<HttpResponse, AppError> {
+    let t = |k: &str| crate::i18n::text(lang, k).to_owned();
+    super::pages::message(
+        state,
+        StatusCode::NOT_FOUND,
+        PageMeta::new(t("confirm_unknown_title")).lang(lang),
+        &t("confirm_unknown_title"),
+        vec![t("confirm_unknown")],
+        None,
+    )
+}
+
+fn valid_token(token: &str) -> bool {
+    token.len() <= 100 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// `GET /updates/confirm/{token}`: asks the owner of the address to confirm with a button.
+async fn confirm_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<ConfirmQuery>,
+) -> Result<HttpResponse, AppError> {
+    let lang = confirm_lang(&query);
+    let token = path.into_inner();
+    let t = token.clone();
+    if !valid_token(&token) || !state.db.run(move |c| updates::confirmable(c, &t).map_err(AppError::from)).await? {
+        return unknown_link(&state, &lang);
+    }
+    let view = ConfirmView {
+        page: PageMeta::new(crate::i18n::text(&lang, "confirm_title")).lang(&lang),
+        csrf: csrf(&state, &req),
+        action: format!("/updates/confirm/{token}?lang={lang}"),
+    };
+    render(&state, StatusCode::OK, "respond/confirm_follow_up", &view)
+}
+
+/// `POST /updates/confirm/{token}`: confirms the address.
+async fn confirm(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<ConfirmQuery>,
+    body: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    read_checked(&state, &req, body).await?;
+    let lang = confirm_lang(&query);
+    let token = path.into_inner();
+    let t = token.clone();
+    if !valid_token(&token) || !state.db.write(move |c| updates::confirm(c, &t).map_err(AppError::from)).await? {
+        return unknown_link(&state, &lang);
+    }
+    let t = |k: &str| crate::i18n::text(&lang, k).to_owned();
+    super::pages::message(
+        &state,
+        StatusCode::OK,
+        PageMeta::new(t("confirm_done_title")).lang(&lang),
+        &t("confirm_done_title"),
+        vec![t("confirm_done")],
+        None,
+    )
 }

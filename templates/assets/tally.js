@@ -6,6 +6,8 @@
   if (!box || typeof window.EventSource !== 'function') return;
   var events = new window.EventSource(box.getAttribute('data-events'));
   var busy = false;
+  // The session has ended: stop listening (the browser would otherwise reconnect).
+  events.addEventListener('end', function () { events.close(); });
   events.addEventListener('change', function () {
     if (busy) return;
     busy = true;

@@ -94,6 +94,27 @@ fn fifty_invitations_and_reminders(backend: Backend) {
     assert_eq!(app.browser().get(&link).status, 410, "a link works once");
     complete(&b, WAVE, "parents-carers", &Plan::new(), "yes");
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM contacts WHERE responded = TRUE"), 1);
+    // Nothing on the contact's side can be matched to the response's times: the link's use
+    // is kept as the day only (it was written microseconds from the response's start).
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM contacts WHERE token_used_at IS NOT NULL"), 1);
+    let timed = match backend {
+        Backend::Postgres => {
+            "SELECT COUNT(*) AS n FROM contacts WHERE token_used_at <> date_trunc('day', token_used_at)"
+        }
+        Backend::Sqlite => {
+            "SELECT COUNT(*) AS n FROM contacts WHERE token_used_at <> substr(token_used_at, 1, 10) || ' 00:00:00'"
+        }
+    };
+    assert_eq!(app.count(timed), 0, "the day only");
+    let near = match backend {
+        Backend::Postgres => {
+            "SELECT COUNT(*) AS n FROM contacts c, responses r WHERE c.token_used_at IS NOT NULL AND abs(extract(epoch FROM r.started_at - c.token_used_at)) < 60"
+        }
+        Backend::Sqlite => {
+            "SELECT COUNT(*) AS n FROM contacts c, responses r WHERE c.token_used_at IS NOT NULL AND abs(julianday(r.started_at) - julianday(c.token_used_at)) * 86400 < 60"
+        }
+    };
+    assert_eq!(app.count(near), 0, "no contact time within a minute of a response's start");
     assert_eq!(
         app.count("SELECT COUNT(*) AS n FROM drafts WHERE contact_id IS NOT NULL"),
         0,
@@ -313,10 +334,36 @@ fn you_said_we_did(backend: Backend) {
     let bad = b.submit(&form.clone().with("email", "nope"));
     assert_eq!(bad.status, 400);
     assert!(bad.html.contains("Enter an email address"));
-    let ok = b.submit(&form.with("email", " Fam@Example.org "));
+    let ok = b.submit(&form.clone().with("email", " Fam@Example.org "));
     assert_eq!(ok.status, 200);
-    assert!(ok.html.contains("We will email you once"));
+    assert!(ok.html.contains("We have sent you an email"), "{}", ok.html);
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM follow_ups WHERE email = 'fam@example.org'"), 1);
+    // Someone else's address, typed by a stranger: it gets one email asking to confirm, and
+    // nothing else unless its owner confirms.
+    let stranger = b.submit(&form.clone().with("email", "someone.else@example.org"));
+    assert_eq!(stranger.status, 200);
+    let again = b.submit(&form.with("email", "fam@example.org"));
+    assert_eq!(again.status, 200, "a repeat gets the same answer");
+    let sink = SmtpSink::start();
+    let (_, out, _) = heard(&app, Some(&sink.url()), &["outbox", "flush"]);
+    assert!(out.contains("Sent 2"), "one confirmation each, none for the repeat: {out}");
+    let confirmation =
+        sink.messages().into_iter().find(|m| m.contains("To: fam@example.org")).expect("asked to confirm");
+    let link = link_in(&confirmation, "/updates/confirm/");
+    let owner = app.browser();
+    let confirm = owner.get(&link);
+    assert_eq!(confirm.status, 200);
+    assert!(confirm.html.contains("Yes, email me what happened"), "{}", confirm.html);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM follow_ups WHERE confirmed = TRUE"),
+        0,
+        "opening the link confirms nothing"
+    );
+    let confirmed = owner.submit(&confirm.form());
+    assert_eq!(confirmed.status, 200, "{}", confirmed.html);
+    assert!(confirmed.html.contains("Your address is confirmed"));
+    assert_eq!(app.browser().get(&link).status, 404, "the link works once");
+    assert_eq!(app.browser().get("/updates/confirm/not-a-real-token").status, 404);
     // Kept apart: no link to a response, and the day only.
     for column in ["response_id", "wave_id", "created_at"] {
         let sql = format!("SELECT COUNT(*) AS n FROM follow_ups WHERE {column} IS NULL");
@@ -337,20 +384,25 @@ fn you_said_we_did(backend: Backend) {
             .with("themes", "Local Offer"),
     );
     assert_eq!(published.status, 200);
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM follow_ups"), 0);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM follow_ups WHERE confirmed = TRUE"), 0);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM follow_ups"), 1, "the unconfirmed address waits for its owner");
     assert_eq!(
         app.count("SELECT COUNT(*) AS n FROM outbox WHERE kind = 'update' AND to_address = 'fam@example.org'"),
         1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM outbox WHERE kind = 'update' AND to_address = 'someone.else@example.org'"),
+        0,
+        "never sent to an address nobody confirmed"
     );
     let public = app.browser().get("/updates/torbay");
     assert_eq!(public.status, 200);
     assert_eq!(public.text_of("article.update h2"), vec!["You said the Local Offer was hard to search"]);
     assert!(public.html.contains("Priorities: P3, P4"));
     assert_eq!(app.browser().get("/updates/nowhere").status, 404);
-    let sink = SmtpSink::start();
     let (_, out, _) = heard(&app, Some(&sink.url()), &["outbox", "flush"]);
     assert!(out.contains("Sent 1"), "{out}");
-    assert!(sink.messages()[0].contains("You said, we did: You said the Local Offer was hard to search"));
+    assert!(sink.messages().last().unwrap().contains("You said, we did: You said the Local Offer was hard to search"));
     let (viewer, _) = crate::staff::sign_in(&app, "viewer@torbay.example", crate::staff::PASSWORD);
     assert_eq!(viewer.get("/staff/updates").status, 200);
     assert_eq!(viewer.submit(&page.form_ending("/staff/updates").with("title", "x").with("body", "y")).status, 403);
@@ -387,10 +439,31 @@ fn staff_links_by_email(backend: Backend) {
     let set = b.submit(&form.form().with("password", "a brand new passphrase").with("again", "a brand new passphrase"));
     assert_eq!(set.status, 200, "{}", set.html);
     assert_eq!(b.get(&link).status, 410, "a link works once");
+    assert!(
+        app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'password.reset_requested' AND partnership_id IS NOT NULL") >= 1,
+        "resets are in the partnership's audit log"
+    );
     let (_, after) = crate::staff::sign_in(&app, "viewer@torbay.example", "a brand new passphrase");
     assert!(after.path().starts_with("/staff"), "{}", after.url);
     let (_, old) = crate::staff::sign_in(&app, "viewer@torbay.example", crate::staff::PASSWORD);
     assert!(old.html.contains("error-summary"), "the old password no longer works");
+    // Two resets asked for: using one cancels the other.
+    let page = b.get("/staff/forgot");
+    b.submit(&page.form().with("email", "viewer@torbay.example"));
+    b.submit(&page.form().with("email", "viewer@torbay.example"));
+    heard(&app, Some(&sink.url()), &["outbox", "flush"]);
+    let resets: Vec<String> = sink
+        .messages()
+        .iter()
+        .filter(|m| m.contains("To: viewer@torbay.example"))
+        .map(|m| link_in(m, "/staff/reset/"))
+        .collect();
+    assert_eq!(resets.len(), 3, "the first reset and two more");
+    let (one, two) = (&resets[1], &resets[2]);
+    let f = b.get(two);
+    let set = b.submit(&f.form().with("password", "another new passphrase").with("again", "another new passphrase"));
+    assert_eq!(set.status, 200, "{}", set.html);
+    assert_eq!(b.get(one).status, 410, "the other link stopped working when one was used");
     // An expired link is refused kindly.
     let page = b.get("/staff/forgot");
     b.submit(&page.form().with("email", "analyst@torbay.example"));

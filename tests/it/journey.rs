@@ -27,7 +27,7 @@ fn complete_as_each_audience(backend: Backend) {
         plan.insert("age", vec!["14"]);
         plan.insert("what-to-change", vec!["Quiet spaces at school, please. 🙂 Dziękuję! شكرا"]);
         let walk = complete(&browser, WAVE, audience, &plan, "yes");
-        assert_eq!(walk.receipt.len(), 9, "receipt like K7QM-4PX2: {}", walk.receipt);
+        assert_eq!(walk.receipt.len(), 14, "receipt like K7QM-4PX2-9HTW: {}", walk.receipt);
         assert!(walk.visited.contains(&"plan-involved".to_owned()), "routing shows plan-involved after yes");
         assert_eq!(walk.visited.len(), 14, "all 14 questions seen: {:?}", walk.visited);
     }
@@ -200,7 +200,7 @@ fn delete_by_receipt(backend: Backend) {
     let form = stranger.get(&format!("/s/{WAVE}/delete"));
     let bad = stranger.submit(&form.form().with("code", "not a code"));
     assert_eq!(bad.status, 400);
-    assert!(bad.html.contains("Receipt codes have 8 letters"));
+    assert!(bad.html.contains("Receipt codes have 12 letters"));
     let unknown = stranger.submit(&form.form().with("code", "2345-6789"));
     assert_eq!(unknown.status, 404);
     assert_eq!(app.responses(), 2);
@@ -212,6 +212,30 @@ fn delete_by_receipt(backend: Backend) {
     let twice = stranger.submit(&form.form().with("code", &walk.receipt));
     assert_eq!(twice.status, 404);
     assert_ne!(walk.receipt, other.receipt);
+    // Codes are long (12 characters) and stored keyed, never as the plain code or its bare SHA-256.
+    assert_eq!(other.receipt.replace('-', "").len(), 12);
+    let plain = heard::domain::codes::hash_token(&format!("receipt:{}", other.receipt.replace('-', "")));
+    assert_eq!(app.count(&format!("SELECT COUNT(*) AS n FROM responses WHERE receipt_hash = '{plain}'")), 0);
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) AS n FROM drafts WHERE receipt_code LIKE '%{}%'", other.receipt)),
+        0,
+        "no plain receipt code in drafts"
+    );
+    // Guessing from many addresses gains nothing: wrong codes are throttled per wave.
+    let mut refused = 0;
+    for i in 0..80 {
+        let abc = heard::domain::codes::CODE_ALPHABET;
+        let tail: String = [i / 27 % 27, i / 9 % 9, i / 3 % 3, i % 3].iter().map(|&n| abc[n] as char).collect();
+        let guess = stranger.submit(&form.form().with("code", &format!("2345-6789-{tail}")));
+        if guess.status == 429 {
+            refused += 1;
+            assert!(guess.html.contains("Many wrong codes have been typed"), "{}", guess.html);
+        } else {
+            assert_eq!(guess.status, 404);
+        }
+    }
+    assert!(refused >= 15, "{refused} of 80 refused");
+    assert_eq!(app.responses(), 1, "the other response is still there");
 }
 both!(delete_by_receipt);
 

@@ -229,3 +229,120 @@ fn media_addresses_are_safe(backend: Backend) {
     assert_eq!(status(&b, "/staff/images"), 303, "staff pages need sign-in");
 }
 both!(media_addresses_are_safe);
+
+/// The security review's two ways to take the server down, and the oversized picture: a
+/// deeply nested SVG is refused (it overflowed the stack before), a picture claiming 64
+/// million pixels is refused from its header, and the server answers the next request.
+fn hostile_pictures_are_refused_and_the_server_stays_up(backend: Backend) {
+    let (app, _, _) = setup(backend);
+    let (b, _) = sign_in(&app, "analyst@torbay.example", PASSWORD);
+    let deep =
+        format!("<svg xmlns=\"http://www.w3.org/2000/svg\">{}{}</svg>", "<g>".repeat(10_000), "</g>".repeat(10_000));
+    let (code, html) =
+        multipart(&b, "/staff/images", &[("name", "deep"), ("alt", "Nested groups")], ("deep.svg", deep.into_bytes()));
+    assert_eq!(code, 400, "{html}");
+    assert!(html.contains("far more complicated than a picture needs"), "{html}");
+    let img = image::GrayImage::from_pixel(8000, 8000, image::Luma([9]));
+    let mut png = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageLuma8(img).write_to(&mut png, image::ImageFormat::Png).unwrap();
+    let (code, html) =
+        multipart(&b, "/staff/images", &[("name", "huge"), ("alt", "A grey square")], ("huge.png", png.into_inner()));
+    assert_eq!(code, 400, "{html}");
+    assert!(html.contains("far larger than a phone shows"), "{html}");
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM images"), 0, "nothing stored");
+    assert_eq!(b.get("/staff/images").status, 200, "still serving");
+}
+both!(hostile_pictures_are_refused_and_the_server_stays_up);
+
+/// Multipart bodies are bounded and checked before they are read: a viewer's upload is
+/// refused before its body is read; a missing or forged token is refused before any file; a
+/// body of many empty parts, a long part name or a body past the limit is refused with
+/// nothing stored.
+fn uploads_are_checked_before_they_are_read(backend: Backend) {
+    use std::io::{Read, Write};
+    let (app, _, _) = setup(backend);
+    let (viewer, _) = sign_in(&app, "viewer@torbay.example", PASSWORD);
+    let (analyst, _) = sign_in(&app, "analyst@torbay.example", PASSWORD);
+    let genuine = token(&analyst);
+    let host = app.address.trim_start_matches("http://").to_owned();
+    let cookies = |b: &Browser| {
+        use reqwest::cookie::CookieStore;
+        b.jar.cookies(&format!("{}/staff/images", b.base).parse().unwrap()).map(|v| v.to_str().unwrap().to_owned())
+    };
+    // Sends `head` of a body that claims `length` bytes (more may follow), returns the status.
+    let raw = |b: &Browser, path: &str, length: usize, head: &[u8]| -> u16 {
+        let mut s = std::net::TcpStream::connect(&host).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nHost: {host}\r\nCookie: {}\r\nContent-Type: multipart/form-data; boundary=XyZ\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n",
+            cookies(b).unwrap_or_default()
+        );
+        s.write_all(request.as_bytes()).unwrap();
+        let _ = s.write_all(head);
+        let mut answer = String::new();
+        let _ = s.read_to_string(&mut answer);
+        answer.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
+    };
+    let parts = |n: usize| -> Vec<u8> {
+        let mut body = Vec::new();
+        for i in 0..n {
+            body.extend_from_slice(
+                format!("--XyZ\r\nContent-Disposition: form-data; name=\"p{i}\"\r\n\r\n\r\n").as_bytes(),
+            );
+        }
+        body.extend_from_slice(b"--XyZ--\r\n");
+        body
+    };
+    // A viewer may not upload pictures: refused from the headers, before any body is sent.
+    assert_eq!(raw(&viewer, "/staff/images", 50_000_000, b""), 403);
+    assert_eq!(raw(&viewer, "/staff/surveys/upload", 50_000_000, b""), 403);
+    // Larger than the limit by its own account: refused before reading.
+    assert_eq!(raw(&analyst, "/staff/images", 50_000_000, b""), 413);
+    // A file before any token, and a forged token: refused before the file is read.
+    let file_first = b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\n";
+    assert_eq!(raw(&analyst, "/staff/images", 1_000_000, file_first), 403);
+    let forged = format!(
+        "--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\n",
+        "ab".repeat(32)
+    );
+    assert_eq!(raw(&analyst, "/staff/images", 1_000_000, forged.as_bytes()), 403);
+    // Many empty parts with a genuine token: refused at the part limit.
+    let mut body = format!("--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{genuine}\r\n").into_bytes();
+    body.extend(parts(20_000));
+    assert_eq!(raw(&analyst, "/staff/images", body.len(), &body), 400);
+    // A part name of 10,000 bytes.
+    let mut long = format!("--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{genuine}\r\n").into_bytes();
+    long.extend(
+        format!("--XyZ\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\nx\r\n--XyZ--\r\n", "n".repeat(10_000))
+            .as_bytes(),
+    );
+    assert_eq!(raw(&analyst, "/staff/images", long.len(), &long), 400);
+    // A body that passes the limit without declaring its length (chunked), made of one
+    // part's headers: header bytes count too.
+    let mut big = format!("--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{genuine}\r\n").into_bytes();
+    big.extend_from_slice(
+        format!("--XyZ\r\nContent-Disposition: form-data; name=\"x\"\r\nX-Pad: {}", "p".repeat(3 * 1024 * 1024))
+            .as_bytes(),
+    );
+    let mut s = std::net::TcpStream::connect(&host).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+    let request = format!(
+        "POST /staff/images HTTP/1.1\r\nHost: {host}\r\nCookie: {}\r\nContent-Type: multipart/form-data; boundary=XyZ\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        cookies(&analyst).unwrap_or_default()
+    );
+    s.write_all(request.as_bytes()).unwrap();
+    for chunk in big.chunks(64 * 1024) {
+        if s.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).is_err()
+            || s.write_all(chunk).is_err()
+            || s.write_all(b"\r\n").is_err()
+        {
+            break;
+        }
+    }
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{}", answer.lines().next().unwrap_or(""));
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM images"), 0, "nothing stored");
+    assert_eq!(sign_in(&app, "analyst@torbay.example", PASSWORD).0.get("/staff/images").status, 200, "still serving");
+}
+both!(uploads_are_checked_before_they_are_read);

@@ -169,8 +169,15 @@ fn a_kiosk_serves_five_people_and_forgets_each(backend: Backend) {
         let next = tablet.get(&format!("/s/{WAVE}/next"));
         assert!(next.path().ends_with("/young-people"));
     }
-    let distinct: std::collections::HashSet<_> = receipts.iter().collect();
-    assert_eq!(distinct.len(), 5);
+    // A shared tablet gives nobody a receipt code (anyone who saw the screen could use it),
+    // and no response from it can be deleted by one.
+    assert!(receipts.iter().all(String::is_empty), "{receipts:?}");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM responses WHERE session_id = '{id}' AND receipt_hash IS NOT NULL"
+        )),
+        0
+    );
     assert_eq!(
         app.count(&format!("SELECT COUNT(*) AS n FROM responses WHERE channel = 'panel' AND session_id = '{id}'")),
         5
@@ -305,3 +312,87 @@ fn panel_create_on_the_command_line() {
     let (ok, _, err) = run(&["panel", "create", "--wave", WAVE, "--audience", "grown-ups"]);
     assert!(!ok && err.contains("is not one of this survey's audiences"), "{err}");
 }
+
+/// The security review's panel findings: viewers never see written answers; what staff and
+/// the projector see is redacted; the tally moves only in steps of five people, so a room
+/// cannot work out one person's answer by difference; the event stream is capped per
+/// sign-in and ends with the panel.
+fn panel_words_are_redacted_and_the_tally_cannot_be_differenced(backend: Backend) {
+    let (app, _, _) = setup(backend);
+    let (id, code) = start_session(&app, &[("audience", "young-people"), ("minutes", "60"), ("idle", "3")]);
+    let (staff, _) = sign_in(&app, "facilitator@torbay.example", PASSWORD);
+    let (viewer, _) = sign_in(&app, "viewer@torbay.example", PASSWORD);
+    for n in 0..5 {
+        let (b, _) = join(&app, &code, None);
+        walk(&b, "yes", &format!("Ring me on 07700 900{n:03} please"));
+    }
+    let first = |who: &Browser| who.get(&format!("/staff/panels/{id}/tally")).text_of(".tally-q")[0].clone();
+    let at_five = first(&staff);
+    assert!(at_five.contains(": 5 answers"), "{at_five}");
+    // Written answers: redacted for the facilitator, absent for a viewer.
+    let page = staff.get(&format!("/staff/panels/{id}"));
+    let shared = page.text_of("#shared ~ ul blockquote");
+    assert!(!shared.is_empty());
+    assert!(shared.iter().all(|t| !t.contains("07700")), "{shared:?}");
+    assert_eq!(shared.iter().filter(|t| t.contains("Ring me on [phone number] please")).count(), 5, "{shared:?}");
+    let seen = viewer.get(&format!("/staff/panels/{id}"));
+    assert_eq!(seen.status, 200);
+    assert!(!seen.html.contains("Ring me") && !seen.html.contains("[phone number]"), "{}", seen.html);
+    staff.submit(&page.form_ending("/reveal"));
+    let projector = staff.get(&format!("/staff/panels/{id}/tally"));
+    let shown = projector.text_of("blockquote");
+    assert_eq!(shown.len(), 1);
+    assert!(shown[0].contains("[phone number]") && !shown[0].contains("07700"), "{shown:?}");
+    assert!(viewer.get(&format!("/staff/panels/{id}/tally")).text_of("blockquote").is_empty());
+    // A sixth person who answers differently moves nothing on the projector...
+    let different = |b: &Browser| {
+        let mut plan = Plan::new();
+        plan.insert("has-plan", vec!["no"]);
+        complete(b, WAVE, "young-people", &plan, "no");
+    };
+    let (b, _) = join(&app, &code, None);
+    different(&b);
+    assert_eq!(first(&staff), at_five, "one more answer must not show on its own");
+    for _ in 0..3 {
+        let (b, _) = join(&app, &code, None);
+        different(&b);
+        assert_eq!(first(&staff), at_five);
+    }
+    // ...until five more have sent: then the five move together.
+    let (b, _) = join(&app, &code, None);
+    different(&b);
+    let at_ten = first(&staff);
+    assert!(at_ten.contains(": 10 answers"), "{at_ten}");
+    // The event stream: at most 4 at once per sign-in; a fifth ends the oldest.
+    let mut open: Vec<_> = (0..4)
+        .map(|_| {
+            let res = staff.raw().get(format!("{}/staff/panels/{id}/events", staff.base)).send().unwrap();
+            assert_eq!(res.status().as_u16(), 200);
+            res
+        })
+        .collect();
+    let fifth = staff.raw().get(format!("{}/staff/panels/{id}/events", staff.base)).send().unwrap();
+    assert_eq!(fifth.status().as_u16(), 200);
+    // The oldest stream ends (reading it to the end returns) rather than staying open.
+    let mut oldest = String::new();
+    std::io::Read::read_to_string(&mut open[0], &mut oldest).unwrap();
+    assert!(oldest.is_empty() || oldest.starts_with("event: change"), "{oldest:?}");
+    drop(open);
+    drop(fifth);
+    // Ending the panel ends its streams.
+    let mut res = staff.raw().get(format!("{}/staff/panels/{id}/events", staff.base)).send().unwrap();
+    let mut buf = [0u8; 64];
+    let n = std::io::Read::read(&mut res, &mut buf).unwrap();
+    assert!(
+        String::from_utf8_lossy(&buf[..n]).starts_with("event: change"),
+        "{}: {:?}",
+        res.status(),
+        String::from_utf8_lossy(&buf[..n])
+    );
+    let page = staff.get(&format!("/staff/panels/{id}"));
+    staff.submit(&page.form_ending("/end"));
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut res, &mut rest).unwrap();
+    assert!(rest.contains("event: end"), "{rest:?}");
+}
+both!(panel_words_are_redacted_and_the_tally_cannot_be_differenced);

@@ -154,24 +154,60 @@ both!(sign_in_out_and_shared_sessions);
 
 fn lock_out_after_repeated_wrong_passwords(backend: Backend) {
     let (app, _, _) = setup(backend);
+    // What an unknown address gets: the guesser must not be able to tell it from the rest.
+    let (_, unknown) = sign_in(&app, "nobody@torbay.example", "wrong wrong wrong");
+    assert_eq!(unknown.status, 401);
+    let refusal = unknown.text_of("#sign-in-error");
     for i in 1..=4 {
         let (_, p) = sign_in(&app, "viewer@torbay.example", "wrong wrong wrong");
         assert_eq!(p.status, 401, "attempt {i}");
-        if i >= 2 {
-            assert!(p.html.contains("more wrong"), "warns before locking: {i}");
-        }
+        assert!(p.html.contains("The email address or password is not right."));
+        assert_eq!(p.text_of("#sign-in-error"), refusal, "attempt {i}");
     }
     let (_, locked) = sign_in(&app, "viewer@torbay.example", "wrong wrong wrong");
-    assert_eq!(locked.status, 429);
-    assert!(locked.html.contains("This account is locked for 15 minutes"));
+    assert_eq!(locked.status, 401, "the lock is not revealed to the guesser");
+    assert_eq!(locked.text_of("#sign-in-error"), refusal);
     let (_, still) = sign_in(&app, "viewer@torbay.example", PASSWORD);
-    assert_eq!(still.status, 429, "even the right password waits for the lock to end");
+    assert_eq!(still.status, 401, "even the right password waits for the lock to end");
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'account.locked'"), 1);
+    // The lock-out is in the partnership's audit log (the admin's page), not only the global one.
+    let (admin, _) = sign_in(&app, "admin@torbay.example", PASSWORD);
+    let audit = admin.get("/staff/audit");
+    assert!(audit.html.contains("account.locked"), "{}", audit.html);
     // Other accounts are not affected.
-    let (_, ok) = sign_in(&app, "admin@torbay.example", PASSWORD);
+    let (_, ok) = sign_in(&app, "analyst@torbay.example", PASSWORD);
     assert_eq!(ok.status, 200);
 }
 both!(lock_out_after_repeated_wrong_passwords);
+
+/// Parallel wrong passwords cannot get more than the allowed tries checked before the lock:
+/// each try is counted in its own write before the password is checked.
+fn parallel_guesses_cannot_race_the_lock(backend: Backend) {
+    let (app, _, _) = setup(backend);
+    let address = app.address.clone();
+    let guesses: Vec<_> = (0..12)
+        .map(|_| {
+            let address = address.clone();
+            std::thread::spawn(move || {
+                let b = crate::helpers::Browser::new(&address);
+                let page = b.get("/staff/sign-in");
+                let form = page.form().with("email", "viewer@torbay.example").with("password", "wrong wrong");
+                b.submit(&form).status
+            })
+        })
+        .collect();
+    for g in guesses {
+        assert_eq!(g.join().expect("guess"), 401);
+    }
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'account.locked'"), 1);
+    let locked = app
+        .count("SELECT COUNT(*) AS n FROM accounts WHERE email = 'viewer@torbay.example' AND locked_until IS NOT NULL");
+    assert_eq!(locked, 1);
+    // Locked now: the right password is refused too.
+    let (_, still) = sign_in(&app, "viewer@torbay.example", PASSWORD);
+    assert_eq!(still.status, 401);
+}
+both!(parallel_guesses_cannot_race_the_lock);
 
 fn cross_site_posts_are_refused(backend: Backend) {
     let (app, torbay, _) = setup(backend);
