@@ -390,7 +390,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let mut conn = connect(&settings)?;
             match command {
                 OutboxCommand::Status => {
-                    let d = crate::email::outbox::depth(&mut conn).map_err(fail)?;
+                    let d = crate::email::outbox::depth(&mut conn, None).map_err(fail)?;
                     println!("Outbox: {} waiting, {} failed, {} sent.", d.pending, d.failed, d.sent);
                 }
                 OutboxCommand::Flush { retry } => {
@@ -488,6 +488,12 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             use crate::stats::compare::Adjust;
             if suppress_below > caution_below {
                 return Err(CliError("--suppress-below must not be larger than --caution-below".into()));
+            }
+            let floor = crate::stats::Settings::default().suppress_below;
+            if suppress_below < floor {
+                return Err(CliError(format!(
+                    "--suppress-below must be at least {floor}, the method's minimum base: smaller groups could pick people out"
+                )));
             }
             let stats_settings = crate::stats::Settings {
                 adjust: match adjust {

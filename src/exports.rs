@@ -15,6 +15,24 @@ pub struct ExportError {
     pub message: String,
 }
 
+/// A `Content-Disposition` for a download named from `stem` (which may hold labels staff
+/// typed): a plain ASCII file name of letters, digits and hyphens that no browser or shell
+/// can misread, and the full name in UTF-8 as `filename*` (RFC 6266).
+pub fn attachment(stem: &str, ext: &str) -> String {
+    let mut plain = String::new();
+    for c in stem.chars() {
+        if c.is_ascii_alphanumeric() {
+            plain.push(c.to_ascii_lowercase());
+        } else if !plain.ends_with('-') && !plain.is_empty() {
+            plain.push('-');
+        }
+    }
+    let plain = plain.trim_end_matches('-');
+    let plain = if plain.is_empty() { "heard-download" } else { plain };
+    let clean: String = xml_safe(stem).chars().filter(|c| !c.is_control()).collect();
+    format!("attachment; filename=\"{plain}.{ext}\"; filename*=UTF-8''{}.{ext}", urlencoding::encode(&clean))
+}
+
 fn err(format: &'static str) -> impl Fn(String) -> ExportError {
     move |message| ExportError { format, message }
 }
@@ -62,16 +80,34 @@ pub fn quotes_xlsx(quotes: &[BankQuote]) -> Result<Vec<u8>, ExportError> {
     for (r, q) in quotes.iter().enumerate() {
         for (c, cell) in row(q).iter().enumerate() {
             // Strings are written as strings, never as formulas.
-            sheet.write_string_with_format(r as u32 + 1, c as u16, cell, &wrap).map_err(|x| e(x.to_string()))?;
+            sheet
+                .write_string_with_format(r as u32 + 1, c as u16, xml_safe(cell), &wrap)
+                .map_err(|x| e(x.to_string()))?;
         }
     }
     sheet.set_freeze_panes(1, 0).map_err(|x| e(x.to_string()))?;
     book.save_to_buffer().map_err(|x| e(x.to_string()))
 }
 
+/// Whether XML 1.0 allows `c` in a document: tab, line feed and carriage return, and every
+/// other character from U+0020 except U+FFFE and U+FFFF (and, in Rust, never a surrogate).
+pub fn xml_allows(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r') || (c >= '\u{20}' && c != '\u{FFFE}' && c != '\u{FFFF}')
+}
+
+/// `text` without the characters XML 1.0 forbids (one such character in a quote made the
+/// whole Word file unreadable). Used for every string that reaches a DOCX or XLSX file.
+pub fn xml_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().all(xml_allows) {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(text.chars().filter(|c| xml_allows(*c)).collect())
+    }
+}
+
 fn xml(text: &str) -> String {
     text.chars()
-        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+        .filter(|c| xml_allows(*c) && (!c.is_control() || *c == '\n' || *c == '\t'))
         .collect::<String>()
         .replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -183,4 +219,36 @@ pub fn quotes_json(quotes: &[BankQuote]) -> Result<Vec<u8>, ExportError> {
     let mut v = serde_json::to_vec_pretty(quotes).map_err(|x| err("JSON")(x.to_string()))?;
     v.push(b'\n');
     Ok(v)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn characters_xml_forbids_never_reach_a_document() {
+        let bad = "Fine words\u{FFFE} and \u{FFFF} and \u{1} \u{B} end";
+        let bytes = docx("Quotes\u{FFFF}", &[Block::Quote(bad.into()), Block::Para(bad.into())]).unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut xml = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut xml).unwrap();
+        let doc = roxmltree::Document::parse(&xml).expect("valid XML");
+        let text: String = doc.descendants().filter(|n| n.is_text()).filter_map(|n| n.text()).collect();
+        assert!(text.contains("Fine words and  and   end"), "{text}");
+        assert_eq!(xml_safe("a\u{FFFE}b"), "ab");
+        assert!(matches!(xml_safe("plain"), std::borrow::Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn download_names_are_plain_and_keep_the_full_name_encoded() {
+        let d = attachment("torbay-evidence-=HYPERLINK(\"http://x\")-2025", "csv");
+        assert!(d.starts_with("attachment; filename=\"torbay-evidence-hyperlink-http-x-2025.csv\";"), "{d}");
+        assert!(!d[..d.find("filename*").unwrap()].contains('('), "{d}");
+        assert!(d.contains("filename*=UTF-8''torbay-evidence-%3DHYPERLINK%28%22http%3A%2F%2Fx%22%29-2025.csv"), "{d}");
+        assert_eq!(
+            attachment("\u{FFFE}", "docx"),
+            "attachment; filename=\"heard-download.docx\"; filename*=UTF-8''.docx"
+        );
+    }
 }

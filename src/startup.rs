@@ -367,7 +367,7 @@ where
     S: Service<actix_web::dev::ServiceRequest, Response = actix_web::dev::ServiceResponse, Error = actix_web::Error>,
 {
     use std::panic::AssertUnwindSafe;
-    let path = req.path().to_owned();
+    let path = loggable_path(req.path());
     let fallback = move |cause: Box<dyn std::any::Any + Send>| {
         let what = cause
             .downcast_ref::<&str>()
@@ -386,12 +386,33 @@ where
     }
 }
 
+/// A request path fit for the log: the secret part of a link (an invitation, an unsubscribe
+/// link, a staff link, a "you said, we did" confirmation) is replaced by `…`.
+pub fn loggable_path(path: &str) -> String {
+    for secret in ["/i/", "/u/", "/staff/reset/", "/updates/confirm/"] {
+        if let Some(rest) = path.strip_prefix(secret) {
+            let tail = rest.find('/').map(|i| &rest[i..]).unwrap_or("");
+            return format!("{secret}…{tail}");
+        }
+    }
+    path.to_owned()
+}
+
 async fn not_found() -> Result<actix_web::HttpResponse, crate::error::AppError> {
     Err(crate::error::AppError::NotFound("There is no page at this address. Check the link you were given.".into()))
 }
 
 #[cfg(test)]
 mod tests {
+    #[::core::prelude::v1::test]
+    fn secret_links_never_reach_the_log() {
+        assert_eq!(super::loggable_path("/i/AbCdEf123"), "/i/…");
+        assert_eq!(super::loggable_path("/u/AbCdEf123/again"), "/u/…/again");
+        assert_eq!(super::loggable_path("/staff/reset/tok"), "/staff/reset/…");
+        assert_eq!(super::loggable_path("/updates/confirm/tok"), "/updates/confirm/…");
+        assert_eq!(super::loggable_path("/s/wave/q/key"), "/s/wave/q/key");
+    }
+
     use actix_web::{App, HttpResponse, test, web};
 
     async fn boom() -> HttpResponse {

@@ -77,7 +77,11 @@ impl UserText {
 /// text in exports). Joiners (ZWJ/ZWNJ) and variation selectors are kept: emoji and many
 /// scripts need them.
 fn is_invisible_format(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+    // Bidi overrides and isolates, the byte-order mark, interlinear annotation marks, and
+    // Unicode's noncharacters (U+FDD0–U+FDEF and the last two of every plane), which XML
+    // documents cannot hold.
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}' | '\u{FDD0}'..='\u{FDEF}')
+        || (u32::from(c) & 0xFFFE) == 0xFFFE
 }
 
 #[cfg(test)]

@@ -92,14 +92,25 @@ pub fn requeue_interrupted(conn: &mut DbConnection) -> StoreResult<usize> {
         .execute(conn)?)
 }
 
-/// Makes failed (and waiting) messages due now: an admin's "retry".
-pub fn retry_now(conn: &mut DbConnection, id: Option<&str>) -> StoreResult<usize> {
-    let base = outbox::table.filter(outbox::status.eq_any(["failed", "pending"]));
+/// Makes failed (and waiting) messages due now: an admin's "retry". `scope` is the admin's
+/// partnership (`None`: every partnership, for a superadmin or the command line); a
+/// partnership's admin never touches another partnership's messages.
+pub fn retry_now(conn: &mut DbConnection, scope: Option<&str>) -> StoreResult<usize> {
+    let mut base = outbox::table.filter(outbox::status.eq_any(["failed", "pending"])).into_boxed();
+    if let Some(p) = scope {
+        base = base.filter(outbox::partnership_id.eq(p.to_owned()));
+    }
+    let ids: Vec<String> = base.select(outbox::id).load(conn)?;
     let set = (outbox::status.eq("pending"), outbox::next_attempt_at.eq(now()), outbox::attempts.eq(0));
-    Ok(match id {
-        Some(id) => diesel::update(base.filter(outbox::id.eq(id))).set(set).execute(conn)?,
-        None => diesel::update(base).set(set).execute(conn)?,
-    })
+    let mut n = 0;
+    for chunk in ids.chunks(500) {
+        n += diesel::update(
+            outbox::table.filter(outbox::id.eq_any(chunk)).filter(outbox::status.eq_any(["failed", "pending"])),
+        )
+        .set(set)
+        .execute(conn)?;
+    }
+    Ok(n)
 }
 
 /// Backoff after `attempts` failures: 30 s doubling, at most an hour.
@@ -126,16 +137,25 @@ pub struct Depth {
     pub sent: i64,
 }
 
-pub fn depth(conn: &mut DbConnection) -> StoreResult<Depth> {
+/// How many messages wait, failed and went, for one partnership (`None`: all).
+pub fn depth(conn: &mut DbConnection, scope: Option<&str>) -> StoreResult<Depth> {
     let count = |c: &mut DbConnection, s: &str| -> StoreResult<i64> {
-        Ok(outbox::table.filter(outbox::status.eq(s)).count().get_result(c)?)
+        let mut q = outbox::table.filter(outbox::status.eq(s)).into_boxed();
+        if let Some(p) = scope {
+            q = q.filter(outbox::partnership_id.eq(p.to_owned()));
+        }
+        Ok(q.count().get_result(c)?)
     };
     Ok(Depth { pending: count(conn, "pending")?, failed: count(conn, "failed")?, sent: count(conn, "sent")? })
 }
 
-/// The newest messages, for the staff outbox.
-pub fn recent(conn: &mut DbConnection, limit: i64) -> StoreResult<Vec<OutboxRow>> {
-    Ok(outbox::table.order(outbox::created_at.desc()).limit(limit).select(OutboxRow::as_select()).load(conn)?)
+/// The newest messages of one partnership (`None`: all), for the staff outbox.
+pub fn recent(conn: &mut DbConnection, scope: Option<&str>, limit: i64) -> StoreResult<Vec<OutboxRow>> {
+    let mut q = outbox::table.into_boxed();
+    if let Some(p) = scope {
+        q = q.filter(outbox::partnership_id.eq(p.to_owned()));
+    }
+    Ok(q.order(outbox::created_at.desc()).limit(limit).select(OutboxRow::as_select()).load(conn)?)
 }
 
 fn claim(conn: &mut DbConnection, id: &str) -> StoreResult<bool> {
@@ -198,7 +218,10 @@ pub fn flush(conn: &mut DbConnection, transport: &Transport, from: &str, per_min
         if let Err(e) = &outcome {
             report.failed += 1;
             report.last_error = Some(e.to_string());
-            tracing::warn!(to = %row.to_address, kind = %row.kind, error = %e, "email not sent; will retry");
+            // The log names the message, never the person: no address, even inside the
+            // mail server's error.
+            let error = e.to_string().replace(&row.to_address, "[recipient]");
+            tracing::warn!(message = %row.id, kind = %row.kind, %error, "email not sent; will retry");
         } else {
             report.sent += 1;
         }

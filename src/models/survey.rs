@@ -147,10 +147,21 @@ pub fn import(conn: &mut DbConnection, file: &str, source: &str, def: &SurveyDef
                 }
                 let answered = response_count(c, &w.id)?;
                 if answered > 0 {
+                    // Both read with the same text limit: the stored text and the new one are
+                    // compared as the same reader sees them (a long-text question's default
+                    // length comes from the limit, so two limits never compare equal).
                     let old_text = wave_definition(c, &w.id)?;
                     let old = SurveyDefinition::parse(file, &old_text, usize::MAX / 2).ok();
-                    let same_questions =
-                        old.as_ref().is_some_and(|o| o.questions == def.questions && o.audiences == def.audiences);
+                    let new = SurveyDefinition::parse(file, source, usize::MAX / 2).ok();
+                    // Where a question sits in its file (a comment added above it) is not a change.
+                    let asked = |d: &SurveyDefinition| -> Vec<crate::domain::survey::Question> {
+                        d.questions.iter().cloned().map(|mut q| {
+                            q.line = 0;
+                            q
+                        })
+                        .collect()
+                    };
+                    let same_questions = matches!((&old, &new), (Some(o), Some(n)) if asked(o) == asked(n) && o.audiences == n.audiences);
                     if !same_questions {
                         return Err(StoreError::Conflict(format!(
                             "{file}: the wave {:?} already has {answered} responses, so its questions and audiences cannot change (that would change what people answered). Change only its status or dates, or start a new wave with a new slug.",

@@ -215,9 +215,14 @@ fn mask(address: &str) -> String {
 
 async fn outbox_page(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -> Result<HttpResponse, AppError> {
     who.require(&[Role::Admin])?;
+    // A partnership's admin sees only its own messages and counts; a superadmin sees all.
     let scope = who.scope();
-    let (depth, rows) =
-        state.db.run(move |c| -> Result<_, AppError> { Ok((outbox::depth(c)?, outbox::recent(c, 200)?)) }).await?;
+    let (depth, rows) = state
+        .db
+        .run(move |c| -> Result<_, AppError> {
+            Ok((outbox::depth(c, scope.as_deref())?, outbox::recent(c, scope.as_deref(), 200)?))
+        })
+        .await?;
     let transport =
         crate::email::Transport::from_settings(&state.settings).map(|t| t.describe()).unwrap_or_else(|e| e.to_string());
     let view = OutboxView {
@@ -227,7 +232,6 @@ async fn outbox_page(state: web::Data<AppState>, req: HttpRequest, who: SignedIn
         transport,
         items: rows
             .into_iter()
-            .filter(|r| scope.is_none() || r.partnership_id == scope)
             .map(|r| OutboxItem {
                 id: r.id,
                 kind: r.kind,
@@ -251,20 +255,22 @@ async fn retry(
 ) -> Result<HttpResponse, AppError> {
     read_checked(&state, &req, body).await?;
     who.require(&[Role::Admin])?;
-    let staff = who.staff.clone();
+    let (staff, scope) = (who.staff.clone(), who.scope());
     state
         .db
         .run(move |c| -> Result<(), AppError> {
-            let n = outbox::retry_now(c, None)?;
-            audit::record(
-                c,
-                Some(&staff.id),
-                &staff.email,
-                staff.partnership_id.as_deref(),
-                "outbox.retried",
-                &serde_json::json!({"messages": n}),
-            )?;
-            Ok(())
+            c.write(|c| -> Result<(), AppError> {
+                let n = outbox::retry_now(c, scope.as_deref())?;
+                audit::record(
+                    c,
+                    Some(&staff.id),
+                    &staff.email,
+                    staff.partnership_id.as_deref(),
+                    "outbox.retried",
+                    &serde_json::json!({"messages": n}),
+                )?;
+                Ok(())
+            })
         })
         .await?;
     Ok(see_other("/staff/outbox".into()))

@@ -49,7 +49,8 @@ pub fn queue_link(
             .map_err(AppError::Internal)?;
     let m = NewMessage {
         kind: if purpose == Purpose::Invite { "staff-invite" } else { "password-reset" },
-        partnership_id: None,
+        // The account's partnership, so its admins (and only they) see it in their outbox.
+        partnership_id: crate::models::account::partnership_of(c, account_id)?,
         to: email.to_owned(),
         subject,
         text,

@@ -114,8 +114,16 @@ pub async fn build_report(state: &AppState, who: &SignedIn, slug: &str, q: &Repo
                 .map_err(|_| AppError::BadRequest(format!("{what} must be a whole number of answers, like 10."))),
         }
     };
+    // The method's minimum base is a floor for everyone: a smaller one would show the
+    // answers of groups small enough to pick people out.
     let suppress_below =
-        whole(&q.suppress_below, defaults.suppress_below, "The smallest number of answers to compare")?.clamp(1, 1000);
+        whole(&q.suppress_below, defaults.suppress_below, "The smallest number of answers to compare")?;
+    if !(defaults.suppress_below..=1000).contains(&suppress_below) {
+        return Err(AppError::BadRequest(format!(
+            "The smallest number of answers to compare must be from {} to 1000: with fewer, people in a small group could be picked out. Nothing was shown.",
+            defaults.suppress_below
+        )));
+    }
     let caution_below =
         whole(&q.caution_below, defaults.caution_below, "The caution level")?.clamp(suppress_below, 10_000);
     let settings = crate::stats::Settings { adjust, suppress_below, caution_below, ..defaults };
@@ -683,9 +691,9 @@ async fn evidence(
             .insert_header((CONTENT_TYPE, content_type.to_owned()))
             .insert_header((
                 CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"{}-evidence-{}-{}.{ext}\"",
-                    r.series.slug, pack.years[0], pack.years[1]
+                crate::exports::attachment(
+                    &format!("{}-evidence-{}-{}", r.series.slug, pack.years[0], pack.years[1]),
+                    ext,
                 ),
             ))
             .insert_header((CACHE_CONTROL, "no-store"))
@@ -744,43 +752,50 @@ fn evidence_csv(pack: &EvidenceData) -> Result<Vec<u8>, csv::Error> {
     let mut out = Vec::from("\u{feff}".as_bytes());
     {
         let mut w = csv::Writer::from_writer(&mut out);
+        // Every cell people typed goes through `neutralise_cell`, header cells (which carry
+        // wave labels) too: a label such as `=HYPERLINK(...)` must never become a formula.
+        // Figures Heard computed (shares, counts, changes such as "+13") are written as they are.
+        let cell = |s: &str| crate::models::export::neutralise_cell(s);
         let (a, b) = (&pack.years[0], &pack.years[1]);
-        w.write_record([
-            "priority",
-            "kind",
-            "item",
-            &format!("{a} positive"),
-            &format!("{a} answers"),
-            &format!("{b} positive"),
-            &format!("{b} answers"),
-            "change",
-            "range",
-            "verdict",
-            "suggested BRAG",
-            "staff BRAG",
-        ])?;
+        w.write_record(
+            [
+                "priority".to_owned(),
+                "kind".into(),
+                "item".into(),
+                format!("{a} positive"),
+                format!("{a} answers"),
+                format!("{b} positive"),
+                format!("{b} answers"),
+                "change".into(),
+                "range".into(),
+                "verdict".into(),
+                "suggested BRAG".into(),
+                "staff BRAG".into(),
+            ]
+            .iter()
+            .map(|h| cell(h)),
+        )?;
         for p in &pack.priorities {
             let staff = p.staff.as_ref().map(|s| s.rating.clone()).unwrap_or_default();
             if let Some(i) = &p.index {
                 w.write_record([
-                    &p.code,
-                    "index",
-                    &i.label,
-                    &i.years[0].pct,
-                    &i.years[0].n.to_string(),
-                    &i.years[1].pct,
-                    &i.years[1].n.to_string(),
-                    &i.change,
-                    &i.range,
-                    "",
-                    p.suggested,
-                    &staff,
+                    cell(&p.code),
+                    "index".into(),
+                    cell(&i.label),
+                    i.years[0].pct.clone(),
+                    i.years[0].n.to_string(),
+                    i.years[1].pct.clone(),
+                    i.years[1].n.to_string(),
+                    i.change.clone(),
+                    i.range.clone(),
+                    String::new(),
+                    p.suggested.to_owned(),
+                    cell(&staff),
                 ])?;
             }
             for q in &p.questions {
-                let cell = |s: &str| crate::models::export::neutralise_cell(s);
                 w.write_record([
-                    p.code.clone(),
+                    cell(&p.code),
                     "question".into(),
                     cell(&q.text),
                     q.years[0].pct.clone(),
@@ -791,7 +806,7 @@ fn evidence_csv(pack: &EvidenceData) -> Result<Vec<u8>, csv::Error> {
                     q.range.clone(),
                     q.verdict.to_owned(),
                     p.suggested.to_owned(),
-                    staff.clone(),
+                    cell(&staff),
                 ])?;
             }
         }

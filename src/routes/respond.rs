@@ -26,7 +26,7 @@ use crate::error::AppError;
 use crate::models::draft::{self, DraftRow};
 use crate::models::response::{self, Deletion};
 use crate::models::survey::{self as survey_model, Openness, WaveRow};
-use crate::state::{AppState, CachedDefinition};
+use crate::state::AppState;
 
 const DRAFT_COOKIE: &str = "heard_draft";
 
@@ -193,25 +193,9 @@ async fn load_any(state: &AppState, slug: &str) -> Result<Visit, AppError> {
     if let Some(cached) = state.cached_definition(&wave.id, &wave.definition_hash) {
         return Ok(Visit { wave, def: cached.definition, partnership: cached.partnership_name });
     }
-    let id = wave.id.clone();
-    let (text, (_, partnership)) = state
-        .db
-        .run(move |c| -> Result<_, AppError> {
-            Ok((survey_model::wave_definition(c, &id)?, survey_model::wave_partnership(c, &id)?))
-        })
-        .await?;
-    let def = SurveyDefinition::parse(&wave.slug, &text, state.settings.max_text_graphemes)
-        .map_err(|e| AppError::Internal(format!("stored definition of {} no longer parses: {e}", wave.slug)))?;
-    let def = Arc::new(def);
-    state.cache_definition(
-        &wave.id,
-        CachedDefinition {
-            hash: wave.definition_hash.clone(),
-            definition: def.clone(),
-            partnership_name: partnership.clone(),
-        },
-    );
-    Ok(Visit { wave, def, partnership })
+    // Read and parsed on a blocking thread, then shared with the staff pages.
+    let cached = super::staff::definition_of(state, &wave.id, &wave).await?;
+    Ok(Visit { wave, def: cached.definition, partnership: cached.partnership_name })
 }
 
 /// Refuses answers to a wave that is not open, with a kind explanation.

@@ -153,34 +153,48 @@ async fn publish(
     let form = read_checked(&state, &req, body).await?;
     who.require(&[Role::Admin, Role::Analyst])?;
     let p = partnership_for(&state, &who, query.partnership.as_deref()).await?;
+    // What was typed is shown again as it was if anything is wrong; nothing is stored until
+    // every field passes the same checks as any other text people give Heard.
     let typed = Typed {
-        title: form.get("title").unwrap_or("").trim().chars().take(200).collect(),
-        body: form.get("body").unwrap_or("").trim().chars().take(5000).collect(),
-        priorities: form.get("priorities").unwrap_or("").chars().take(200).collect(),
-        themes: form.get("themes").unwrap_or("").chars().take(500).collect(),
+        title: form.get("title").unwrap_or("").to_owned(),
+        body: form.get("body").unwrap_or("").to_owned(),
+        priorities: form.get("priorities").unwrap_or("").to_owned(),
+        themes: form.get("themes").unwrap_or("").to_owned(),
     };
-    let problem = if typed.title.is_empty() {
-        Some("Give the update a title, like \"You said the Local Offer was hard to search\".")
-    } else if typed.body.is_empty() {
-        Some("Write what you heard and what you did about it.")
-    } else {
-        None
+    let checked = (|| -> Result<(String, String, Vec<String>, Vec<String>), String> {
+        let title = crate::domain::UserText::parse(&typed.title, 200, false).map_err(|e| format!("The title: {e}"))?;
+        if title.is_empty() {
+            return Err("Give the update a title, like \"You said the Local Offer was hard to search\".".into());
+        }
+        let body = crate::domain::UserText::parse(&typed.body, 5000, true)
+            .map_err(|e| format!("What you heard and did: {e}"))?;
+        if body.is_empty() {
+            return Err("Write what you heard and what you did about it.".into());
+        }
+        let list = |raw: &str, what: &str| -> Result<Vec<String>, String> {
+            let text = crate::domain::UserText::parse(raw, 500, false).map_err(|e| format!("{what}: {e}"))?;
+            Ok(text.as_str().split(',').map(str::trim).filter(|x| !x.is_empty()).map(str::to_owned).collect())
+        };
+        Ok((
+            title.into_string(),
+            body.into_string(),
+            list(&typed.priorities, "Priorities")?,
+            list(&typed.themes, "Themes")?,
+        ))
+    })();
+    let (title, text, priorities, themes) = match checked {
+        Ok(c) => c,
+        Err(msg) => {
+            let view = staff_view(&state, &req, &who, query.partnership.as_deref(), typed, Some(msg)).await?;
+            return render(&state, StatusCode::BAD_REQUEST, "staff/updates", &view);
+        }
     };
-    if let Some(msg) = problem {
-        let view = staff_view(&state, &req, &who, query.partnership.as_deref(), typed, Some(msg.into())).await?;
-        return render(&state, StatusCode::BAD_REQUEST, "staff/updates", &view);
-    }
-    let split = |s: &str| s.split(',').map(str::trim).filter(|x| !x.is_empty()).map(str::to_owned).collect::<Vec<_>>();
     let new = updates::NewUpdate {
         partnership_id: p.id.clone(),
-        title: crate::domain::UserText::parse(&typed.title, 200, false)
-            .map(|t| t.into_string())
-            .unwrap_or(typed.title.clone()),
-        body: crate::domain::UserText::parse(&typed.body, 5000, true)
-            .map(|t| t.into_string())
-            .unwrap_or(typed.body.clone()),
-        priorities: split(&typed.priorities),
-        themes: split(&typed.themes),
+        title,
+        body: text,
+        priorities,
+        themes,
         by: who.staff.email.clone(),
     };
     let (templates, name, host, staff, public) = (

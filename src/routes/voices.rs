@@ -787,7 +787,7 @@ async fn export(state: web::Data<AppState>, q: web::Query<BankQuery>, who: Signe
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, content_type))
-        .insert_header((CONTENT_DISPOSITION, format!("attachment; filename=\"{}-quotes.{ext}\"", p.slug)))
+        .insert_header((CONTENT_DISPOSITION, crate::exports::attachment(&format!("{}-quotes", p.slug), ext)))
         .insert_header((CACHE_CONTROL, "no-store"))
         .body(bytes))
 }

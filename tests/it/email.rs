@@ -375,6 +375,15 @@ fn you_said_we_did(backend: Backend) {
     assert!(page.html.contains("<strong>1</strong> now"), "{}", page.html);
     let empty = staff.submit(&page.form_ending("/staff/updates").with("title", "").with("body", "x"));
     assert_eq!(empty.status, 400);
+    // Text that fails the checks is refused, kept in the form, and never stored.
+    for (title, body) in
+        [("Two\nlines", "fine"), ("Fine", "Hidden \u{202E}reversed\u{202C} words"), ("Bad \u{FFFE}", "x")]
+    {
+        let refused = staff.submit(&page.form_ending("/staff/updates").with("title", title).with("body", body));
+        assert_eq!(refused.status, 400, "{title:?} {body:?}");
+        assert!(refused.html.contains("error-message"), "{}", refused.html);
+    }
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM updates"), 0, "nothing stored");
     let published = staff.submit(
         &page
             .form_ending("/staff/updates")
@@ -619,3 +628,43 @@ fn partnership_branding_in_emails(backend: Backend) {
     sink.stop();
 }
 both!(partnership_branding_in_emails);
+
+/// A partnership's admin sees and retries only their own partnership's messages.
+fn the_outbox_is_per_partnership(backend: Backend) {
+    use diesel::prelude::*;
+    let (app, _, _) = crate::staff::setup(backend);
+    {
+        for slug in ["torbay", "southend"] {
+            let pid = app.count_str(&format!("SELECT id AS s FROM partnerships WHERE slug = '{slug}'"));
+            let mut c = app.db.connect();
+            let m = heard::email::outbox::NewMessage {
+                kind: "update",
+                partnership_id: Some(pid),
+                to: format!("family@{slug}.example"),
+                subject: format!("News from {slug}"),
+                text: "x".into(),
+                html: "<p>x</p>".into(),
+                unsubscribe_url: None,
+            };
+            heard::email::outbox::enqueue(&mut c, &m, "localhost").unwrap();
+        }
+        let mut c = app.db.connect();
+        diesel::sql_query("UPDATE outbox SET status = 'failed', attempts = 8").execute(&mut c).unwrap();
+    }
+    let (admin, _) = crate::staff::sign_in(&app, "admin@torbay.example", crate::staff::PASSWORD);
+    let page = admin.get("/staff/outbox");
+    assert_eq!(page.status, 200);
+    assert!(page.html.contains("News from torbay") && !page.html.contains("News from southend"), "{}", page.html);
+    assert!(page.html.contains("<strong>1</strong> failed"), "only this partnership's counts: {}", page.html);
+    let done = admin.submit(&page.form_ending("/staff/outbox/retry"));
+    assert_eq!(done.status, 200);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM outbox WHERE status = 'failed' AND subject = 'News from southend'"),
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending' AND subject = 'News from torbay'"),
+        1
+    );
+}
+both!(the_outbox_is_per_partnership);

@@ -52,6 +52,12 @@ fn metrics_can_require_a_token(backend: Backend) {
     let r = client.get(&url).bearer_auth("s3cret-token").send().expect("metrics");
     assert_eq!(r.status().as_u16(), 200);
     assert!(r.text().expect("body").contains("heard_responses "));
+    // Without a token, only this machine may read them, and not through a proxy.
+    let open = spawn_app(backend);
+    let url = format!("{}/metrics", open.address);
+    assert_eq!(client.get(&url).send().expect("metrics").status().as_u16(), 200, "a local scraper");
+    let proxied = client.get(&url).header("x-forwarded-for", "203.0.113.9").send().expect("metrics");
+    assert_eq!(proxied.status().as_u16(), 404, "a request a proxy passed on from outside");
 }
 both!(metrics_can_require_a_token);
 

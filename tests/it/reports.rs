@@ -77,6 +77,12 @@ fn comparison_pages(backend: Backend) {
     let bad = b.get(&format!("{base}&suppress_below=lots"));
     assert_eq!(bad.status, 400);
     assert!(bad.html.contains("must be a whole number of answers"));
+    // Nobody may lower the base below the method's minimum (it showed groups of one before).
+    for tiny in ["1", "9", "0"] {
+        let small = b.get(&format!("{base}&suppress_below={tiny}"));
+        assert_eq!(small.status, 400, "{tiny}");
+        assert!(small.html.contains("could be picked out"), "{}", small.html);
+    }
 }
 both!(comparison_pages);
 
@@ -141,6 +147,30 @@ fn evidence_pack(backend: Backend) {
         rows.iter().any(|r| &r[0] == "P5" && &r[1] == "index")
             && rows.iter().any(|r| &r[0] == "P1" && &r[9] == "Declined")
     );
+    // A wave label that looks like a formula stays text in the header, and the file name stays plain.
+    {
+        use diesel::prelude::*;
+        let mut c = app.db.connect();
+        diesel::sql_query(
+            "UPDATE waves SET label = '=HYPERLINK(\"http://evil.example\",\"2023\")' WHERE slug = 'torbay-participation-2023'",
+        )
+        .execute(&mut c)
+        .unwrap();
+    }
+    let res = v
+        .raw()
+        .get(format!("{}/staff/series/torbay-participation/evidence?{q}&format=csv", app.address))
+        .send()
+        .expect("csv");
+    let disposition = res.headers()["content-disposition"].to_str().expect("ascii").to_owned();
+    let plain = disposition.split("filename=\"").nth(1).and_then(|r| r.split('"').next()).expect("a file name");
+    assert!(plain.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.'), "{disposition}");
+    let body = res.bytes().expect("b").to_vec();
+    let text = String::from_utf8(body[3..].to_vec()).expect("utf-8");
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    let headers = rdr.headers().expect("headers").clone();
+    assert!(headers.iter().all(|h| !h.starts_with('=')), "{headers:?}");
+    assert!(headers.iter().any(|h| h.starts_with("'=HYPERLINK")), "{headers:?}");
     let docx = v
         .raw()
         .get(format!("{}/staff/series/torbay-participation/evidence?{q}&format=docx", app.address))

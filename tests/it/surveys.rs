@@ -67,6 +67,17 @@ fn upload_shows_problems_and_imports_whole(backend: Backend) {
     assert!(html.contains("<h1>2030</h1>"), "redirected to the new wave's page");
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM waves"), before + 1);
     assert!(app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'survey.imported'") == 1);
+    // A wave with responses takes its own file back with only a comment changed (its long-text
+    // questions used to compare unequal), and still refuses a changed question.
+    let stored = app.count_str("SELECT definition AS s FROM waves WHERE slug = 'torbay-participation-2025'");
+    assert!(app.count("SELECT COUNT(*) AS n FROM responses r JOIN waves w ON w.id = r.wave_id WHERE w.slug = 'torbay-participation-2025'") > 0);
+    let (code, html) = upload(&b, None, &format!("# Checked again by the forum, December.\n{stored}"));
+    assert_eq!(code, 200, "{html}");
+    let retyped = stored.replace("type = \"long-text\"", "type = \"short-text\"");
+    assert_ne!(retyped, stored, "the demo has a long-text question");
+    let (code, html) = upload(&b, None, &retyped);
+    assert_eq!(code, 409, "{html}");
+    assert!(html.contains("already has"), "{html}");
     // A viewer cannot upload.
     let (v, _) = sign_in(&app, "viewer@torbay.example", PASSWORD);
     assert_eq!(status(&v, "/staff/surveys/upload"), 403);
