@@ -124,7 +124,9 @@ fn heard_runs_with_the_compose_environment_serves_and_sends() {
     let page = b.get("/s/torbay-participation-2025");
     assert_eq!(page.status, 200);
     assert_eq!(b.get("/healthz").status, 200);
-    assert!(b.get("/metrics").html.contains("heard_outbox_depth"));
+    let token = env.get("HEARD_METRICS_TOKEN").expect("the compose file sets a metrics token");
+    let metrics = b.raw().get(format!("{}/metrics", b.base)).bearer_auth(token).send().expect("metrics");
+    assert!(metrics.text().expect("body").contains("heard_outbox_depth"));
     // It sends: invitations go through the outbox worker of the running service to `mail`.
     let contacts = tempfile::NamedTempFile::new().expect("file");
     std::fs::write(contacts.path(), "email,first_name,audience\nsam@example.org,Sam,parents-carers\n").expect("write");

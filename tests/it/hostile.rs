@@ -97,7 +97,13 @@ fn public_posts() -> Vec<String> {
     ]
     .iter()
     .map(|p| format!("/s/{WAVE}{p}"))
-    .chain(["/join".to_owned(), "/kiosk/leave".to_owned(), "/settings".to_owned(), "/u/not-a-token".to_owned()])
+    .chain([
+        "/join".to_owned(),
+        "/kiosk/leave".to_owned(),
+        "/settings".to_owned(),
+        "/u/not-a-token".to_owned(),
+        "/updates/confirm/not-a-token".to_owned(),
+    ])
     .collect()
 }
 
@@ -112,11 +118,15 @@ fn staff_posts() -> Vec<String> {
         "/staff/sign-out",
         "/staff/quotes/00000000-0000-0000-0000-000000000000",
         "/staff/users/remove",
+        // Uploads (multipart): a form body, forged tokens and oversize are all refused before
+        // anything is read or stored.
+        "/staff/surveys/upload",
+        "/staff/images",
     ]
     .iter()
     .map(|p| (*p).to_owned())
     .chain(
-        ["/status", "/panels", "/invitations", "/invitations/remind", "/paper-entry", "/coding"]
+        ["/status", "/panels", "/invitations", "/invitations/remind", "/paper-entry", "/coding", "/recordings"]
             .iter()
             .map(|p| format!("/staff/waves/{WAVE}{p}")),
     )
@@ -213,6 +223,27 @@ fn cases(torbay_response: &str, southend_response: &str) -> Vec<Case> {
             format!("/staff/series/torbay-participation/compare{q}"),
             "",
         ));
+    }
+    for q in ["?page=0", "?page=abc", "?page=99999999", "?page=-3", "?page=%FF"] {
+        out.push(case(format!("audit {q}"), Who::Admin, Method::GET, format!("/staff/audit{q}"), ""));
+    }
+    for q in ["1", "0", "9", "-1", "99999999999999999999"] {
+        out.push(case(
+            format!("compare suppress_below={q}"),
+            Who::Admin,
+            Method::GET,
+            format!(
+                "/staff/series/torbay-participation/compare?from=torbay-participation-2024&to=torbay-participation-2025&suppress_below={q}"
+            ),
+            "",
+        ));
+    }
+    for path in [
+        "/updates/confirm/%3Cscript%3E",
+        "/updates/confirm/x?lang=%FF",
+        &format!("/updates/confirm/{}", "a".repeat(300)),
+    ] {
+        out.push(case(format!("confirm link {path}"), Who::Respondent, Method::GET, path, ""));
     }
     out.push(case(
         "coding page huge",
