@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test Heard has, on SQLite and on PostgreSQL:
+#   0. cargo fmt --check and cargo clippy --all-targets -D warnings (the hygiene CI promises)
 #   1. Rust unit and integration tests (cargo test): each integration test starts a real
 #      server on a random port; PostgreSQL tests start their own throwaway cluster.
 #   2. Browser tests (accessibility/): Debian's Chromium driven by playwright-core, against
@@ -27,6 +28,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
 fi
+
+echo "==> Formatting and lints (cargo fmt --check, cargo clippy -D warnings)"
+cargo fmt --all -- --check
+cargo clippy --locked --all-targets -- -D warnings
 
 echo "==> Rust tests (SQLite and PostgreSQL)"
 cargo test --locked

@@ -73,6 +73,10 @@ async function collect(page, base, audience, lang, label = '') {
   await page.goto(`${base}/s/${WAVE}/done`);
   await page.locator('#follow-up-email').fill('not an address');
   await go('form[action$="/follow-up"] button[type=submit]'); await snap('follow-up address, error');
+  await page.goto(`${base}/s/${WAVE}/done`);
+  await page.locator('#follow-up-email').fill(`family-${lang}@example.org`);
+  await go('form[action$="/follow-up"] button[type=submit]'); await snap('follow-up address, check your email');
+  await page.goto(`${base}/updates/confirm/not-a-token?lang=${lang}`); await snap('follow-up confirmation, unknown link');
   await page.goto(`${base}/updates/torbay`); await snap('you said, we did (public)');
   await page.goto(`${base}/settings?back=/s/${WAVE}`); await snap('display settings');
   await go('form[action="/settings"] button[type=submit]'); await snap('display settings, saved');

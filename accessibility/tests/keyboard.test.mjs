@@ -103,7 +103,7 @@ for (const javaScriptEnabled of [false, true]) {
       assert.match(page.url(), /\/check$/);
       await enter('form[action$="/send"] button');
       assert.match(page.url(), /\/done$/);
-      assert.match((await page.locator('.receipt').textContent()).trim(), /^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$/);
+      assert.match((await page.locator('.receipt').textContent()).trim(), /^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$/);
 
       // An error takes focus to the summary, whose link takes focus to the answer.
       await page.goto(`${heard.base}/s/${WAVE}/resume`);

@@ -42,6 +42,8 @@ export async function startHeard(databaseUrl) {
     RUST_LOG: 'warn',
     HEARD_SIGN_IN_PER_MINUTE: '0',
     HEARD_PUBLIC_POSTS_PER_MINUTE: '0',
+    // Messages (confirmation emails) go to the test's own folder, not the checkout.
+    HEARD_MAIL_DIR: join(dir, 'mail'),
   };
   if (databaseUrl) {
     // A shared PostgreSQL database: start from an empty schema.

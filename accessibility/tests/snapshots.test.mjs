@@ -17,6 +17,7 @@ async function tree(page) {
   const yaml = await page.locator('body').ariaSnapshot();
   return yaml
     .replace(/http:\/\/127\.0\.0\.1:\d+/g, 'BASE')
+    .replace(/\b[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}\b/g, 'CODE-CODE-CODE')
     .replace(/\b[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}\b/g, 'CODE-CODE')
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, 'UUID') + '\n';
 }

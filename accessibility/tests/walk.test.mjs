@@ -72,7 +72,7 @@ for (const db of databases()) {
       await page.getByRole('button', { name: 'Send' }).click();
       assert.match(page.url(), /\/done$/);
       const receipt = (await page.locator('.receipt').textContent()).trim();
-      assert.match(receipt, /^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$/);
+      assert.match(receipt, /^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$/);
       mkdirSync(join(ROOT, 'target', 'screenshots'), { recursive: true });
       await page.screenshot({ path: join(ROOT, 'target', 'screenshots', `done-360-${db.name}.png`), fullPage: true });
 
