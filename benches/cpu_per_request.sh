@@ -14,22 +14,8 @@ SECONDS_EACH="${2:-15}"
 CLIENTS="${3:-8}"
 WAVE=torbay-participation-2025
 . tests/lib/pg.sh
-HEARD="${HEARD_BIN:-target/release/heard}"
-[ -x "$HEARD" ] || cargo build --release --locked --bin heard
+bench_setup "$ENGINE" cpu -c max_connections=100
 
-work="$(mktemp -d /tmp/heard-cpu.XXXXXX)"
-server_pid=""
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-  pg_stop "$work/pg"
-  rm -rf "$work"
-}
-trap cleanup EXIT
-case "$ENGINE" in
-  sqlite) export DATABASE_URL="sqlite://$work/heard.db" ;;
-  postgres) DATABASE_URL=$(pg_start "$work/pg" heard_cpu -c max_connections=100) || exit 1; export DATABASE_URL ;;
-  *) echo "usage: $0 sqlite|postgres [seconds] [clients]" >&2; exit 2 ;;
-esac
 port=$(free_port)
 export HEARD_BIND="127.0.0.1:$port" HEARD_MAIL_DIR="$work/mail" RUST_LOG=warn HEARD_PUBLIC_POSTS_PER_MINUTE=0
 "$HEARD" demo --no-responses >/dev/null

@@ -15,26 +15,7 @@ SECONDS_EACH="${2:-20}"
 LEVELS="${CLIENTS:-8 64 256}"
 WAVE=torbay-participation-2025
 . tests/lib/pg.sh
-HEARD="${HEARD_BIN:-target/release/heard}"
-[ -x "$HEARD" ] || cargo build --release --locked --bin heard
-
-work="$(mktemp -d /tmp/heard-load.XXXXXX)"
-server_pid=""
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-  pg_stop "$work/pg"
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-case "$ENGINE" in
-  sqlite) export DATABASE_URL="sqlite://$work/heard.db" ;;
-  postgres)
-    url=$(pg_start "$work/pg" heard_load -c max_connections=100) || exit 1
-    export DATABASE_URL="$url"
-    ;;
-  *) echo "usage: $0 sqlite|postgres [seconds]" >&2; exit 2 ;;
-esac
+bench_setup "$ENGINE" load -c max_connections=100
 
 port=$(free_port)
 export HEARD_BIND="127.0.0.1:$port" HEARD_MAIL_DIR="$work/mail" RUST_LOG=warn

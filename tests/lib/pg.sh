@@ -1,4 +1,4 @@
-# Shell helpers shared by tests/all.sh, tests/crash-safety.sh and benches/loadtest.sh:
+# Shell helpers shared by tests/all.sh, tests/crash-safety.sh and the benches:
 # a free local port, and a throwaway PostgreSQL cluster (as the postgres user when root).
 #   . tests/lib/pg.sh
 #   pg_start DIR NAME [postgres options]   # prints postgres://postgres@127.0.0.1:PORT/NAME
@@ -30,4 +30,26 @@ pg_start() {
 pg_stop() {
   [ -d "$1/data" ] && as_pg "$PG_BIN/pg_ctl" -D "$1/data" -m immediate stop >/dev/null 2>&1
   return 0
+}
+
+# For the benches: the binary (target/release/heard, built if missing, or $HEARD_BIN), a work
+# folder, DATABASE_URL for ENGINE (sqlite, or a throwaway postgres cluster), and a trap that
+# stops $server_pid and the cluster and removes the folder on exit.
+#   bench_setup ENGINE NAME [postgres options]
+bench_setup() {
+  local engine="$1" name="$2"
+  shift 2
+  HEARD="${HEARD_BIN:-target/release/heard}"
+  [ -x "$HEARD" ] || cargo build --release --locked --bin heard
+  work="$(mktemp -d "/tmp/heard-$name.XXXXXX")"
+  server_pid=""
+  trap '[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true; pg_stop "$work/pg"; rm -rf "$work"' EXIT
+  case "$engine" in
+    sqlite) export DATABASE_URL="sqlite://$work/heard.db" ;;
+    postgres)
+      DATABASE_URL=$(pg_start "$work/pg" "heard_$name" "$@") || exit 1
+      export DATABASE_URL
+      ;;
+    *) echo "usage: $0 sqlite|postgres ..." >&2; exit 2 ;;
+  esac
 }
