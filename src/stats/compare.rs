@@ -498,13 +498,13 @@ fn paired(p: &PairedInput) -> PairedResult {
 /// "more than 100,000,000" and what to do about it.
 fn too_large(what: &str, n: u64) -> String {
     format!(
-        "{what} is {n}, more than the {MAX_COUNT} answers a count may be (check for a typing mistake: no survey of people has that many)"
+        "{what} is {n}, more than the {MAX_COUNT} answers the method takes (check for a typing mistake: no survey of people has that many)"
     )
 }
 
 /// The checks of METHOD.md "Input the method refuses" for one question, naming the case,
 /// question and field.
-fn check_question(case: &str, q: &QuestionInput, years: &[String]) -> Result<(), InputError> {
+pub fn check_question(case: &str, q: &QuestionInput, years: &[String]) -> Result<(), InputError> {
     let at = format!("case {case:?}, question {:?}", q.id);
     if q.options.is_empty() {
         return Err(InputError(format!("{at}: list the answer options")));
@@ -793,7 +793,8 @@ pub fn composite_from_samples(
     out
 }
 
-fn composite(c: &CompositeInput, years: &[String], alpha: f64) -> CompositeResult {
+/// A composite's index for the two years.
+pub fn composite(c: &CompositeInput, years: &[String], alpha: f64) -> CompositeResult {
     let samples: Vec<CompositeSample> = years
         .iter()
         .map(|y| CompositeSample::from_respondents(c.respondents.get(y).map(Vec::as_slice).unwrap_or(&[])))
@@ -804,102 +805,153 @@ fn composite(c: &CompositeInput, years: &[String], alpha: f64) -> CompositeResul
 /// Compares one case with the given defaults.
 pub fn compare_case(case: &CaseInput, defaults: &Settings) -> Result<CaseResult, InputError> {
     let s = check_case(case, defaults)?;
-    let (alpha, z) = (s.alpha, z_crit(s.alpha));
     let years = &case.years;
-    let zeros = |q: &QuestionInput| vec![0u64; q.options.len()];
-    let mut results = Vec::new();
-    let mut family: Vec<(usize, f64)> = Vec::new();
-    for q in &case.questions {
-        let ca = q.counts.get(&years[0]).cloned().unwrap_or_else(|| zeros(q));
-        let cb = q.counts.get(&years[1]).cloned().unwrap_or_else(|| zeros(q));
-        let (ya, ta) = year_result(q, &ca, &s, z);
-        let (yb, tb) = year_result(q, &cb, &s, z);
-        let both = ta.n_valid > 0 && tb.n_valid > 0;
-        let comparable = both && !ya.suppressed && !yb.suppressed;
-        let chi = chi_square(q, &ta, &tb);
-        let mut r = QuestionResult {
-            id: q.id.clone(),
-            text: q.text.clone(),
-            priority: q.priority.clone(),
-            value: q.value.clone(),
-            years: BTreeMap::new(),
-            both_answered: both,
-            comparable,
-            diff: None,
-            diff_points_display: None,
-            newcombe_low: None,
-            newcombe_high: None,
-            newcombe_excludes_zero: None,
-            z_stat: None,
-            z_p: None,
-            z_undefined_reason: None,
-            fisher_p: None,
-            chi2_stat: None,
-            chi2_dof: None,
-            chi2_p: None,
-            chi2_min_expected: None,
-            chi2_low_expected: None,
-            chi2_options_used: chi.used.clone(),
-            in_family: false,
-            paired: q.paired.as_ref().map(paired),
-            p_holm: None,
-            p_bh: None,
-            verdict: Verdict::NoClearChange,
-            sentence: String::new(),
-            input: None,
-        };
-        if comparable {
-            let (na, nb) = (ta.n_valid as f64, tb.n_valid as f64);
-            let (pa, pb) = (ta.positive as f64 / na, tb.positive as f64 / nb);
-            let (la, ua) = wilson(ta.positive, ta.n_valid, z);
-            let (lb, ub) = wilson(tb.positive, tb.n_valid, z);
-            let diff = pb - pa;
-            let low = diff - ((pb - lb).powi(2) + (ua - pa).powi(2)).sqrt();
-            let high = diff + ((ub - pb).powi(2) + (pa - la).powi(2)).sqrt();
-            r.diff = Some(diff);
-            // Counts are at most MAX_COUNT, so these products are below 10¹⁹; saturating
-            // keeps unchecked callers from wrapping.
-            let cross = |x: u64, y: u64| i128::from(x).saturating_mul(i128::from(y));
-            r.diff_points_display = Some(round_half_away(
-                (cross(tb.positive, ta.n_valid).saturating_sub(cross(ta.positive, tb.n_valid))).saturating_mul(100),
-                cross(ta.n_valid, tb.n_valid),
-            ));
-            r.newcombe_low = Some(low);
-            r.newcombe_high = Some(high);
-            r.newcombe_excludes_zero = Some(low > 0.0 || high < 0.0);
-            let pooled = (ta.positive as f64 + tb.positive as f64) / (na + nb);
-            if pooled <= 0.0 || pooled >= 1.0 {
-                r.z_undefined_reason = Some("no variation: both years 0% or both years 100% positive");
-            } else {
-                let z = diff / (pooled * (1.0 - pooled) * (1.0 / na + 1.0 / nb)).sqrt();
-                r.z_stat = Some(z);
-                r.z_p = Some(normal_two_sided_p(z));
-                r.in_family = true;
-                family.push((results.len(), normal_two_sided_p(z)));
-            }
-            r.fisher_p = fisher_exact(
-                ta.positive,
-                ta.n_valid.saturating_sub(ta.positive),
-                tb.positive,
-                tb.n_valid.saturating_sub(tb.positive),
-            );
-            r.chi2_stat = Some(chi.stat);
-            r.chi2_dof = Some(chi.dof);
-            r.chi2_p = Some(chi.p);
-            r.chi2_min_expected = Some(chi.min_expected);
-            r.chi2_low_expected = Some(chi.min_expected < 5.0);
+    let mut results: Vec<QuestionResult> = case.questions.iter().map(|q| question_result(q, years, &s)).collect();
+    let family = Family::of(results.iter().map(|r| r.z_p));
+    for (i, r) in results.iter_mut().enumerate() {
+        family.conclude(i, r, years, &s);
+    }
+    Ok(CaseResult {
+        id: case.id.clone(),
+        years: years.clone(),
+        settings: s.clone(),
+        family_size: family.size(),
+        questions: results,
+        composite: case.composite.as_ref().map(|c| composite(c, years, s.alpha)),
+        composites: case.composites.as_ref().map(|list| list.iter().map(|c| composite(c, years, s.alpha)).collect()),
+    })
+}
+
+/// One question's figures, everything but what depends on the rest of the family (adjusted
+/// p-values, the verdict and the sentence, which [`Family::conclude`] adds). The question
+/// must have passed `check_case`.
+pub fn question_result(q: &QuestionInput, years: &[String], s: &Settings) -> QuestionResult {
+    let z = z_crit(s.alpha);
+    let zeros = || vec![0u64; q.options.len()];
+    let ca = q.counts.get(&years[0]).cloned().unwrap_or_else(zeros);
+    let cb = q.counts.get(&years[1]).cloned().unwrap_or_else(zeros);
+    let (ya, ta) = year_result(q, &ca, s, z);
+    let (yb, tb) = year_result(q, &cb, s, z);
+    let both = ta.n_valid > 0 && tb.n_valid > 0;
+    let comparable = both && !ya.suppressed && !yb.suppressed;
+    let chi = chi_square(q, &ta, &tb);
+    let mut r = QuestionResult {
+        id: q.id.clone(),
+        text: q.text.clone(),
+        priority: q.priority.clone(),
+        value: q.value.clone(),
+        years: BTreeMap::new(),
+        both_answered: both,
+        comparable,
+        diff: None,
+        diff_points_display: None,
+        newcombe_low: None,
+        newcombe_high: None,
+        newcombe_excludes_zero: None,
+        z_stat: None,
+        z_p: None,
+        z_undefined_reason: None,
+        fisher_p: None,
+        chi2_stat: None,
+        chi2_dof: None,
+        chi2_p: None,
+        chi2_min_expected: None,
+        chi2_low_expected: None,
+        chi2_options_used: chi.used.clone(),
+        in_family: false,
+        paired: q.paired.as_ref().map(paired),
+        p_holm: None,
+        p_bh: None,
+        verdict: Verdict::NoClearChange,
+        sentence: String::new(),
+        input: None,
+    };
+    if comparable {
+        let (na, nb) = (ta.n_valid as f64, tb.n_valid as f64);
+        let (pa, pb) = (ta.positive as f64 / na, tb.positive as f64 / nb);
+        let (la, ua) = wilson(ta.positive, ta.n_valid, z);
+        let (lb, ub) = wilson(tb.positive, tb.n_valid, z);
+        let diff = pb - pa;
+        let low = diff - ((pb - lb).powi(2) + (ua - pa).powi(2)).sqrt();
+        let high = diff + ((ub - pb).powi(2) + (pa - la).powi(2)).sqrt();
+        r.diff = Some(diff);
+        // Counts are at most MAX_COUNT, so these products are below 10¹⁹; saturating
+        // keeps unchecked callers from wrapping.
+        let cross = |x: u64, y: u64| i128::from(x).saturating_mul(i128::from(y));
+        r.diff_points_display = Some(round_half_away(
+            (cross(tb.positive, ta.n_valid).saturating_sub(cross(ta.positive, tb.n_valid))).saturating_mul(100),
+            cross(ta.n_valid, tb.n_valid),
+        ));
+        r.newcombe_low = Some(low);
+        r.newcombe_high = Some(high);
+        r.newcombe_excludes_zero = Some(low > 0.0 || high < 0.0);
+        let pooled = (ta.positive as f64 + tb.positive as f64) / (na + nb);
+        if pooled <= 0.0 || pooled >= 1.0 {
+            r.z_undefined_reason = Some("no variation: both years 0% or both years 100% positive");
+        } else {
+            let z = diff / (pooled * (1.0 - pooled) * (1.0 / na + 1.0 / nb)).sqrt();
+            r.z_stat = Some(z);
+            r.z_p = Some(normal_two_sided_p(z));
+            r.in_family = true;
         }
-        r.years.insert(years[0].clone(), ya);
-        r.years.insert(years[1].clone(), yb);
-        results.push(r);
+        r.fisher_p = fisher_exact(
+            ta.positive,
+            ta.n_valid.saturating_sub(ta.positive),
+            tb.positive,
+            tb.n_valid.saturating_sub(tb.positive),
+        );
+        r.chi2_stat = Some(chi.stat);
+        r.chi2_dof = Some(chi.dof);
+        r.chi2_p = Some(chi.p);
+        r.chi2_min_expected = Some(chi.min_expected);
+        r.chi2_low_expected = Some(chi.min_expected < 5.0);
     }
-    let ps: Vec<f64> = family.iter().map(|(_, p)| *p).collect();
-    let (bh, holm) = (adjust_bh(&ps), adjust_holm(&ps));
-    for (k, (i, _)) in family.iter().enumerate() {
-        results[*i].p_bh = Some(bh[k]);
-        results[*i].p_holm = Some(holm[k]);
+    r.years.insert(years[0].clone(), ya);
+    r.years.insert(years[1].clone(), yb);
+    r
+}
+
+/// The report's family of questions (those with both years shown and z defined, in report
+/// order) and their adjusted p-values: all a question needs from the others.
+#[derive(Debug, Clone, Default)]
+pub struct Family {
+    /// Per question of the report: its (Benjamini–Hochberg, Holm) adjusted p-values, if it is
+    /// in the family.
+    adjusted: Vec<Option<(f64, f64)>>,
+    size: usize,
+}
+
+impl Family {
+    /// From each question's raw z-test p-value (`None`: not in the family), in report order.
+    pub fn of(raw: impl IntoIterator<Item = Option<f64>>) -> Self {
+        let raw: Vec<Option<f64>> = raw.into_iter().collect();
+        let ps: Vec<f64> = raw.iter().flatten().copied().collect();
+        let (bh, holm) = (adjust_bh(&ps), adjust_holm(&ps));
+        let mut k = 0;
+        let adjusted = raw
+            .iter()
+            .map(|p| {
+                p.map(|_| {
+                    let pair = (bh[k], holm[k]);
+                    k += 1;
+                    pair
+                })
+            })
+            .collect();
+        Self { adjusted, size: ps.len() }
     }
-    for r in &mut results {
+
+    /// How many questions are in the family.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// Question `i`'s adjusted p-values, verdict (in the order of METHOD.md) and sentence.
+    pub fn conclude(&self, i: usize, r: &mut QuestionResult, years: &[String], s: &Settings) {
+        if let Some(Some((bh, holm))) = self.adjusted.get(i) {
+            r.p_bh = Some(*bh);
+            r.p_holm = Some(*holm);
+        }
         let ya = &r.years[&years[0]];
         let yb = &r.years[&years[1]];
         let verdict = if ya.n_valid == 0 || yb.n_valid == 0 {
@@ -924,18 +976,9 @@ pub fn compare_case(case: &CaseInput, defaults: &Settings) -> Result<CaseResult,
                 Verdict::NoClearChange
             }
         };
-        r.sentence = sentence(verdict, ya, yb, years, r.diff_points_display, &s);
+        r.sentence = sentence(verdict, ya, yb, years, r.diff_points_display, s);
         r.verdict = verdict;
     }
-    Ok(CaseResult {
-        id: case.id.clone(),
-        years: years.clone(),
-        settings: s,
-        family_size: family.len(),
-        questions: results,
-        composite: case.composite.as_ref().map(|c| composite(c, years, alpha)),
-        composites: case.composites.as_ref().map(|list| list.iter().map(|c| composite(c, years, alpha)).collect()),
-    })
 }
 
 /// Compares every case in a file.

@@ -14,8 +14,8 @@ use serde_json::ser::{Formatter, PrettyFormatter};
 use serde_json::value::RawValue;
 
 use super::compare::{
-    CaseInput, ComparisonOutput, CompositeInput, InputError, QuestionInput, Settings, SettingsInput, check_case,
-    compare_case,
+    CaseInput, ComparisonOutput, CompositeInput, CompositeResult, Family, InputError, QuestionInput, Settings,
+    SettingsInput, check_case, check_question, composite, question_result,
 };
 use super::input::did_you_mean;
 use super::special::Z_95;
@@ -46,23 +46,48 @@ struct Envelope<'a> {
     cases: Vec<&'a RawValue>,
 }
 
-/// Just enough of a case to say where a problem is: its id, and the text of each part.
+/// A case with its questions (and composites) kept as text, so a report of any size is read
+/// one question at a time.
 #[derive(Deserialize)]
-struct Outline<'a> {
+#[serde(deny_unknown_fields)]
+struct CaseParts<'a> {
+    id: String,
     #[serde(default)]
-    id: Option<String>,
-    #[serde(default, borrow)]
+    description: Option<String>,
+    #[serde(default)]
+    audience: Option<String>,
+    #[serde(default)]
+    settings: SettingsInput,
+    #[serde(borrow)]
     questions: Vec<&'a RawValue>,
+    years: Vec<String>,
     #[serde(default, borrow)]
     composite: Option<&'a RawValue>,
     #[serde(default, borrow)]
     composites: Option<Vec<&'a RawValue>>,
 }
 
+/// A case read but for its questions: `header` has no questions, `questions` their text.
+struct Case<'a> {
+    header: CaseInput,
+    questions: Vec<&'a RawValue>,
+}
+
 #[derive(Deserialize)]
 struct Named {
     #[serde(default)]
     id: Option<serde_json::Value>,
+}
+
+/// The refusal on one line whatever the file holds: control characters (a newline in a key or
+/// a year, say) are written as escapes.
+fn one_line(e: InputError) -> InputError {
+    if !e.0.chars().any(char::is_control) {
+        return e;
+    }
+    InputError(
+        e.0.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect(),
+    )
 }
 
 /// The 1-based line of `text` on which `part` (a slice of it) starts.
@@ -110,39 +135,87 @@ fn name_of(raw: &RawValue, position: usize, what: &str) -> String {
     }
 }
 
-/// Reads case number `index` strictly; a problem names the case, question and field.
-fn read_case(text: &str, raw: &RawValue, index: usize) -> Result<CaseInput, InputError> {
-    let e = match serde_json::from_str::<CaseInput>(raw.get()) {
-        Ok(case) => return Ok(case),
-        Err(e) => e,
+/// Reads case number `index` strictly but for its questions; a problem names the case (and
+/// the composite) and the field.
+fn read_case<'a>(text: &str, raw: &'a RawValue, index: usize) -> Result<Case<'a>, InputError> {
+    let parts: CaseParts<'a> = serde_json::from_str(raw.get())
+        .map_err(|e| located(text, raw.get(), &format!("{}: ", name_of(raw, index + 1, "case")), &e))?;
+    let case = format!("case {:?}", parts.id);
+    let composite_at = |c: &RawValue, i: usize| -> Result<CompositeInput, InputError> {
+        serde_json::from_str(c.get())
+            .map_err(|e| located(text, c.get(), &format!("{case}, {}: ", name_of(c, i + 1, "composite")), &e))
     };
-    let Ok(outline) = serde_json::from_str::<Outline<'_>>(raw.get()) else {
-        return Err(located(text, raw.get(), &format!("{}: ", name_of(raw, index + 1, "case")), &e));
+    let composite = parts.composite.filter(|c| c.get() != "null").map(|c| composite_at(c, 0)).transpose()?;
+    let composites = parts
+        .composites
+        .map(|list| list.iter().enumerate().map(|(i, c)| composite_at(c, i)).collect::<Result<Vec<_>, _>>())
+        .transpose()?;
+    let header = CaseInput {
+        id: parts.id,
+        description: parts.description,
+        audience: parts.audience,
+        settings: parts.settings,
+        questions: Vec::new(),
+        years: parts.years,
+        composite,
+        composites,
     };
-    let case = match &outline.id {
-        Some(id) => format!("case {id:?}"),
-        None => format!("case {}", index + 1),
-    };
-    for (i, q) in outline.questions.iter().enumerate() {
-        if let Err(qe) = serde_json::from_str::<QuestionInput>(q.get()) {
-            return Err(located(text, q.get(), &format!("{case}, {}: ", name_of(q, i + 1, "question")), &qe));
+    Ok(Case { header, questions: parts.questions })
+}
+
+/// Reads question number `index` of a case strictly; a problem names case, question and field.
+fn read_question(text: &str, case: &str, raw: &RawValue, index: usize) -> Result<QuestionInput, InputError> {
+    serde_json::from_str(raw.get())
+        .map_err(|e| located(text, raw.get(), &format!("case {case:?}, {}: ", name_of(raw, index + 1, "question")), &e))
+}
+
+/// A case's results as `CaseResult` serializes them, field for field, with its questions
+/// computed one at a time as they are written.
+#[derive(Serialize)]
+struct StreamedCase<'a> {
+    id: &'a str,
+    years: &'a [String],
+    settings: &'a Settings,
+    family_size: usize,
+    questions: StreamedQuestions<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    composite: Option<CompositeResult>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    composites: Option<Vec<CompositeResult>>,
+}
+
+struct StreamedQuestions<'a> {
+    text: &'a str,
+    case: &'a CaseInput,
+    raws: &'a [&'a RawValue],
+    settings: &'a Settings,
+    family: &'a Family,
+}
+
+impl Serialize for StreamedQuestions<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let mut seq = serializer.serialize_seq(Some(self.raws.len()))?;
+        for (i, raw) in self.raws.iter().enumerate() {
+            let q = read_question(self.text, &self.case.id, raw, i).map_err(S::Error::custom)?;
+            let mut r = question_result(&q, &self.case.years, self.settings);
+            self.family.conclude(i, &mut r, &self.case.years, self.settings);
+            seq.serialize_element(&r)?;
         }
+        seq.end()
     }
-    let composites = outline.composite.iter().chain(outline.composites.iter().flatten());
-    for (i, c) in composites.enumerate() {
-        if c.get() == "null" {
-            continue;
-        }
-        if let Err(ce) = serde_json::from_str::<CompositeInput>(c.get()) {
-            return Err(located(text, c.get(), &format!("{case}, {}: ", name_of(c, i + 1, "composite")), &ce));
-        }
-    }
-    Err(located(text, raw.get(), &format!("{case}: "), &e))
 }
 
 /// Compares every case of a counts file and writes the results to `out` as they are
 /// computed. The whole file is checked first, so a refused file writes nothing.
 pub fn compare_counts(bytes: &[u8], out: &mut impl Write) -> Result<(), CompareError> {
+    compare_counts_inner(bytes, out).map_err(|e| match e {
+        CompareError::Input(e) => CompareError::Input(one_line(e)),
+        other => other,
+    })
+}
+
+fn compare_counts_inner(bytes: &[u8], out: &mut impl Write) -> Result<(), CompareError> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         InputError(format!(
             "this is not UTF-8 text (the first bad byte is byte {}): save it as UTF-8 and try again",
@@ -155,8 +228,13 @@ pub fn compare_counts(bytes: &[u8], out: &mut impl Write) -> Result<(), CompareE
         return Err(InputError(format!("schema_version is {v}; this version of Heard reads schema_version 1")).into());
     }
     let defaults = Settings::default().with(&envelope.defaults);
+    // Everything is checked before anything is written, one question at a time.
     for (i, raw) in envelope.cases.iter().enumerate() {
-        check_case(&read_case(text, raw, i)?, &defaults)?;
+        let case = read_case(text, raw, i)?;
+        check_case(&case.header, &defaults)?;
+        for (j, q) in case.questions.iter().enumerate() {
+            check_question(&case.header.id, &read_question(text, &case.header.id, q, j)?, &case.header.years)?;
+        }
     }
 
     let mut generator = std::collections::BTreeMap::new();
@@ -167,7 +245,31 @@ pub fn compare_counts(bytes: &[u8], out: &mut impl Write) -> Result<(), CompareE
     out.write_all(head.as_bytes())?;
     out.write_all(b"[")?;
     for (i, raw) in envelope.cases.iter().enumerate() {
-        let result = compare_case(&read_case(text, raw, i)?, &defaults)?;
+        let case = read_case(text, raw, i)?;
+        let s = check_case(&case.header, &defaults)?;
+        let (years, alpha) = (&case.header.years, s.alpha);
+        // The family needs every question's raw p-value before any verdict: a first pass
+        // keeps only those, the second computes each question again and writes it.
+        let mut raw_p = Vec::with_capacity(case.questions.len());
+        for (j, q) in case.questions.iter().enumerate() {
+            raw_p.push(question_result(&read_question(text, &case.header.id, q, j)?, years, &s).z_p);
+        }
+        let family = Family::of(raw_p);
+        let result = StreamedCase {
+            id: &case.header.id,
+            years,
+            settings: &s,
+            family_size: family.size(),
+            questions: StreamedQuestions {
+                text,
+                case: &case.header,
+                raws: &case.questions,
+                settings: &s,
+                family: &family,
+            },
+            composite: case.header.composite.as_ref().map(|c| composite(c, years, alpha)),
+            composites: case.header.composites.as_ref().map(|l| l.iter().map(|c| composite(c, years, alpha)).collect()),
+        };
         out.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
         // A pretty formatter already two levels deep (inside the file's object and its
         // `cases` array), so each case is laid out exactly as in the whole file.
@@ -285,6 +387,8 @@ mod tests {
         );
         let err = run(r#"{"case": []}"#).unwrap_err();
         assert!(err.contains("line 1: unknown field `case`") && err.contains("did you mean `cases`?"), "{err}");
+        let err = run("{\"cases\": [], \"wib\\nble\": 1}").unwrap_err();
+        assert!(err.contains("unknown field `wib\\nble`") && !err.contains('\n'), "{err}");
         let err = run(r#"{"cases": [], "cases": []}"#).unwrap_err();
         assert!(err.contains("duplicate field `cases`"), "{err}");
         let err = run(r#"{"defaults": {"alpha": 0.05, "alpha": 0.5}, "cases": []}"#).unwrap_err();
