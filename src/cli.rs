@@ -770,22 +770,28 @@ fn write_output(output: Option<PathBuf>, bytes: &[u8]) -> Result<(), CliError> {
     }
 }
 
+/// `heard compare-counts`: the file is checked whole, then each case's results are written to
+/// standard output as they are computed (never the whole output in memory).
 fn compare_counts(path: &std::path::Path) -> Result<(), CliError> {
-    let (name, text) = read_file(path)?;
-    let file: crate::stats::CasesFile =
-        serde_json::from_str(&text).map_err(|e| CliError(format!("{name}: not a counts file: {e}")))?;
-    let out = crate::stats::compare_file(&file).map_err(|e| CliError(format!("{name}: {e}")))?;
-    let mut json = serde_json::to_vec_pretty(&out).map_err(fail)?;
-    json.push(b'\n');
-    use std::io::Write;
-    std::io::stdout().write_all(&json).map_err(fail)
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| CliError(format!("could not read {name}: {e}")))?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    crate::stats::stream::compare_counts(&bytes, &mut out).map_err(|e| match e {
+        crate::stats::stream::CompareError::Input(e) => CliError(format!("{name}: {e}")),
+        e @ crate::stats::stream::CompareError::Write(_) => fail(e),
+    })
 }
 
 fn read_file(path: &std::path::Path) -> Result<(String, String), CliError> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| CliError(format!("could not read {name}: {e}")))?;
-    let source = String::from_utf8(bytes)
+    let mut source = String::from_utf8(bytes)
         .map_err(|_| CliError(format!("{name} is not UTF-8 text: save it as UTF-8 and try again")))?;
+    // A byte-order mark, as Windows programs save UTF-8, is not part of the text.
+    if source.starts_with('\u{feff}') {
+        source.drain(..'\u{feff}'.len_utf8());
+    }
     Ok((name, source))
 }
 

@@ -81,6 +81,13 @@ fn single_answer(kind: QuestionKind) -> bool {
     matches!(kind, QuestionKind::SingleChoice | QuestionKind::FaceScale | QuestionKind::YesSometimesNo)
 }
 
+/// A stored count as the method takes it. Stored counts are never negative (imports and
+/// the kept counts check that); one that is, or one past the method's bound, is passed on
+/// saturated so `stats` refuses it by name rather than wrapping.
+fn stored_count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
+}
+
 fn load_wave(conn: &mut DbConnection, slug: &str, series_id: &str) -> StoreResult<WaveData> {
     let wave =
         super::survey::find_wave(conn, slug)?.ok_or_else(|| StoreError::NotFound(format!("the wave {slug:?}")))?;
@@ -101,7 +108,7 @@ fn load_wave(conn: &mut DbConnection, slug: &str, series_id: &str) -> StoreResul
         ))
         .load(conn)?;
     let mut counts: HashMap<(String, String, String), u64> =
-        rows.into_iter().filter(|r| r.3 > 0).map(|(aud, key, v, n)| ((aud, key, v), n as u64)).collect();
+        rows.into_iter().filter(|r| r.3 > 0).map(|(aud, key, v, n)| ((aud, key, v), stored_count(n))).collect();
     // Published counts of past waves add to the option counts (they have no respondents, so
     // they never enter the respondent-level indices).
     use crate::db::schema::imported_counts;
@@ -115,7 +122,8 @@ fn load_wave(conn: &mut DbConnection, slug: &str, series_id: &str) -> StoreResul
         ))
         .load(conn)?;
     for (aud, key, value, n) in imported {
-        *counts.entry((aud, key, value)).or_insert(0) += n as u64;
+        let entry = counts.entry((aud, key, value)).or_insert(0);
+        *entry = entry.saturating_add(stored_count(n));
     }
     let per_audience: Vec<(String, i64)> = responses::table
         .filter(responses::wave_id.eq(&wave.id))
@@ -144,11 +152,12 @@ fn load_wave(conn: &mut DbConnection, slug: &str, series_id: &str) -> StoreResul
         }
         let share = f64::from(pos) / f64::from(valid);
         let e = sums.entry((kind, code, aud)).or_insert((0, 0.0, 0.0, 0, 0));
-        e.0 += n as u64;
+        let (n, pos, valid) = (stored_count(n), stored_count(pos.into()), stored_count(valid.into()));
+        e.0 = e.0.saturating_add(n);
         e.1 += n as f64 * share;
         e.2 += n as f64 * share * share;
-        e.3 += n as u64 * pos as u64;
-        e.4 += n as u64 * valid as u64;
+        e.3 = e.3.saturating_add(n.saturating_mul(pos));
+        e.4 = e.4.saturating_add(n.saturating_mul(valid));
     }
     let composites = sums
         .into_iter()
@@ -161,7 +170,7 @@ fn load_wave(conn: &mut DbConnection, slug: &str, series_id: &str) -> StoreResul
         def,
         counts,
         composites,
-        responses: per_audience.into_iter().map(|(a, n)| (a, n as u64)).collect(),
+        responses: per_audience.into_iter().map(|(a, n)| (a, stored_count(n))).collect(),
     })
 }
 
@@ -183,14 +192,15 @@ fn paired_for(
         if a == Polarity::Excluded || b == Polarity::Excluded {
             continue;
         }
-        let n = r.pairs as u64;
+        let n = stored_count(r.pairs);
         any = true;
-        match (a == Polarity::Positive, b == Polarity::Positive) {
-            (true, true) => p.pos_pos += n,
-            (true, false) => p.pos_neg += n,
-            (false, true) => p.neg_pos += n,
-            (false, false) => p.neg_neg += n,
-        }
+        let cell = match (a == Polarity::Positive, b == Polarity::Positive) {
+            (true, true) => &mut p.pos_pos,
+            (true, false) => &mut p.pos_neg,
+            (false, true) => &mut p.neg_pos,
+            (false, false) => &mut p.neg_neg,
+        };
+        *cell = cell.saturating_add(n);
     }
     any.then_some(p)
 }
@@ -276,8 +286,11 @@ pub fn compare_waves(conn: &mut DbConnection, req: &CompareRequest) -> StoreResu
                 |p: Polarity| options.iter().filter(|(_, x, _)| *x == p).map(|(v, _, _)| v.clone()).collect::<Vec<_>>();
             let mut counts = BTreeMap::new();
             for (wave, q, year) in [(&a, qa, &years[0]), (&b, qb, &years[1])] {
+                // A question this wave did not ask has no answers that year: zeros, said
+                // explicitly, so the input carried with the result reads back as it was used.
                 let asked = q.is_some_and(|q| single_answer(q.kind) && q.audiences.iter().any(|x| in_report(x)));
                 if !asked {
+                    counts.insert(year.clone(), vec![0; options.len()]);
                     continue;
                 }
                 let row: Vec<u64> = options
@@ -286,8 +299,7 @@ pub fn compare_waves(conn: &mut DbConnection, req: &CompareRequest) -> StoreResu
                         wave.counts
                             .iter()
                             .filter(|((aud, k, val), _)| in_report(aud) && k == key && val == v)
-                            .map(|(_, n)| *n)
-                            .sum()
+                            .fold(0u64, |sum, (_, n)| sum.saturating_add(*n))
                     })
                     .collect();
                 counts.insert(year.clone(), row);
@@ -352,15 +364,18 @@ pub fn compare_waves(conn: &mut DbConnection, req: &CompareRequest) -> StoreResu
                         let (mut n, mut sum, mut sum_sq, mut pos, mut valid) = (0u64, 0.0, 0.0, 0u64, 0u64);
                         for ((k, code, aud), s) in &w.composites {
                             if k == kind && code == &item.code && in_report(aud) {
-                                n += s.n;
+                                n = n.saturating_add(s.n);
                                 sum += s.mean * s.n as f64;
                                 sum_sq += s.m2 + s.mean * s.mean * s.n as f64;
-                                pos += s.positive;
-                                valid += s.valid;
+                                pos = pos.saturating_add(s.positive);
+                                valid = valid.saturating_add(s.valid);
                             }
                         }
-                        let responded: u64 =
-                            w.responses.iter().filter(|(aud, _)| in_report(aud)).map(|(_, n)| *n).sum();
+                        let responded = w
+                            .responses
+                            .iter()
+                            .filter(|(aud, _)| in_report(aud))
+                            .fold(0u64, |sum, (_, n)| sum.saturating_add(*n));
                         if n > 0 || responded > 0 {
                             total = CompositeSample::from_sums(n, sum, sum_sq, responded.saturating_sub(n), pos, valid);
                         }
@@ -368,7 +383,13 @@ pub fn compare_waves(conn: &mut DbConnection, req: &CompareRequest) -> StoreResu
                     })
                     .collect();
                 let label = format!("{prefix} {}: {}", item.code, item.title);
-                composites.push(composite_from_samples(&format!("{kind}:{}", item.code), &label, &years, &samples));
+                composites.push(composite_from_samples(
+                    &format!("{kind}:{}", item.code),
+                    &label,
+                    &years,
+                    &samples,
+                    req.settings.alpha,
+                ));
             }
         }
         result.composites = Some(composites);

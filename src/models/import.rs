@@ -4,6 +4,10 @@
 //!
 //! Both are all or nothing: every row is checked first, and one bad row rejects the whole
 //! file with its row, column and reason; only a clean file is written, in one transaction.
+//! Numbers are held to the comparison method's bound where they enter (METHOD.md): a count is
+//! at most [`MAX_COUNT`], and so are a question's counts added up over the wave and a wave's
+//! responses, so nothing imported can later make a report refuse or wrap. A UTF-8 byte-order
+//! mark at the start of a file is accepted.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -16,6 +20,7 @@ use crate::db::schema::{imported_counts, responses};
 use crate::db::{DbConnection, new_id, now};
 use crate::domain::survey::QuestionKind;
 use crate::domain::{AnswerValue, Answers, SurveyDefinition};
+use crate::stats::MAX_COUNT;
 
 /// One reason a file was rejected.
 #[derive(Debug, Clone, Serialize)]
@@ -151,9 +156,21 @@ pub fn import_responses(
         answers: Answers,
     }
     let default_day = def.wave.opens.unwrap_or_else(now);
+    let already = super::response::count_for_wave(conn, &wave_id)?;
+    let room = MAX_COUNT.saturating_sub(u64::try_from(already).unwrap_or(0));
     let mut rows = Vec::new();
     for (i, record) in rdr.records().enumerate() {
         let row = i as u64 + 2;
+        if row - 1 > room {
+            c.add(
+                row,
+                "",
+                format!(
+                    "a wave holds at most {MAX_COUNT} responses ({already} are stored already), so this file has too many rows: check it is the right file"
+                ),
+            );
+            break;
+        }
         let record = match record {
             Ok(r) => r,
             Err(e) => {
@@ -305,6 +322,8 @@ pub fn import_counts(
     }
     let mut rows: Vec<(String, String, String, i64)> = Vec::new();
     let mut seen = HashSet::new();
+    // Answers per question over the whole wave (every audience), which reports add up.
+    let mut totals: BTreeMap<String, i64> = BTreeMap::new();
     for (i, record) in rdr.records().enumerate() {
         let row = i as u64 + 2;
         let record = match record {
@@ -351,8 +370,20 @@ pub fn import_counts(
             );
             continue;
         }
-        let count = match cell("count").replace(',', "").parse::<i64>() {
-            Ok(n) if n >= 0 => n,
+        let written = cell("count").replace(',', "");
+        let count = match written.parse::<i64>() {
+            Ok(n) if (0..=MAX_COUNT as i64).contains(&n) => n,
+            _ if !written.is_empty() && written.bytes().all(|b| b.is_ascii_digit()) => {
+                c.add(
+                    row,
+                    "count",
+                    format!(
+                        "{:?} is more than {MAX_COUNT} answers: check for a typing mistake (no survey of people has that many)",
+                        cell("count")
+                    ),
+                );
+                continue;
+            }
             _ => {
                 c.add(row, "count", format!("{:?} is not a whole number of answers (0 or more)", cell("count")));
                 continue;
@@ -360,6 +391,18 @@ pub fn import_counts(
         };
         if !seen.insert((audience.clone(), key.to_owned(), option.to_owned())) {
             c.add(row, "option", format!("{audience}, {key}, {option} is listed twice"));
+            continue;
+        }
+        let total = totals.entry(key.to_owned()).or_insert(0i64);
+        *total = total.saturating_add(count);
+        if *total > MAX_COUNT as i64 {
+            c.add(
+                row,
+                "count",
+                format!(
+                    "the counts for {key:?} add up to more than {MAX_COUNT} answers in this wave by this row: check for a typing mistake"
+                ),
+            );
             continue;
         }
         rows.push((audience, key.to_owned(), option.to_owned(), count));
@@ -392,5 +435,6 @@ pub fn import_counts(
         }
         Ok(())
     })?;
-    Ok(Imported { rows: total, answers: rows.iter().map(|r| r.3 as usize).sum() })
+    let answers = rows.iter().fold(0usize, |sum, r| sum.saturating_add(usize::try_from(r.3).unwrap_or(0)));
+    Ok(Imported { rows: total, answers })
 }

@@ -2,12 +2,23 @@
 //! pooled z-test, Fisher's exact test, the shape of answers by chi-square, McNemar for linked
 //! answers), across the report's family of questions (adjusted p-values), and per priority or
 //! value (the respondent-level index with Welch's t-test). Verdicts and sentences follow.
+//!
+//! Input is checked before anything is computed (`check_case`): counts are whole numbers from
+//! 0 to [`MAX_COUNT`] per option and year, and so is each year's total; both years are given;
+//! a composite respondent never has more positive than valid answers. Every sum is then within
+//! 2³⁶, so no arithmetic here can overflow, and every count converts to `f64` exactly.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::special::{Z_95, binomial_half, chi2_sf, fisher_exact, normal_two_sided_p, t_quantile, t_sf};
+use super::input::{strict_value, year_counts, year_respondents};
+use super::special::{Z_95, binomial_half, chi2_sf, fisher_exact, normal_two_sided_p, t_quantile, t_sf, z_crit};
+
+/// The largest count the method accepts, per option and year, and the largest total of a
+/// year (METHOD.md): a larger number is a typing mistake in a survey of people, and must never
+/// reach a computation.
+pub const MAX_COUNT: u64 = 100_000_000;
 
 /// Why an input cannot be compared, naming the case and question.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -66,6 +77,7 @@ impl Settings {
 
 /// Linked answers of the same people in both years (positive or not).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PairedInput {
     pub pos_pos: u64,
     pub pos_neg: u64,
@@ -73,18 +85,20 @@ pub struct PairedInput {
     pub neg_neg: u64,
 }
 
-/// One question's input: its options, how they count, and counts per year.
+/// One question's input: its options, how they count, and counts per year. Every key is
+/// known (a misspelt `excluded` is refused, never dropped), `positive` is required, and a
+/// repeated key anywhere is refused.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct QuestionInput {
     pub id: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict_value")]
     pub text: Option<serde_json::Value>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict_value")]
     pub priority: Option<serde_json::Value>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict_value")]
     pub value: Option<serde_json::Value>,
     pub options: Vec<String>,
-    #[serde(default)]
     pub positive: Vec<String>,
     #[serde(default)]
     pub negative: Vec<String>,
@@ -92,6 +106,7 @@ pub struct QuestionInput {
     pub excluded: Vec<String>,
     #[serde(default)]
     pub scores: Option<Vec<Option<f64>>>,
+    #[serde(deserialize_with = "year_counts")]
     pub counts: BTreeMap<String, Vec<u64>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paired: Option<PairedInput>,
@@ -100,17 +115,20 @@ pub struct QuestionInput {
 /// Respondent-level input for a priority or value index: per year, each respondent's
 /// `[positive answers, valid answers]` across the tagged questions.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CompositeInput {
     pub id: String,
     #[serde(default)]
     pub label: String,
     #[serde(default)]
     pub questions: Vec<String>,
+    #[serde(deserialize_with = "year_respondents")]
     pub respondents: BTreeMap<String, Vec<[u64; 2]>>,
 }
 
 /// One report: two years, one audience, its questions.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CaseInput {
     pub id: String,
     #[serde(default)]
@@ -127,8 +145,9 @@ pub struct CaseInput {
     pub composites: Option<Vec<CompositeInput>>,
 }
 
-/// A whole `cases.json`-style file.
+/// A whole `cases.json`-style file, read at once (`stats::stream` reads one case at a time).
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CasesFile {
     #[serde(default)]
     pub schema_version: Option<u32>,
@@ -171,8 +190,9 @@ pub struct PairedResult {
     pub diff: Option<f64>,
     pub mcnemar_exact_p: f64,
     pub mcnemar_midp: f64,
-    pub mcnemar_chi2: f64,
-    pub mcnemar_chi2_p: f64,
+    /// Null when there are no discordant pairs: there is nothing to test.
+    pub mcnemar_chi2: Option<f64>,
+    pub mcnemar_chi2_p: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -277,24 +297,33 @@ pub struct ComparisonOutput {
 // ---------------------------------------------------------------------------------------
 // Arithmetic.
 
-/// round(num / den), half away from zero, in integers.
+/// round(num / den), half away from zero, in integers. The callers' operands are bounded
+/// (counts ≤ [`MAX_COUNT`]), so the products fit in i128 many times over; saturating
+/// arithmetic keeps even unbounded input from wrapping.
 fn round_half_away(num: i128, den: i128) -> i64 {
     if den == 0 {
         return 0;
     }
-    let (num, den) = if den < 0 { (-num, -den) } else { (num, den) };
-    let magnitude = (2 * num.abs() + den) / (2 * den);
-    (if num < 0 { -magnitude } else { magnitude }) as i64
+    let (num, den) = if den < 0 { (num.saturating_neg(), den.saturating_neg()) } else { (num, den) };
+    let magnitude = num.saturating_abs().saturating_mul(2).saturating_add(den) / den.saturating_mul(2);
+    let signed = if num < 0 { -magnitude } else { magnitude };
+    i64::try_from(signed).unwrap_or(if signed < 0 { i64::MIN } else { i64::MAX })
 }
 
-fn wilson(pos: u64, n: u64) -> (f64, f64) {
+/// Wilson score interval for `pos` out of `n` with critical value `z`.
+fn wilson(pos: u64, n: u64, z: f64) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 1.0);
+    }
     let n = n as f64;
-    let q = pos as f64 / n;
-    let crit2 = Z_95 * Z_95;
+    let q = (pos as f64 / n).clamp(0.0, 1.0);
+    let crit2 = z * z;
     let denom = 1.0 + crit2 / n;
     let center = (q + crit2 / (2.0 * n)) / denom;
-    let dist = Z_95 * (q * (1.0 - q) / n + crit2 / (4.0 * n * n)).sqrt() / denom;
-    (center - dist, center + dist)
+    let dist = z * (q * (1.0 - q) / n + crit2 / (4.0 * n * n)).sqrt() / denom;
+    // Rounding can leave a bound a hair outside [0, 1] (or past the share itself at 0% and
+    // 100%); the interval is mathematically inside both.
+    ((center - dist).clamp(0.0, q), (center + dist).clamp(q, 1.0))
 }
 
 /// Benjamini–Hochberg adjusted p-values, in the input order.
@@ -308,7 +337,8 @@ pub fn adjust_bh(p: &[f64]) -> Vec<f64> {
         let i = order[rank];
         let raw = p[i] * m as f64 / (rank + 1) as f64;
         running = running.min(raw);
-        out[i] = running.min(1.0);
+        // Never below the raw p-value (mathematically it is not; this keeps rounding honest).
+        out[i] = running.min(1.0).max(p[i]);
     }
     out
 }
@@ -336,27 +366,29 @@ struct Tally {
     negative: u64,
 }
 
-fn year_result(q: &QuestionInput, counts: &[u64], s: &Settings) -> (YearResult, Tally) {
+fn year_result(q: &QuestionInput, counts: &[u64], s: &Settings, z: f64) -> (YearResult, Tally) {
     let is = |list: &[String], o: &str| list.iter().any(|x| x == o);
     let mut t = Tally { counts: counts.to_vec(), n_valid: 0, n_excluded: 0, positive: 0, negative: 0 };
     let (mut score_sum, mut scored) = (0.0_f64, 0u64);
     let mut small = Vec::new();
     for (i, option) in q.options.iter().enumerate() {
         let c = counts.get(i).copied().unwrap_or(0);
+        // Checked input keeps every total within MAX_COUNT; saturating keeps unchecked
+        // input from wrapping.
         if is(&q.excluded, option) {
-            t.n_excluded += c;
+            t.n_excluded = t.n_excluded.saturating_add(c);
             continue;
         }
-        t.n_valid += c;
+        t.n_valid = t.n_valid.saturating_add(c);
         if is(&q.positive, option) {
-            t.positive += c;
+            t.positive = t.positive.saturating_add(c);
         }
         if is(&q.negative, option) {
-            t.negative += c;
+            t.negative = t.negative.saturating_add(c);
         }
         if let Some(Some(score)) = q.scores.as_ref().and_then(|s| s.get(i)) {
             score_sum += score * c as f64;
-            scored += c;
+            scored = scored.saturating_add(c);
         }
         if c >= 1 && c < s.cell_flag_below {
             small.push(option.clone());
@@ -365,7 +397,7 @@ fn year_result(q: &QuestionInput, counts: &[u64], s: &Settings) -> (YearResult, 
     let n = t.n_valid;
     let suppressed = n < s.suppress_below;
     let shown = n > 0;
-    let (wl, wh) = if shown { wilson(t.positive, n) } else { (0.0, 0.0) };
+    let (wl, wh) = if shown { wilson(t.positive, n, z) } else { (0.0, 0.0) };
     let y = YearResult {
         n_valid: n,
         n_excluded: t.n_excluded,
@@ -429,21 +461,25 @@ fn chi_square(q: &QuestionInput, a: &Tally, b: &Tally) -> Chi2 {
     Chi2 { stat, dof, p: chi2_sf(stat, dof), min_expected, used }
 }
 
+/// McNemar's test for linked answers: exact, mid-p and the uncorrected asymptotic statistic.
+/// With no discordant pairs the exact p and mid-p are 1 and the asymptotic statistic and its
+/// p are null: there is nothing to test (METHOD.md).
 fn paired(p: &PairedInput) -> PairedResult {
-    let n = p.pos_pos + p.pos_neg + p.neg_pos + p.neg_neg;
+    let n = p.pos_pos.saturating_add(p.pos_neg).saturating_add(p.neg_pos).saturating_add(p.neg_neg);
     let (b, c) = (p.pos_neg, p.neg_pos);
     let share = |x: u64| (n > 0).then(|| x as f64 / n as f64);
-    let share_a = share(p.pos_pos + p.pos_neg);
-    let share_b = share(p.pos_pos + p.neg_pos);
-    let (exact, midp, chi2, chi2_p) = if b + c == 0 {
-        (1.0, 1.0, 0.0, 1.0)
+    let share_a = share(p.pos_pos.saturating_add(p.pos_neg));
+    let share_b = share(p.pos_pos.saturating_add(p.neg_pos));
+    let discordant = b.saturating_add(c);
+    let (exact, midp, chi2, chi2_p) = if discordant == 0 {
+        (1.0, 1.0, None, None)
     } else {
         let k = b.min(c);
-        let (pmf, cdf) = binomial_half(k, b + c);
+        let (pmf, cdf) = binomial_half(k, discordant);
         let exact = (2.0 * cdf).min(1.0);
-        let midp = (2.0 * cdf - pmf).min(1.0);
-        let chi2 = (b as f64 - c as f64).powi(2) / (b + c) as f64;
-        (exact, midp, chi2, chi2_sf(chi2, 1))
+        let midp = (2.0 * cdf - pmf).clamp(0.0, 1.0);
+        let chi2 = (b as f64 - c as f64).powi(2) / discordant as f64;
+        (exact, midp, Some(chi2), Some(chi2_sf(chi2, 1)))
     };
     PairedResult {
         n_pairs: n,
@@ -459,7 +495,16 @@ fn paired(p: &PairedInput) -> PairedResult {
     }
 }
 
-fn check_question(case: &str, q: &QuestionInput, years: &[String]) -> Result<(), InputError> {
+/// "more than 100,000,000" and what to do about it.
+fn too_large(what: &str, n: u64) -> String {
+    format!(
+        "{what} is {n}, more than the {MAX_COUNT} answers the method takes (check for a typing mistake: no survey of people has that many)"
+    )
+}
+
+/// The checks of METHOD.md "Input the method refuses" for one question, naming the case,
+/// question and field.
+pub fn check_question(case: &str, q: &QuestionInput, years: &[String]) -> Result<(), InputError> {
     let at = format!("case {case:?}, question {:?}", q.id);
     if q.options.is_empty() {
         return Err(InputError(format!("{at}: list the answer options")));
@@ -492,8 +537,98 @@ fn check_question(case: &str, q: &QuestionInput, years: &[String]) -> Result<(),
                 q.options.len()
             )));
         }
+        let mut total = 0u64;
+        for (option, &n) in q.options.iter().zip(counts) {
+            if n > MAX_COUNT {
+                return Err(InputError(format!(
+                    "{at}: {}",
+                    too_large(&format!("the count for {year}, {option:?},"), n)
+                )));
+            }
+            total = total.saturating_add(n);
+        }
+        if total > MAX_COUNT {
+            return Err(InputError(format!(
+                "{at}: {}",
+                too_large(&format!("the total of the counts for {year}"), total)
+            )));
+        }
+    }
+    for year in years {
+        if !q.counts.contains_key(year) {
+            return Err(InputError(format!(
+                "{at}: there are no counts for {year}; give one count per option for each year (zeros if nobody answered)"
+            )));
+        }
+    }
+    if let Some(p) = &q.paired {
+        for (field, n) in
+            [("pos_pos", p.pos_pos), ("pos_neg", p.pos_neg), ("neg_pos", p.neg_pos), ("neg_neg", p.neg_neg)]
+        {
+            if n > MAX_COUNT {
+                return Err(InputError(format!("{at}: {}", too_large(&format!("paired.{field}"), n))));
+            }
+        }
+        let total = p.pos_pos + p.pos_neg + p.neg_pos + p.neg_neg;
+        if total > MAX_COUNT {
+            return Err(InputError(format!("{at}: {}", too_large("the number of linked pairs", total))));
+        }
     }
     Ok(())
+}
+
+fn check_composite(case: &str, c: &CompositeInput, years: &[String]) -> Result<(), InputError> {
+    let at = format!("case {case:?}, composite {:?}", c.id);
+    for year in c.respondents.keys() {
+        if !years.contains(year) {
+            return Err(InputError(format!(
+                "{at}: respondents for {year:?}, which is not one of the case's years ({})",
+                years.join(", ")
+            )));
+        }
+    }
+    for year in years {
+        let Some(list) = c.respondents.get(year) else {
+            return Err(InputError(format!(
+                "{at}: there are no respondents for {year}; give a list for each year ([] if nobody answered)"
+            )));
+        };
+        if u64::try_from(list.len()).map_or(true, |n| n > MAX_COUNT) {
+            return Err(InputError(format!("{at}: {year} lists more than {MAX_COUNT} respondents")));
+        }
+        for (i, [positive, valid]) in list.iter().enumerate() {
+            let who = format!("{year}, respondent {} ([{positive}, {valid}])", i + 1);
+            if valid > &MAX_COUNT {
+                return Err(InputError(format!("{at}: {}", too_large(&format!("the valid answers of {who}"), *valid))));
+            }
+            if positive > valid {
+                return Err(InputError(format!(
+                    "{at}: {who} has {positive} positive answers out of {valid} valid ones; positive answers are some of the valid answers, so they cannot be more"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every check of a case before anything is computed: its years and settings, each
+/// question and each composite. `compare_case` runs it; a file reader can run it first to
+/// refuse a file before writing any result.
+pub fn check_case(case: &CaseInput, defaults: &Settings) -> Result<Settings, InputError> {
+    let s = defaults.with(&case.settings);
+    if case.years.len() != 2 || case.years[0] == case.years[1] {
+        return Err(InputError(format!("case {:?}: give exactly two different years, earlier first", case.id)));
+    }
+    if !(s.alpha > 0.0 && s.alpha < 1.0) {
+        return Err(InputError(format!("case {:?}: alpha must be between 0 and 1", case.id)));
+    }
+    for q in &case.questions {
+        check_question(&case.id, q, &case.years)?;
+    }
+    for c in case.composite.iter().chain(case.composites.iter().flatten()) {
+        check_composite(&case.id, c, &case.years)?;
+    }
+    Ok(s)
 }
 
 fn sentence(
@@ -507,7 +642,8 @@ fn sentence(
     let (a, b) = (&years[0], &years[1]);
     let pct = |y: &YearResult| y.display_pct.unwrap_or(0);
     let dir = if points.unwrap_or(0) < 0 || (points == Some(0) && yb.share < ya.share) { "Down" } else { "Up" };
-    let pts = points.unwrap_or(0).abs();
+    let pts = points.unwrap_or(0).unsigned_abs();
+    let unit = if pts == 1 { "percentage point" } else { "percentage points" };
     let mut text = match v {
         Verdict::NoData => {
             let missing: Vec<&str> =
@@ -525,12 +661,12 @@ fn sentence(
         }
         Verdict::NoChange => format!("{}% in both {a} and {b}.", pct(ya)),
         Verdict::Improved | Verdict::Declined => format!(
-            "{dir} from {}% in {a} to {}% in {b} ({pts} percentage points). This change is bigger than chance would usually produce.",
+            "{dir} from {}% in {a} to {}% in {b} ({pts} {unit}). This change is bigger than chance would usually produce.",
             pct(ya),
             pct(yb)
         ),
         Verdict::PossibleIncrease | Verdict::PossibleDecrease => format!(
-            "{dir} from {}% in {a} to {}% in {b} ({pts} percentage points), but because several questions were compared, a change of this size could still be down to chance.",
+            "{dir} from {}% in {a} to {}% in {b} ({pts} {unit}), but because several questions were compared, a change of this size could still be down to chance.",
             pct(ya),
             pct(yb)
         ),
@@ -570,12 +706,13 @@ pub struct CompositeSample {
 impl CompositeSample {
     /// From `[positive, valid]` per respondent (two-pass, as a statistics package does).
     pub fn from_respondents(list: &[[u64; 2]]) -> Self {
-        let shares: Vec<f64> = list.iter().filter(|r| r[1] > 0).map(|r| r[0] as f64 / r[1] as f64).collect();
-        let n = shares.len() as u64;
-        let mean = if n > 0 { shares.iter().sum::<f64>() / n as f64 } else { 0.0 };
-        let m2 = shares.iter().map(|x| (x - mean).powi(2)).sum();
-        let (positive, valid) = list.iter().fold((0u64, 0u64), |acc, r| (acc.0 + r[0], acc.1 + r[1]));
-        Self { n, mean, m2, skipped: list.len() as u64 - n, positive, valid }
+        let shares = || list.iter().filter(|r| r[1] > 0).map(|r| r[0] as f64 / r[1] as f64);
+        let n = shares().count() as u64;
+        let mean = if n > 0 { shares().sum::<f64>() / n as f64 } else { 0.0 };
+        let m2 = shares().map(|x| (x - mean).powi(2)).sum();
+        let (positive, valid) =
+            list.iter().fold((0u64, 0u64), |acc, r| (acc.0.saturating_add(r[0]), acc.1.saturating_add(r[1])));
+        Self { n, mean, m2, skipped: (list.len() as u64).saturating_sub(n), positive, valid }
     }
 
     /// From sums: n, Σshare, Σshare².
@@ -586,8 +723,16 @@ impl CompositeSample {
     }
 }
 
-/// A priority or value index for two years, from each year's sample.
-pub fn composite_from_samples(id: &str, label: &str, years: &[String], samples: &[CompositeSample]) -> CompositeResult {
+/// A priority or value index for two years, from each year's sample, with t intervals at
+/// level 1 − `alpha` (the report's, like every other interval).
+pub fn composite_from_samples(
+    id: &str,
+    label: &str,
+    years: &[String],
+    samples: &[CompositeSample],
+    alpha: f64,
+) -> CompositeResult {
+    let level = 1.0 - alpha / 2.0;
     let mut per_year = BTreeMap::new();
     let mut stats: Vec<Option<(f64, f64, u64)>> = Vec::new();
     for (y, sample) in years.iter().zip(samples) {
@@ -595,7 +740,7 @@ pub fn composite_from_samples(id: &str, label: &str, years: &[String], samples: 
         let mean = (n > 0).then_some(sample.mean);
         let sd = (n >= 2).then(|| (sample.m2 / (n - 1) as f64).sqrt());
         let se = sd.map(|s| s / (n as f64).sqrt());
-        let t_crit = (n >= 2).then(|| t_quantile(0.975, (n - 1) as f64));
+        let t_crit = (n >= 2).then(|| t_quantile(level, (n - 1) as f64));
         let ci = mean.zip(se).zip(t_crit).map(|((m, se), t)| (m - t * se, m + t * se));
         per_year.insert(
             y.clone(),
@@ -635,7 +780,7 @@ pub fn composite_from_samples(id: &str, label: &str, years: &[String], samples: 
         if se > 0.0 {
             let df = (va + vb).powi(2) / (va * va / (*na - 1) as f64 + vb * vb / (*nb - 1) as f64);
             let t = diff / se;
-            let crit = t_quantile(0.975, df);
+            let crit = t_quantile(level, df);
             out.welch_se = Some(se);
             out.welch_df = Some(df);
             out.welch_t = Some(t);
@@ -648,113 +793,165 @@ pub fn composite_from_samples(id: &str, label: &str, years: &[String], samples: 
     out
 }
 
-fn composite(c: &CompositeInput, years: &[String]) -> CompositeResult {
+/// A composite's index for the two years.
+pub fn composite(c: &CompositeInput, years: &[String], alpha: f64) -> CompositeResult {
     let samples: Vec<CompositeSample> = years
         .iter()
         .map(|y| CompositeSample::from_respondents(c.respondents.get(y).map(Vec::as_slice).unwrap_or(&[])))
         .collect();
-    composite_from_samples(&c.id, &c.label, years, &samples)
+    composite_from_samples(&c.id, &c.label, years, &samples, alpha)
 }
 
 /// Compares one case with the given defaults.
 pub fn compare_case(case: &CaseInput, defaults: &Settings) -> Result<CaseResult, InputError> {
-    let s = defaults.with(&case.settings);
-    if case.years.len() != 2 || case.years[0] == case.years[1] {
-        return Err(InputError(format!("case {:?}: give exactly two different years, earlier first", case.id)));
-    }
-    if !(s.alpha > 0.0 && s.alpha < 1.0) {
-        return Err(InputError(format!("case {:?}: alpha must be between 0 and 1", case.id)));
-    }
+    let s = check_case(case, defaults)?;
     let years = &case.years;
-    let zeros = |q: &QuestionInput| vec![0u64; q.options.len()];
-    let mut results = Vec::new();
-    let mut family: Vec<(usize, f64)> = Vec::new();
-    for q in &case.questions {
-        check_question(&case.id, q, years)?;
-        let ca = q.counts.get(&years[0]).cloned().unwrap_or_else(|| zeros(q));
-        let cb = q.counts.get(&years[1]).cloned().unwrap_or_else(|| zeros(q));
-        let (ya, ta) = year_result(q, &ca, &s);
-        let (yb, tb) = year_result(q, &cb, &s);
-        let both = ta.n_valid > 0 && tb.n_valid > 0;
-        let comparable = both && !ya.suppressed && !yb.suppressed;
-        let chi = chi_square(q, &ta, &tb);
-        let mut r = QuestionResult {
-            id: q.id.clone(),
-            text: q.text.clone(),
-            priority: q.priority.clone(),
-            value: q.value.clone(),
-            years: BTreeMap::new(),
-            both_answered: both,
-            comparable,
-            diff: None,
-            diff_points_display: None,
-            newcombe_low: None,
-            newcombe_high: None,
-            newcombe_excludes_zero: None,
-            z_stat: None,
-            z_p: None,
-            z_undefined_reason: None,
-            fisher_p: None,
-            chi2_stat: None,
-            chi2_dof: None,
-            chi2_p: None,
-            chi2_min_expected: None,
-            chi2_low_expected: None,
-            chi2_options_used: chi.used.clone(),
-            in_family: false,
-            paired: q.paired.as_ref().map(paired),
-            p_holm: None,
-            p_bh: None,
-            verdict: Verdict::NoClearChange,
-            sentence: String::new(),
-            input: None,
-        };
-        if comparable {
-            let (na, nb) = (ta.n_valid as f64, tb.n_valid as f64);
-            let (pa, pb) = (ta.positive as f64 / na, tb.positive as f64 / nb);
-            let (la, ua) = wilson(ta.positive, ta.n_valid);
-            let (lb, ub) = wilson(tb.positive, tb.n_valid);
-            let diff = pb - pa;
-            let low = diff - ((pb - lb).powi(2) + (ua - pa).powi(2)).sqrt();
-            let high = diff + ((ub - pb).powi(2) + (pa - la).powi(2)).sqrt();
-            r.diff = Some(diff);
-            r.diff_points_display = Some(round_half_away(
-                100 * (i128::from(tb.positive) * i128::from(ta.n_valid)
-                    - i128::from(ta.positive) * i128::from(tb.n_valid)),
-                i128::from(ta.n_valid) * i128::from(tb.n_valid),
-            ));
-            r.newcombe_low = Some(low);
-            r.newcombe_high = Some(high);
-            r.newcombe_excludes_zero = Some(low > 0.0 || high < 0.0);
-            let pooled = (ta.positive + tb.positive) as f64 / (na + nb);
-            if pooled <= 0.0 || pooled >= 1.0 {
-                r.z_undefined_reason = Some("no variation: both years 0% or both years 100% positive");
-            } else {
-                let z = diff / (pooled * (1.0 - pooled) * (1.0 / na + 1.0 / nb)).sqrt();
-                r.z_stat = Some(z);
-                r.z_p = Some(normal_two_sided_p(z));
-                r.in_family = true;
-                family.push((results.len(), normal_two_sided_p(z)));
-            }
-            r.fisher_p =
-                Some(fisher_exact(ta.positive, ta.n_valid - ta.positive, tb.positive, tb.n_valid - tb.positive));
-            r.chi2_stat = Some(chi.stat);
-            r.chi2_dof = Some(chi.dof);
-            r.chi2_p = Some(chi.p);
-            r.chi2_min_expected = Some(chi.min_expected);
-            r.chi2_low_expected = Some(chi.min_expected < 5.0);
+    let mut results: Vec<QuestionResult> = case.questions.iter().map(|q| question_result(q, years, &s)).collect();
+    let family = Family::of(results.iter().map(|r| r.z_p));
+    for (i, r) in results.iter_mut().enumerate() {
+        family.conclude(i, r, years, &s);
+    }
+    Ok(CaseResult {
+        id: case.id.clone(),
+        years: years.clone(),
+        settings: s.clone(),
+        family_size: family.size(),
+        questions: results,
+        composite: case.composite.as_ref().map(|c| composite(c, years, s.alpha)),
+        composites: case.composites.as_ref().map(|list| list.iter().map(|c| composite(c, years, s.alpha)).collect()),
+    })
+}
+
+/// One question's figures, everything but what depends on the rest of the family (adjusted
+/// p-values, the verdict and the sentence, which [`Family::conclude`] adds). The question
+/// must have passed `check_case`.
+pub fn question_result(q: &QuestionInput, years: &[String], s: &Settings) -> QuestionResult {
+    let z = z_crit(s.alpha);
+    let zeros = || vec![0u64; q.options.len()];
+    let ca = q.counts.get(&years[0]).cloned().unwrap_or_else(zeros);
+    let cb = q.counts.get(&years[1]).cloned().unwrap_or_else(zeros);
+    let (ya, ta) = year_result(q, &ca, s, z);
+    let (yb, tb) = year_result(q, &cb, s, z);
+    let both = ta.n_valid > 0 && tb.n_valid > 0;
+    let comparable = both && !ya.suppressed && !yb.suppressed;
+    let chi = chi_square(q, &ta, &tb);
+    let mut r = QuestionResult {
+        id: q.id.clone(),
+        text: q.text.clone(),
+        priority: q.priority.clone(),
+        value: q.value.clone(),
+        years: BTreeMap::new(),
+        both_answered: both,
+        comparable,
+        diff: None,
+        diff_points_display: None,
+        newcombe_low: None,
+        newcombe_high: None,
+        newcombe_excludes_zero: None,
+        z_stat: None,
+        z_p: None,
+        z_undefined_reason: None,
+        fisher_p: None,
+        chi2_stat: None,
+        chi2_dof: None,
+        chi2_p: None,
+        chi2_min_expected: None,
+        chi2_low_expected: None,
+        chi2_options_used: chi.used.clone(),
+        in_family: false,
+        paired: q.paired.as_ref().map(paired),
+        p_holm: None,
+        p_bh: None,
+        verdict: Verdict::NoClearChange,
+        sentence: String::new(),
+        input: None,
+    };
+    if comparable {
+        let (na, nb) = (ta.n_valid as f64, tb.n_valid as f64);
+        let (pa, pb) = (ta.positive as f64 / na, tb.positive as f64 / nb);
+        let (la, ua) = wilson(ta.positive, ta.n_valid, z);
+        let (lb, ub) = wilson(tb.positive, tb.n_valid, z);
+        let diff = pb - pa;
+        let low = diff - ((pb - lb).powi(2) + (ua - pa).powi(2)).sqrt();
+        let high = diff + ((ub - pb).powi(2) + (pa - la).powi(2)).sqrt();
+        r.diff = Some(diff);
+        // Counts are at most MAX_COUNT, so these products are below 10¹⁹; saturating
+        // keeps unchecked callers from wrapping.
+        let cross = |x: u64, y: u64| i128::from(x).saturating_mul(i128::from(y));
+        r.diff_points_display = Some(round_half_away(
+            (cross(tb.positive, ta.n_valid).saturating_sub(cross(ta.positive, tb.n_valid))).saturating_mul(100),
+            cross(ta.n_valid, tb.n_valid),
+        ));
+        r.newcombe_low = Some(low);
+        r.newcombe_high = Some(high);
+        r.newcombe_excludes_zero = Some(low > 0.0 || high < 0.0);
+        let pooled = (ta.positive as f64 + tb.positive as f64) / (na + nb);
+        if pooled <= 0.0 || pooled >= 1.0 {
+            r.z_undefined_reason = Some("no variation: both years 0% or both years 100% positive");
+        } else {
+            let z = diff / (pooled * (1.0 - pooled) * (1.0 / na + 1.0 / nb)).sqrt();
+            r.z_stat = Some(z);
+            r.z_p = Some(normal_two_sided_p(z));
+            r.in_family = true;
         }
-        r.years.insert(years[0].clone(), ya);
-        r.years.insert(years[1].clone(), yb);
-        results.push(r);
+        r.fisher_p = fisher_exact(
+            ta.positive,
+            ta.n_valid.saturating_sub(ta.positive),
+            tb.positive,
+            tb.n_valid.saturating_sub(tb.positive),
+        );
+        r.chi2_stat = Some(chi.stat);
+        r.chi2_dof = Some(chi.dof);
+        r.chi2_p = Some(chi.p);
+        r.chi2_min_expected = Some(chi.min_expected);
+        r.chi2_low_expected = Some(chi.min_expected < 5.0);
     }
-    let ps: Vec<f64> = family.iter().map(|(_, p)| *p).collect();
-    let (bh, holm) = (adjust_bh(&ps), adjust_holm(&ps));
-    for (k, (i, _)) in family.iter().enumerate() {
-        results[*i].p_bh = Some(bh[k]);
-        results[*i].p_holm = Some(holm[k]);
+    r.years.insert(years[0].clone(), ya);
+    r.years.insert(years[1].clone(), yb);
+    r
+}
+
+/// The report's family of questions (those with both years shown and z defined, in report
+/// order) and their adjusted p-values: all a question needs from the others.
+#[derive(Debug, Clone, Default)]
+pub struct Family {
+    /// Per question of the report: its (Benjamini–Hochberg, Holm) adjusted p-values, if it is
+    /// in the family.
+    adjusted: Vec<Option<(f64, f64)>>,
+    size: usize,
+}
+
+impl Family {
+    /// From each question's raw z-test p-value (`None`: not in the family), in report order.
+    pub fn of(raw: impl IntoIterator<Item = Option<f64>>) -> Self {
+        let raw: Vec<Option<f64>> = raw.into_iter().collect();
+        let ps: Vec<f64> = raw.iter().flatten().copied().collect();
+        let (bh, holm) = (adjust_bh(&ps), adjust_holm(&ps));
+        let mut k = 0;
+        let adjusted = raw
+            .iter()
+            .map(|p| {
+                p.map(|_| {
+                    let pair = (bh[k], holm[k]);
+                    k += 1;
+                    pair
+                })
+            })
+            .collect();
+        Self { adjusted, size: ps.len() }
     }
-    for r in &mut results {
+
+    /// How many questions are in the family.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// Question `i`'s adjusted p-values, verdict (in the order of METHOD.md) and sentence.
+    pub fn conclude(&self, i: usize, r: &mut QuestionResult, years: &[String], s: &Settings) {
+        if let Some(Some((bh, holm))) = self.adjusted.get(i) {
+            r.p_bh = Some(*bh);
+            r.p_holm = Some(*holm);
+        }
         let ya = &r.years[&years[0]];
         let yb = &r.years[&years[1]];
         let verdict = if ya.n_valid == 0 || yb.n_valid == 0 {
@@ -779,18 +976,9 @@ pub fn compare_case(case: &CaseInput, defaults: &Settings) -> Result<CaseResult,
                 Verdict::NoClearChange
             }
         };
-        r.sentence = sentence(verdict, ya, yb, years, r.diff_points_display, &s);
+        r.sentence = sentence(verdict, ya, yb, years, r.diff_points_display, s);
         r.verdict = verdict;
     }
-    Ok(CaseResult {
-        id: case.id.clone(),
-        years: years.clone(),
-        settings: s,
-        family_size: family.len(),
-        questions: results,
-        composite: case.composite.as_ref().map(|c| composite(c, years)),
-        composites: case.composites.as_ref().map(|list| list.iter().map(|c| composite(c, years)).collect()),
-    })
 }
 
 /// Compares every case in a file.
@@ -800,4 +988,135 @@ pub fn compare_file(file: &CasesFile) -> Result<ComparisonOutput, InputError> {
     let mut generator = BTreeMap::new();
     generator.insert("heard".to_owned(), env!("CARGO_PKG_VERSION").to_owned());
     Ok(ComparisonOutput { schema_version: 1, generator, z_crit_95: Z_95, cases })
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn question(counts_a: [u64; 3], counts_b: [u64; 3]) -> QuestionInput {
+        QuestionInput {
+            id: "q1".into(),
+            text: None,
+            priority: None,
+            value: None,
+            options: vec!["Yes".into(), "Sometimes".into(), "No".into()],
+            positive: vec!["Yes".into()],
+            negative: vec!["No".into()],
+            excluded: Vec::new(),
+            scores: None,
+            counts: [("2023".to_owned(), counts_a.to_vec()), ("2024".to_owned(), counts_b.to_vec())].into(),
+            paired: None,
+        }
+    }
+
+    fn case(questions: Vec<QuestionInput>, alpha: f64) -> CaseInput {
+        CaseInput {
+            id: "c1".into(),
+            description: None,
+            audience: None,
+            settings: SettingsInput { alpha: Some(alpha), ..SettingsInput::default() },
+            questions,
+            years: vec!["2023".into(), "2024".into()],
+            composite: None,
+            composites: None,
+        }
+    }
+
+    /// Method point 1: no discordant pairs, nothing to test.
+    #[test]
+    fn mcnemar_without_discordant_pairs_is_null() {
+        let mut q = question([40, 30, 30], [50, 30, 20]);
+        q.paired = Some(PairedInput { pos_pos: 20, pos_neg: 0, neg_pos: 0, neg_neg: 30 });
+        let r = compare_case(&case(vec![q], 0.05), &Settings::default()).unwrap();
+        let p = r.questions[0].paired.as_ref().unwrap();
+        assert_eq!((p.mcnemar_exact_p, p.mcnemar_midp), (1.0, 1.0));
+        assert_eq!((p.mcnemar_chi2, p.mcnemar_chi2_p), (None, None));
+        let json = serde_json::to_value(p).unwrap();
+        assert!(json["mcnemar_chi2"].is_null() && json["mcnemar_chi2_p"].is_null(), "{json}");
+    }
+
+    /// Method point 2: every interval at level 1 − alpha.
+    #[test]
+    fn every_interval_uses_the_reports_level() {
+        let mut c = case(vec![question([40, 30, 30], [55, 25, 20])], 0.01);
+        c.composite = Some(CompositeInput {
+            id: "i".into(),
+            label: "I".into(),
+            questions: Vec::new(),
+            respondents: [
+                ("2023".to_owned(), vec![[1, 2], [0, 2], [2, 2], [1, 1]]),
+                ("2024".to_owned(), vec![[2, 2], [1, 2], [2, 2], [0, 1], [1, 1]]),
+            ]
+            .into(),
+        });
+        let at99 = compare_case(&c, &Settings::default()).unwrap();
+        c.settings.alpha = Some(0.05);
+        let at95 = compare_case(&c, &Settings::default()).unwrap();
+        let (q99, q95) = (&at99.questions[0], &at95.questions[0]);
+        // Wilson at 99% for 40 of 100: z = 2.5758293035489.
+        let z = 2.575_829_303_548_9_f64;
+        let (p, n) = (0.4_f64, 100.0_f64);
+        let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
+        let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / (1.0 + z * z / n);
+        let y = &q99.years["2023"];
+        assert!((y.wilson_low.unwrap() - (centre - half)).abs() < 1e-12);
+        assert!((y.wilson_high.unwrap() - (centre + half)).abs() < 1e-12);
+        assert!(q99.newcombe_low < q95.newcombe_low && q99.newcombe_high > q95.newcombe_high);
+        let (c99, c95) = (at99.composite.unwrap(), at95.composite.unwrap());
+        // qt(0.995, 3) = 5.84090930973337; qt(0.975, 3) = 3.18244630528371
+        assert!((c99.years["2023"].t_crit.unwrap() - 5.840_909_309_733_37).abs() < 1e-9);
+        assert!((c95.years["2023"].t_crit.unwrap() - 3.182_446_305_283_71).abs() < 1e-9);
+        assert!(c99.welch_t_crit.unwrap() > c95.welch_t_crit.unwrap());
+    }
+
+    /// Method point 3: one point is singular.
+    #[test]
+    fn one_percentage_point_is_singular() {
+        // 500 of 1000 → 510 of 1000: one point, and clearly no change at this size… unless
+        // the sample is huge, so test both sentences that carry a number.
+        let q = question([500, 250, 250], [510, 245, 245]);
+        let r = compare_case(&case(vec![q], 0.05), &Settings::default()).unwrap();
+        assert_eq!(r.questions[0].diff_points_display, Some(1));
+        let v = &r.questions[0];
+        let ya = &v.years["2023"];
+        let yb = &v.years["2024"];
+        let s = Settings::default();
+        let years = ["2023".to_owned(), "2024".to_owned()];
+        for verdict in [Verdict::Improved, Verdict::PossibleIncrease] {
+            let text = sentence(verdict, ya, yb, &years, Some(1), &s);
+            assert!(text.contains("(1 percentage point)"), "{text}");
+            let text = sentence(verdict, ya, yb, &years, Some(-1), &s);
+            assert!(text.starts_with("Down") && text.contains("(1 percentage point)"), "{text}");
+            let text = sentence(verdict, ya, yb, &years, Some(2), &s);
+            assert!(text.contains("(2 percentage points)"), "{text}");
+        }
+        let big = question([50_000_000, 25_000_000, 25_000_000], [51_000_000, 24_500_000, 24_500_000]);
+        let r = compare_case(&case(vec![big], 0.05), &Settings::default()).unwrap();
+        assert_eq!(r.questions[0].verdict, Verdict::Improved);
+        assert!(r.questions[0].sentence.contains("(1 percentage point)."), "{}", r.questions[0].sentence);
+    }
+
+    /// The bound is checked where numbers enter the method, for every caller.
+    #[test]
+    fn counts_past_the_bound_are_refused_by_name() {
+        let q = question([MAX_COUNT + 1, 0, 0], [1, 2, 3]);
+        let e = compare_case(&case(vec![q], 0.05), &Settings::default()).unwrap_err();
+        assert!(e.0.contains("case \"c1\", question \"q1\": the count for 2023, \"Yes\", is 100000001"), "{e}");
+        let q = question([u64::MAX, u64::MAX, 5], [1, 2, 3]);
+        assert!(compare_case(&case(vec![q], 0.05), &Settings::default()).is_err());
+        let mut q = question([1, 2, 3], [1, 2, 3]);
+        q.paired = Some(PairedInput { pos_pos: 0, pos_neg: 1_000_000_000_000, neg_pos: 1_000_000_000_000, neg_neg: 0 });
+        let started = std::time::Instant::now();
+        let e = compare_case(&case(vec![q], 0.05), &Settings::default()).unwrap_err();
+        assert!(e.0.contains("paired.pos_neg is 1000000000000"), "{e}");
+        assert!(started.elapsed().as_millis() < 100);
+        // Below the bound, at it, the largest table is answered quickly.
+        let q = question([MAX_COUNT / 2, MAX_COUNT / 2, 0], [MAX_COUNT / 2 + 20_000, MAX_COUNT / 2 - 20_000, 0]);
+        let started = std::time::Instant::now();
+        let r = compare_case(&case(vec![q], 0.05), &Settings::default()).unwrap();
+        assert!(r.questions[0].fisher_p.is_some_and(|p| p > 0.0 && p < 0.1));
+        assert!(started.elapsed().as_secs_f64() < 1.0, "{:?}", started.elapsed());
+    }
 }

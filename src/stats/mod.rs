@@ -7,9 +7,14 @@
 //! say "could be down to chance" when that is the honest answer.
 
 pub mod compare;
+pub mod input;
 pub mod special;
+pub mod stream;
+
+#[cfg(test)]
+mod properties;
 
 pub use compare::{
-    CaseInput, CaseResult, CasesFile, ComparisonOutput, CompositeSample, Settings, compare_case, compare_file,
-    composite_from_samples,
+    CaseInput, CaseResult, CasesFile, ComparisonOutput, CompositeSample, MAX_COUNT, Settings, check_case, compare_case,
+    compare_file, composite_from_samples,
 };

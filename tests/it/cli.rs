@@ -246,3 +246,63 @@ fn check_runs_the_easy_read_checker() {
     assert!(!ok, "--strict fails on advice to fix");
     assert!(err.contains("things to fix (--strict)"), "{err}");
 }
+
+/// `heard compare-counts` on each class of bad input of issue 15: a non-zero exit and one line
+/// that names the case, question and field and says what to fix, within a second; a
+/// byte-order mark is accepted.
+#[test]
+fn compare_counts_refuses_bad_input_in_one_line() {
+    let dir = tempfile::tempdir().expect("dir");
+    let question = r#"{"id": "q1", "options": ["Yes", "No", "Don't know"], "positive": ["Yes"], "excluded": ["Don't know"], "counts": {"2023": [30, 40, 300], "2024": [50, 30, 3]}}"#;
+    let file = |q: &str| format!(r#"{{"cases": [{{"id": "c1", "years": ["2023", "2024"], "questions": [{q}]}}]}}"#);
+    let run = |name: &str, bytes: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).expect("write");
+        let started = std::time::Instant::now();
+        let out = Command::new(heard_bin())
+            .args(["compare-counts", path.to_str().expect("path")])
+            .env_remove("HEARD_CONFIG")
+            .output()
+            .expect("run");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+            started.elapsed(),
+        )
+    };
+    let (ok, good, err, _) = run("good.json", file(question).as_bytes());
+    assert!(ok, "{err}");
+    let bad: Vec<(&str, String, &str)> = vec![
+        ("large.json", question.replace("[30, 40, 300]", "[1000000000, 1000000000, 300]"), "question \"q1\": the count for 2023, \"Yes\", is 1000000000, more than the 100000000"),
+        ("u64max.json", question.replace("[30, 40, 300]", "[18446744073709551615, 40, 300]"), "is 18446744073709551615, more than"),
+        ("wrapped.json", question.replace("[30, 40, 300]", "[60000000, 60000000, 3]"), "the total of the counts for 2023 is 120000003"),
+        ("past-u64.json", question.replace("[30, 40, 300]", "[18446744073709551616, 40, 300]"), "far more answers than a survey has"),
+        ("typo.json", question.replace("\"excluded\"", "\"exluded\""), "question \"q1\": unknown field `exluded`"),
+        ("no-positive.json", question.replace("\"positive\": [\"Yes\"], ", ""), "question \"q1\": missing field `positive`"),
+        ("no-year.json", question.replace("\"2023\": [30, 40, 300], ", ""), "question \"q1\": there are no counts for 2023"),
+        ("duplicate.json", question.replace("\"positive\": [\"Yes\"]", "\"positive\": [\"Yes\"], \"positive\": [\"No\"]"), "question \"q1\": duplicate field `positive`"),
+        ("duplicate-year.json", question.replace("\"2024\": [50", "\"2023\": [1, 1, 1], \"2024\": [50"), "counts for \"2023\" are given twice"),
+        ("mcnemar.json", question.replace("}}", "}, \"paired\": {\"pos_pos\": 10, \"pos_neg\": 1000000000000, \"neg_pos\": 1000000000000, \"neg_neg\": 10}}"), "paired.pos_neg is 1000000000000"),
+    ];
+    for (name, q, want) in &bad {
+        let (ok, out, err, took) = run(name, file(q).as_bytes());
+        assert!(!ok, "{name} must fail");
+        assert!(out.is_empty(), "{name}: nothing on standard output");
+        assert!(err.contains(want), "{name}: want {want:?}, got {err:?}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{name}: one line: {err}");
+        assert!(err.starts_with("heard: ") && err.contains(name), "{name}: names the file: {err}");
+        assert!(took.as_secs_f64() < 1.0, "{name} took {took:?}");
+    }
+    // A composite respondent with more positive than valid answers.
+    let composite = r#"{"cases": [{"id": "c1", "years": ["2023", "2024"], "questions": [], "composite": {"id": "p1", "respondents": {"2023": [[5, 2]], "2024": [[1, 2]]}}}]}"#;
+    let (ok, _, err, _) = run("composite.json", composite.as_bytes());
+    assert!(
+        !ok && err.contains("composite \"p1\": 2023, respondent 1 ([5, 2]) has 5 positive answers out of 2 valid"),
+        "{err}"
+    );
+    // A byte-order mark, as Notepad saves UTF-8, is accepted: the same results.
+    let (ok, with_bom, err, _) = run("bom.json", &[b"\xef\xbb\xbf".as_slice(), file(question).as_bytes()].concat());
+    assert!(ok, "{err}");
+    assert_eq!(with_bom, good);
+}

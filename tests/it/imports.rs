@@ -322,3 +322,58 @@ fn linked_answers_get_mcnemar(backend: Backend) {
     assert!(!ok && err.contains("row 2, column \"member_code\""), "{err}");
 }
 both!(linked_answers_get_mcnemar);
+
+/// Counts are held to the method's bound where they enter: a count over 100,000,000, one too
+/// long for any integer, and counts of a question adding up past the bound are each refused
+/// by row and column; a byte-order mark is accepted. A count already stored past the bound
+/// (as before the bound existed) makes the comparison refuse with its name, never wrap.
+fn import_counts_are_bounded(backend: Backend) {
+    let (db, dir) = with_2022(backend);
+    let file = dir.path().join("counts.csv");
+    let wave = "torbay-participation-2022";
+    std::fs::write(
+        &file,
+        "audience,question,option,count\n\
+         parents-carers,listened-to,yes,1000000000\n\
+         parents-carers,listened-to,no,18446744073709551616\n\
+         young-people,listened-to,yes,60000000\n\
+         young-people,listened-to,no,60000000\n",
+    )
+    .expect("write");
+    let started = std::time::Instant::now();
+    let (ok, _, err) = heard(&db, &["import-counts", "--wave", wave, file.to_str().expect("path")]);
+    assert!(!ok);
+    assert!(started.elapsed().as_secs_f64() < 10.0);
+    assert!(err.contains("row 2, column \"count\": \"1000000000\" is more than 100000000 answers"), "{err}");
+    assert!(err.contains("row 3, column \"count\": \"18446744073709551616\" is more than 100000000"), "{err}");
+    assert!(
+        err.contains("row 5, column \"count\": the counts for \"listened-to\" add up to more than 100000000"),
+        "{err}"
+    );
+    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM imported_counts"), 0, "nothing stored");
+
+    std::fs::write(
+        &file,
+        "\u{feff}audience,question,option,count\nparents-carers,listened-to,yes,40\nparents-carers,listened-to,no,35\n",
+    )
+    .expect("write");
+    let (ok, out, err) = heard(&db, &["import-counts", "--wave", wave, file.to_str().expect("path")]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Imported 2 counts (75 answers"), "{out}");
+
+    // A count stored past the bound before it existed: the comparison names it and refuses.
+    {
+        use diesel::prelude::*;
+        let mut c = db.connect();
+        diesel::sql_query("UPDATE imported_counts SET answers = 9000000000000000000 WHERE option_value = 'yes'")
+            .execute(&mut c)
+            .expect("update");
+    }
+    let (ok, _, err) = heard(
+        &db,
+        &["compare", "--series", "torbay-participation", "--from", wave, "--to", "torbay-participation-2023"],
+    );
+    assert!(!ok);
+    assert!(err.contains("question \"listened-to\": the count for 2022, \"yes\", is 9000000000000000000"), "{err}");
+}
+both!(import_counts_are_bounded);
