@@ -707,14 +707,17 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                     .map_err(fail)?
                 }
             };
-            models::audit::record(
-                &mut conn,
-                None,
-                "command line",
-                Some(&p.id),
-                "quotes.exported",
-                &serde_json::json!({"format": format!("{format:?}").to_lowercase(), "wave": wave, "rows": quotes.len()}),
-            )
+            let detail =
+                serde_json::json!({"format": format!("{format:?}").to_lowercase(), "wave": wave, "rows": quotes.len()});
+            conn.write(|c| {
+                models::audit::record(
+                    c,
+                    &models::audit::Actor::system("command line"),
+                    Some(&p.id),
+                    "quotes.exported",
+                    &detail,
+                )
+            })
             .map_err(fail)?;
             write_output(output, &bytes)
         }

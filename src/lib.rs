@@ -38,3 +38,4 @@ pub mod startup;
 pub mod state;
 pub mod stats;
 pub mod templates;
+pub mod views;

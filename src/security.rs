@@ -82,11 +82,7 @@ impl FormTokens {
     /// Checks a submitted form's token against the request's cookie and origin.
     pub fn check(&self, req: &HttpRequest, submitted: Option<&str>) -> Result<(), AppError> {
         check_origin(req)?;
-        let expired = || {
-            AppError::Forbidden(
-                "This page was open for a long time, or your browser is blocking cookies, so we could not accept it. Nothing was lost: go back, refresh the page and try again.".into(),
-            )
-        };
+        let expired = || AppError::Forbidden(crate::error::Words::key("error_form_expired"));
         let cookie = req.cookie(CSRF_COOKIE).ok_or_else(expired)?;
         let given = submitted.ok_or_else(expired)?;
         let given_bytes: Vec<u8> = (0..given.len())
@@ -108,7 +104,7 @@ impl FormTokens {
 /// browsers send exactly that on every form post from a page with `Referrer-Policy:
 /// no-referrer` (which Heard sets); the signed token is the real defence.
 fn check_origin(req: &HttpRequest) -> Result<(), AppError> {
-    let cross_site = || AppError::Forbidden("This form was sent from another website, so we did not accept it.".into());
+    let cross_site = || AppError::Forbidden(crate::error::Words::key("error_cross_site"));
     let header_str = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
     if header_str("sec-fetch-site").is_some_and(|v| v.eq_ignore_ascii_case("cross-site")) {
         return Err(cross_site());

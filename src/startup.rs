@@ -228,13 +228,13 @@ impl Application {
                                 };
                                 counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                                 let message = match l {
-                                    crate::ratelimit::Limit::SignIn => format!(
+                                    crate::ratelimit::Limit::SignIn => crate::error::Words::English(format!(
                                         "There have been too many sign-in attempts from this connection. Please wait {} seconds and try again.",
                                         r.retry_after
-                                    ),
-                                    crate::ratelimit::Limit::PublicPost => format!(
-                                        "Too many answers arrived from this connection at once. Nothing you sent before is lost. Please wait {} seconds and press the button again.",
-                                        r.retry_after
+                                    )),
+                                    crate::ratelimit::Limit::PublicPost => crate::error::Words::key_with(
+                                        "error_too_many_posts",
+                                        [r.retry_after.to_string()],
                                     ),
                                 };
                                 let e = crate::error::AppError::TooManyRequests { message, retry_after: r.retry_after };
@@ -376,7 +376,7 @@ where
             .unwrap_or_else(|| "a panic".into());
         // As an error, which actix answers with its page (the request itself went to the
         // handler, so there is none left to build a response on).
-        Err(crate::error::AppError::Internal(format!("handler for {path} panicked: {what}")).into())
+        Err(crate::error::AppError::internal(format!("handler for {path} panicked: {what}")).into())
     };
     match std::panic::catch_unwind(AssertUnwindSafe(|| srv.call(req))) {
         Ok(call) => futures_util::future::Either::Left(
@@ -399,7 +399,7 @@ pub fn loggable_path(path: &str) -> String {
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, crate::error::AppError> {
-    Err(crate::error::AppError::NotFound("There is no page at this address. Check the link you were given.".into()))
+    Err(crate::error::AppError::NotFound(crate::error::Words::key("error_no_page")))
 }
 
 #[cfg(test)]

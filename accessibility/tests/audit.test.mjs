@@ -80,10 +80,14 @@ async function collect(page, base, audience, lang, label = '') {
   await page.goto(`${base}/updates/torbay`); await snap('you said, we did (public)');
   await page.goto(`${base}/settings?back=/s/${WAVE}`); await snap('display settings');
   await go('form[action="/settings"] button[type=submit]'); await snap('display settings, saved');
-  if (lang === 'en-GB' && !label) {
+  if (audience === 'young-people' && !label) {
+    // Error pages in every language: they follow the language the person chose.
     await page.goto(`${base}/s/torbay-participation-2023`); await snap('closed wave');
     await page.goto(`${base}/s/no-such-wave`); await snap('not found');
+    await page.goto(`${base}/s/${WAVE}/send`); await snap('wrong kind of request');
     await page.goto(`${base}/language?to=tlh&back=/`); await snap('unknown language');
+  }
+  if (lang === 'en-GB' && !label) {
     await page.goto(`${base}/`); await snap('home');
   }
   return states;

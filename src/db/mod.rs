@@ -194,15 +194,34 @@ impl DbConnection {
         reverted.map_err(|e| DbError::Migration(e.to_string()))
     }
 
-    /// Runs `f` in a write transaction. On SQLite the transaction starts `IMMEDIATE`, taking
-    /// the write lock at `BEGIN`, so two writers never deadlock on an upgrade from a read lock.
+    /// Whether a transaction is open on this connection (so a write joins it).
+    pub fn in_transaction(&mut self) -> bool {
+        let depth = match self {
+            DbConnection::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth(),
+            DbConnection::Postgres(c) => AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth(),
+        };
+        matches!(depth, Ok(Some(_)))
+    }
+
+    /// Runs `f` in a write transaction, all or nothing.
+    ///
+    /// Writes compose: called outside a transaction it opens one (on SQLite `BEGIN
+    /// IMMEDIATE`, taking the write lock at `BEGIN`, so two writers never deadlock on an
+    /// upgrade from a read lock); called inside one — a route's [`Db::write`] that also
+    /// writes the audit row, or another model write — it joins it as a savepoint, so an
+    /// error anywhere undoes every part, and the outer commit makes them all durable at once.
     pub fn write<T, E>(&mut self, f: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
     where
         E: From<diesel::result::Error>,
     {
-        match self {
-            DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
-            DbConnection::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
+        if self.in_transaction() {
+            // A savepoint inside the caller's transaction.
+            <DbConnection as Connection>::TransactionManager::begin_transaction(self)?;
+        } else {
+            match self {
+                DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+                DbConnection::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
+            }
         }
         match f(self) {
             Ok(value) => {

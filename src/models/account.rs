@@ -122,6 +122,11 @@ pub struct Staff {
 }
 
 impl Staff {
+    /// This person, as the audit log names them.
+    pub fn actor(&self) -> super::audit::Actor {
+        super::audit::Actor::account(&self.id, &self.email)
+    }
+
     pub fn role(&self) -> Option<Role> {
         Role::parse(&self.role)
     }
@@ -233,8 +238,7 @@ pub fn sign_in(conn: &mut DbConnection, email: &str, password: &str) -> StoreRes
                 let pid = partnership_of(c, &id)?;
                 super::audit::record(
                     c,
-                    Some(&id),
-                    &email,
+                    &crate::models::audit::Actor::account(&id, &email),
                     pid.as_deref(),
                     "account.locked",
                     &serde_json::json!({"minutes": LOCK_MINUTES, "after_wrong_passwords": LOCK_AFTER}),
@@ -259,14 +263,7 @@ pub fn sign_in(conn: &mut DbConnection, email: &str, password: &str) -> StoreRes
             .execute(c)?;
         let staff = load_staff(c, &id)?;
         if let Some(s) = &staff {
-            super::audit::record(
-                c,
-                Some(&s.id),
-                &s.email,
-                s.partnership_id.as_deref(),
-                "sign_in",
-                &serde_json::json!({}),
-            )?;
+            super::audit::record(c, &s.actor(), s.partnership_id.as_deref(), "sign_in", &serde_json::json!({}))?;
         }
         Ok(staff)
     })?;
@@ -309,16 +306,11 @@ pub fn session(conn: &mut DbConnection, token: &str) -> StoreResult<Option<Staff
 
 /// Ends a session.
 pub fn sign_out(conn: &mut DbConnection, token: &str, staff: &Staff) -> StoreResult<()> {
-    diesel::delete(staff_sessions::table.filter(staff_sessions::id.eq(crate::domain::codes::hash_token(token))))
-        .execute(conn)?;
-    super::audit::record(
-        conn,
-        Some(&staff.id),
-        &staff.email,
-        staff.partnership_id.as_deref(),
-        "sign_out",
-        &serde_json::json!({}),
-    )
+    conn.write(|c| {
+        diesel::delete(staff_sessions::table.filter(staff_sessions::id.eq(crate::domain::codes::hash_token(token))))
+            .execute(c)?;
+        super::audit::record(c, &staff.actor(), staff.partnership_id.as_deref(), "sign_out", &serde_json::json!({}))
+    })
 }
 
 /// An account as listed for admins (never the password hash).

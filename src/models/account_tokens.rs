@@ -140,8 +140,7 @@ pub fn use_link(conn: &mut DbConnection, token: &str, password: &str) -> StoreRe
         let partnership = super::account::partnership_of(c, &account)?;
         super::audit::record(
             c,
-            Some(&account),
-            &email,
+            &crate::models::audit::Actor::account(&account, &email),
             partnership.as_deref(),
             "password.set_by_link",
             &serde_json::json!({"other_links_cancelled": others}),

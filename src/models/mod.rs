@@ -39,6 +39,10 @@ pub enum StoreError {
     Conflict(String),
     #[error("{0}")]
     Invalid(#[from] DefinitionErrors),
+    /// A programming error: an audit entry for `0` was asked for outside the transaction of
+    /// the change it records (see [`audit`]).
+    #[error("the audit entry {0:?} must be written inside the transaction of its change")]
+    OutsideTransaction(String),
 }
 
 impl From<diesel::result::Error> for StoreError {

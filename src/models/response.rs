@@ -268,8 +268,7 @@ pub fn delete_by_staff(
         diesel::delete(drafts::table.filter(drafts::response_id.eq(id))).execute(c)?;
         super::audit::record(
             c,
-            Some(&staff.id),
-            &staff.email,
+            &staff.actor(),
             Some(&partnership_id),
             "response.deleted",
             &serde_json::json!({"wave": wave_slug, "reason": reason}),

@@ -75,8 +75,7 @@ pub fn run(conn: &mut DbConnection, default_days: i64, max_graphemes: usize) -> 
             if answers_deleted + texts_cleared + quotes_deleted + paper_copies_deleted > 0 {
                 super::audit::record(
                     c,
-                    None,
-                    "retention",
+                    &super::audit::Actor::system("retention"),
                     Some(&partnership),
                     "free text deleted",
                     &serde_json::json!({

@@ -49,10 +49,10 @@ async fn partnership(
 
 fn text(raw: Option<&str>, max: usize, what: &str, required: bool) -> Result<String, AppError> {
     let t = UserText::parse(raw.unwrap_or(""), max, true)
-        .map_err(|e| AppError::BadRequest(format!("{what}: {e}")))?
+        .map_err(|e| AppError::BadRequest(format!("{what}: {e}").into()))?
         .into_string();
     if required && t.is_empty() {
-        return Err(AppError::BadRequest(format!("{what} must not be empty.")));
+        return Err(AppError::BadRequest(format!("{what} must not be empty.").into()));
     }
     Ok(t)
 }
@@ -106,7 +106,7 @@ async fn update_item(
     let (pid, staff, id2) = (p.id.clone(), who.staff.clone(), id.clone());
     state
         .db
-        .run(move |c| -> Result<(), AppError> {
+        .write(move |c| -> Result<(), AppError> {
             if framework::item_owner(c, kind, &id2)?.as_deref() != Some(pid.as_str()) {
                 return Err(AppError::NotFound(
                     "There is nothing at this address, or it belongs to another partnership.".into(),
@@ -115,8 +115,7 @@ async fn update_item(
             framework::update_item(c, kind, &id2, &main, &detail, archived)?;
             audit::record(
                 c,
-                Some(&staff.id),
-                &staff.email,
+                &staff.actor(),
                 Some(&pid),
                 "framework.changed",
                 &serde_json::json!({"kind": kind_s, "archived": archived}),
@@ -153,15 +152,14 @@ async fn add_item(
     let (pid, staff) = (p.id.clone(), who.staff.clone());
     state
         .db
-        .run(move |c| -> Result<(), AppError> {
+        .write(move |c| -> Result<(), AppError> {
             framework::add_item(c, &pid, kind, &code, &main, &detail).map_err(|e| match e {
-                StoreError::Conflict(m) => AppError::Conflict(m),
+                StoreError::Conflict(m) => AppError::Conflict(m.into()),
                 other => other.into(),
             })?;
             audit::record(
                 c,
-                Some(&staff.id),
-                &staff.email,
+                &staff.actor(),
                 Some(&pid),
                 "framework.added",
                 &serde_json::json!({"kind": kind_s, "code": code}),
@@ -255,12 +253,10 @@ async fn add_user(
     let (pid, staff, name, st) = (p.id.clone(), who.staff.clone(), p.name.clone(), state.clone());
     let added = state
         .db
-        .run(move |c| -> Result<(), StoreError> {
+        .write(move |c| -> Result<(), StoreError> {
             let id = account::add(c, &new)?;
             audit::record(
-                c,
-                Some(&staff.id),
-                &staff.email,
+c, &staff.actor(),
                 Some(&pid),
                 "user.added",
                 &serde_json::json!({"email": new.email.to_lowercase(), "role": role.as_str(), "invited_by_email": invite}),
@@ -310,17 +306,10 @@ async fn remove_user(
     let (pid, staff, e2) = (p.id.clone(), who.staff.clone(), email.clone());
     let removed = state
         .db
-        .run(move |c| -> Result<bool, AppError> {
+        .write(move |c| -> Result<bool, AppError> {
             let removed = account::remove(c, &pid, &e2)?;
             if removed {
-                audit::record(
-                    c,
-                    Some(&staff.id),
-                    &staff.email,
-                    Some(&pid),
-                    "user.removed",
-                    &serde_json::json!({"email": e2}),
-                )?;
+                audit::record(c, &staff.actor(), Some(&pid), "user.removed", &serde_json::json!({"email": e2}))?;
             }
             Ok(removed)
         })

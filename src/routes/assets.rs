@@ -14,7 +14,7 @@ async fn asset(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespo
     let asset = state
         .templates
         .asset(req.path())
-        .ok_or_else(|| AppError::NotFound("There is no file at this address.".into()))?;
+        .ok_or_else(|| AppError::NotFound(crate::error::Words::key("error_no_file")))?;
     Ok(HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, asset.content_type))
         .insert_header((CACHE_CONTROL, "public, max-age=31536000, immutable"))

@@ -24,11 +24,7 @@ impl Form {
 
     /// Decodes a body. Invalid percent-encoding or UTF-8 is refused, never guessed at.
     pub fn parse(body: &[u8]) -> Result<Self, AppError> {
-        let unreadable = || {
-            AppError::BadRequest(
-                "We could not read what was sent: it had characters that are not valid text (UTF-8). Please try again, typing your answer rather than pasting it.".into(),
-            )
-        };
+        let unreadable = || AppError::BadRequest(crate::error::Words::key("error_not_utf8"));
         let text = std::str::from_utf8(body).map_err(|_| unreadable())?;
         let mut fields = Vec::new();
         for pair in text.split('&').filter(|p| !p.is_empty()) {
@@ -85,9 +81,7 @@ pub async fn read_checked(
 pub async fn read(req: &HttpRequest, mut payload: web::Payload, limit: usize) -> Result<Form, AppError> {
     let content_type = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !content_type.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded") {
-        return Err(AppError::BadRequest(
-            "This page only accepts a normal web form (application/x-www-form-urlencoded).".into(),
-        ));
+        return Err(AppError::BadRequest(crate::error::Words::key("error_not_a_form")));
     }
     if let Some(len) =
         req.headers().get(actix_web::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
@@ -98,8 +92,7 @@ pub async fn read(req: &HttpRequest, mut payload: web::Payload, limit: usize) ->
     }
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk =
-            chunk.map_err(|_| AppError::BadRequest("The form did not arrive whole. Please try again.".into()))?;
+        let chunk = chunk.map_err(|_| AppError::BadRequest(crate::error::Words::key("error_form_incomplete")))?;
         if body.len() + chunk.len() > limit {
             return Err(AppError::TooLarge { limit });
         }

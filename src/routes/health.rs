@@ -21,7 +21,7 @@ async fn healthz() -> HttpResponse {
 async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     state
         .db
-        .run(|c| c.batch_execute("SELECT 1").map_err(|e| AppError::Internal(format!("database not ready: {e}"))))
+        .run(|c| c.batch_execute("SELECT 1").map_err(|e| AppError::internal(format!("database not ready: {e}"))))
         .await?;
     Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ready"))
 }

@@ -125,14 +125,13 @@ async fn upload(
     let (wave_id, staff, pid, templates) = (w.id.clone(), who.staff.clone(), w.partnership_id.clone(), state.templates);
     let done = state
         .db
-        .run(move |c| -> Result<invitations::Invited, AppError> {
+        .write(move |c| -> Result<invitations::Invited, AppError> {
             let render =
                 |l: &invitations::Letter<'_>| crate::email::messages::invitation(templates, &def, &name, &look, l);
             let done = invitations::invite(c, &wave_id, &rows, &links, &render)?;
             audit::record(
                 c,
-                Some(&staff.id),
-                &staff.email,
+                &staff.actor(),
                 Some(&pid),
                 "invitations.sent",
                 &serde_json::json!({"invited": done.invited, "already": done.already}),
@@ -162,18 +161,11 @@ async fn remind(
     let (wave_id, staff, pid, templates) = (w.id.clone(), who.staff.clone(), w.partnership_id.clone(), state.templates);
     let n = state
         .db
-        .run(move |c| -> Result<usize, AppError> {
+        .write(move |c| -> Result<usize, AppError> {
             let render =
                 |l: &invitations::Letter<'_>| crate::email::messages::invitation(templates, &def, &name, &look, l);
             let n = invitations::remind(c, &wave_id, &links, &render)?;
-            audit::record(
-                c,
-                Some(&staff.id),
-                &staff.email,
-                Some(&pid),
-                "invitations.reminded",
-                &serde_json::json!({"reminders": n}),
-            )?;
+            audit::record(c, &staff.actor(), Some(&pid), "invitations.reminded", &serde_json::json!({"reminders": n}))?;
             Ok(n)
         })
         .await?;
@@ -263,8 +255,7 @@ async fn retry(
                 let n = outbox::retry_now(c, scope.as_deref())?;
                 audit::record(
                     c,
-                    Some(&staff.id),
-                    &staff.email,
+                    &staff.actor(),
                     staff.partnership_id.as_deref(),
                     "outbox.retried",
                     &serde_json::json!({"messages": n}),
@@ -332,7 +323,7 @@ async fn preview(
     };
     let (name, look) = (partnership_name(&state, &w).await?, look(&state, &w).await?);
     let (subject, text, html) = crate::email::messages::invitation(state.templates, &w.def, &name, &look, &letter)
-        .map_err(AppError::Internal)?;
+        .map_err(AppError::internal)?;
     if query.part.as_deref() == Some("html") {
         return Ok(HttpResponse::Ok()
             .insert_header((actix_web::http::header::CONTENT_TYPE, "text/html; charset=utf-8"))

@@ -97,10 +97,10 @@ async fn recording(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     if !valid_id(&id) {
-        return Err(AppError::NotFound("There is no recording at this address.".into()));
+        return Err(AppError::NotFound(crate::error::Words::key("error_no_recording")));
     }
     let found = state.db.run(move |c| media::recording_body(c, &id).map_err(AppError::from)).await?;
-    let (ct, body) = found.ok_or_else(|| AppError::NotFound("There is no recording at this address.".into()))?;
+    let (ct, body) = found.ok_or_else(|| AppError::NotFound(crate::error::Words::key("error_no_recording")))?;
     Ok(serve(&req, ct, body))
 }
 
@@ -111,10 +111,10 @@ async fn image(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     if !valid_id(&id) {
-        return Err(AppError::NotFound("There is no picture at this address.".into()));
+        return Err(AppError::NotFound(crate::error::Words::key("error_no_picture")));
     }
     let found = state.db.run(move |c| media::image_body(c, &id).map_err(AppError::from)).await?;
-    let (ct, body) = found.ok_or_else(|| AppError::NotFound("There is no picture at this address.".into()))?;
+    let (ct, body) = found.ok_or_else(|| AppError::NotFound(crate::error::Words::key("error_no_picture")))?;
     Ok(serve(&req, ct, body))
 }
 
@@ -135,14 +135,7 @@ async fn deleted_with_audit(
             c.write(|c| -> Result<bool, AppError> {
                 let deleted = delete(c, &id)?;
                 if deleted {
-                    audit::record(
-                        c,
-                        Some(&staff.id),
-                        &staff.email,
-                        Some(&pid),
-                        action,
-                        &serde_json::json!({"id": id}),
-                    )?;
+                    audit::record(c, &staff.actor(), Some(&pid), action, &serde_json::json!({"id": id}))?;
                 }
                 Ok(deleted)
             })
@@ -315,12 +308,10 @@ async fn upload_recording(
     let size = bytes.len();
     state
         .db
-        .run(move |c| -> Result<(), AppError> {
+        .write(move |c| -> Result<(), AppError> {
             media::put_recording(c, &slot, content_type, &bytes, &staff.email)?;
             audit::record(
-                c,
-                Some(&staff.id),
-                &staff.email,
+c, &staff.actor(),
                 Some(&pid),
                 "recording.added",
                 &serde_json::json!({"wave": wave_slug, "audience": slot.audience, "language": slot.language, "question": slot.question_key, "bytes": size}),
@@ -490,12 +481,11 @@ async fn upload_image(
     let alt = crate::domain::UserText::parse(&alt, 200, false).map(|t| t.into_string()).unwrap_or(alt);
     state
         .db
-        .run(move |c| -> Result<(), AppError> {
+        .write(move |c| -> Result<(), AppError> {
             media::put_image(c, &pid, &name, &alt, clean.content_type, &clean.body, &staff.email)?;
             audit::record(
                 c,
-                Some(&staff.id),
-                &staff.email,
+                &staff.actor(),
                 Some(&pid),
                 "image.added",
                 &serde_json::json!({"name": name, "type": clean.content_type, "bytes": clean.body.len()}),
@@ -512,8 +502,8 @@ async fn upload_image(
 static DECODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 
 async fn decode_image(bytes: Vec<u8>) -> Result<Result<checks::CleanImage, checks::MediaError>, AppError> {
-    let _turn = DECODING.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
-    web::block(move || checks::clean_image(&bytes)).await.map_err(|e| AppError::Internal(e.to_string()))
+    let _turn = DECODING.acquire().await.map_err(AppError::internal)?;
+    web::block(move || checks::clean_image(&bytes)).await.map_err(AppError::internal)
 }
 
 async fn delete_image(
@@ -551,13 +541,12 @@ async fn set_branding(
     let (pid, staff) = (p.id.clone(), who.staff.clone());
     let outcome = state
         .db
-        .run(move |c| -> Result<Result<(), String>, AppError> {
+        .write(move |c| -> Result<Result<(), String>, AppError> {
             match crate::models::branding::set(c, &pid, &colour, Some(&logo)) {
                 Ok(()) => {
                     audit::record(
                         c,
-                        Some(&staff.id),
-                        &staff.email,
+                        &staff.actor(),
                         Some(&pid),
                         "branding.set",
                         &serde_json::json!({"colour": colour, "logo": logo}),

@@ -164,10 +164,10 @@ async fn joined(state: &AppState, s: &SessionRow, kiosk: bool) -> Result<HttpRes
     };
     let mut res = see_other(k.start());
     let panel = cookie_until(state, PANEL_COOKIE, state.forms.sign("panel", &s.id), s);
-    res.add_cookie(&panel).map_err(|e| AppError::Internal(e.to_string()))?;
+    res.add_cookie(&panel).map_err(AppError::internal)?;
     if kiosk {
         let signed = state.forms.sign("kiosk", &k.payload());
-        res.add_cookie(&cookie_until(state, KIOSK_COOKIE, signed, s)).map_err(|e| AppError::Internal(e.to_string()))?;
+        res.add_cookie(&cookie_until(state, KIOSK_COOKIE, signed, s)).map_err(AppError::internal)?;
     }
     Ok(res)
 }
@@ -280,7 +280,7 @@ async fn kiosk_leave(
             )?;
             for name in [KIOSK_COOKIE, PANEL_COOKIE] {
                 let gone = Cookie::build(name, "").path("/").max_age(CookieDuration::ZERO).finish();
-                res.add_cookie(&gone).map_err(|e| AppError::Internal(e.to_string()))?;
+                res.add_cookie(&gone).map_err(AppError::internal)?;
             }
             Ok(res)
         }
@@ -469,12 +469,11 @@ async fn create(
     let (staff, pid) = (who.staff.clone(), w.partnership_id.clone());
     let s = state
         .db
-        .run(move |c| -> Result<SessionRow, AppError> {
+        .write(move |c| -> Result<SessionRow, AppError> {
             let s = panel::create(c, &new)?;
             audit::record(
                 c,
-                Some(&staff.id),
-                &staff.email,
+                &staff.actor(),
                 Some(&pid),
                 "panel.created",
                 &serde_json::json!({"session": s.id, "code": s.code, "audience": s.audience, "kiosk": s.kiosk}),
@@ -814,13 +813,12 @@ async fn reveal(
     let (staff, pid) = (who.staff.clone(), w.partnership_id.clone());
     let done = state
         .db
-        .run(move |c| -> Result<bool, AppError> {
+        .write(move |c| -> Result<bool, AppError> {
             let done = panel::set_revealed(c, &sid, &rid, &key, show)?;
             if done {
                 audit::record(
                     c,
-                    Some(&staff.id),
-                    &staff.email,
+                    &staff.actor(),
                     Some(&pid),
                     if show { "panel.revealed" } else { "panel.hidden" },
                     &serde_json::json!({"session": sid, "question": key}),
@@ -851,16 +849,9 @@ async fn end(
     let (sid, staff, pid) = (s.id.clone(), who.staff.clone(), w.partnership_id.clone());
     state
         .db
-        .run(move |c| -> Result<(), AppError> {
+        .write(move |c| -> Result<(), AppError> {
             panel::end(c, &sid)?;
-            audit::record(
-                c,
-                Some(&staff.id),
-                &staff.email,
-                Some(&pid),
-                "panel.ended",
-                &serde_json::json!({"session": sid}),
-            )?;
+            audit::record(c, &staff.actor(), Some(&pid), "panel.ended", &serde_json::json!({"session": sid}))?;
             Ok(())
         })
         .await?;

@@ -464,7 +464,7 @@ async fn entry_post(
     let (staff, pid, form_ref) = (who.staff.clone(), w.partnership_id.clone(), typed.form_ref.clone());
     let outcome = state
         .db
-        .run(move |c| -> Result<(), StoreError> {
+        .write(move |c| -> Result<(), StoreError> {
             if double {
                 paper::hold(c, &typed)?;
             } else {
@@ -472,8 +472,7 @@ async fn entry_post(
             }
             audit::record(
                 c,
-                Some(&staff.id),
-                &staff.email,
+                &staff.actor(),
                 Some(&pid),
                 if double { "paper.held" } else { "paper.stored" },
                 &serde_json::json!({"form": typed.form_ref}),
@@ -558,13 +557,16 @@ async fn pending_entry(state: &AppState, who: &SignedIn, w: &OwnedWave, id: &str
     let e =
         state.db.run(move |c| paper::find(c, &wave_id, &eid).map_err(AppError::from)).await?.ok_or_else(not_found)?;
     if e.stored {
-        return Err(AppError::Conflict(format!("Form {} has been checked and stored already.", e.form_ref)));
+        return Err(AppError::Conflict(format!("Form {} has been checked and stored already.", e.form_ref).into()));
     }
     if e.entered_by == who.staff.email {
-        return Err(AppError::Forbidden(format!(
-            "You typed form {} the first time, so someone else needs to type it again to check it.",
-            e.form_ref
-        )));
+        return Err(AppError::Forbidden(
+            format!(
+                "You typed form {} the first time, so someone else needs to type it again to check it.",
+                e.form_ref
+            )
+            .into(),
+        ));
     }
     Ok(e)
 }
@@ -647,12 +649,11 @@ async fn check_post(
         (who.staff.clone(), w.partnership_id.clone(), e.id.clone(), e.form_ref.clone(), !differences.is_empty());
     state
         .db
-        .run(move |c| -> Result<(), AppError> {
+        .write(move |c| -> Result<(), AppError> {
             paper::complete(c, &eid, &typed)?;
             audit::record(
                 c,
-                Some(&staff.id),
-                &staff.email,
+                &staff.actor(),
                 Some(&pid),
                 "paper.checked",
                 &serde_json::json!({"form": form_ref, "settled_differences": settled}),

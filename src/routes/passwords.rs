@@ -46,7 +46,7 @@ pub fn queue_link(
     let link = format!("{}/staff/reset/{token}", state.settings.public_url.trim_end_matches('/'));
     let (subject, text, html) =
         crate::email::messages::staff_link(state.templates, purpose == Purpose::Invite, partnership, &link)
-            .map_err(AppError::Internal)?;
+            .map_err(AppError::internal)?;
     let m = NewMessage {
         kind: if purpose == Purpose::Invite { "staff-invite" } else { "password-reset" },
         // The account's partnership, so its admins (and only they) see it in their outbox.
@@ -77,8 +77,7 @@ async fn forgot(state: web::Data<AppState>, req: HttpRequest, body: web::Payload
                     let partnership = crate::models::account::partnership_of(c, &id)?;
                     crate::models::audit::record(
                         c,
-                        Some(&id),
-                        &email,
+                        &crate::models::audit::Actor::account(&id, &email),
                         partnership.as_deref(),
                         if sent { "password.reset_requested" } else { "password.reset_refused" },
                         &serde_json::json!({}),

@@ -109,9 +109,9 @@ pub async fn build_report(state: &AppState, who: &SignedIn, slug: &str, q: &Repo
     let whole = |v: &Option<String>, default: u64, what: &str| -> Result<u64, AppError> {
         match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => Ok(default),
-            Some(t) => t
-                .parse::<u64>()
-                .map_err(|_| AppError::BadRequest(format!("{what} must be a whole number of answers, like 10."))),
+            Some(t) => t.parse::<u64>().map_err(|_| {
+                AppError::BadRequest(format!("{what} must be a whole number of answers, like 10.").into())
+            }),
         }
     };
     // The method's minimum base is a floor for everyone: a smaller one would show the
@@ -122,7 +122,7 @@ pub async fn build_report(state: &AppState, who: &SignedIn, slug: &str, q: &Repo
         return Err(AppError::BadRequest(format!(
             "The smallest number of answers to compare must be from {} to 1000: with fewer, people in a small group could be picked out. Nothing was shown.",
             defaults.suppress_below
-        )));
+        ).into()));
     }
     let caution_below =
         whole(&q.caution_below, defaults.caution_below, "The caution level")?.clamp(suppress_below, 10_000);
@@ -701,13 +701,9 @@ async fn evidence(
     };
     match format.as_str() {
         "json" => Ok(HttpResponse::Ok().insert_header((CACHE_CONTROL, "no-store")).json(&pack)),
-        "csv" => Ok(file(
-            evidence_csv(&pack).map_err(|e| AppError::Internal(e.to_string()))?,
-            "text/csv; charset=utf-8",
-            "csv",
-        )),
+        "csv" => Ok(file(evidence_csv(&pack).map_err(AppError::internal)?, "text/csv; charset=utf-8", "csv")),
         "docx" => Ok(file(
-            evidence_docx(&pack).map_err(|e| AppError::Internal(e.to_string()))?,
+            evidence_docx(&pack).map_err(AppError::internal)?,
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
             "docx",
         )),
@@ -744,7 +740,9 @@ async fn evidence(
             };
             render(&state, StatusCode::OK, "staff/evidence", &view)
         }
-        other => Err(AppError::BadRequest(format!("{other:?} is not a format: choose html, docx, csv or json."))),
+        other => {
+            Err(AppError::BadRequest(format!("{other:?} is not a format: choose html, docx, csv or json.").into()))
+        }
     }
 }
 
@@ -880,7 +878,7 @@ async fn set_brag(
         })?),
     };
     let note = crate::domain::text::UserText::parse(f.get("note").unwrap_or(""), 1000, true)
-        .map_err(|e| AppError::BadRequest(e.to_string()))?
+        .map_err(|e| AppError::BadRequest(e.to_string().into()))?
         .into_string();
     if rating.is_some() && note.is_empty() {
         return Err(AppError::BadRequest(
@@ -897,12 +895,11 @@ async fn set_brag(
     );
     state
         .db
-        .run(move |c| -> Result<(), AppError> {
+        .write(move |c| -> Result<(), AppError> {
             evidence::set_override(c, &sid, &from, &to, &aud, &code, rating, &note, &staff.email)?;
             crate::models::audit::record(
                 c,
-                Some(&staff.id),
-                &staff.email,
+                &staff.actor(),
                 Some(&partnership),
                 "brag.set",
                 &serde_json::json!({"priority": code, "rating": rating.map(Brag::as_str), "from": from, "to": to}),

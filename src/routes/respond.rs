@@ -92,9 +92,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 async fn wrong_method(req: HttpRequest) -> Result<HttpResponse, AppError> {
-    Err(AppError::MethodNotAllowed(format!(
-        "This address does not accept {} requests. Use the buttons and links on the page.",
-        req.method()
+    Err(AppError::MethodNotAllowed(crate::error::Words::key_with(
+        "error_wrong_method_named",
+        [req.method().to_string()],
     )))
 }
 
@@ -166,14 +166,14 @@ impl Visit {
 async fn load(state: &AppState, slug: &str) -> Result<Visit, AppError> {
     let visit = load_any(state, slug).await?;
     if visit.wave.openness(crate::db::now()) == Openness::Draft {
-        return Err(AppError::NotFound("There is no survey at this address. Check the link you were given.".into()));
+        return Err(AppError::NotFound(crate::error::Words::key("error_no_survey")));
     }
     Ok(visit)
 }
 
 /// Loads a wave whatever its status (staff preview drafts).
 async fn load_any(state: &AppState, slug: &str) -> Result<Visit, AppError> {
-    let not_found = || AppError::NotFound("There is no survey at this address. Check the link you were given.".into());
+    let not_found = || AppError::NotFound(crate::error::Words::key("error_no_survey"));
     if crate::domain::Slug::parse(slug, "wave").is_err() {
         return Err(not_found());
     }
@@ -200,22 +200,20 @@ async fn load_any(state: &AppState, slug: &str) -> Result<Visit, AppError> {
 
 /// Refuses answers to a wave that is not open, with a kind explanation.
 fn require_open(visit: &Visit) -> Result<(), AppError> {
-    let day = |d: Option<chrono::NaiveDateTime>| d.map(|d| d.format("%-d %B %Y").to_string());
+    // The date is written as ISO 8601 (2025-09-01): the words are chosen later, in the
+    // reader's language, and that form reads the same in every one of them.
+    let day = |d: Option<chrono::NaiveDateTime>| d.map(|d| d.format("%Y-%m-%d").to_string());
     match visit.wave.openness(crate::db::now()) {
         Openness::Open => Ok(()),
-        Openness::NotYetOpen => Err(AppError::Gone(format!(
-            "{} {} is not open yet. It opens on {}. Please come back then.",
-            visit.def.series.title,
-            visit.wave.label,
-            day(visit.wave.opens_at).unwrap_or_default()
+        Openness::NotYetOpen => Err(AppError::Gone(crate::error::Words::key_with(
+            "error_not_open_yet",
+            [visit.def.series.title.clone(), visit.wave.label.clone(), day(visit.wave.opens_at).unwrap_or_default()],
         ))),
-        Openness::Closed => Err(AppError::Gone(format!(
-            "{} {} has closed, so it cannot take answers any more. Thank you for wanting to take part.\nIf you sent answers and want them deleted, use your receipt code at {}/delete.",
-            visit.def.series.title,
-            visit.wave.label,
-            visit.base()
+        Openness::Closed => Err(AppError::Gone(crate::error::Words::key_with(
+            "error_closed",
+            [visit.def.series.title.clone(), visit.wave.label.clone(), visit.base()],
         ))),
-        Openness::Draft => Err(AppError::NotFound("There is no survey at this address.".into())),
+        Openness::Draft => Err(AppError::NotFound(crate::error::Words::key("error_no_survey"))),
     }
 }
 
@@ -262,7 +260,7 @@ fn kiosk() -> Option<crate::prefs::Kiosk> {
 fn forget_draft(state: &AppState, visit: &Visit, res: &mut HttpResponse) -> Result<(), AppError> {
     let mut gone = draft_cookie(state, visit, "");
     gone.make_removal();
-    res.add_cookie(&gone).map_err(|e| AppError::Internal(e.to_string()))
+    res.add_cookie(&gone).map_err(AppError::internal)
 }
 
 fn see_other(location: impl Into<String>) -> HttpResponse {
@@ -463,9 +461,7 @@ async fn audience_start(
     let a = visit
         .def
         .audience(&audience)
-        .ok_or_else(|| {
-            AppError::NotFound("This survey has no version at this address. Check the link you were given.".into())
-        })?
+        .ok_or_else(|| AppError::NotFound(crate::error::Words::key("error_no_version")))?
         .clone();
     let draft = current_draft(&state, &req, &visit).await?.filter(|d| !d.is_sent() && d.audience == audience);
     let lang = visit.lang(Some(&audience));
@@ -531,7 +527,7 @@ async fn begin(
         resume_point(&visit, &d)
     };
     let mut res = see_other(next);
-    res.add_cookie(&draft_cookie(&state, &visit, &token)).map_err(|e| AppError::Internal(e.to_string()))?;
+    res.add_cookie(&draft_cookie(&state, &visit, &token)).map_err(AppError::internal)?;
     Ok(res)
 }
 
@@ -830,23 +826,19 @@ async fn answer(
     }
     let mut answers = d.answers();
     let Some(shown) = locate(&visit, &d, &answers, &key) else {
-        return Err(AppError::BadRequest(
-            "That question is not part of your survey. Go back and use the Continue button on the page.".into(),
-        ));
+        return Err(AppError::BadRequest(crate::error::Words::key("error_not_your_question")));
     };
     let q = shown.question;
     let change = query.change.is_some();
     let action = form.get("action").unwrap_or("continue");
     if action == "save" && kiosk().is_some() {
-        return Err(AppError::BadRequest(
-            "Saving to come back later is turned off on a shared tablet. Press Continue instead.".into(),
-        ));
+        return Err(AppError::BadRequest(crate::error::Words::key("error_no_saving_on_tablet")));
     }
     let outcome = match action {
         "skip" if q.required => Err(crate::domain::AnswerError::Required),
         "skip" => Ok(None),
         "continue" | "save" => AnswerValue::from_form(q, &form.all("answer")),
-        _ => return Err(AppError::BadRequest("That button is not one we know. Use the buttons on the page.".into())),
+        _ => return Err(AppError::BadRequest(crate::error::Words::key("error_unknown_button"))),
     };
     let given = match outcome {
         Ok(v) => v,
@@ -915,10 +907,11 @@ struct SavedView {
 
 async fn saved_page(state: &AppState, visit: &Visit, d: &DraftRow) -> Result<HttpResponse, AppError> {
     let (id, key) = (d.id.clone(), state.codes.clone());
-    let code =
-        state.db.run(move |c| draft::issue_resume_code(c, &key, &id).map_err(AppError::from)).await?.ok_or_else(
-            || AppError::Conflict("These answers were already sent, so there is nothing to save.".into()),
-        )?;
+    let code = state
+        .db
+        .run(move |c| draft::issue_resume_code(c, &key, &id).map_err(AppError::from))
+        .await?
+        .ok_or_else(|| AppError::Conflict(crate::error::Words::key("error_already_sent")))?;
     let resume_link = format!("{}/resume", visit.base());
     let current = visit.def.journey(&d.audience, &d.answers()).first().map(|q| visit.question_url(q.key.as_str()));
     let lang = visit.lang(Some(&d.audience));
@@ -1103,10 +1096,7 @@ async fn send(
     let visit = load(&state, &path).await?;
     require_open(&visit)?;
     let Some(d) = current_draft(&state, &req, &visit).await? else {
-        return Err(AppError::BadRequest(format!(
-            "We could not find your answers on this device. If you saved them, use your code at {}/resume.",
-            visit.base()
-        )));
+        return Err(AppError::BadRequest(crate::error::Words::key_with("error_no_answers_here", [visit.base()])));
     };
     if !d.is_sent() {
         let answers = d.answers();
@@ -1214,20 +1204,16 @@ async fn invitation(state: web::Data<AppState>, path: web::Path<String>) -> Resu
     use crate::models::invitations::{self, Link as Invite};
     let token = path.into_inner();
     if token.len() > 100 {
-        return Err(AppError::NotFound("This invitation link is not one we sent. Check you copied all of it.".into()));
+        return Err(AppError::NotFound(crate::error::Words::key("error_invitation_unknown")));
     }
     let found = state.db.run(move |c| invitations::use_link(c, &token).map_err(AppError::from)).await?;
     let contact = match found {
         Invite::Fresh(c) => c,
         Invite::Used => {
-            return Err(AppError::Gone(
-                "This invitation link has been used already: each link works once, so nobody else can use it.\nIf you started on this device, carry on from the survey's start page. You can also answer without the link: ask the partnership for the survey's address.".into(),
-            ));
+            return Err(AppError::Gone(crate::error::Words::key("error_invitation_used")));
         }
         Invite::Unknown => {
-            return Err(AppError::NotFound(
-                "This invitation link is not one we sent, or a newer reminder replaced it. Use the link in the latest email.".into(),
-            ));
+            return Err(AppError::NotFound(crate::error::Words::key("error_invitation_replaced")));
         }
     };
     let wave_id = contact.wave_id.clone();
@@ -1246,7 +1232,7 @@ async fn invitation(state: web::Data<AppState>, path: web::Path<String>) -> Resu
         })
         .await?;
     let mut res = see_other(format!("{}/{}", visit.base(), contact.audience));
-    res.add_cookie(&draft_cookie(&state, &visit, &token)).map_err(|e| AppError::Internal(e.to_string()))?;
+    res.add_cookie(&draft_cookie(&state, &visit, &token)).map_err(AppError::internal)?;
     Ok(res)
 }
 
@@ -1274,10 +1260,7 @@ async fn unsubscribe(
             .write(move |c| crate::models::invitations::set_unsubscribed(c, &t, true).map_err(AppError::from))
             .await?;
     if !known {
-        return Err(AppError::NotFound(
-            "This unsubscribe link is not one we sent. Use the link in the latest email, or reply to it and ask."
-                .into(),
-        ));
+        return Err(AppError::NotFound(crate::error::Words::key("error_unsubscribe_unknown")));
     }
     let view = UnsubscribeView {
         page: PageMeta::new("You are unsubscribed"),
@@ -1301,7 +1284,7 @@ async fn unsubscribe_post(
     let form = super::form::read(&req, body, 4096).await?;
     let token = path.into_inner();
     if token.len() > 100 {
-        return Err(AppError::NotFound("This unsubscribe link is not one we sent.".into()));
+        return Err(AppError::NotFound(crate::error::Words::key("error_unsubscribe_not_ours")));
     }
     let again = form.get("action") == Some("subscribe");
     if again {
@@ -1313,7 +1296,7 @@ async fn unsubscribe_post(
         .write(move |c| crate::models::invitations::set_unsubscribed(c, &t, !again).map_err(AppError::from))
         .await?;
     if !known {
-        return Err(AppError::NotFound("This unsubscribe link is not one we sent.".into()));
+        return Err(AppError::NotFound(crate::error::Words::key("error_unsubscribe_not_ours")));
     }
     let view = UnsubscribeView {
         page: PageMeta::new(if again { "You will get emails again" } else { "You are unsubscribed" }),
@@ -1350,7 +1333,7 @@ async fn follow_up(
         .db
         .run(move |c| -> Result<Result<(), String>, AppError> {
             let Some(owner) = survey_model::wave_owner_by_id(c, &wave_id)? else {
-                return Err(AppError::NotFound("There is no survey at this address.".into()));
+                return Err(AppError::NotFound(crate::error::Words::key("error_no_survey")));
             };
             let link_for = |token: &str| format!("{public}/updates/confirm/{token}?lang={mail_lang}");
             let render =
@@ -1569,7 +1552,7 @@ async fn resume(
 /// guessing codes from many addresses at once gains nothing.
 fn throttle_codes(state: &AppState, visit: &Visit) -> Result<(), AppError> {
     state.limiter.code_allowed(&visit.wave.id).map_err(|r| AppError::TooManyRequests {
-        message: crate::i18n::text(&visit.lang(None), "codes_throttled").to_owned(),
+        message: crate::error::Words::key("codes_throttled"),
         retry_after: r.retry_after,
     })
 }
@@ -1614,7 +1597,7 @@ async fn resume_post(
         );
     };
     let mut res = see_other(resume_point(&visit, &d));
-    res.add_cookie(&draft_cookie(&state, &visit, &token)).map_err(|e| AppError::Internal(e.to_string()))?;
+    res.add_cookie(&draft_cookie(&state, &visit, &token)).map_err(AppError::internal)?;
     Ok(res)
 }
 
@@ -1733,7 +1716,7 @@ async fn preview(
     // Preview every question the audience could be asked, routing ignored.
     let all: Vec<&Question> = visit.def.questions_for(&audience).collect();
     let Some(q) = n.checked_sub(1).and_then(|i| all.get(i)) else {
-        return Err(AppError::NotFound(format!("This audience has {} questions.", all.len())));
+        return Err(AppError::NotFound(format!("This audience has {} questions.", all.len()).into()));
     };
     let base = format!("/staff/waves/{slug}/preview/{audience}");
     let shown = Shown {

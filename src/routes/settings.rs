@@ -86,7 +86,7 @@ async fn save(state: web::Data<AppState>, req: HttpRequest, body: web::Payload) 
     } else {
         long_cookie(&state, prefs::DISPLAY_COOKIE, display.to_cookie())
     };
-    res.add_cookie(&cookie).map_err(|e| AppError::Internal(e.to_string()))?;
+    res.add_cookie(&cookie).map_err(AppError::internal)?;
     Ok(res)
 }
 
@@ -103,14 +103,10 @@ async fn language(state: web::Data<AppState>, query: web::Query<LanguageQuery>) 
     let Some(catalogue) = crate::i18n::catalogue(to) else {
         let known: Vec<String> =
             crate::i18n::catalogues().iter().map(|c| format!("{} ({})", c.name, c.language)).collect();
-        return Err(AppError::BadRequest(format!(
-            "Heard does not have that language. It has: {}. Use the language links at the top of the page.",
-            known.join(", ")
-        )));
+        return Err(AppError::BadRequest(crate::error::Words::key_with("error_no_language", [known.join(", ")])));
     };
     let back = prefs::safe_back(query.back.as_deref());
     let mut res = HttpResponse::SeeOther().insert_header((LOCATION, back)).finish();
-    res.add_cookie(&long_cookie(&state, prefs::LANG_COOKIE, catalogue.language.clone()))
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    res.add_cookie(&long_cookie(&state, prefs::LANG_COOKIE, catalogue.language.clone())).map_err(AppError::internal)?;
     Ok(res)
 }

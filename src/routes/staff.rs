@@ -223,7 +223,7 @@ async fn sign_in(state: web::Data<AppState>, req: HttpRequest, body: web::Payloa
         SignIn::Ok { token, .. } => {
             let mut res = HttpResponse::SeeOther().insert_header((LOCATION, "/staff")).finish();
             let age = actix_web::cookie::time::Duration::hours(account::ABSOLUTE_HOURS);
-            res.add_cookie(&staff_cookie(&state, &token, age)).map_err(|e| AppError::Internal(e.to_string()))?;
+            res.add_cookie(&staff_cookie(&state, &token, age)).map_err(AppError::internal)?;
             Ok(res)
         }
         // The same words, status and (one argon2 check) time whether the address is unknown,
@@ -249,8 +249,7 @@ async fn sign_out(
     let SignedIn { staff, token } = who;
     state.db.run(move |c| account::sign_out(c, &token, &staff).map_err(AppError::from)).await?;
     let mut res = HttpResponse::SeeOther().insert_header((LOCATION, "/staff/sign-in")).finish();
-    res.add_cookie(&staff_cookie(&state, "", actix_web::cookie::time::Duration::ZERO))
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    res.add_cookie(&staff_cookie(&state, "", actix_web::cookie::time::Duration::ZERO)).map_err(AppError::internal)?;
     Ok(res)
 }
 
@@ -328,7 +327,7 @@ pub(crate) async fn definition_of(
             let text = survey::wave_definition(c, &id)?;
             let (_, name) = survey::wave_partnership(c, &id)?;
             let def = SurveyDefinition::parse(&slug, &text, limit)
-                .map_err(|e| AppError::Internal(format!("stored definition of {slug} no longer parses: {e}")))?;
+                .map_err(|e| AppError::internal(format!("stored definition of {slug} no longer parses: {e}")))?;
             Ok((std::sync::Arc::new(def), name))
         })
         .await?;
@@ -602,7 +601,7 @@ async fn responses(
         {
             return Err(AppError::BadRequest(format!(
                 "The {name} filter in this address is not one Heard offers. Use the filter form on the responses page."
-            )));
+            ).into()));
         }
     }
     let filter = response::ResponseFilter {

@@ -129,12 +129,11 @@ async fn upload(
     let (name, source, staff) = (file_name.clone(), text.clone(), who.staff.clone());
     let result = state
         .db
-        .run(move |c| -> Result<survey::SurveyImport, StoreError> {
+        .write(move |c| -> Result<survey::SurveyImport, StoreError> {
             let done = survey::import(c, &name, &source, &def)?;
             audit::record(
                 c,
-                Some(&staff.id),
-                &staff.email,
+                &staff.actor(),
                 staff.partnership_id.as_deref(),
                 "survey.imported",
                 &serde_json::json!({"wave": done.wave, "outcome": done.outcome}),
@@ -186,9 +185,9 @@ fn parse_day(raw: &str, what: &str) -> Result<Option<chrono::NaiveDateTime>, App
     if raw.is_empty() {
         return Ok(None);
     }
-    chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .map(|d| d.and_hms_opt(0, 0, 0))
-        .map_err(|_| AppError::BadRequest(format!("The {what} date {raw:?} is not a date: write it like 2025-09-01.")))
+    chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").map(|d| d.and_hms_opt(0, 0, 0)).map_err(|_| {
+        AppError::BadRequest(format!("The {what} date {raw:?} is not a date: write it like 2025-09-01.").into())
+    })
 }
 
 async fn set_status(
@@ -209,12 +208,11 @@ async fn set_status(
     let s2 = slug.clone();
     state
         .db
-        .run(move |c| -> Result<(), AppError> {
+        .write(move |c| -> Result<(), AppError> {
             survey::set_status(c, &wave_id, status, opens, closes)?;
             audit::record(
                 c,
-                Some(&staff.id),
-                &staff.email,
+                &staff.actor(),
                 Some(&pid),
                 "wave.status",
                 &serde_json::json!({"wave": s2, "status": status.as_str(), "opens": opens, "closes": closes}),
@@ -236,32 +234,30 @@ async fn next_wave(
     let slug = path.into_inner();
     let (_, pid, source) = editable_wave(&state, &who, &slug).await?;
     let new_slug = crate::domain::Slug::parse(f.get("slug").unwrap_or("").trim(), "new wave's address")
-        .map_err(|e| AppError::BadRequest(format!("{e}.")))?;
+        .map_err(|e| AppError::BadRequest(format!("{e}.").into()))?;
     let label = crate::domain::text::UserText::parse(f.get("label").unwrap_or(""), 40, false)
-        .map_err(|e| AppError::BadRequest(e.to_string()))?
+        .map_err(|e| AppError::BadRequest(e.to_string().into()))?
         .into_string();
     if label.is_empty() {
         return Err(AppError::BadRequest("Give the new wave a label, like 2026.".into()));
     }
     let text = survey::next_wave_source(&source, new_slug.as_str(), &label)?;
     let def = SurveyDefinition::parse(new_slug.as_str(), &text, state.settings.max_text_graphemes)
-        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+        .map_err(|e| AppError::BadRequest(e.to_string().into()))?;
     let staff = who.staff.clone();
     let name = format!("{new_slug}.toml");
     let done = state
         .db
-        .run(move |c| -> Result<survey::SurveyImport, AppError> {
+        .write(move |c| -> Result<survey::SurveyImport, AppError> {
             if survey::find_wave(c, def.wave.slug.as_str())?.is_some() {
-                return Err(AppError::Conflict(format!(
-                    "There is already a wave called {}. Choose another address.",
-                    def.wave.slug
-                )));
+                return Err(AppError::Conflict(
+                    format!("There is already a wave called {}. Choose another address.", def.wave.slug).into(),
+                ));
             }
             let done = survey::import(c, &name, &text, &def)?;
             audit::record(
                 c,
-                Some(&staff.id),
-                &staff.email,
+                &staff.actor(),
                 Some(&pid),
                 "wave.started",
                 &serde_json::json!({"from": slug, "wave": done.wave}),

@@ -84,7 +84,7 @@ impl TallyStreams {
     /// Takes one of the `PER_SIGN_IN` places of the sign-in keyed `who` (a hash of its
     /// session), ending its oldest stream when all are taken.
     pub fn take_slot(&self, who: &str) -> Result<Slot, AppError> {
-        let mut open = self.open.lock().map_err(|e| AppError::Internal(e.to_string()))?;
+        let mut open = self.open.lock().map_err(|e| AppError::internal(e.to_string()))?;
         let held = open.entry(who.to_owned()).or_default();
         while held.len() >= PER_SIGN_IN {
             let (_, oldest) = held.remove(0);
@@ -103,7 +103,7 @@ impl TallyStreams {
 
     /// Subscribes to the session's poller, starting it if none runs.
     pub fn subscribe(&self, db: &Db, session_id: &str, read: Fingerprint) -> Result<watch::Receiver<Beat>, AppError> {
-        let mut pollers = self.pollers.lock().map_err(|e| AppError::Internal(e.to_string()))?;
+        let mut pollers = self.pollers.lock().map_err(|e| AppError::internal(e.to_string()))?;
         pollers.retain(|_, rx| rx.has_changed().is_ok());
         if let Some(rx) = pollers.get(session_id) {
             return Ok(rx.clone());

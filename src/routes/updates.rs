@@ -58,7 +58,7 @@ struct PublicView {
 async fn public(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let slug = path.into_inner();
     if crate::domain::Slug::parse(&slug, "partnership").is_err() {
-        return Err(AppError::NotFound("There is no partnership at this address.".into()));
+        return Err(AppError::NotFound(crate::error::Words::key("error_no_partnership")));
     }
     let found = state
         .db
@@ -68,7 +68,7 @@ async fn public(state: web::Data<AppState>, path: web::Path<String>) -> Result<H
             Ok(Some((p, list)))
         })
         .await?;
-    let (p, list) = found.ok_or_else(|| AppError::NotFound("There is no partnership at this address.".into()))?;
+    let (p, list) = found.ok_or_else(|| AppError::NotFound(crate::error::Words::key("error_no_partnership")))?;
     let view = PublicView {
         page: PageMeta::new(format!("You said, we did: {}", p.name)).partnership(&p.name),
         name: p.name,
@@ -207,15 +207,14 @@ async fn publish(
     let public_base = state.settings.public_url.clone();
     let (_, told) = state
         .db
-        .run(move |c| -> Result<_, AppError> {
+        .write(move |c| -> Result<_, AppError> {
             let brand = crate::models::branding::get(c, &new.partnership_id)?;
             let look = crate::email::messages::Look::new(&brand, &public_base);
             let render = |u: &updates::Update| crate::email::messages::update(templates, &name, &look, &public, u);
             let out = updates::publish(c, &new, &host, &render)?;
             audit::record(
                 c,
-                Some(&staff.id),
-                &staff.email,
+                &staff.actor(),
                 Some(&new.partnership_id),
                 "update.published",
                 &serde_json::json!({"title": new.title, "recipients": out.1}),

@@ -69,13 +69,13 @@ impl Upload {
 fn unreadable(e: impl std::fmt::Display) -> AppError {
     AppError::BadRequest(format!(
         "The upload could not be read ({e}). Nothing was changed: choose the file again and send the form once more."
-    ))
+    ).into())
 }
 
 fn too_many() -> AppError {
     AppError::BadRequest(format!(
         "The upload had more than {MAX_PARTS} parts or a field name that is too long, which Heard's forms never send. Nothing was changed: go back, refresh the page and try again."
-    ))
+    ).into())
 }
 
 /// Reads an upload of at most `limit` bytes in all, checking the form token (and origin)
@@ -120,9 +120,12 @@ pub async fn read_checked(
         }
         let file_name = field.content_disposition().and_then(|d| d.get_filename()).map(str::to_owned);
         if file_name.as_ref().is_some_and(|f| f.len() > MAX_FILE_NAME) {
-            return Err(AppError::BadRequest(format!(
-                "The file's name is longer than {MAX_FILE_NAME} characters. Rename the file and choose it again."
-            )));
+            return Err(AppError::BadRequest(
+                format!(
+                    "The file's name is longer than {MAX_FILE_NAME} characters. Rename the file and choose it again."
+                )
+                .into(),
+            ));
         }
         if !checked && file_name.is_some() {
             // A file before the token: refuse without reading it.

@@ -155,23 +155,16 @@ async fn add_theme(
     let (pid, staff) = (p.id.clone(), who.staff.clone());
     let added = state
         .db
-        .run(move |c| -> Result<String, AppError> {
+        .write(move |c| -> Result<String, AppError> {
             let id = voices::add_theme(c, &pid, &input)?;
-            audit::record(
-                c,
-                Some(&staff.id),
-                &staff.email,
-                Some(&pid),
-                "theme.added",
-                &serde_json::json!({"name": input.name}),
-            )?;
+            audit::record(c, &staff.actor(), Some(&pid), "theme.added", &serde_json::json!({"name": input.name}))?;
             Ok(id)
         })
         .await;
     match added {
         Ok(_) => Ok(see_other(format!("/staff/themes{}", who.partnership_suffix(&p)))),
         Err(AppError::Conflict(message)) => {
-            let view = themes_view(&state, &req, &who, &p, Some(message)).await?;
+            let view = themes_view(&state, &req, &who, &p, Some(message.to_string())).await?;
             render(&state, StatusCode::CONFLICT, "staff/themes", &view)
         }
         Err(e) => Err(e),
@@ -200,12 +193,11 @@ async fn archive_theme(
     let pid = t.partnership_id.clone();
     state
         .db
-        .run(move |c| -> Result<(), AppError> {
+        .write(move |c| -> Result<(), AppError> {
             voices::set_theme_archived(c, &id, archive)?;
             audit::record(
                 c,
-                Some(&staff.id),
-                &staff.email,
+                &staff.actor(),
                 Some(&pid),
                 if archive { "theme.archived" } else { "theme.restored" },
                 &serde_json::json!({"name": t.name}),
@@ -237,12 +229,11 @@ async fn save_names(
     let (pid, staff) = (p.id.clone(), who.staff.clone());
     state
         .db
-        .run(move |c| -> Result<(), AppError> {
+        .write(move |c| -> Result<(), AppError> {
             voices::set_redaction_list(c, &pid, &names)?;
             audit::record(
                 c,
-                Some(&staff.id),
-                &staff.email,
+                &staff.actor(),
                 Some(&pid),
                 "redaction_names.changed",
                 &serde_json::json!({"count": names.len()}),
@@ -336,8 +327,7 @@ async fn owned_wave(
     if !who.staff.can_see(&pid) {
         return Err(not_found());
     }
-    let def = crate::domain::SurveyDefinition::parse(slug, &text, usize::MAX / 2)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let def = crate::domain::SurveyDefinition::parse(slug, &text, usize::MAX / 2).map_err(AppError::internal)?;
     Ok((wave_id, pid, def, label))
 }
 
@@ -745,7 +735,7 @@ async fn priority_sections(
 async fn export(state: web::Data<AppState>, q: web::Query<BankQuery>, who: SignedIn) -> Result<HttpResponse, AppError> {
     let (p, quotes) = bank_data(&state, &who, &q).await?;
     let format = q.format.clone().unwrap_or_else(|| "csv".into());
-    let failed = |e: crate::exports::ExportError| AppError::Internal(e.to_string());
+    let failed = |e: crate::exports::ExportError| AppError::internal(e);
     let (bytes, content_type, ext) = match format.as_str() {
         "csv" => (crate::exports::quotes_csv(&quotes).map_err(failed)?, "text/csv; charset=utf-8", "csv"),
         "xlsx" => (
@@ -765,19 +755,18 @@ async fn export(state: web::Data<AppState>, q: web::Query<BankQuery>, who: Signe
             (bytes, "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx")
         }
         other => {
-            return Err(AppError::BadRequest(format!(
-                "{other:?} is not an export format: choose csv, xlsx, docx or json."
-            )));
+            return Err(AppError::BadRequest(
+                format!("{other:?} is not an export format: choose csv, xlsx, docx or json.").into(),
+            ));
         }
     };
     let (staff, pid, rows, filter) = (who.staff.clone(), p.id.clone(), quotes.len(), q.query_string());
     state
         .db
-        .run(move |c| {
+        .write(move |c| {
             audit::record(
                 c,
-                Some(&staff.id),
-                &staff.email,
+                &staff.actor(),
                 Some(&pid),
                 "quotes.exported",
                 &serde_json::json!({"format": ext, "filter": filter, "rows": rows}),
@@ -811,11 +800,10 @@ async fn print(
     let (staff, pid, rows, filter) = (who.staff.clone(), p.id.clone(), quotes.len(), q.query_string());
     state
         .db
-        .run(move |c| {
+        .write(move |c| {
             audit::record(
                 c,
-                Some(&staff.id),
-                &staff.email,
+                &staff.actor(),
                 Some(&pid),
                 "quotes.exported",
                 &serde_json::json!({"format": "print", "filter": filter, "rows": rows}),

@@ -146,8 +146,12 @@ fn a_young_person_answers_in_polish_and_arabic(backend: Backend) {
     assert!(who.has(".choice span[lang='en-GB']"), "{}", who.html);
 
     // A language Heard does not have gets a kind error.
-    let unknown = browser.get("/language?to=tlh&back=/");
+    // (in the language already chosen: `error_pages` walks every language).
+    let unknown = app.browser().get("/language?to=tlh&back=/");
     assert_eq!(unknown.status, 400);
     assert!(unknown.html.contains("Heard does not have that language"));
+    let polish = browser.get("/language?to=tlh&back=/");
+    assert_eq!(polish.status, 400);
+    assert!(polish.html.contains("Heard nie ma tego języka"), "{}", polish.html);
 }
 both!(a_young_person_answers_in_polish_and_arabic);

@@ -12,6 +12,7 @@ mod cli;
 mod deploy;
 mod display;
 mod email;
+mod error_pages;
 mod imports;
 mod journey;
 mod media;
