@@ -714,7 +714,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                     c,
                     &models::audit::Actor::system("command line"),
                     Some(&p.id),
-                    "quotes.exported",
+                    models::audit::Action::QuotesExported,
                     &detail,
                 )
             })

@@ -223,27 +223,44 @@ pub fn sign_in(conn: &mut DbConnection, email: &str, password: &str) -> StoreRes
         let _ = verify(decoy_hash());
         return Ok(SignIn::Refused);
     };
+    let lock = |conn: &mut DbConnection| {
+        let until = stamp + chrono::TimeDelta::minutes(LOCK_MINUTES);
+        conn.write(|c| -> StoreResult<()> {
+            // Only an account not already locked: two racing tries lock (and audit) once.
+            let locked = diesel::update(
+                accounts::table
+                    .filter(accounts::id.eq(&id))
+                    .filter(accounts::locked_until.is_null().or(accounts::locked_until.le(stamp))),
+            )
+            .set((accounts::failed_attempts.eq(0), accounts::locked_until.eq(Some(until))))
+            .execute(c)?;
+            if locked == 0 {
+                return Ok(());
+            }
+            let pid = partnership_of(c, &id)?;
+            super::audit::record(
+                c,
+                &crate::models::audit::Actor::account(&id, &email),
+                pid.as_deref(),
+                super::audit::Action::AccountLocked,
+                &serde_json::json!({"minutes": LOCK_MINUTES, "after_wrong_passwords": LOCK_AFTER}),
+            )
+        })
+    };
     let Some(tries) = tries.filter(|t| *t <= LOCK_AFTER) else {
         // Locked, or this try came after the ones that lock it: check nothing real.
         let _ = verify(decoy_hash());
+        if tries.is_some() {
+            // Past the limit and not locked: the try that should have locked it failed to
+            // write (or is still writing). Lock now, so the account is never left refusing
+            // every password with no lock and no audit row.
+            lock(conn)?;
+        }
         return Ok(SignIn::Refused);
     };
     if !verify(&hash) {
         if tries >= LOCK_AFTER {
-            let until = stamp + chrono::TimeDelta::minutes(LOCK_MINUTES);
-            conn.write(|c| -> StoreResult<()> {
-                diesel::update(accounts::table.filter(accounts::id.eq(&id)))
-                    .set((accounts::failed_attempts.eq(0), accounts::locked_until.eq(Some(until))))
-                    .execute(c)?;
-                let pid = partnership_of(c, &id)?;
-                super::audit::record(
-                    c,
-                    &crate::models::audit::Actor::account(&id, &email),
-                    pid.as_deref(),
-                    "account.locked",
-                    &serde_json::json!({"minutes": LOCK_MINUTES, "after_wrong_passwords": LOCK_AFTER}),
-                )
-            })?;
+            lock(conn)?;
         }
         return Ok(SignIn::Refused);
     }
@@ -263,7 +280,13 @@ pub fn sign_in(conn: &mut DbConnection, email: &str, password: &str) -> StoreRes
             .execute(c)?;
         let staff = load_staff(c, &id)?;
         if let Some(s) = &staff {
-            super::audit::record(c, &s.actor(), s.partnership_id.as_deref(), "sign_in", &serde_json::json!({}))?;
+            super::audit::record(
+                c,
+                &s.actor(),
+                s.partnership_id.as_deref(),
+                super::audit::Action::SignIn,
+                &serde_json::json!({}),
+            )?;
         }
         Ok(staff)
     })?;
@@ -309,7 +332,13 @@ pub fn sign_out(conn: &mut DbConnection, token: &str, staff: &Staff) -> StoreRes
     conn.write(|c| {
         diesel::delete(staff_sessions::table.filter(staff_sessions::id.eq(crate::domain::codes::hash_token(token))))
             .execute(c)?;
-        super::audit::record(c, &staff.actor(), staff.partnership_id.as_deref(), "sign_out", &serde_json::json!({}))
+        super::audit::record(
+            c,
+            &staff.actor(),
+            staff.partnership_id.as_deref(),
+            super::audit::Action::SignOut,
+            &serde_json::json!({}),
+        )
     })
 }
 

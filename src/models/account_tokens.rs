@@ -142,7 +142,7 @@ pub fn use_link(conn: &mut DbConnection, token: &str, password: &str) -> StoreRe
             c,
             &crate::models::audit::Actor::account(&account, &email),
             partnership.as_deref(),
-            "password.set_by_link",
+            super::audit::Action::PasswordSetByLink,
             &serde_json::json!({"other_links_cancelled": others}),
         )?;
         Ok(Ok(email))

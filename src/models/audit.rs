@@ -13,6 +13,108 @@ use super::{StoreError, StoreResult};
 use crate::db::schema::audit_log;
 use crate::db::{DbConnection, new_id, now};
 
+/// Declares the audited actions once: the enum, the name stored in `audit_log.action`, and
+/// the list of all of them (which the failure-injection test walks).
+macro_rules! actions {
+    ($($(#[$doc:meta])* $variant:ident => $name:literal,)*) => {
+        /// Every change Heard audits. A new audited change adds a line here, and the
+        /// failure-injection test (`tests/it/audit_atomic.rs`) then needs a case for it.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Action {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl Action {
+            /// Every action, in declaration order.
+            pub const ALL: &'static [Action] = &[$(Action::$variant,)*];
+
+            /// The name stored in the audit log (stable: existing rows use it).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Action::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+actions! {
+    /// An account was locked after too many wrong passwords.
+    AccountLocked => "account.locked",
+    /// Someone signed in.
+    SignIn => "sign_in",
+    /// Someone signed out.
+    SignOut => "sign_out",
+    /// A response was deleted by staff, with a reason.
+    ResponseDeleted => "response.deleted",
+    /// A password was set from an emailed link.
+    PasswordSetByLink => "password.set_by_link",
+    /// A password reset link was sent.
+    PasswordResetRequested => "password.reset_requested",
+    /// A password reset was refused: too many in an hour.
+    PasswordResetRefused => "password.reset_refused",
+    /// Quotes were exported (format, filter, rows).
+    QuotesExported => "quotes.exported",
+    /// A panel session was started.
+    PanelCreated => "panel.created",
+    /// A shared answer was shown on the panel screen.
+    PanelRevealed => "panel.revealed",
+    /// A shared answer was taken off the panel screen.
+    PanelHidden => "panel.hidden",
+    /// A panel session was ended.
+    PanelEnded => "panel.ended",
+    /// A paper form was typed once and held for a second typing.
+    PaperHeld => "paper.held",
+    /// A paper form was typed in and stored.
+    PaperStored => "paper.stored",
+    /// A second person checked a paper form's typing.
+    PaperChecked => "paper.checked",
+    /// Staff set a BRAG rating with a note.
+    BragSet => "brag.set",
+    /// A theme was added to the codebook.
+    ThemeAdded => "theme.added",
+    /// A theme was archived.
+    ThemeArchived => "theme.archived",
+    /// A theme was restored.
+    ThemeRestored => "theme.restored",
+    /// The names taken out of quotes were changed.
+    RedactionNamesChanged => "redaction_names.changed",
+    /// Invitations were queued.
+    InvitationsSent => "invitations.sent",
+    /// Reminders were queued.
+    InvitationsReminded => "invitations.reminded",
+    /// Failed emails were queued again.
+    OutboxRetried => "outbox.retried",
+    /// A survey definition was imported.
+    SurveyImported => "survey.imported",
+    /// A wave was opened, closed or re-dated.
+    WaveStatus => "wave.status",
+    /// Next year's wave was started from this one.
+    WaveStarted => "wave.started",
+    /// A read-aloud recording was uploaded.
+    RecordingAdded => "recording.added",
+    /// A read-aloud recording was deleted.
+    RecordingDeleted => "recording.deleted",
+    /// A picture was uploaded.
+    ImageAdded => "image.added",
+    /// A picture was deleted.
+    ImageDeleted => "image.deleted",
+    /// The partnership's colour or logo changed.
+    BrandingSet => "branding.set",
+    /// A "You said, we did" update was published.
+    UpdatePublished => "update.published",
+    /// A priority, value or outcome statement was edited.
+    FrameworkChanged => "framework.changed",
+    /// A priority, value or outcome statement was added.
+    FrameworkAdded => "framework.added",
+    /// A staff account was added.
+    UserAdded => "user.added",
+    /// A staff account was removed.
+    UserRemoved => "user.removed",
+    /// Retention deleted free text past its time.
+    FreeTextDeleted => "free text deleted",
+}
+
 /// Who did something: a staff account (its id and email), or a named part of Heard itself
 /// (`retention`, a CLI command) with no account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,11 +141,11 @@ pub fn record(
     conn: &mut DbConnection,
     actor: &Actor,
     partnership_id: Option<&str>,
-    action: &str,
+    action: Action,
     detail: &serde_json::Value,
 ) -> StoreResult<()> {
     if !conn.in_transaction() {
-        return Err(StoreError::OutsideTransaction(action.to_owned()));
+        return Err(StoreError::OutsideTransaction(action.as_str()));
     }
     diesel::insert_into(audit_log::table)
         .values((
@@ -52,7 +154,7 @@ pub fn record(
             audit_log::account_id.eq(actor.account_id.as_deref()),
             audit_log::actor.eq(&actor.name),
             audit_log::partnership_id.eq(partnership_id),
-            audit_log::action.eq(action),
+            audit_log::action.eq(action.as_str()),
             audit_log::detail.eq(detail.to_string()),
         ))
         .execute(conn)?;

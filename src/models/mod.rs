@@ -42,7 +42,7 @@ pub enum StoreError {
     /// A programming error: an audit entry for `0` was asked for outside the transaction of
     /// the change it records (see [`audit`]).
     #[error("the audit entry {0:?} must be written inside the transaction of its change")]
-    OutsideTransaction(String),
+    OutsideTransaction(&'static str),
 }
 
 impl From<diesel::result::Error> for StoreError {

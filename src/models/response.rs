@@ -270,7 +270,7 @@ pub fn delete_by_staff(
             c,
             &staff.actor(),
             Some(&partnership_id),
-            "response.deleted",
+            super::audit::Action::ResponseDeleted,
             &serde_json::json!({"wave": wave_slug, "reason": reason}),
         )?;
         Ok(gone == 1)

@@ -77,7 +77,7 @@ pub fn run(conn: &mut DbConnection, default_days: i64, max_graphemes: usize) -> 
                     c,
                     &super::audit::Actor::system("retention"),
                     Some(&partnership),
-                    "free text deleted",
+                    super::audit::Action::FreeTextDeleted,
                     &serde_json::json!({
                         "wave": slug,
                         "older_than_days": days,

@@ -117,7 +117,7 @@ async fn update_item(
                 c,
                 &staff.actor(),
                 Some(&pid),
-                "framework.changed",
+                audit::Action::FrameworkChanged,
                 &serde_json::json!({"kind": kind_s, "archived": archived}),
             )?;
             Ok(())
@@ -161,7 +161,7 @@ async fn add_item(
                 c,
                 &staff.actor(),
                 Some(&pid),
-                "framework.added",
+                audit::Action::FrameworkAdded,
                 &serde_json::json!({"kind": kind_s, "code": code}),
             )?;
             Ok(())
@@ -255,12 +255,9 @@ async fn add_user(
         .db
         .write(move |c| -> Result<(), StoreError> {
             let id = account::add(c, &new)?;
-            audit::record(
-c, &staff.actor(),
-                Some(&pid),
-                "user.added",
-                &serde_json::json!({"email": new.email.to_lowercase(), "role": role.as_str(), "invited_by_email": invite}),
-            )?;
+            let detail =
+                serde_json::json!({"email": new.email.to_lowercase(), "role": role.as_str(), "invited_by_email": invite});
+            audit::record(c, &staff.actor(), Some(&pid), audit::Action::UserAdded, &detail)?;
             if invite {
                 let to = new.email.trim().to_lowercase();
                 c.write(|c| super::passwords::queue_link(c, &st, &id, &to, crate::models::account_tokens::Purpose::Invite, &name))
@@ -309,7 +306,13 @@ async fn remove_user(
         .write(move |c| -> Result<bool, AppError> {
             let removed = account::remove(c, &pid, &e2)?;
             if removed {
-                audit::record(c, &staff.actor(), Some(&pid), "user.removed", &serde_json::json!({"email": e2}))?;
+                audit::record(
+                    c,
+                    &staff.actor(),
+                    Some(&pid),
+                    audit::Action::UserRemoved,
+                    &serde_json::json!({"email": e2}),
+                )?;
             }
             Ok(removed)
         })

@@ -133,7 +133,7 @@ async fn upload(
                 c,
                 &staff.actor(),
                 Some(&pid),
-                "invitations.sent",
+                audit::Action::InvitationsSent,
                 &serde_json::json!({"invited": done.invited, "already": done.already}),
             )?;
             Ok(done)
@@ -165,7 +165,13 @@ async fn remind(
             let render =
                 |l: &invitations::Letter<'_>| crate::email::messages::invitation(templates, &def, &name, &look, l);
             let n = invitations::remind(c, &wave_id, &links, &render)?;
-            audit::record(c, &staff.actor(), Some(&pid), "invitations.reminded", &serde_json::json!({"reminders": n}))?;
+            audit::record(
+                c,
+                &staff.actor(),
+                Some(&pid),
+                audit::Action::InvitationsReminded,
+                &serde_json::json!({"reminders": n}),
+            )?;
             Ok(n)
         })
         .await?;
@@ -257,7 +263,7 @@ async fn retry(
                     c,
                     &staff.actor(),
                     staff.partnership_id.as_deref(),
-                    "outbox.retried",
+                    audit::Action::OutboxRetried,
                     &serde_json::json!({"messages": n}),
                 )?;
                 Ok(())

@@ -124,7 +124,7 @@ async fn deleted_with_audit(
     state: &AppState,
     who: &SignedIn,
     partnership_id: &str,
-    action: &'static str,
+    action: crate::models::audit::Action,
     id: String,
     delete: impl FnOnce(&mut crate::db::DbConnection, &str) -> crate::models::StoreResult<bool> + Send + 'static,
 ) -> Result<(), AppError> {
@@ -310,12 +310,14 @@ async fn upload_recording(
         .db
         .write(move |c| -> Result<(), AppError> {
             media::put_recording(c, &slot, content_type, &bytes, &staff.email)?;
-            audit::record(
-c, &staff.actor(),
-                Some(&pid),
-                "recording.added",
-                &serde_json::json!({"wave": wave_slug, "audience": slot.audience, "language": slot.language, "question": slot.question_key, "bytes": size}),
-            )?;
+            let detail = serde_json::json!({
+                "wave": wave_slug,
+                "audience": slot.audience,
+                "language": slot.language,
+                "question": slot.question_key,
+                "bytes": size,
+            });
+            audit::record(c, &staff.actor(), Some(&pid), audit::Action::RecordingAdded, &detail)?;
             Ok(())
         })
         .await?;
@@ -336,7 +338,7 @@ async fn delete_recording(
     if !valid_id(&id) {
         return Err(not_found());
     }
-    deleted_with_audit(&state, &who, &w.partnership_id, "recording.deleted", id, move |c, id| {
+    deleted_with_audit(&state, &who, &w.partnership_id, audit::Action::RecordingDeleted, id, move |c, id| {
         media::delete_recording(c, &w.id, id)
     })
     .await?;
@@ -487,7 +489,7 @@ async fn upload_image(
                 c,
                 &staff.actor(),
                 Some(&pid),
-                "image.added",
+                audit::Action::ImageAdded,
                 &serde_json::json!({"name": name, "type": clean.content_type, "bytes": clean.body.len()}),
             )?;
             Ok(())
@@ -522,7 +524,10 @@ async fn delete_image(
         return Err(not_found());
     }
     let pid = p.id.clone();
-    deleted_with_audit(&state, &who, &p.id, "image.deleted", id, move |c, id| media::delete_image(c, &pid, id)).await?;
+    deleted_with_audit(&state, &who, &p.id, audit::Action::ImageDeleted, id, move |c, id| {
+        media::delete_image(c, &pid, id)
+    })
+    .await?;
     Ok(see_other(format!("/staff/images{}", who.partnership_suffix(&p))))
 }
 
@@ -548,7 +553,7 @@ async fn set_branding(
                         c,
                         &staff.actor(),
                         Some(&pid),
-                        "branding.set",
+                        audit::Action::BrandingSet,
                         &serde_json::json!({"colour": colour, "logo": logo}),
                     )?;
                     Ok(Ok(()))

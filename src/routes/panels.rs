@@ -475,7 +475,7 @@ async fn create(
                 c,
                 &staff.actor(),
                 Some(&pid),
-                "panel.created",
+                audit::Action::PanelCreated,
                 &serde_json::json!({"session": s.id, "code": s.code, "audience": s.audience, "kiosk": s.kiosk}),
             )?;
             Ok(s)
@@ -820,7 +820,7 @@ async fn reveal(
                     c,
                     &staff.actor(),
                     Some(&pid),
-                    if show { "panel.revealed" } else { "panel.hidden" },
+                    if show { audit::Action::PanelRevealed } else { audit::Action::PanelHidden },
                     &serde_json::json!({"session": sid, "question": key}),
                 )?;
             }
@@ -851,7 +851,13 @@ async fn end(
         .db
         .write(move |c| -> Result<(), AppError> {
             panel::end(c, &sid)?;
-            audit::record(c, &staff.actor(), Some(&pid), "panel.ended", &serde_json::json!({"session": sid}))?;
+            audit::record(
+                c,
+                &staff.actor(),
+                Some(&pid),
+                audit::Action::PanelEnded,
+                &serde_json::json!({"session": sid}),
+            )?;
             Ok(())
         })
         .await?;

@@ -474,7 +474,7 @@ async fn entry_post(
                 c,
                 &staff.actor(),
                 Some(&pid),
-                if double { "paper.held" } else { "paper.stored" },
+                if double { audit::Action::PaperHeld } else { audit::Action::PaperStored },
                 &serde_json::json!({"form": typed.form_ref}),
             )?;
             Ok(())
@@ -655,7 +655,7 @@ async fn check_post(
                 c,
                 &staff.actor(),
                 Some(&pid),
-                "paper.checked",
+                audit::Action::PaperChecked,
                 &serde_json::json!({"form": form_ref, "settled_differences": settled}),
             )?;
             Ok(())

@@ -79,7 +79,11 @@ async fn forgot(state: web::Data<AppState>, req: HttpRequest, body: web::Payload
                         c,
                         &crate::models::audit::Actor::account(&id, &email),
                         partnership.as_deref(),
-                        if sent { "password.reset_requested" } else { "password.reset_refused" },
+                        if sent {
+                            crate::models::audit::Action::PasswordResetRequested
+                        } else {
+                            crate::models::audit::Action::PasswordResetRefused
+                        },
                         &serde_json::json!({}),
                     )?;
                 }

@@ -901,7 +901,7 @@ async fn set_brag(
                 c,
                 &staff.actor(),
                 Some(&partnership),
-                "brag.set",
+                crate::models::audit::Action::BragSet,
                 &serde_json::json!({"priority": code, "rating": rating.map(Brag::as_str), "from": from, "to": to}),
             )?;
             Ok(())

@@ -135,7 +135,7 @@ async fn upload(
                 c,
                 &staff.actor(),
                 staff.partnership_id.as_deref(),
-                "survey.imported",
+                audit::Action::SurveyImported,
                 &serde_json::json!({"wave": done.wave, "outcome": done.outcome}),
             )?;
             Ok(done)
@@ -214,7 +214,7 @@ async fn set_status(
                 c,
                 &staff.actor(),
                 Some(&pid),
-                "wave.status",
+                audit::Action::WaveStatus,
                 &serde_json::json!({"wave": s2, "status": status.as_str(), "opens": opens, "closes": closes}),
             )?;
             Ok(())
@@ -259,7 +259,7 @@ async fn next_wave(
                 c,
                 &staff.actor(),
                 Some(&pid),
-                "wave.started",
+                audit::Action::WaveStarted,
                 &serde_json::json!({"from": slug, "wave": done.wave}),
             )?;
             Ok(done)

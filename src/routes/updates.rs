@@ -216,7 +216,7 @@ async fn publish(
                 c,
                 &staff.actor(),
                 Some(&new.partnership_id),
-                "update.published",
+                audit::Action::UpdatePublished,
                 &serde_json::json!({"title": new.title, "recipients": out.1}),
             )?;
             Ok(out)

@@ -157,7 +157,13 @@ async fn add_theme(
         .db
         .write(move |c| -> Result<String, AppError> {
             let id = voices::add_theme(c, &pid, &input)?;
-            audit::record(c, &staff.actor(), Some(&pid), "theme.added", &serde_json::json!({"name": input.name}))?;
+            audit::record(
+                c,
+                &staff.actor(),
+                Some(&pid),
+                audit::Action::ThemeAdded,
+                &serde_json::json!({"name": input.name}),
+            )?;
             Ok(id)
         })
         .await;
@@ -199,7 +205,7 @@ async fn archive_theme(
                 c,
                 &staff.actor(),
                 Some(&pid),
-                if archive { "theme.archived" } else { "theme.restored" },
+                if archive { audit::Action::ThemeArchived } else { audit::Action::ThemeRestored },
                 &serde_json::json!({"name": t.name}),
             )?;
             Ok(())
@@ -235,7 +241,7 @@ async fn save_names(
                 c,
                 &staff.actor(),
                 Some(&pid),
-                "redaction_names.changed",
+                audit::Action::RedactionNamesChanged,
                 &serde_json::json!({"count": names.len()}),
             )?;
             Ok(())
@@ -768,7 +774,7 @@ async fn export(state: web::Data<AppState>, q: web::Query<BankQuery>, who: Signe
                 c,
                 &staff.actor(),
                 Some(&pid),
-                "quotes.exported",
+                audit::Action::QuotesExported,
                 &serde_json::json!({"format": ext, "filter": filter, "rows": rows}),
             )
             .map_err(AppError::from)
@@ -805,7 +811,7 @@ async fn print(
                 c,
                 &staff.actor(),
                 Some(&pid),
-                "quotes.exported",
+                audit::Action::QuotesExported,
                 &serde_json::json!({"format": "print", "filter": filter, "rows": rows}),
             )
             .map_err(AppError::from)

@@ -7,6 +7,7 @@ mod hostile;
 mod smtp;
 
 mod admin;
+mod audit_atomic;
 mod bad_inputs;
 mod cli;
 mod deploy;

@@ -12,7 +12,7 @@ use crate::staff::{PASSWORD, setup, sign_in, status};
 const WAVE: &str = "torbay-participation-2025";
 
 /// Starts a session through the staff workspace; returns (session id, join code as shown).
-fn start_session(app: &TestApp, fields: &[(&str, &str)]) -> (String, String) {
+pub(crate) fn start_session(app: &TestApp, fields: &[(&str, &str)]) -> (String, String) {
     let (b, _) = sign_in(app, "facilitator@torbay.example", PASSWORD);
     let page = b.get(&format!("/staff/waves/{WAVE}/panels"));
     assert_eq!(page.status, 200, "{}", page.html);
@@ -27,7 +27,7 @@ fn start_session(app: &TestApp, fields: &[(&str, &str)]) -> (String, String) {
     (id, code)
 }
 
-fn join(app: &TestApp, code: &str, pin: Option<&str>) -> (Browser, crate::helpers::Page) {
+pub(crate) fn join(app: &TestApp, code: &str, pin: Option<&str>) -> (Browser, crate::helpers::Page) {
     let b = app.browser();
     let page = b.get("/join");
     let mut form = page.form().with("code", code);
@@ -38,7 +38,7 @@ fn join(app: &TestApp, code: &str, pin: Option<&str>) -> (Browser, crate::helper
     (b, after)
 }
 
-fn walk(b: &Browser, consent: &str, text: &str) -> String {
+pub(crate) fn walk(b: &Browser, consent: &str, text: &str) -> String {
     let mut plan = Plan::new();
     plan.insert("has-plan", vec!["yes"]);
     plan.insert("help-from", vec!["school"]);
