@@ -444,16 +444,17 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 (true, None) => Some(format!("{:06}", rand::random_range(0..1_000_000u32))),
                 (_, p) => p,
             };
-            let (title, minutes, idle) = crate::routes::panels::parse_new(
-                &audience,
-                &def,
-                &title,
-                &minutes.to_string(),
-                &idle.to_string(),
-                kiosk,
-                pin.as_deref(),
-            )
-            .map_err(CliError)?;
+            let crate::domain::panel::SessionSettings { title, minutes, idle_minutes: idle } =
+                crate::domain::panel::SessionSettings::parse(
+                    &audience,
+                    &def,
+                    &title,
+                    &minutes.to_string(),
+                    &idle.to_string(),
+                    kiosk,
+                    pin.as_deref(),
+                )
+                .map_err(CliError)?;
             let new = models::panel::NewSession {
                 wave_id: found.id.clone(),
                 audience,

@@ -27,6 +27,7 @@ pub mod email;
 pub mod error;
 pub mod exports;
 pub mod i18n;
+pub mod live;
 pub mod loadtest;
 pub mod metrics;
 pub mod models;

@@ -80,7 +80,7 @@ pub struct AppState {
     pub metrics: crate::metrics::Metrics,
     pub limiter: crate::ratelimit::Limiter,
     /// The live tallies' shared pollers and open streams.
-    pub tally_streams: crate::routes::tally_stream::TallyStreams,
+    pub tally_streams: crate::live::TallyStreams,
 }
 
 impl AppState {

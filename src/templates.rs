@@ -22,9 +22,10 @@ pub fn global() -> Result<&'static Templates, TemplateError> {
         .map_err(|message| TemplateError::Load { name: "templates".into(), message: message.clone() })
 }
 
-/// Every file under `templates/`.
+/// Every file under `templates/` but the word catalogues (embedded by [`crate::i18n`]).
 #[derive(RustEmbed)]
 #[folder = "templates/"]
+#[exclude = "i18n/*"]
 pub struct Embedded;
 
 #[derive(Debug, thiserror::Error)]

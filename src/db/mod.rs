@@ -194,6 +194,12 @@ impl DbConnection {
         reverted.map_err(|e| DbError::Migration(e.to_string()))
     }
 
+    /// Checks the database answers (for the readiness probe).
+    pub fn ping(&mut self) -> diesel::QueryResult<()> {
+        use diesel::connection::SimpleConnection;
+        self.batch_execute("SELECT 1")
+    }
+
     /// Whether a transaction is open on this connection (so a write joins it).
     pub fn in_transaction(&mut self) -> bool {
         let depth = match self {

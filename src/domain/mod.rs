@@ -9,6 +9,7 @@ pub mod codes;
 pub mod easyread;
 pub mod framework;
 pub mod media;
+pub mod panel;
 pub mod redact;
 pub mod survey;
 pub mod text;

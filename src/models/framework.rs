@@ -39,6 +39,11 @@ pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> StoreResult<Option<P
         .optional()?)
 }
 
+/// A partnership's name, by its id.
+pub fn partnership_name(conn: &mut DbConnection, id: &str) -> StoreResult<String> {
+    Ok(partnerships::table.filter(partnerships::id.eq(id)).select(partnerships::name).first(conn)?)
+}
+
 pub fn list(conn: &mut DbConnection) -> StoreResult<Vec<Partnership>> {
     Ok(partnerships::table.order(partnerships::name.asc()).select(Partnership::as_select()).load(conn)?)
 }

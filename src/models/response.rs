@@ -53,20 +53,17 @@ pub fn delete_by_receipt(
 }
 
 /// The database's gauges for `/metrics`.
-pub fn gauges(conn: &mut DbConnection) -> Result<crate::metrics::Gauges, crate::error::AppError> {
+pub fn gauges(conn: &mut DbConnection) -> StoreResult<crate::metrics::Gauges> {
     use crate::db::schema::outbox;
-    let run = |c: &mut DbConnection| -> StoreResult<crate::metrics::Gauges> {
-        let status = |c: &mut DbConnection, s: &str| -> StoreResult<i64> {
-            Ok(outbox::table.filter(outbox::status.eq(s)).count().get_result(c)?)
-        };
-        Ok(crate::metrics::Gauges {
-            responses: responses::table.count().get_result(c)?,
-            drafts_open: drafts::table.filter(drafts::response_id.is_null()).count().get_result(c)?,
-            outbox_pending: status(c, "pending")? + status(c, "sending")?,
-            outbox_failed: status(c, "failed")?,
-        })
+    let status = |c: &mut DbConnection, s: &str| -> StoreResult<i64> {
+        Ok(outbox::table.filter(outbox::status.eq(s)).count().get_result(c)?)
     };
-    run(conn).map_err(crate::error::AppError::from)
+    Ok(crate::metrics::Gauges {
+        responses: responses::table.count().get_result(conn)?,
+        drafts_open: drafts::table.filter(drafts::response_id.is_null()).count().get_result(conn)?,
+        outbox_pending: status(conn, "pending")? + status(conn, "sending")?,
+        outbox_failed: status(conn, "failed")?,
+    })
 }
 
 pub fn count_for_wave(conn: &mut DbConnection, wave_id: &str) -> StoreResult<i64> {

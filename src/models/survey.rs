@@ -402,6 +402,11 @@ pub fn next_wave_source(source: &str, slug: &str, label: &str) -> Result<String,
     ))
 }
 
+/// A wave's slug, by its id.
+pub fn wave_slug(conn: &mut DbConnection, wave_id: &str) -> StoreResult<String> {
+    Ok(waves::table.filter(waves::id.eq(wave_id)).select(waves::slug).first(conn)?)
+}
+
 /// The partnership a wave belongs to, by the wave's id.
 pub fn wave_owner_by_id(conn: &mut DbConnection, wave_id: &str) -> StoreResult<Option<String>> {
     Ok(waves::table

@@ -3,7 +3,6 @@
 //! `HEARD_METRICS_TOKEN` is set).
 
 use actix_web::{HttpResponse, web};
-use diesel::connection::SimpleConnection;
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -19,10 +18,7 @@ async fn healthz() -> HttpResponse {
 }
 
 async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    state
-        .db
-        .run(|c| c.batch_execute("SELECT 1").map_err(|e| AppError::internal(format!("database not ready: {e}"))))
-        .await?;
+    state.db.run(|c| c.ping().map_err(|e| AppError::internal(format!("database not ready: {e}")))).await?;
     Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ready"))
 }
 

@@ -16,7 +16,6 @@ pub mod respond;
 pub mod settings;
 pub mod staff;
 pub mod surveys;
-pub mod tally_stream;
 pub mod updates;
 pub mod upload;
 pub mod voices;

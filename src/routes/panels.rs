@@ -391,42 +391,6 @@ async fn sessions_page(
     render(&state, StatusCode::OK, "staff/panels", &sessions_view(&state, &req, &who, &w, typed, None).await?)
 }
 
-/// A session's settings as asked for, checked. Shared by the workspace and the CLI.
-pub fn parse_new(
-    audience: &str,
-    def: &crate::domain::SurveyDefinition,
-    title: &str,
-    minutes: &str,
-    idle: &str,
-    kiosk: bool,
-    pin: Option<&str>,
-) -> Result<(String, i64, i32), String> {
-    if def.audience(audience).is_none() {
-        let keys: Vec<&str> = def.audiences.iter().map(|a| a.key.as_str()).collect();
-        return Err(format!("{audience:?} is not one of this survey's audiences ({}).", keys.join(", ")));
-    }
-    let title = title.trim();
-    let title = if title.is_empty() { "Panel session".to_owned() } else { title.chars().take(120).collect() };
-    let minutes: i64 = minutes
-        .trim()
-        .parse()
-        .ok()
-        .filter(|m| (5..=1440).contains(m))
-        .ok_or("Give how long the session stays open in minutes, from 5 to 1440 (a day), like 90.".to_owned())?;
-    let idle: i32 = idle.trim().parse().ok().filter(|m| (1..=30).contains(m)).ok_or(
-        "Give the minutes without use before a shared tablet goes back to the start, from 1 to 30.".to_owned(),
-    )?;
-    if kiosk {
-        let pin = pin.unwrap_or("").trim();
-        if pin.len() < 4 || pin.len() > 8 || !pin.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(
-                "A shared tablet needs a PIN of 4 to 8 digits, so only facilitators can leave kiosk mode.".into()
-            );
-        }
-    }
-    Ok((title, minutes, idle))
-}
-
 async fn create(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -447,8 +411,16 @@ async fn create(
         member_codes,
     };
     let audience = form.get("audience").unwrap_or("").to_owned();
-    let parsed = parse_new(&audience, &w.def, &typed.title, &typed.minutes, &typed.idle, kiosk, form.get("pin"));
-    let (title, minutes, idle) = match parsed {
+    let parsed = crate::domain::panel::SessionSettings::parse(
+        &audience,
+        &w.def,
+        &typed.title,
+        &typed.minutes,
+        &typed.idle,
+        kiosk,
+        form.get("pin"),
+    );
+    let crate::domain::panel::SessionSettings { title, minutes, idle_minutes: idle } = match parsed {
         Ok(p) => p,
         Err(msg) => {
             let view = sessions_view(&state, &req, &who, &w, typed, Some(msg)).await?;
@@ -718,15 +690,15 @@ async fn tally_page(
 /// the revealed answers change, a comment every 20 seconds to keep the connection open, and
 /// `end` when the session ends; stops when the person's sign-in ends and after 4 hours
 /// (browsers reconnect by themselves). One poller per session serves every stream
-/// ([`super::tally_stream`]).
+/// ([`crate::live`]).
 async fn events(state: web::Data<AppState>, path: web::Path<String>, who: SignedIn) -> Result<HttpResponse, AppError> {
-    use super::tally_stream::{Beat, LONGEST, RECHECK};
+    use crate::live::{Beat, LONGEST, RECHECK};
     who.require(&[Role::Admin, Role::Analyst, Role::Viewer, Role::Facilitator])?;
     let (s, _) = owned_session(&state, &who, &path).await?;
     let sign_in = crate::domain::codes::hash_token(&who.token);
     let slot = state.tally_streams.take_slot(&sign_in)?;
     let sid = s.id.clone();
-    let read: super::tally_stream::Fingerprint =
+    let read: crate::live::Fingerprint =
         std::sync::Arc::new(move |c| panel::fingerprint(c, &sid).map_err(AppError::from));
     let rx = state.tally_streams.subscribe(&state.db, &s.id, read)?;
     let (db, token) = (state.db.clone(), who.token.clone());
@@ -736,7 +708,7 @@ async fn events(state: web::Data<AppState>, path: web::Path<String>, who: Signed
         checked: std::time::Instant,
         first: bool,
         done: bool,
-        slot: super::tally_stream::Slot,
+        slot: crate::live::Slot,
     }
     let first = Stream { rx, checked: start, first: true, done: false, slot };
     let stream = futures_util::stream::unfold(first, move |mut st| {

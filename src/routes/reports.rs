@@ -546,10 +546,7 @@ async fn evidence_data(state: &AppState, r: &Report, with_charts: bool) -> Resul
     let (labels, fw, partnership_name, themes, counts, overrides, quotes) = state
         .db
         .run(move |c| -> Result<_, AppError> {
-            let name = crate::db::schema::partnerships::table
-                .filter(crate::db::schema::partnerships::id.eq(&pid))
-                .select(crate::db::schema::partnerships::name)
-                .first::<String>(c)?;
+            let name = framework::partnership_name(c, &pid)?;
             let wave_id = survey::wave_owner(c, &to_slug)?.map(|w| w.0).unwrap_or_default();
             let filter = voices::QuoteFilter {
                 wave: Some(to_slug.clone()),
@@ -567,7 +564,6 @@ async fn evidence_data(state: &AppState, r: &Report, with_charts: bool) -> Resul
             ))
         })
         .await?;
-    use diesel::prelude::*;
     let case = &r.case;
     let later = &case.years[1];
     let priorities = labels

@@ -690,16 +690,7 @@ async fn owned_response(
     let found = state.db.run(move |c| response::get(c, &rid).map_err(AppError::from)).await?.ok_or_else(not_found)?;
     let (listing, wave_id, answers) = found;
     let wid = wave_id.clone();
-    let slug: String = state
-        .db
-        .run(move |c| -> Result<String, AppError> {
-            use diesel::prelude::*;
-            Ok(crate::db::schema::waves::table
-                .filter(crate::db::schema::waves::id.eq(&wid))
-                .select(crate::db::schema::waves::slug)
-                .first(c)?)
-        })
-        .await?;
+    let slug = state.db.run(move |c| crate::models::survey::wave_slug(c, &wid).map_err(AppError::from)).await?;
     let wave = owned_wave(state, who, &slug).await?;
     Ok((listing, answers, wave))
 }

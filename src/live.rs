@@ -1,5 +1,7 @@
-//! The live tally's event stream (`GET /staff/panels/{id}/events`), shared so a room full of
-//! open projector tabs costs the database what one does.
+//! Live pages' shared state: the pollers and stream places behind the live tally's event
+//! stream (`GET /staff/panels/{id}/events`, served by `routes::panels`), shared so a room
+//! full of open projector tabs costs the database what one does. Process state held in
+//! [`crate::state::AppState`], not a route.
 //!
 //! - **One poller per panel session**, not per stream: the first stream starts a task that
 //!   reads the session's fingerprint every [`POLL`] and publishes it on a `watch` channel;
