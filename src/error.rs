@@ -122,6 +122,11 @@ pub enum AppError {
     MethodNotAllowed(Words),
     #[error("Please sign in to see this page.")]
     SignInRequired,
+    /// Not a fault: the person belongs on another page of their journey (no answers started
+    /// on this device yet, or already sent). Answered with `303 See Other` to that address,
+    /// so an extractor can send them there as `SignInRequired` does for staff.
+    #[error("Continue at {0}")]
+    Elsewhere(String),
     #[error(
         "You are not signed in (or your session has ended), so this was not done. Sign in at /staff/sign-in and try again."
     )]
@@ -181,7 +186,7 @@ impl AppError {
             AppError::Conflict(_) => "error_heading_conflict",
             AppError::TooLarge { .. } => "error_heading_too_large",
             AppError::MethodNotAllowed(_) => "error_heading_method",
-            AppError::SignInRequired => "error_heading_sign_in",
+            AppError::SignInRequired | AppError::Elsewhere(_) => "error_heading_sign_in",
             AppError::SessionEnded => "error_heading_session_ended",
             AppError::NotAllowed(_) => "error_heading_not_allowed",
             AppError::TooManyRequests { .. } => "error_heading_wait",
@@ -201,7 +206,7 @@ impl AppError {
             | AppError::NotAllowed(w)
             | AppError::TooManyRequests { message: w, .. } => w.clone(),
             AppError::TooLarge { limit } => Words::key_with("error_too_large", [limit.to_string()]),
-            AppError::SignInRequired => Words::English(self.to_string()),
+            AppError::SignInRequired | AppError::Elsewhere(_) => Words::English(self.to_string()),
             AppError::SessionEnded => Words::English(self.to_string()),
             AppError::Internal(_) => Words::key("error_internal"),
         }
@@ -228,7 +233,7 @@ impl ResponseError for AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            AppError::SignInRequired => StatusCode::SEE_OTHER,
+            AppError::SignInRequired | AppError::Elsewhere(_) => StatusCode::SEE_OTHER,
             AppError::SessionEnded => StatusCode::UNAUTHORIZED,
             AppError::NotAllowed(_) => StatusCode::FORBIDDEN,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -237,9 +242,14 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let AppError::SignInRequired = self {
+        let elsewhere = match self {
+            AppError::SignInRequired => Some("/staff/sign-in"),
+            AppError::Elsewhere(location) => Some(location.as_str()),
+            _ => None,
+        };
+        if let Some(location) = elsewhere {
             return HttpResponse::SeeOther()
-                .insert_header((actix_web::http::header::LOCATION, "/staff/sign-in"))
+                .insert_header((actix_web::http::header::LOCATION, location))
                 .insert_header((CACHE_CONTROL, "no-store"))
                 .finish();
         }

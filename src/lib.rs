@@ -4,8 +4,10 @@
 //! - [`config`]: settings from defaults, a file and the environment;
 //! - [`db`]: one diesel connection type over SQLite and PostgreSQL, pool, migrations;
 //! - [`domain`]: validated types — slugs, user text, survey and framework definitions, answers;
-//! - [`models`]: the queries, one file per aggregate;
-//! - [`routes`]: HTTP handlers, thin, one module per area; [`error`] maps failures to HTTP once;
+//! - [`models`]: the queries, one file per aggregate; writes compose, audit rows go inside them;
+//! - [`routes`]: HTTP handlers, thin, one module per area (the respondent journey a folder by
+//!   flow); [`error`] maps failures to HTTP once, in the visitor's language; [`views`]: the
+//!   view structs every page shares and the error page; [`live`]: the live tally's pollers;
 //! - [`templates`]: the embedded handlebars registry and assets; [`i18n`]: interface words;
 //! - [`prefs`]: the visitor's display settings and language for the request in hand;
 //! - [`metrics`]: Prometheus counters; [`ratelimit`]: per-client limits; [`compression`]: in-place compression;

@@ -185,7 +185,7 @@ impl DbConnection {
         self.run_migrations()
     }
 
-    /// Reverts every applied migration (used by `heard migrate --down` and the migration tests).
+    /// Reverts every applied migration (used by `heard migrate --revert-all` and the migration tests).
     pub fn revert_all_migrations(&mut self) -> Result<usize, DbError> {
         let reverted = match self {
             DbConnection::Sqlite(c) => c.revert_all_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),

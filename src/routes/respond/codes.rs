@@ -1,0 +1,193 @@
+//! Codes people keep: carrying on with a resume code, deleting sent answers with a receipt
+//! code. Both throttled per wave.
+
+use super::*;
+
+#[derive(Serialize)]
+pub(super) struct CodeFormView {
+    page: PageMeta,
+    action: String,
+    csrf: String,
+    heading: String,
+    hint: String,
+    button: String,
+    value: String,
+    error: Option<String>,
+    errors: Vec<Link>,
+}
+
+pub(super) fn code_form(
+    state: &AppState,
+    req: &HttpRequest,
+    visit: &Visit,
+    deleting: bool,
+    value: String,
+    error: Option<String>,
+) -> CodeFormView {
+    let lang = visit.lang(None);
+    let t = |key: &str| crate::i18n::text(&lang, key).to_owned();
+    let (heading, hint, button, action) = if deleting {
+        (
+            t("delete_title"),
+            crate::i18n::format(&lang, "delete_hint", &[&state.settings.deletion_days]),
+            t("delete_button"),
+            "delete",
+        )
+    } else {
+        (t("resume_title"), t("resume_hint"), t("resume_button"), "resume")
+    };
+    CodeFormView {
+        page: visit.page_in(heading.clone(), None, &lang).back(visit.base()).with_error(error.is_some()),
+        action: format!("{}/{action}", visit.base()),
+        csrf: csrf(state, req),
+        heading,
+        hint,
+        button,
+        value: echo(&value).chars().take(40).collect(),
+        errors: crate::routes::pages::error_links(&error, "#code"),
+        error,
+    }
+}
+
+pub(super) async fn resume(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    if let Some(k) = kiosk() {
+        return Ok(see_other(k.start()));
+    }
+    let visit = load(&state, &path).await?;
+    require_open(&visit)?;
+    render(&state, StatusCode::OK, "respond/code_form", &code_form(&state, &req, &visit, false, String::new(), None))
+}
+
+/// Refuses a code while this wave has had too many wrong ones lately (see `ratelimit`):
+/// guessing codes from many addresses at once gains nothing.
+pub(super) fn throttle_codes(state: &AppState, visit: &Visit) -> Result<(), AppError> {
+    state.limiter.code_allowed(&visit.wave.id).map_err(|r| AppError::TooManyRequests {
+        message: crate::error::Words::key("codes_throttled"),
+        retry_after: r.retry_after,
+    })
+}
+
+pub(super) async fn resume_post(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let form = read_checked_form(&state, &req, body).await?;
+    if let Some(k) = kiosk() {
+        return Ok(see_other(k.start()));
+    }
+    let visit = load(&state, &path).await?;
+    require_open(&visit)?;
+    let typed = form.get("code").unwrap_or("").to_owned();
+    let Some(code) = ShortCode::parse(&typed) else {
+        let msg =
+            crate::i18n::text(&visit.lang(None), if typed.trim().is_empty() { "type_code" } else { "code_format" });
+        return render(
+            &state,
+            StatusCode::BAD_REQUEST,
+            "respond/code_form",
+            &code_form(&state, &req, &visit, false, typed, Some(msg.into())),
+        );
+    };
+    throttle_codes(&state, &visit)?;
+    let token = random_token();
+    let (wave_id, tok, days, key) =
+        (visit.wave.id.clone(), token.clone(), state.settings.draft_days, state.codes.clone());
+    let found =
+        state.db.run(move |c| draft::resume(c, &key, &wave_id, &code, &tok, days).map_err(AppError::from)).await?;
+    let Some(d) = found else {
+        state.limiter.code_failure(&visit.wave.id);
+        let msg = crate::i18n::format(&visit.lang(None), "code_failed", &[&state.settings.draft_days]);
+        return render(
+            &state,
+            StatusCode::BAD_REQUEST,
+            "respond/code_form",
+            &code_form(&state, &req, &visit, false, typed, Some(msg)),
+        );
+    };
+    let mut res = see_other(resume_point(&visit, &d));
+    res.add_cookie(&draft_cookie(&state, &visit, &token)).map_err(AppError::internal)?;
+    Ok(res)
+}
+
+pub(super) async fn delete(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    if let Some(k) = kiosk() {
+        return Ok(see_other(k.start()));
+    }
+    let visit = load(&state, &path).await?;
+    render(&state, StatusCode::OK, "respond/code_form", &code_form(&state, &req, &visit, true, String::new(), None))
+}
+
+pub(super) async fn delete_post(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let form = read_checked_form(&state, &req, body).await?;
+    if let Some(k) = kiosk() {
+        return Ok(see_other(k.start()));
+    }
+    let visit = load(&state, &path).await?;
+    let typed = form.get("code").unwrap_or("").to_owned();
+    let Some(code) = ShortCode::parse(&typed) else {
+        let msg = crate::i18n::text(
+            &visit.lang(None),
+            if typed.trim().is_empty() { "type_receipt" } else { "receipt_format" },
+        );
+        return render(
+            &state,
+            StatusCode::BAD_REQUEST,
+            "respond/code_form",
+            &code_form(&state, &req, &visit, true, typed, Some(msg.into())),
+        );
+    };
+    throttle_codes(&state, &visit)?;
+    let (wave_id, days, key) = (visit.wave.id.clone(), state.settings.deletion_days, state.codes.clone());
+    let outcome = state
+        .db
+        .run(move |c| response::delete_by_receipt(c, &key, &wave_id, &code, days).map_err(AppError::from))
+        .await?;
+    let lang = visit.lang(None);
+    let t = |key: &str| crate::i18n::text(&lang, key).to_owned();
+    match outcome {
+        Deletion::Deleted => message(
+            &state,
+            StatusCode::OK,
+            visit.page_in(t("deleted_title"), None, &lang),
+            &t("deleted_title"),
+            vec![t("deleted_1"), t("deleted_2")],
+            Some(Link { href: visit.base(), text: t("go_to_start") }),
+        ),
+        Deletion::NotFound => {
+            state.limiter.code_failure(&visit.wave.id);
+            let msg = t("receipt_not_found");
+            render(
+                &state,
+                StatusCode::NOT_FOUND,
+                "respond/code_form",
+                &code_form(&state, &req, &visit, true, typed, Some(msg)),
+            )
+        }
+        Deletion::TooLate => message(
+            &state,
+            StatusCode::GONE,
+            visit.page_in(t("too_late_title"), None, &lang),
+            &t("too_late_title"),
+            vec![
+                crate::i18n::format(&lang, "too_late_1", &[&state.settings.deletion_days]),
+                crate::i18n::format(&lang, "too_late_2", &[&visit.partnership]),
+            ],
+            None,
+        ),
+    }
+}

@@ -1,0 +1,387 @@
+//! Question pages: one question per page, its answer checked and saved to the draft, read
+//! aloud and pictured; "save and come back" gives the resume code.
+
+use super::*;
+
+#[derive(Serialize)]
+pub(super) struct OptionView {
+    id: String,
+    value: String,
+    label: String,
+    checked: bool,
+    /// A built-in symbol's name.
+    symbol: Option<String>,
+    /// Name of one of the partnership's own pictures (resolved to `picture`).
+    #[serde(skip)]
+    custom: Option<String>,
+    /// URL of the partnership's own picture.
+    picture: Option<String>,
+}
+
+/// A partnership's own picture beside a question.
+#[derive(Serialize)]
+pub(super) struct Picture {
+    url: String,
+    alt: String,
+}
+
+/// The question read aloud: a recording, or words for the browser's speech.
+#[derive(Serialize)]
+pub(super) struct Listen {
+    recording: Option<String>,
+    text: String,
+}
+
+#[derive(Serialize)]
+pub(super) struct QuestionBody {
+    position: usize,
+    total: usize,
+    title: String,
+    hint: String,
+    symbol: Option<Symbol>,
+    picture: Option<Picture>,
+    /// A question picture that is not built in, waiting to be resolved.
+    #[serde(skip)]
+    custom_symbol: Option<Symbol>,
+    listen: Listen,
+    choice: bool,
+    multiple: bool,
+    input_type: &'static str,
+    options: Vec<OptionView>,
+    text: bool,
+    long: bool,
+    short: bool,
+    number: bool,
+    inputmode: &'static str,
+    value: String,
+    max_length: usize,
+    required: bool,
+    error: Option<String>,
+    describedby: Option<String>,
+}
+
+#[derive(Serialize)]
+pub(super) struct Advice {
+    pub(super) summary: String,
+    pub(super) report: String,
+    pub(super) findings: Vec<crate::routes::staff::FindingView>,
+}
+
+#[derive(Serialize)]
+pub(super) struct QuestionView {
+    pub(super) page: PageMeta,
+    /// Set when staff preview the page: nothing is saved.
+    pub(super) preview: Option<String>,
+    /// The easy-read checker's advice on this question (staff preview only).
+    pub(super) advice: Option<Advice>,
+    pub(super) errors: Vec<Link>,
+    pub(super) csrf: String,
+    pub(super) action: String,
+    /// "Save and come back later" (not on a shared tablet).
+    pub(super) can_save: bool,
+    pub(super) q: QuestionBody,
+}
+
+/// What the respondent typed, safe to show back (control characters dropped).
+pub(super) fn echo(raw: &str) -> String {
+    raw.chars().filter(|c| !c.is_control() || *c == '\n' || *c == '\t').collect()
+}
+
+pub(super) struct Shown<'a> {
+    pub(super) question: &'a Question,
+    pub(super) position: usize,
+    pub(super) total: usize,
+    pub(super) back: String,
+}
+
+pub(super) fn locate<'a>(visit: &'a Visit, d: &DraftRow, answers: &Answers, key: &str) -> Option<Shown<'a>> {
+    let journey = visit.def.journey(&d.audience, answers);
+    let i = journey.iter().position(|q| q.key.as_str() == key)?;
+    let back = if i == 0 {
+        if visit.def.audiences.len() == 1 { visit.base() } else { format!("{}/{}", visit.base(), d.audience) }
+    } else {
+        visit.question_url(journey[i - 1].key.as_str())
+    };
+    Some(Shown { question: journey[i], position: i + 1, total: journey.len(), back })
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn question_view(
+    state: &AppState,
+    req: &HttpRequest,
+    visit: &Visit,
+    shown: &Shown<'_>,
+    audience: &str,
+    current: Option<&AnswerValue>,
+    typed: Option<Vec<String>>,
+    error: Option<String>,
+    change: bool,
+) -> QuestionView {
+    let q = shown.question;
+    let lang = visit.lang(Some(audience));
+    let wording = visit.def.wording_in(q, audience, &lang);
+    let chosen: Vec<String> = match (&typed, current) {
+        (Some(t), _) => t.clone(),
+        (None, Some(v)) => v.option_values().into_iter().map(str::to_owned).collect(),
+        (None, None) => vec![],
+    };
+    let value = match (&typed, current) {
+        (Some(t), _) => echo(t.first().map(String::as_str).unwrap_or("")),
+        (None, Some(AnswerValue::Text(t))) => t.clone(),
+        (None, Some(v @ AnswerValue::Number(_))) => v.describe(q, audience),
+        _ => String::new(),
+    };
+    let mut described = Vec::new();
+    if !wording.hint.is_empty() {
+        described.push("hint");
+    }
+    if q.kind == QuestionKind::MultipleChoice {
+        described.push("hint-multi");
+    }
+    if q.kind.is_text() {
+        described.push("hint-length");
+    }
+    if error.is_some() {
+        described.push("answer-error");
+    }
+    let first_id = "answer-0".to_owned();
+    let labels: Vec<String> = q.options.iter().map(|o| visit.def.label_in(q, o, audience, &lang)).collect();
+    let listen_text = [wording.title.clone(), wording.hint.clone(), labels.join(". ")]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(". ");
+    let builtin = |s: &Symbol| crate::templates::Templates::has_symbol(&s.image);
+    let localised = |s: Symbol| Symbol { alt: visit.def.symbol_alt_in(q, audience, &lang).unwrap_or_default(), ..s };
+    QuestionView {
+        preview: None,
+        advice: None,
+        page: visit
+            .page_in(wording.title.clone(), Some(audience), &lang)
+            .back(if change { format!("{}/check", visit.base()) } else { shown.back.clone() })
+            .with_error(error.is_some()),
+        errors: crate::routes::pages::error_links(&error, &format!("#{first_id}")),
+        csrf: csrf(state, req),
+        action: format!("{}{}", visit.question_url(q.key.as_str()), if change { "?change=1" } else { "" }),
+        can_save: kiosk().is_none(),
+        q: QuestionBody {
+            position: shown.position,
+            total: shown.total,
+            title: wording.title,
+            hint: wording.hint,
+            symbol: q.symbol.clone().filter(builtin).map(localised),
+            picture: None,
+            custom_symbol: q.symbol.clone().filter(|s| !builtin(s)).map(localised),
+            listen: Listen { recording: None, text: listen_text },
+            choice: q.kind.has_options(),
+            multiple: q.kind == QuestionKind::MultipleChoice,
+            input_type: if q.kind == QuestionKind::MultipleChoice { "checkbox" } else { "radio" },
+            options: q
+                .options
+                .iter()
+                .enumerate()
+                .map(|(i, o)| OptionView {
+                    id: format!("answer-{i}"),
+                    value: o.value.clone(),
+                    label: labels.get(i).cloned().unwrap_or_default(),
+                    checked: chosen.iter().any(|c| c == &o.value),
+                    symbol: o.symbol.as_ref().filter(|s| builtin(s)).map(|s| s.image.clone()),
+                    custom: o.symbol.as_ref().filter(|s| !builtin(s)).map(|s| s.image.clone()),
+                    picture: None,
+                })
+                .collect(),
+            text: q.kind.is_text(),
+            long: q.kind == QuestionKind::LongText,
+            short: q.kind == QuestionKind::ShortText,
+            number: q.kind == QuestionKind::Number,
+            inputmode: if q.whole_number { "numeric" } else { "decimal" },
+            value,
+            max_length: q.max_length,
+            required: q.required,
+            error,
+            describedby: (!described.is_empty()).then(|| described.join(" ")),
+        },
+    }
+}
+
+/// Fills in what a question page needs from storage: its recording (or the speech script when
+/// there is none) and the partnership's own pictures it names.
+pub(super) async fn attach_media(
+    state: &AppState,
+    visit: &Visit,
+    audience: &str,
+    key: &str,
+    view: &mut QuestionView,
+) -> Result<(), AppError> {
+    let mut names: Vec<String> = view.q.options.iter().filter_map(|o| o.custom.clone()).collect();
+    if let Some(s) = &view.q.custom_symbol {
+        names.push(s.image.clone());
+    }
+    let slot = crate::models::media::RecordingSlot {
+        wave_id: visit.wave.id.clone(),
+        audience: audience.to_owned(),
+        language: view.page.lang.clone(),
+        question_key: key.to_owned(),
+    };
+    let cache_key =
+        (slot.wave_id.clone(), slot.audience.clone(), slot.language.clone(), slot.question_key.clone(), names.clone());
+    let (recording, pictures) = match state.media.get(&cache_key) {
+        Some(m) => m,
+        None => {
+            let m = state
+                .db
+                .read(move |c| crate::models::media::for_question(c, &slot, &names).map_err(AppError::from))
+                .await?;
+            state.media.put(cache_key, m.clone());
+            m
+        }
+    };
+    let url = |name: &str| pictures.get(name).map(|id| format!("/media/images/{id}"));
+    view.q.picture =
+        view.q.custom_symbol.as_ref().and_then(|s| url(&s.image).map(|u| Picture { url: u, alt: s.alt.clone() }));
+    for o in &mut view.q.options {
+        o.picture = o.custom.as_deref().and_then(url);
+    }
+    match recording {
+        Some((id, _)) => view.q.listen.recording = Some(format!("/media/recordings/{id}")),
+        None => view.page.scripts.extend(Some(state.templates.script_url("listen")).filter(|u| !u.is_empty())),
+    }
+    Ok(())
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct ChangeQuery {
+    change: Option<String>,
+}
+
+pub(super) async fn question(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    query: web::Query<ChangeQuery>,
+    answering: Answering,
+) -> Result<HttpResponse, AppError> {
+    let (_, key) = path.into_inner();
+    let Answering { visit, draft: d } = answering;
+    let answers = d.answers();
+    let Some(shown) = locate(&visit, &d, &answers, &key) else {
+        // Not a question this person sees (now): send them where they should be.
+        return Ok(see_other(resume_point(&visit, &d)));
+    };
+    let mut view =
+        question_view(&state, &req, &visit, &shown, &d.audience, answers.get(&key), None, None, query.change.is_some());
+    attach_media(&state, &visit, &d.audience, &key, &mut view).await?;
+    render(&state, StatusCode::OK, "respond/question", &view)
+}
+
+pub(super) async fn answer(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    query: web::Query<ChangeQuery>,
+    body: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let form = read_checked_form(&state, &req, body).await?;
+    let (slug, key) = path.into_inner();
+    let Answering { visit, draft: d } = Answering::open(&state, &req, &slug).await?;
+    let mut answers = d.answers();
+    let Some(shown) = locate(&visit, &d, &answers, &key) else {
+        return Err(AppError::BadRequest(crate::error::Words::key("error_not_your_question")));
+    };
+    let q = shown.question;
+    let change = query.change.is_some();
+    let action = form.get("action").unwrap_or("continue");
+    if action == "save" && kiosk().is_some() {
+        return Err(AppError::BadRequest(crate::error::Words::key("error_no_saving_on_tablet")));
+    }
+    let outcome = match action {
+        "skip" if q.required => Err(crate::domain::AnswerError::Required),
+        "skip" => Ok(None),
+        "continue" | "save" => AnswerValue::from_form(q, &form.all("answer")),
+        _ => return Err(AppError::BadRequest(crate::error::Words::key("error_unknown_button"))),
+    };
+    let given = match outcome {
+        Ok(v) => v,
+        Err(e) => {
+            let typed = Some(form.all("answer").into_iter().map(str::to_owned).collect());
+            let mut view = question_view(
+                &state,
+                &req,
+                &visit,
+                &shown,
+                &d.audience,
+                answers.get(&key),
+                typed,
+                Some(crate::i18n::answer_error(&visit.lang(Some(&d.audience)), &e)),
+                change,
+            );
+            attach_media(&state, &visit, &d.audience, &key, &mut view).await?;
+            return render(&state, StatusCode::BAD_REQUEST, "respond/question", &view);
+        }
+    };
+    match given {
+        Some(v) => {
+            answers.insert(key.clone(), v);
+        }
+        None => {
+            answers.remove(&key);
+        }
+    }
+    visit.def.prune(&d.audience, &mut answers);
+    let next = {
+        let journey = visit.def.journey(&d.audience, &answers);
+        let i = journey.iter().position(|x| x.key.as_str() == key);
+        i.and_then(|i| journey.get(i + 1)).map(|n| n.key.to_string())
+    };
+    let (id, consent, days) = (d.id.clone(), d.consent_to_quote, state.settings.draft_days);
+    let save_answers = answers.clone();
+    let saved =
+        state.db.quick(move |c| draft::save(c, &id, &save_answers, consent, days).map_err(AppError::from)).await?;
+    if !saved {
+        return Ok(see_other(format!("{}/done", visit.base())));
+    }
+    if action == "save" {
+        return saved_page(&state, &visit, &d).await;
+    }
+    let location = if change {
+        format!("{}/check", visit.base())
+    } else {
+        match next {
+            Some(k) => visit.question_url(&k),
+            None if consent.is_none() => format!("{}/consent", visit.base()),
+            None => format!("{}/check", visit.base()),
+        }
+    };
+    Ok(see_other(location))
+}
+
+#[derive(Serialize)]
+pub(super) struct SavedView {
+    page: PageMeta,
+    code: String,
+    resume_link: String,
+    resume_url: String,
+    keep_days: i64,
+    continue_link: String,
+}
+
+pub(super) async fn saved_page(state: &AppState, visit: &Visit, d: &DraftRow) -> Result<HttpResponse, AppError> {
+    let (id, key) = (d.id.clone(), state.codes.clone());
+    let code = state
+        .db
+        .run(move |c| draft::issue_resume_code(c, &key, &id).map_err(AppError::from))
+        .await?
+        .ok_or_else(|| AppError::Conflict(crate::error::Words::key("error_already_sent")))?;
+    let resume_link = format!("{}/resume", visit.base());
+    let current = visit.def.journey(&d.audience, &d.answers()).first().map(|q| visit.question_url(q.key.as_str()));
+    let lang = visit.lang(Some(&d.audience));
+    let view = SavedView {
+        page: visit.page_in(crate::i18n::text(&lang, "saved_title"), Some(&d.audience), &lang),
+        code: code.display(),
+        resume_url: format!("{}{}", state.settings.public_url, resume_link),
+        resume_link,
+        keep_days: state.settings.draft_days,
+        continue_link: current.unwrap_or_else(|| visit.base()),
+    };
+    render(state, StatusCode::OK, "respond/saved", &view)
+}
