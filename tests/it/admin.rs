@@ -4,17 +4,7 @@
 use heard::db::Backend;
 
 use crate::both;
-use crate::helpers::Browser;
 use crate::staff::{PASSWORD, setup, sign_in, status};
-
-fn post(b: &Browser, path: &str, fields: &[(&str, &str)]) -> crate::helpers::Page {
-    let token = b.get("/staff").form().fields.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v).expect("token");
-    let mut body = format!("csrf={token}");
-    for (k, v) in fields {
-        body.push_str(&format!("&{}={}", urlencoding::encode(k), urlencoding::encode(v)));
-    }
-    b.post_body(path, body.into_bytes())
-}
 
 fn item_id(app: &crate::helpers::TestApp, table: &str, code: &str) -> String {
     use diesel::prelude::*;
@@ -41,8 +31,7 @@ fn framework_edit_add_archive(backend: Backend) {
             && page.html.contains("P2.1")
     );
     let p1 = item_id(&app, "priorities", "P1");
-    let r = post(
-        &b,
+    let r = b.post_staff(
         &format!("/staff/framework/priority/{p1}"),
         &[("text", "SEND is everyone's business"), ("detail", "Everyone helps")],
     );
@@ -50,8 +39,7 @@ fn framework_edit_add_archive(backend: Backend) {
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM priorities WHERE short_title = 'Everyone helps'"), 1);
     // Archive a value: it leaves the live codes, but stays for old tags.
     let v = item_id(&app, "pledge_values", "be-kind");
-    post(
-        &b,
+    b.post_staff(
         &format!("/staff/framework/value/{v}"),
         &[("text", "Be kind"), ("detail", "We will listen carefully"), ("archived", "yes")],
     );
@@ -60,34 +48,35 @@ fn framework_edit_add_archive(backend: Backend) {
         1
     );
     assert!(app.count("SELECT COUNT(*) AS n FROM question_tags WHERE code = 'be-kind'") > 0, "old tags kept");
-    post(&b, &format!("/staff/framework/value/{v}"), &[("text", "Be kind"), ("detail", "We will listen carefully")]);
+    b.post_staff(
+        &format!("/staff/framework/value/{v}"),
+        &[("text", "Be kind"), ("detail", "We will listen carefully")],
+    );
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM pledge_values WHERE code = 'be-kind' AND archived_at IS NULL"), 1);
     // Add a priority and an outcome statement under it.
-    let r = post(
-        &b,
+    let r = b.post_staff(
         "/staff/framework/priority",
         &[("code", "P6"), ("text", "Health and wellbeing"), ("detail", "Feeling well")],
     );
     assert_eq!(r.status, 200);
-    let r = post(
-        &b,
+    let r = b.post_staff(
         "/staff/framework/outcome",
         &[("code", "P6.1"), ("text", "Young people say they feel well."), ("detail", "P6")],
     );
     assert_eq!(r.status, 200);
     assert!(r.html.contains("Outcome P6.1 (priority P6)"));
-    let dup = post(&b, "/staff/framework/priority", &[("code", "P6"), ("text", "Again"), ("detail", "Again")]);
+    let dup = b.post_staff("/staff/framework/priority", &[("code", "P6"), ("text", "Again"), ("detail", "Again")]);
     assert_eq!(dup.status, 409);
     assert!(dup.html.contains("already used"));
-    let bad = post(&b, "/staff/framework/outcome", &[("code", "X1"), ("text", "x"), ("detail", "P99")]);
+    let bad = b.post_staff("/staff/framework/outcome", &[("code", "X1"), ("text", "x"), ("detail", "P99")]);
     assert_eq!(bad.status, 409);
-    let empty = post(&b, &format!("/staff/framework/priority/{p1}"), &[("text", " "), ("detail", "x")]);
+    let empty = b.post_staff(&format!("/staff/framework/priority/{p1}"), &[("text", " "), ("detail", "x")]);
     assert_eq!(empty.status, 400);
     assert!(app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action LIKE 'framework.%'") >= 4);
     // Not for analysts; not across partnerships.
     let (a, _) = sign_in(&app, "analyst@torbay.example", PASSWORD);
     assert_eq!(status(&a, "/staff/framework"), 403);
-    assert_eq!(post(&a, &format!("/staff/framework/priority/{p1}"), &[("text", "x"), ("detail", "y")]).status, 403);
+    assert_eq!(a.post_staff(&format!("/staff/framework/priority/{p1}"), &[("text", "x"), ("detail", "y")]).status, 403);
     let mut conn = app.db.connect();
     heard::models::account::add(
         &mut conn,
@@ -101,7 +90,7 @@ fn framework_edit_add_archive(backend: Backend) {
     .expect("add");
     let (s, _) = sign_in(&app, "admin@southend.example", PASSWORD);
     assert_eq!(
-        post(&s, &format!("/staff/framework/priority/{p1}"), &[("text", "hijacked"), ("detail", "y")]).status,
+        s.post_staff(&format!("/staff/framework/priority/{p1}"), &[("text", "hijacked"), ("detail", "y")]).status,
         404
     );
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM priorities WHERE title = 'hijacked'"), 0);
@@ -115,18 +104,20 @@ fn admins_add_staff(backend: Backend) {
     assert!(page.html.contains("analyst@torbay.example") && !page.html.contains("southend.example"));
     assert!(!page.html.contains("argon2"), "never the hash");
     let short =
-        post(&b, "/staff/users", &[("email", "new@torbay.example"), ("role", "analyst"), ("password", "short")]);
+        b.post_staff("/staff/users", &[("email", "new@torbay.example"), ("role", "analyst"), ("password", "short")]);
     assert_eq!(short.status, 400);
     assert!(short.html.contains("at least 12 characters"));
-    let norole = post(&b, "/staff/users", &[("email", "new@torbay.example"), ("password", PASSWORD)]);
+    let norole = b.post_staff("/staff/users", &[("email", "new@torbay.example"), ("password", PASSWORD)]);
     assert_eq!(norole.status, 400);
-    let superadmin =
-        post(&b, "/staff/users", &[("email", "new@torbay.example"), ("role", "superadmin"), ("password", PASSWORD)]);
+    let superadmin = b
+        .post_staff("/staff/users", &[("email", "new@torbay.example"), ("role", "superadmin"), ("password", PASSWORD)]);
     assert_eq!(superadmin.status, 400, "admins cannot make superadmins");
-    let ok = post(&b, "/staff/users", &[("email", "New@Torbay.example"), ("role", "viewer"), ("password", PASSWORD)]);
+    let ok =
+        b.post_staff("/staff/users", &[("email", "New@Torbay.example"), ("role", "viewer"), ("password", PASSWORD)]);
     assert_eq!(ok.status, 200);
     assert!(ok.html.contains("new@torbay.example"));
-    let dup = post(&b, "/staff/users", &[("email", "new@torbay.example"), ("role", "viewer"), ("password", PASSWORD)]);
+    let dup =
+        b.post_staff("/staff/users", &[("email", "new@torbay.example"), ("role", "viewer"), ("password", PASSWORD)]);
     assert!(dup.html.contains("already an account"));
     let (_, home) = sign_in(&app, "new@torbay.example", PASSWORD);
     assert_eq!(home.status, 200);
@@ -137,11 +128,11 @@ fn admins_add_staff(backend: Backend) {
     // another partnership's staff.
     let (new, _) = sign_in(&app, "new@torbay.example", PASSWORD);
     assert_eq!(status(&new, "/staff"), 200);
-    let me = post(&b, "/staff/users/remove", &[("email", "admin@torbay.example")]);
+    let me = b.post_staff("/staff/users/remove", &[("email", "admin@torbay.example")]);
     assert_eq!(me.status, 400);
     assert!(me.html.contains("You cannot remove your own account"));
-    assert_eq!(post(&b, "/staff/users/remove", &[("email", "analyst@southend.example")]).status, 404);
-    let gone = post(&b, "/staff/users/remove", &[("email", "new@torbay.example")]);
+    assert_eq!(b.post_staff("/staff/users/remove", &[("email", "analyst@southend.example")]).status, 404);
+    let gone = b.post_staff("/staff/users/remove", &[("email", "new@torbay.example")]);
     assert_eq!(gone.status, 200);
     assert!(!gone.html.contains("new@torbay.example"));
     assert_eq!(status(&new, "/staff"), 303, "the removed person is signed out");

@@ -84,21 +84,9 @@ fn table_counts(app: &TestApp, backend: Backend) -> BTreeMap<String, i64> {
     names.into_iter().map(|n| (n.name.clone(), app.count(&format!("SELECT COUNT(*) AS n FROM {}", n.name)))).collect()
 }
 
-fn csrf(b: &Browser) -> String {
-    b.get("/staff").form().fields.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v).expect("token")
-}
-
-fn post(b: &Browser, path: &str, fields: &[(&str, &str)]) -> Page {
-    let mut body = format!("csrf={}", csrf(b));
-    for (k, v) in fields {
-        body.push_str(&format!("&{}={}", urlencoding::encode(k), urlencoding::encode(v)));
-    }
-    b.post_body(path, body.into_bytes())
-}
-
 /// A multipart post with one file part; returns the status.
 fn multipart(b: &Browser, path: &str, fields: &[(&str, &str)], part: &str, file: (&str, Vec<u8>)) -> u16 {
-    let mut form = reqwest::blocking::multipart::Form::new().text("csrf", csrf(b));
+    let mut form = reqwest::blocking::multipart::Form::new().text("csrf", b.staff_token());
     for (k, v) in fields {
         form = form.text(k.to_string(), v.to_string());
     }
@@ -114,10 +102,6 @@ fn download(b: &Browser, path: &str) -> (u16, bool) {
     let file =
         !res.headers().get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("text/html"));
     (status, file)
-}
-
-fn id_of(app: &TestApp, sql: &str) -> String {
-    app.count_str(sql)
 }
 
 /// What one attempt gave: the status of the decisive request, and whether it handed out a
@@ -280,9 +264,8 @@ fn every_audited_change_is_written_with_its_audit_row(backend: Backend) {
         .output()
         .expect("demo");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let viewer_id = id_of(app, "SELECT id AS s FROM accounts WHERE email = 'viewer@torbay.example'");
-    let p1 = id_of(
-        app,
+    let viewer_id = app.count_str("SELECT id AS s FROM accounts WHERE email = 'viewer@torbay.example'");
+    let p1 = app.count_str(
         "SELECT t.id AS s FROM priorities t JOIN partnerships p ON p.id = t.partnership_id \
          WHERE p.slug = 'torbay' AND t.code = 'P1'",
     );
@@ -355,24 +338,28 @@ fn every_audited_change_is_written_with_its_audit_row(backend: Backend) {
             *link.borrow_mut() = token.expect("a link");
         }),
         case(Action::UserAdded, rows("SELECT COUNT(*) AS n FROM accounts"), || {
-            post(admin, "/staff/users", &[("email", "new@torbay.example"), ("role", "viewer"), ("password", PASSWORD)])
+            admin
+                .post_staff(
+                    "/staff/users",
+                    &[("email", "new@torbay.example"), ("role", "viewer"), ("password", PASSWORD)],
+                )
                 .status
                 .into()
         }),
         case(Action::UserRemoved, rows("SELECT COUNT(*) AS n FROM accounts"), || {
-            post(admin, "/staff/users/remove", &[("email", "new@torbay.example")]).status.into()
+            admin.post_staff("/staff/users/remove", &[("email", "new@torbay.example")]).status.into()
         }),
         case(
             Action::FrameworkChanged,
             rows("SELECT COUNT(*) AS n FROM priorities WHERE short_title = 'Changed'"),
             || {
                 let fields = [("text", "SEND is everyone's business"), ("detail", "Changed")];
-                post(admin, &format!("/staff/framework/priority/{p1}"), &fields).status.into()
+                admin.post_staff(&format!("/staff/framework/priority/{p1}"), &fields).status.into()
             },
         ),
         case(Action::FrameworkAdded, rows("SELECT COUNT(*) AS n FROM priorities"), || {
             let fields = [("code", "P9"), ("text", "Health"), ("detail", "Feeling well")];
-            post(admin, "/staff/framework/priority", &fields).status.into()
+            admin.post_staff("/staff/framework/priority", &fields).status.into()
         }),
         case(Action::SurveyImported, rows("SELECT COUNT(*) AS n FROM waves"), || {
             multipart(admin, "/staff/surveys/upload", &[("text", "")], "definition", ("breaks.toml", SURVEY.into()))
@@ -381,11 +368,11 @@ fn every_audited_change_is_written_with_its_audit_row(backend: Backend) {
         case(
             Action::WaveStatus,
             rows("SELECT COUNT(*) AS n FROM waves WHERE slug = 'torbay-short-breaks-2025' AND status = 'open'"),
-            || post(admin, "/staff/waves/torbay-short-breaks-2025/status", &[("status", "open")]).status.into(),
+            || admin.post_staff("/staff/waves/torbay-short-breaks-2025/status", &[("status", "open")]).status.into(),
         ),
         case(Action::WaveStarted, rows("SELECT COUNT(*) AS n FROM waves"), || {
             let fields = [("slug", "torbay-short-breaks-2026"), ("label", "2026")];
-            post(admin, "/staff/waves/torbay-short-breaks-2025/next", &fields).status.into()
+            admin.post_staff("/staff/waves/torbay-short-breaks-2025/next", &fields).status.into()
         }),
         case(Action::PanelCreated, rows("SELECT COUNT(*) AS n FROM panel_sessions"), || {
             let page = facilitator.get(&format!("/staff/waves/{WAVE}/panels"));
@@ -444,20 +431,20 @@ fn every_audited_change_is_written_with_its_audit_row(backend: Backend) {
             analyst.submit(&form).status.into()
         }),
         case(Action::ThemeAdded, rows("SELECT COUNT(*) AS n FROM themes"), || {
-            post(analyst, "/staff/themes", &[("name", "Short breaks"), ("keywords", "respite")]).status.into()
+            analyst.post_staff("/staff/themes", &[("name", "Short breaks"), ("keywords", "respite")]).status.into()
         }),
         case(Action::ThemeArchived, rows("SELECT COUNT(*) AS n FROM themes WHERE archived_at IS NOT NULL"), || {
             let id = app.count_str("SELECT id AS s FROM themes WHERE name = 'Short breaks'");
-            post(analyst, &format!("/staff/themes/{id}/archive"), &[("archive", "yes")]).status.into()
+            analyst.post_staff(&format!("/staff/themes/{id}/archive"), &[("archive", "yes")]).status.into()
         }),
         case(Action::ThemeRestored, rows("SELECT COUNT(*) AS n FROM themes WHERE archived_at IS NOT NULL"), || {
             let id = app.count_str("SELECT id AS s FROM themes WHERE name = 'Short breaks'");
-            post(analyst, &format!("/staff/themes/{id}/archive"), &[("archive", "no")]).status.into()
+            analyst.post_staff(&format!("/staff/themes/{id}/archive"), &[("archive", "no")]).status.into()
         }),
         case(
             Action::RedactionNamesChanged,
             rows("SELECT COUNT(*) AS n FROM redaction_names WHERE name = 'Zebedee'"),
-            || post(analyst, "/staff/redaction-names", &[("names", "Zebedee\nMrs Patel")]).status.into(),
+            || analyst.post_staff("/staff/redaction-names", &[("names", "Zebedee\nMrs Patel")]).status.into(),
         ),
         case(Action::QuotesExported, Effect::File, || {
             let (status, file) = download(admin, "/staff/quotes/export?format=csv");
@@ -477,7 +464,7 @@ fn every_audited_change_is_written_with_its_audit_row(backend: Backend) {
         }),
         case(Action::ImageDeleted, rows("SELECT COUNT(*) AS n FROM images"), || {
             let id = app.count_str("SELECT id AS s FROM images WHERE name = 'green-circle'");
-            post(analyst, &format!("/staff/images/{id}/delete"), &[]).status.into()
+            analyst.post_staff(&format!("/staff/images/{id}/delete"), &[]).status.into()
         }),
         case(Action::BrandingSet, rows("SELECT COUNT(*) AS n FROM branding WHERE colour = '#1d4d7a'"), || {
             let page = admin.get("/staff/images");
@@ -512,7 +499,7 @@ fn every_audited_change_is_written_with_its_audit_row(backend: Backend) {
         }),
         case(Action::ResponseDeleted, rows("SELECT COUNT(*) AS n FROM responses"), || {
             let fields = [("reason", "Asked by the family")];
-            post(admin, &format!("/staff/responses/{torbay_response}/delete"), &fields).status.into()
+            admin.post_staff(&format!("/staff/responses/{torbay_response}/delete"), &fields).status.into()
         }),
         // The command line's export: no file is written when its audit row cannot be.
         case(Action::QuotesExported, Effect::File, || {

@@ -445,6 +445,20 @@ impl Browser {
         (res.status().as_u16(), loc)
     }
 
+    /// A staff form token, read from the workspace home (signed in).
+    pub fn staff_token(&self) -> String {
+        self.get("/staff").form().fields.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v).expect("token")
+    }
+
+    /// Posts `fields` to a staff address with a fresh form token, following redirects.
+    pub fn post_staff(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let mut body = format!("csrf={}", self.staff_token());
+        for (k, v) in fields {
+            body.push_str(&format!("&{}={}", urlencoding::encode(k), urlencoding::encode(v)));
+        }
+        self.post_body(path, body.into_bytes())
+    }
+
     pub fn raw(&self) -> &Client {
         &self.raw
     }

@@ -10,12 +10,8 @@ use crate::staff::{PASSWORD, setup, sign_in, status};
 
 const WAVE: &str = "torbay-participation-2025";
 
-fn token(b: &Browser) -> String {
-    b.get("/staff").form().fields.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v).expect("token")
-}
-
 fn multipart(b: &Browser, path: &str, fields: &[(&str, &str)], file: (&str, Vec<u8>)) -> (u16, String) {
-    let mut form = reqwest::blocking::multipart::Form::new().text("csrf", token(b));
+    let mut form = reqwest::blocking::multipart::Form::new().text("csrf", b.staff_token());
     for (k, v) in fields {
         form = form.text(k.to_string(), v.to_string());
     }
@@ -119,12 +115,12 @@ fn recordings_are_heard_without_scripts(backend: Backend) {
     let list = b.get(&path);
     let delete = list.form_ending("/delete");
     let id = delete.action.split('/').nth(5).unwrap().to_owned();
-    let forged = other.post_body(&format!("{path}/{id}/delete"), format!("csrf={}", token(&other)).into_bytes());
+    let forged = other.post_body(&format!("{path}/{id}/delete"), format!("csrf={}", other.staff_token()).into_bytes());
     assert_eq!(forged.status, 404);
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM recordings"), 1);
     let viewer = sign_in(&app, "viewer@torbay.example", PASSWORD).0;
     assert_eq!(
-        viewer.post_body(&format!("{path}/{id}/delete"), format!("csrf={}", token(&viewer)).into_bytes()).status,
+        viewer.post_body(&format!("{path}/{id}/delete"), format!("csrf={}", viewer.staff_token()).into_bytes()).status,
         403
     );
     b.submit(&delete);
@@ -263,7 +259,7 @@ fn uploads_are_checked_before_they_are_read(backend: Backend) {
     let (app, _, _) = setup(backend);
     let (viewer, _) = sign_in(&app, "viewer@torbay.example", PASSWORD);
     let (analyst, _) = sign_in(&app, "analyst@torbay.example", PASSWORD);
-    let genuine = token(&analyst);
+    let genuine = analyst.staff_token();
     let host = app.address.trim_start_matches("http://").to_owned();
     let cookies = |b: &Browser| {
         use reqwest::cookie::CookieStore;

@@ -7,12 +7,9 @@ use crate::both;
 use crate::helpers::Browser;
 use crate::staff::{PASSWORD, setup, sign_in, status};
 
-fn token(b: &Browser) -> String {
-    b.get("/staff").form().fields.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v).expect("token")
-}
-
 fn upload(b: &Browser, file: Option<(&str, &str)>, text: &str) -> (u16, String) {
-    let mut form = reqwest::blocking::multipart::Form::new().text("csrf", token(b)).text("text", text.to_owned());
+    let mut form =
+        reqwest::blocking::multipart::Form::new().text("csrf", b.staff_token()).text("text", text.to_owned());
     if let Some((name, body)) = file {
         form = form.part(
             "definition",
@@ -22,14 +19,6 @@ fn upload(b: &Browser, file: Option<(&str, &str)>, text: &str) -> (u16, String) 
     let client = reqwest::blocking::Client::builder().cookie_provider(b.jar.clone()).build().expect("client");
     let res = client.post(format!("{}/staff/surveys/upload", b.base)).multipart(form).send().expect("post");
     (res.status().as_u16(), res.text().unwrap_or_default())
-}
-
-fn post(b: &Browser, path: &str, fields: &[(&str, &str)]) -> crate::helpers::Page {
-    let mut body = format!("csrf={}", token(b));
-    for (k, v) in fields {
-        body.push_str(&format!("&{}={}", urlencoding::encode(k), urlencoding::encode(v)));
-    }
-    b.post_body(path, body.into_bytes())
 }
 
 fn upload_shows_problems_and_imports_whole(backend: Backend) {
@@ -89,32 +78,30 @@ fn open_close_next_wave_and_preview(backend: Backend) {
     let (b, _) = sign_in(&app, "admin@torbay.example", PASSWORD);
     let public = app.browser();
     assert_eq!(public.get("/s/torbay-participation-2025").status, 200);
-    let closed = post(&b, "/staff/waves/torbay-participation-2025/status", &[("status", "closed")]);
+    let closed = b.post_staff("/staff/waves/torbay-participation-2025/status", &[("status", "closed")]);
     assert_eq!(closed.status, 200);
     assert_eq!(public.get("/s/torbay-participation-2025").status, 410, "closed to the public at once");
-    let bad = post(
-        &b,
+    let bad = b.post_staff(
         "/staff/waves/torbay-participation-2025/status",
         &[("status", "open"), ("opens", "2026-09-01"), ("closes", "2026-01-01")],
     );
     assert_eq!(bad.status, 409);
     assert!(bad.html.contains("The closing date must be after the opening date."));
-    let bad =
-        post(&b, "/staff/waves/torbay-participation-2025/status", &[("status", "open"), ("opens", "1st September")]);
+    let bad = b
+        .post_staff("/staff/waves/torbay-participation-2025/status", &[("status", "open"), ("opens", "1st September")]);
     assert_eq!(bad.status, 400);
-    post(&b, "/staff/waves/torbay-participation-2025/status", &[("status", "open"), ("opens", "2025-09-01")]);
+    b.post_staff("/staff/waves/torbay-participation-2025/status", &[("status", "open"), ("opens", "2025-09-01")]);
     assert_eq!(public.get("/s/torbay-participation-2025").status, 200);
-    post(&b, "/staff/waves/torbay-participation-2025/status", &[("status", "open"), ("opens", "2099-01-01")]);
+    b.post_staff("/staff/waves/torbay-participation-2025/status", &[("status", "open"), ("opens", "2099-01-01")]);
     let later = public.get("/s/torbay-participation-2025");
     assert_eq!(later.status, 410);
     assert!(later.html.contains("is not open yet"));
-    post(&b, "/staff/waves/torbay-participation-2025/status", &[("status", "open")]);
+    b.post_staff("/staff/waves/torbay-participation-2025/status", &[("status", "open")]);
 
     // Next year's wave keeps every key, starts as a draft, and can be previewed.
     let wave_page = b.get("/staff/waves/torbay-participation-2025");
     assert!(wave_page.html.contains("value=\"torbay-participation-2026\""), "suggests the next slug");
-    let next = post(
-        &b,
+    let next = b.post_staff(
         "/staff/waves/torbay-participation-2025/next",
         &[("slug", "torbay-participation-2026"), ("label", "2026")],
     );
@@ -135,8 +122,7 @@ fn open_close_next_wave_and_preview(backend: Backend) {
     };
     assert_eq!(keys("torbay-participation-2026"), keys("torbay-participation-2025"));
     assert_eq!(public.get("/s/torbay-participation-2026").status, 404, "a draft is not public");
-    let again = post(
-        &b,
+    let again = b.post_staff(
         "/staff/waves/torbay-participation-2025/next",
         &[("slug", "torbay-participation-2026"), ("label", "2026")],
     );
@@ -156,9 +142,9 @@ fn open_close_next_wave_and_preview(backend: Backend) {
     // Other partnerships and viewers.
     let (s, _) = sign_in(&app, "analyst@southend.example", PASSWORD);
     assert_eq!(status(&s, "/staff/waves/torbay-participation-2026/preview/young-people/1"), 404);
-    assert_eq!(post(&s, "/staff/waves/torbay-participation-2025/status", &[("status", "closed")]).status, 404);
+    assert_eq!(s.post_staff("/staff/waves/torbay-participation-2025/status", &[("status", "closed")]).status, 404);
     let (v, _) = sign_in(&app, "viewer@torbay.example", PASSWORD);
-    assert_eq!(post(&v, "/staff/waves/torbay-participation-2025/status", &[("status", "closed")]).status, 403);
+    assert_eq!(v.post_staff("/staff/waves/torbay-participation-2025/status", &[("status", "closed")]).status, 403);
     assert_eq!(public.get("/s/torbay-participation-2025").status, 200);
 }
 both!(open_close_next_wave_and_preview);

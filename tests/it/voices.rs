@@ -6,22 +6,10 @@ use std::io::Read;
 use heard::db::Backend;
 
 use crate::both;
-use crate::helpers::{Browser, Plan, TestApp, complete};
+use crate::helpers::{Plan, TestApp, complete};
 use crate::staff::{PASSWORD, setup, sign_in, status};
 
 const WAVE: &str = "torbay-participation-2025";
-
-fn token(b: &Browser) -> String {
-    b.get("/staff").form().fields.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v).expect("token")
-}
-
-fn post(b: &Browser, path: &str, fields: &[(&str, &str)]) -> crate::helpers::Page {
-    let mut body = format!("csrf={}", token(b));
-    for (k, v) in fields {
-        body.push_str(&format!("&{}={}", urlencoding::encode(k), urlencoding::encode(v)));
-    }
-    b.post_body(path, body.into_bytes())
-}
 
 /// Two Torbay responses with free text: one consented (with a name and a phone number in it),
 /// one not.
@@ -48,14 +36,13 @@ fn codebook_coding_and_counts(backend: Backend) {
     let page = b.get("/staff/themes");
     assert_eq!(page.status, 200);
     assert!(page.html.contains("Being listened to"), "the demo codebook");
-    let dup = post(&b, "/staff/themes", &[("name", "Being listened to")]);
+    let dup = b.post_staff("/staff/themes", &[("name", "Being listened to")]);
     assert_eq!(dup.status, 409);
     assert!(dup.html.contains("There is already a theme called"));
-    let bad = post(&b, "/staff/themes", &[("name", "Transport"), ("priorities", "P9")]);
+    let bad = b.post_staff("/staff/themes", &[("name", "Transport"), ("priorities", "P9")]);
     assert_eq!(bad.status, 400);
     assert!(bad.html.contains("P9") && bad.html.contains("is not a priority or value code"), "{}", bad.html);
-    let ok = post(
-        &b,
+    let ok = b.post_staff(
         "/staff/themes",
         &[("name", "Transport"), ("keywords", "bus, taxi, transport"), ("priorities", "P5"), ("values", "be-fair")],
     );
@@ -108,8 +95,7 @@ fn codebook_coding_and_counts(backend: Backend) {
     b.submit(&form);
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM codings"), 4);
     // Another partnership's theme cannot be applied.
-    let foreign = post(
-        &b,
+    let foreign = b.post_staff(
         &format!("/staff/waves/{WAVE}/coding"),
         &[("select", &shown[0]), ("bulk_theme", &uuid::Uuid::new_v4().to_string()), ("action", "bulk")],
     );
@@ -134,14 +120,18 @@ fn quotes_need_consent_redaction_and_approval(backend: Backend) {
             .first::<String>(&mut c)
             .expect("response")
     };
-    let refused =
-        post(&b, &format!("/staff/waves/{WAVE}/quotes"), &[("response", &rid(false)), ("question", "what-to-change")]);
+    let refused = b.post_staff(
+        &format!("/staff/waves/{WAVE}/quotes"),
+        &[("response", &rid(false)), ("question", "what-to-change")],
+    );
     assert_eq!(refused.status, 409);
     assert!(refused.html.contains("did not agree to their words being shared"));
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM quotes"), 0);
 
-    let quote =
-        post(&b, &format!("/staff/waves/{WAVE}/quotes"), &[("response", &rid(true)), ("question", "what-to-change")]);
+    let quote = b.post_staff(
+        &format!("/staff/waves/{WAVE}/quotes"),
+        &[("response", &rid(true)), ("question", "what-to-change")],
+    );
     assert_eq!(quote.status, 200, "{}", quote.html);
     assert!(quote.path().starts_with("/staff/quotes/"));
     assert!(quote.html.contains("[name] never rang back, call me on [phone number]"), "{}", quote.html);
@@ -273,21 +263,20 @@ fn voices_are_isolated(backend: Backend) {
         .filter_map(|i| i.value().attr("value").map(str::to_owned))
         .next()
         .expect("a consented answer offers Make a quote");
-    let quote =
-        post(&torbay, &format!("/staff/waves/{WAVE}/quotes"), &[("response", &rid), ("question", "what-to-change")]);
+    let quote = torbay
+        .post_staff(&format!("/staff/waves/{WAVE}/quotes"), &[("response", &rid), ("question", "what-to-change")]);
     let quote_path = quote.path();
     let (southend, home) = sign_in(&app, "analyst@southend.example", PASSWORD);
     assert!(home.status == 200);
     for path in [quote_path.clone(), format!("/staff/waves/{WAVE}/coding")] {
         assert_eq!(status(&southend, &path), 404, "{path}");
     }
-    let r = post(
-        &southend,
+    let r = southend.post_staff(
         "/staff/waves/southend-local-offer-2025/quotes",
         &[("response", &rid), ("question", "what-to-change")],
     );
     assert_eq!(r.status, 404, "a Torbay answer through a Southend wave");
-    let r = post(&southend, &quote_path, &[("redacted", "hijacked"), ("action", "approve")]);
+    let r = southend.post_staff(&quote_path, &[("redacted", "hijacked"), ("action", "approve")]);
     assert_eq!(r.status, 404);
     let bank = southend.get("/staff/quotes");
     assert!(bank.html.contains("0 quotes"));
