@@ -248,7 +248,7 @@ pub(super) async fn next_person(
 ) -> Result<HttpResponse, AppError> {
     let visit = load(&state, &path).await?;
     let Some(k) = kiosk().filter(|k| k.wave == visit.wave.slug) else { return Ok(see_other(visit.base())) };
-    if let Some(token) = req.cookie(DRAFT_COOKIE).map(|c| c.value().to_owned()).filter(|t| t.len() <= 100) {
+    if let Some(token) = draft_token(&req) {
         let wave_id = visit.wave.id.clone();
         state.db.write(move |c| draft::discard_unsent(c, &wave_id, &token).map_err(AppError::from)).await?;
     }
