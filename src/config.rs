@@ -1,37 +1,35 @@
 //! Settings: one struct, layered from built-in defaults, then an optional TOML file, then
 //! environment variables (environment wins). Nothing else in Heard reads the environment.
-//!
-//! | setting | environment | file key | default |
-//! |---|---|---|---|
-//! | database | `DATABASE_URL` | `database_url` | `sqlite://heard.db` |
-//! | bind address | `HEARD_BIND` | `bind` | `127.0.0.1:8080` |
-//! | public base URL | `HEARD_PUBLIC_URL` | `public_url` | `http://<bind>` |
-//! | secure cookies + HSTS | `HEARD_SECURE_COOKIES` | `secure_cookies` | `true` when the public URL is `https://`, else `false` |
-//! | largest request body | `HEARD_MAX_BODY_BYTES` | `max_body_bytes` | `65536` |
-//! | longest free-text answer | `HEARD_MAX_TEXT_GRAPHEMES` | `max_text_graphemes` | `2000` |
-//! | days a saved draft is kept | `HEARD_DRAFT_DAYS` | `draft_days` | `30` |
-//! | days a response can be deleted by receipt | `HEARD_DELETION_DAYS` | `deletion_days` | `28` |
-//! | database pool size | `HEARD_POOL_SIZE` | `pool_size` | twice the cores, at least 4 |
-//! | HTTP worker threads | `HEARD_WORKERS` | `workers` | number of cores |
-//! | log format | `HEARD_LOG_FORMAT` | `log_format` | `text` (`json` for structured logs) |
-//! | mail server | `SMTP_URL` | `smtp_url` | none: messages are written as `.eml` files |
-//! | folder for `.eml` files | `HEARD_MAIL_DIR` | `mail_dir` | `mail` |
-//! | sender | `HEARD_MAIL_FROM` | `mail_from` | `Heard <heard@localhost>` |
-//! | messages sent per minute at most | `HEARD_MAIL_PER_MINUTE` | `mail_per_minute` | `120` |
-//! | staff sign-in attempts per minute per client (0: off) | `HEARD_SIGN_IN_PER_MINUTE` | `sign_in_per_minute` | `10` |
-//! | public form posts per minute per client (0: off) | `HEARD_PUBLIC_POSTS_PER_MINUTE` | `public_posts_per_minute` | `3000` |
-//! | trust the load balancer's `X-Forwarded-For` | `HEARD_TRUST_PROXY` | `trust_proxy` | `false` |
-//! | bearer token `/metrics` asks for (unset: only this machine may read it) | `HEARD_METRICS_TOKEN` | `metrics_token` | none |
-//! | key for resume and receipt codes (at least 16 characters; unset: a key file beside an SQLite database) | `HEARD_CODE_KEY` | `code_key` | none |
-//! | days free-text answers are kept, unless a wave says | `HEARD_KEEP_FREE_TEXT_DAYS` | `keep_free_text_days` | `1095` |
-//! | seconds to finish requests in flight when stopping | `HEARD_SHUTDOWN_SECONDS` | `shutdown_seconds` | `30` |
-//!
 //! The file is named by `--config PATH` or `HEARD_CONFIG`.
+//!
+//! Each setting is declared once, in the [`settings!`] list below: its name (which is also its
+//! key in the file), its Rust type, how it is read (its [`Kind`]), its default, its environment
+//! variable, the hint shown when a value is refused, and its one-line doc. From that list the
+//! macro makes
+//! - the [`Settings`] struct (the doc becomes each field's doc) and its [`Default`];
+//! - the file's shape (every key optional, unknown keys refused) and how each key is applied;
+//! - how each environment variable is applied (an empty or blank variable counts as unset);
+//! - [`markdown_table`], the settings table in README.md. A unit test fails when README.md's
+//!   table differs from it, so the documentation cannot drift from the code.
+//!
+//! Only the checks that span settings or ranges (`Settings::check`) are written by hand, in
+//! the order they have always run; they name settings through `ENV`, made from the same list.
+//!
+//! `database_url`, `smtp_url`, `metrics_token` and `code_key` are [`Secret`]s: `Debug` of
+//! [`Settings`] (and so any log line) prints `[hidden]` for them, and callers ask for the value
+//! with [`Secret::expose`].
+//!
+//! The layering is hand-made rather than done with the `figment` crate: `figment`'s `Env`
+//! provider reads only the process environment (Heard layers an explicit map, which the tests
+//! use), its `Toml::file` quietly skips a missing file (Heard refuses it), it turns
+//! numeric-looking environment values into numbers (a token or key of digits would fail as a
+//! string), and its error messages are its own, where Heard's name the variable and the fix.
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 /// What went wrong reading settings. Each message says which setting and how to fix it.
 #[derive(Debug, thiserror::Error)]
@@ -65,113 +63,188 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// Compares in constant time, like every comparison with a secret.
+impl PartialEq<str> for Secret {
+    fn eq(&self, other: &str) -> bool {
+        crate::security::constant_time_eq(self.0.as_bytes(), other.as_bytes())
+    }
+}
+
+impl PartialEq<&str> for Secret {
+    fn eq(&self, other: &&str) -> bool {
+        *self == **other
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Self::new(value)
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Self(value)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
     Text,
     Json,
 }
 
-/// Every setting Heard has, already checked.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub database_url: String,
-    pub bind: String,
-    pub public_url: String,
-    pub secure_cookies: bool,
-    pub max_body_bytes: usize,
-    pub max_text_graphemes: usize,
-    pub draft_days: i64,
-    pub deletion_days: i64,
-    pub pool_size: u32,
-    pub workers: usize,
-    pub log_format: LogFormat,
-    /// `smtp://user:pass@host:587?tls=starttls`, `smtps://host:465`, or `smtp://127.0.0.1:2525`.
-    pub smtp_url: Option<String>,
-    pub mail_dir: String,
-    pub mail_from: String,
-    pub mail_per_minute: u32,
-    pub sign_in_per_minute: u32,
-    pub public_posts_per_minute: u32,
-    pub trust_proxy: bool,
-    pub metrics_token: Option<String>,
-    /// The key resume and receipt codes are hashed with (see `startup::code_key`).
-    pub code_key: Option<Secret>,
-    pub keep_free_text_days: i64,
-    pub shutdown_seconds: u64,
-    /// Whether `secure_cookies` was set explicitly (otherwise it follows the public URL).
-    secure_cookies_set: bool,
+/// How one kind of setting is read from the environment and from the file, and how its
+/// default is shown in the documentation.
+trait Kind {
+    /// The type the setting has in [`Settings`].
+    type Value;
+    /// The type its key has in the TOML file.
+    type File: DeserializeOwned;
+    /// From an environment variable's value, as set (never empty or blank).
+    fn from_env(name: &'static str, raw: &str, hint: &'static str) -> Result<Self::Value, ConfigError>;
+    /// From the file's value; `None` leaves the setting as it was.
+    fn from_file(key: &'static str, value: Self::File) -> Result<Option<Self::Value>, ConfigError>;
+    /// The default, for the documentation table.
+    fn show(value: &Self::Value) -> String;
 }
 
-/// The optional file, every key optional.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileSettings {
-    database_url: Option<String>,
-    bind: Option<String>,
-    public_url: Option<String>,
-    secure_cookies: Option<bool>,
-    max_body_bytes: Option<usize>,
-    max_text_graphemes: Option<usize>,
-    draft_days: Option<i64>,
-    deletion_days: Option<i64>,
-    pool_size: Option<u32>,
-    workers: Option<usize>,
-    log_format: Option<String>,
-    smtp_url: Option<String>,
-    mail_dir: Option<String>,
-    mail_from: Option<String>,
-    mail_per_minute: Option<u32>,
-    sign_in_per_minute: Option<u32>,
-    public_posts_per_minute: Option<u32>,
-    trust_proxy: Option<bool>,
-    metrics_token: Option<String>,
-    code_key: Option<String>,
-    keep_free_text_days: Option<i64>,
-    shutdown_seconds: Option<u64>,
+/// Text, taken as written in the file and trimmed in the environment.
+struct Text;
+
+impl Kind for Text {
+    type Value = String;
+    type File = String;
+    fn from_env(_: &'static str, raw: &str, _: &'static str) -> Result<String, ConfigError> {
+        Ok(raw.trim().to_owned())
+    }
+    fn from_file(_: &'static str, value: String) -> Result<Option<String>, ConfigError> {
+        Ok(Some(value))
+    }
+    fn show(value: &String) -> String {
+        format!("`{value}`")
+    }
 }
 
-impl Default for Settings {
-    fn default() -> Self {
-        let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-        Self {
-            database_url: "sqlite://heard.db".into(),
-            bind: "127.0.0.1:8080".into(),
-            public_url: String::new(),
-            secure_cookies: false,
-            max_body_bytes: 64 * 1024,
-            max_text_graphemes: 2000,
-            draft_days: 30,
-            deletion_days: 28,
-            // Measured (README "Performance"): on 2 cores a pool of 4 served as many responses
-            // per second as 8 on PostgreSQL, in 58 instead of 76 MiB at 256 respondents.
-            pool_size: u32::try_from(workers * 2).unwrap_or(8).max(4),
-            workers,
-            log_format: LogFormat::Text,
-            smtp_url: None,
-            mail_dir: "mail".into(),
-            mail_from: "Heard <heard@localhost>".into(),
-            mail_per_minute: 120,
-            sign_in_per_minute: 10,
-            public_posts_per_minute: 3000,
-            trust_proxy: false,
-            metrics_token: None,
-            code_key: None,
-            keep_free_text_days: 1095,
-            shutdown_seconds: 30,
-            secure_cookies_set: false,
+/// A whole number; the environment's value is refused with the setting's hint.
+struct Number<T>(std::marker::PhantomData<T>);
+
+impl<T: std::str::FromStr + DeserializeOwned + std::fmt::Display> Kind for Number<T> {
+    type Value = T;
+    type File = T;
+    fn from_env(name: &'static str, raw: &str, hint: &'static str) -> Result<T, ConfigError> {
+        raw.trim().parse().map_err(|_| ConfigError::Invalid { name, value: raw.to_owned(), hint })
+    }
+    fn from_file(_: &'static str, value: T) -> Result<Option<T>, ConfigError> {
+        Ok(Some(value))
+    }
+    fn show(value: &T) -> String {
+        format!("`{value}`")
+    }
+}
+
+/// `true` or `false` (the environment also takes `1`/`0`, `yes`/`no`, `on`/`off`).
+struct Flag;
+
+impl Kind for Flag {
+    type Value = bool;
+    type File = bool;
+    fn from_env(name: &'static str, raw: &str, _: &'static str) -> Result<bool, ConfigError> {
+        parse_bool(name, raw.trim())
+    }
+    fn from_file(_: &'static str, value: bool) -> Result<Option<bool>, ConfigError> {
+        Ok(Some(value))
+    }
+    fn show(value: &bool) -> String {
+        format!("`{value}`")
+    }
+}
+
+/// `text` or `json`.
+struct Format;
+
+impl Kind for Format {
+    type Value = LogFormat;
+    type File = String;
+    fn from_env(name: &'static str, raw: &str, _: &'static str) -> Result<LogFormat, ConfigError> {
+        parse_log_format(name, raw.trim())
+    }
+    fn from_file(key: &'static str, value: String) -> Result<Option<LogFormat>, ConfigError> {
+        parse_log_format(key, &value).map(Some)
+    }
+    fn show(value: &LogFormat) -> String {
+        match value {
+            LogFormat::Text => "`text`".into(),
+            LogFormat::Json => "`json`".into(),
         }
     }
 }
 
-fn parse_env<T: std::str::FromStr>(
-    env: &HashMap<String, String>,
-    name: &'static str,
-    hint: &'static str,
-) -> Result<Option<T>, ConfigError> {
-    match env.get(name) {
-        None => Ok(None),
-        Some(v) if v.trim().is_empty() => Ok(None),
-        Some(v) => v.trim().parse().map(Some).map_err(|_| ConfigError::Invalid { name, value: v.clone(), hint }),
+/// Secret text, taken as written in the file and trimmed in the environment.
+struct SecretText;
+
+impl Kind for SecretText {
+    type Value = Secret;
+    type File = String;
+    fn from_env(_: &'static str, raw: &str, _: &'static str) -> Result<Secret, ConfigError> {
+        Ok(Secret(raw.trim().to_owned()))
+    }
+    fn from_file(_: &'static str, value: String) -> Result<Option<Secret>, ConfigError> {
+        Ok(Some(Secret(value)))
+    }
+    fn show(value: &Secret) -> String {
+        format!("`{}`", value.expose())
+    }
+}
+
+/// An optional secret, taken as written in the file (even empty) and trimmed in the environment.
+struct OptionalSecret;
+
+impl Kind for OptionalSecret {
+    type Value = Option<Secret>;
+    type File = String;
+    fn from_env(_: &'static str, raw: &str, _: &'static str) -> Result<Option<Secret>, ConfigError> {
+        Ok(Some(Secret(raw.trim().to_owned())))
+    }
+    fn from_file(_: &'static str, value: String) -> Result<Option<Option<Secret>>, ConfigError> {
+        Ok(Some(Some(Secret(value))))
+    }
+    fn show(value: &Option<Secret>) -> String {
+        value.as_ref().map_or_else(|| "none".into(), |v| format!("`{}`", v.expose()))
+    }
+}
+
+/// An optional secret token: a blank value in the file means none.
+struct Token;
+
+impl Kind for Token {
+    type Value = Option<Secret>;
+    type File = String;
+    fn from_env(name: &'static str, raw: &str, hint: &'static str) -> Result<Option<Secret>, ConfigError> {
+        OptionalSecret::from_env(name, raw, hint)
+    }
+    fn from_file(_: &'static str, value: String) -> Result<Option<Option<Secret>>, ConfigError> {
+        Ok(Some(Some(Secret(value)).filter(|t| !t.expose().trim().is_empty())))
+    }
+    fn show(value: &Option<Secret>) -> String {
+        OptionalSecret::show(value)
+    }
+}
+
+/// An optional secret key, trimmed in the file too; a blank value in the file is ignored.
+struct Key;
+
+impl Kind for Key {
+    type Value = Option<Secret>;
+    type File = String;
+    fn from_env(name: &'static str, raw: &str, hint: &'static str) -> Result<Option<Secret>, ConfigError> {
+        OptionalSecret::from_env(name, raw, hint)
+    }
+    fn from_file(_: &'static str, value: String) -> Result<Option<Option<Secret>>, ConfigError> {
+        Ok(Some(value).filter(|t| !t.trim().is_empty()).map(|v| Some(Secret(v.trim().to_owned()))))
+    }
+    fn show(value: &Option<Secret>) -> String {
+        OptionalSecret::show(value)
     }
 }
 
@@ -191,6 +264,183 @@ fn parse_log_format(name: &'static str, value: &str) -> Result<LogFormat, Config
     }
 }
 
+/// The number of cores, which two defaults follow.
+fn cores() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+}
+
+/// `|` inside a Markdown table cell must be escaped, even inside a code span.
+fn markdown_cell(text: &str) -> String {
+    text.trim().replace('|', "\\|")
+}
+
+/// The first of the given literals, else the default (for the optional parts of a declaration).
+macro_rules! first_or {
+    ($default:expr, $given:expr) => {
+        $given
+    };
+    ($default:expr) => {
+        $default
+    };
+}
+
+/// Declares every setting once; see the module documentation. Each entry is
+/// `/// doc` then `name: Type as Kind = default, env "VARIABLE"`, optionally followed by
+/// `, hint "..."` (shown when the environment's value is refused) and `, shown "..."` (the
+/// default as the documentation table says it, when it is worked out rather than fixed).
+macro_rules! settings {
+    ($(
+        $(#[doc = $doc:literal])+
+        $name:ident: $ty:ty as $kind:ty = $default:expr, env $env:literal
+            $(, hint $hint:literal)? $(, shown $shown:literal)?;
+    )+) => {
+        /// Every setting Heard has, already checked.
+        #[derive(Debug, Clone)]
+        pub struct Settings {
+            $(
+                $(#[doc = $doc])+
+                pub $name: $ty,
+            )+
+        }
+
+        impl Default for Settings {
+            fn default() -> Self {
+                Self { $($name: $default,)+ }
+            }
+        }
+
+        /// One value for each setting, under the setting's name. (Which settings were given is
+        /// read only for those whose default follows another setting, hence the `allow`.)
+        #[allow(dead_code)]
+        #[derive(Default)]
+        struct PerSetting<T> {
+            $($name: T,)+
+        }
+
+        /// Each setting's environment variable.
+        const ENV: PerSetting<&'static str> = PerSetting { $($name: $env,)+ };
+
+        /// The optional file, every key optional.
+        #[derive(Debug, Default, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct FileSettings {
+            $($name: Option<<$kind as Kind>::File>,)+
+        }
+
+        impl Settings {
+            /// Applies the file's keys, noting which settings it gave.
+            fn apply_file(&mut self, f: FileSettings, given: &mut PerSetting<bool>) -> Result<(), ConfigError> {
+                $(
+                    if let Some(v) = f.$name {
+                        given.$name = true;
+                        if let Some(v) = <$kind as Kind>::from_file(stringify!($name), v)? {
+                            self.$name = v;
+                        }
+                    }
+                )+
+                Ok(())
+            }
+
+            /// Applies the environment's variables (blank ones count as unset), noting which
+            /// settings they gave.
+            fn apply_env(&mut self, env: &HashMap<String, String>, given: &mut PerSetting<bool>) -> Result<(), ConfigError> {
+                $(
+                    if let Some(raw) = env.get(ENV.$name).filter(|v| !v.trim().is_empty()) {
+                        self.$name = <$kind as Kind>::from_env(ENV.$name, raw, first_or!("" $(, $hint)?))?;
+                        given.$name = true;
+                    }
+                )+
+                Ok(())
+            }
+        }
+
+        /// The settings table of README.md (environment variable, file key, default, meaning),
+        /// made from the declarations.
+        pub fn markdown_table() -> String {
+            let defaults = Settings::default();
+            let mut table = String::from("| environment | file key | default | meaning |\n|---|---|---|---|\n");
+            $(
+                table.push_str(&format!(
+                    "| `{}` | `{}` | {} | {} |\n",
+                    $env,
+                    stringify!($name),
+                    first_or!(<$kind as Kind>::show(&defaults.$name) $(, String::from($shown))?),
+                    markdown_cell(&[$($doc),+].map(str::trim).join(" ")),
+                ));
+            )+
+            table
+        }
+    };
+}
+
+settings! {
+    /// `sqlite://PATH` or `postgres://USER:PASSWORD@HOST/NAME`
+    database_url: Secret as SecretText = Secret::new("sqlite://heard.db"), env "DATABASE_URL";
+    /// address to listen on
+    bind: String as Text = "127.0.0.1:8080".into(), env "HEARD_BIND";
+    /// the address people use (shown in resume instructions)
+    public_url: String as Text = String::new(), env "HEARD_PUBLIC_URL", shown "`http://` + bind";
+    /// cookies get `Secure`, responses get HSTS
+    secure_cookies: bool as Flag = false, env "HEARD_SECURE_COOKIES",
+        shown "`true` if the public URL is `https://`";
+    /// largest form accepted
+    max_body_bytes: usize as Number<usize> = 64 * 1024, env "HEARD_MAX_BODY_BYTES",
+        hint "a whole number of bytes, e.g. 65536";
+    /// longest free-text answer, in characters as people see them (grapheme clusters)
+    max_text_graphemes: usize as Number<usize> = 2000, env "HEARD_MAX_TEXT_GRAPHEMES",
+        hint "a whole number of characters, e.g. 2000";
+    /// how long unsent answers are kept for "save and come back"
+    draft_days: i64 as Number<i64> = 30, env "HEARD_DRAFT_DAYS", hint "a whole number of days, e.g. 30";
+    /// how long a receipt code can delete a response
+    deletion_days: i64 as Number<i64> = 28, env "HEARD_DELETION_DAYS", hint "a whole number of days, e.g. 28";
+    /// database connections for blocking work (on SQLite each HTTP worker has one more of its own); with several
+    /// instances on one PostgreSQL, keep instances × pool under its `max_connections`
+    // Measured (README "Performance"): on 2 cores a pool of 4 served as many responses per second
+    // as 8 on PostgreSQL, in 58 instead of 76 MiB at 256 respondents.
+    pool_size: u32 as Number<u32> = u32::try_from(cores() * 2).unwrap_or(8).max(4), env "HEARD_POOL_SIZE",
+        hint "a whole number of connections, e.g. 8", shown "twice the cores, at least 4";
+    /// HTTP worker threads
+    workers: usize as Number<usize> = cores(), env "HEARD_WORKERS", hint "a whole number of threads, e.g. 2",
+        shown "number of cores";
+    /// `json` for structured logs; levels from `RUST_LOG`
+    log_format: LogFormat as Format = LogFormat::Text, env "HEARD_LOG_FORMAT";
+    /// mail server: `smtp://user:pass@mail.example:587?tls=starttls`, `smtps://mail.example`,
+    /// `smtp://127.0.0.1:2525` (`tls=none|starttls|tls`; 465 means TLS and 587 STARTTLS when not given).
+    /// Without it, messages are written as `.eml` files
+    smtp_url: Option<Secret> as OptionalSecret = None, env "SMTP_URL";
+    /// folder for `.eml` files when there is no `SMTP_URL`
+    mail_dir: String as Text = "mail".into(), env "HEARD_MAIL_DIR";
+    /// the sender
+    mail_from: String as Text = "Heard <heard@localhost>".into(), env "HEARD_MAIL_FROM";
+    /// most messages sent in any minute
+    mail_per_minute: u32 as Number<u32> = 120, env "HEARD_MAIL_PER_MINUTE",
+        hint "a whole number of messages, e.g. 120";
+    /// staff sign-in, forgot-password and reset posts per minute per client address (`0`: no limit)
+    sign_in_per_minute: u32 as Number<u32> = 10, env "HEARD_SIGN_IN_PER_MINUTE",
+        hint "a whole number, e.g. 10 (0 turns the limit off)";
+    /// other public form posts per minute per client address, in bursts of a fifth of that (a school answering
+    /// from one address passes); `0`: no limit
+    public_posts_per_minute: u32 as Number<u32> = 3000, env "HEARD_PUBLIC_POSTS_PER_MINUTE",
+        hint "a whole number, e.g. 3000 (0 turns the limit off)";
+    /// take the client address from the last `X-Forwarded-For` entry (only behind your own load balancer)
+    trust_proxy: bool as Flag = false, env "HEARD_TRUST_PROXY";
+    /// when set, `/metrics` needs `Authorization: Bearer TOKEN`; unset, `/metrics` answers only requests from
+    /// this machine that no proxy passed on
+    metrics_token: Option<Secret> as Token = None, env "HEARD_METRICS_TOKEN";
+    /// the key (at least 16 characters, best 32 random ones, the same on every instance) resume and receipt
+    /// codes are hashed with, kept out of the database so a copy of the database alone cannot be used to test
+    /// codes. Set it with PostgreSQL; without it Heard warns and uses a secret in the database. Back the key up
+    /// with the database: without it, codes already given stop working (see `startup::code_key`)
+    code_key: Option<Secret> as Key = None, env "HEARD_CODE_KEY",
+        shown "a key file beside an SQLite database (`heard.db.key`)";
+    /// days free-text answers are kept after sending, for waves that do not set `[wave] keep_free_text_days`
+    keep_free_text_days: i64 as Number<i64> = 1095, env "HEARD_KEEP_FREE_TEXT_DAYS",
+        hint "a whole number of days, e.g. 1095";
+    /// on SIGTERM/SIGINT, how long requests in flight may take to finish
+    shutdown_seconds: u64 as Number<u64> = 30, env "HEARD_SHUTDOWN_SECONDS",
+        hint "a whole number of seconds, e.g. 30";
+}
+
 impl Settings {
     /// Loads settings from the process environment and the optional file.
     pub fn load(config_file: Option<&Path>) -> Result<Self, ConfigError> {
@@ -201,6 +451,7 @@ impl Settings {
     /// Loads settings from an explicit environment map (tests use this).
     pub fn from_sources(config_file: Option<&Path>, env: &HashMap<String, String>) -> Result<Self, ConfigError> {
         let mut s = Settings::default();
+        let mut given = PerSetting::default();
         let file_path = config_file
             .map(|p| p.to_string_lossy().into_owned())
             .or_else(|| env.get("HEARD_CONFIG").filter(|v| !v.trim().is_empty()).cloned());
@@ -209,217 +460,72 @@ impl Settings {
                 std::fs::read_to_string(&path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
             let file: FileSettings =
                 toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.clone(), message: e.to_string() })?;
-            s.apply_file(file)?;
+            s.apply_file(file, &mut given)?;
         }
-        s.apply_env(env)?;
-        s.check()?;
+        s.apply_env(env, &mut given)?;
+        s.check(&given)?;
         Ok(s)
     }
 
-    fn apply_file(&mut self, f: FileSettings) -> Result<(), ConfigError> {
-        if let Some(v) = f.database_url {
-            self.database_url = v;
-        }
-        if let Some(v) = f.bind {
-            self.bind = v;
-        }
-        if let Some(v) = f.public_url {
-            self.public_url = v;
-        }
-        if let Some(v) = f.secure_cookies {
-            self.secure_cookies = v;
-            self.secure_cookies_set = true;
-        }
-        if let Some(v) = f.max_body_bytes {
-            self.max_body_bytes = v;
-        }
-        if let Some(v) = f.max_text_graphemes {
-            self.max_text_graphemes = v;
-        }
-        if let Some(v) = f.draft_days {
-            self.draft_days = v;
-        }
-        if let Some(v) = f.deletion_days {
-            self.deletion_days = v;
-        }
-        if let Some(v) = f.pool_size {
-            self.pool_size = v;
-        }
-        if let Some(v) = f.workers {
-            self.workers = v;
-        }
-        if let Some(v) = f.log_format {
-            self.log_format = parse_log_format("log_format", &v)?;
-        }
-        if let Some(v) = f.smtp_url {
-            self.smtp_url = Some(v);
-        }
-        if let Some(v) = f.mail_dir {
-            self.mail_dir = v;
-        }
-        if let Some(v) = f.mail_from {
-            self.mail_from = v;
-        }
-        if let Some(v) = f.mail_per_minute {
-            self.mail_per_minute = v;
-        }
-        if let Some(v) = f.sign_in_per_minute {
-            self.sign_in_per_minute = v;
-        }
-        if let Some(v) = f.public_posts_per_minute {
-            self.public_posts_per_minute = v;
-        }
-        if let Some(v) = f.trust_proxy {
-            self.trust_proxy = v;
-        }
-        if let Some(v) = f.metrics_token {
-            self.metrics_token = Some(v).filter(|t| !t.trim().is_empty());
-        }
-        if let Some(v) = f.code_key.filter(|t| !t.trim().is_empty()) {
-            self.code_key = Some(Secret(v.trim().to_owned()));
-        }
-        if let Some(v) = f.keep_free_text_days {
-            self.keep_free_text_days = v;
-        }
-        if let Some(v) = f.shutdown_seconds {
-            self.shutdown_seconds = v;
-        }
-        Ok(())
-    }
-
-    fn apply_env(&mut self, env: &HashMap<String, String>) -> Result<(), ConfigError> {
-        let text = |name: &str| env.get(name).filter(|v| !v.trim().is_empty()).map(|v| v.trim().to_owned());
-        if let Some(v) = text("DATABASE_URL") {
-            self.database_url = v;
-        }
-        if let Some(v) = text("HEARD_BIND") {
-            self.bind = v;
-        }
-        if let Some(v) = text("HEARD_PUBLIC_URL") {
-            self.public_url = v;
-        }
-        if let Some(v) = text("HEARD_SECURE_COOKIES") {
-            self.secure_cookies = parse_bool("HEARD_SECURE_COOKIES", &v)?;
-            self.secure_cookies_set = true;
-        }
-        if let Some(v) = parse_env(env, "HEARD_MAX_BODY_BYTES", "a whole number of bytes, e.g. 65536")? {
-            self.max_body_bytes = v;
-        }
-        if let Some(v) = parse_env(env, "HEARD_MAX_TEXT_GRAPHEMES", "a whole number of characters, e.g. 2000")? {
-            self.max_text_graphemes = v;
-        }
-        if let Some(v) = parse_env(env, "HEARD_DRAFT_DAYS", "a whole number of days, e.g. 30")? {
-            self.draft_days = v;
-        }
-        if let Some(v) = parse_env(env, "HEARD_DELETION_DAYS", "a whole number of days, e.g. 28")? {
-            self.deletion_days = v;
-        }
-        if let Some(v) = parse_env(env, "HEARD_POOL_SIZE", "a whole number of connections, e.g. 8")? {
-            self.pool_size = v;
-        }
-        if let Some(v) = parse_env(env, "HEARD_WORKERS", "a whole number of threads, e.g. 2")? {
-            self.workers = v;
-        }
-        if let Some(v) = text("HEARD_LOG_FORMAT") {
-            self.log_format = parse_log_format("HEARD_LOG_FORMAT", &v)?;
-        }
-        if let Some(v) = text("SMTP_URL") {
-            self.smtp_url = Some(v);
-        }
-        if let Some(v) = text("HEARD_MAIL_DIR") {
-            self.mail_dir = v;
-        }
-        if let Some(v) = text("HEARD_MAIL_FROM") {
-            self.mail_from = v;
-        }
-        if let Some(v) = parse_env(env, "HEARD_SIGN_IN_PER_MINUTE", "a whole number, e.g. 10 (0 turns the limit off)")?
-        {
-            self.sign_in_per_minute = v;
-        }
-        if let Some(v) =
-            parse_env(env, "HEARD_PUBLIC_POSTS_PER_MINUTE", "a whole number, e.g. 3000 (0 turns the limit off)")?
-        {
-            self.public_posts_per_minute = v;
-        }
-        if let Some(v) = text("HEARD_TRUST_PROXY") {
-            self.trust_proxy = parse_bool("HEARD_TRUST_PROXY", &v)?;
-        }
-        if let Some(v) = text("HEARD_METRICS_TOKEN") {
-            self.metrics_token = Some(v);
-        }
-        if let Some(v) = text("HEARD_CODE_KEY") {
-            self.code_key = Some(Secret(v));
-        }
-        if let Some(v) = parse_env(env, "HEARD_KEEP_FREE_TEXT_DAYS", "a whole number of days, e.g. 1095")? {
-            self.keep_free_text_days = v;
-        }
-        if let Some(v) = parse_env(env, "HEARD_SHUTDOWN_SECONDS", "a whole number of seconds, e.g. 30")? {
-            self.shutdown_seconds = v;
-        }
-        if let Some(v) = parse_env(env, "HEARD_MAIL_PER_MINUTE", "a whole number of messages, e.g. 120")? {
-            self.mail_per_minute = v;
-        }
-        Ok(())
-    }
-
-    fn check(&mut self) -> Result<(), ConfigError> {
-        crate::db::DatabaseUrl::parse(&self.database_url).map_err(|_| ConfigError::Invalid {
-            name: "DATABASE_URL",
-            value: self.database_url.clone(),
+    /// The checks of ranges and between settings, in the order they have always run.
+    fn check(&mut self, given: &PerSetting<bool>) -> Result<(), ConfigError> {
+        crate::db::DatabaseUrl::parse(self.database_url.expose()).map_err(|_| ConfigError::Invalid {
+            name: ENV.database_url,
+            value: self.database_url.expose().to_owned(),
             hint: "use sqlite://PATH (for example sqlite://heard.db) or postgres://USER:PASSWORD@HOST/NAME",
         })?;
         if self.bind.parse::<std::net::SocketAddr>().is_err() && !self.bind.contains(':') {
             return Err(ConfigError::Invalid {
-                name: "HEARD_BIND",
+                name: ENV.bind,
                 value: self.bind.clone(),
                 hint: "use HOST:PORT, e.g. 127.0.0.1:8080",
             });
         }
         if !(1024..=16 * 1024 * 1024).contains(&self.max_body_bytes) {
             return Err(ConfigError::Invalid {
-                name: "HEARD_MAX_BODY_BYTES",
+                name: ENV.max_body_bytes,
                 value: self.max_body_bytes.to_string(),
                 hint: "between 1024 and 16777216",
             });
         }
         if !(1..=36_500).contains(&self.keep_free_text_days) {
             return Err(ConfigError::Invalid {
-                name: "HEARD_KEEP_FREE_TEXT_DAYS",
+                name: ENV.keep_free_text_days,
                 value: self.keep_free_text_days.to_string(),
                 hint: "between 1 and 36500 days",
             });
         }
         if !(10..=100_000).contains(&self.max_text_graphemes) {
             return Err(ConfigError::Invalid {
-                name: "HEARD_MAX_TEXT_GRAPHEMES",
+                name: ENV.max_text_graphemes,
                 value: self.max_text_graphemes.to_string(),
                 hint: "between 10 and 100000",
             });
         }
         if !(1..=365).contains(&self.draft_days) {
             return Err(ConfigError::Invalid {
-                name: "HEARD_DRAFT_DAYS",
+                name: ENV.draft_days,
                 value: self.draft_days.to_string(),
                 hint: "between 1 and 365",
             });
         }
         if !(0..=365).contains(&self.deletion_days) {
             return Err(ConfigError::Invalid {
-                name: "HEARD_DELETION_DAYS",
+                name: ENV.deletion_days,
                 value: self.deletion_days.to_string(),
                 hint: "between 0 and 365",
             });
         }
         if !(1..=256).contains(&self.pool_size) {
             return Err(ConfigError::Invalid {
-                name: "HEARD_POOL_SIZE",
+                name: ENV.pool_size,
                 value: self.pool_size.to_string(),
                 hint: "between 1 and 256",
             });
         }
         if !(1..=256).contains(&self.workers) {
             return Err(ConfigError::Invalid {
-                name: "HEARD_WORKERS",
+                name: ENV.workers,
                 value: self.workers.to_string(),
                 hint: "between 1 and 256",
             });
@@ -429,20 +535,20 @@ impl Settings {
         }
         if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
             return Err(ConfigError::Invalid {
-                name: "HEARD_PUBLIC_URL",
+                name: ENV.public_url,
                 value: self.public_url.clone(),
                 hint: "start with http:// or https://",
             });
         }
         self.public_url = self.public_url.trim_end_matches('/').to_owned();
-        if !self.secure_cookies_set {
+        if !given.secure_cookies {
             self.secure_cookies = self.public_url.starts_with("https://");
         }
         Ok(())
     }
 
     pub fn database(&self) -> Result<crate::db::DatabaseUrl, crate::db::DbError> {
-        crate::db::DatabaseUrl::parse(&self.database_url)
+        crate::db::DatabaseUrl::parse(self.database_url.expose())
     }
 }
 
@@ -505,5 +611,74 @@ mod tests {
         std::fs::write(&file, "bnid = \"x\"\n").expect("write");
         let e = Settings::from_sources(Some(&file), &env(&[])).expect_err("refused");
         assert!(e.to_string().contains("unknown field"), "{e}");
+    }
+
+    #[test]
+    fn debug_hides_secrets() {
+        let secrets = [
+            ("DATABASE_URL", "postgres://heard:pg-pass-7f3a@127.0.0.1/heard"),
+            ("SMTP_URL", "smtp://mailer:smtp-pass-91c2@mail.example:587"),
+            ("HEARD_METRICS_TOKEN", "metrics-token-5d8e"),
+            ("HEARD_CODE_KEY", "code-key-0b4f-long-enough"),
+        ];
+        let s = Settings::from_sources(None, &env(&secrets)).expect("valid");
+        assert_eq!(s.database_url, secrets[0].1);
+        assert_eq!(s.smtp_url.as_ref().map(Secret::expose), Some(secrets[1].1));
+        assert_eq!(s.metrics_token.as_ref().map(Secret::expose), Some(secrets[2].1));
+        assert_eq!(s.code_key.as_ref().map(Secret::expose), Some(secrets[3].1));
+        let debug = format!("{s:?}");
+        for (name, value) in secrets {
+            assert!(!debug.contains(value), "{name}'s value is in {debug}");
+        }
+        for secret in ["pg-pass-7f3a", "smtp-pass-91c2", "metrics-token-5d8e", "code-key-0b4f"] {
+            assert!(!debug.contains(secret), "{secret} is in {debug}");
+        }
+        assert_eq!(debug.matches("[hidden]").count(), 4, "{debug}");
+
+        // The same from the file.
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("heard.toml");
+        let keys = ["database_url", "smtp_url", "metrics_token", "code_key"];
+        let toml: String = keys.iter().zip(secrets).map(|(key, (_, value))| format!("{key} = {value:?}\n")).collect();
+        std::fs::write(&file, toml).expect("write");
+        let s = Settings::from_sources(Some(&file), &env(&[])).expect("valid");
+        assert_eq!(s.database_url, secrets[0].1);
+        assert_eq!(s.code_key.as_ref().map(Secret::expose), Some(secrets[3].1));
+        let debug = format!("{s:?}");
+        for (name, value) in secrets {
+            assert!(!debug.contains(value), "{name}'s value is in {debug}");
+        }
+    }
+
+    #[test]
+    fn readme_settings_table_is_the_generated_one() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+        let readme = std::fs::read_to_string(path).expect("README.md");
+        let generated = markdown_table();
+        let header = generated.lines().next().expect("header");
+        let table: String = readme
+            .lines()
+            .skip_while(|l| *l != header)
+            .take_while(|l| l.starts_with('|'))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert!(!table.is_empty(), "README.md has no settings table starting with {header}");
+        assert!(
+            table == generated,
+            "README.md's settings table differs from config::markdown_table(); replace it with:\n\n{generated}"
+        );
+    }
+
+    #[test]
+    fn the_table_lists_every_setting_once() {
+        let table = markdown_table();
+        let rows: Vec<&str> = table.lines().skip(2).collect();
+        assert_eq!(rows.len(), 22, "{table}");
+        let mut names: Vec<&str> = rows.iter().filter_map(|r| r.split('`').nth(1)).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), rows.len(), "each environment variable once: {table}");
+        assert!(table.contains("| `HEARD_MAX_BODY_BYTES` | `max_body_bytes` | `65536` | largest form accepted |"));
+        assert!(table.contains("(`tls=none\\|starttls\\|tls`;"), "pipes are escaped: {table}");
     }
 }

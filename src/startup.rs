@@ -61,7 +61,7 @@ pub fn code_key(settings: &Settings, conn: &mut db::DbConnection) -> Result<crat
         return CodeKey::new(secret.expose().as_bytes())
             .ok_or_else(|| bad("(HEARD_CODE_KEY) must be at least 16 characters; 32 random ones are best"));
     }
-    let url = db::DatabaseUrl::parse(&settings.database_url)?;
+    let url = db::DatabaseUrl::parse(settings.database_url.expose())?;
     if url.backend == db::Backend::Sqlite && !url.target.contains(":memory:") && !url.target.contains("mode=memory") {
         let path = format!("{}.key", url.target.split('?').next().unwrap_or(&url.target));
         let key = match std::fs::read_to_string(&path) {

@@ -40,7 +40,7 @@ impl Transport {
     /// From settings: `SMTP_URL` when set, else the mail folder.
     pub fn from_settings(settings: &crate::config::Settings) -> Result<Self, EmailError> {
         match &settings.smtp_url {
-            Some(url) => parse_smtp_url(url).map(Transport::Smtp),
+            Some(url) => parse_smtp_url(url.expose()).map(Transport::Smtp),
             None => Ok(Transport::Files(PathBuf::from(&settings.mail_dir))),
         }
     }

@@ -41,7 +41,8 @@ async fn metrics(state: web::Data<AppState>, req: actix_web::HttpRequest) -> Res
             .get(actix_web::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "));
-        let matches = given.is_some_and(|g| crate::security::constant_time_eq(g.trim().as_bytes(), token.as_bytes()));
+        let matches =
+            given.is_some_and(|g| crate::security::constant_time_eq(g.trim().as_bytes(), token.expose().as_bytes()));
         if !matches {
             return Ok(HttpResponse::Unauthorized()
                 .insert_header((actix_web::http::header::WWW_AUTHENTICATE, "Bearer"))
