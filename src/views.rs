@@ -187,3 +187,19 @@ pub fn error_page(heading: &str, message: &str, lang: &str) -> String {
         )
     })
 }
+
+/// One option of a select, radio group or list of links, with whether it is the current one.
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+pub struct Choice {
+    pub value: String,
+    pub text: String,
+    pub selected: bool,
+}
+
+impl Choice {
+    /// `value` shown as `text`, selected when it is `current`.
+    pub fn new(value: impl Into<String>, text: impl Into<String>, current: &str) -> Self {
+        let value = value.into();
+        Self { selected: value == current, value, text: text.into() }
+    }
+}

@@ -2,11 +2,11 @@
 //! the outbox (what waits, what failed and why, retry).
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
 use super::form::{read_checked, token as csrf};
+use super::pages::see_other;
 use super::pages::{Link, PageMeta, render};
 use super::staff::{OwnedWave, SignedIn, owned_wave};
 use crate::email::outbox;
@@ -24,10 +24,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/staff/waves/{slug}/invitations/preview", web::get().to(preview))
         .route("/staff/outbox", web::get().to(outbox_page))
         .route("/staff/outbox/retry", web::post().to(retry));
-}
-
-fn see_other(location: String) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header((LOCATION, location)).finish()
 }
 
 #[derive(Serialize)]
@@ -270,7 +266,7 @@ async fn retry(
             })
         })
         .await?;
-    Ok(see_other("/staff/outbox".into()))
+    Ok(see_other("/staff/outbox"))
 }
 
 #[derive(serde::Deserialize)]

@@ -7,11 +7,12 @@
 //! would go.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, CACHE_CONTROL, CONTENT_TYPE, LOCATION};
+use actix_web::http::header::{self, CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
 use super::form::{read_checked, token as csrf};
+use super::pages::see_other;
 use super::pages::{Link, PageMeta, render};
 use super::staff::{SignedIn, not_found, owned_wave, partnership_for};
 use crate::domain::media::{self as checks, MAX_AUDIO_BYTES, MAX_IMAGE_BYTES};
@@ -19,6 +20,7 @@ use crate::error::AppError;
 use crate::models::account::Role;
 use crate::models::{audit, media};
 use crate::state::AppState;
+use crate::views::Choice;
 
 const EDITORS: [Role; 3] = [Role::Admin, Role::Analyst, Role::Facilitator];
 
@@ -36,10 +38,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 fn valid_id(id: &str) -> bool {
     id.len() == 36 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
-}
-
-fn see_other(location: String) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header((LOCATION, location)).finish()
 }
 
 /// Serves bytes with a single `Range` honoured (players seek, and some need 206 to play).
@@ -146,13 +144,6 @@ async fn deleted_with_audit(
 
 // ---------------------------------------------------------------------------------------
 // Recordings.
-
-#[derive(Serialize)]
-struct Choice {
-    value: String,
-    text: String,
-    selected: bool,
-}
 
 #[derive(Serialize)]
 struct RecordingRow {

@@ -54,3 +54,8 @@ pub async fn home(state: web::Data<AppState>) -> Result<HttpResponse, AppError> 
         &HomeView { page: PageMeta::new("Surveys open now"), waves },
     )
 }
+
+/// `303 See Other` to `location`: where every form post that worked sends the browser next.
+pub fn see_other(location: impl Into<String>) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((actix_web::http::header::LOCATION, location.into())).finish()
+}

@@ -12,11 +12,12 @@ use std::time::Duration;
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION};
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
 use super::form::{read_checked, token as csrf};
+use super::pages::see_other;
 use super::pages::{Link, PageMeta, message, render};
 use super::respond::PANEL_COOKIE;
 use super::staff::{OwnedWave, SignedIn, not_found, owned_wave};
@@ -27,6 +28,7 @@ use crate::models::audit;
 use crate::models::panel::{self, NewSession, Pin, SessionRow};
 use crate::prefs::{KIOSK_COOKIE, Kiosk};
 use crate::state::AppState;
+use crate::views::Choice;
 
 /// The fewest answers to a question before the tally shows its numbers.
 pub const TALLY_MINIMUM: i64 = 5;
@@ -46,10 +48,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/staff/panels/{id}/events", web::get().to(events))
         .route("/staff/panels/{id}/reveal", web::post().to(reveal))
         .route("/staff/panels/{id}/end", web::post().to(end));
-}
-
-fn see_other(location: impl Into<String>) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header((LOCATION, location.into())).finish()
 }
 
 fn lang() -> String {
@@ -312,12 +310,6 @@ struct SessionItem {
     responses: i64,
 }
 
-#[derive(Serialize)]
-struct Choice {
-    value: String,
-    text: String,
-}
-
 #[derive(Serialize, Default)]
 struct Typed {
     title: String,
@@ -372,7 +364,12 @@ async fn sessions_view(
                 responses: n,
             })
             .collect(),
-        audiences: w.def.audiences.iter().map(|a| Choice { value: a.key.to_string(), text: a.name.clone() }).collect(),
+        audiences: w
+            .def
+            .audiences
+            .iter()
+            .map(|a| Choice { value: a.key.to_string(), text: a.name.clone(), selected: false })
+            .collect(),
         typed,
         errors: super::pages::error_links(&error, "#panel-title"),
         error,

@@ -8,11 +8,11 @@
 //! answered: paper cannot insist on an answer, so required questions may be blank too.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
 use super::form::{Form, read_checked, token as csrf};
+use super::pages::see_other;
 use super::pages::{Link, PageMeta, render};
 use super::staff::{OwnedWave, SignedIn, not_found, owned_wave};
 use crate::domain::survey::{Question, QuestionKind};
@@ -32,10 +32,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/staff/waves/{slug}/paper-check", web::get().to(check_list))
         .route("/staff/waves/{slug}/paper-check/{id}", web::get().to(check_page))
         .route("/staff/waves/{slug}/paper-check/{id}", web::post().to(check_post));
-}
-
-fn see_other(location: String) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header((LOCATION, location)).finish()
 }
 
 // ---------------------------------------------------------------------------------------

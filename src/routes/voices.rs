@@ -10,11 +10,12 @@
 //! | `GET /staff/quotes`, `/staff/quotes/export`, `/staff/quotes/print` | admin, analyst, viewer |
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, LOCATION};
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::form::{read_checked as read_form, token as csrf};
+use super::pages::see_other;
 use super::pages::{Link, PageMeta, render};
 use super::staff::{SignedIn, not_found, partnership_for as partnership_of};
 use crate::domain::text::UserText;
@@ -23,6 +24,7 @@ use crate::models::account::Role;
 use crate::models::voices::{self, QuoteFilter, Theme, ThemeInput};
 use crate::models::{audit, framework, survey};
 use crate::state::AppState;
+use crate::views::Choice;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/staff/themes", web::get().to(themes_page))
@@ -41,10 +43,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 const EDITORS: [Role; 2] = [Role::Admin, Role::Analyst];
 const READERS: [Role; 3] = [Role::Admin, Role::Analyst, Role::Viewer];
-
-fn see_other(to: impl Into<String>) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header((LOCATION, to.into())).finish()
-}
 
 // ---------------------------------------------------------------------------------------
 // Codebook.
@@ -637,13 +635,6 @@ impl BankQuery {
         }
         parts.join("&")
     }
-}
-
-#[derive(Serialize)]
-struct Choice {
-    value: String,
-    text: String,
-    selected: bool,
 }
 
 #[derive(Serialize)]

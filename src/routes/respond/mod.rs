@@ -13,7 +13,6 @@ use std::sync::Arc;
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::StatusCode;
-use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
@@ -327,9 +326,7 @@ pub(super) fn forget_draft(state: &AppState, visit: &Visit, res: &mut HttpRespon
     res.add_cookie(&gone).map_err(AppError::internal)
 }
 
-pub(super) fn see_other(location: impl Into<String>) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header((LOCATION, location.into())).finish()
-}
+pub(super) use super::pages::see_other;
 
 /// Where someone with these answers should go next: the first question of their journey they
 /// have not reached, or consent, or the check page.
