@@ -35,6 +35,7 @@ pub mod metrics;
 pub mod models;
 pub mod prefs;
 pub mod ratelimit;
+pub mod report;
 pub mod routes;
 pub mod security;
 pub mod startup;

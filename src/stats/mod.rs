@@ -8,6 +8,7 @@
 
 pub mod compare;
 pub mod input;
+pub mod power;
 pub mod special;
 pub mod stream;
 

@@ -3,6 +3,8 @@
 //! real heading styles so it is navigable with a screen reader) and JSON. Exports carry the
 //! audience and the wave, never response ids or times.
 
+pub mod evidence;
+
 use std::io::Write;
 
 use crate::models::export::neutralise_cell;

@@ -1,0 +1,145 @@
+//! The comparison page: a summary, a section per priority and per value, one row per
+//! question with both years, the change, the likely range, a sentence and a chart.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Serialize;
+
+use super::{ReportQuery, build_report};
+use crate::error::AppError;
+use crate::models::framework;
+use crate::report::{IndexRow, QuestionRow, index_row, question_row, summary, tagged};
+use crate::routes::pages::{PageMeta, render};
+use crate::routes::staff::SignedIn;
+use crate::state::AppState;
+use crate::stats::compare::Adjust;
+use crate::views::Choice;
+
+#[derive(Serialize)]
+struct Section {
+    heading: String,
+    outcomes: Vec<String>,
+    index: Option<IndexRow>,
+    questions: Vec<QuestionRow>,
+}
+
+#[derive(Serialize)]
+struct CompareView {
+    page: PageMeta,
+    title: String,
+    slug: String,
+    summary: String,
+    froms: Vec<Choice>,
+    tos: Vec<Choice>,
+    audiences: Vec<Choice>,
+    adjusts: Vec<Choice>,
+    suppress_below: u64,
+    caution_below: u64,
+    priorities: Vec<Section>,
+    values: Vec<Section>,
+    untagged: Vec<QuestionRow>,
+    methods: String,
+    evidence: String,
+}
+
+pub(super) async fn compare_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    q: web::Query<ReportQuery>,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let r = build_report(&state, &who, &path, &q).await?;
+    let pid = r.series.partnership_id.clone();
+    let (labels, fw) = state
+        .db
+        .run(move |c| -> Result<_, AppError> { Ok((framework::labels(c, &pid)?, framework::framework(c, &pid)?)) })
+        .await?;
+    let (priorities, values) = labels;
+    let case = &r.case;
+    let section = |field: &str, code: &str, heading: String, outcomes: Vec<String>| Section {
+        heading,
+        outcomes,
+        index: case.composites.iter().flatten().find(|c| c.id == format!("{field}:{code}")).map(|c| index_row(case, c)),
+        questions: case.questions.iter().filter(|q| tagged(q, field, code)).map(|q| question_row(case, q)).collect(),
+    };
+    let priority_sections: Vec<Section> = priorities
+        .iter()
+        .map(|p| {
+            let outcomes =
+                fw.outcomes.iter().filter(|o| o.detail == p.code && !o.archived).map(|o| o.text.clone()).collect();
+            section("priority", &p.code, format!("{}: {}", p.code, p.title), outcomes)
+        })
+        .filter(|s| !s.questions.is_empty())
+        .collect();
+    let value_sections: Vec<Section> = values
+        .iter()
+        .map(|v| section("value", &v.code, v.title.clone(), vec![]))
+        .filter(|s| !s.questions.is_empty())
+        .collect();
+    let untagged = case
+        .questions
+        .iter()
+        .filter(|q| q.priority.as_ref().and_then(|v| v.as_array()).is_none_or(Vec::is_empty))
+        .map(|q| question_row(case, q))
+        .collect();
+    let choose =
+        |value: &str, text: String, current: &str| Choice { value: value.into(), text, selected: value == current };
+    let query = format!(
+        "from={}&to={}&audience={}&suppress_below={}&caution_below={}",
+        r.from, r.to, r.audience, r.suppress_below, r.caution_below
+    );
+    let view = CompareView {
+        page: who
+            .page(&req, &state, format!("{}: {} and {}", r.series.title, case.years[0], case.years[1]))
+            .back("/staff"),
+        title: format!("{}: {} compared with {}", r.series.title, case.years[1], case.years[0]),
+        slug: r.series.slug.clone(),
+        summary: summary(case),
+        froms: r
+            .series
+            .waves
+            .iter()
+            .map(|w| choose(&w.slug, format!("{} ({} responses)", w.label, w.responses), &r.from))
+            .collect(),
+        tos: r
+            .series
+            .waves
+            .iter()
+            .map(|w| choose(&w.slug, format!("{} ({} responses)", w.label, w.responses), &r.to))
+            .collect(),
+        audiences: r
+            .audiences
+            .iter()
+            .map(|a| {
+                choose(
+                    a,
+                    if a == "all-audiences" { "Everyone together".into() } else { a.replace('-', " ") },
+                    &r.audience,
+                )
+            })
+            .collect(),
+        adjusts: [("fdr_bh", "Benjamini–Hochberg (recommended)"), ("holm", "Holm (stricter)"), ("none", "None")]
+            .iter()
+            .map(|(v, t)| {
+                choose(
+                    v,
+                    (*t).into(),
+                    match r.adjust {
+                        Adjust::Bh => "fdr_bh",
+                        Adjust::Holm => "holm",
+                        Adjust::None => "none",
+                    },
+                )
+            })
+            .collect(),
+        suppress_below: r.suppress_below,
+        caution_below: r.caution_below,
+        priorities: priority_sections,
+        values: value_sections,
+        untagged,
+        methods: format!("/staff/series/{}/methods?{query}", r.series.slug),
+        evidence: format!("/staff/series/{}/evidence?{query}", r.series.slug),
+    };
+    render(&state, StatusCode::OK, "staff/compare", &view)
+}

@@ -1,0 +1,126 @@
+//! Year-on-year reports for staff: a comparison page per series (a summary, sections per
+//! priority and per value, one row per question with both years, the change, the likely range
+//! and a plain sentence, and a chart with its data table) and a methods page that also shows
+//! the smallest change the sample sizes could detect. Numbers come from `crate::stats` via
+//! `models::comparison`, exactly as `heard compare` prints them.
+//!
+//! | route | roles |
+//! |---|---|
+//! | `GET /staff/series/{slug}/compare`, `GET /staff/series/{slug}/methods` | admin, analyst, viewer |
+//! | `GET /staff/series/{slug}/evidence[?format=html\|docx\|csv\|json]` (the JSON API) | admin, analyst, viewer |
+//! | `POST /staff/series/{slug}/evidence/brag` (staff's own rating, with a note) | admin, analyst |
+//!
+//! `mod.rs` reads a report's query and runs the comparison; `compare`, `methods` and
+//! `evidence` are the pages. The rows people read are `crate::report`, the files
+//! `crate::exports::evidence`.
+
+mod compare;
+mod evidence;
+mod methods;
+
+use actix_web::web;
+use serde::Deserialize;
+
+use super::staff::SignedIn;
+use crate::error::AppError;
+use crate::models::account::Role;
+use crate::models::comparison::{CompareRequest, compare_waves};
+use crate::models::survey;
+use crate::state::AppState;
+use crate::stats::compare::{Adjust, CaseResult};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/staff/series/{slug}/compare", web::get().to(compare::compare_page))
+        .route("/staff/series/{slug}/methods", web::get().to(methods::methods_page))
+        .route("/staff/series/{slug}/evidence", web::get().to(evidence::evidence))
+        .route("/staff/series/{slug}/evidence/brag", web::post().to(evidence::set_brag));
+}
+
+const READERS: [Role; 3] = [Role::Admin, Role::Analyst, Role::Viewer];
+
+#[derive(Deserialize, Default)]
+pub struct ReportQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub audience: Option<String>,
+    pub adjust: Option<String>,
+    /// Years with fewer valid answers are not compared (default 10).
+    pub suppress_below: Option<String>,
+    /// Years with fewer valid answers carry a caution (default 30).
+    pub caution_below: Option<String>,
+}
+
+/// The comparison a report shows, with what it was asked for.
+pub struct Report {
+    pub series: survey::SeriesWaves,
+    pub from: String,
+    pub to: String,
+    pub case: CaseResult,
+    pub audiences: Vec<String>,
+    pub audience: String,
+    pub adjust: Adjust,
+    pub suppress_below: u64,
+    pub caution_below: u64,
+}
+
+/// Runs the comparison for a report's query (defaults: the two latest waves with responses,
+/// all audiences together, Benjamini–Hochberg).
+pub async fn build_report(state: &AppState, who: &SignedIn, slug: &str, q: &ReportQuery) -> Result<Report, AppError> {
+    who.require(&READERS)?;
+    let not_found =
+        || AppError::NotFound("There is nothing at this address, or it belongs to another partnership.".into());
+    let s = slug.to_owned();
+    let series =
+        state.db.run(move |c| survey::series_waves(c, &s).map_err(AppError::from)).await?.ok_or_else(not_found)?;
+    if !who.staff.can_see(&series.partnership_id) {
+        return Err(not_found());
+    }
+    let answered: Vec<&survey::WaveListing> = series.waves.iter().filter(|w| w.responses > 0).collect();
+    let pick = |given: &Option<String>, fallback: Option<&&survey::WaveListing>| {
+        given.clone().filter(|g| series.waves.iter().any(|w| &w.slug == g)).or_else(|| fallback.map(|w| w.slug.clone()))
+    };
+    let to = pick(&q.to, answered.last());
+    let from = pick(&q.from, answered.len().checked_sub(2).and_then(|i| answered.get(i)));
+    let (Some(from), Some(to)) = (from, to) else {
+        return Err(AppError::Conflict(
+            "This series needs two waves with answers before years can be compared.".into(),
+        ));
+    };
+    if from == to {
+        return Err(AppError::BadRequest("Choose two different waves to compare.".into()));
+    }
+    let adjust = match q.adjust.as_deref() {
+        Some("holm") => Adjust::Holm,
+        Some("none") => Adjust::None,
+        _ => Adjust::Bh,
+    };
+    let defaults = crate::stats::Settings::default();
+    let whole = |v: &Option<String>, default: u64, what: &str| -> Result<u64, AppError> {
+        match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(default),
+            Some(t) => t.parse::<u64>().map_err(|_| {
+                AppError::BadRequest(format!("{what} must be a whole number of answers, like 10.").into())
+            }),
+        }
+    };
+    // The method's minimum base is a floor for everyone: a smaller one would show the
+    // answers of groups small enough to pick people out.
+    let suppress_below =
+        whole(&q.suppress_below, defaults.suppress_below, "The smallest number of answers to compare")?;
+    if !(defaults.suppress_below..=1000).contains(&suppress_below) {
+        return Err(AppError::BadRequest(format!(
+            "The smallest number of answers to compare must be from {} to 1000: with fewer, people in a small group could be picked out. Nothing was shown.",
+            defaults.suppress_below
+        ).into()));
+    }
+    let caution_below =
+        whole(&q.caution_below, defaults.caution_below, "The caution level")?.clamp(suppress_below, 10_000);
+    let settings = crate::stats::Settings { adjust, suppress_below, caution_below, ..defaults };
+    let request =
+        CompareRequest { series: series.slug.clone(), from: from.clone(), to: to.clone(), audience: None, settings };
+    let out = state.db.run(move |c| compare_waves(c, &request).map_err(AppError::from)).await?;
+    let audiences: Vec<String> = out.cases.iter().map(|c| c.id.clone()).collect();
+    let audience = q.audience.clone().filter(|a| audiences.contains(a)).unwrap_or_else(|| "all-audiences".into());
+    let case = out.cases.into_iter().find(|c| c.id == audience).ok_or_else(not_found)?;
+    Ok(Report { series, from, to, case, audiences, audience, adjust, suppress_below, caution_below })
+}
