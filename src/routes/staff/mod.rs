@@ -1,0 +1,185 @@
+//! The staff workspace. Everyone signs in at `/staff/sign-in`; sessions live in the database
+//! (several instances share them) behind an HttpOnly cookie scoped to `/staff`. Every query is
+//! scoped to the signed-in person's partnership: an id from another partnership answers 404,
+//! exactly like an id that does not exist, so nothing can be guessed.
+//!
+//! | route | roles |
+//! |---|---|
+//! | `GET /staff` | every role |
+//! | `GET,POST /staff/sign-in`, `POST /staff/sign-out` | anyone / the signed-in person |
+//! | `GET /staff/waves/{slug}` | every role |
+//! | `GET /staff/waves/{slug}/responses` | admin, analyst |
+//! | `GET /staff/responses/{id}` | admin, analyst |
+//! | `POST /staff/responses/{id}/delete` | admin, analyst |
+//! | `GET /staff/audit` | admin |
+//!
+//! A superadmin may do everything, for every partnership.
+
+mod audit_log;
+mod responses;
+mod session;
+mod waves;
+
+pub(crate) use waves::{FindingView, OwnedWave, definition_of, finding_views, owned_wave};
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::SurveyDefinition;
+use crate::domain::text::UserText;
+use crate::error::AppError;
+use crate::models::account::{self, Role, SignIn, Staff};
+use crate::models::{audit, response, survey};
+use crate::routes::form::token as csrf;
+use crate::routes::pages::{Link, PageMeta, StaffNav, render};
+use crate::state::AppState;
+
+pub const STAFF_COOKIE: &str = "heard_staff";
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/staff")
+            .route("", web::get().to(waves::home))
+            .route("/sign-in", web::get().to(session::sign_in_page))
+            .route("/sign-in", web::post().to(session::sign_in))
+            .route("/sign-out", web::post().to(session::sign_out))
+            .route("/waves/{slug}", web::get().to(waves::wave))
+            .route("/waves/{slug}/responses", web::get().to(responses::responses))
+            .route("/waves/{slug}/easy-read", web::get().to(waves::easy_read))
+            .route("/responses/{id}", web::get().to(responses::response_page))
+            .route("/responses/{id}/delete", web::post().to(responses::delete_response))
+            .route("/audit", web::get().to(audit_log::audit_page)),
+    );
+}
+
+/// The signed-in staff member, taken from the session cookie. Without a live session the
+/// request is sent to the sign-in page.
+pub struct SignedIn {
+    pub staff: Staff,
+    pub token: String,
+}
+
+impl FromRequest for SignedIn {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = req.cookie(STAFF_COOKIE).map(|c| c.value().to_owned()).filter(|t| t.len() <= 100);
+        // Looking at a page without a session leads to sign-in; an action (a POST) without
+        // one is refused with a page that says it was not done.
+        let refusal = if req.method() == actix_web::http::Method::GET || req.method() == actix_web::http::Method::HEAD {
+            AppError::SignInRequired
+        } else {
+            AppError::SessionEnded
+        };
+        Box::pin(async move {
+            let (Some(state), Some(token)) = (state, token) else { return Err(refusal) };
+            let t = token.clone();
+            let staff = state.db.run(move |c| account::session(c, &t).map_err(AppError::from)).await?;
+            staff.map(|staff| SignedIn { staff, token }).ok_or(refusal)
+        })
+    }
+}
+
+impl SignedIn {
+    /// Refuses unless the person has one of `roles` (a superadmin always may).
+    pub fn require(&self, roles: &[Role]) -> Result<(), AppError> {
+        match self.staff.role() {
+            Some(Role::Superadmin) => Ok(()),
+            Some(r) if roles.contains(&r) => Ok(()),
+            _ => Err(AppError::NotAllowed(
+                "Your role does not include this page. Ask an admin of your partnership if you need it.".into(),
+            )),
+        }
+    }
+
+    /// What to add to a partnership page's address so a superadmin stays on `p`.
+    pub fn partnership_suffix(&self, p: &crate::models::framework::Partnership) -> String {
+        if self.staff.is_superadmin() { format!("?partnership={}", p.slug) } else { String::new() }
+    }
+
+    /// The partnership filter for queries: `None` means every partnership (superadmin).
+    pub fn scope(&self) -> Option<String> {
+        if self.staff.is_superadmin() { None } else { self.staff.partnership_id.clone() }
+    }
+
+    pub fn page(&self, req: &HttpRequest, state: &AppState, title: impl Into<String>) -> PageMeta {
+        let mut links = vec![Link { href: "/staff".into(), text: "Surveys".into() }];
+        let role = self.staff.role();
+        if matches!(role, Some(Role::Admin | Role::Analyst | Role::Viewer)) {
+            links.push(Link { href: "/staff/quotes".into(), text: "Quote bank".into() });
+        }
+        if matches!(role, Some(Role::Admin | Role::Analyst)) {
+            links.push(Link { href: "/staff/themes".into(), text: "Codebook".into() });
+        }
+        if matches!(role, Some(Role::Admin | Role::Analyst | Role::Viewer)) {
+            links.push(Link { href: "/staff/updates".into(), text: "You said, we did".into() });
+        }
+        if matches!(role, Some(Role::Admin | Role::Analyst | Role::Facilitator)) {
+            links.push(Link { href: "/staff/images".into(), text: "Pictures".into() });
+        }
+        if matches!(role, Some(Role::Admin)) {
+            links.push(Link { href: "/staff/framework".into(), text: "Framework".into() });
+            links.push(Link { href: "/staff/users".into(), text: "Staff accounts".into() });
+        }
+        if matches!(self.staff.role(), Some(Role::Admin | Role::Superadmin)) {
+            links.push(Link { href: "/staff/outbox".into(), text: "Email outbox".into() });
+            links.push(Link { href: "/staff/audit".into(), text: "Audit log".into() });
+        }
+        let mut page = PageMeta::new(title);
+        page.partnership = self.staff.partnership_name.clone();
+        page.staff_stylesheet = Some(state.templates.staff_stylesheet.url.clone());
+        page.staff = Some(StaffNav {
+            email: self.staff.email.clone(),
+            role: self.staff.role.clone(),
+            partnership: self.staff.partnership_name.clone().unwrap_or_else(|| "All partnerships".into()),
+            links,
+            csrf: csrf(state, req),
+        });
+        page
+    }
+}
+
+/// What staff get for an id that does not exist or belongs to another partnership: the same
+/// answer, so nothing can be guessed.
+pub fn not_found() -> AppError {
+    AppError::NotFound("There is nothing at this address, or it belongs to another partnership.".into())
+}
+
+/// The partnership a page works on: the person's own, or for a superadmin the one named by
+/// `?partnership=SLUG`.
+pub async fn partnership_for(
+    state: &AppState,
+    who: &SignedIn,
+    wanted: Option<&str>,
+) -> Result<crate::models::framework::Partnership, AppError> {
+    let slug = match (&who.staff.partnership_slug, wanted) {
+        (Some(own), _) => own.clone(),
+        (None, Some(w)) => w.to_owned(),
+        (None, None) => {
+            return Err(AppError::BadRequest("Choose a partnership: add ?partnership=SLUG to the address.".into()));
+        }
+    };
+    state
+        .db
+        .run(move |c| crate::models::framework::find_by_slug(c, &slug).map_err(AppError::from))
+        .await?
+        .ok_or_else(not_found)
+}
+
+fn staff_cookie(state: &AppState, value: &str, max_age: actix_web::cookie::time::Duration) -> Cookie<'static> {
+    Cookie::build(STAFF_COOKIE, value.to_owned())
+        .path("/staff")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.settings.secure_cookies)
+        .max_age(max_age)
+        .finish()
+}

@@ -1,0 +1,246 @@
+//! Responses for admins and analysts: the filtered list of a wave's responses, one
+//! response with its answers, and deleting it (audited).
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+use crate::views::Choice;
+
+#[derive(Deserialize)]
+pub(super) struct ListQuery {
+    audience: Option<String>,
+    channel: Option<String>,
+    question: Option<String>,
+    priority: Option<String>,
+    value: Option<String>,
+    words: Option<String>,
+    page: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct ResponsesView {
+    page: PageMeta,
+    slug: String,
+    label: String,
+    series_title: String,
+    audiences: Vec<Choice>,
+    channels: Vec<Choice>,
+    questions: Vec<Choice>,
+    priorities: Vec<Choice>,
+    values: Vec<Choice>,
+    words: String,
+    total: i64,
+    rows: Vec<response::ResponseListing>,
+    previous: Option<String>,
+    next: Option<String>,
+}
+
+const PER_PAGE: i64 = 50;
+
+/// The codes a wave's questions are tagged with, in first-use order.
+fn codes_in(def: &SurveyDefinition, field: impl Fn(&crate::domain::Question) -> &Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for q in &def.questions {
+        for c in field(q) {
+            if !out.contains(c) {
+                out.push(c.clone());
+            }
+        }
+    }
+    out
+}
+
+pub(super) async fn responses(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<ListQuery>,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    who.require(&[Role::Admin, Role::Analyst])?;
+    let w = owned_wave(&state, &who, &path).await?;
+    let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+    for (name, v) in [
+        ("audience", &query.audience),
+        ("channel", &query.channel),
+        ("question", &query.question),
+        ("priority", &query.priority),
+        ("value", &query.value),
+    ] {
+        // Filters name things by their keys (letters, digits, dots and hyphens): anything else
+        // came from an edited address, not from the filter form.
+        if let Some(v) = nonempty(v)
+            && !v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        {
+            return Err(AppError::BadRequest(format!(
+                "The {name} filter in this address is not one Heard offers. Use the filter form on the responses page."
+            ).into()));
+        }
+    }
+    let filter = response::ResponseFilter {
+        audience: nonempty(&query.audience),
+        channel: nonempty(&query.channel),
+        words: nonempty(&query.words).map(|w| w.chars().take(200).collect()),
+        question: nonempty(&query.question),
+        priority: nonempty(&query.priority),
+        value: nonempty(&query.value),
+    };
+    let page_no = query.page.unwrap_or(0).clamp(0, 1_000_000);
+    let (id, f) = (w.id.clone(), filter.clone());
+    let (rows, total) =
+        state.db.run(move |c| response::list(c, &id, &f, page_no, PER_PAGE).map_err(AppError::from)).await?;
+    let link = |p: i64| {
+        let mut params = vec![format!("page={p}")];
+        for (k, v) in [
+            ("audience", &filter.audience),
+            ("channel", &filter.channel),
+            ("question", &filter.question),
+            ("priority", &filter.priority),
+            ("value", &filter.value),
+            ("words", &filter.words),
+        ] {
+            if let Some(v) = v {
+                params.push(format!("{k}={}", urlencoding::encode(v)));
+            }
+        }
+        format!("/staff/waves/{}/responses?{}", w.row.slug, params.join("&"))
+    };
+    let choice = |value: &str, text: &str, current: &Option<String>| Choice {
+        value: value.into(),
+        text: text.into(),
+        selected: current.as_deref() == Some(value),
+    };
+    let view = ResponsesView {
+        page: who
+            .page(&req, &state, format!("Responses: {} {}", w.def.series.title, w.row.label))
+            .back(format!("/staff/waves/{}", w.row.slug)),
+        slug: w.row.slug.clone(),
+        label: w.row.label.clone(),
+        series_title: w.def.series.title.clone(),
+        audiences: w.def.audiences.iter().map(|a| choice(a.key.as_str(), &a.name, &filter.audience)).collect(),
+        channels: ["web", "panel", "paper", "phone", "import"].iter().map(|c| choice(c, c, &filter.channel)).collect(),
+        questions: w.def.questions.iter().map(|q| choice(q.key.as_str(), q.key.as_str(), &filter.question)).collect(),
+        priorities: codes_in(&w.def, |q| &q.priorities).iter().map(|c| choice(c, c, &filter.priority)).collect(),
+        values: codes_in(&w.def, |q| &q.values).iter().map(|c| choice(c, c, &filter.value)).collect(),
+        words: filter.words.clone().unwrap_or_default(),
+        total,
+        previous: (page_no > 0).then(|| link(page_no - 1)),
+        next: ((page_no + 1) * PER_PAGE < total).then(|| link(page_no + 1)),
+        rows,
+    };
+    render(&state, StatusCode::OK, "staff/responses", &view)
+}
+
+#[derive(Serialize)]
+struct AnswerRow {
+    key: String,
+    question: String,
+    answer: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ResponseView {
+    page: PageMeta,
+    series_title: String,
+    label: String,
+    response: response::ResponseListing,
+    rows: Vec<AnswerRow>,
+    csrf: String,
+    error: Option<String>,
+    errors: Vec<Link>,
+}
+
+/// A response the signed-in person may see, with its wave.
+pub(super) async fn owned_response(
+    state: &AppState,
+    who: &SignedIn,
+    id: &str,
+) -> Result<(response::ResponseListing, crate::domain::Answers, OwnedWave), AppError> {
+    if uuid::Uuid::parse_str(id).is_err() {
+        return Err(not_found());
+    }
+    let rid = id.to_owned();
+    let found = state.db.run(move |c| response::get(c, &rid).map_err(AppError::from)).await?.ok_or_else(not_found)?;
+    let (listing, wave_id, answers) = found;
+    let wid = wave_id.clone();
+    let slug = state.db.run(move |c| crate::models::survey::wave_slug(c, &wid).map_err(AppError::from)).await?;
+    let wave = owned_wave(state, who, &slug).await?;
+    Ok((listing, answers, wave))
+}
+
+fn response_view(
+    who: &SignedIn,
+    req: &HttpRequest,
+    state: &AppState,
+    listing: response::ResponseListing,
+    answers: &crate::domain::Answers,
+    w: &OwnedWave,
+    error: Option<String>,
+) -> ResponseView {
+    let rows = w
+        .def
+        .questions_for(&listing.audience)
+        .map(|q| AnswerRow {
+            key: q.key.to_string(),
+            question: q.wording(&listing.audience).map(|x| x.title.clone()).unwrap_or_else(|| q.key.to_string()),
+            answer: answers.get(q.key.as_str()).map(|a| a.describe(q, &listing.audience)),
+        })
+        .collect();
+    ResponseView {
+        page: who
+            .page(req, state, format!("Response sent {}", listing.submitted_on))
+            .back(format!("/staff/waves/{}/responses", w.row.slug))
+            .with_error(error.is_some()),
+        series_title: w.def.series.title.clone(),
+        label: w.row.label.clone(),
+        response: listing,
+        rows,
+        csrf: csrf(state, req),
+        errors: crate::routes::pages::error_links(&error, "#reason"),
+        error,
+    }
+}
+
+pub(super) async fn response_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    who.require(&[Role::Admin, Role::Analyst])?;
+    let (listing, answers, w) = owned_response(&state, &who, &path).await?;
+    render(&state, StatusCode::OK, "staff/response", &response_view(&who, &req, &state, listing, &answers, &w, None))
+}
+
+pub(super) async fn delete_response(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Payload,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let form = crate::routes::form::read_checked(&state, &req, body).await?;
+    who.require(&[Role::Admin, Role::Analyst])?;
+    let (listing, answers, w) = owned_response(&state, &who, &path).await?;
+    let reason = match UserText::parse(form.get("reason").unwrap_or(""), 500, false) {
+        Ok(r) if !r.is_empty() => r.into_string(),
+        Ok(_) => {
+            let view = response_view(
+                &who,
+                &req,
+                &state,
+                listing,
+                &answers,
+                &w,
+                Some("Say why this response is being deleted.".into()),
+            );
+            return render(&state, StatusCode::BAD_REQUEST, "staff/response", &view);
+        }
+        Err(e) => {
+            let view = response_view(&who, &req, &state, listing, &answers, &w, Some(e.to_string()));
+            return render(&state, StatusCode::BAD_REQUEST, "staff/response", &view);
+        }
+    };
+    let (id, staff) = (listing.id.clone(), who.staff.clone());
+    state.db.run(move |c| response::delete_by_staff(c, &id, &staff, &reason).map_err(AppError::from)).await?;
+    Ok(HttpResponse::SeeOther().insert_header((LOCATION, format!("/staff/waves/{}/responses", w.row.slug))).finish())
+}
