@@ -1,0 +1,480 @@
+//! The survey definition format, `heard-survey/1`: a TOML file that co-production groups can
+//! read and edit. See `docs` in the README ("Survey definition format") for the whole
+//! reference; this module parses such a file into a [`SurveyDefinition`] that can only exist
+//! valid. Every problem is reported with the file, the line and the field, and says how to
+//! fix it; all problems are reported at once, not just the first.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::codes::Slug;
+
+mod parse;
+mod raw;
+
+/// The format name a survey file must declare.
+pub const SURVEY_FORMAT: &str = "heard-survey/1";
+
+/// One problem in a definition file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub file: String,
+    pub line: usize,
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}: {}", self.file, self.line, self.field, self.message)
+    }
+}
+
+/// All the problems found in one file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct DefinitionErrors(pub Vec<Problem>);
+
+impl fmt::Display for DefinitionErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.len();
+        writeln!(f, "{} problem{} found:", n, if n == 1 { "" } else { "s" })?;
+        for p in &self.0 {
+            writeln!(f, "  {p}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Collects problems against the source text so spans become line numbers.
+pub(crate) struct Problems<'a> {
+    file: &'a str,
+    source: &'a str,
+    found: Vec<Problem>,
+}
+
+impl<'a> Problems<'a> {
+    pub(crate) fn new(file: &'a str, source: &'a str) -> Self {
+        Self { file, source, found: Vec::new() }
+    }
+
+    pub(crate) fn line_of(&self, offset: usize) -> usize {
+        let end = offset.min(self.source.len());
+        self.source.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
+    }
+
+    pub(crate) fn at(&mut self, offset: usize, field: impl Into<String>, message: impl Into<String>) {
+        let line = self.line_of(offset);
+        self.at_line(line, field, message);
+    }
+
+    pub(crate) fn at_line(&mut self, line: usize, field: impl Into<String>, message: impl Into<String>) {
+        self.found.push(Problem { file: self.file.to_owned(), line, field: field.into(), message: message.into() });
+    }
+
+    pub(crate) fn found_vec(self) -> Vec<Problem> {
+        self.found
+    }
+
+    pub(crate) fn finish(self) -> Result<(), DefinitionErrors> {
+        if self.found.is_empty() { Ok(()) } else { Err(DefinitionErrors(self.found)) }
+    }
+
+    /// Turns a TOML syntax or shape error into a problem.
+    pub(crate) fn from_toml(file: &str, source: &str, e: &toml::de::Error) -> DefinitionErrors {
+        let mut p = Problems::new(file, source);
+        let offset = e.span().map(|s| s.start).unwrap_or(0);
+        let message = e.message().trim().to_owned();
+        let hint = if message.contains("unknown field") {
+            " Check the spelling against the format reference in the README."
+        } else if message.contains("missing field") {
+            " Add it: every survey needs it."
+        } else {
+            ""
+        };
+        p.at(offset, "file", format!("{message}.{hint}"));
+        DefinitionErrors(p.found)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The checked definition.
+
+/// Whether a wave takes answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WaveStatus {
+    Draft,
+    Open,
+    Closed,
+}
+
+impl WaveStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaveStatus::Draft => "draft",
+            WaveStatus::Open => "open",
+            WaveStatus::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "draft" => Some(Self::Draft),
+            "open" => Some(Self::Open),
+            "closed" => Some(Self::Closed),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesInfo {
+    pub slug: Slug,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaveInfo {
+    pub slug: Slug,
+    pub label: String,
+    pub status: WaveStatus,
+    pub opens: Option<chrono::NaiveDateTime>,
+    pub closes: Option<chrono::NaiveDateTime>,
+    /// About how long it takes, in minutes (shown on the start page).
+    pub minutes: u32,
+    /// Days after a response is sent that its free-text answers are kept (then deleted by the
+    /// daily retention job; counts stay). `None`: the deployment's default.
+    pub keep_free_text_days: Option<u32>,
+}
+
+/// One version of a survey: who it is for and how it speaks to them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Audience {
+    pub key: Slug,
+    pub name: String,
+    pub description: String,
+    pub easy_read: bool,
+    pub intro: Vec<String>,
+}
+
+/// The kinds of question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum QuestionKind {
+    SingleChoice,
+    MultipleChoice,
+    FaceScale,
+    YesSometimesNo,
+    ShortText,
+    LongText,
+    Number,
+}
+
+impl QuestionKind {
+    pub const ALL: [QuestionKind; 7] = [
+        QuestionKind::SingleChoice,
+        QuestionKind::MultipleChoice,
+        QuestionKind::FaceScale,
+        QuestionKind::YesSometimesNo,
+        QuestionKind::ShortText,
+        QuestionKind::LongText,
+        QuestionKind::Number,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuestionKind::SingleChoice => "single-choice",
+            QuestionKind::MultipleChoice => "multiple-choice",
+            QuestionKind::FaceScale => "face-scale",
+            QuestionKind::YesSometimesNo => "yes-sometimes-no",
+            QuestionKind::ShortText => "short-text",
+            QuestionKind::LongText => "long-text",
+            QuestionKind::Number => "number",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn has_options(self) -> bool {
+        matches!(
+            self,
+            QuestionKind::SingleChoice
+                | QuestionKind::MultipleChoice
+                | QuestionKind::FaceScale
+                | QuestionKind::YesSometimesNo
+        )
+    }
+
+    pub fn is_text(self) -> bool {
+        matches!(self, QuestionKind::ShortText | QuestionKind::LongText)
+    }
+}
+
+/// How an option counts in the numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Polarity {
+    Positive,
+    Negative,
+    Neutral,
+    /// Left out of the base ("Don't know", "Not applicable").
+    Excluded,
+}
+
+impl Polarity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Polarity::Positive => "positive",
+            Polarity::Negative => "negative",
+            Polarity::Neutral => "neutral",
+            Polarity::Excluded => "excluded",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "positive" => Some(Self::Positive),
+            "negative" => Some(Self::Negative),
+            "neutral" => Some(Self::Neutral),
+            "excluded" => Some(Self::Excluded),
+            _ => None,
+        }
+    }
+}
+
+/// A picture beside words. `alt` is empty when the picture only repeats its words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Symbol {
+    pub image: String,
+    pub alt: String,
+}
+
+/// The words one audience sees for a question.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Wording {
+    pub title: String,
+    pub hint: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AnswerOption {
+    pub value: String,
+    /// Label per audience key.
+    pub labels: BTreeMap<String, String>,
+    pub polarity: Polarity,
+    pub score: Option<f64>,
+    pub symbol: Option<Symbol>,
+    /// One of Heard's own answer sets (faces, yes/sometimes/no), whose labels come from the
+    /// interface catalogue in other languages.
+    #[serde(skip)]
+    pub builtin: bool,
+}
+
+/// One audience's version of a survey in another language. Everything the respondent reads
+/// is here; anything left out would fall back to the source words, so the parser requires
+/// every question and answer of the audience.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Translation {
+    pub audience: String,
+    /// A language Heard has interface words for (see [`crate::i18n`]).
+    pub language: String,
+    /// Drafted by a machine; the page says so until a person has checked it.
+    pub machine_drafted: bool,
+    pub series_title: Option<String>,
+    pub audience_name: Option<String>,
+    pub audience_description: Option<String>,
+    pub intro: Vec<String>,
+    pub questions: BTreeMap<String, TranslatedQuestion>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TranslatedQuestion {
+    pub title: String,
+    pub hint: String,
+    pub symbol_alt: Option<String>,
+    pub options: BTreeMap<String, String>,
+}
+
+impl AnswerOption {
+    pub fn label(&self, audience: &str) -> &str {
+        self.labels.get(audience).or_else(|| self.labels.values().next()).map(String::as_str).unwrap_or(&self.value)
+    }
+}
+
+/// Show a question only when an earlier answer is one of some values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ShowIf {
+    pub question: String,
+    pub any_of: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Question {
+    pub key: Slug,
+    pub kind: QuestionKind,
+    /// The audiences asked this question (all of the survey's, unless the file narrows it).
+    pub audiences: Vec<String>,
+    pub wording: BTreeMap<String, Wording>,
+    pub options: Vec<AnswerOption>,
+    pub symbol: Option<Symbol>,
+    pub required: bool,
+    pub priorities: Vec<String>,
+    pub values: Vec<String>,
+    pub outcomes: Vec<String>,
+    pub show_if: Option<ShowIf>,
+    /// For text questions: the most grapheme clusters accepted.
+    pub max_length: usize,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub whole_number: bool,
+    /// Where the question starts in its file (for later checks against the framework).
+    #[serde(skip)]
+    pub line: usize,
+}
+
+impl Question {
+    pub fn is_for(&self, audience: &str) -> bool {
+        self.audiences.iter().any(|a| a == audience)
+    }
+
+    pub fn wording(&self, audience: &str) -> Option<&Wording> {
+        self.wording.get(audience)
+    }
+
+    pub fn option(&self, value: &str) -> Option<&AnswerOption> {
+        self.options.iter().find(|o| o.value == value)
+    }
+}
+
+/// A whole, checked survey definition for one wave.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SurveyDefinition {
+    pub partnership: Slug,
+    pub series: SeriesInfo,
+    pub wave: WaveInfo,
+    pub audiences: Vec<Audience>,
+    pub questions: Vec<Question>,
+    pub translations: Vec<Translation>,
+}
+
+/// Words the respondent journey uses in its URLs, so no audience may be called them.
+pub const RESERVED_AUDIENCE_KEYS: [&str; 12] =
+    ["who", "q", "consent", "check", "send", "done", "save", "resume", "delete", "start", "member", "next"];
+
+/// Default longest answers, in grapheme clusters.
+pub const SHORT_TEXT_DEFAULT: usize = 200;
+
+impl SurveyDefinition {
+    /// Checks the tags against the partnership's framework codes.
+    pub fn check_tags(&self, file: &str, framework: &FrameworkCodes) -> Result<(), DefinitionErrors> {
+        let mut p = Problems::new(file, "");
+        for q in &self.questions {
+            let label = format!("questions ({})", q.key);
+            let mut check = |field: &str, codes: &[String], known: &BTreeSet<String>, what: &str| {
+                for c in codes {
+                    if !known.contains(c) {
+                        let list: Vec<&str> = known.iter().map(String::as_str).collect();
+                        p.at_line(
+                            q.line,
+                            format!("{label}.{field}"),
+                            format!(
+                                "{c:?} is not a {what} code of {}; its codes are {}.",
+                                self.partnership,
+                                if list.is_empty() { "(none yet)".to_owned() } else { list.join(", ") }
+                            ),
+                        );
+                    }
+                }
+            };
+            check("priorities", &q.priorities, &framework.priorities, "priority");
+            check("values", &q.values, &framework.values, "value");
+            check("outcomes", &q.outcomes, &framework.outcomes, "outcome statement");
+        }
+        p.finish()
+    }
+
+    pub fn audience(&self, key: &str) -> Option<&Audience> {
+        self.audiences.iter().find(|a| a.key.as_str() == key)
+    }
+
+    pub fn question(&self, key: &str) -> Option<&Question> {
+        self.questions.iter().find(|q| q.key.as_str() == key)
+    }
+
+    /// The languages `audience` can answer in: the source language first, then translations.
+    pub fn languages_for(&self, audience: &str) -> Vec<String> {
+        let mut v = vec![crate::i18n::DEFAULT_LANG.to_owned()];
+        v.extend(self.translations.iter().filter(|t| t.audience == audience).map(|t| t.language.clone()));
+        v
+    }
+
+    /// Every language any audience can answer in, source first.
+    pub fn languages(&self) -> Vec<String> {
+        let mut v = vec![crate::i18n::DEFAULT_LANG.to_owned()];
+        for t in &self.translations {
+            if !v.contains(&t.language) {
+                v.push(t.language.clone());
+            }
+        }
+        v
+    }
+
+    /// `audience`'s version in `lang`, if there is one.
+    pub fn translation(&self, audience: &str, lang: &str) -> Option<&Translation> {
+        self.translations.iter().find(|t| t.audience == audience && t.language.eq_ignore_ascii_case(lang))
+    }
+
+    /// The words `audience` sees for `q` in `lang` (the source words without a translation).
+    pub fn wording_in(&self, q: &Question, audience: &str, lang: &str) -> Wording {
+        match self.translation(audience, lang).and_then(|t| t.questions.get(q.key.as_str())) {
+            Some(tq) => Wording { title: tq.title.clone(), hint: tq.hint.clone() },
+            None => q
+                .wording(audience)
+                .cloned()
+                .unwrap_or_else(|| Wording { title: q.key.to_string(), hint: String::new() }),
+        }
+    }
+
+    /// An answer's label for `audience` in `lang`.
+    pub fn label_in(&self, q: &Question, o: &AnswerOption, audience: &str, lang: &str) -> String {
+        let Some(t) = self.translation(audience, lang) else { return o.label(audience).to_owned() };
+        if let Some(l) = t.questions.get(q.key.as_str()).and_then(|tq| tq.options.get(&o.value)) {
+            return l.clone();
+        }
+        if o.builtin {
+            return crate::i18n::text(&t.language, &format!("option_{}", o.value)).to_owned();
+        }
+        o.label(audience).to_owned()
+    }
+
+    /// A question's symbol alt text for `audience` in `lang`.
+    pub fn symbol_alt_in(&self, q: &Question, audience: &str, lang: &str) -> Option<String> {
+        let symbol = q.symbol.as_ref()?;
+        let translated = self
+            .translation(audience, lang)
+            .and_then(|t| t.questions.get(q.key.as_str()))
+            .and_then(|tq| tq.symbol_alt.clone());
+        Some(translated.unwrap_or_else(|| symbol.alt.clone()))
+    }
+
+    /// The questions asked of `audience`, in order (before routing).
+    pub fn questions_for<'a>(&'a self, audience: &'a str) -> impl Iterator<Item = &'a Question> + 'a {
+        self.questions.iter().filter(move |q| q.is_for(audience))
+    }
+}
+
+/// The codes a partnership's framework defines, for checking a survey's tags.
+#[derive(Debug, Clone, Default)]
+pub struct FrameworkCodes {
+    pub priorities: BTreeSet<String>,
+    pub values: BTreeSet<String>,
+    pub outcomes: BTreeSet<String>,
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
+mod tests;

@@ -1,0 +1,95 @@
+//! Tests of the survey format: whole translations, and the problems wrong ones report.
+
+use super::*;
+
+const BASE: &str = r#"
+format = "heard-survey/1"
+partnership = "p"
+[series]
+slug = "s"
+title = "S"
+[wave]
+slug = "s-1"
+label = "1"
+[[audiences]]
+key = "young-people"
+name = "A young person"
+[[questions]]
+key = "happy"
+type = "yes-sometimes-no"
+symbol = { image = "school", alt = "A school" }
+[questions.text.young-people]
+title = "Are you happy at school?"
+[[questions]]
+key = "who"
+type = "single-choice"
+[questions.text.young-people]
+title = "Who helps?"
+[[questions.options]]
+value = "mum"
+label = "Mum"
+[[questions.options]]
+value = "dad"
+label = "Dad"
+"#;
+
+fn problems(extra: &str) -> Vec<String> {
+    match SurveyDefinition::parse("t.toml", &format!("{BASE}{extra}"), 1000) {
+        Ok(_) => vec![],
+        Err(e) => e.0.into_iter().map(|p| format!("{}: {}", p.field, p.message)).collect(),
+    }
+}
+
+#[test]
+fn a_whole_translation_parses_and_falls_back_per_word() {
+    let extra = r#"
+[[translations]]
+audience = "young-people"
+language = "pl"
+machine_drafted = true
+[translations.questions.happy]
+title = "Czy jesteś szczęśliwy w szkole?"
+symbol_alt = "Szkoła"
+[translations.questions.who]
+title = "Kto pomaga?"
+options = { mum = "Mama", dad = "Tata" }
+"#;
+    let def = SurveyDefinition::parse("t.toml", &format!("{BASE}{extra}"), 1000).expect("valid");
+    assert_eq!(def.languages_for("young-people"), vec!["en-GB", "pl"]);
+    let q = def.question("happy").expect("q");
+    assert_eq!(def.wording_in(q, "young-people", "pl").title, "Czy jesteś szczęśliwy w szkole?");
+    assert_eq!(def.wording_in(q, "young-people", "ar").title, "Are you happy at school?");
+    assert_eq!(def.label_in(q, &q.options[0], "young-people", "pl"), "Tak", "built-in answers from the catalogue");
+    let who = def.question("who").expect("q");
+    assert_eq!(def.label_in(who, &who.options[1], "young-people", "pl"), "Tata");
+    assert_eq!(def.symbol_alt_in(q, "young-people", "pl").as_deref(), Some("Szkoła"));
+}
+
+#[test]
+fn incomplete_or_wrong_translations_are_explained() {
+    let found = problems(
+        r#"
+[[translations]]
+audience = "young-people"
+language = "tlh"
+[[translations]]
+audience = "grown-ups"
+language = "pl"
+[[translations]]
+audience = "young-people"
+language = "ar"
+[translations.questions.who]
+title = "من يساعد؟"
+options = { mum = "أمي", uncle = "عمي" }
+[translations.questions.nope]
+title = "?"
+"#,
+    );
+    let all = found.join("\n");
+    assert!(all.contains("no interface words in \"tlh\""), "{all}");
+    assert!(all.contains("\"grown-ups\" is not one of this survey's audiences"), "{all}");
+    assert!(all.contains("\"uncle\" is not an answer to \"who\""), "{all}");
+    assert!(all.contains("add the words for the answer \"dad\""), "{all}");
+    assert!(all.contains("there is no question with the key \"nope\""), "{all}");
+    assert!(all.contains("the question \"happy\" has no ar words"), "{all}");
+}
