@@ -1,305 +1,10 @@
-//! Panel sessions in a room: young people join by code (`/join`, or the QR code's
-//! `/join/CODE`), a shared tablet runs in kiosk mode (`/s/WAVE/next` between people,
-//! `/kiosk/leave` with the
-//! facilitator's PIN), and facilitators create sessions, show the join code and QR code, see
-//! a live tally on a projector and reveal consented answers one by one (`/staff/...`).
-//!
-//! The tally shows a question's numbers only once at least [`TALLY_MINIMUM`] people have
-//! answered it, so nobody's answer can be picked out in a small room; free text appears only
-//! when a facilitator reveals an answer whose writer agreed to share it.
+//! Staff creating and running panel sessions: the list, a new session, its page with the live tally, pausing, closing and the printable join sheet.
 
-use std::time::Duration;
-
-use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
-use actix_web::http::StatusCode;
-use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
-use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Serialize;
-
-use super::form::{read_checked, token as csrf};
-use super::pages::see_other;
-use super::pages::{Link, PageMeta, message, render};
-use super::respond::PANEL_COOKIE;
-use super::staff::{OwnedWave, SignedIn, not_found, owned_wave};
-use crate::domain::codes::JoinCode;
-use crate::error::AppError;
-use crate::models::account::{self, Role};
-use crate::models::audit;
-use crate::models::panel::{self, NewSession, Pin, SessionRow};
-use crate::prefs::{KIOSK_COOKIE, Kiosk};
-use crate::state::AppState;
-use crate::views::Choice;
-
-/// The fewest answers to a question before the tally shows its numbers.
-pub const TALLY_MINIMUM: i64 = 5;
-
-const RUNNERS: [Role; 3] = [Role::Admin, Role::Analyst, Role::Facilitator];
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/join", web::get().to(join_page))
-        .route("/join", web::post().to(join_post))
-        .route("/join/{code}", web::get().to(join_link))
-        .route("/kiosk/leave", web::get().to(kiosk_leave_page))
-        .route("/kiosk/leave", web::post().to(kiosk_leave))
-        .route("/staff/waves/{slug}/panels", web::get().to(sessions_page))
-        .route("/staff/waves/{slug}/panels", web::post().to(create))
-        .route("/staff/panels/{id}", web::get().to(session_page))
-        .route("/staff/panels/{id}/tally", web::get().to(tally_page))
-        .route("/staff/panels/{id}/events", web::get().to(events))
-        .route("/staff/panels/{id}/reveal", web::post().to(reveal))
-        .route("/staff/panels/{id}/end", web::post().to(end));
-}
-
-fn lang() -> String {
-    crate::prefs::current().lang.unwrap_or_else(|| crate::i18n::DEFAULT_LANG.to_owned())
-}
-
-fn t(key: &str) -> String {
-    crate::i18n::text(&lang(), key).to_owned()
-}
-
-/// The join link people type or scan.
-pub fn join_url(state: &AppState, code: &str) -> String {
-    format!("{}/join/{code}", state.settings.public_url.trim_end_matches('/'))
-}
-
-/// A QR code for `text` as inline SVG (made here, never from user input).
-pub fn qr_svg(text: &str) -> String {
-    match qrcode::QrCode::new(text.as_bytes()) {
-        Ok(code) => {
-            let svg = code
-                .render::<qrcode::render::svg::Color<'_>>()
-                .min_dimensions(240, 240)
-                .dark_color(qrcode::render::svg::Color("#000000"))
-                .light_color(qrcode::render::svg::Color("#ffffff"))
-                .quiet_zone(true)
-                .build();
-            let body = svg.find("<svg").map(|i| &svg[i..]).unwrap_or(&svg);
-            body.replacen("<svg ", "<svg class=\"qr\" aria-hidden=\"true\" focusable=\"false\" ", 1)
-        }
-        Err(_) => String::new(),
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// Joining.
+#[allow(clippy::wildcard_imports)]
+use super::*;
 
 #[derive(Serialize)]
-struct JoinView {
-    page: PageMeta,
-    csrf: String,
-    value: String,
-    error: Option<String>,
-    errors: Vec<Link>,
-    pin_error: Option<String>,
-}
-
-fn join_view(
-    state: &AppState,
-    req: &HttpRequest,
-    value: String,
-    error: Option<String>,
-    pin_error: Option<String>,
-) -> JoinView {
-    let lang = lang();
-    let any = error.is_some() || pin_error.is_some();
-    let mut errors = super::pages::error_links(&error, "#join-code");
-    errors.extend(super::pages::error_links(&pin_error, "#join-pin"));
-    JoinView {
-        page: PageMeta::new(crate::i18n::text(&lang, "join_title")).lang(&lang).with_error(any),
-        csrf: csrf(state, req),
-        value: value.chars().filter(|c| !c.is_control()).take(20).collect(),
-        error,
-        errors,
-        pin_error,
-    }
-}
-
-async fn join_page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    render(&state, StatusCode::OK, "respond/join", &join_view(&state, &req, String::new(), None, None))
-}
-
-/// Finds an open session for a typed code, or the words to say why not.
-async fn open_session(state: &AppState, typed: &str) -> Result<Result<SessionRow, String>, AppError> {
-    if typed.trim().is_empty() {
-        return Ok(Err(t("type_join_code")));
-    }
-    let Some(code) = JoinCode::parse(typed) else { return Ok(Err(t("join_code_format"))) };
-    let found = state.db.run(move |c| panel::find_by_code(c, &code).map_err(AppError::from)).await?;
-    let Some(s) = found else { return Ok(Err(t("join_not_found"))) };
-    let at = crate::db::now();
-    if at < s.opens_at {
-        return Ok(Err(t("join_not_open")));
-    }
-    if at >= s.closes_at {
-        return Ok(Err(t("join_ended")));
-    }
-    Ok(Ok(s))
-}
-
-fn cookie_until(state: &AppState, name: &'static str, value: String, s: &SessionRow) -> Cookie<'static> {
-    let left = (s.closes_at - crate::db::now()).num_seconds().max(60);
-    Cookie::build(name, value)
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(state.settings.secure_cookies)
-        .max_age(CookieDuration::seconds(left))
-        .finish()
-}
-
-/// Joins this browser to `s` (and makes it the session's kiosk when `kiosk`) and sends it to
-/// the session's start page.
-async fn joined(state: &AppState, s: &SessionRow, kiosk: bool) -> Result<HttpResponse, AppError> {
-    let sc = s.clone();
-    let wave = state.db.run(move |c| panel::wave_slug(c, &sc).map_err(AppError::from)).await?;
-    let k = Kiosk {
-        session_id: s.id.clone(),
-        wave: wave.clone(),
-        audience: s.audience.clone(),
-        idle_minutes: i64::from(s.idle_minutes),
-        until: s.closes_at.and_utc().timestamp(),
-    };
-    let mut res = see_other(k.start());
-    let panel = cookie_until(state, PANEL_COOKIE, state.forms.sign("panel", &s.id), s);
-    res.add_cookie(&panel).map_err(AppError::internal)?;
-    if kiosk {
-        let signed = state.forms.sign("kiosk", &k.payload());
-        res.add_cookie(&cookie_until(state, KIOSK_COOKIE, signed, s)).map_err(AppError::internal)?;
-    }
-    Ok(res)
-}
-
-async fn join_post(state: web::Data<AppState>, req: HttpRequest, body: web::Payload) -> Result<HttpResponse, AppError> {
-    let form = read_checked(&state, &req, body).await?;
-    let typed = form.get("code").unwrap_or("").to_owned();
-    let s = match open_session(&state, &typed).await? {
-        Ok(s) => s,
-        Err(msg) => {
-            return render(
-                &state,
-                StatusCode::BAD_REQUEST,
-                "respond/join",
-                &join_view(&state, &req, typed, Some(msg), None),
-            );
-        }
-    };
-    let pin = form.get("pin").unwrap_or("").trim().to_owned();
-    if pin.is_empty() || !s.kiosk {
-        return joined(&state, &s, false).await;
-    }
-    let id = s.id.clone();
-    let outcome = state.db.run(move |c| panel::check_pin(c, &id, &pin).map_err(AppError::from)).await?;
-    match outcome {
-        Pin::Right => joined(&state, &s, true).await,
-        Pin::Wrong { tries_left } => {
-            let msg = crate::i18n::format(&lang(), "pin_wrong", &[&tries_left]);
-            render(&state, StatusCode::BAD_REQUEST, "respond/join", &join_view(&state, &req, typed, None, Some(msg)))
-        }
-        Pin::Locked => render(
-            &state,
-            StatusCode::FORBIDDEN,
-            "respond/join",
-            &join_view(&state, &req, typed, None, Some(t("pin_locked"))),
-        ),
-    }
-}
-
-/// `GET /join/CODE`: what the QR code opens. Joins at once (it only sets a cookie).
-async fn join_link(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let typed = path.into_inner();
-    match open_session(&state, &typed).await? {
-        Ok(s) => joined(&state, &s, false).await,
-        Err(msg) => {
-            render(&state, StatusCode::NOT_FOUND, "respond/join", &join_view(&state, &req, typed, Some(msg), None))
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// Kiosk.
-
-#[derive(Serialize)]
-struct LeaveView {
-    page: PageMeta,
-    csrf: String,
-    error: Option<String>,
-    errors: Vec<Link>,
-}
-
-fn leave_view(state: &AppState, req: &HttpRequest, error: Option<String>) -> LeaveView {
-    let lang = lang();
-    LeaveView {
-        page: PageMeta::new(crate::i18n::text(&lang, "kiosk_leave_title")).lang(&lang).with_error(error.is_some()),
-        csrf: csrf(state, req),
-        errors: super::pages::error_links(&error, "#pin"),
-        error,
-    }
-}
-
-async fn kiosk_leave_page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    if crate::prefs::current().kiosk.is_none() {
-        return Ok(see_other("/"));
-    }
-    render(&state, StatusCode::OK, "respond/kiosk_leave", &leave_view(&state, &req, None))
-}
-
-async fn kiosk_leave(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    body: web::Payload,
-) -> Result<HttpResponse, AppError> {
-    let form = read_checked(&state, &req, body).await?;
-    let Some(k) = crate::prefs::current().kiosk else { return Ok(see_other("/")) };
-    let pin = form.get("pin").unwrap_or("").trim().to_owned();
-    if pin.is_empty() {
-        return render(
-            &state,
-            StatusCode::BAD_REQUEST,
-            "respond/kiosk_leave",
-            &leave_view(&state, &req, Some(t("type_pin"))),
-        );
-    }
-    let id = k.session_id.clone();
-    let outcome = state.db.run(move |c| panel::check_pin(c, &id, &pin).map_err(AppError::from)).await?;
-    match outcome {
-        Pin::Right => {
-            let mut res = message(
-                &state,
-                StatusCode::OK,
-                PageMeta::new("This device has left kiosk mode"),
-                "This device has left kiosk mode",
-                vec!["It is no longer held to the session's survey.".into()],
-                Some(Link { href: "/".into(), text: "Go to the start".into() }),
-            )?;
-            for name in [KIOSK_COOKIE, PANEL_COOKIE] {
-                let gone = Cookie::build(name, "").path("/").max_age(CookieDuration::ZERO).finish();
-                res.add_cookie(&gone).map_err(AppError::internal)?;
-            }
-            Ok(res)
-        }
-        Pin::Wrong { tries_left } => {
-            let msg = crate::i18n::format(&lang(), "pin_wrong", &[&tries_left]);
-            render(&state, StatusCode::BAD_REQUEST, "respond/kiosk_leave", &leave_view(&state, &req, Some(msg)))
-        }
-        Pin::Locked => render(
-            &state,
-            StatusCode::FORBIDDEN,
-            "respond/kiosk_leave",
-            &leave_view(&state, &req, Some(t("pin_locked"))),
-        ),
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// Staff: creating and running sessions.
-
-#[derive(Serialize)]
-struct SessionItem {
+pub(super) struct SessionItem {
     id: String,
     title: String,
     code: String,
@@ -311,7 +16,7 @@ struct SessionItem {
 }
 
 #[derive(Serialize, Default)]
-struct Typed {
+pub(super) struct Typed {
     title: String,
     minutes: String,
     idle: String,
@@ -320,7 +25,7 @@ struct Typed {
 }
 
 #[derive(Serialize)]
-struct SessionsView {
+pub(super) struct SessionsView {
     page: PageMeta,
     slug: String,
     csrf: String,
@@ -332,7 +37,7 @@ struct SessionsView {
     errors: Vec<Link>,
 }
 
-async fn sessions_view(
+pub(super) async fn sessions_view(
     state: &AppState,
     req: &HttpRequest,
     who: &SignedIn,
@@ -371,12 +76,12 @@ async fn sessions_view(
             .map(|a| Choice { value: a.key.to_string(), text: a.name.clone(), selected: false })
             .collect(),
         typed,
-        errors: super::pages::error_links(&error, "#panel-title"),
+        errors: crate::routes::pages::error_links(&error, "#panel-title"),
         error,
     })
 }
 
-async fn sessions_page(
+pub(super) async fn sessions_page(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
@@ -388,7 +93,7 @@ async fn sessions_page(
     render(&state, StatusCode::OK, "staff/panels", &sessions_view(&state, &req, &who, &w, typed, None).await?)
 }
 
-async fn create(
+pub(super) async fn create(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
@@ -454,7 +159,11 @@ async fn create(
 }
 
 /// A session the signed-in person may run or watch, with its wave.
-async fn owned_session(state: &AppState, who: &SignedIn, id: &str) -> Result<(SessionRow, OwnedWave), AppError> {
+pub(super) async fn owned_session(
+    state: &AppState,
+    who: &SignedIn,
+    id: &str,
+) -> Result<(SessionRow, OwnedWave), AppError> {
     if id.len() != 36 || !id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
         return Err(not_found());
     }
@@ -467,14 +176,14 @@ async fn owned_session(state: &AppState, who: &SignedIn, id: &str) -> Result<(Se
 }
 
 #[derive(Serialize)]
-struct OptionCount {
+pub(super) struct OptionCount {
     label: String,
     count: i64,
     percent: i64,
 }
 
 #[derive(Serialize)]
-struct QuestionTally {
+pub(super) struct QuestionTally {
     title: String,
     answered: i64,
     shown: bool,
@@ -483,25 +192,30 @@ struct QuestionTally {
 }
 
 #[derive(Serialize)]
-struct Revealed {
+pub(super) struct Revealed {
     question: String,
     text: String,
 }
 
 #[derive(Serialize)]
-struct TallyBody {
+pub(super) struct TallyBody {
     respondents: i64,
     questions: Vec<QuestionTally>,
     revealed: Vec<Revealed>,
 }
 
-fn title_of(w: &OwnedWave, audience: &str, key: &str) -> String {
+pub(super) fn title_of(w: &OwnedWave, audience: &str, key: &str) -> String {
     w.def.question(key).and_then(|q| q.wording(audience)).map(|t| t.title.clone()).unwrap_or_else(|| key.to_owned())
 }
 
 /// The tally's numbers, and (for `with_texts`: roles that may read written answers) the
 /// answers a facilitator has put on the projector, redacted.
-async fn tally_body(state: &AppState, s: &SessionRow, w: &OwnedWave, with_texts: bool) -> Result<TallyBody, AppError> {
+pub(super) async fn tally_body(
+    state: &AppState,
+    s: &SessionRow,
+    w: &OwnedWave,
+    with_texts: bool,
+) -> Result<TallyBody, AppError> {
     let id = s.id.clone();
     let (counts, texts) = state
         .db
@@ -552,7 +266,7 @@ async fn tally_body(state: &AppState, s: &SessionRow, w: &OwnedWave, with_texts:
 }
 
 #[derive(Serialize)]
-struct TextItem {
+pub(super) struct TextItem {
     response_id: String,
     key: String,
     question: String,
@@ -561,7 +275,7 @@ struct TextItem {
 }
 
 #[derive(Serialize)]
-struct SessionView {
+pub(super) struct SessionView {
     page: PageMeta,
     id: String,
     title: String,
@@ -580,7 +294,7 @@ struct SessionView {
     tally: TallyBody,
 }
 
-async fn session_page(
+pub(super) async fn session_page(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
@@ -631,12 +345,12 @@ async fn session_page(
 }
 
 #[derive(serde::Deserialize)]
-struct TallyQuery {
+pub(super) struct TallyQuery {
     fragment: Option<String>,
 }
 
 #[derive(Serialize)]
-struct TallyView {
+pub(super) struct TallyView {
     page: PageMeta,
     id: String,
     title: String,
@@ -649,7 +363,7 @@ struct TallyView {
 
 /// `GET /staff/panels/{id}/tally`: the projector. With scripts on it updates itself from
 /// `/events`; without, it refreshes every 15 seconds. `?fragment=1` gives just the tally.
-async fn tally_page(
+pub(super) async fn tally_page(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
@@ -688,7 +402,11 @@ async fn tally_page(
 /// `end` when the session ends; stops when the person's sign-in ends and after 4 hours
 /// (browsers reconnect by themselves). One poller per session serves every stream
 /// ([`crate::live`]).
-async fn events(state: web::Data<AppState>, path: web::Path<String>, who: SignedIn) -> Result<HttpResponse, AppError> {
+pub(super) async fn events(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
     use crate::live::{Beat, LONGEST, RECHECK};
     who.require(&[Role::Admin, Role::Analyst, Role::Viewer, Role::Facilitator])?;
     let (s, _) = owned_session(&state, &who, &path).await?;
@@ -763,7 +481,7 @@ async fn events(state: web::Data<AppState>, path: web::Path<String>, who: Signed
         .streaming(stream))
 }
 
-async fn reveal(
+pub(super) async fn reveal(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
@@ -805,7 +523,7 @@ async fn reveal(
     Ok(see_other(format!("/staff/panels/{}#shared", s.id)))
 }
 
-async fn end(
+pub(super) async fn end(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
