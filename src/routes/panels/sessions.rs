@@ -1,4 +1,5 @@
-//! Staff creating and running panel sessions: the list, a new session, its page with the live tally, pausing, closing and the printable join sheet.
+//! Staff creating and running panel sessions: the list, a new session, its page with the live
+//! tally, pausing, closing and the printable join sheet.
 
 #[allow(clippy::wildcard_imports)]
 use super::*;

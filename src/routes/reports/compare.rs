@@ -83,8 +83,7 @@ pub(super) async fn compare_page(
         .filter(|q| q.priority.as_ref().and_then(|v| v.as_array()).is_none_or(Vec::is_empty))
         .map(|q| question_row(case, q))
         .collect();
-    let choose =
-        |value: &str, text: String, current: &str| Choice { value: value.into(), text, selected: value == current };
+    let choose = |value: &str, text: String, current: &str| Choice::new(value, text, current);
     let query = format!(
         "from={}&to={}&audience={}&suppress_below={}&caution_below={}",
         r.from, r.to, r.audience, r.suppress_below, r.caution_below

@@ -1,4 +1,5 @@
-//! The quote bank: choosing a quote from an answer, redacting and approving it, the bank with its filters, its exports and the printable version.
+//! The quote bank: choosing a quote from an answer, redacting and approving it, the bank with
+//! its filters, its exports and the printable version.
 
 use super::coding::owned_wave;
 #[allow(clippy::wildcard_imports)]
