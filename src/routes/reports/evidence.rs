@@ -191,15 +191,7 @@ pub(super) async fn evidence(
                         format!("Evidence pack: {} {} to {}", pack.series, pack.years[0], pack.years[1]),
                     )
                     .back(format!("/staff/series/{}/compare?{query}", r.series.slug)),
-                csrf: {
-                    use actix_web::HttpMessage;
-                    let key = req
-                        .extensions()
-                        .get::<crate::security::BrowserKey>()
-                        .map(|k| k.value.clone())
-                        .unwrap_or_default();
-                    state.forms.token_for(&key)
-                },
+                csrf: crate::routes::form::token(&state, &req),
                 can_rate: who.require(&[Role::Admin, Role::Analyst]).is_ok(),
                 action: format!("/staff/series/{}/evidence/brag?{query}", r.series.slug),
                 ratings: vec!["Blue", "Green", "Amber", "Red"],
