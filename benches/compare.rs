@@ -45,7 +45,7 @@ fn count(conn: &mut DbConnection, sql: &str) -> i64 {
 
 /// Fills a wave with `n` responses and 20 answers each, set-based.
 fn fill(conn: &mut DbConnection, wave_slug: &str, n: i64, shift: i64) {
-    let wave_id: String = heard::models::survey::find_wave(conn, wave_slug).expect("q").expect("wave").id;
+    let wave_id: heard::db::WaveId = heard::models::survey::find_wave(conn, wave_slug).expect("q").expect("wave").id;
     let seq = match conn.backend() {
         Backend::Sqlite => format!("WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < {n})"),
         Backend::Postgres => format!("WITH seq(n) AS (SELECT generate_series(1, {n}))"),
@@ -105,6 +105,7 @@ fn main() {
             to: "bench-2024".into(),
             audience: None,
             settings: heard::stats::Settings::default(),
+            max_text: 2000,
         };
         let mut times = Vec::new();
         for _ in 0..3 {

@@ -359,16 +359,17 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let bytes = std::fs::read(&contacts)
                 .map_err(|e| CliError(format!("could not read {}: {e}", contacts.display())))?;
             let mut conn = connect(&settings)?;
-            let (wave_id, def, links, partnership, look) = invitation_setup(&mut conn, &settings, &wave)?;
+            let InvitationSetup { wave: found, links, look } = invitation_setup(&mut conn, &settings, &wave)?;
+            let (def, partnership) = (&found.definition, &found.partnership.name);
             let audiences: Vec<String> = def.audiences.iter().map(|a| a.key.to_string()).collect();
             let rows = models::invitations::parse_contacts(&bytes, &audiences).map_err(|problems| {
                 CliError(format!("{} has problems; nothing was sent:\n  {}", contacts.display(), problems.join("\n  ")))
             })?;
             let templates = crate::templates::global().map_err(fail)?;
             let render = |l: &models::invitations::Letter<'_>| {
-                crate::email::messages::invitation(templates, &def, &partnership, &look, l)
+                crate::email::messages::invitation(templates, def, partnership, &look, l)
             };
-            let done = models::invitations::invite(&mut conn, &wave_id, &rows, &links, &render).map_err(fail)?;
+            let done = models::invitations::invite(&mut conn, found.id(), &rows, &links, &render).map_err(fail)?;
             println!(
                 "Invited {} contacts to {wave} ({} were invited before). The outbox sends them: heard serve, or heard outbox flush.",
                 done.invited, done.already
@@ -377,12 +378,12 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Remind { wave } => {
             let mut conn = connect(&settings)?;
-            let (wave_id, def, links, partnership, look) = invitation_setup(&mut conn, &settings, &wave)?;
+            let InvitationSetup { wave: found, links, look } = invitation_setup(&mut conn, &settings, &wave)?;
             let templates = crate::templates::global().map_err(fail)?;
             let render = |l: &models::invitations::Letter<'_>| {
-                crate::email::messages::invitation(templates, &def, &partnership, &look, l)
+                crate::email::messages::invitation(templates, &found.definition, &found.partnership.name, &look, l)
             };
-            let n = models::invitations::remind(&mut conn, &wave_id, &links, &render).map_err(fail)?;
+            let n = models::invitations::remind(&mut conn, found.id(), &links, &render).map_err(fail)?;
             println!("Queued {n} reminders for {wave} (only to people who have not answered or unsubscribed).");
             Ok(())
         }
@@ -435,11 +436,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             command: PanelCommand::Create { wave, audience, minutes, kiosk, pin, member_codes, title, idle },
         } => {
             let mut conn = connect(&settings)?;
-            let found = models::survey::find_wave(&mut conn, &wave)
+            let found = models::survey::find(&mut conn, &wave, settings.max_text_graphemes)
                 .map_err(fail)?
                 .ok_or_else(|| CliError(format!("there is no wave {wave:?}")))?;
-            let text = models::survey::wave_definition(&mut conn, &found.id).map_err(fail)?;
-            let def = SurveyDefinition::parse(&wave, &text, settings.max_text_graphemes).map_err(fail)?;
+            let def = &found.definition;
             let pin = match (kiosk, pin) {
                 (true, None) => Some(format!("{:06}", rand::random_range(0..1_000_000u32))),
                 (_, p) => p,
@@ -447,7 +447,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let crate::domain::panel::SessionSettings { title, minutes, idle_minutes: idle } =
                 crate::domain::panel::SessionSettings::parse(
                     &audience,
-                    &def,
+                    def,
                     &title,
                     &minutes.to_string(),
                     &idle.to_string(),
@@ -456,7 +456,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 )
                 .map_err(CliError)?;
             let new = models::panel::NewSession {
-                wave_id: found.id.clone(),
+                wave_id: found.id().clone(),
                 audience,
                 title,
                 kiosk,
@@ -481,7 +481,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let name = file.display().to_string();
             let bytes = std::fs::read(&file).map_err(|e| CliError(format!("could not read {name}: {e}")))?;
             let mut conn = connect(&settings)?;
-            let done = models::import::import_counts(&mut conn, &name, &wave, &bytes, replace).map_err(fail)?;
+            let done =
+                models::import::import_counts(&mut conn, &name, &wave, &bytes, replace, settings.max_text_graphemes)
+                    .map_err(fail)?;
             println!("Imported {} counts ({} answers in all) into {wave}.", done.rows, done.answers);
             Ok(())
         }
@@ -507,7 +509,14 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 ..crate::stats::Settings::default()
             };
             let mut conn = connect(&settings)?;
-            let request = models::comparison::CompareRequest { series, from, to, audience, settings: stats_settings };
+            let request = models::comparison::CompareRequest {
+                series,
+                from,
+                to,
+                audience,
+                settings: stats_settings,
+                max_text: settings.max_text_graphemes,
+            };
             let out = models::comparison::compare_waves(&mut conn, &request).map_err(fail)?;
             let bytes = match format {
                 Format::Json => {
@@ -724,19 +733,18 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Export { command: ExportCommand::Responses { wave, format, output } } => {
             let mut conn = connect(&settings)?;
-            let row = models::survey::find_wave(&mut conn, &wave)
+            let found = models::survey::find(&mut conn, &wave, settings.max_text_graphemes)
                 .map_err(fail)?
                 .ok_or_else(|| CliError(format!("there is no wave {wave:?}")))?;
-            let text = models::survey::wave_definition(&mut conn, &row.id).map_err(fail)?;
-            let def = SurveyDefinition::parse(&wave, &text, usize::MAX / 2).map_err(fail)?;
-            let records = export::responses_for_wave(&mut conn, &row.id, &row.slug, &def).map_err(fail)?;
+            let (row, def) = (&found.row, &found.definition);
+            let records = export::responses_for_wave(&mut conn, &row.id, &row.slug, def).map_err(fail)?;
             let bytes = match format {
                 Format::Json => {
                     let mut v = serde_json::to_vec_pretty(&records).map_err(fail)?;
                     v.push(b'\n');
                     v
                 }
-                Format::Csv => export::to_csv(&records, &def).map_err(fail)?,
+                Format::Csv => export::to_csv(&records, def).map_err(fail)?,
             };
             match output {
                 Some(path) => std::fs::write(&path, bytes)
@@ -799,28 +807,25 @@ fn read_file(path: &std::path::Path) -> Result<(String, String), CliError> {
     Ok((name, source))
 }
 
-/// A wave's id, definition, link builder and partnership name, for invitations.
-fn invitation_setup(
-    conn: &mut DbConnection,
-    settings: &Settings,
-    wave: &str,
-) -> Result<(String, SurveyDefinition, models::invitations::Links, String, crate::email::messages::Look), CliError> {
-    let found = models::survey::find_wave(conn, wave)
+/// What sending a wave's invitations needs: the wave, its link builder and its emails' look.
+struct InvitationSetup {
+    wave: models::survey::Wave,
+    links: models::invitations::Links,
+    look: crate::email::messages::Look,
+}
+
+fn invitation_setup(conn: &mut DbConnection, settings: &Settings, wave: &str) -> Result<InvitationSetup, CliError> {
+    let found = models::survey::find(conn, wave, settings.max_text_graphemes)
         .map_err(fail)?
         .ok_or_else(|| CliError(format!("there is no wave {wave:?}")))?;
-    let text = models::survey::wave_definition(conn, &found.id).map_err(fail)?;
-    let def = SurveyDefinition::parse(wave, &text, settings.max_text_graphemes).map_err(fail)?;
-    let (_, partnership) = models::survey::wave_partnership(conn, &found.id).map_err(fail)?;
-    let owner = models::survey::wave_owner_by_id(conn, &found.id)
-        .map_err(fail)?
-        .ok_or_else(|| CliError(format!("the wave {wave:?} has no partnership")))?;
+    let owner = found.partnership.id.clone();
     let brand = models::branding::get(conn, &owner).map_err(fail)?;
     let look = crate::email::messages::Look::new(&brand, &settings.public_url);
     let links = models::invitations::Links { public_url: settings.public_url.clone(), partnership_id: owner };
-    Ok((found.id, def, links, partnership, look))
+    Ok(InvitationSetup { wave: found, links, look })
 }
 
-fn wave_id(conn: &mut DbConnection, slug: &str) -> Result<String, CliError> {
+fn wave_id(conn: &mut DbConnection, slug: &str) -> Result<crate::db::WaveId, CliError> {
     models::survey::find_wave(conn, slug)
         .map_err(fail)?
         .map(|w| w.id)

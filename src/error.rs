@@ -152,7 +152,9 @@ impl From<StoreError> for AppError {
             StoreError::NotFound(_) => AppError::NotFound(Words::key("error_record_missing")),
             StoreError::Conflict(msg) => AppError::Conflict(Words::English(msg)),
             StoreError::Invalid(errors) => AppError::BadRequest(Words::English(errors.to_string())),
-            other @ (StoreError::Db(_) | StoreError::OutsideTransaction(_)) => AppError::internal(other),
+            other @ (StoreError::Db(_) | StoreError::OutsideTransaction(_) | StoreError::Unreadable { .. }) => {
+                AppError::internal(other)
+            }
         }
     }
 }

@@ -6,6 +6,7 @@
 //!   [`AppState::forget_cached`]). Another instance behind the same load balancer sees a
 //!   change (a wave closed, a recording added) within that time.
 
+use crate::db::WaveId;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -13,15 +14,17 @@ use std::time::{Duration, Instant};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::SurveyDefinition;
+use crate::models::StoreError;
+use crate::models::survey::{Wave, WavePartnership, WaveRow};
 use crate::security::FormTokens;
 use crate::templates::Templates;
 
-/// A wave's parsed definition, valid while its hash matches the stored one.
+/// A wave's parsed definition and partnership, valid while its hash matches the stored one.
 #[derive(Clone)]
-pub struct CachedDefinition {
-    pub hash: String,
-    pub definition: Arc<SurveyDefinition>,
-    pub partnership_name: String,
+struct CachedDefinition {
+    hash: String,
+    definition: Arc<SurveyDefinition>,
+    partnership: WavePartnership,
 }
 
 /// How long a cached wave or question media entry is trusted.
@@ -63,7 +66,7 @@ impl<K: std::hash::Hash + Eq, V: Clone> Fresh<K, V> {
 }
 
 /// Key of a question's media: wave id, audience, language, question key, picture names.
-pub type MediaKey = (String, String, String, String, Vec<String>);
+pub type MediaKey = (WaveId, String, String, String, Vec<String>);
 
 pub struct AppState {
     pub settings: Settings,
@@ -72,9 +75,9 @@ pub struct AppState {
     pub forms: FormTokens,
     /// The key resume and receipt codes are hashed and sealed with.
     pub codes: crate::domain::codes::CodeKey,
-    definitions: RwLock<HashMap<String, CachedDefinition>>,
+    definitions: RwLock<HashMap<WaveId, CachedDefinition>>,
     /// Waves by slug.
-    pub waves: Fresh<String, crate::models::survey::WaveRow>,
+    waves: Fresh<String, WaveRow>,
     /// A question's recording and pictures.
     pub media: Fresh<MediaKey, crate::models::media::QuestionMedia>,
     pub metrics: crate::metrics::Metrics,
@@ -114,14 +117,43 @@ impl AppState {
         self.media.clear();
     }
 
-    pub fn cached_definition(&self, wave_id: &str, hash: &str) -> Option<CachedDefinition> {
-        let map = self.definitions.read().ok()?;
-        map.get(wave_id).filter(|c| c.hash == hash).cloned()
-    }
-
-    pub fn cache_definition(&self, wave_id: &str, entry: CachedDefinition) {
-        if let Ok(mut map) = self.definitions.write() {
-            map.insert(wave_id.to_owned(), entry);
+    /// A wave by its slug, whole (see [`Wave`]), or `None` when there is no such wave. The
+    /// row comes from the short-lived cache or a quick read; the parsed definition from the
+    /// cache while its hash matches, else it is read and parsed on a blocking thread, never
+    /// on the async workers (a large survey takes a second to parse), with the deployment's
+    /// one text limit.
+    pub async fn wave(&self, slug: &str) -> Result<Option<Wave>, StoreError> {
+        if crate::domain::Slug::parse(slug, "wave").is_err() {
+            return Ok(None);
         }
+        let row = match self.waves.get(&slug.to_owned()) {
+            Some(row) => row,
+            None => {
+                let owned = slug.to_owned();
+                let found = self.db.read(move |c| crate::models::survey::find_wave(c, &owned)).await?;
+                let Some(row) = found else { return Ok(None) };
+                self.waves.put(slug.to_owned(), row.clone());
+                row
+            }
+        };
+        let cached = self
+            .definitions
+            .read()
+            .ok()
+            .and_then(|map| map.get(&row.id).filter(|c| c.hash == row.definition_hash).cloned());
+        if let Some(c) = cached {
+            return Ok(Some(Wave { row, partnership: c.partnership, definition: c.definition }));
+        }
+        let limit = self.settings.max_text_graphemes;
+        let wave = self.db.run(move |c| crate::models::survey::load(c, row, limit)).await?;
+        if let Ok(mut map) = self.definitions.write() {
+            let entry = CachedDefinition {
+                hash: wave.row.definition_hash.clone(),
+                definition: wave.definition.clone(),
+                partnership: wave.partnership.clone(),
+            };
+            map.insert(wave.row.id.clone(), entry);
+        }
+        Ok(Some(wave))
     }
 }

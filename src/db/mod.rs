@@ -6,7 +6,10 @@
 //! Nothing here knows about HTTP or templates. Queries live in `crate::models`; this module
 //! only hands out connections and runs closures against them off the async workers.
 
+pub mod ids;
 pub mod schema;
+
+pub use ids::{AccountId, PartnershipId, QuoteId, ResponseId, WaveId};
 
 use std::time::Duration;
 

@@ -3,6 +3,7 @@
 //! responses (some questions clearly improve, some don't change, one falls) and an open 2025
 //! wave. Running it twice changes nothing.
 
+use crate::db::WaveId;
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, TimeDelta};
@@ -350,7 +351,7 @@ fn choose_face(rng: &mut Rng, positive: f64) -> &'static str {
 
 fn synthesise(
     conn: &mut DbConnection,
-    wave_id: &str,
+    wave_id: &WaveId,
     def: &SurveyDefinition,
     year: &str,
     start: NaiveDate,

@@ -5,6 +5,7 @@
 //! additive, so they stay exact. `rebuild` recomputes a wave from the raw rows (imports,
 //! demo data, and the consistency test use it).
 
+use crate::db::WaveId;
 use std::collections::{BTreeMap, HashMap};
 
 use diesel::prelude::*;
@@ -116,7 +117,7 @@ pub fn apply(c: &mut DbConnection, response_id: &str, sign: i64) -> StoreResult<
 }
 
 /// Recomputes a wave's counts from its raw answers.
-pub fn rebuild(c: &mut DbConnection, wave_id: &str) -> StoreResult<()> {
+pub fn rebuild(c: &mut DbConnection, wave_id: &WaveId) -> StoreResult<()> {
     diesel::delete(answer_counts::table.filter(answer_counts::wave_id.eq(wave_id))).execute(c)?;
     diesel::delete(index_counts::table.filter(index_counts::wave_id.eq(wave_id))).execute(c)?;
     let p = if c.backend() == Backend::Postgres { "$1" } else { "?" };

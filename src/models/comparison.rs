@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, HashMap};
 use diesel::prelude::*;
 
 use super::{StoreError, StoreResult};
-use crate::db::DbConnection;
 use crate::db::schema::responses;
+use crate::db::{DbConnection, WaveId};
 use crate::domain::SurveyDefinition;
 use crate::domain::survey::{Polarity, QuestionKind};
 use crate::stats::compare::{CaseInput, PairedInput, QuestionInput, SettingsInput, compare_case};
@@ -25,13 +25,15 @@ pub struct CompareRequest {
     pub to: String,
     pub audience: Option<String>,
     pub settings: Settings,
+    /// The deployment's text limit, for reading the waves' definitions (see `survey::Wave`).
+    pub max_text: usize,
 }
 
 struct WaveData {
-    id: String,
+    id: WaveId,
     slug: String,
     label: String,
-    def: SurveyDefinition,
+    def: std::sync::Arc<SurveyDefinition>,
     /// (audience, question key, option value) → answers.
     counts: HashMap<(String, String, String), u64>,
     /// (kind, code, audience) → sufficient statistics.
@@ -56,7 +58,7 @@ struct PairRow {
 
 /// Answers of the same people in both waves (same member code, same audience), counted by
 /// (audience, question key, earlier option, later option).
-fn linked_pairs(conn: &mut DbConnection, wave_a: &str, wave_b: &str) -> StoreResult<Vec<PairRow>> {
+fn linked_pairs(conn: &mut DbConnection, wave_a: &WaveId, wave_b: &WaveId) -> StoreResult<Vec<PairRow>> {
     let (p1, p2) = if conn.backend() == crate::db::Backend::Postgres { ("$1", "$2") } else { ("?", "?") };
     let sql = format!(
         "SELECT rb.audience AS audience, a1.question_key AS question_key, a1.option_value AS option_a, \
@@ -71,8 +73,8 @@ fn linked_pairs(conn: &mut DbConnection, wave_a: &str, wave_b: &str) -> StoreRes
     );
     use diesel::sql_types::Text;
     Ok(crate::on_backend!(conn, |c| diesel::sql_query(&sql)
-        .bind::<Text, _>(wave_a)
-        .bind::<Text, _>(wave_b)
+        .bind::<Text, _>(wave_a.as_str())
+        .bind::<Text, _>(wave_b.as_str())
         .load::<PairRow>(c))?)
 }
 
@@ -88,14 +90,12 @@ fn stored_count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(u64::MAX)
 }
 
-fn load_wave(conn: &mut DbConnection, slug: &str, series_id: &str) -> StoreResult<WaveData> {
-    let wave =
-        super::survey::find_wave(conn, slug)?.ok_or_else(|| StoreError::NotFound(format!("the wave {slug:?}")))?;
-    if wave.series_id != series_id {
+fn load_wave(conn: &mut DbConnection, slug: &str, series_id: &str, max_text: usize) -> StoreResult<WaveData> {
+    let loaded = super::survey::get(conn, slug, max_text)?;
+    if loaded.row.series_id != series_id {
         return Err(StoreError::Conflict(format!("the wave {slug:?} is not part of this series")));
     }
-    let text = super::survey::wave_definition(conn, &wave.id)?;
-    let def = SurveyDefinition::parse(slug, &text, usize::MAX / 2)?;
+    let (wave, def) = (loaded.row, loaded.definition);
     // Exact counts kept up to date at every write (see `models::aggregates`).
     use crate::db::schema::{answer_counts, index_counts};
     let rows: Vec<(String, String, String, i64)> = answer_counts::table
@@ -217,22 +217,17 @@ pub fn compare_waves(conn: &mut DbConnection, req: &CompareRequest) -> StoreResu
     if req.from == req.to {
         return Err(StoreError::Conflict("choose two different waves to compare".into()));
     }
+    let a = load_wave(conn, &req.from, &series_id, req.max_text)?;
+    let b = load_wave(conn, &req.to, &series_id, req.max_text)?;
     // Keys compared: single-answer questions present in both waves (for the indices), and
     // every single-answer key of either wave for the questions.
-    let peek = |conn: &mut DbConnection, slug: &str| -> StoreResult<SurveyDefinition> {
-        let wave =
-            super::survey::find_wave(conn, slug)?.ok_or_else(|| StoreError::NotFound(format!("the wave {slug:?}")))?;
-        Ok(SurveyDefinition::parse(slug, &super::survey::wave_definition(conn, &wave.id)?, usize::MAX / 2)?)
-    };
-    let (def_a, def_b) = (peek(conn, &req.from)?, peek(conn, &req.to)?);
+    let (def_a, def_b) = (&a.def, &b.def);
     let common: Vec<String> = def_b
         .questions
         .iter()
         .filter(|q| single_answer(q.kind) && def_a.question(q.key.as_str()).is_some_and(|p| single_answer(p.kind)))
         .map(|q| q.key.to_string())
         .collect();
-    let a = load_wave(conn, &req.from, &series_id)?;
-    let b = load_wave(conn, &req.to, &series_id)?;
     let pairs = linked_pairs(conn, &a.id, &b.id)?;
     let years =
         if a.label != b.label { vec![a.label.clone(), b.label.clone()] } else { vec![a.slug.clone(), b.slug.clone()] };

@@ -6,6 +6,7 @@
 //! `response_id` in the same transaction that stores the response, so a double tap, a refresh
 //! or a replayed POST finds the draft already claimed and gets the same receipt back.
 
+use crate::db::WaveId;
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 
@@ -19,7 +20,7 @@ use crate::domain::{AnswerValue, Answers};
 #[diesel(table_name = drafts)]
 pub struct DraftRow {
     pub id: String,
-    pub wave_id: String,
+    pub wave_id: WaveId,
     pub audience: String,
     pub answers: String,
     pub consent_to_quote: Option<bool>,
@@ -53,7 +54,7 @@ impl DraftRow {
 /// Starts a draft for a browser holding `token`.
 pub fn create(
     conn: &mut DbConnection,
-    wave_id: &str,
+    wave_id: &WaveId,
     audience: &str,
     token: &str,
     keep_days: i64,
@@ -80,7 +81,7 @@ fn find_by_id(conn: &mut DbConnection, id: &str) -> StoreResult<Option<DraftRow>
 }
 
 /// The draft this browser's token points at in this wave, unless it has expired.
-pub fn find(conn: &mut DbConnection, wave_id: &str, token: &str) -> StoreResult<Option<DraftRow>> {
+pub fn find(conn: &mut DbConnection, wave_id: &WaveId, token: &str) -> StoreResult<Option<DraftRow>> {
     Ok(drafts::table
         .filter(drafts::token_hash.eq(hash_token(token)))
         .filter(drafts::wave_id.eq(wave_id))
@@ -140,7 +141,7 @@ pub fn issue_resume_code(conn: &mut DbConnection, key: &CodeKey, draft_id: &str)
 pub fn resume(
     conn: &mut DbConnection,
     key: &CodeKey,
-    wave_id: &str,
+    wave_id: &WaveId,
     code: &ShortCode,
     new_token: &str,
     keep_days: i64,
@@ -293,7 +294,7 @@ pub fn set_member(conn: &mut DbConnection, draft_id: &str, hash: Option<&str>) -
 
 /// Throws away the unsent draft this token points at (a shared tablet going back to the
 /// start). A sent draft is left alone: it still answers for its receipt.
-pub fn discard_unsent(conn: &mut DbConnection, wave_id: &str, token: &str) -> StoreResult<()> {
+pub fn discard_unsent(conn: &mut DbConnection, wave_id: &WaveId, token: &str) -> StoreResult<()> {
     diesel::delete(
         drafts::table
             .filter(drafts::token_hash.eq(hash_token(token)))

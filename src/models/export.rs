@@ -2,6 +2,7 @@
 //! audience and channel, and the day it was sent (never the exact time, never anything that
 //! could single a respondent out).
 
+use crate::db::WaveId;
 use std::collections::BTreeMap;
 
 use diesel::prelude::*;
@@ -34,7 +35,7 @@ pub struct ExportRecord {
 /// Reads every response of a wave, oldest first.
 pub fn responses_for_wave(
     conn: &mut DbConnection,
-    wave_id: &str,
+    wave_id: &WaveId,
     wave_slug: &str,
     def: &SurveyDefinition,
 ) -> StoreResult<Vec<ExportRecord>> {

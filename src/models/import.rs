@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use super::{StoreError, StoreResult};
 use crate::db::schema::{imported_counts, responses};
-use crate::db::{DbConnection, new_id, now};
+use crate::db::{DbConnection, WaveId, new_id, now};
 use crate::domain::survey::QuestionKind;
 use crate::domain::{AnswerValue, Answers, SurveyDefinition};
 use crate::stats::MAX_COUNT;
@@ -84,12 +84,11 @@ fn wave_and_definition(
     conn: &mut DbConnection,
     slug: &str,
     max_text: usize,
-) -> StoreResult<(String, SurveyDefinition)> {
-    let wave = super::survey::find_wave(conn, slug)?.ok_or_else(|| {
+) -> StoreResult<(WaveId, std::sync::Arc<SurveyDefinition>)> {
+    let wave = super::survey::find(conn, slug, max_text)?.ok_or_else(|| {
         StoreError::NotFound(format!("the wave {slug:?} (import its survey definition first with heard import)"))
     })?;
-    let text = super::survey::wave_definition(conn, &wave.id)?;
-    Ok((wave.id, SurveyDefinition::parse(slug, &text, max_text)?))
+    Ok((wave.row.id, wave.definition))
 }
 
 /// A member code as stored: a hash of its normalised form, so codes can be matched across
@@ -302,8 +301,9 @@ pub fn import_counts(
     wave_slug: &str,
     bytes: &[u8],
     replace: bool,
+    max_text: usize,
 ) -> StoreResult<Imported> {
-    let (wave_id, def) = wave_and_definition(conn, wave_slug, usize::MAX / 2)?;
+    let (wave_id, def) = wave_and_definition(conn, wave_slug, max_text)?;
     let mut c = Collector { file: file.to_owned(), problems: Vec::new() };
     let mut rdr = reader(bytes);
     let headers: Vec<String> = rdr.headers().map(|h| h.iter().map(str::to_owned).collect()).unwrap_or_default();

@@ -3,6 +3,7 @@
 //! kept counts equal a recount of the raw answers. The load generator (`--check`), `heard
 //! verify` and the crash-safety script use these.
 
+use crate::db::WaveId;
 use std::collections::{BTreeMap, HashMap};
 
 use diesel::connection::SimpleConnection;
@@ -102,7 +103,7 @@ impl WaveCheck {
 pub fn wave_check(
     conn: &mut DbConnection,
     key: &crate::domain::codes::CodeKey,
-    wave_id: &str,
+    wave_id: &WaveId,
     receipts: &[String],
 ) -> StoreResult<WaveCheck> {
     let mut out = WaveCheck {

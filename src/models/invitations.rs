@@ -3,6 +3,7 @@
 //! has responded; nothing links a contact to a response, an answer or a draft once it is
 //! sent. Each message goes to the outbox in the same transaction that changes the contact.
 
+use crate::db::WaveId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -21,7 +22,7 @@ pub const MAX_REMINDERS: i32 = 2;
 #[diesel(table_name = contacts)]
 pub struct Contact {
     pub id: String,
-    pub wave_id: String,
+    pub wave_id: WaveId,
     pub email: String,
     pub first_name: String,
     pub audience: String,
@@ -154,7 +155,7 @@ pub struct Invited {
 /// Adds contacts to a wave and queues an invitation for each new one, all or nothing.
 pub fn invite(
     conn: &mut DbConnection,
-    wave_id: &str,
+    wave_id: &WaveId,
     rows: &[ContactRow],
     links: &Links,
     render: &Render<'_>,
@@ -203,7 +204,7 @@ pub fn invite(
 
 /// Queues a reminder, with a fresh single-use link, for everyone in the wave who has not
 /// responded, has not unsubscribed and has had fewer than [`MAX_REMINDERS`] reminders.
-pub fn remind(conn: &mut DbConnection, wave_id: &str, links: &Links, render: &Render<'_>) -> StoreResult<usize> {
+pub fn remind(conn: &mut DbConnection, wave_id: &WaveId, links: &Links, render: &Render<'_>) -> StoreResult<usize> {
     conn.write(|c| -> StoreResult<usize> {
         let due: Vec<Contact> = contacts::table
             .filter(contacts::wave_id.eq(wave_id))
@@ -282,7 +283,7 @@ pub fn mark_responded(c: &mut DbConnection, contact_id: &str) -> StoreResult<()>
 }
 
 /// The slug of a contact's wave.
-pub fn wave_slug(conn: &mut DbConnection, wave_id: &str) -> StoreResult<String> {
+pub fn wave_slug(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<String> {
     use crate::db::schema::waves;
     Ok(waves::table.filter(waves::id.eq(wave_id)).select(waves::slug).first(conn)?)
 }
@@ -296,7 +297,7 @@ pub struct Counts {
     pub reminded: i64,
 }
 
-pub fn counts(conn: &mut DbConnection, wave_id: &str) -> StoreResult<Counts> {
+pub fn counts(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<Counts> {
     let base = || contacts::table.filter(contacts::wave_id.eq(wave_id));
     Ok(Counts {
         contacts: base().count().get_result(conn)?,

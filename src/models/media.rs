@@ -2,6 +2,7 @@
 //! and cleaned by [`crate::domain::media`] before they reach here. Listing queries never load
 //! the bytes; only the serving queries do.
 
+use crate::db::WaveId;
 use std::collections::HashMap;
 
 use diesel::prelude::*;
@@ -14,7 +15,7 @@ use crate::db::{DbConnection, new_id, now};
 /// Which recording: a question, for one audience, in one language, in one wave.
 #[derive(Debug, Clone)]
 pub struct RecordingSlot {
-    pub wave_id: String,
+    pub wave_id: WaveId,
     pub audience: String,
     pub language: String,
     pub question_key: String,
@@ -81,7 +82,7 @@ pub fn recording_for(conn: &mut DbConnection, slot: &RecordingSlot) -> StoreResu
 }
 
 /// A wave's recordings, without their bytes.
-pub fn list_recordings(conn: &mut DbConnection, wave_id: &str) -> StoreResult<Vec<RecordingMeta>> {
+pub fn list_recordings(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<Vec<RecordingMeta>> {
     Ok(recordings::table
         .filter(recordings::wave_id.eq(wave_id))
         .order((recordings::audience, recordings::language, recordings::question_key))
@@ -109,7 +110,7 @@ pub fn recording_body(conn: &mut DbConnection, id: &str) -> StoreResult<Option<(
 
 /// Deletes one of a wave's recordings. False when there was none. (Call inside the
 /// caller's transaction, with its audit entry.)
-pub fn delete_recording(conn: &mut DbConnection, wave_id: &str, id: &str) -> StoreResult<bool> {
+pub fn delete_recording(conn: &mut DbConnection, wave_id: &WaveId, id: &str) -> StoreResult<bool> {
     let n = diesel::delete(recordings::table.filter(recordings::wave_id.eq(wave_id)).filter(recordings::id.eq(id)))
         .execute(conn)?;
     Ok(n > 0)

@@ -39,6 +39,14 @@ pub enum StoreError {
     Conflict(String),
     #[error("{0}")]
     Invalid(#[from] DefinitionErrors),
+    /// A definition Heard stored no longer reads (a change to the format, or the row edited
+    /// by hand): the wave cannot be shown until it is fixed.
+    #[error("the stored definition of the wave {wave:?} no longer reads")]
+    Unreadable {
+        wave: String,
+        #[source]
+        source: DefinitionErrors,
+    },
     /// A programming error: an audit entry for `0` was asked for outside the transaction of
     /// the change it records (see [`audit`]).
     #[error("the audit entry {0:?} must be written inside the transaction of its change")]

@@ -3,6 +3,7 @@
 //! member codes. The live tally counts the session's responses; free text reaches the
 //! projector only when a facilitator reveals a consented answer.
 
+use crate::db::WaveId;
 use std::collections::HashMap;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
@@ -23,7 +24,7 @@ pub const PIN_TRIES: i32 = 5;
 #[diesel(table_name = panel_sessions)]
 pub struct SessionRow {
     pub id: String,
-    pub wave_id: String,
+    pub wave_id: WaveId,
     pub audience: String,
     pub code: String,
     pub title: String,
@@ -53,7 +54,7 @@ impl SessionRow {
 /// What a facilitator asks for.
 #[derive(Debug, Clone)]
 pub struct NewSession {
-    pub wave_id: String,
+    pub wave_id: WaveId,
     pub audience: String,
     pub title: String,
     pub kiosk: bool,
@@ -129,7 +130,7 @@ pub fn find_by_code(conn: &mut DbConnection, code: &JoinCode) -> StoreResult<Opt
 }
 
 /// A wave's sessions, newest first, with how many responses each has.
-pub fn list_for_wave(conn: &mut DbConnection, wave_id: &str) -> StoreResult<Vec<(SessionRow, i64)>> {
+pub fn list_for_wave(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<Vec<(SessionRow, i64)>> {
     let rows: Vec<SessionRow> = panel_sessions::table
         .filter(panel_sessions::wave_id.eq(wave_id))
         .order(panel_sessions::created_at.desc())

@@ -3,6 +3,7 @@
 //! `paper_entries` until someone else types the same form; when both agree (or the second
 //! person has settled the differences) it becomes a response.
 
+use crate::db::WaveId;
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -15,7 +16,7 @@ use crate::domain::Answers;
 #[diesel(table_name = paper_entries)]
 pub struct Entry {
     pub id: String,
-    pub wave_id: String,
+    pub wave_id: WaveId,
     pub audience: String,
     pub form_ref: String,
     pub answers: String,
@@ -35,7 +36,7 @@ impl Entry {
 /// A typed paper form.
 #[derive(Debug, Clone)]
 pub struct Typed {
-    pub wave_id: String,
+    pub wave_id: WaveId,
     pub audience: String,
     pub form_ref: String,
     pub answers: Answers,
@@ -43,7 +44,7 @@ pub struct Typed {
     pub by: String,
 }
 
-fn taken(c: &mut DbConnection, wave_id: &str, form_ref: &str) -> StoreResult<Option<Entry>> {
+fn taken(c: &mut DbConnection, wave_id: &WaveId, form_ref: &str) -> StoreResult<Option<Entry>> {
     Ok(paper_entries::table
         .filter(paper_entries::wave_id.eq(wave_id))
         .filter(paper_entries::form_ref.eq(form_ref))
@@ -127,7 +128,7 @@ pub fn hold(conn: &mut DbConnection, t: &Typed) -> StoreResult<()> {
 }
 
 /// Forms waiting for their second typing.
-pub fn pending(conn: &mut DbConnection, wave_id: &str) -> StoreResult<Vec<Entry>> {
+pub fn pending(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<Vec<Entry>> {
     Ok(paper_entries::table
         .filter(paper_entries::wave_id.eq(wave_id))
         .filter(paper_entries::stored.eq(false))
@@ -136,7 +137,7 @@ pub fn pending(conn: &mut DbConnection, wave_id: &str) -> StoreResult<Vec<Entry>
         .load(conn)?)
 }
 
-pub fn find(conn: &mut DbConnection, wave_id: &str, id: &str) -> StoreResult<Option<Entry>> {
+pub fn find(conn: &mut DbConnection, wave_id: &WaveId, id: &str) -> StoreResult<Option<Entry>> {
     Ok(paper_entries::table
         .filter(paper_entries::wave_id.eq(wave_id))
         .filter(paper_entries::id.eq(id))

@@ -1,5 +1,6 @@
 //! Stored responses: deletion by the respondent's receipt code, and counts.
 
+use crate::db::WaveId;
 use chrono::TimeDelta;
 use diesel::prelude::*;
 
@@ -23,7 +24,7 @@ pub enum Deletion {
 pub fn delete_by_receipt(
     conn: &mut DbConnection,
     key: &CodeKey,
-    wave_id: &str,
+    wave_id: &WaveId,
     code: &ShortCode,
     within_days: i64,
 ) -> StoreResult<Deletion> {
@@ -66,7 +67,7 @@ pub fn gauges(conn: &mut DbConnection) -> StoreResult<crate::metrics::Gauges> {
     })
 }
 
-pub fn count_for_wave(conn: &mut DbConnection, wave_id: &str) -> StoreResult<i64> {
+pub fn count_for_wave(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<i64> {
     Ok(responses::table.filter(responses::wave_id.eq(wave_id)).count().get_result(conn)?)
 }
 
@@ -100,7 +101,7 @@ diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql
 /// One page of a wave's responses, newest first, and how many match in all.
 pub fn list(
     conn: &mut DbConnection,
-    wave_id: &str,
+    wave_id: &WaveId,
     f: &ResponseFilter,
     page: i64,
     per_page: i64,
@@ -177,12 +178,9 @@ pub fn list(
 
 /// One response with its answers, if it belongs to `wave_id`... or to any wave of the
 /// partnership (checked by the caller through [`owner`]).
-pub fn get(
-    conn: &mut DbConnection,
-    id: &str,
-) -> StoreResult<Option<(ResponseListing, String, crate::domain::Answers)>> {
+pub fn get(conn: &mut DbConnection, id: &str) -> StoreResult<Option<StoredResponse>> {
     use crate::db::schema::answers;
-    let row: Option<(String, String, String, chrono::NaiveDateTime, bool, String)> = responses::table
+    let row: Option<(String, String, String, chrono::NaiveDateTime, bool, WaveId)> = responses::table
         .filter(responses::id.eq(id))
         .select((
             responses::id,
@@ -233,11 +231,19 @@ pub fn get(
         submitted_on: at.date().format("%Y-%m-%d").to_string(),
         consent_to_quote: consent,
     };
-    Ok(Some((listing, wave_id, given)))
+    Ok(Some(StoredResponse { listing, wave_id, answers: given }))
 }
 
-/// The (wave id, partnership id) a response belongs to.
-pub fn owner(conn: &mut DbConnection, id: &str) -> StoreResult<Option<(String, String)>> {
+/// One sent response, as staff read it.
+#[derive(Debug, Clone)]
+pub struct StoredResponse {
+    pub listing: ResponseListing,
+    pub wave_id: WaveId,
+    pub answers: crate::domain::Answers,
+}
+
+/// The wave and partnership a response belongs to.
+fn owner(conn: &mut DbConnection, id: &str) -> StoreResult<Option<super::survey::WaveOwner>> {
     use crate::db::schema::{survey_series, waves};
     Ok(responses::table
         .inner_join(waves::table.inner_join(survey_series::table))
@@ -255,7 +261,9 @@ pub fn delete_by_staff(
     reason: &str,
 ) -> StoreResult<bool> {
     conn.write(|c| -> StoreResult<bool> {
-        let Some((wave_id, partnership_id)) = owner(c, id)? else { return Ok(false) };
+        let Some(super::survey::WaveOwner { wave: wave_id, partnership: partnership_id }) = owner(c, id)? else {
+            return Ok(false);
+        };
         let wave_slug: String = crate::db::schema::waves::table
             .filter(crate::db::schema::waves::id.eq(&wave_id))
             .select(crate::db::schema::waves::slug)

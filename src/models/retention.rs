@@ -34,7 +34,7 @@ pub fn run(conn: &mut DbConnection, default_days: i64, max_graphemes: usize) -> 
         .load(conn)?;
     let mut out = Vec::new();
     for (id, slug, text, partnership) in all {
-        let days = SurveyDefinition::parse(&slug, &text, max_graphemes.max(100_000))
+        let days = SurveyDefinition::stored(&slug, &text, max_graphemes)
             .ok()
             .and_then(|d| d.wave.keep_free_text_days)
             .map_or(default_days, i64::from);

@@ -2,6 +2,7 @@
 //! exported and re-read exactly) and, beside it, its questions, options and tags as rows so
 //! that reports can aggregate in SQL.
 
+use crate::db::WaveId;
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -16,7 +17,7 @@ use crate::domain::survey::WaveStatus;
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = waves)]
 pub struct WaveRow {
-    pub id: String,
+    pub id: WaveId,
     pub series_id: String,
     pub slug: String,
     pub label: String,
@@ -61,24 +62,71 @@ pub struct SurveyImport {
     pub questions: usize,
 }
 
+/// The partnership a wave belongs to.
+#[derive(Debug, Clone, Queryable, Serialize)]
+pub struct WavePartnership {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+}
+
+/// A wave as every layer uses it: its row, its partnership and its definition, read back and
+/// parsed once ([`SurveyDefinition::stored`], with the deployment's text limit). Respondent
+/// pages, staff pages, the command line and comparisons all load a wave this way; the web
+/// side keeps the parsed definition in a cache checked against `row.definition_hash`.
+#[derive(Debug, Clone)]
+pub struct Wave {
+    pub row: WaveRow,
+    pub partnership: WavePartnership,
+    pub definition: std::sync::Arc<SurveyDefinition>,
+}
+
+impl Wave {
+    pub fn id(&self) -> &WaveId {
+        &self.row.id
+    }
+}
+
+/// Reads a wave's definition and partnership for its row, and parses the definition.
+pub fn load(conn: &mut DbConnection, row: WaveRow, max_text: usize) -> StoreResult<Wave> {
+    let text = wave_definition(conn, &row.id)?;
+    let partnership = wave_partnership(conn, &row.id)?;
+    let definition = SurveyDefinition::stored(&row.slug, &text, max_text)
+        .map_err(|source| StoreError::Unreadable { wave: row.slug.clone(), source })?;
+    Ok(Wave { row, partnership, definition: std::sync::Arc::new(definition) })
+}
+
+/// A wave by its slug, loaded whole (see [`Wave`]).
+pub fn find(conn: &mut DbConnection, slug: &str, max_text: usize) -> StoreResult<Option<Wave>> {
+    match find_wave(conn, slug)? {
+        Some(row) => Ok(Some(load(conn, row, max_text)?)),
+        None => Ok(None),
+    }
+}
+
+/// A wave by its slug, or a message naming it.
+pub fn get(conn: &mut DbConnection, slug: &str, max_text: usize) -> StoreResult<Wave> {
+    find(conn, slug, max_text)?.ok_or_else(|| StoreError::NotFound(format!("the wave {slug:?}")))
+}
+
 pub fn find_wave(conn: &mut DbConnection, slug: &str) -> StoreResult<Option<WaveRow>> {
     Ok(waves::table.filter(waves::slug.eq(slug)).select(WaveRow::as_select()).first(conn).optional()?)
 }
 
-pub fn wave_definition(conn: &mut DbConnection, wave_id: &str) -> StoreResult<String> {
+pub fn wave_definition(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<String> {
     Ok(waves::table.filter(waves::id.eq(wave_id)).select(waves::definition).first(conn)?)
 }
 
-/// The partnership (slug, name) a wave belongs to.
-pub fn wave_partnership(conn: &mut DbConnection, wave_id: &str) -> StoreResult<(String, String)> {
+/// The partnership a wave belongs to.
+pub fn wave_partnership(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<WavePartnership> {
     Ok(waves::table
         .inner_join(survey_series::table.inner_join(partnerships::table))
         .filter(waves::id.eq(wave_id))
-        .select((partnerships::slug, partnerships::name))
+        .select((partnerships::id, partnerships::slug, partnerships::name))
         .first(conn)?)
 }
 
-pub fn response_count(conn: &mut DbConnection, wave_id: &str) -> StoreResult<i64> {
+pub fn response_count(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<i64> {
     Ok(responses::table.filter(responses::wave_id.eq(wave_id)).count().get_result(conn)?)
 }
 
@@ -185,7 +233,7 @@ pub fn import(conn: &mut DbConnection, file: &str, source: &str, def: &SurveyDef
                 "updated"
             }
             None => {
-                let id = new_id();
+                let id = WaveId::new();
                 diesel::insert_into(waves::table)
                     .values((
                         waves::id.eq(&id),
@@ -209,7 +257,7 @@ pub fn import(conn: &mut DbConnection, file: &str, source: &str, def: &SurveyDef
     })
 }
 
-fn insert_questions(c: &mut DbConnection, wave_id: &str, def: &SurveyDefinition) -> StoreResult<()> {
+fn insert_questions(c: &mut DbConnection, wave_id: &WaveId, def: &SurveyDefinition) -> StoreResult<()> {
     for (pos, q) in def.questions.iter().enumerate() {
         let qid = new_id();
         diesel::insert_into(questions::table)
@@ -317,8 +365,15 @@ pub fn waves_for(conn: &mut DbConnection, partnership_id: Option<&str>) -> Store
         .collect())
 }
 
-/// The partnership a wave belongs to, by the wave's slug: (wave id, partnership id).
-pub fn wave_owner(conn: &mut DbConnection, slug: &str) -> StoreResult<Option<(String, String)>> {
+/// A wave's id and the partnership it belongs to.
+#[derive(Debug, Clone, Queryable)]
+pub struct WaveOwner {
+    pub wave: WaveId,
+    pub partnership: String,
+}
+
+/// The partnership a wave belongs to, by the wave's slug.
+pub fn wave_owner(conn: &mut DbConnection, slug: &str) -> StoreResult<Option<WaveOwner>> {
     Ok(waves::table
         .inner_join(survey_series::table)
         .filter(waves::slug.eq(slug))
@@ -336,7 +391,7 @@ pub struct WaveCounts {
     pub by_day: Vec<(String, i64)>,
 }
 
-pub fn wave_counts(conn: &mut DbConnection, wave_id: &str) -> StoreResult<WaveCounts> {
+pub fn wave_counts(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<WaveCounts> {
     let by_audience: Vec<(String, i64)> = responses::table
         .filter(responses::wave_id.eq(wave_id))
         .group_by(responses::audience)
@@ -362,7 +417,7 @@ pub fn wave_counts(conn: &mut DbConnection, wave_id: &str) -> StoreResult<WaveCo
 /// Opens, closes or drafts a wave, with optional opening and closing times.
 pub fn set_status(
     conn: &mut DbConnection,
-    wave_id: &str,
+    wave_id: &WaveId,
     status: WaveStatus,
     opens: Option<chrono::NaiveDateTime>,
     closes: Option<chrono::NaiveDateTime>,
@@ -403,12 +458,12 @@ pub fn next_wave_source(source: &str, slug: &str, label: &str) -> Result<String,
 }
 
 /// A wave's slug, by its id.
-pub fn wave_slug(conn: &mut DbConnection, wave_id: &str) -> StoreResult<String> {
+pub fn wave_slug(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<String> {
     Ok(waves::table.filter(waves::id.eq(wave_id)).select(waves::slug).first(conn)?)
 }
 
 /// The partnership a wave belongs to, by the wave's id.
-pub fn wave_owner_by_id(conn: &mut DbConnection, wave_id: &str) -> StoreResult<Option<String>> {
+pub fn wave_owner_by_id(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<Option<String>> {
     Ok(waves::table
         .inner_join(survey_series::table)
         .filter(waves::id.eq(wave_id))

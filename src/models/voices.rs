@@ -4,6 +4,7 @@
 //! Only answers whose respondent said yes to "Can we share your words?" can become quotes.
 //! Exports carry the audience and the wave, never response ids or times.
 
+use crate::db::WaveId;
 use std::collections::{BTreeMap, HashMap};
 
 use diesel::prelude::*;
@@ -148,7 +149,7 @@ pub struct TextAnswer {
 /// The free-text answers of a wave (optionally one question, optionally only uncoded ones).
 pub fn text_answers(
     conn: &mut DbConnection,
-    wave_id: &str,
+    wave_id: &WaveId,
     question: Option<&str>,
     only_uncoded: bool,
     limit: i64,
@@ -218,7 +219,7 @@ pub fn text_answers(
 }
 
 /// The wave a response belongs to, if it is in `wave_id`.
-fn in_wave(conn: &mut DbConnection, response_id: &str, wave_id: &str) -> StoreResult<bool> {
+fn in_wave(conn: &mut DbConnection, response_id: &str, wave_id: &WaveId) -> StoreResult<bool> {
     let n: i64 = responses::table
         .filter(responses::id.eq(response_id))
         .filter(responses::wave_id.eq(wave_id))
@@ -230,7 +231,7 @@ fn in_wave(conn: &mut DbConnection, response_id: &str, wave_id: &str) -> StoreRe
 /// Sets the themes of one answer (replacing what it had). Themes must be the partnership's.
 pub fn set_codes(
     conn: &mut DbConnection,
-    wave_id: &str,
+    wave_id: &WaveId,
     partnership_id: &str,
     response_id: &str,
     question_key: &str,
@@ -272,7 +273,7 @@ pub fn set_codes(
 /// Adds one theme to many answers at once. Returns how many answers gained it.
 pub fn bulk_apply(
     conn: &mut DbConnection,
-    wave_id: &str,
+    wave_id: &WaveId,
     partnership_id: &str,
     answers_to_code: &[(String, String)],
     theme_id: &str,
@@ -317,7 +318,7 @@ pub fn bulk_apply(
 }
 
 /// Counts of coded answers per theme, per question and audience, for one wave.
-pub fn theme_counts(conn: &mut DbConnection, wave_id: &str) -> StoreResult<Vec<(String, String, String, i64)>> {
+pub fn theme_counts(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<Vec<(String, String, String, i64)>> {
     Ok(codings::table
         .inner_join(responses::table)
         .filter(responses::wave_id.eq(wave_id))

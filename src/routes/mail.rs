@@ -87,7 +87,7 @@ fn links(state: &AppState, w: &OwnedWave) -> invitations::Links {
 
 async fn partnership_name(state: &AppState, w: &OwnedWave) -> Result<String, AppError> {
     let id = w.id.clone();
-    Ok(state.db.run(move |c| crate::models::survey::wave_partnership(c, &id).map_err(AppError::from)).await?.1)
+    Ok(state.db.run(move |c| crate::models::survey::wave_partnership(c, &id).map_err(AppError::from)).await?.name)
 }
 
 /// How this wave's partnership's emails look.

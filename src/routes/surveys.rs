@@ -157,27 +157,10 @@ async fn upload(
     }
 }
 
-/// A wave the signed-in person may change: (wave id, partnership id, definition text).
-async fn editable_wave(state: &AppState, who: &SignedIn, slug: &str) -> Result<(String, String, String), AppError> {
+/// A wave the signed-in person may change.
+async fn editable_wave(state: &AppState, who: &SignedIn, slug: &str) -> Result<super::staff::OwnedWave, AppError> {
     who.require(&EDITORS)?;
-    let not_found =
-        || AppError::NotFound("There is nothing at this address, or it belongs to another partnership.".into());
-    if crate::domain::Slug::parse(slug, "wave").is_err() {
-        return Err(not_found());
-    }
-    let s = slug.to_owned();
-    let found = state
-        .db
-        .run(move |c| -> Result<_, AppError> {
-            let Some((wid, pid)) = survey::wave_owner(c, &s)? else { return Ok(None) };
-            Ok(Some((wid.clone(), pid, survey::wave_definition(c, &wid)?)))
-        })
-        .await?
-        .ok_or_else(not_found)?;
-    if !who.staff.can_see(&found.1) {
-        return Err(not_found());
-    }
-    Ok(found)
+    super::staff::owned_wave(state, who, slug).await
 }
 
 fn parse_day(raw: &str, what: &str) -> Result<Option<chrono::NaiveDateTime>, AppError> {
@@ -199,7 +182,8 @@ async fn set_status(
 ) -> Result<HttpResponse, AppError> {
     let f = super::form::read_checked(&state, &req, body).await?;
     let slug = path.into_inner();
-    let (wave_id, pid, _) = editable_wave(&state, &who, &slug).await?;
+    let w = editable_wave(&state, &who, &slug).await?;
+    let (wave_id, pid) = (w.id, w.partnership_id);
     let status = WaveStatus::parse(f.get("status").unwrap_or(""))
         .ok_or_else(|| AppError::BadRequest("Choose draft, open or closed.".into()))?;
     let opens = parse_day(f.get("opens").unwrap_or(""), "opening")?;
@@ -232,7 +216,9 @@ async fn next_wave(
 ) -> Result<HttpResponse, AppError> {
     let f = super::form::read_checked(&state, &req, body).await?;
     let slug = path.into_inner();
-    let (_, pid, source) = editable_wave(&state, &who, &slug).await?;
+    let w = editable_wave(&state, &who, &slug).await?;
+    let pid = w.partnership_id;
+    let source = state.db.run(move |c| survey::wave_definition(c, &w.id).map_err(AppError::from)).await?;
     let new_slug = crate::domain::Slug::parse(f.get("slug").unwrap_or("").trim(), "new wave's address")
         .map_err(|e| AppError::BadRequest(format!("{e}.").into()))?;
     let label = crate::domain::text::UserText::parse(f.get("label").unwrap_or(""), 40, false)

@@ -238,7 +238,7 @@ fn kept_counts_match_a_rebuild(backend: Backend) {
     {
         use diesel::prelude::*;
         let mut c = db.connect();
-        let ids: Vec<String> =
+        let ids: Vec<heard::db::WaveId> =
             heard::db::schema::waves::table.select(heard::db::schema::waves::id).load(&mut c).expect("waves");
         for id in ids {
             heard::models::aggregates::rebuild(&mut c, &id).expect("rebuild");

@@ -41,10 +41,29 @@ fn date_to_naive(d: &toml::value::Datetime) -> Option<chrono::NaiveDateTime> {
     Some(day.and_time(time))
 }
 
+/// Whether a definition is read as a file someone wrote or as one Heard stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    File,
+    Stored,
+}
+
 impl SurveyDefinition {
     /// Parses and checks a survey file. `file` names it in problems; `max_text` is the
     /// deployment's longest free-text answer.
     pub fn parse(file: &str, source: &str, max_text: usize) -> Result<Self, DefinitionErrors> {
+        Self::read(file, source, max_text, Reading::File)
+    }
+
+    /// Reads back a definition Heard stored (checked by [`Self::parse`] when it was stored).
+    /// The one difference: a `max_length` over today's `max_text` is lowered to it rather than
+    /// refused, so a wave keeps working when a deployment lowers its limit, and its answers
+    /// keep to the new one.
+    pub fn stored(file: &str, source: &str, max_text: usize) -> Result<Self, DefinitionErrors> {
+        Self::read(file, source, max_text, Reading::Stored)
+    }
+
+    fn read(file: &str, source: &str, max_text: usize, reading: Reading) -> Result<Self, DefinitionErrors> {
         let raw: RawSurvey = toml::from_str(source).map_err(|e| Problems::from_toml(file, source, &e))?;
         let mut p = Problems::new(file, source);
 
@@ -400,7 +419,9 @@ impl SurveyDefinition {
                     if kind.is_some_and(|k| !k.is_text()) {
                         p.at(m.span().start, format!("{label}.max_length"), "only text questions have a max_length.");
                     }
-                    if v < 1 || v as usize > max_text {
+                    if reading == Reading::Stored && usize::try_from(v).is_ok_and(|v| v > max_text) {
+                        max_text
+                    } else if v < 1 || v as usize > max_text {
                         p.at(
                             m.span().start,
                             format!("{label}.max_length"),

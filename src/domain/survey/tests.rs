@@ -93,3 +93,19 @@ title = "?"
     assert!(all.contains("there is no question with the key \"nope\""), "{all}");
     assert!(all.contains("the question \"happy\" has no ar words"), "{all}");
 }
+
+#[test]
+fn a_stored_definition_keeps_working_when_the_limit_is_lowered() {
+    let long = format!(
+        "{BASE}[[questions]]\nkey = \"more\"\ntype = \"long-text\"\nmax_length = 900\n[questions.text.young-people]\ntitle = \"Tell us more\"\n"
+    );
+    let stored =
+        |limit| SurveyDefinition::stored("t.toml", &long, limit).map(|d| d.question("more").map(|q| q.max_length));
+    assert_eq!(stored(1000).ok().flatten(), Some(900));
+    // Read back under a lower limit: the question takes the new limit, the wave still reads.
+    assert_eq!(stored(500).ok().flatten(), Some(500));
+    // A file someone uploads is still told what is wrong.
+    let uploaded = SurveyDefinition::parse("t.toml", &long, 500);
+    let told = uploaded.err().map(|e| e.0.iter().any(|p| p.field.ends_with("max_length"))).unwrap_or(false);
+    assert!(told, "an upload over the limit is refused with the field named");
+}

@@ -25,7 +25,7 @@ async fn evidence_data(state: &AppState, r: &Report, with_charts: bool) -> Resul
         .db
         .run(move |c| -> Result<_, AppError> {
             let name = framework::partnership_name(c, &pid)?;
-            let wave_id = survey::wave_owner(c, &to_slug)?.map(|w| w.0).unwrap_or_default();
+            let later = survey::wave_owner(c, &to_slug)?;
             let filter = voices::QuoteFilter {
                 wave: Some(to_slug.clone()),
                 audience: (audience != "all-audiences").then(|| audience.clone()),
@@ -36,7 +36,10 @@ async fn evidence_data(state: &AppState, r: &Report, with_charts: bool) -> Resul
                 framework::framework(c, &pid)?,
                 name,
                 voices::themes_for(c, &pid, true)?,
-                voices::theme_counts(c, &wave_id)?,
+                match later {
+                    Some(w) => voices::theme_counts(c, &w.wave)?,
+                    None => Vec::new(),
+                },
                 evidence::overrides(c, &series_id, &from, &to, &audience)?,
                 voices::bank(c, &pid, &filter)?,
             ))

@@ -116,8 +116,14 @@ pub async fn build_report(state: &AppState, who: &SignedIn, slug: &str, q: &Repo
     let caution_below =
         whole(&q.caution_below, defaults.caution_below, "The caution level")?.clamp(suppress_below, 10_000);
     let settings = crate::stats::Settings { adjust, suppress_below, caution_below, ..defaults };
-    let request =
-        CompareRequest { series: series.slug.clone(), from: from.clone(), to: to.clone(), audience: None, settings };
+    let request = CompareRequest {
+        series: series.slug.clone(),
+        from: from.clone(),
+        to: to.clone(),
+        audience: None,
+        settings,
+        max_text: state.settings.max_text_graphemes,
+    };
     let out = state.db.run(move |c| compare_waves(c, &request).map_err(AppError::from)).await?;
     let audiences: Vec<String> = out.cases.iter().map(|c| c.id.clone()).collect();
     let audience = q.audience.clone().filter(|a| audiences.contains(a)).unwrap_or_else(|| "all-audiences".into());

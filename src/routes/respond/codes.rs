@@ -65,7 +65,7 @@ pub(super) async fn resume(
 /// Refuses a code while this wave has had too many wrong ones lately (see `ratelimit`):
 /// guessing codes from many addresses at once gains nothing.
 pub(super) fn throttle_codes(state: &AppState, visit: &Visit) -> Result<(), AppError> {
-    state.limiter.code_allowed(&visit.wave.id).map_err(|r| AppError::TooManyRequests {
+    state.limiter.code_allowed(visit.wave.id.as_str()).map_err(|r| AppError::TooManyRequests {
         message: crate::error::Words::key("codes_throttled"),
         retry_after: r.retry_after,
     })
@@ -101,7 +101,7 @@ pub(super) async fn resume_post(
     let found =
         state.db.run(move |c| draft::resume(c, &key, &wave_id, &code, &tok, days).map_err(AppError::from)).await?;
     let Some(d) = found else {
-        state.limiter.code_failure(&visit.wave.id);
+        state.limiter.code_failure(visit.wave.id.as_str());
         let msg = crate::i18n::format(&visit.lang(None), "code_failed", &[&state.settings.draft_days]);
         return render(
             &state,
@@ -169,7 +169,7 @@ pub(super) async fn delete_post(
             Some(Link { href: visit.base(), text: t("go_to_start") }),
         ),
         Deletion::NotFound => {
-            state.limiter.code_failure(&visit.wave.id);
+            state.limiter.code_failure(visit.wave.id.as_str());
             let msg = t("receipt_not_found");
             render(
                 &state,

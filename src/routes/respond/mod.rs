@@ -189,29 +189,9 @@ pub(super) async fn load(state: &AppState, slug: &str) -> Result<Visit, AppError
 
 /// Loads a wave whatever its status (staff preview drafts).
 pub(super) async fn load_any(state: &AppState, slug: &str) -> Result<Visit, AppError> {
-    let not_found = || AppError::NotFound(crate::error::Words::key("error_no_survey"));
-    if crate::domain::Slug::parse(slug, "wave").is_err() {
-        return Err(not_found());
-    }
-    let wave = match state.waves.get(&slug.to_owned()) {
-        Some(w) => w,
-        None => {
-            let owned = slug.to_owned();
-            let wave = state
-                .db
-                .read(move |c| survey_model::find_wave(c, &owned).map_err(AppError::from))
-                .await?
-                .ok_or_else(not_found)?;
-            state.waves.put(slug.to_owned(), wave.clone());
-            wave
-        }
-    };
-    if let Some(cached) = state.cached_definition(&wave.id, &wave.definition_hash) {
-        return Ok(Visit { wave, def: cached.definition, partnership: cached.partnership_name });
-    }
-    // Read and parsed on a blocking thread, then shared with the staff pages.
-    let cached = super::staff::definition_of(state, &wave.id, &wave).await?;
-    Ok(Visit { wave, def: cached.definition, partnership: cached.partnership_name })
+    let wave =
+        state.wave(slug).await?.ok_or_else(|| AppError::NotFound(crate::error::Words::key("error_no_survey")))?;
+    Ok(Visit { wave: wave.row, def: wave.definition, partnership: wave.partnership.name })
 }
 
 /// Refuses answers to a wave that is not open, with a kind explanation.

@@ -20,7 +20,7 @@ mod responses;
 mod session;
 mod waves;
 
-pub(crate) use waves::{FindingView, OwnedWave, definition_of, finding_views, owned_wave};
+pub(crate) use waves::{FindingView, OwnedWave, finding_views, owned_wave};
 
 use std::future::Future;
 use std::pin::Pin;

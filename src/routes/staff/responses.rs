@@ -160,8 +160,7 @@ pub(super) async fn owned_response(
     }
     let rid = id.to_owned();
     let found = state.db.run(move |c| response::get(c, &rid).map_err(AppError::from)).await?.ok_or_else(not_found)?;
-    let (listing, wave_id, answers) = found;
-    let wid = wave_id.clone();
+    let crate::models::response::StoredResponse { listing, wave_id: wid, answers } = found;
     let slug = state.db.run(move |c| crate::models::survey::wave_slug(c, &wid).map_err(AppError::from)).await?;
     let wave = owned_wave(state, who, &slug).await?;
     Ok((listing, answers, wave))

@@ -1,8 +1,9 @@
 //! Surveys on the staff home: the list of series and waves, one wave's page (status,
 //! versions, the next year's wave) and its easy-read report.
 
-#[allow(clippy::wildcard_imports)]
 use super::*;
+#[allow(clippy::wildcard_imports)]
+use crate::db::WaveId;
 #[derive(Serialize)]
 struct HomeView {
     page: PageMeta,
@@ -31,60 +32,20 @@ pub(super) async fn home(
 
 /// A wave the signed-in person may see, with its definition.
 pub(crate) struct OwnedWave {
-    pub(crate) id: String,
+    pub(crate) id: WaveId,
     pub(crate) partnership_id: String,
     pub(crate) row: survey::WaveRow,
     pub(crate) def: std::sync::Arc<SurveyDefinition>,
 }
 
-/// A wave the signed-in person may see. Its definition comes from the cache the respondent
-/// pages use (checked against the stored hash); on a miss it is read and parsed on a blocking
-/// thread, never on the async workers (a large survey takes a second to parse).
+/// A wave the signed-in person may see (see [`AppState::wave`]); any other is not found, so
+/// staff of one partnership cannot learn which slugs another uses.
 pub(crate) async fn owned_wave(state: &AppState, who: &SignedIn, slug: &str) -> Result<OwnedWave, AppError> {
-    if crate::domain::Slug::parse(slug, "wave").is_err() {
+    let wave = state.wave(slug).await?.ok_or_else(not_found)?;
+    if !who.staff.can_see(&wave.partnership.id) {
         return Err(not_found());
     }
-    let slug = slug.to_owned();
-    let (owner, row) = state
-        .db
-        .run(move |c| -> Result<_, AppError> {
-            let Some(owner) = survey::wave_owner(c, &slug)? else { return Ok(None) };
-            Ok(survey::find_wave(c, &slug)?.map(|r| (owner, r)))
-        })
-        .await?
-        .ok_or_else(not_found)?;
-    if !who.staff.can_see(&owner.1) {
-        return Err(not_found());
-    }
-    let def = definition_of(state, &owner.0, &row).await?.definition;
-    Ok(OwnedWave { id: owner.0, partnership_id: owner.1, row, def })
-}
-
-/// A wave's parsed definition (and its partnership's name), from the shared cache or parsed
-/// (off the async workers) and cached. One limit everywhere: the deployment's longest
-/// free-text answer.
-pub(crate) async fn definition_of(
-    state: &AppState,
-    wave_id: &str,
-    row: &survey::WaveRow,
-) -> Result<crate::state::CachedDefinition, AppError> {
-    if let Some(cached) = state.cached_definition(wave_id, &row.definition_hash) {
-        return Ok(cached);
-    }
-    let (id, slug, limit) = (wave_id.to_owned(), row.slug.clone(), state.settings.max_text_graphemes);
-    let (def, partnership_name) = state
-        .db
-        .run(move |c| -> Result<_, AppError> {
-            let text = survey::wave_definition(c, &id)?;
-            let (_, name) = survey::wave_partnership(c, &id)?;
-            let def = SurveyDefinition::parse(&slug, &text, limit)
-                .map_err(|e| AppError::internal(format!("stored definition of {slug} no longer parses: {e}")))?;
-            Ok((std::sync::Arc::new(def), name))
-        })
-        .await?;
-    let entry = crate::state::CachedDefinition { hash: row.definition_hash.clone(), definition: def, partnership_name };
-    state.cache_definition(wave_id, entry.clone());
-    Ok(entry)
+    Ok(OwnedWave { id: wave.row.id.clone(), partnership_id: wave.partnership.id, row: wave.row, def: wave.definition })
 }
 
 #[derive(Serialize)]

@@ -61,32 +61,6 @@ pub(super) struct CodingView {
     script: String,
 }
 
-pub(super) async fn owned_wave(
-    state: &AppState,
-    who: &SignedIn,
-    slug: &str,
-) -> Result<(String, String, crate::domain::SurveyDefinition, String), AppError> {
-    if crate::domain::Slug::parse(slug, "wave").is_err() {
-        return Err(not_found());
-    }
-    let s = slug.to_owned();
-    let (wave_id, pid, text, label) = state
-        .db
-        .run(move |c| -> Result<_, AppError> {
-            let Some((wave_id, pid)) = survey::wave_owner(c, &s)? else { return Ok(None) };
-            let text = survey::wave_definition(c, &wave_id)?;
-            let label = survey::find_wave(c, &s)?.map(|w| w.label).unwrap_or_default();
-            Ok(Some((wave_id, pid, text, label)))
-        })
-        .await?
-        .ok_or_else(not_found)?;
-    if !who.staff.can_see(&pid) {
-        return Err(not_found());
-    }
-    let def = crate::domain::SurveyDefinition::parse(slug, &text, usize::MAX / 2).map_err(AppError::internal)?;
-    Ok((wave_id, pid, def, label))
-}
-
 pub(super) async fn coding_page(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -96,7 +70,8 @@ pub(super) async fn coding_page(
 ) -> Result<HttpResponse, AppError> {
     who.require(&EDITORS)?;
     let slug = path.into_inner();
-    let (wave_id, pid, def, label) = owned_wave(&state, &who, &slug).await?;
+    let w = owned_wave(&state, &who, &slug).await?;
+    let (wave_id, pid, def, label) = (w.id, w.partnership_id, w.def, w.row.label);
     let question = q.question.clone().filter(|k| def.question(k).is_some_and(|q| q.kind.is_text()));
     let uncoded = q.uncoded.is_some();
     let per = q.per.unwrap_or(25).clamp(1, 200);
@@ -190,7 +165,8 @@ pub(super) async fn save_coding(
     let f = read_form(&state, &req, body).await?;
     who.require(&EDITORS)?;
     let slug = path.into_inner();
-    let (wave_id, pid, _, _) = owned_wave(&state, &who, &slug).await?;
+    let w = owned_wave(&state, &who, &slug).await?;
+    let (wave_id, pid) = (w.id, w.partnership_id);
     let by = who.staff.email.clone();
     let split = |field: &str| field.split_once(':').map(|(r, k)| (r.to_owned(), k.to_owned()));
     match f.get("action") {

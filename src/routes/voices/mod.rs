@@ -26,7 +26,7 @@ use crate::models::{audit, framework, survey};
 use crate::routes::form::{read_checked as read_form, token as csrf};
 use crate::routes::pages::see_other;
 use crate::routes::pages::{Link, PageMeta, render};
-use crate::routes::staff::{SignedIn, not_found, partnership_for as partnership_of};
+use crate::routes::staff::{SignedIn, not_found, owned_wave, partnership_for as partnership_of};
 use crate::state::AppState;
 use crate::views::Choice;
 

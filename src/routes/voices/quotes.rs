@@ -1,7 +1,6 @@
 //! The quote bank: choosing a quote from an answer, redacting and approving it, the bank with
 //! its filters, its exports and the printable version.
 
-use super::coding::owned_wave;
 #[allow(clippy::wildcard_imports)]
 use super::*;
 
@@ -14,7 +13,7 @@ pub(super) async fn start_quote(
 ) -> Result<HttpResponse, AppError> {
     let f = read_form(&state, &req, body).await?;
     who.require(&EDITORS)?;
-    let (_, pid, _, _) = owned_wave(&state, &who, &path).await?;
+    let pid = owned_wave(&state, &who, &path).await?.partnership_id;
     let (rid, key) = (f.get("response").unwrap_or("").to_owned(), f.get("question").unwrap_or("").to_owned());
     let id = state.db.run(move |c| voices::start_quote(c, &rid, &key, &pid).map_err(AppError::from)).await?;
     Ok(see_other(format!("/staff/quotes/{id}")))
