@@ -5,8 +5,6 @@
 
 pub mod evidence;
 
-use std::io::Write;
-
 use crate::models::export::neutralise_cell;
 use crate::models::voices::{BankQuote, PrioritySection};
 
@@ -107,33 +105,16 @@ pub fn xml_safe(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// `text` as it may stand in a Word document: without the characters XML forbids, and without
+/// control characters other than line feed and tab (docx-rs escapes markup but passes these on).
+fn word_text(text: &str) -> String {
+    text.chars().filter(|c| xml_allows(*c) && (!c.is_control() || *c == '\n' || *c == '\t')).collect()
+}
+
+/// `text` escaped for XML element content, after `word_text`.
 fn xml(text: &str) -> String {
-    text.chars()
-        .filter(|c| xml_allows(*c) && (!c.is_control() || *c == '\n' || *c == '\t'))
-        .collect::<String>()
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    word_text(text).replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
-
-fn para(style: &str, text: &str) -> String {
-    format!(
-        r#"<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr><w:r><w:t xml:space="preserve">{}</w:t></w:r></w:p>"#,
-        xml(text)
-    )
-}
-
-const STYLES: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<w:styles xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">
-<w:docDefaults><w:rPrDefault><w:rPr><w:rFonts w:ascii="Arial" w:hAnsi="Arial" w:cs="Arial"/><w:sz w:val="28"/><w:lang w:val="en-GB"/></w:rPr></w:rPrDefault><w:pPrDefault><w:pPr><w:spacing w:after="200" w:line="360" w:lineRule="auto"/></w:pPr></w:pPrDefault></w:docDefaults>
-<w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/></w:style>
-<w:style w:type="paragraph" w:styleId="Title"><w:name w:val="Title"/><w:basedOn w:val="Normal"/><w:pPr><w:outlineLvl w:val="0"/></w:pPr><w:rPr><w:b/><w:sz w:val="48"/></w:rPr></w:style>
-<w:style w:type="paragraph" w:styleId="Heading1"><w:name w:val="heading 1"/><w:basedOn w:val="Normal"/><w:pPr><w:keepNext/><w:outlineLvl w:val="0"/></w:pPr><w:rPr><w:b/><w:sz w:val="40"/></w:rPr></w:style>
-<w:style w:type="paragraph" w:styleId="Heading2"><w:name w:val="heading 2"/><w:basedOn w:val="Normal"/><w:pPr><w:keepNext/><w:outlineLvl w:val="1"/></w:pPr><w:rPr><w:b/><w:sz w:val="32"/></w:rPr></w:style>
-<w:style w:type="paragraph" w:styleId="Quote"><w:name w:val="Quote"/><w:basedOn w:val="Normal"/><w:pPr><w:ind w:left="567"/></w:pPr></w:style>
-<w:style w:type="paragraph" w:styleId="Caption"><w:name w:val="caption"/><w:basedOn w:val="Normal"/><w:rPr><w:color w:val="505A5F"/><w:sz w:val="24"/></w:rPr></w:style>
-</w:styles>"#;
 
 /// One block of a Word document.
 #[derive(Debug, Clone)]
@@ -146,58 +127,106 @@ pub enum Block {
     Caption(String),
 }
 
+/// The document's language, for spelling and for screen readers' voices.
+const LANGUAGE: &str = "en-GB";
+
+/// The paragraph styles Heard's blocks use, on top of docx-rs's own `Normal`: the title and two
+/// heading levels with outline levels (so the navigation pane and screen readers list them),
+/// an indented quote and a smaller grey caption.
+fn styles() -> [docx_rs::Style; 5] {
+    use docx_rs::{SpecialIndentType, Style, StyleType};
+    let para = |id: &str, name: &str| Style::new(id, StyleType::Paragraph).name(name).based_on("Normal");
+    let heading = |id: &str, name: &str, level: usize, size: usize| {
+        let mut s = para(id, name).outline_lvl(level).bold().size(size);
+        s.paragraph_property = s.paragraph_property.keep_next(true);
+        s
+    };
+    [
+        para("Title", "Title").outline_lvl(0).bold().size(48),
+        heading("Heading1", "heading 1", 0, 40),
+        heading("Heading2", "heading 2", 1, 32),
+        para("Quote", "Quote").indent(Some(567), None::<SpecialIndentType>, None, None),
+        para("Caption", "caption").color("505A5F").size(24),
+    ]
+}
+
 /// A Word document from blocks, with real heading styles (navigable with a screen reader).
+/// docx-rs writes the WordprocessingML; Heard adds what it has no API for (the document's
+/// language in the style defaults, and the title, language and creator in the core
+/// properties) and re-packs the parts with deflate, as docx-rs stores them uncompressed.
 pub fn docx(title: &str, blocks: &[Block]) -> Result<Vec<u8>, ExportError> {
+    use docx_rs::{Docx, LineSpacing, LineSpacingType, PageMargin, Paragraph, Run, RunFonts};
     let e = err("DOCX");
-    let mut body = String::new();
+    let mut doc = Docx::new()
+        .page_size(11906, 16838)
+        .page_margin(PageMargin::new().top(1440).right(1440).bottom(1440).left(1440).header(708).footer(708).gutter(0))
+        .default_fonts(RunFonts::new().ascii("Arial").hi_ansi("Arial").cs("Arial"))
+        .default_size(28)
+        .default_line_spacing(LineSpacing::new().after(200).line(360).line_rule(LineSpacingType::Auto))
+        // Word's own default (docx-rs would write 840).
+        .default_tab_stop(720);
+    for style in styles() {
+        doc = doc.add_style(style);
+    }
     for b in blocks {
-        body.push_str(&match b {
-            Block::Title(t) => para("Title", t),
-            Block::Heading1(t) => para("Heading1", t),
-            Block::Heading2(t) => para("Heading2", t),
-            Block::Para(t) => para("Normal", t),
-            Block::Quote(t) => para("Quote", t),
-            Block::Caption(t) => para("Caption", t),
-        });
+        let (style, text) = match b {
+            Block::Title(t) => ("Title", t),
+            Block::Heading1(t) => ("Heading1", t),
+            Block::Heading2(t) => ("Heading2", t),
+            Block::Para(t) => ("Normal", t),
+            Block::Quote(t) => ("Quote", t),
+            Block::Caption(t) => ("Caption", t),
+        };
+        doc = doc.add_paragraph(Paragraph::new().style(style).add_run(Run::new().add_text(word_text(text))));
     }
-    let document = format!(
+    let mut parts = doc.build();
+    parts.styles = with_language(&parts.styles).ok_or_else(|| e("docx-rs wrote no run defaults".into()))?;
+    parts.doc_props.core = core_properties(title).into_bytes();
+    let mut stored = std::io::Cursor::new(Vec::new());
+    parts.pack(&mut stored).map_err(|x| e(x.to_string()))?;
+    deflate(stored.into_inner()).map_err(|x| e(x.to_string()))
+}
+
+/// `styles.xml` from docx-rs with the document's language added to the run defaults
+/// (`<w:lang>`, which docx-rs cannot write); `None` if it has no run defaults.
+fn with_language(styles: &[u8]) -> Option<Vec<u8>> {
+    let defaults = memmem(styles, b"<w:rPrDefault>")?;
+    let at = defaults + memmem(&styles[defaults..], b"</w:rPr>")?;
+    let mut out = Vec::with_capacity(styles.len() + 32);
+    out.extend_from_slice(&styles[..at]);
+    out.extend_from_slice(format!(r#"<w:lang w:val="{LANGUAGE}" />"#).as_bytes());
+    out.extend_from_slice(&styles[at..]);
+    Some(out)
+}
+
+fn memmem(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The core properties (docx-rs has no API for the title, the language or the creator).
+fn core_properties(title: &str) -> String {
+    format!(
         r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>{body}<w:sectPr><w:pgSz w:w="11906" w:h="16838"/><w:pgMar w:top="1440" w:right="1440" w:bottom="1440" w:left="1440" w:header="708" w:footer="708" w:gutter="0"/></w:sectPr></w:body></w:document>"#
-    );
-    let files: [(&str, String); 6] = [
-        (
-            "[Content_Types].xml",
-            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/><Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/><Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/></Types>"#.to_owned(),
-        ),
-        (
-            "_rels/.rels",
-            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/></Relationships>"#.to_owned(),
-        ),
-        (
-            "word/_rels/document.xml.rels",
-            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>"#.to_owned(),
-        ),
-        (
-            "docProps/core.xml",
-            format!(
-                r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>{}</dc:title><dc:language>en-GB</dc:language><dc:creator>Heard</dc:creator></cp:coreProperties>"#,
-                xml(title)
-            ),
-        ),
-        ("word/document.xml", document),
-        ("word/styles.xml", STYLES.to_owned()),
-    ];
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>{}</dc:title><dc:language>{LANGUAGE}</dc:language><dc:creator>Heard</dc:creator></cp:coreProperties>"#,
+        xml(title)
+    )
+}
+
+/// The package docx-rs wrote (every part stored) again with every part deflated: a 500-quote
+/// bank's file shrinks from about 260 KB to about 40 KB.
+fn deflate(stored: Vec<u8>) -> zip::result::ZipResult<Vec<u8>> {
+    let mut from = zip::ZipArchive::new(std::io::Cursor::new(stored))?;
+    let mut to = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    for (name, content) in &files {
-        zip.start_file(*name, options).map_err(|x| e(x.to_string()))?;
-        zip.write_all(content.as_bytes()).map_err(|x| e(x.to_string()))?;
+    for i in 0..from.len() {
+        let mut part = from.by_index(i)?;
+        if part.is_dir() {
+            continue;
+        }
+        to.start_file(part.name().to_owned(), options)?;
+        std::io::copy(&mut part, &mut to)?;
     }
-    Ok(zip.finish().map_err(|x| e(x.to_string()))?.into_inner())
+    Ok(to.finish()?.into_inner())
 }
 
 /// The quote bank as a Word document: a title, then for each priority a heading, its themes as
@@ -240,6 +269,37 @@ mod tests {
         assert!(text.contains("Fine words and  and   end"), "{text}");
         assert_eq!(xml_safe("a\u{FFFE}b"), "ab");
         assert!(matches!(xml_safe("plain"), std::borrow::Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn documents_keep_their_styles_language_and_title() {
+        let bytes = docx("Quotes & <more>", &[Block::Title("T".into()), Block::Heading2("H".into())]).unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut part = |name: &str| {
+            let mut xml = String::new();
+            std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut xml).unwrap();
+            assert_eq!(zip.by_name(name).unwrap().compression(), zip::CompressionMethod::Deflated, "{name}");
+            xml
+        };
+        let styles = part("word/styles.xml");
+        let styles = roxmltree::Document::parse(&styles).unwrap();
+        let lang = styles.descendants().find(|n| n.has_tag_name("rPrDefault")).unwrap();
+        let lang = lang.descendants().find(|n| n.has_tag_name("lang")).unwrap();
+        assert_eq!(lang.attributes().next().map(|a| a.value()), Some("en-GB"));
+        let ids: Vec<&str> = styles
+            .descendants()
+            .filter(|n| n.has_tag_name("style"))
+            .filter_map(|n| n.attributes().find(|a| a.name() == "styleId").map(|a| a.value()))
+            .collect();
+        assert_eq!(ids, ["Normal", "Title", "Heading1", "Heading2", "Quote", "Caption"]);
+        let core = part("docProps/core.xml");
+        let core = roxmltree::Document::parse(&core).unwrap();
+        let text = |tag: &str| core.descendants().find(|n| n.has_tag_name(tag)).and_then(|n| n.text());
+        assert_eq!(text("title"), Some("Quotes & <more>"));
+        assert_eq!(text("language"), Some("en-GB"));
+        assert_eq!(text("creator"), Some("Heard"));
+        let document = part("word/document.xml");
+        assert!(document.contains(r#"<w:pgSz w:w="11906" w:h="16838" />"#), "A4");
     }
 
     #[test]
