@@ -3,6 +3,7 @@
 //! responses (some questions clearly improve, some don't change, one falls) and an open 2025
 //! wave. Running it twice changes nothing.
 
+use crate::db::PartnershipId;
 use crate::db::WaveId;
 use std::collections::BTreeMap;
 
@@ -160,7 +161,7 @@ const CODEBOOK: [(&str, &str, &str, &str, &str); 8] = [
 
 /// Codes the closed waves' free text by the codebook's keywords, and makes one approved quote
 /// for each distinct consented answer per wave and audience. Returns quotes added.
-fn code_and_quote(conn: &mut DbConnection, partnership_id: &str) -> StoreResult<usize> {
+fn code_and_quote(conn: &mut DbConnection, partnership_id: &PartnershipId) -> StoreResult<usize> {
     let themes = voices::themes_for(conn, partnership_id, false)?;
     let mut added = 0;
     for (slug, _, status, _, _) in WAVES {

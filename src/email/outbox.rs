@@ -6,6 +6,7 @@
 //! back to the queue at the next start with the same Message-ID, so a receiving server or
 //! mail program that has it already treats the second copy as the same message.
 
+use crate::db::PartnershipId;
 use chrono::TimeDelta;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -23,7 +24,7 @@ pub struct OutboxRow {
     pub id: String,
     pub message_id: String,
     pub kind: String,
-    pub partnership_id: Option<String>,
+    pub partnership_id: Option<PartnershipId>,
     pub to_address: String,
     pub subject: String,
     pub body_text: String,
@@ -41,7 +42,7 @@ pub struct OutboxRow {
 #[derive(Debug, Clone)]
 pub struct NewMessage {
     pub kind: &'static str,
-    pub partnership_id: Option<String>,
+    pub partnership_id: Option<PartnershipId>,
     pub to: String,
     pub subject: String,
     pub text: String,
@@ -95,7 +96,7 @@ pub fn requeue_interrupted(conn: &mut DbConnection) -> StoreResult<usize> {
 /// Makes failed (and waiting) messages due now: an admin's "retry". `scope` is the admin's
 /// partnership (`None`: every partnership, for a superadmin or the command line); a
 /// partnership's admin never touches another partnership's messages.
-pub fn retry_now(conn: &mut DbConnection, scope: Option<&str>) -> StoreResult<usize> {
+pub fn retry_now(conn: &mut DbConnection, scope: Option<&PartnershipId>) -> StoreResult<usize> {
     let mut base = outbox::table.filter(outbox::status.eq_any(["failed", "pending"])).into_boxed();
     if let Some(p) = scope {
         base = base.filter(outbox::partnership_id.eq(p.to_owned()));
@@ -138,7 +139,7 @@ pub struct Depth {
 }
 
 /// How many messages wait, failed and went, for one partnership (`None`: all).
-pub fn depth(conn: &mut DbConnection, scope: Option<&str>) -> StoreResult<Depth> {
+pub fn depth(conn: &mut DbConnection, scope: Option<&PartnershipId>) -> StoreResult<Depth> {
     let count = |c: &mut DbConnection, s: &str| -> StoreResult<i64> {
         let mut q = outbox::table.filter(outbox::status.eq(s)).into_boxed();
         if let Some(p) = scope {
@@ -150,7 +151,7 @@ pub fn depth(conn: &mut DbConnection, scope: Option<&str>) -> StoreResult<Depth>
 }
 
 /// The newest messages of one partnership (`None`: all), for the staff outbox.
-pub fn recent(conn: &mut DbConnection, scope: Option<&str>, limit: i64) -> StoreResult<Vec<OutboxRow>> {
+pub fn recent(conn: &mut DbConnection, scope: Option<&PartnershipId>, limit: i64) -> StoreResult<Vec<OutboxRow>> {
     let mut q = outbox::table.into_boxed();
     if let Some(p) = scope {
         q = q.filter(outbox::partnership_id.eq(p.to_owned()));

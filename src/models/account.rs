@@ -1,6 +1,7 @@
 //! Staff accounts. Passwords are stored only as argon2id hashes. (Sign-in screens arrive with
 //! the staff workspace; the table and `heard user add` start here.)
 
+use crate::db::PartnershipId;
 use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
 use diesel::prelude::*;
 
@@ -66,7 +67,7 @@ pub fn add(conn: &mut DbConnection, account: &NewAccount) -> StoreResult<String>
         .map_err(|e| StoreError::Conflict(format!("could not hash the password: {e}")))?
         .to_string();
     conn.write(|c| -> StoreResult<String> {
-        let partnership_id: Option<String> = match (&account.partnership, account.role) {
+        let partnership_id: Option<PartnershipId> = match (&account.partnership, account.role) {
             (None, Role::Superadmin) => None,
             (None, _) => {
                 return Err(StoreError::Conflict(format!(
@@ -116,7 +117,7 @@ pub struct Staff {
     pub id: String,
     pub email: String,
     pub role: String,
-    pub partnership_id: Option<String>,
+    pub partnership_id: Option<PartnershipId>,
     pub partnership_slug: Option<String>,
     pub partnership_name: Option<String>,
 }
@@ -136,8 +137,8 @@ impl Staff {
     }
 
     /// Whether this person may act for `partnership_id`.
-    pub fn can_see(&self, partnership_id: &str) -> bool {
-        self.is_superadmin() || self.partnership_id.as_deref() == Some(partnership_id)
+    pub fn can_see(&self, partnership_id: &PartnershipId) -> bool {
+        self.is_superadmin() || self.partnership_id.as_ref() == Some(partnership_id)
     }
 }
 
@@ -153,7 +154,7 @@ pub enum SignIn {
 }
 
 fn load_staff(conn: &mut DbConnection, account_id: &str) -> StoreResult<Option<Staff>> {
-    let row: Option<(String, String, String, Option<String>)> = accounts::table
+    let row: Option<(String, String, String, Option<PartnershipId>)> = accounts::table
         .filter(accounts::id.eq(account_id))
         .select((accounts::id, accounts::email, accounts::role, accounts::partnership_id))
         .first(conn)
@@ -241,7 +242,7 @@ pub fn sign_in(conn: &mut DbConnection, email: &str, password: &str) -> StoreRes
             super::audit::record(
                 c,
                 &crate::models::audit::Actor::account(&id, &email),
-                pid.as_deref(),
+                pid.as_ref(),
                 super::audit::Action::AccountLocked,
                 &serde_json::json!({"minutes": LOCK_MINUTES, "after_wrong_passwords": LOCK_AFTER}),
             )
@@ -283,7 +284,7 @@ pub fn sign_in(conn: &mut DbConnection, email: &str, password: &str) -> StoreRes
             super::audit::record(
                 c,
                 &s.actor(),
-                s.partnership_id.as_deref(),
+                s.partnership_id.as_ref(),
                 super::audit::Action::SignIn,
                 &serde_json::json!({}),
             )?;
@@ -297,11 +298,11 @@ pub fn sign_in(conn: &mut DbConnection, email: &str, password: &str) -> StoreRes
 }
 
 /// The partnership an account works for (`None` for a superadmin or an unknown id).
-pub fn partnership_of(conn: &mut DbConnection, account_id: &str) -> StoreResult<Option<String>> {
+pub fn partnership_of(conn: &mut DbConnection, account_id: &str) -> StoreResult<Option<PartnershipId>> {
     Ok(accounts::table
         .filter(accounts::id.eq(account_id))
         .select(accounts::partnership_id)
-        .first::<Option<String>>(conn)
+        .first::<Option<PartnershipId>>(conn)
         .optional()?
         .flatten())
 }
@@ -335,7 +336,7 @@ pub fn sign_out(conn: &mut DbConnection, token: &str, staff: &Staff) -> StoreRes
         super::audit::record(
             c,
             &staff.actor(),
-            staff.partnership_id.as_deref(),
+            staff.partnership_id.as_ref(),
             super::audit::Action::SignOut,
             &serde_json::json!({}),
         )
@@ -351,7 +352,7 @@ pub struct Listed {
 }
 
 /// A partnership's accounts.
-pub fn list(conn: &mut DbConnection, partnership_id: &str) -> StoreResult<Vec<Listed>> {
+pub fn list(conn: &mut DbConnection, partnership_id: &PartnershipId) -> StoreResult<Vec<Listed>> {
     let rows: Vec<(String, String, Option<chrono::NaiveDateTime>)> = accounts::table
         .filter(accounts::partnership_id.eq(partnership_id))
         .order(accounts::email.asc())
@@ -366,7 +367,7 @@ pub fn list(conn: &mut DbConnection, partnership_id: &str) -> StoreResult<Vec<Li
 
 /// Removes a partnership's account (and with it every session). Returns false when there is
 /// no such account in that partnership.
-pub fn remove(conn: &mut DbConnection, partnership_id: &str, email: &str) -> StoreResult<bool> {
+pub fn remove(conn: &mut DbConnection, partnership_id: &PartnershipId, email: &str) -> StoreResult<bool> {
     let email = email.trim().to_lowercase();
     conn.write(|c| -> StoreResult<bool> {
         let id: Option<String> = accounts::table

@@ -141,7 +141,7 @@ pub fn use_link(conn: &mut DbConnection, token: &str, password: &str) -> StoreRe
         super::audit::record(
             c,
             &crate::models::audit::Actor::account(&account, &email),
-            partnership.as_deref(),
+            partnership.as_ref(),
             super::audit::Action::PasswordSetByLink,
             &serde_json::json!({"other_links_cancelled": others}),
         )?;

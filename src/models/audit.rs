@@ -6,6 +6,7 @@
 //! entry in one [`crate::db::Db::write`] (model writes join it as savepoints), and a crash or
 //! an error between the two can no longer keep the change and lose its entry.
 
+use crate::db::PartnershipId;
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -140,7 +141,7 @@ impl Actor {
 pub fn record(
     conn: &mut DbConnection,
     actor: &Actor,
-    partnership_id: Option<&str>,
+    partnership_id: Option<&PartnershipId>,
     action: Action,
     detail: &serde_json::Value,
 ) -> StoreResult<()> {
@@ -170,7 +171,7 @@ pub struct Entry {
 }
 
 /// The newest entries for a partnership (all partnerships when `None`), newest first.
-pub fn recent(conn: &mut DbConnection, partnership_id: Option<&str>, limit: i64) -> StoreResult<Vec<Entry>> {
+pub fn recent(conn: &mut DbConnection, partnership_id: Option<&PartnershipId>, limit: i64) -> StoreResult<Vec<Entry>> {
     let mut q = audit_log::table.into_boxed();
     if let Some(p) = partnership_id {
         q = q.filter(audit_log::partnership_id.eq(p.to_owned()));
@@ -190,7 +191,12 @@ pub struct Page {
 }
 
 /// Entries `offset..offset + limit`, newest first.
-pub fn page(conn: &mut DbConnection, partnership_id: Option<&str>, offset: i64, limit: i64) -> StoreResult<Page> {
+pub fn page(
+    conn: &mut DbConnection,
+    partnership_id: Option<&PartnershipId>,
+    offset: i64,
+    limit: i64,
+) -> StoreResult<Page> {
     let scoped = || {
         let mut q = audit_log::table.into_boxed();
         if let Some(p) = partnership_id {

@@ -1,6 +1,7 @@
 //! A partnership's branding for email: a colour for the header band (checked dark enough for
 //! white text, WCAG 4.5:1) and optionally one of its pictures as a logo.
 
+use crate::db::PartnershipId;
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -40,7 +41,7 @@ pub fn contrast_with_white(colour: &str) -> Option<f64> {
     Some(1.05 / (l + 0.05))
 }
 
-pub fn get(conn: &mut DbConnection, partnership_id: &str) -> StoreResult<Brand> {
+pub fn get(conn: &mut DbConnection, partnership_id: &PartnershipId) -> StoreResult<Brand> {
     let row: Option<(String, Option<String>)> = branding::table
         .filter(branding::partnership_id.eq(partnership_id))
         .select((branding::colour, branding::logo_image))
@@ -61,7 +62,12 @@ pub fn get(conn: &mut DbConnection, partnership_id: &str) -> StoreResult<Brand> 
 
 /// Sets the colour (and logo, by picture name; empty for none). Refuses a colour white text
 /// cannot be read on, and a picture the partnership does not have.
-pub fn set(conn: &mut DbConnection, partnership_id: &str, colour: &str, logo: Option<&str>) -> StoreResult<()> {
+pub fn set(
+    conn: &mut DbConnection,
+    partnership_id: &PartnershipId,
+    colour: &str,
+    logo: Option<&str>,
+) -> StoreResult<()> {
     let colour = colour.trim().to_lowercase();
     match contrast_with_white(&colour) {
         None => return Err(StoreError::Conflict("Give the colour as # and six hex digits, like #1f3b57.".into())),

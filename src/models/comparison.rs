@@ -208,7 +208,7 @@ fn paired_for(
 /// Compares two waves of a series.
 pub fn compare_waves(conn: &mut DbConnection, req: &CompareRequest) -> StoreResult<ComparisonOutput> {
     use crate::db::schema::survey_series;
-    let (series_id, partnership_id): (String, String) = survey_series::table
+    let (series_id, partnership_id): (String, crate::db::PartnershipId) = survey_series::table
         .filter(survey_series::slug.eq(&req.series))
         .select((survey_series::id, survey_series::partnership_id))
         .first(conn)

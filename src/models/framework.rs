@@ -2,6 +2,7 @@
 //! a framework again updates it in place and archives what the file no longer lists, so
 //! old waves keep their tags.
 
+use crate::db::PartnershipId;
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -14,7 +15,7 @@ use crate::domain::survey::FrameworkCodes;
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = partnerships)]
 pub struct Partnership {
-    pub id: String,
+    pub id: PartnershipId,
     pub slug: String,
     pub name: String,
     pub values_kind: String,
@@ -40,7 +41,7 @@ pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> StoreResult<Option<P
 }
 
 /// A partnership's name, by its id.
-pub fn partnership_name(conn: &mut DbConnection, id: &str) -> StoreResult<String> {
+pub fn partnership_name(conn: &mut DbConnection, id: &PartnershipId) -> StoreResult<String> {
     Ok(partnerships::table.filter(partnerships::id.eq(id)).select(partnerships::name).first(conn)?)
 }
 
@@ -49,7 +50,7 @@ pub fn list(conn: &mut DbConnection) -> StoreResult<Vec<Partnership>> {
 }
 
 /// The live (not archived) codes of a partnership, for checking survey tags.
-pub fn codes(conn: &mut DbConnection, partnership_id: &str) -> StoreResult<FrameworkCodes> {
+pub fn codes(conn: &mut DbConnection, partnership_id: &PartnershipId) -> StoreResult<FrameworkCodes> {
     let p: Vec<String> = priorities::table
         .filter(priorities::partnership_id.eq(partnership_id))
         .filter(priorities::archived_at.is_null())
@@ -93,7 +94,7 @@ fn import_in_tx(c: &mut DbConnection, def: &FrameworkDefinition) -> StoreResult<
             p.id
         }
         None => {
-            let id = new_id();
+            let id = PartnershipId::new();
             diesel::insert_into(partnerships::table)
                 .values((
                     partnerships::id.eq(&id),
@@ -229,7 +230,7 @@ fn import_in_tx(c: &mut DbConnection, def: &FrameworkDefinition) -> StoreResult<
 
 fn upsert_outcome(
     c: &mut DbConnection,
-    partnership_id: &str,
+    partnership_id: &PartnershipId,
     priority_id: Option<&str>,
     code: &str,
     statement: &str,
@@ -269,7 +270,7 @@ fn upsert_outcome(
 }
 
 /// Counts, for `heard demo` and the tests.
-pub fn counts(conn: &mut DbConnection, partnership_id: &str) -> StoreResult<(i64, i64, i64)> {
+pub fn counts(conn: &mut DbConnection, partnership_id: &PartnershipId) -> StoreResult<(i64, i64, i64)> {
     let p = priorities::table
         .filter(priorities::partnership_id.eq(partnership_id))
         .filter(priorities::archived_at.is_null())
@@ -296,7 +297,7 @@ pub struct Labelled {
 }
 
 /// Live priorities (code, short title) and values (code, title), in the framework's order.
-pub fn labels(conn: &mut DbConnection, partnership_id: &str) -> StoreResult<(Vec<Labelled>, Vec<Labelled>)> {
+pub fn labels(conn: &mut DbConnection, partnership_id: &PartnershipId) -> StoreResult<(Vec<Labelled>, Vec<Labelled>)> {
     let p: Vec<(String, String)> = priorities::table
         .filter(priorities::partnership_id.eq(partnership_id))
         .filter(priorities::archived_at.is_null())
@@ -333,7 +334,7 @@ pub struct Framework {
     pub outcomes: Vec<Item>,
 }
 
-pub fn framework(conn: &mut DbConnection, partnership_id: &str) -> StoreResult<Framework> {
+pub fn framework(conn: &mut DbConnection, partnership_id: &PartnershipId) -> StoreResult<Framework> {
     type Row = (String, String, String, String, Option<chrono::NaiveDateTime>);
     let to = |rows: Vec<Row>| -> Vec<Item> {
         rows.into_iter()
@@ -450,7 +451,7 @@ pub fn update_item(
 /// Adds an item. Codes are unique within the partnership across all three kinds.
 pub fn add_item(
     conn: &mut DbConnection,
-    partnership_id: &str,
+    partnership_id: &PartnershipId,
     kind: Kind,
     code: &str,
     text: &str,

@@ -3,6 +3,7 @@
 //! has responded; nothing links a contact to a response, an answer or a draft once it is
 //! sent. Each message goes to the outbox in the same transaction that changes the contact.
 
+use crate::db::PartnershipId;
 use crate::db::WaveId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -118,7 +119,7 @@ pub type Render<'a> = dyn Fn(&Letter<'_>) -> Result<(String, String, String), St
 #[derive(Debug, Clone)]
 pub struct Links {
     pub public_url: String,
-    pub partnership_id: String,
+    pub partnership_id: PartnershipId,
 }
 
 impl Links {

@@ -2,6 +2,7 @@
 //! and cleaned by [`crate::domain::media`] before they reach here. Listing queries never load
 //! the bytes; only the serving queries do.
 
+use crate::db::PartnershipId;
 use crate::db::WaveId;
 use std::collections::HashMap;
 
@@ -130,7 +131,7 @@ pub struct ImageMeta {
 /// Stores a picture under `name`, replacing one of the same name. Returns its id.
 pub fn put_image(
     conn: &mut DbConnection,
-    partnership_id: &str,
+    partnership_id: &PartnershipId,
     name: &str,
     alt: &str,
     content_type: &str,
@@ -159,7 +160,7 @@ pub fn put_image(
 }
 
 /// A partnership's pictures, without their bytes.
-pub fn list_images(conn: &mut DbConnection, partnership_id: &str) -> StoreResult<Vec<ImageMeta>> {
+pub fn list_images(conn: &mut DbConnection, partnership_id: &PartnershipId) -> StoreResult<Vec<ImageMeta>> {
     Ok(images::table
         .filter(images::partnership_id.eq(partnership_id))
         .order(images::name)
@@ -178,7 +179,7 @@ pub fn list_images(conn: &mut DbConnection, partnership_id: &str) -> StoreResult
 /// Ids of a partnership's pictures by name, for the names asked about.
 pub fn image_ids(
     conn: &mut DbConnection,
-    partnership_id: &str,
+    partnership_id: &PartnershipId,
     names: &[String],
 ) -> StoreResult<HashMap<String, String>> {
     if names.is_empty() {
@@ -203,7 +204,7 @@ pub fn for_question(conn: &mut DbConnection, slot: &RecordingSlot, names: &[Stri
     let images = if names.is_empty() {
         HashMap::new()
     } else {
-        let partnership: String = waves::table
+        let partnership: PartnershipId = waves::table
             .inner_join(survey_series::table)
             .filter(waves::id.eq(&slot.wave_id))
             .select(survey_series::partnership_id)
@@ -220,7 +221,7 @@ pub fn image_body(conn: &mut DbConnection, id: &str) -> StoreResult<Option<(Stri
 
 /// Deletes one of a partnership's pictures. False when there was none. (Call inside the
 /// caller's transaction, with its audit entry.)
-pub fn delete_image(conn: &mut DbConnection, partnership_id: &str, id: &str) -> StoreResult<bool> {
+pub fn delete_image(conn: &mut DbConnection, partnership_id: &PartnershipId, id: &str) -> StoreResult<bool> {
     let n = diesel::delete(images::table.filter(images::partnership_id.eq(partnership_id)).filter(images::id.eq(id)))
         .execute(conn)?;
     Ok(n > 0)

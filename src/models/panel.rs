@@ -3,7 +3,7 @@
 //! member codes. The live tally counts the session's responses; free text reaches the
 //! projector only when a facilitator reveals a consented answer.
 
-use crate::db::WaveId;
+use crate::db::{PartnershipId, WaveId};
 use std::collections::HashMap;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
@@ -282,7 +282,7 @@ pub fn consented_texts(conn: &mut DbConnection, session_id: &str) -> StoreResult
         .filter(panel_reveals::session_id.eq(session_id))
         .select((panel_reveals::response_id, panel_reveals::question_key))
         .load(conn)?;
-    let partnership: Option<String> = panel_sessions::table
+    let partnership: Option<PartnershipId> = panel_sessions::table
         .inner_join(waves::table.inner_join(crate::db::schema::survey_series::table))
         .filter(panel_sessions::id.eq(session_id))
         .select(crate::db::schema::survey_series::partnership_id)

@@ -12,7 +12,7 @@ use diesel::prelude::*;
 
 use super::StoreResult;
 use crate::db::schema::{answers, paper_entries, quotes, responses, survey_series, waves};
-use crate::db::{DbConnection, now};
+use crate::db::{DbConnection, PartnershipId, WaveId, now};
 use crate::domain::SurveyDefinition;
 
 /// What one wave's pass deleted.
@@ -28,7 +28,7 @@ pub struct Deleted {
 
 /// Runs retention for every wave. `default_days` applies to waves that do not set their own.
 pub fn run(conn: &mut DbConnection, default_days: i64, max_graphemes: usize) -> StoreResult<Vec<Deleted>> {
-    let all: Vec<(String, String, String, String)> = waves::table
+    let all: Vec<(WaveId, String, String, PartnershipId)> = waves::table
         .inner_join(survey_series::table)
         .select((waves::id, waves::slug, waves::definition, survey_series::partnership_id))
         .load(conn)?;

@@ -2,7 +2,7 @@
 //! exported and re-read exactly) and, beside it, its questions, options and tags as rows so
 //! that reports can aggregate in SQL.
 
-use crate::db::WaveId;
+use crate::db::{PartnershipId, WaveId};
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -65,7 +65,7 @@ pub struct SurveyImport {
 /// The partnership a wave belongs to.
 #[derive(Debug, Clone, Queryable, Serialize)]
 pub struct WavePartnership {
-    pub id: String,
+    pub id: PartnershipId,
     pub slug: String,
     pub name: String,
 }
@@ -147,7 +147,7 @@ pub fn import(conn: &mut DbConnection, file: &str, source: &str, def: &SurveyDef
         let stamp = now();
 
         // Series.
-        let series: Option<(String, String)> = survey_series::table
+        let series: Option<(String, PartnershipId)> = survey_series::table
             .filter(survey_series::slug.eq(def.series.slug.as_str()))
             .select((survey_series::id, survey_series::partnership_id))
             .first(c)
@@ -337,7 +337,7 @@ pub struct WaveListing {
 }
 
 /// The waves staff can see: one partnership's, or everyone's (`None`, for a superadmin).
-pub fn waves_for(conn: &mut DbConnection, partnership_id: Option<&str>) -> StoreResult<Vec<WaveListing>> {
+pub fn waves_for(conn: &mut DbConnection, partnership_id: Option<&PartnershipId>) -> StoreResult<Vec<WaveListing>> {
     let mut q = waves::table
         .inner_join(survey_series::table.inner_join(partnerships::table))
         .select((waves::id, waves::slug, waves::label, waves::status, survey_series::title, partnerships::name))
@@ -369,7 +369,7 @@ pub fn waves_for(conn: &mut DbConnection, partnership_id: Option<&str>) -> Store
 #[derive(Debug, Clone, Queryable)]
 pub struct WaveOwner {
     pub wave: WaveId,
-    pub partnership: String,
+    pub partnership: PartnershipId,
 }
 
 /// The partnership a wave belongs to, by the wave's slug.
@@ -463,7 +463,7 @@ pub fn wave_slug(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<Strin
 }
 
 /// The partnership a wave belongs to, by the wave's id.
-pub fn wave_owner_by_id(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<Option<String>> {
+pub fn wave_owner_by_id(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<Option<PartnershipId>> {
     Ok(waves::table
         .inner_join(survey_series::table)
         .filter(waves::id.eq(wave_id))
@@ -478,12 +478,12 @@ pub struct SeriesWaves {
     pub id: String,
     pub slug: String,
     pub title: String,
-    pub partnership_id: String,
+    pub partnership_id: PartnershipId,
     pub waves: Vec<WaveListing>,
 }
 
 pub fn series_waves(conn: &mut DbConnection, slug: &str) -> StoreResult<Option<SeriesWaves>> {
-    let row: Option<(String, String, String, String)> = survey_series::table
+    let row: Option<(String, String, String, PartnershipId)> = survey_series::table
         .filter(survey_series::slug.eq(slug))
         .select((survey_series::id, survey_series::slug, survey_series::title, survey_series::partnership_id))
         .first(conn)

@@ -7,6 +7,7 @@
 //! anyone could type anyone's address at the end of a survey. An unconfirmed address gets
 //! that one email and nothing else, and is deleted after [`CONFIRM_DAYS`].
 
+use crate::db::PartnershipId;
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -32,7 +33,7 @@ pub type RenderConfirm<'a> = dyn Fn(&str) -> Result<(String, String, String), St
 /// the list.
 pub fn leave_address(
     conn: &mut DbConnection,
-    partnership_id: &str,
+    partnership_id: &PartnershipId,
     email: &str,
     host: &str,
     link_for: &dyn Fn(&str) -> String,
@@ -97,7 +98,7 @@ pub fn confirm(conn: &mut DbConnection, token: &str) -> StoreResult<bool> {
 }
 
 /// How many confirmed addresses wait for the next update.
-pub fn waiting(conn: &mut DbConnection, partnership_id: &str) -> StoreResult<i64> {
+pub fn waiting(conn: &mut DbConnection, partnership_id: &PartnershipId) -> StoreResult<i64> {
     Ok(follow_ups::table
         .filter(follow_ups::partnership_id.eq(partnership_id))
         .filter(follow_ups::confirmed.eq(true))
@@ -109,7 +110,7 @@ pub fn waiting(conn: &mut DbConnection, partnership_id: &str) -> StoreResult<i64
 #[diesel(table_name = updates)]
 pub struct Update {
     pub id: String,
-    pub partnership_id: String,
+    pub partnership_id: PartnershipId,
     pub title: String,
     pub body: String,
     pub priorities: String,
@@ -121,7 +122,7 @@ pub struct Update {
 
 /// A new update, checked by the caller.
 pub struct NewUpdate {
-    pub partnership_id: String,
+    pub partnership_id: PartnershipId,
     pub title: String,
     pub body: String,
     pub priorities: Vec<String>,
@@ -185,7 +186,7 @@ pub fn publish(
 }
 
 /// A partnership's updates, newest first.
-pub fn list(conn: &mut DbConnection, partnership_id: &str) -> StoreResult<Vec<Update>> {
+pub fn list(conn: &mut DbConnection, partnership_id: &PartnershipId) -> StoreResult<Vec<Update>> {
     Ok(updates::table
         .filter(updates::partnership_id.eq(partnership_id))
         .order(updates::published_at.desc())

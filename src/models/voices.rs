@@ -4,6 +4,7 @@
 //! Only answers whose respondent said yes to "Can we share your words?" can become quotes.
 //! Exports carry the audience and the wave, never response ids or times.
 
+use crate::db::PartnershipId;
 use crate::db::WaveId;
 use std::collections::{BTreeMap, HashMap};
 
@@ -20,7 +21,7 @@ use crate::domain::redact;
 #[diesel(table_name = themes)]
 pub struct Theme {
     pub id: String,
-    pub partnership_id: String,
+    pub partnership_id: PartnershipId,
     pub name: String,
     pub description: String,
     pub keywords: String,
@@ -78,7 +79,11 @@ pub struct ThemeInput {
     pub values: Vec<String>,
 }
 
-pub fn themes_for(conn: &mut DbConnection, partnership_id: &str, include_archived: bool) -> StoreResult<Vec<Theme>> {
+pub fn themes_for(
+    conn: &mut DbConnection,
+    partnership_id: &PartnershipId,
+    include_archived: bool,
+) -> StoreResult<Vec<Theme>> {
     let mut q = themes::table.filter(themes::partnership_id.eq(partnership_id.to_owned())).into_boxed();
     if !include_archived {
         q = q.filter(themes::archived_at.is_null());
@@ -91,7 +96,7 @@ pub fn theme(conn: &mut DbConnection, id: &str) -> StoreResult<Option<Theme>> {
 }
 
 /// Adds a theme; a name already in the codebook is refused kindly.
-pub fn add_theme(conn: &mut DbConnection, partnership_id: &str, t: &ThemeInput) -> StoreResult<String> {
+pub fn add_theme(conn: &mut DbConnection, partnership_id: &PartnershipId, t: &ThemeInput) -> StoreResult<String> {
     conn.write(|c| -> StoreResult<String> {
         let taken: i64 = themes::table
             .filter(themes::partnership_id.eq(partnership_id))
@@ -232,7 +237,7 @@ fn in_wave(conn: &mut DbConnection, response_id: &str, wave_id: &WaveId) -> Stor
 pub fn set_codes(
     conn: &mut DbConnection,
     wave_id: &WaveId,
-    partnership_id: &str,
+    partnership_id: &PartnershipId,
     response_id: &str,
     question_key: &str,
     theme_ids: &[String],
@@ -274,7 +279,7 @@ pub fn set_codes(
 pub fn bulk_apply(
     conn: &mut DbConnection,
     wave_id: &WaveId,
-    partnership_id: &str,
+    partnership_id: &PartnershipId,
     answers_to_code: &[(String, String)],
     theme_id: &str,
     by: &str,
@@ -328,7 +333,7 @@ pub fn theme_counts(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<Ve
 }
 
 /// The partnership's list of names to redact.
-pub fn redaction_list(conn: &mut DbConnection, partnership_id: &str) -> StoreResult<Vec<String>> {
+pub fn redaction_list(conn: &mut DbConnection, partnership_id: &PartnershipId) -> StoreResult<Vec<String>> {
     Ok(redaction_names::table
         .filter(redaction_names::partnership_id.eq(partnership_id))
         .order(redaction_names::name.asc())
@@ -337,7 +342,11 @@ pub fn redaction_list(conn: &mut DbConnection, partnership_id: &str) -> StoreRes
 }
 
 /// Replaces the partnership's list of names to redact.
-pub fn set_redaction_list(conn: &mut DbConnection, partnership_id: &str, names: &[String]) -> StoreResult<()> {
+pub fn set_redaction_list(
+    conn: &mut DbConnection,
+    partnership_id: &PartnershipId,
+    names: &[String],
+) -> StoreResult<()> {
     conn.write(|c| -> StoreResult<()> {
         diesel::delete(redaction_names::table.filter(redaction_names::partnership_id.eq(partnership_id))).execute(c)?;
         let mut seen = std::collections::HashSet::new();
@@ -361,7 +370,7 @@ pub struct QuoteDetail {
     pub status: String,
     pub approved_by: Option<String>,
     pub wave_slug: String,
-    pub partnership_id: String,
+    pub partnership_id: PartnershipId,
     pub audience: String,
 }
 
@@ -371,10 +380,10 @@ pub fn start_quote(
     conn: &mut DbConnection,
     response_id: &str,
     question_key: &str,
-    partnership_id: &str,
+    partnership_id: &PartnershipId,
 ) -> StoreResult<String> {
     conn.write(|c| -> StoreResult<String> {
-        let row: Option<(bool, Option<String>, String)> = answers::table
+        let row: Option<(bool, Option<String>, PartnershipId)> = answers::table
             .inner_join(responses::table.inner_join(waves::table.inner_join(survey_series::table)))
             .filter(answers::response_id.eq(response_id))
             .filter(answers::question_key.eq(question_key))
@@ -382,7 +391,7 @@ pub fn start_quote(
             .first(c)
             .optional()?;
         let Some((consent, text, owner)) = row else { return Err(StoreError::NotFound("that answer".into())) };
-        if owner != partnership_id {
+        if &owner != partnership_id {
             return Err(StoreError::NotFound("that answer".into()));
         }
         let Some(text) = text else {
@@ -422,7 +431,7 @@ pub fn start_quote(
 }
 
 pub fn quote(conn: &mut DbConnection, id: &str) -> StoreResult<Option<QuoteDetail>> {
-    type Row = (String, String, String, String, String, Option<String>, String, String, String);
+    type Row = (String, String, String, String, String, Option<String>, String, PartnershipId, String);
     let row: Option<Row> = quotes::table
         .inner_join(responses::table.inner_join(waves::table.inner_join(survey_series::table)))
         .filter(quotes::id.eq(id))
@@ -509,7 +518,7 @@ pub struct BankQuote {
 }
 
 /// The quote bank of a partnership, filtered; approved quotes only unless asked otherwise.
-pub fn bank(conn: &mut DbConnection, partnership_id: &str, f: &QuoteFilter) -> StoreResult<Vec<BankQuote>> {
+pub fn bank(conn: &mut DbConnection, partnership_id: &PartnershipId, f: &QuoteFilter) -> StoreResult<Vec<BankQuote>> {
     use crate::db::schema::{question_tags, questions};
     type Row = (String, String, String, String, String, String, String, String);
     let mut q = quotes::table

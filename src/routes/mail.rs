@@ -214,7 +214,7 @@ async fn outbox_page(state: web::Data<AppState>, req: HttpRequest, who: SignedIn
     let (depth, rows) = state
         .db
         .run(move |c| -> Result<_, AppError> {
-            Ok((outbox::depth(c, scope.as_deref())?, outbox::recent(c, scope.as_deref(), 200)?))
+            Ok((outbox::depth(c, scope.as_ref())?, outbox::recent(c, scope.as_ref(), 200)?))
         })
         .await?;
     let transport =
@@ -254,11 +254,11 @@ async fn retry(
         .db
         .run(move |c| -> Result<(), AppError> {
             c.write(|c| -> Result<(), AppError> {
-                let n = outbox::retry_now(c, scope.as_deref())?;
+                let n = outbox::retry_now(c, scope.as_ref())?;
                 audit::record(
                     c,
                     &staff.actor(),
-                    staff.partnership_id.as_deref(),
+                    staff.partnership_id.as_ref(),
                     audit::Action::OutboxRetried,
                     &serde_json::json!({"messages": n}),
                 )?;

@@ -6,6 +6,7 @@
 //! definition uses one as `symbol = { image = "NAME", alt = "..." }` where a built-in symbol
 //! would go.
 
+use crate::db::PartnershipId;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -121,7 +122,7 @@ async fn image(
 async fn deleted_with_audit(
     state: &AppState,
     who: &SignedIn,
-    partnership_id: &str,
+    partnership_id: &PartnershipId,
     action: crate::models::audit::Action,
     id: String,
     delete: impl FnOnce(&mut crate::db::DbConnection, &str) -> crate::models::StoreResult<bool> + Send + 'static,

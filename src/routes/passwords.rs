@@ -78,7 +78,7 @@ async fn forgot(state: web::Data<AppState>, req: HttpRequest, body: web::Payload
                     crate::models::audit::record(
                         c,
                         &crate::models::audit::Actor::account(&id, &email),
-                        partnership.as_deref(),
+                        partnership.as_ref(),
                         if sent {
                             crate::models::audit::Action::PasswordResetRequested
                         } else {

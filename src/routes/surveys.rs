@@ -134,7 +134,7 @@ async fn upload(
             audit::record(
                 c,
                 &staff.actor(),
-                staff.partnership_id.as_deref(),
+                staff.partnership_id.as_ref(),
                 audit::Action::SurveyImported,
                 &serde_json::json!({"wave": done.wave, "outcome": done.outcome}),
             )?;

@@ -639,7 +639,7 @@ fn the_outbox_is_per_partnership(backend: Backend) {
             let mut c = app.db.connect();
             let m = heard::email::outbox::NewMessage {
                 kind: "update",
-                partnership_id: Some(pid),
+                partnership_id: Some(heard::db::PartnershipId::from_stored(pid)),
                 to: format!("family@{slug}.example"),
                 subject: format!("News from {slug}"),
                 text: "x".into(),

@@ -52,7 +52,7 @@ pub(super) async fn audit_page(
     let scope = who.scope();
     let offset = (number - 1) * AUDIT_PER_PAGE;
     let found =
-        state.db.run(move |c| audit::page(c, scope.as_deref(), offset, AUDIT_PER_PAGE).map_err(AppError::from)).await?;
+        state.db.run(move |c| audit::page(c, scope.as_ref(), offset, AUDIT_PER_PAGE).map_err(AppError::from)).await?;
     let pages = ((found.total + AUDIT_PER_PAGE - 1) / AUDIT_PER_PAGE).max(1);
     if number > pages {
         return Err(not_found());

@@ -31,6 +31,7 @@ use actix_web::http::header::LOCATION;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
+use crate::db::PartnershipId;
 use crate::domain::SurveyDefinition;
 use crate::domain::text::UserText;
 use crate::error::AppError;
@@ -106,7 +107,7 @@ impl SignedIn {
     }
 
     /// The partnership filter for queries: `None` means every partnership (superadmin).
-    pub fn scope(&self) -> Option<String> {
+    pub fn scope(&self) -> Option<PartnershipId> {
         if self.staff.is_superadmin() { None } else { self.staff.partnership_id.clone() }
     }
 

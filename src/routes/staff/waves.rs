@@ -2,6 +2,7 @@
 //! versions, the next year's wave) and its easy-read report.
 
 use super::*;
+use crate::db::PartnershipId;
 #[allow(clippy::wildcard_imports)]
 use crate::db::WaveId;
 #[derive(Serialize)]
@@ -19,7 +20,7 @@ pub(super) async fn home(
     who: SignedIn,
 ) -> Result<HttpResponse, AppError> {
     let scope = who.scope();
-    let waves = state.db.run(move |c| survey::waves_for(c, scope.as_deref()).map_err(AppError::from)).await?;
+    let waves = state.db.run(move |c| survey::waves_for(c, scope.as_ref()).map_err(AppError::from)).await?;
     let view = HomeView {
         page: who.page(&req, &state, "Surveys"),
         waves,
@@ -33,7 +34,7 @@ pub(super) async fn home(
 /// A wave the signed-in person may see, with its definition.
 pub(crate) struct OwnedWave {
     pub(crate) id: WaveId,
-    pub(crate) partnership_id: String,
+    pub(crate) partnership_id: PartnershipId,
     pub(crate) row: survey::WaveRow,
     pub(crate) def: std::sync::Arc<SurveyDefinition>,
 }
