@@ -6,13 +6,12 @@
 //!   [`AppState::forget_cached`]). Another instance behind the same load balancer sees a
 //!   change (a wave closed, a recording added) within that time.
 
-use crate::db::WaveId;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::config::Settings;
-use crate::db::Db;
+use crate::db::{Db, WaveId};
 use crate::domain::SurveyDefinition;
 use crate::models::StoreError;
 use crate::models::survey::{Wave, WavePartnership, WaveRow};

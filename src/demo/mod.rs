@@ -3,8 +3,6 @@
 //! responses (some questions clearly improve, some don't change, one falls) and an open 2025
 //! wave. Running it twice changes nothing.
 
-use crate::db::PartnershipId;
-use crate::db::WaveId;
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, TimeDelta};
@@ -12,7 +10,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::db::schema::responses;
-use crate::db::{DbConnection, new_id};
+use crate::db::{DbConnection, PartnershipId, WaveId};
 use crate::domain::framework::FrameworkDefinition;
 use crate::domain::survey::QuestionKind;
 use crate::domain::{AnswerValue, Answers, SurveyDefinition};
@@ -417,7 +415,7 @@ fn synthesise(
                 let started =
                     day.and_hms_opt(9, 0, 0).unwrap_or_default() + TimeDelta::seconds(rng.below(10 * 3600) as i64);
                 let submitted = started + TimeDelta::seconds(240 + rng.below(900) as i64);
-                let id = new_id();
+                let id = crate::db::ResponseId::new();
                 diesel::insert_into(responses::table)
                     .values((
                         responses::id.eq(&id),

@@ -6,14 +6,13 @@
 //! back to the queue at the next start with the same Message-ID, so a receiving server or
 //! mail program that has it already treats the second copy as the same message.
 
-use crate::db::PartnershipId;
 use chrono::TimeDelta;
 use diesel::prelude::*;
 use serde::Serialize;
 
 use super::{EmailError, Transport};
 use crate::db::schema::outbox;
-use crate::db::{Db, DbConnection, new_id, now};
+use crate::db::{Db, DbConnection, PartnershipId, new_id, now};
 use crate::models::{StoreError, StoreResult};
 
 pub const MAX_ATTEMPTS: i32 = 8;

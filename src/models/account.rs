@@ -1,13 +1,12 @@
 //! Staff accounts. Passwords are stored only as argon2id hashes. (Sign-in screens arrive with
 //! the staff workspace; the table and `heard user add` start here.)
 
-use crate::db::PartnershipId;
 use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
 use diesel::prelude::*;
 
 use super::{StoreError, StoreResult};
 use crate::db::schema::{accounts, partnerships, staff_sessions};
-use crate::db::{DbConnection, new_id, now};
+use crate::db::{AccountId, DbConnection, PartnershipId, now};
 
 /// What a staff member may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +48,7 @@ pub struct NewAccount {
 }
 
 /// Adds an account, or says plainly why not.
-pub fn add(conn: &mut DbConnection, account: &NewAccount) -> StoreResult<String> {
+pub fn add(conn: &mut DbConnection, account: &NewAccount) -> StoreResult<AccountId> {
     use validator::Validate;
     if let Err(errors) = account.validate() {
         let mut msgs = Vec::new();
@@ -66,7 +65,7 @@ pub fn add(conn: &mut DbConnection, account: &NewAccount) -> StoreResult<String>
         .hash_password(account.password.as_bytes(), &salt)
         .map_err(|e| StoreError::Conflict(format!("could not hash the password: {e}")))?
         .to_string();
-    conn.write(|c| -> StoreResult<String> {
+    conn.write(|c| -> StoreResult<AccountId> {
         let partnership_id: Option<PartnershipId> = match (&account.partnership, account.role) {
             (None, Role::Superadmin) => None,
             (None, _) => {
@@ -88,7 +87,7 @@ pub fn add(conn: &mut DbConnection, account: &NewAccount) -> StoreResult<String>
         if taken > 0 {
             return Err(StoreError::Conflict(format!("there is already an account for {email}")));
         }
-        let id = new_id();
+        let id = AccountId::new();
         diesel::insert_into(accounts::table)
             .values((
                 accounts::id.eq(&id),
@@ -114,7 +113,7 @@ pub const ABSOLUTE_HOURS: i64 = 12;
 /// A signed-in staff member.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Staff {
-    pub id: String,
+    pub id: AccountId,
     pub email: String,
     pub role: String,
     pub partnership_id: Option<PartnershipId>,
@@ -153,8 +152,8 @@ pub enum SignIn {
     Refused,
 }
 
-fn load_staff(conn: &mut DbConnection, account_id: &str) -> StoreResult<Option<Staff>> {
-    let row: Option<(String, String, String, Option<PartnershipId>)> = accounts::table
+fn load_staff(conn: &mut DbConnection, account_id: &AccountId) -> StoreResult<Option<Staff>> {
+    let row: Option<(AccountId, String, String, Option<PartnershipId>)> = accounts::table
         .filter(accounts::id.eq(account_id))
         .select((accounts::id, accounts::email, accounts::role, accounts::partnership_id))
         .first(conn)
@@ -204,8 +203,8 @@ pub fn sign_in(conn: &mut DbConnection, email: &str, password: &str) -> StoreRes
     };
     let stamp = now();
     // Take a try (or find the account locked) atomically.
-    let attempt = conn.write(|c| -> StoreResult<Option<(String, String, Option<i32>)>> {
-        let found: Option<(String, String, Option<chrono::NaiveDateTime>)> = accounts::table
+    let attempt = conn.write(|c| -> StoreResult<Option<(AccountId, String, Option<i32>)>> {
+        let found: Option<(AccountId, String, Option<chrono::NaiveDateTime>)> = accounts::table
             .filter(accounts::email.eq(&email))
             .select((accounts::id, accounts::password_hash, accounts::locked_until))
             .first(c)
@@ -298,7 +297,7 @@ pub fn sign_in(conn: &mut DbConnection, email: &str, password: &str) -> StoreRes
 }
 
 /// The partnership an account works for (`None` for a superadmin or an unknown id).
-pub fn partnership_of(conn: &mut DbConnection, account_id: &str) -> StoreResult<Option<PartnershipId>> {
+pub fn partnership_of(conn: &mut DbConnection, account_id: &AccountId) -> StoreResult<Option<PartnershipId>> {
     Ok(accounts::table
         .filter(accounts::id.eq(account_id))
         .select(accounts::partnership_id)
@@ -312,7 +311,7 @@ pub fn partnership_of(conn: &mut DbConnection, account_id: &str) -> StoreResult<
 pub fn session(conn: &mut DbConnection, token: &str) -> StoreResult<Option<Staff>> {
     let id = crate::domain::codes::hash_token(token);
     let stamp = now();
-    let found: Option<(String, chrono::NaiveDateTime)> = staff_sessions::table
+    let found: Option<(AccountId, chrono::NaiveDateTime)> = staff_sessions::table
         .filter(staff_sessions::id.eq(&id))
         .filter(staff_sessions::expires_at.gt(stamp))
         .filter(staff_sessions::last_seen_at.gt(stamp - chrono::TimeDelta::hours(IDLE_HOURS)))

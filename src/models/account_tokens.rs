@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use super::{StoreError, StoreResult};
 use crate::db::schema::{account_tokens, accounts, staff_sessions};
-use crate::db::{DbConnection, new_id, now};
+use crate::db::{AccountId, DbConnection, new_id, now};
 use crate::domain::codes::{hash_token, random_token};
 
 /// Reset links asked for per account per hour, at most.
@@ -37,7 +37,7 @@ impl Purpose {
 }
 
 /// Makes a link token for an account; `None` when too many resets were asked for lately.
-pub fn issue(c: &mut DbConnection, account_id: &str, purpose: Purpose) -> StoreResult<Option<String>> {
+pub fn issue(c: &mut DbConnection, account_id: &AccountId, purpose: Purpose) -> StoreResult<Option<String>> {
     if purpose == Purpose::Reset {
         let recent: i64 = account_tokens::table
             .filter(account_tokens::account_id.eq(account_id))
@@ -72,8 +72,8 @@ pub enum LinkProblem {
 }
 
 /// The account and purpose of a usable link (not using it up).
-pub fn check(c: &mut DbConnection, token: &str) -> StoreResult<Result<(String, String, Purpose), LinkProblem>> {
-    let found: Option<(String, String, chrono::NaiveDateTime, Option<chrono::NaiveDateTime>, String)> =
+pub fn check(c: &mut DbConnection, token: &str) -> StoreResult<Result<(AccountId, String, Purpose), LinkProblem>> {
+    let found: Option<(AccountId, String, chrono::NaiveDateTime, Option<chrono::NaiveDateTime>, String)> =
         account_tokens::table
             .inner_join(accounts::table)
             .filter(account_tokens::token_hash.eq(hash_token(&format!("staff-link:{token}"))))
@@ -150,7 +150,7 @@ pub fn use_link(conn: &mut DbConnection, token: &str, password: &str) -> StoreRe
 }
 
 /// The id of the account with this email, if any.
-pub fn account_by_email(c: &mut DbConnection, email: &str) -> StoreResult<Option<String>> {
+pub fn account_by_email(c: &mut DbConnection, email: &str) -> StoreResult<Option<AccountId>> {
     Ok(accounts::table
         .filter(accounts::email.eq(email.trim().to_lowercase()))
         .select(accounts::id)

@@ -5,7 +5,6 @@
 //! additive, so they stay exact. `rebuild` recomputes a wave from the raw rows (imports,
 //! demo data, and the consistency test use it).
 
-use crate::db::WaveId;
 use std::collections::{BTreeMap, HashMap};
 
 use diesel::prelude::*;
@@ -13,12 +12,12 @@ use diesel::sql_types::Text;
 
 use super::StoreResult;
 use crate::db::schema::{answer_counts, answers, index_counts, question_options, question_tags, questions, responses};
-use crate::db::{Backend, DbConnection};
+use crate::db::{Backend, DbConnection, ResponseId, WaveId};
 
 const SINGLE_ANSWER: [&str; 3] = ["single-choice", "face-scale", "yes-sometimes-no"];
 
 /// Adds (`sign` = 1) or removes (`sign` = −1) one response's answers from the counts.
-pub fn apply(c: &mut DbConnection, response_id: &str, sign: i64) -> StoreResult<()> {
+pub fn apply(c: &mut DbConnection, response_id: &ResponseId, sign: i64) -> StoreResult<()> {
     let Some((wave_id, audience)) = responses::table
         .filter(responses::id.eq(response_id))
         .select((responses::wave_id, responses::audience))

@@ -6,13 +6,12 @@
 //! entry in one [`crate::db::Db::write`] (model writes join it as savepoints), and a crash or
 //! an error between the two can no longer keep the change and lose its entry.
 
-use crate::db::PartnershipId;
 use diesel::prelude::*;
 use serde::Serialize;
 
 use super::{StoreError, StoreResult};
 use crate::db::schema::audit_log;
-use crate::db::{DbConnection, new_id, now};
+use crate::db::{AccountId, DbConnection, PartnershipId, new_id, now};
 
 /// Declares the audited actions once: the enum, the name stored in `audit_log.action`, and
 /// the list of all of them (which the failure-injection test walks).
@@ -120,14 +119,14 @@ actions! {
 /// (`retention`, a CLI command) with no account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
-    pub account_id: Option<String>,
+    pub account_id: Option<AccountId>,
     pub name: String,
 }
 
 impl Actor {
     /// A signed-in person.
-    pub fn account(id: &str, email: &str) -> Self {
-        Self { account_id: Some(id.to_owned()), name: email.to_owned() }
+    pub fn account(id: &AccountId, email: &str) -> Self {
+        Self { account_id: Some(id.clone()), name: email.to_owned() }
     }
 
     /// Heard itself, or a command run on the server.
@@ -152,7 +151,7 @@ pub fn record(
         .values((
             audit_log::id.eq(new_id()),
             audit_log::at.eq(now()),
-            audit_log::account_id.eq(actor.account_id.as_deref()),
+            audit_log::account_id.eq(actor.account_id.as_ref()),
             audit_log::actor.eq(&actor.name),
             audit_log::partnership_id.eq(partnership_id),
             audit_log::action.eq(action.as_str()),

@@ -1,13 +1,12 @@
 //! A partnership's branding for email: a colour for the header band (checked dark enough for
 //! white text, WCAG 4.5:1) and optionally one of its pictures as a logo.
 
-use crate::db::PartnershipId;
 use diesel::prelude::*;
 use serde::Serialize;
 
 use super::{StoreError, StoreResult};
 use crate::db::schema::{branding, images};
-use crate::db::{DbConnection, now};
+use crate::db::{DbConnection, PartnershipId, now};
 
 /// Heard's own colour, used until a partnership sets one.
 pub const DEFAULT_COLOUR: &str = "#1f3b57";

@@ -6,13 +6,12 @@
 //! `response_id` in the same transaction that stores the response, so a double tap, a refresh
 //! or a replayed POST finds the draft already claimed and gets the same receipt back.
 
-use crate::db::WaveId;
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 
 use super::{StoreError, StoreResult};
 use crate::db::schema::{answers, drafts, responses};
-use crate::db::{DbConnection, new_id, now};
+use crate::db::{DbConnection, ResponseId, WaveId, new_id, now};
 use crate::domain::codes::{CodeKey, ShortCode, hash_token};
 use crate::domain::{AnswerValue, Answers};
 
@@ -27,7 +26,7 @@ pub struct DraftRow {
     pub started_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
-    pub response_id: Option<String>,
+    pub response_id: Option<ResponseId>,
     pub receipt_code: Option<String>,
     pub resume_hash: Option<String>,
     /// The panel session this draft was started in, if any.
@@ -183,7 +182,7 @@ pub fn resume(
 /// The receipt for a sent draft.
 #[derive(Debug, Clone)]
 pub struct Receipt {
-    pub response_id: String,
+    pub response_id: ResponseId,
     /// The code to show; `None` for a response sent without one (a shared tablet's), or when
     /// the browser asking is not the one that sent it.
     pub code: Option<String>,
@@ -218,7 +217,7 @@ pub fn send(conn: &mut DbConnection, draft_id: &str, how: &Sending<'_>) -> Store
             let code = receipt_code(&draft, how.key, how.token);
             return Ok(Receipt { response_id: response_id.clone(), code, stored_now: false });
         }
-        let response_id = new_id();
+        let response_id = ResponseId::new();
         let code = how.with_receipt.then(ShortCode::generate);
         // Claim the draft first: only one sender can move response_id from NULL.
         let claimed =
@@ -306,7 +305,7 @@ pub fn discard_unsent(conn: &mut DbConnection, wave_id: &WaveId, token: &str) ->
 }
 
 /// Writes a response's answers: one row per answer, or per chosen option.
-pub fn insert_answers(c: &mut DbConnection, response_id: &str, given: &Answers) -> StoreResult<()> {
+pub fn insert_answers(c: &mut DbConnection, response_id: &ResponseId, given: &Answers) -> StoreResult<()> {
     let mut rows = Vec::new();
     for (key, value) in given {
         match value {

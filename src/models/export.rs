@@ -2,15 +2,14 @@
 //! audience and channel, and the day it was sent (never the exact time, never anything that
 //! could single a respondent out).
 
-use crate::db::WaveId;
 use std::collections::BTreeMap;
 
 use diesel::prelude::*;
 use serde::Serialize;
 
 use super::{StoreError, StoreResult};
-use crate::db::DbConnection;
 use crate::db::schema::{answers, responses};
+use crate::db::{DbConnection, WaveId};
 use crate::domain::SurveyDefinition;
 
 /// One exported answer value.

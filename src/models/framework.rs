@@ -2,13 +2,12 @@
 //! a framework again updates it in place and archives what the file no longer lists, so
 //! old waves keep their tags.
 
-use crate::db::PartnershipId;
 use diesel::prelude::*;
 use serde::Serialize;
 
 use super::{StoreError, StoreResult};
 use crate::db::schema::{outcome_statements, partnerships, pledge_values, priorities};
-use crate::db::{DbConnection, new_id, now};
+use crate::db::{DbConnection, PartnershipId, new_id, now};
 use crate::domain::framework::FrameworkDefinition;
 use crate::domain::survey::FrameworkCodes;
 

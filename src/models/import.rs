@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use super::{StoreError, StoreResult};
 use crate::db::schema::{imported_counts, responses};
-use crate::db::{DbConnection, WaveId, new_id, now};
+use crate::db::{DbConnection, ResponseId, WaveId, now};
 use crate::domain::survey::QuestionKind;
 use crate::domain::{AnswerValue, Answers, SurveyDefinition};
 use crate::stats::MAX_COUNT;
@@ -271,7 +271,7 @@ pub fn import_responses(
     let count = rows.len();
     conn.write(|tx| -> StoreResult<()> {
         for r in &rows {
-            let id = new_id();
+            let id = ResponseId::new();
             diesel::insert_into(responses::table)
                 .values((
                     responses::id.eq(&id),

@@ -3,7 +3,6 @@
 //! kept counts equal a recount of the raw answers. The load generator (`--check`), `heard
 //! verify` and the crash-safety script use these.
 
-use crate::db::WaveId;
 use std::collections::{BTreeMap, HashMap};
 
 use diesel::connection::SimpleConnection;
@@ -12,7 +11,7 @@ use diesel::prelude::*;
 
 use super::StoreResult;
 use crate::db::schema::{answer_counts, answers, responses};
-use crate::db::{Backend, DbConnection};
+use crate::db::{Backend, DbConnection, WaveId};
 use crate::domain::codes::ShortCode;
 
 /// What the engine's own check found; empty when the database is sound.

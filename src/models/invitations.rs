@@ -3,8 +3,6 @@
 //! has responded; nothing links a contact to a response, an answer or a draft once it is
 //! sent. Each message goes to the outbox in the same transaction that changes the contact.
 
-use crate::db::PartnershipId;
-use crate::db::WaveId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -12,7 +10,7 @@ use validator::ValidateEmail;
 
 use super::{StoreError, StoreResult};
 use crate::db::schema::contacts;
-use crate::db::{DbConnection, new_id, now};
+use crate::db::{DbConnection, PartnershipId, WaveId, new_id, now};
 use crate::domain::codes::{hash_token, random_token};
 use crate::email::outbox::{self, NewMessage};
 

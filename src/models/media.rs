@@ -2,8 +2,6 @@
 //! and cleaned by [`crate::domain::media`] before they reach here. Listing queries never load
 //! the bytes; only the serving queries do.
 
-use crate::db::PartnershipId;
-use crate::db::WaveId;
 use std::collections::HashMap;
 
 use diesel::prelude::*;
@@ -11,7 +9,7 @@ use serde::Serialize;
 
 use super::StoreResult;
 use crate::db::schema::{images, recordings};
-use crate::db::{DbConnection, new_id, now};
+use crate::db::{DbConnection, PartnershipId, WaveId, new_id, now};
 
 /// Which recording: a question, for one audience, in one language, in one wave.
 #[derive(Debug, Clone)]

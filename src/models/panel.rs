@@ -3,7 +3,6 @@
 //! member codes. The live tally counts the session's responses; free text reaches the
 //! projector only when a facilitator reveals a consented answer.
 
-use crate::db::{PartnershipId, WaveId};
 use std::collections::HashMap;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
@@ -13,7 +12,7 @@ use serde::Serialize;
 
 use super::{StoreError, StoreResult};
 use crate::db::schema::{answers, panel_reveals, panel_sessions, responses, waves};
-use crate::db::{DbConnection, new_id, now};
+use crate::db::{DbConnection, PartnershipId, ResponseId, WaveId, new_id, now};
 use crate::domain::codes::JoinCode;
 
 /// Wrong PINs in a row before a kiosk can only be left by ending the session from the
@@ -225,7 +224,7 @@ pub fn tally(conn: &mut DbConnection, session_id: &str) -> StoreResult<Tally> {
     let counted = respondents - respondents % TALLY_STEP;
     let included: std::collections::HashSet<&str> =
         sent.iter().take(usize::try_from(counted).unwrap_or(0)).map(String::as_str).collect();
-    let rows: Vec<(String, String, Option<String>)> = answers::table
+    let rows: Vec<(ResponseId, String, Option<String>)> = answers::table
         .inner_join(responses::table)
         .filter(responses::session_id.eq(session_id))
         .select((answers::response_id, answers::question_key, answers::option_value))
@@ -233,7 +232,7 @@ pub fn tally(conn: &mut DbConnection, session_id: &str) -> StoreResult<Tally> {
     let mut people: HashMap<String, std::collections::HashSet<String>> = HashMap::new();
     let mut counts = HashMap::new();
     for (response, key, option) in rows.into_iter().filter(|(r, _, _)| included.contains(r.as_str())) {
-        people.entry(key.clone()).or_default().insert(response);
+        people.entry(key.clone()).or_default().insert(response.into_string());
         if let Some(o) = option {
             *counts.entry((key, o)).or_insert(0) += 1;
         }
@@ -257,7 +256,7 @@ pub fn fingerprint(conn: &mut DbConnection, session_id: &str) -> StoreResult<Opt
 /// A consented free-text answer from a session, and whether it is on the projector.
 #[derive(Debug, Clone, Serialize)]
 pub struct SharedText {
-    pub response_id: String,
+    pub response_id: ResponseId,
     pub question_key: String,
     pub text: String,
     pub revealed: bool,
@@ -297,7 +296,7 @@ pub fn consented_texts(conn: &mut DbConnection, session_id: &str) -> StoreResult
         .filter_map(|(response_id, question_key, text)| {
             let revealed = shown.iter().any(|(r, k)| *r == response_id && *k == question_key);
             text.map(|text| SharedText {
-                response_id,
+                response_id: ResponseId::from_stored(response_id),
                 question_key,
                 text: crate::domain::redact::redact(&text, &names).text,
                 revealed,
@@ -311,13 +310,13 @@ pub fn consented_texts(conn: &mut DbConnection, session_id: &str) -> StoreResult
 pub fn set_revealed(
     conn: &mut DbConnection,
     session_id: &str,
-    response_id: &str,
+    response_id: &ResponseId,
     question_key: &str,
     show: bool,
 ) -> StoreResult<bool> {
     let exists = consented_texts(conn, session_id)?
         .iter()
-        .any(|t| t.response_id == response_id && t.question_key == question_key);
+        .any(|t| &t.response_id == response_id && t.question_key == question_key);
     if !exists {
         return Ok(false);
     }

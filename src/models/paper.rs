@@ -3,13 +3,12 @@
 //! `paper_entries` until someone else types the same form; when both agree (or the second
 //! person has settled the differences) it becomes a response.
 
-use crate::db::WaveId;
 use diesel::prelude::*;
 use serde::Serialize;
 
 use super::{StoreError, StoreResult};
 use crate::db::schema::{paper_entries, responses};
-use crate::db::{DbConnection, new_id, now};
+use crate::db::{DbConnection, ResponseId, WaveId, new_id, now};
 use crate::domain::Answers;
 
 #[derive(Debug, Clone, Serialize, Queryable, Selectable)]
@@ -64,8 +63,8 @@ fn ensure_new(c: &mut DbConnection, t: &Typed) -> StoreResult<()> {
     }
 }
 
-fn insert_response(c: &mut DbConnection, t: &Typed) -> StoreResult<String> {
-    let id = new_id();
+fn insert_response(c: &mut DbConnection, t: &Typed) -> StoreResult<ResponseId> {
+    let id = ResponseId::new();
     let stamp = now();
     diesel::insert_into(responses::table)
         .values((
@@ -84,8 +83,8 @@ fn insert_response(c: &mut DbConnection, t: &Typed) -> StoreResult<String> {
 }
 
 /// Stores a form typed once: a response now. Refused when the form number was used before.
-pub fn store(conn: &mut DbConnection, t: &Typed) -> StoreResult<String> {
-    conn.write(|c| -> StoreResult<String> {
+pub fn store(conn: &mut DbConnection, t: &Typed) -> StoreResult<ResponseId> {
+    conn.write(|c| -> StoreResult<ResponseId> {
         ensure_new(c, t)?;
         let id = insert_response(c, t)?;
         diesel::insert_into(paper_entries::table)
@@ -147,8 +146,8 @@ pub fn find(conn: &mut DbConnection, wave_id: &WaveId, id: &str) -> StoreResult<
 }
 
 /// Completes a held form with the second person's (agreed or settled) answers.
-pub fn complete(conn: &mut DbConnection, entry_id: &str, t: &Typed) -> StoreResult<String> {
-    conn.write(|c| -> StoreResult<String> {
+pub fn complete(conn: &mut DbConnection, entry_id: &str, t: &Typed) -> StoreResult<ResponseId> {
+    conn.write(|c| -> StoreResult<ResponseId> {
         let claimed = diesel::update(
             paper_entries::table.filter(paper_entries::id.eq(entry_id)).filter(paper_entries::stored.eq(false)),
         )

@@ -1,12 +1,11 @@
 //! Stored responses: deletion by the respondent's receipt code, and counts.
 
-use crate::db::WaveId;
 use chrono::TimeDelta;
 use diesel::prelude::*;
 
 use super::StoreResult;
 use crate::db::schema::{drafts, responses};
-use crate::db::{DbConnection, now};
+use crate::db::{DbConnection, ResponseId, WaveId, now};
 use crate::domain::codes::{CodeKey, ShortCode};
 
 /// What happened when someone asked to delete a response.
@@ -30,7 +29,7 @@ pub fn delete_by_receipt(
 ) -> StoreResult<Deletion> {
     let hashes = code.hashes(key, "receipt");
     conn.write(|c| -> StoreResult<Deletion> {
-        let found: Option<(String, chrono::NaiveDateTime)> = responses::table
+        let found: Option<(ResponseId, chrono::NaiveDateTime)> = responses::table
             .filter(responses::receipt_hash.eq_any(&hashes))
             .filter(responses::wave_id.eq(wave_id))
             .select((responses::id, responses::submitted_at))
@@ -89,7 +88,7 @@ pub struct ResponseFilter {
 /// A response as listed for staff.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ResponseListing {
-    pub id: String,
+    pub id: ResponseId,
     pub audience: String,
     pub channel: String,
     pub submitted_on: String,
@@ -150,7 +149,7 @@ pub fn list(
         q
     };
     let total: i64 = build().count().get_result(conn)?;
-    let rows: Vec<(String, String, String, chrono::NaiveDateTime, bool)> = build()
+    let rows: Vec<(ResponseId, String, String, chrono::NaiveDateTime, bool)> = build()
         .order((responses::submitted_at.desc(), responses::id.asc()))
         .limit(per_page)
         .offset(page.max(0) * per_page)
@@ -178,9 +177,9 @@ pub fn list(
 
 /// One response with its answers, if it belongs to `wave_id`... or to any wave of the
 /// partnership (checked by the caller through [`owner`]).
-pub fn get(conn: &mut DbConnection, id: &str) -> StoreResult<Option<StoredResponse>> {
+pub fn get(conn: &mut DbConnection, id: &ResponseId) -> StoreResult<Option<StoredResponse>> {
     use crate::db::schema::answers;
-    let row: Option<(String, String, String, chrono::NaiveDateTime, bool, WaveId)> = responses::table
+    let row: Option<(ResponseId, String, String, chrono::NaiveDateTime, bool, WaveId)> = responses::table
         .filter(responses::id.eq(id))
         .select((
             responses::id,
@@ -243,7 +242,7 @@ pub struct StoredResponse {
 }
 
 /// The wave and partnership a response belongs to.
-fn owner(conn: &mut DbConnection, id: &str) -> StoreResult<Option<super::survey::WaveOwner>> {
+fn owner(conn: &mut DbConnection, id: &ResponseId) -> StoreResult<Option<super::survey::WaveOwner>> {
     use crate::db::schema::{survey_series, waves};
     Ok(responses::table
         .inner_join(waves::table.inner_join(survey_series::table))
@@ -256,7 +255,7 @@ fn owner(conn: &mut DbConnection, id: &str) -> StoreResult<Option<super::survey:
 /// Deletes a response on a staff member's request, recording who, when and why.
 pub fn delete_by_staff(
     conn: &mut DbConnection,
-    id: &str,
+    id: &ResponseId,
     staff: &super::account::Staff,
     reason: &str,
 ) -> StoreResult<bool> {

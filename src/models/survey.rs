@@ -2,13 +2,12 @@
 //! exported and re-read exactly) and, beside it, its questions, options and tags as rows so
 //! that reports can aggregate in SQL.
 
-use crate::db::{PartnershipId, WaveId};
 use diesel::prelude::*;
 use serde::Serialize;
 
 use super::{StoreError, StoreResult};
 use crate::db::schema::{partnerships, question_options, question_tags, questions, responses, survey_series, waves};
-use crate::db::{DbConnection, new_id, now};
+use crate::db::{DbConnection, PartnershipId, WaveId, new_id, now};
 use crate::domain::SurveyDefinition;
 use crate::domain::codes::hash_token;
 use crate::domain::survey::WaveStatus;

@@ -7,7 +7,6 @@
 //! anyone could type anyone's address at the end of a survey. An unconfirmed address gets
 //! that one email and nothing else, and is deleted after [`CONFIRM_DAYS`].
 
-use crate::db::PartnershipId;
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -15,7 +14,7 @@ use validator::ValidateEmail;
 
 use super::{StoreError, StoreResult};
 use crate::db::schema::{follow_ups, updates};
-use crate::db::{DbConnection, new_id, now};
+use crate::db::{DbConnection, PartnershipId, new_id, now};
 use crate::email::outbox::{self, NewMessage};
 
 /// Days an address waits for an update before it is deleted unused.

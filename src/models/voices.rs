@@ -4,8 +4,6 @@
 //! Only answers whose respondent said yes to "Can we share your words?" can become quotes.
 //! Exports carry the audience and the wave, never response ids or times.
 
-use crate::db::PartnershipId;
-use crate::db::WaveId;
 use std::collections::{BTreeMap, HashMap};
 
 use diesel::prelude::*;
@@ -13,7 +11,7 @@ use serde::Serialize;
 
 use super::{StoreError, StoreResult};
 use crate::db::schema::{answers, codings, quotes, redaction_names, responses, survey_series, themes, waves};
-use crate::db::{DbConnection, new_id, now};
+use crate::db::{DbConnection, PartnershipId, QuoteId, ResponseId, WaveId, new_id, now};
 use crate::domain::redact;
 
 /// A theme in a codebook.
@@ -142,7 +140,7 @@ pub fn set_theme_archived(conn: &mut DbConnection, id: &str, archived: bool) -> 
 /// One free-text answer to code.
 #[derive(Debug, Clone, Serialize)]
 pub struct TextAnswer {
-    pub response_id: String,
+    pub response_id: ResponseId,
     pub question_key: String,
     pub audience: String,
     pub text: String,
@@ -210,7 +208,7 @@ pub fn text_answers(
             }
             Some(TextAnswer {
                 quote_id: quoted.remove(&key),
-                response_id,
+                response_id: ResponseId::from_stored(response_id),
                 question_key,
                 audience,
                 text: text.unwrap_or_default(),
@@ -224,7 +222,7 @@ pub fn text_answers(
 }
 
 /// The wave a response belongs to, if it is in `wave_id`.
-fn in_wave(conn: &mut DbConnection, response_id: &str, wave_id: &WaveId) -> StoreResult<bool> {
+fn in_wave(conn: &mut DbConnection, response_id: &ResponseId, wave_id: &WaveId) -> StoreResult<bool> {
     let n: i64 = responses::table
         .filter(responses::id.eq(response_id))
         .filter(responses::wave_id.eq(wave_id))
@@ -238,7 +236,7 @@ pub fn set_codes(
     conn: &mut DbConnection,
     wave_id: &WaveId,
     partnership_id: &PartnershipId,
-    response_id: &str,
+    response_id: &ResponseId,
     question_key: &str,
     theme_ids: &[String],
     by: &str,
@@ -280,7 +278,7 @@ pub fn bulk_apply(
     conn: &mut DbConnection,
     wave_id: &WaveId,
     partnership_id: &PartnershipId,
-    answers_to_code: &[(String, String)],
+    answers_to_code: &[(ResponseId, String)],
     theme_id: &str,
     by: &str,
 ) -> StoreResult<usize> {
@@ -362,8 +360,8 @@ pub fn set_redaction_list(
 /// A quote, with what staff need to review it.
 #[derive(Debug, Clone, Serialize)]
 pub struct QuoteDetail {
-    pub id: String,
-    pub response_id: String,
+    pub id: QuoteId,
+    pub response_id: ResponseId,
     pub question_key: String,
     pub original: String,
     pub redacted: String,
@@ -378,11 +376,11 @@ pub struct QuoteDetail {
 /// approval. Refused when the respondent did not agree to be quoted.
 pub fn start_quote(
     conn: &mut DbConnection,
-    response_id: &str,
+    response_id: &ResponseId,
     question_key: &str,
     partnership_id: &PartnershipId,
-) -> StoreResult<String> {
-    conn.write(|c| -> StoreResult<String> {
+) -> StoreResult<QuoteId> {
+    conn.write(|c| -> StoreResult<QuoteId> {
         let row: Option<(bool, Option<String>, PartnershipId)> = answers::table
             .inner_join(responses::table.inner_join(waves::table.inner_join(survey_series::table)))
             .filter(answers::response_id.eq(response_id))
@@ -402,7 +400,7 @@ pub fn start_quote(
                 "This person did not agree to their words being shared, so this answer cannot become a quote.".into(),
             ));
         }
-        let existing: Option<String> = quotes::table
+        let existing: Option<QuoteId> = quotes::table
             .filter(quotes::response_id.eq(response_id))
             .filter(quotes::question_key.eq(question_key))
             .select(quotes::id)
@@ -413,7 +411,7 @@ pub fn start_quote(
         }
         let names = redaction_list(c, partnership_id)?;
         let redacted = redact::redact(&text, &names);
-        let id = new_id();
+        let id = QuoteId::new();
         let stamp = now();
         diesel::insert_into(quotes::table)
             .values((
@@ -430,8 +428,8 @@ pub fn start_quote(
     })
 }
 
-pub fn quote(conn: &mut DbConnection, id: &str) -> StoreResult<Option<QuoteDetail>> {
-    type Row = (String, String, String, String, String, Option<String>, String, PartnershipId, String);
+pub fn quote(conn: &mut DbConnection, id: &QuoteId) -> StoreResult<Option<QuoteDetail>> {
+    type Row = (QuoteId, ResponseId, String, String, String, Option<String>, String, PartnershipId, String);
     let row: Option<Row> = quotes::table
         .inner_join(responses::table.inner_join(waves::table.inner_join(survey_series::table)))
         .filter(quotes::id.eq(id))
@@ -475,7 +473,7 @@ pub fn quote(conn: &mut DbConnection, id: &str) -> StoreResult<Option<QuoteDetai
 
 /// Saves an edited redaction; `approve` also approves it (an edit after approval sends it
 /// back to draft unless approved again).
-pub fn save_quote(conn: &mut DbConnection, id: &str, redacted: &str, approve: bool, by: &str) -> StoreResult<()> {
+pub fn save_quote(conn: &mut DbConnection, id: &QuoteId, redacted: &str, approve: bool, by: &str) -> StoreResult<()> {
     let stamp = now();
     diesel::update(quotes::table.filter(quotes::id.eq(id)))
         .set((
@@ -504,7 +502,7 @@ pub struct QuoteFilter {
 #[derive(Debug, Clone, Serialize)]
 pub struct BankQuote {
     #[serde(skip)]
-    pub id: String,
+    pub id: QuoteId,
     pub quote: String,
     pub audience: String,
     pub wave: String,
@@ -589,7 +587,7 @@ pub fn bank(conn: &mut DbConnection, partnership_id: &PartnershipId, f: &QuoteFi
             continue;
         }
         out.push(BankQuote {
-            id,
+            id: QuoteId::from_stored(id),
             quote: redacted,
             audience,
             wave,

@@ -6,7 +6,6 @@
 //! definition uses one as `symbol = { image = "NAME", alt = "..." }` where a built-in symbol
 //! would go.
 
-use crate::db::PartnershipId;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -16,6 +15,7 @@ use super::form::{read_checked, token as csrf};
 use super::pages::see_other;
 use super::pages::{Link, PageMeta, render};
 use super::staff::{SignedIn, not_found, owned_wave, partnership_for};
+use crate::db::PartnershipId;
 use crate::domain::media::{self as checks, MAX_AUDIO_BYTES, MAX_IMAGE_BYTES};
 use crate::error::AppError;
 use crate::models::account::Role;

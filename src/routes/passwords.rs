@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::form::{read_checked, token as csrf};
 use super::pages::{Link, PageMeta, message, render};
+use crate::db::AccountId;
 use crate::email::outbox::{self, NewMessage};
 use crate::error::AppError;
 use crate::models::account_tokens::{self, LinkProblem, Purpose};
@@ -37,7 +38,7 @@ async fn forgot_page(state: web::Data<AppState>, req: HttpRequest) -> Result<Htt
 pub fn queue_link(
     c: &mut crate::db::DbConnection,
     state: &AppState,
-    account_id: &str,
+    account_id: &AccountId,
     email: &str,
     purpose: Purpose,
     partnership: &str,

@@ -319,6 +319,7 @@ fn every_audited_change_is_written_with_its_audit_row(backend: Backend) {
             let mut c = app.db.connect();
             let id = app.count_str("SELECT id AS s FROM accounts WHERE email = 'analyst@torbay.example'");
             let reset = heard::models::account_tokens::Purpose::Reset;
+            let id = heard::db::AccountId::from_stored(id);
             while heard::models::account_tokens::issue(&mut c, &id, reset).expect("issue").is_some() {}
         }),
         case(
@@ -334,7 +335,12 @@ fn every_audited_change_is_written_with_its_audit_row(backend: Backend) {
         .after(|| {
             let mut c = app.db.connect();
             let invite = heard::models::account_tokens::Purpose::Invite;
-            let token = heard::models::account_tokens::issue(&mut c, &viewer_id, invite).expect("issue");
+            let token = heard::models::account_tokens::issue(
+                &mut c,
+                &heard::db::AccountId::from_stored(viewer_id.clone()),
+                invite,
+            )
+            .expect("issue");
             *link.borrow_mut() = token.expect("a link");
         }),
         case(Action::UserAdded, rows("SELECT COUNT(*) AS n FROM accounts"), || {

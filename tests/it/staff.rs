@@ -351,7 +351,13 @@ fn every_route_for_every_role(backend: Backend) {
     let quote_id = {
         let mut conn = app.db.connect();
         let pid = heard::models::framework::find_by_slug(&mut conn, "torbay").expect("q").expect("torbay").id;
-        heard::models::voices::start_quote(&mut conn, &torbay, "what-to-change", &pid).expect("quote")
+        heard::models::voices::start_quote(
+            &mut conn,
+            &heard::db::ResponseId::from_stored(torbay.clone()),
+            "what-to-change",
+            &pid,
+        )
+        .expect("quote")
     };
     let w = "/staff/waves/torbay-participation-2025";
     //                      admin analyst facilitator viewer

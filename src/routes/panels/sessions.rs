@@ -334,7 +334,7 @@ pub(super) async fn session_page(
             .into_iter()
             .map(|t| TextItem {
                 question: title_of(&w, &s.audience, &t.question_key),
-                response_id: t.response_id,
+                response_id: t.response_id.into_string(),
                 key: t.question_key,
                 text: t.text,
                 revealed: t.revealed,
@@ -494,7 +494,7 @@ pub(super) async fn reveal(
     let (s, w) = owned_session(&state, &who, &path).await?;
     let (sid, rid, key, show) = (
         s.id.clone(),
-        form.get("response").unwrap_or("").to_owned(),
+        crate::db::ResponseId::parse(form.get("response").unwrap_or("")),
         form.get("question").unwrap_or("").to_owned(),
         form.get("show") == Some("1"),
     );
@@ -502,6 +502,8 @@ pub(super) async fn reveal(
     let done = state
         .db
         .write(move |c| -> Result<bool, AppError> {
+            // An answer named by something that is not a response id is not one to show.
+            let Some(rid) = rid else { return Ok(false) };
             let done = panel::set_revealed(c, &sid, &rid, &key, show)?;
             if done {
                 audit::record(

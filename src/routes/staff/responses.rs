@@ -155,10 +155,7 @@ pub(super) async fn owned_response(
     who: &SignedIn,
     id: &str,
 ) -> Result<(response::ResponseListing, crate::domain::Answers, OwnedWave), AppError> {
-    if uuid::Uuid::parse_str(id).is_err() {
-        return Err(not_found());
-    }
-    let rid = id.to_owned();
+    let rid = crate::db::ResponseId::parse(id).ok_or_else(not_found)?;
     let found = state.db.run(move |c| response::get(c, &rid).map_err(AppError::from)).await?.ok_or_else(not_found)?;
     let crate::models::response::StoredResponse { listing, wave_id: wid, answers } = found;
     let slug = state.db.run(move |c| crate::models::survey::wave_slug(c, &wid).map_err(AppError::from)).await?;

@@ -2,9 +2,8 @@
 //! versions, the next year's wave) and its easy-read report.
 
 use super::*;
-use crate::db::PartnershipId;
+use crate::db::{PartnershipId, WaveId};
 #[allow(clippy::wildcard_imports)]
-use crate::db::WaveId;
 #[derive(Serialize)]
 struct HomeView {
     page: PageMeta,

@@ -109,7 +109,7 @@ pub(super) async fn coding_page(
             text: a.text,
             consent: a.consent_to_quote,
             quote_id: a.quote_id,
-            response_id: a.response_id,
+            response_id: a.response_id.into_string(),
         })
         .collect();
     let base = format!("/staff/waves/{slug}/coding");
@@ -168,11 +168,15 @@ pub(super) async fn save_coding(
     let w = owned_wave(&state, &who, &slug).await?;
     let (wave_id, pid) = (w.id, w.partnership_id);
     let by = who.staff.email.clone();
-    let split = |field: &str| field.split_once(':').map(|(r, k)| (r.to_owned(), k.to_owned()));
+    // "response:question"; a field naming no response id is left out.
+    let split = |field: &str| {
+        let (r, k) = field.split_once(':')?;
+        Some((crate::db::ResponseId::parse(r)?, k.to_owned()))
+    };
     match f.get("action") {
         Some("bulk") => {
             let theme = f.get("bulk_theme").unwrap_or("").to_owned();
-            let chosen: Vec<(String, String)> = f.all("select").into_iter().filter_map(split).collect();
+            let chosen: Vec<(crate::db::ResponseId, String)> = f.all("select").into_iter().filter_map(split).collect();
             if theme.is_empty() || chosen.is_empty() {
                 return Err(AppError::BadRequest(
                     "Tick at least one answer and choose a theme to apply to them.".into(),
@@ -185,7 +189,7 @@ pub(super) async fn save_coding(
         }
         Some("save") | None => {
             // Every answer shown on the page is listed, so unticking all its themes clears it.
-            let shown: Vec<(String, String)> = f.all("shown").into_iter().filter_map(split).collect();
+            let shown: Vec<(crate::db::ResponseId, String)> = f.all("shown").into_iter().filter_map(split).collect();
             let coded: Vec<(String, String, String)> = f
                 .all("code")
                 .into_iter()
@@ -198,8 +202,11 @@ pub(super) async fn save_coding(
                 .db
                 .run(move |c| -> Result<(), AppError> {
                     for (rid, key) in &shown {
-                        let ids: Vec<String> =
-                            coded.iter().filter(|(r, k, _)| r == rid && k == key).map(|(_, _, t)| t.clone()).collect();
+                        let ids: Vec<String> = coded
+                            .iter()
+                            .filter(|(r, k, _)| r == rid.as_str() && k == key)
+                            .map(|(_, _, t)| t.clone())
+                            .collect();
                         voices::set_codes(c, &wave_id, &pid, rid, key, &ids, &by)?;
                     }
                     Ok(())

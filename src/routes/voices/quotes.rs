@@ -14,7 +14,10 @@ pub(super) async fn start_quote(
     let f = read_form(&state, &req, body).await?;
     who.require(&EDITORS)?;
     let pid = owned_wave(&state, &who, &path).await?.partnership_id;
-    let (rid, key) = (f.get("response").unwrap_or("").to_owned(), f.get("question").unwrap_or("").to_owned());
+    // Only a consented answer of this partnership starts a quote; anything else is "not found".
+    let rid = crate::db::ResponseId::parse(f.get("response").unwrap_or(""))
+        .ok_or_else(|| AppError::from(crate::models::StoreError::NotFound("that answer".into())))?;
+    let key = f.get("question").unwrap_or("").to_owned();
     let id = state.db.run(move |c| voices::start_quote(c, &rid, &key, &pid).map_err(AppError::from)).await?;
     Ok(see_other(format!("/staff/quotes/{id}")))
 }
@@ -30,10 +33,7 @@ pub(super) struct QuoteView {
 }
 
 pub(super) async fn owned_quote(state: &AppState, who: &SignedIn, id: &str) -> Result<voices::QuoteDetail, AppError> {
-    if uuid::Uuid::parse_str(id).is_err() {
-        return Err(not_found());
-    }
-    let qid = id.to_owned();
+    let qid = crate::db::QuoteId::parse(id).ok_or_else(not_found)?;
     let q = state.db.run(move |c| voices::quote(c, &qid).map_err(AppError::from)).await?.ok_or_else(not_found)?;
     if !who.staff.can_see(&q.partnership_id) {
         return Err(not_found());
