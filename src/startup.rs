@@ -125,7 +125,8 @@ impl Application {
         // Per worker; the connection pool is shared by all workers.
         let blocking_threads = (settings.pool_size as usize).div_ceil(workers.max(1)).max(2);
         spawn_housekeeping(db.clone(), settings.keep_free_text_days, settings.max_text_graphemes);
-        let state = web::Data::new(AppState::new(settings, db, templates, forms, codes));
+        let metrics = crate::metrics::Metrics::new().map_err(|e| StartError::Other(format!("metrics: {e}")))?;
+        let state = web::Data::new(AppState::new(settings, db, templates, forms, codes, metrics));
         let server = HttpServer::new(move || {
             // Innermost first: actix runs the last `.wrap` first (the order and why: `middleware`).
             App::new()

@@ -7,7 +7,6 @@
 //! `heard_rate_limited_total`, `heard_http_requests_total` and the access log. Labels are route
 //! patterns (`/s/{wave}/q/{key}`), never the path a person typed.
 
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -41,11 +40,7 @@ pub async fn limit_and_record(
     };
     let res = match refused {
         Some((l, r)) => {
-            let counter = match l {
-                Limit::SignIn => &state.metrics.limited_sign_in,
-                Limit::PublicPost => &state.metrics.limited_public,
-            };
-            counter.fetch_add(1, Ordering::Relaxed);
+            state.metrics.rate_limited(l);
             Ok(req.error_response(refusal(l, r)))
         }
         None => next.call(req).await.map(ServiceResponse::map_into_boxed_body),
