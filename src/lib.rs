@@ -10,7 +10,9 @@
 //!   view structs every page shares and the error page; [`live`]: the live tally's pollers;
 //! - [`templates`]: the embedded handlebars registry and assets; [`i18n`]: interface words;
 //! - [`prefs`]: the visitor's display settings and language for the request in hand;
-//! - [`metrics`]: Prometheus counters; [`ratelimit`]: per-client limits; [`compression`]: in-place compression;
+//! - [`middleware`]: what wraps every request, one file each (panics, preferences, browser key,
+//!   caches, headers, limits and metrics, refusal pages and in-place compression), in one order;
+//! - [`metrics`]: Prometheus counters; [`ratelimit`]: per-client limits;
 //! - [`security`]: headers and form tokens; [`startup`]: wiring for `serve` and the tests;
 //! - [`demo`]: the seed partnerships and the Torbay Participation Survey;
 //! - [`loadtest`]: the load generator behind `heard loadtest`;
@@ -20,7 +22,6 @@
 pub mod backup;
 pub mod charts;
 pub mod cli;
-pub mod compression;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -32,6 +33,7 @@ pub mod i18n;
 pub mod live;
 pub mod loadtest;
 pub mod metrics;
+pub mod middleware;
 pub mod models;
 pub mod prefs;
 pub mod ratelimit;

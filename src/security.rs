@@ -1,6 +1,6 @@
-//! Protection every response and every form gets: security headers (a strict CSP without
-//! `unsafe-inline`, no framing, no sniffing, no referrer, HSTS when served over TLS), and form
-//! tokens that defeat cross-site posting.
+//! Protection every response and every form gets: the Content-Security-Policy (a strict CSP
+//! without `unsafe-inline`; the other default headers are set by [`crate::middleware::headers`]),
+//! and form tokens that defeat cross-site posting.
 //!
 //! Form tokens are "signed double submit": each browser gets a random `heard_csrf` cookie
 //! (HttpOnly, SameSite=Lax); every form carries HMAC-SHA256(instance secret, cookie). A POST
@@ -9,7 +9,6 @@
 
 use actix_web::HttpRequest;
 use actix_web::cookie::{Cookie, SameSite};
-use actix_web::http::header::{self, HeaderValue};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -126,24 +125,6 @@ pub fn csrf_cookie(value: &str, secure: bool) -> Cookie<'static> {
         .same_site(SameSite::Lax)
         .secure(secure)
         .finish()
-}
-
-/// The headers every response carries (added only where a handler did not set its own).
-pub fn default_headers(secure: bool) -> actix_web::middleware::DefaultHeaders {
-    let mut h = actix_web::middleware::DefaultHeaders::new()
-        .add((header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
-        .add((header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .add((header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        .add((header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
-        .add((header::HeaderName::from_static("cross-origin-opener-policy"), HeaderValue::from_static("same-origin")))
-        .add((
-            header::HeaderName::from_static("permissions-policy"),
-            HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
-        ));
-    if secure {
-        h = h.add((header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains")));
-    }
-    h
 }
 
 /// Compares two byte strings in time that depends only on their lengths (for tokens).

@@ -4,13 +4,14 @@
 
 use std::net::TcpListener;
 
-use actix_web::dev::{Server, Service};
-use actix_web::{App, HttpMessage, HttpServer, web};
-use futures_util::FutureExt;
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
 
 use crate::config::Settings;
 use crate::db::{self, Db};
-use crate::security::{self, BrowserKey, FormTokens};
+use crate::middleware;
+use crate::security::FormTokens;
 use crate::state::AppState;
 
 #[derive(Debug, thiserror::Error)]
@@ -124,161 +125,20 @@ impl Application {
         // Per worker; the connection pool is shared by all workers.
         let blocking_threads = (settings.pool_size as usize).div_ceil(workers.max(1)).max(2);
         spawn_housekeeping(db.clone(), settings.keep_free_text_days, settings.max_text_graphemes);
-        let state = web::Data::new(AppState::new(settings, db, templates, forms, codes));
+        let metrics = crate::metrics::Metrics::new().map_err(|e| StartError::Other(format!("metrics: {e}")))?;
+        let state = web::Data::new(AppState::new(settings, db, templates, forms, codes, metrics));
         let server = HttpServer::new(move || {
-            let secure = state.settings.secure_cookies;
-            let kiosk_forms = state.forms.clone();
+            // Innermost first: actix runs the last `.wrap` first (the order and why: `middleware`).
             App::new()
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(state.settings.max_body_bytes))
-                .wrap_fn(catch_panics)
-                .wrap_fn(move |req, srv| {
-                    // The visitor's display settings and language, for every page this request
-                    // renders; and a shared tablet's kiosk mode, which keeps it to its survey.
-                    let kiosk = req
-                        .cookie(crate::prefs::KIOSK_COOKIE)
-                        .and_then(|c| kiosk_forms.verify("kiosk", c.value()))
-                        .and_then(|p| crate::prefs::Kiosk::from_payload(&p))
-                        .filter(|k| k.until > chrono::Utc::now().timestamp());
-                    if let Some(k) = kiosk.as_ref().filter(|k| !k.allows(req.path())) {
-                        let to = k.start();
-                        let res = req.into_response(
-                            actix_web::HttpResponse::SeeOther()
-                                .insert_header((actix_web::http::header::LOCATION, to))
-                                .finish(),
-                        );
-                        return futures_util::future::Either::Left(std::future::ready(Ok(res)));
-                    }
-                    let prefs = crate::prefs::Prefs {
-                        display: req
-                            .cookie(crate::prefs::DISPLAY_COOKIE)
-                            .map(|c| crate::prefs::Display::from_cookie(c.value()))
-                            .unwrap_or_default(),
-                        lang: req
-                            .cookie(crate::prefs::LANG_COOKIE)
-                            .map(|c| c.value().to_owned())
-                            .filter(|l| crate::i18n::supported(l)),
-                        here: crate::prefs::safe_back(req.uri().path_and_query().map(|p| p.as_str())),
-                        kiosk,
-                    };
-                    let call = srv.call(req);
-                    futures_util::future::Either::Right(Box::pin(async move {
-                        crate::prefs::scope(prefs, call).await.map(|r| r.map_into_boxed_body())
-                    }))
-                })
-                .wrap_fn(move |req, srv| {
-                    // Give every browser a form-token key (see `security`).
-                    let existing =
-                        req.cookie(security::CSRF_COOKIE).map(|c| c.value().to_owned()).filter(|v| v.len() <= 100);
-                    let key = match existing {
-                        Some(value) => BrowserKey { value, is_new: false },
-                        None => BrowserKey { value: crate::domain::codes::random_token(), is_new: true },
-                    };
-                    req.extensions_mut().insert(key.clone());
-                    srv.call(req).map(move |res| {
-                        res.map(|mut res| {
-                            if key.is_new {
-                                let _ = res.response_mut().add_cookie(&security::csrf_cookie(&key.value, secure));
-                            }
-                            res
-                        })
-                    })
-                })
-                .wrap_fn({
-                    let state = state.clone();
-                    move |req, srv| {
-                        // A staff change (closing a wave, adding a recording) is seen at once by
-                        // this instance's respondents: the short-lived caches are dropped.
-                        let changes =
-                            req.path().starts_with("/staff") && !matches!(req.method().as_str(), "GET" | "HEAD");
-                        let state = state.clone();
-                        srv.call(req).map(move |res| {
-                            if changes {
-                                state.forget_cached();
-                            }
-                            res
-                        })
-                    }
-                })
-                .wrap(security::default_headers(secure))
-                .wrap_fn({
-                    let state = state.clone();
-                    move |req, srv| {
-                        // Rate limits before anything else runs, then metrics and the access
-                        // log for every answer, refusals included. (Only the last touches, error
-                        // pages and compression, sit outside this.)
-                        let started = std::time::Instant::now();
-                        let method = req.method().as_str().to_owned();
-                        let limit = crate::ratelimit::Limiter::classify(&method, req.path());
-                        let client = crate::ratelimit::client_address(
-                            req.peer_addr().map(|a| a.ip()),
-                            req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()),
-                            state.settings.trust_proxy,
-                        );
-                        let refused = match (limit, client) {
-                            (Some(l), Some(ip)) => state.limiter.check(l, ip).err().map(|r| (l, r)),
-                            _ => None,
-                        };
-                        let state = state.clone();
-                        let call = match refused {
-                            Some((l, r)) => {
-                                let counter = match l {
-                                    crate::ratelimit::Limit::SignIn => &state.metrics.limited_sign_in,
-                                    crate::ratelimit::Limit::PublicPost => &state.metrics.limited_public,
-                                };
-                                counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                                let message = match l {
-                                    crate::ratelimit::Limit::SignIn => crate::error::Words::English(format!(
-                                        "There have been too many sign-in attempts from this connection. Please wait {} seconds and try again.",
-                                        r.retry_after
-                                    )),
-                                    crate::ratelimit::Limit::PublicPost => crate::error::Words::key_with(
-                                        "error_too_many_posts",
-                                        [r.retry_after.to_string()],
-                                    ),
-                                };
-                                let e = crate::error::AppError::TooManyRequests { message, retry_after: r.retry_after };
-                                futures_util::future::Either::Left(std::future::ready(Ok(req.error_response(e))))
-                            }
-                            None => futures_util::future::Either::Right(srv.call(req)),
-                        };
-                        call.map(move |res: Result<actix_web::dev::ServiceResponse, actix_web::Error>| {
-                            if let Ok(r) = &res {
-                                let took = started.elapsed();
-                                let route = r.request().match_pattern().unwrap_or_else(|| "(unmatched)".to_owned());
-                                let status = r.status().as_u16();
-                                state.metrics.observe(&method, &route, status, took);
-                                let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
-                                if status >= 500 {
-                                    tracing::error!(target: "heard::access", %method, %route, status, micros, "request");
-                                } else if status >= 400 {
-                                    tracing::info!(target: "heard::access", %method, %route, status, micros, "request");
-                                } else {
-                                    tracing::debug!(target: "heard::access", %method, %route, status, micros, "request");
-                                }
-                            }
-                            res
-                        })
-                    }
-                })
-                .wrap_fn(|req, srv| {
-                    // Last touches to every answer. Each refusal is a page that says what
-                    // happened (actix's own answers to a method a route does not take, a path or
-                    // query it cannot read, a request that took too long, come as empty or
-                    // technical bodies); then compression in place on this worker.
-                    let coding = req
-                        .headers()
-                        .get(actix_web::http::header::ACCEPT_ENCODING)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(crate::compression::negotiate);
-                    srv.call(req).map(move |res| {
-                        res.map(|res| {
-                            let (req, res) = res.map_into_boxed_body().into_parts();
-                            let res = crate::error::explain_bare_refusal(res);
-                            actix_web::dev::ServiceResponse::new(req, crate::compression::apply(coding, res))
-                        })
-                    })
-                })
+                .wrap(from_fn(middleware::panics::catch_panics))
+                .wrap(from_fn(middleware::prefs::visitor_prefs))
+                .wrap(from_fn(middleware::browser_key::give_browser_key))
+                .wrap(from_fn(middleware::caches::forget_after_staff_changes))
+                .wrap(middleware::headers::default_headers(state.settings.secure_cookies))
+                .wrap(from_fn(middleware::limits::limit_and_record))
+                .wrap(from_fn(middleware::finish::last_touches))
                 .configure(crate::routes::configure)
                 .default_service(web::to(not_found))
         })
@@ -357,89 +217,6 @@ fn spawn_housekeeping(db: Db, keep_free_text_days: i64, max_graphemes: usize) {
     });
 }
 
-/// Innermost middleware: a handler that panics answers 500 with the kind error page (its
-/// cause logged) instead of dropping the connection and its worker thread.
-pub fn catch_panics<S>(
-    req: actix_web::dev::ServiceRequest,
-    srv: &S,
-) -> impl std::future::Future<Output = Result<actix_web::dev::ServiceResponse, actix_web::Error>> + use<S>
-where
-    S: Service<actix_web::dev::ServiceRequest, Response = actix_web::dev::ServiceResponse, Error = actix_web::Error>,
-{
-    use std::panic::AssertUnwindSafe;
-    let path = loggable_path(req.path());
-    let fallback = move |cause: Box<dyn std::any::Any + Send>| {
-        let what = cause
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| cause.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "a panic".into());
-        // As an error, which actix answers with its page (the request itself went to the
-        // handler, so there is none left to build a response on).
-        Err(crate::error::AppError::internal(format!("handler for {path} panicked: {what}")).into())
-    };
-    match std::panic::catch_unwind(AssertUnwindSafe(|| srv.call(req))) {
-        Ok(call) => futures_util::future::Either::Left(
-            AssertUnwindSafe(call).catch_unwind().map(move |r| r.unwrap_or_else(fallback)),
-        ),
-        Err(cause) => futures_util::future::Either::Right(std::future::ready(fallback(cause))),
-    }
-}
-
-/// A request path fit for the log: the secret part of a link (an invitation, an unsubscribe
-/// link, a staff link, a "you said, we did" confirmation) is replaced by `…`.
-pub fn loggable_path(path: &str) -> String {
-    for secret in ["/i/", "/u/", "/staff/reset/", "/updates/confirm/"] {
-        if let Some(rest) = path.strip_prefix(secret) {
-            let tail = rest.find('/').map(|i| &rest[i..]).unwrap_or("");
-            return format!("{secret}…{tail}");
-        }
-    }
-    path.to_owned()
-}
-
 async fn not_found() -> Result<actix_web::HttpResponse, crate::error::AppError> {
     Err(crate::error::AppError::NotFound(crate::error::Words::key("error_no_page")))
-}
-
-#[cfg(test)]
-mod tests {
-    #[::core::prelude::v1::test]
-    fn secret_links_never_reach_the_log() {
-        assert_eq!(super::loggable_path("/i/AbCdEf123"), "/i/…");
-        assert_eq!(super::loggable_path("/u/AbCdEf123/again"), "/u/…/again");
-        assert_eq!(super::loggable_path("/staff/reset/tok"), "/staff/reset/…");
-        assert_eq!(super::loggable_path("/updates/confirm/tok"), "/updates/confirm/…");
-        assert_eq!(super::loggable_path("/s/wave/q/key"), "/s/wave/q/key");
-    }
-
-    use actix_web::{App, HttpResponse, test, web};
-
-    async fn boom() -> HttpResponse {
-        let empty: Vec<u8> = Vec::new();
-        // Indexing out of bounds: a bug, as a handler might have one.
-        HttpResponse::Ok().body(format!("{}", empty[usize::from(empty.is_empty())]))
-    }
-
-    #[actix_web::test]
-    async fn a_panicking_handler_answers_500_and_the_next_request_is_served() {
-        let app = test::init_service(
-            App::new()
-                .wrap_fn(super::catch_panics)
-                .route("/boom", web::get().to(boom))
-                .route("/fine", web::get().to(|| async { HttpResponse::Ok().body("fine") })),
-        )
-        .await;
-        // The server answers an error with its response: the kind 500 page.
-        let err = match test::try_call_service(&app, test::TestRequest::get().uri("/boom").to_request()).await {
-            Err(e) => e,
-            Ok(res) => panic!("a panic was answered {}", res.status()),
-        };
-        let res = err.error_response();
-        assert_eq!(res.status().as_u16(), 500);
-        let body = actix_web::body::to_bytes(res.into_body()).await.unwrap_or_default();
-        assert!(String::from_utf8_lossy(&body).contains("Please wait a minute and try again"));
-        let res = test::call_service(&app, test::TestRequest::get().uri("/fine").to_request()).await;
-        assert_eq!(res.status().as_u16(), 200);
-    }
 }

@@ -92,6 +92,7 @@ impl AppState {
         templates: &'static Templates,
         forms: FormTokens,
         codes: crate::domain::codes::CodeKey,
+        metrics: crate::metrics::Metrics,
     ) -> Self {
         let limiter = crate::ratelimit::Limiter::new(settings.sign_in_per_minute, settings.public_posts_per_minute);
         Self {
@@ -103,7 +104,7 @@ impl AppState {
             definitions: RwLock::new(HashMap::new()),
             waves: Fresh::new(),
             media: Fresh::new(),
-            metrics: crate::metrics::Metrics::default(),
+            metrics,
             limiter,
             tally_streams: Default::default(),
         }

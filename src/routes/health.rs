@@ -54,5 +54,5 @@ async fn metrics(state: web::Data<AppState>, req: actix_web::HttpRequest) -> Res
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-        .body(state.metrics.render(&gauges)))
+        .body(state.metrics.render(&gauges).map_err(AppError::internal)?))
 }

@@ -13,8 +13,11 @@ use crate::helpers::{Plan, TestDb, complete, heard_bin, spawn_app, spawn_app_wit
 
 const WAVE: &str = "torbay-participation-2025";
 
-fn metric(text: &str, line_start: &str) -> Option<f64> {
-    text.lines().find(|l| l.starts_with(line_start)).and_then(|l| l.rsplit(' ').next()).and_then(|v| v.parse().ok())
+/// The value of a sample written as in the text format (`name{label="value",…}`): the name
+/// and the whole label set must match, in any order, since the format does not fix the order
+/// of labels.
+fn metric(text: &str, sample: &str) -> Option<f64> {
+    heard::metrics::sample_value(text, sample)
 }
 
 fn metrics_count_requests_latency_and_stored_responses(backend: Backend) {

@@ -180,7 +180,7 @@ pub(super) async fn send(
             })
             .await?;
         if receipt.stored_now {
-            state.metrics.responses_stored.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            state.metrics.response_stored();
         }
     }
     Ok(see_other(format!("{}/done", visit.base())))

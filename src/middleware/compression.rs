@@ -1,4 +1,4 @@
-//! Response compression, done inline on the async worker.
+//! Response compression, done inline on the async worker (for [`super::finish`]).
 //!
 //! actix-web's `Compress` middleware hands every body chunk over 1 KiB to a blocking thread
 //! and back, and streams the result chunked; on a 2-core machine that roughly halved the
