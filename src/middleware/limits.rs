@@ -1,9 +1,10 @@
-//! Rate limits before anything else runs, then metrics and the access log for every answer,
-//! refusals included. (Only the last touches, error pages and compression, sit outside this:
-//! see [`super::finish`].)
+//! Rate limits before any routing or handler runs, then metrics and the access log for every
+//! answer, refusals included. (Outside it: the security headers, the visitor's language and
+//! display settings, and the last touches, error pages and compression: see [`super`].)
 //!
-//! A refused request is answered here with a 429 page and a `Retry-After` ([`crate::ratelimit`]
-//! decides), so it costs no routing, cookie or rendering work, and is still counted by
+//! A refused request is answered here with a 429 page, in the visitor's language, and a
+//! `Retry-After` ([`crate::ratelimit`] decides), so it costs no routing or handler work, and is
+//! still counted by
 //! `heard_rate_limited_total`, `heard_http_requests_total` and the access log. Labels are route
 //! patterns (`/s/{wave}/q/{key}`), never the path a person typed.
 

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use heard::db::Backend;
 
 use crate::both;
-use crate::helpers::{Page, spawn_app};
+use crate::helpers::{Page, spawn_app, spawn_app_with};
 
 const WAVE: &str = "torbay-participation-2025";
 
@@ -80,3 +80,39 @@ fn error_pages_are_in_the_chosen_language(backend: Backend) {
     }
 }
 both!(error_pages_are_in_the_chosen_language);
+
+/// A refusal by the public-post limit is a page in the visitor's language, right to left for
+/// Arabic, and carries the same security headers as every other page.
+fn rate_limit_refusals_are_in_the_chosen_language(backend: Backend) {
+    // 5 a minute in bursts of 1: after the first post from this address, every one is refused.
+    let app = spawn_app_with(backend, |s| s.public_posts_per_minute = 5);
+    let client = app.browser();
+    let url = format!("{}/s/{WAVE}/young-people/start", app.address);
+    for lang in ["en-GB", "pl", "ar"] {
+        let words = catalogue(lang);
+        let refused = (0..4)
+            .map(|_| {
+                client
+                    .raw()
+                    .post(&url)
+                    .header("cookie", format!("heard_lang={lang}"))
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body("answer=yes")
+                    .send()
+                    .expect("post")
+            })
+            .find(|r| r.status().as_u16() == 429)
+            .unwrap_or_else(|| panic!("{lang}: the limit refuses a post"));
+        let csp = refused.headers().get("content-security-policy").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        assert!(csp.is_some_and(|c| c.contains("default-src")), "{lang}: a refusal has the security headers");
+        let page = Page { status: 429, url: url.clone(), html: refused.text().expect("body") };
+        let tag = html_tag(&page);
+        assert!(tag.contains(&format!("lang=\"{lang}\"")), "{lang}: {tag}");
+        assert_eq!(tag.contains("dir=\"rtl\""), lang == "ar", "{lang}: {tag}");
+        assert_eq!(page.text_of("h1").join(" "), words["error_heading_wait"], "{lang}: the heading");
+        let main = page.text_of("main").join(" ");
+        let part = fixed_part(&words["error_too_many_posts"]);
+        assert!(main.contains(&part), "{lang}: expected {part:?} in {main}");
+    }
+}
+both!(rate_limit_refusals_are_in_the_chosen_language);
