@@ -2,7 +2,7 @@
 //! Errors are printed plainly to stderr with exit code 1 (usage errors: 2, from clap).
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -343,412 +343,536 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         // Needs no settings and no database.
         return compare_counts(file);
     }
-    let mut settings = Settings::load(cli.config.as_deref()).map_err(fail)?;
+    let settings = Settings::load(cli.config.as_deref()).map_err(fail)?;
     match cli.command {
         Command::CompareCounts { .. } => Ok(()),
-        Command::ImportResponses { wave, file } => {
-            let name = file.display().to_string();
-            let bytes = std::fs::read(&file).map_err(|e| CliError(format!("could not read {name}: {e}")))?;
-            let mut conn = connect(&settings)?;
-            let done = models::import::import_responses(&mut conn, &name, &wave, &bytes, settings.max_text_graphemes)
-                .map_err(fail)?;
-            println!("Imported {} responses ({} answers) into {wave}.", done.rows, done.answers);
-            Ok(())
-        }
-        Command::Invite { wave, contacts } => {
-            let bytes = std::fs::read(&contacts)
-                .map_err(|e| CliError(format!("could not read {}: {e}", contacts.display())))?;
-            let mut conn = connect(&settings)?;
-            let (wave_id, def, links, partnership, look) = invitation_setup(&mut conn, &settings, &wave)?;
-            let audiences: Vec<String> = def.audiences.iter().map(|a| a.key.to_string()).collect();
-            let rows = models::invitations::parse_contacts(&bytes, &audiences).map_err(|problems| {
-                CliError(format!("{} has problems; nothing was sent:\n  {}", contacts.display(), problems.join("\n  ")))
-            })?;
-            let templates = crate::templates::global().map_err(fail)?;
-            let render = |l: &models::invitations::Letter<'_>| {
-                crate::email::messages::invitation(templates, &def, &partnership, &look, l)
-            };
-            let done = models::invitations::invite(&mut conn, &wave_id, &rows, &links, &render).map_err(fail)?;
-            println!(
-                "Invited {} contacts to {wave} ({} were invited before). The outbox sends them: heard serve, or heard outbox flush.",
-                done.invited, done.already
-            );
-            Ok(())
-        }
-        Command::Remind { wave } => {
-            let mut conn = connect(&settings)?;
-            let (wave_id, def, links, partnership, look) = invitation_setup(&mut conn, &settings, &wave)?;
-            let templates = crate::templates::global().map_err(fail)?;
-            let render = |l: &models::invitations::Letter<'_>| {
-                crate::email::messages::invitation(templates, &def, &partnership, &look, l)
-            };
-            let n = models::invitations::remind(&mut conn, &wave_id, &links, &render).map_err(fail)?;
-            println!("Queued {n} reminders for {wave} (only to people who have not answered or unsubscribed).");
-            Ok(())
-        }
-        Command::Outbox { command } => {
-            let mut conn = connect(&settings)?;
-            match command {
-                OutboxCommand::Status => {
-                    let d = crate::email::outbox::depth(&mut conn, None).map_err(fail)?;
-                    println!("Outbox: {} waiting, {} failed, {} sent.", d.pending, d.failed, d.sent);
-                }
-                OutboxCommand::Flush { retry } => {
-                    if retry {
-                        crate::email::outbox::retry_now(&mut conn, None).map_err(fail)?;
-                    }
-                    crate::email::outbox::requeue_interrupted(&mut conn).map_err(fail)?;
-                    let transport = crate::email::Transport::from_settings(&settings).map_err(fail)?;
-                    let started = std::time::Instant::now();
-                    let (mut sent, mut failed) = (0, 0);
-                    let mut last_error = None;
-                    loop {
-                        let r = crate::email::outbox::flush(
-                            &mut conn,
-                            &transport,
-                            &settings.mail_from,
-                            settings.mail_per_minute,
-                        )
-                        .map_err(fail)?;
-                        sent += r.sent;
-                        failed += r.failed;
-                        last_error = r.last_error.or(last_error);
-                        if r.held == 0 || failed > 0 {
-                            break;
-                        }
-                        // The per-minute limit: wait for the window to move on.
-                        std::thread::sleep(std::time::Duration::from_secs(5));
-                    }
-                    let secs = started.elapsed().as_secs_f64();
-                    println!(
-                        "Sent {sent} message(s) in {secs:.2} s by {}; {failed} failed and will be retried.",
-                        transport.describe()
-                    );
-                    if let Some(e) = last_error {
-                        println!("Last error: {e}");
-                    }
-                }
-            }
-            Ok(())
-        }
+        Command::ImportResponses { wave, file } => import_responses(&settings, &wave, &file),
+        Command::Invite { wave, contacts } => invite(&settings, &wave, &contacts),
+        Command::Remind { wave } => remind(&settings, &wave),
+        Command::Outbox { command: OutboxCommand::Status } => outbox_status(&settings),
+        Command::Outbox { command: OutboxCommand::Flush { retry } } => outbox_flush(&settings, retry),
         Command::Panel {
             command: PanelCommand::Create { wave, audience, minutes, kiosk, pin, member_codes, title, idle },
-        } => {
-            let mut conn = connect(&settings)?;
-            let found = models::survey::find_wave(&mut conn, &wave)
-                .map_err(fail)?
-                .ok_or_else(|| CliError(format!("there is no wave {wave:?}")))?;
-            let text = models::survey::wave_definition(&mut conn, &found.id).map_err(fail)?;
-            let def = SurveyDefinition::parse(&wave, &text, settings.max_text_graphemes).map_err(fail)?;
-            let pin = match (kiosk, pin) {
-                (true, None) => Some(format!("{:06}", rand::random_range(0..1_000_000u32))),
-                (_, p) => p,
-            };
-            let crate::domain::panel::SessionSettings { title, minutes, idle_minutes: idle } =
-                crate::domain::panel::SessionSettings::parse(
-                    &audience,
-                    &def,
-                    &title,
-                    &minutes.to_string(),
-                    &idle.to_string(),
-                    kiosk,
-                    pin.as_deref(),
-                )
-                .map_err(CliError)?;
-            let new = models::panel::NewSession {
-                wave_id: found.id.clone(),
-                audience,
-                title,
-                kiosk,
-                pin: pin.clone().filter(|_| kiosk),
-                member_codes,
-                idle_minutes: idle,
-                minutes,
-                created_by: "heard panel create".into(),
-            };
-            let s = conn.write(|c| models::panel::create(c, &new)).map_err(fail)?;
-            let link = format!("{}/join/{}", settings.public_url.trim_end_matches('/'), s.code);
-            println!("Join code: {}", s.join_code());
-            println!("Join link: {link}");
-            println!("Open until {} UTC.", s.closes_at.format("%Y-%m-%d %H:%M"));
-            if kiosk {
-                println!("Kiosk PIN: {}", pin.unwrap_or_default());
-            }
-            println!("Staff page: {}/staff/panels/{}", settings.public_url.trim_end_matches('/'), s.id);
-            Ok(())
-        }
-        Command::ImportCounts { wave, file, replace } => {
-            let name = file.display().to_string();
-            let bytes = std::fs::read(&file).map_err(|e| CliError(format!("could not read {name}: {e}")))?;
-            let mut conn = connect(&settings)?;
-            let done = models::import::import_counts(&mut conn, &name, &wave, &bytes, replace).map_err(fail)?;
-            println!("Imported {} counts ({} answers in all) into {wave}.", done.rows, done.answers);
-            Ok(())
-        }
+        } => panel_create(&settings, &wave, audience, minutes, kiosk, pin, member_codes, title, idle),
+        Command::ImportCounts { wave, file, replace } => import_counts(&settings, &wave, &file, replace),
         Command::Compare { series, from, to, audience, format, adjust, suppress_below, caution_below, output } => {
-            use crate::stats::compare::Adjust;
-            if suppress_below > caution_below {
-                return Err(CliError("--suppress-below must not be larger than --caution-below".into()));
-            }
-            let floor = crate::stats::Settings::default().suppress_below;
-            if suppress_below < floor {
-                return Err(CliError(format!(
-                    "--suppress-below must be at least {floor}, the method's minimum base: smaller groups could pick people out"
-                )));
-            }
-            let stats_settings = crate::stats::Settings {
-                adjust: match adjust {
-                    AdjustArg::FdrBh => Adjust::Bh,
-                    AdjustArg::Holm => Adjust::Holm,
-                    AdjustArg::None => Adjust::None,
-                },
-                suppress_below,
-                caution_below,
-                ..crate::stats::Settings::default()
-            };
-            let mut conn = connect(&settings)?;
-            let request = models::comparison::CompareRequest { series, from, to, audience, settings: stats_settings };
-            let out = models::comparison::compare_waves(&mut conn, &request).map_err(fail)?;
-            let bytes = match format {
-                Format::Json => {
-                    let mut v = serde_json::to_vec_pretty(&out).map_err(fail)?;
-                    v.push(b'\n');
-                    v
-                }
-                Format::Csv => models::comparison::to_csv(&out).map_err(fail)?,
-            };
-            write_output(output, &bytes)
+            compare(&settings, series, from, to, audience, format, adjust, suppress_below, caution_below, output)
         }
         Command::Loadtest { url, wave, clients, seconds, encoding, retry, receipts, server_pid, check, json } => {
-            let plan = crate::loadtest::Plan {
-                url,
-                wave: wave.clone(),
-                clients: clients.max(1),
-                duration: std::time::Duration::from_secs(seconds),
-                accept_encoding: match encoding {
-                    EncodingArg::Br => Some("gzip, deflate, br"),
-                    EncodingArg::Gzip => Some("gzip"),
-                    EncodingArg::Identity => None,
-                },
-                retry,
-                receipts,
-                server_pid,
-            };
-            loadtest(&settings, plan, check, json)
+            loadtest(&settings, url, wave, clients, seconds, encoding, retry, receipts, server_pid, check, json)
         }
-        Command::Backup { path } => {
-            let url = settings.database().map_err(fail)?;
-            let bytes = crate::backup::backup(&url, &path).map_err(fail)?;
-            println!(
-                "Backed up to {} ({:.1} MB). Restore with: heard restore {}",
-                path.display(),
-                bytes as f64 / 1e6,
-                path.display()
-            );
-            Ok(())
-        }
-        Command::Restore { path } => {
-            let url = settings.database().map_err(fail)?;
-            let kept = crate::backup::restore(&url, &path).map_err(fail)?;
-            println!(
-                "Restored {} into {}. The database it replaced is kept as {}.",
-                path.display(),
-                url.target,
-                kept.display()
-            );
-            Ok(())
-        }
-        Command::Retention => {
-            let mut conn = connect(&settings)?;
-            let done = models::retention::run(&mut conn, settings.keep_free_text_days, settings.max_text_graphemes)
-                .map_err(fail)?;
-            for d in &done {
-                println!(
-                    "{}: free text kept {} days; deleted {} answers, cleared {} texts beside options, {} quotes, {} paper copies",
-                    d.wave, d.keep_days, d.answers_deleted, d.texts_cleared, d.quotes_deleted, d.paper_copies_deleted
-                );
-            }
-            Ok(())
-        }
+        Command::Backup { path } => backup(&settings, &path),
+        Command::Restore { path } => restore(&settings, &path),
+        Command::Retention => retention(&settings),
         Command::Verify { wave, receipts } => verify(&settings, wave.as_deref(), receipts.as_deref()),
-        Command::Serve { bind } => {
-            if let Some(b) = bind {
-                settings.bind = b;
-            }
-            serve(settings)
-        }
-        Command::Migrate { revert_all } => {
-            let url = settings.database().map_err(fail)?;
-            let mut conn = db::establish(&url).map_err(fail)?;
-            if revert_all {
-                let n = conn.revert_all_migrations().map_err(fail)?;
-                println!("Reverted {n} migration(s) on {}.", url.backend.name());
-            } else {
-                let n = conn.run_pending_migrations_counted().map_err(fail)?;
-                println!("Applied {n} migration(s) on {}; the schema is up to date.", url.backend.name());
-            }
-            Ok(())
-        }
-        Command::Demo { serve: then_serve, no_responses } => {
-            let mut conn = connect(&settings)?;
-            let summary = crate::demo::load(&mut conn, settings.max_text_graphemes, !no_responses).map_err(fail)?;
-            println!("Demo loaded: partnerships {}.", summary.partnerships.join(", "));
-            for w in &summary.waves {
-                println!("  wave {w}");
-            }
-            println!("  {} synthetic responses added.", summary.responses_added);
-            println!("  {} approved quotes added to the Torbay quote bank.", summary.quotes_added);
-            drop(conn);
-            if then_serve {
-                serve(settings)
-            } else {
-                println!("Start the service with: heard serve");
-                Ok(())
-            }
-        }
-        Command::Import { file } => {
-            let (name, source) = read_file(&file)?;
-            let mut conn = connect(&settings)?;
-            match detect_kind(&name, &source).map_err(fail)? {
-                DefinitionKind::Framework => {
-                    let def = FrameworkDefinition::parse(&name, &source).map_err(fail)?;
-                    let s = models::framework::import(&mut conn, &def).map_err(fail)?;
-                    println!(
-                        "{} framework for {}: {} priorities, {} values, {} outcome statements{}.",
-                        if s.created { "Created" } else { "Updated" },
-                        def.slug,
-                        s.priorities,
-                        s.values,
-                        s.outcomes,
-                        if s.archived > 0 { format!(", {} archived", s.archived) } else { String::new() }
-                    );
-                }
-                DefinitionKind::Survey => {
-                    let def = SurveyDefinition::parse(&name, &source, settings.max_text_graphemes).map_err(fail)?;
-                    let s = models::survey::import(&mut conn, &name, &source, &def).map_err(fail)?;
-                    println!("Wave {} {}: {} questions.", s.wave, s.outcome, s.questions);
-                }
-            }
-            Ok(())
-        }
-        Command::Check { file, strict } => {
-            let (name, source) = read_file(&file)?;
-            match detect_kind(&name, &source).map_err(fail)? {
-                DefinitionKind::Framework => {
-                    let def = FrameworkDefinition::parse(&name, &source).map_err(fail)?;
-                    println!(
-                        "{name}: a valid framework for {} ({} priorities, {} values).",
-                        def.slug,
-                        def.priorities.len(),
-                        def.values.len()
-                    );
-                }
-                DefinitionKind::Survey => {
-                    let def = SurveyDefinition::parse(&name, &source, settings.max_text_graphemes).map_err(fail)?;
-                    // Check tags too when the framework is in an existing database already;
-                    // `check` never creates or migrates a database.
-                    if let Some(codes) = existing_framework_codes(&settings, def.partnership.as_str()) {
-                        def.check_tags(&name, &codes).map_err(fail)?;
-                    }
-                    println!(
-                        "{name}: a valid survey for wave {} ({} audiences, {} questions).",
-                        def.wave.slug,
-                        def.audiences.len(),
-                        def.questions.len()
-                    );
-                    let reports = crate::domain::easyread::check_survey(&def);
-                    print!("{}", easy_read_report(&reports));
-                    let to_fix: usize = reports
-                        .iter()
-                        .map(|r| {
-                            r.count(crate::domain::easyread::Level::Error)
-                                + r.count(crate::domain::easyread::Level::Warning)
-                        })
-                        .sum();
-                    if strict && to_fix > 0 {
-                        return Err(CliError(format!("the easy-read checker found {to_fix} things to fix (--strict)")));
-                    }
-                }
-            }
-            Ok(())
-        }
+        Command::Serve { bind } => serve(settings, bind),
+        Command::Migrate { revert_all } => migrate(&settings, revert_all),
+        Command::Demo { serve: then_serve, no_responses } => demo(settings, then_serve, no_responses),
+        Command::Import { file } => import(&settings, &file),
+        Command::Check { file, strict } => check(&settings, &file, strict),
         Command::User { command: UserCommand::Add { email, role, partnership } } => {
-            let role = account::Role::parse(&role).ok_or_else(|| {
-                CliError(format!("{role:?} is not a role: use superadmin, admin, analyst, facilitator or viewer"))
-            })?;
-            let mut password = String::new();
-            std::io::stdin().read_to_string(&mut password).map_err(fail)?;
-            let password = password.trim_end_matches(['\n', '\r']).to_owned();
-            let mut conn = connect(&settings)?;
-            let new = account::NewAccount { email, role, partnership, password };
-            account::add(&mut conn, &new).map_err(fail)?;
-            println!("Added {} as {}.", new.email.trim().to_lowercase(), role.as_str());
-            Ok(())
+            user_add(&settings, email, &role, partnership)
         }
         Command::Export { command: ExportCommand::Quotes { partnership, format, wave, output } } => {
-            let mut conn = connect(&settings)?;
-            let p = models::framework::find_by_slug(&mut conn, &partnership)
-                .map_err(fail)?
-                .ok_or_else(|| CliError(format!("there is no partnership {partnership:?}")))?;
-            let filter = models::voices::QuoteFilter { wave: wave.clone(), ..Default::default() };
-            let quotes = models::voices::bank(&mut conn, &p.id, &filter).map_err(fail)?;
-            let bytes = match format {
-                QuoteFormat::Csv => crate::exports::quotes_csv(&quotes).map_err(fail)?,
-                QuoteFormat::Xlsx => crate::exports::quotes_xlsx(&quotes).map_err(fail)?,
-                QuoteFormat::Json => crate::exports::quotes_json(&quotes).map_err(fail)?,
-                QuoteFormat::Docx => {
-                    let (priorities, _) = models::framework::labels(&mut conn, &p.id).map_err(fail)?;
-                    let order: Vec<(String, String)> = priorities.into_iter().map(|l| (l.code, l.title)).collect();
-                    let sections = models::voices::grouped(&quotes, &order);
-                    crate::exports::quotes_docx(
-                        &format!("What you told us: {}", p.name),
-                        "Words from children, young people and families who agreed to share them. Names and contact details have been taken out.",
-                        &sections,
-                    )
-                    .map_err(fail)?
-                }
-            };
-            let detail =
-                serde_json::json!({"format": format!("{format:?}").to_lowercase(), "wave": wave, "rows": quotes.len()});
-            conn.write(|c| {
-                models::audit::record(
-                    c,
-                    &models::audit::Actor::system("command line"),
-                    Some(&p.id),
-                    models::audit::Action::QuotesExported,
-                    &detail,
-                )
-            })
-            .map_err(fail)?;
-            write_output(output, &bytes)
+            export_quotes(&settings, &partnership, format, wave, output)
         }
         Command::Export { command: ExportCommand::Responses { wave, format, output } } => {
-            let mut conn = connect(&settings)?;
-            let row = models::survey::find_wave(&mut conn, &wave)
-                .map_err(fail)?
-                .ok_or_else(|| CliError(format!("there is no wave {wave:?}")))?;
-            let text = models::survey::wave_definition(&mut conn, &row.id).map_err(fail)?;
-            let def = SurveyDefinition::parse(&wave, &text, usize::MAX / 2).map_err(fail)?;
-            let records = export::responses_for_wave(&mut conn, &row.id, &row.slug, &def).map_err(fail)?;
-            let bytes = match format {
-                Format::Json => {
-                    let mut v = serde_json::to_vec_pretty(&records).map_err(fail)?;
-                    v.push(b'\n');
-                    v
-                }
-                Format::Csv => export::to_csv(&records, &def).map_err(fail)?,
-            };
-            match output {
-                Some(path) => std::fs::write(&path, bytes)
-                    .map_err(|e| CliError(format!("could not write {}: {e}", path.display())))?,
-                None => {
-                    use std::io::Write;
-                    std::io::stdout().write_all(&bytes).map_err(fail)?;
-                }
-            }
-            Ok(())
+            export_responses(&settings, &wave, format, output)
         }
     }
+}
+
+/// `heard import-responses`.
+fn import_responses(settings: &Settings, wave: &str, file: &Path) -> Result<(), CliError> {
+    let name = file.display().to_string();
+    let bytes = std::fs::read(file).map_err(|e| CliError(format!("could not read {name}: {e}")))?;
+    let mut conn = connect(settings)?;
+    let done =
+        models::import::import_responses(&mut conn, &name, wave, &bytes, settings.max_text_graphemes).map_err(fail)?;
+    println!("Imported {} responses ({} answers) into {wave}.", done.rows, done.answers);
+    Ok(())
+}
+
+/// `heard invite`.
+fn invite(settings: &Settings, wave: &str, contacts: &Path) -> Result<(), CliError> {
+    let bytes = std::fs::read(contacts).map_err(|e| CliError(format!("could not read {}: {e}", contacts.display())))?;
+    let mut conn = connect(settings)?;
+    let (wave_id, def, links, partnership, look) = invitation_setup(&mut conn, settings, wave)?;
+    let audiences: Vec<String> = def.audiences.iter().map(|a| a.key.to_string()).collect();
+    let rows = models::invitations::parse_contacts(&bytes, &audiences).map_err(|problems| {
+        CliError(format!("{} has problems; nothing was sent:\n  {}", contacts.display(), problems.join("\n  ")))
+    })?;
+    let templates = crate::templates::global().map_err(fail)?;
+    let render = |l: &models::invitations::Letter<'_>| {
+        crate::email::messages::invitation(templates, &def, &partnership, &look, l)
+    };
+    let done = models::invitations::invite(&mut conn, &wave_id, &rows, &links, &render).map_err(fail)?;
+    println!(
+        "Invited {} contacts to {wave} ({} were invited before). The outbox sends them: heard serve, or heard outbox flush.",
+        done.invited, done.already
+    );
+    Ok(())
+}
+
+/// `heard remind`.
+fn remind(settings: &Settings, wave: &str) -> Result<(), CliError> {
+    let mut conn = connect(settings)?;
+    let (wave_id, def, links, partnership, look) = invitation_setup(&mut conn, settings, wave)?;
+    let templates = crate::templates::global().map_err(fail)?;
+    let render = |l: &models::invitations::Letter<'_>| {
+        crate::email::messages::invitation(templates, &def, &partnership, &look, l)
+    };
+    let n = models::invitations::remind(&mut conn, &wave_id, &links, &render).map_err(fail)?;
+    println!("Queued {n} reminders for {wave} (only to people who have not answered or unsubscribed).");
+    Ok(())
+}
+
+/// `heard outbox status`.
+fn outbox_status(settings: &Settings) -> Result<(), CliError> {
+    let mut conn = connect(settings)?;
+    let d = crate::email::outbox::depth(&mut conn, None).map_err(fail)?;
+    println!("Outbox: {} waiting, {} failed, {} sent.", d.pending, d.failed, d.sent);
+    Ok(())
+}
+
+/// `heard outbox flush`.
+fn outbox_flush(settings: &Settings, retry: bool) -> Result<(), CliError> {
+    let mut conn = connect(settings)?;
+    if retry {
+        crate::email::outbox::retry_now(&mut conn, None).map_err(fail)?;
+    }
+    crate::email::outbox::requeue_interrupted(&mut conn).map_err(fail)?;
+    let transport = crate::email::Transport::from_settings(settings).map_err(fail)?;
+    let started = std::time::Instant::now();
+    let (mut sent, mut failed) = (0, 0);
+    let mut last_error = None;
+    loop {
+        let r = crate::email::outbox::flush(&mut conn, &transport, &settings.mail_from, settings.mail_per_minute)
+            .map_err(fail)?;
+        sent += r.sent;
+        failed += r.failed;
+        last_error = r.last_error.or(last_error);
+        if r.held == 0 || failed > 0 {
+            break;
+        }
+        // The per-minute limit: wait for the window to move on.
+        std::thread::sleep(std::time::Duration::from_secs(5));
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!("Sent {sent} message(s) in {secs:.2} s by {}; {failed} failed and will be retried.", transport.describe());
+    if let Some(e) = last_error {
+        println!("Last error: {e}");
+    }
+    Ok(())
+}
+
+/// `heard panel create`.
+#[allow(clippy::too_many_arguments)] // one parameter per flag
+fn panel_create(
+    settings: &Settings,
+    wave: &str,
+    audience: String,
+    minutes: i64,
+    kiosk: bool,
+    pin: Option<String>,
+    member_codes: bool,
+    title: String,
+    idle: i32,
+) -> Result<(), CliError> {
+    let mut conn = connect(settings)?;
+    let found = models::survey::find_wave(&mut conn, wave)
+        .map_err(fail)?
+        .ok_or_else(|| CliError(format!("there is no wave {wave:?}")))?;
+    let text = models::survey::wave_definition(&mut conn, &found.id).map_err(fail)?;
+    let def = SurveyDefinition::parse(wave, &text, settings.max_text_graphemes).map_err(fail)?;
+    let pin = match (kiosk, pin) {
+        (true, None) => Some(format!("{:06}", rand::random_range(0..1_000_000u32))),
+        (_, p) => p,
+    };
+    let crate::domain::panel::SessionSettings { title, minutes, idle_minutes: idle } =
+        crate::domain::panel::SessionSettings::parse(
+            &audience,
+            &def,
+            &title,
+            &minutes.to_string(),
+            &idle.to_string(),
+            kiosk,
+            pin.as_deref(),
+        )
+        .map_err(CliError)?;
+    let new = models::panel::NewSession {
+        wave_id: found.id.clone(),
+        audience,
+        title,
+        kiosk,
+        pin: pin.clone().filter(|_| kiosk),
+        member_codes,
+        idle_minutes: idle,
+        minutes,
+        created_by: "heard panel create".into(),
+    };
+    let s = conn.write(|c| models::panel::create(c, &new)).map_err(fail)?;
+    let link = format!("{}/join/{}", settings.public_url.trim_end_matches('/'), s.code);
+    println!("Join code: {}", s.join_code());
+    println!("Join link: {link}");
+    println!("Open until {} UTC.", s.closes_at.format("%Y-%m-%d %H:%M"));
+    if kiosk {
+        println!("Kiosk PIN: {}", pin.unwrap_or_default());
+    }
+    println!("Staff page: {}/staff/panels/{}", settings.public_url.trim_end_matches('/'), s.id);
+    Ok(())
+}
+
+/// `heard import-counts`.
+fn import_counts(settings: &Settings, wave: &str, file: &Path, replace: bool) -> Result<(), CliError> {
+    let name = file.display().to_string();
+    let bytes = std::fs::read(file).map_err(|e| CliError(format!("could not read {name}: {e}")))?;
+    let mut conn = connect(settings)?;
+    let done = models::import::import_counts(&mut conn, &name, wave, &bytes, replace).map_err(fail)?;
+    println!("Imported {} counts ({} answers in all) into {wave}.", done.rows, done.answers);
+    Ok(())
+}
+
+/// `heard compare`.
+#[allow(clippy::too_many_arguments)] // one parameter per flag
+fn compare(
+    settings: &Settings,
+    series: String,
+    from: String,
+    to: String,
+    audience: Option<String>,
+    format: Format,
+    adjust: AdjustArg,
+    suppress_below: u64,
+    caution_below: u64,
+    output: Option<PathBuf>,
+) -> Result<(), CliError> {
+    use crate::stats::compare::Adjust;
+    if suppress_below > caution_below {
+        return Err(CliError("--suppress-below must not be larger than --caution-below".into()));
+    }
+    let floor = crate::stats::Settings::default().suppress_below;
+    if suppress_below < floor {
+        return Err(CliError(format!(
+            "--suppress-below must be at least {floor}, the method's minimum base: smaller groups could pick people out"
+        )));
+    }
+    let stats_settings = crate::stats::Settings {
+        adjust: match adjust {
+            AdjustArg::FdrBh => Adjust::Bh,
+            AdjustArg::Holm => Adjust::Holm,
+            AdjustArg::None => Adjust::None,
+        },
+        suppress_below,
+        caution_below,
+        ..crate::stats::Settings::default()
+    };
+    let mut conn = connect(settings)?;
+    let request = models::comparison::CompareRequest { series, from, to, audience, settings: stats_settings };
+    let out = models::comparison::compare_waves(&mut conn, &request).map_err(fail)?;
+    let bytes = match format {
+        Format::Json => {
+            let mut v = serde_json::to_vec_pretty(&out).map_err(fail)?;
+            v.push(b'\n');
+            v
+        }
+        Format::Csv => models::comparison::to_csv(&out).map_err(fail)?,
+    };
+    write_output(output, &bytes)
+}
+
+/// `heard loadtest`.
+#[allow(clippy::too_many_arguments)] // one parameter per flag
+fn loadtest(
+    settings: &Settings,
+    url: String,
+    wave: String,
+    clients: usize,
+    seconds: u64,
+    encoding: EncodingArg,
+    retry: bool,
+    receipts: Option<PathBuf>,
+    server_pid: Option<u32>,
+    check: bool,
+    json: bool,
+) -> Result<(), CliError> {
+    let plan = crate::loadtest::Plan {
+        url,
+        wave: wave.clone(),
+        clients: clients.max(1),
+        duration: std::time::Duration::from_secs(seconds),
+        accept_encoding: match encoding {
+            EncodingArg::Br => Some("gzip, deflate, br"),
+            EncodingArg::Gzip => Some("gzip"),
+            EncodingArg::Identity => None,
+        },
+        retry,
+        receipts,
+        server_pid,
+    };
+    let before = if check {
+        let mut conn = connect(settings)?;
+        let id = wave_id(&mut conn, &plan.wave)?;
+        Some((id.clone(), models::response::count_for_wave(&mut conn, &id).map_err(fail)?))
+    } else {
+        None
+    };
+    let report = crate::loadtest::run(&plan).map_err(fail)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report).map_err(fail)?);
+    } else {
+        print!("{}", report.text());
+    }
+    let mut sound = report.errors.is_empty();
+    if let Some((id, before)) = before {
+        let mut conn = connect(settings)?;
+        let key = crate::startup::code_key(settings, &mut conn).map_err(fail)?;
+        let c = models::integrity::wave_check(&mut conn, &key, &id, &report.receipts).map_err(fail)?;
+        let added = c.stored - before;
+        let exact = usize::try_from(added).is_ok_and(|a| a == report.receipts.len());
+        println!(
+            "check: {} responses acknowledged, {added} stored during the run ({}); {} missing, {} stored twice, {} empty, {} count mismatches",
+            report.receipts.len(),
+            if exact { "equal" } else { "NOT EQUAL" },
+            c.missing.len(),
+            c.duplicated.len(),
+            c.empty,
+            c.count_mismatches.len()
+        );
+        sound &= exact && c.is_sound();
+    }
+    if sound { Ok(()) } else { Err(CliError("the load test saw errors (listed above)".into())) }
+}
+
+/// `heard backup`.
+fn backup(settings: &Settings, path: &Path) -> Result<(), CliError> {
+    let url = settings.database().map_err(fail)?;
+    let bytes = crate::backup::backup(&url, path).map_err(fail)?;
+    println!(
+        "Backed up to {} ({:.1} MB). Restore with: heard restore {}",
+        path.display(),
+        bytes as f64 / 1e6,
+        path.display()
+    );
+    Ok(())
+}
+
+/// `heard restore`.
+fn restore(settings: &Settings, path: &Path) -> Result<(), CliError> {
+    let url = settings.database().map_err(fail)?;
+    let kept = crate::backup::restore(&url, path).map_err(fail)?;
+    println!(
+        "Restored {} into {}. The database it replaced is kept as {}.",
+        path.display(),
+        url.target,
+        kept.display()
+    );
+    Ok(())
+}
+
+/// `heard retention`.
+fn retention(settings: &Settings) -> Result<(), CliError> {
+    let mut conn = connect(settings)?;
+    let done =
+        models::retention::run(&mut conn, settings.keep_free_text_days, settings.max_text_graphemes).map_err(fail)?;
+    for d in &done {
+        println!(
+            "{}: free text kept {} days; deleted {} answers, cleared {} texts beside options, {} quotes, {} paper copies",
+            d.wave, d.keep_days, d.answers_deleted, d.texts_cleared, d.quotes_deleted, d.paper_copies_deleted
+        );
+    }
+    Ok(())
+}
+
+/// `heard migrate`.
+fn migrate(settings: &Settings, revert_all: bool) -> Result<(), CliError> {
+    let url = settings.database().map_err(fail)?;
+    let mut conn = db::establish(&url).map_err(fail)?;
+    if revert_all {
+        let n = conn.revert_all_migrations().map_err(fail)?;
+        println!("Reverted {n} migration(s) on {}.", url.backend.name());
+    } else {
+        let n = conn.run_pending_migrations_counted().map_err(fail)?;
+        println!("Applied {n} migration(s) on {}; the schema is up to date.", url.backend.name());
+    }
+    Ok(())
+}
+
+/// `heard demo`.
+fn demo(settings: Settings, then_serve: bool, no_responses: bool) -> Result<(), CliError> {
+    let mut conn = connect(&settings)?;
+    let summary = crate::demo::load(&mut conn, settings.max_text_graphemes, !no_responses).map_err(fail)?;
+    println!("Demo loaded: partnerships {}.", summary.partnerships.join(", "));
+    for w in &summary.waves {
+        println!("  wave {w}");
+    }
+    println!("  {} synthetic responses added.", summary.responses_added);
+    println!("  {} approved quotes added to the Torbay quote bank.", summary.quotes_added);
+    drop(conn);
+    if then_serve {
+        serve(settings, None)
+    } else {
+        println!("Start the service with: heard serve");
+        Ok(())
+    }
+}
+
+/// `heard import`.
+fn import(settings: &Settings, file: &Path) -> Result<(), CliError> {
+    let (name, source) = read_file(file)?;
+    let mut conn = connect(settings)?;
+    match detect_kind(&name, &source).map_err(fail)? {
+        DefinitionKind::Framework => {
+            let def = FrameworkDefinition::parse(&name, &source).map_err(fail)?;
+            let s = models::framework::import(&mut conn, &def).map_err(fail)?;
+            println!(
+                "{} framework for {}: {} priorities, {} values, {} outcome statements{}.",
+                if s.created { "Created" } else { "Updated" },
+                def.slug,
+                s.priorities,
+                s.values,
+                s.outcomes,
+                if s.archived > 0 { format!(", {} archived", s.archived) } else { String::new() }
+            );
+        }
+        DefinitionKind::Survey => {
+            let def = SurveyDefinition::parse(&name, &source, settings.max_text_graphemes).map_err(fail)?;
+            let s = models::survey::import(&mut conn, &name, &source, &def).map_err(fail)?;
+            println!("Wave {} {}: {} questions.", s.wave, s.outcome, s.questions);
+        }
+    }
+    Ok(())
+}
+
+/// `heard check`.
+fn check(settings: &Settings, file: &Path, strict: bool) -> Result<(), CliError> {
+    let (name, source) = read_file(file)?;
+    match detect_kind(&name, &source).map_err(fail)? {
+        DefinitionKind::Framework => {
+            let def = FrameworkDefinition::parse(&name, &source).map_err(fail)?;
+            println!(
+                "{name}: a valid framework for {} ({} priorities, {} values).",
+                def.slug,
+                def.priorities.len(),
+                def.values.len()
+            );
+        }
+        DefinitionKind::Survey => {
+            let def = SurveyDefinition::parse(&name, &source, settings.max_text_graphemes).map_err(fail)?;
+            // Check tags too when the framework is in an existing database already;
+            // `check` never creates or migrates a database.
+            if let Some(codes) = existing_framework_codes(settings, def.partnership.as_str()) {
+                def.check_tags(&name, &codes).map_err(fail)?;
+            }
+            println!(
+                "{name}: a valid survey for wave {} ({} audiences, {} questions).",
+                def.wave.slug,
+                def.audiences.len(),
+                def.questions.len()
+            );
+            let reports = crate::domain::easyread::check_survey(&def);
+            print!("{}", easy_read_report(&reports));
+            let to_fix: usize = reports
+                .iter()
+                .map(|r| {
+                    r.count(crate::domain::easyread::Level::Error) + r.count(crate::domain::easyread::Level::Warning)
+                })
+                .sum();
+            if strict && to_fix > 0 {
+                return Err(CliError(format!("the easy-read checker found {to_fix} things to fix (--strict)")));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `heard user add`: the password is read from standard input.
+fn user_add(settings: &Settings, email: String, role: &str, partnership: Option<String>) -> Result<(), CliError> {
+    let role = account::Role::parse(role).ok_or_else(|| {
+        CliError(format!("{role:?} is not a role: use superadmin, admin, analyst, facilitator or viewer"))
+    })?;
+    let mut password = String::new();
+    std::io::stdin().read_to_string(&mut password).map_err(fail)?;
+    let password = password.trim_end_matches(['\n', '\r']).to_owned();
+    let mut conn = connect(settings)?;
+    let new = account::NewAccount { email, role, partnership, password };
+    account::add(&mut conn, &new).map_err(fail)?;
+    println!("Added {} as {}.", new.email.trim().to_lowercase(), role.as_str());
+    Ok(())
+}
+
+/// `heard export quotes`.
+fn export_quotes(
+    settings: &Settings,
+    partnership: &str,
+    format: QuoteFormat,
+    wave: Option<String>,
+    output: Option<PathBuf>,
+) -> Result<(), CliError> {
+    let mut conn = connect(settings)?;
+    let p = models::framework::find_by_slug(&mut conn, partnership)
+        .map_err(fail)?
+        .ok_or_else(|| CliError(format!("there is no partnership {partnership:?}")))?;
+    let filter = models::voices::QuoteFilter { wave: wave.clone(), ..Default::default() };
+    let quotes = models::voices::bank(&mut conn, &p.id, &filter).map_err(fail)?;
+    let bytes = match format {
+        QuoteFormat::Csv => crate::exports::quotes_csv(&quotes).map_err(fail)?,
+        QuoteFormat::Xlsx => crate::exports::quotes_xlsx(&quotes).map_err(fail)?,
+        QuoteFormat::Json => crate::exports::quotes_json(&quotes).map_err(fail)?,
+        QuoteFormat::Docx => {
+            let (priorities, _) = models::framework::labels(&mut conn, &p.id).map_err(fail)?;
+            let order: Vec<(String, String)> = priorities.into_iter().map(|l| (l.code, l.title)).collect();
+            let sections = models::voices::grouped(&quotes, &order);
+            crate::exports::quotes_docx(
+                &format!("What you told us: {}", p.name),
+                "Words from children, young people and families who agreed to share them. Names and contact details have been taken out.",
+                &sections,
+            )
+            .map_err(fail)?
+        }
+    };
+    let detail =
+        serde_json::json!({"format": format!("{format:?}").to_lowercase(), "wave": wave, "rows": quotes.len()});
+    conn.write(|c| {
+        models::audit::record(
+            c,
+            &models::audit::Actor::system("command line"),
+            Some(&p.id),
+            models::audit::Action::QuotesExported,
+            &detail,
+        )
+    })
+    .map_err(fail)?;
+    write_output(output, &bytes)
+}
+
+/// `heard export responses`.
+fn export_responses(settings: &Settings, wave: &str, format: Format, output: Option<PathBuf>) -> Result<(), CliError> {
+    let mut conn = connect(settings)?;
+    let row = models::survey::find_wave(&mut conn, wave)
+        .map_err(fail)?
+        .ok_or_else(|| CliError(format!("there is no wave {wave:?}")))?;
+    let text = models::survey::wave_definition(&mut conn, &row.id).map_err(fail)?;
+    let def = SurveyDefinition::parse(wave, &text, usize::MAX / 2).map_err(fail)?;
+    let records = export::responses_for_wave(&mut conn, &row.id, &row.slug, &def).map_err(fail)?;
+    let bytes = match format {
+        Format::Json => {
+            let mut v = serde_json::to_vec_pretty(&records).map_err(fail)?;
+            v.push(b'\n');
+            v
+        }
+        Format::Csv => export::to_csv(&records, &def).map_err(fail)?,
+    };
+    match output {
+        Some(path) => {
+            std::fs::write(&path, bytes).map_err(|e| CliError(format!("could not write {}: {e}", path.display())))?
+        }
+        None => {
+            use std::io::Write;
+            std::io::stdout().write_all(&bytes).map_err(fail)?;
+        }
+    }
+    Ok(())
 }
 
 /// The partnership's framework codes, if a database already exists and holds it.
@@ -827,41 +951,6 @@ fn wave_id(conn: &mut DbConnection, slug: &str) -> Result<String, CliError> {
         .ok_or_else(|| CliError(format!("there is no wave {slug:?} in this database")))
 }
 
-fn loadtest(settings: &Settings, plan: crate::loadtest::Plan, check: bool, json: bool) -> Result<(), CliError> {
-    let before = if check {
-        let mut conn = connect(settings)?;
-        let id = wave_id(&mut conn, &plan.wave)?;
-        Some((id.clone(), models::response::count_for_wave(&mut conn, &id).map_err(fail)?))
-    } else {
-        None
-    };
-    let report = crate::loadtest::run(&plan).map_err(fail)?;
-    if json {
-        println!("{}", serde_json::to_string_pretty(&report).map_err(fail)?);
-    } else {
-        print!("{}", report.text());
-    }
-    let mut sound = report.errors.is_empty();
-    if let Some((id, before)) = before {
-        let mut conn = connect(settings)?;
-        let key = crate::startup::code_key(settings, &mut conn).map_err(fail)?;
-        let c = models::integrity::wave_check(&mut conn, &key, &id, &report.receipts).map_err(fail)?;
-        let added = c.stored - before;
-        let exact = usize::try_from(added).is_ok_and(|a| a == report.receipts.len());
-        println!(
-            "check: {} responses acknowledged, {added} stored during the run ({}); {} missing, {} stored twice, {} empty, {} count mismatches",
-            report.receipts.len(),
-            if exact { "equal" } else { "NOT EQUAL" },
-            c.missing.len(),
-            c.duplicated.len(),
-            c.empty,
-            c.count_mismatches.len()
-        );
-        sound &= exact && c.is_sound();
-    }
-    if sound { Ok(()) } else { Err(CliError("the load test saw errors (listed above)".into())) }
-}
-
 fn verify(settings: &Settings, wave: Option<&str>, receipts: Option<&std::path::Path>) -> Result<(), CliError> {
     let mut conn = connect(settings)?;
     let engine = models::integrity::engine_check(&mut conn).map_err(fail)?;
@@ -913,7 +1002,11 @@ fn verify(settings: &Settings, wave: Option<&str>, receipts: Option<&std::path::
     }
 }
 
-fn serve(settings: Settings) -> Result<(), CliError> {
+/// `heard serve` (and `heard demo --serve`): `bind`, when given, replaces the configured address.
+fn serve(mut settings: Settings, bind: Option<String>) -> Result<(), CliError> {
+    if let Some(b) = bind {
+        settings.bind = b;
+    }
     init_logging(settings.log_format);
     let bind = settings.bind.clone();
     let public = settings.public_url.clone();
