@@ -313,10 +313,15 @@ pub fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,actix_server=warn"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = match format {
+    let installed = match format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),
     };
+    // Fails only when a global subscriber (or `log` logger) is installed already; that one
+    // keeps logging, so say so there and go on.
+    if let Err(e) = installed {
+        tracing::warn!(error = %e, "logging was set up already");
+    }
 }
 
 /// Runs the command line; returns the process's exit code.
