@@ -157,18 +157,10 @@ pub(super) fn export_responses(
         }
         Format::Csv => export::to_csv(&records, &def).map_err(fail)?,
     };
-    match output {
-        Some(path) => {
-            std::fs::write(&path, bytes).map_err(|e| CliError(format!("could not write {}: {e}", path.display())))?
-        }
-        None => {
-            use std::io::Write;
-            std::io::stdout().write_all(&bytes).map_err(fail)?;
-        }
-    }
-    Ok(())
+    write_output(output, &bytes)
 }
 
+/// Writes a command's file to `output`, or to standard output when there is none.
 fn write_output(output: Option<PathBuf>, bytes: &[u8]) -> Result<(), CliError> {
     match output {
         Some(path) => {
