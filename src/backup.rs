@@ -70,15 +70,15 @@ pub fn backup(url: &DatabaseUrl, to: &Path) -> Result<u64, BackupError> {
 
 /// Checks that `path` is a sound Heard SQLite database.
 fn check_backup(path: &Path) -> Result<(), BackupError> {
-    let bad = |why: String| BackupError::NotABackup { path: path.display().to_string(), why };
-    let text = path.to_str().ok_or_else(|| bad("its name is not UTF-8".into()))?;
-    let mut c = diesel::SqliteConnection::establish(&format!("file:{text}?mode=ro"))
-        .map_err(|e| bad(format!("it does not open as SQLite ({e})")))?;
     #[derive(QueryableByName)]
     struct Line {
         #[diesel(sql_type = diesel::sql_types::Text)]
         line: String,
     }
+    let bad = |why: String| BackupError::NotABackup { path: path.display().to_string(), why };
+    let text = path.to_str().ok_or_else(|| bad("its name is not UTF-8".into()))?;
+    let mut c = diesel::SqliteConnection::establish(&format!("file:{text}?mode=ro"))
+        .map_err(|e| bad(format!("it does not open as SQLite ({e})")))?;
     let check: Vec<Line> = diesel::sql_query("SELECT integrity_check AS line FROM pragma_integrity_check")
         .load(&mut c)
         .map_err(|e| bad(format!("it is not a SQLite database ({e})")))?;

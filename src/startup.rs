@@ -153,7 +153,10 @@ impl Application {
         // ACK held the last segment of a response back for 40 ms.
         .on_connect(|conn, _ext| {
             if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
-                let _ = tcp.set_nodelay(true);
+                if let Err(e) = tcp.set_nodelay(true) {
+                    // Only slower: the page still goes out.
+                    tracing::debug!(error = %e, "could not turn off Nagle's algorithm");
+                }
             }
         })
         .listen(listener)

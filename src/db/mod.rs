@@ -240,7 +240,9 @@ impl DbConnection {
             Err(error) => {
                 // The caller's error is what matters; a failed rollback leaves the
                 // connection marked broken and the pool discards it.
-                let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(self);
+                if let Err(e) = <DbConnection as Connection>::TransactionManager::rollback_transaction(self) {
+                    tracing::warn!(error = %e, "a rollback failed; the pool will discard this connection");
+                }
                 Err(error)
             }
         }

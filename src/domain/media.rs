@@ -8,8 +8,6 @@
 //! - SVG is parsed and rebuilt from an allow-list of drawing elements and attributes: no
 //!   scripts, styles, links, event handlers, external references or foreign content.
 
-use std::fmt::Write as _;
-
 /// Largest recording accepted, in bytes.
 pub const MAX_AUDIO_BYTES: usize = 5 * 1024 * 1024;
 /// Largest picture upload accepted, in bytes.
@@ -243,7 +241,9 @@ fn rebuild(root: roxmltree::Node<'_, '_>) -> Result<String, MediaError> {
     while let Some(step) = stack.pop() {
         match step {
             Step::Close(name) => {
-                let _ = write!(out, "</{name}>");
+                out.push_str("</");
+                out.push_str(name);
+                out.push('>');
             }
             Step::Open(node, depth) if node.is_element() => {
                 if depth > MAX_SVG_DEPTH {
@@ -282,7 +282,11 @@ fn open_tag(node: roxmltree::Node<'_, '_>, out: &mut String, root: bool) {
         if a.namespace().is_some() || !SVG_ATTRIBUTES.contains(&an.as_str()) || !safe_value(a.value()) {
             continue;
         }
-        let _ = write!(out, " {}=\"{}\"", a.name(), handlebars::html_escape(a.value()));
+        out.push(' ');
+        out.push_str(a.name());
+        out.push_str("=\"");
+        out.push_str(&handlebars::html_escape(a.value()));
+        out.push('"');
     }
     out.push('>');
 }

@@ -430,7 +430,11 @@ pub fn run(plan: &Plan) -> Result<Report, LoadError> {
                             if let Some(f) = &receipts_file
                                 && let Ok(mut f) = f.lock()
                             {
-                                let _ = writeln!(f, "{code}");
+                                // A receipt not written would make --check report a loss
+                                // that did not happen: say so among the run's errors.
+                                if let Err(e) = writeln!(f, "{code}") {
+                                    *w.tally.errors.entry(format!("writing the receipts file: {e}")).or_default() += 1;
+                                }
                             }
                             w.tally.receipts.push(code);
                         }

@@ -24,7 +24,11 @@ pub async fn give_browser_key<B: MessageBody>(req: ServiceRequest, next: Next<B>
     req.extensions_mut().insert(key.clone());
     let mut res = next.call(req).await?;
     if key.is_new {
-        let _ = res.response_mut().add_cookie(&security::csrf_cookie(&key.value, secure));
+        // The cookie is built by Heard (a plain token), so this cannot fail in practice; if it
+        // ever did, the next page offers the key again.
+        if let Err(e) = res.response_mut().add_cookie(&security::csrf_cookie(&key.value, secure)) {
+            tracing::warn!(error = %e, "could not set the form-token key cookie");
+        }
     }
     Ok(res)
 }

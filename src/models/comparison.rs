@@ -59,6 +59,7 @@ struct PairRow {
 /// Answers of the same people in both waves (same member code, same audience), counted by
 /// (audience, question key, earlier option, later option).
 fn linked_pairs(conn: &mut DbConnection, wave_a: &WaveId, wave_b: &WaveId) -> StoreResult<Vec<PairRow>> {
+    use diesel::sql_types::Text;
     let (p1, p2) = if conn.backend() == crate::db::Backend::Postgres { ("$1", "$2") } else { ("?", "?") };
     let sql = format!(
         "SELECT rb.audience AS audience, a1.question_key AS question_key, a1.option_value AS option_a, \
@@ -71,7 +72,6 @@ fn linked_pairs(conn: &mut DbConnection, wave_a: &WaveId, wave_b: &WaveId) -> St
            AND a1.option_value IS NOT NULL AND a2.option_value IS NOT NULL \
          GROUP BY rb.audience, a1.question_key, a1.option_value, a2.option_value"
     );
-    use diesel::sql_types::Text;
     Ok(crate::on_backend!(conn, |c| diesel::sql_query(&sql)
         .bind::<Text, _>(wave_a.as_str())
         .bind::<Text, _>(wave_b.as_str())
@@ -91,13 +91,18 @@ fn stored_count(n: i64) -> u64 {
 }
 
 fn load_wave(conn: &mut DbConnection, slug: &str, series_id: &str, max_text: usize) -> StoreResult<WaveData> {
+    // (kind, code, audience) → (respondents, Σshare, Σshare², positive answers, valid answers)
+    type Sums = (u64, f64, f64, u64, u64);
+    // Published counts of past waves add to the option counts (they have no respondents, so
+    // they never enter the respondent-level indices).
+    use crate::db::schema::imported_counts;
+    // Exact counts kept up to date at every write (see `models::aggregates`).
+    use crate::db::schema::{answer_counts, index_counts};
     let loaded = super::survey::get(conn, slug, max_text)?;
     if loaded.row.series_id != series_id {
         return Err(StoreError::Conflict(format!("the wave {slug:?} is not part of this series")));
     }
     let (wave, def) = (loaded.row, loaded.definition);
-    // Exact counts kept up to date at every write (see `models::aggregates`).
-    use crate::db::schema::{answer_counts, index_counts};
     let rows: Vec<(String, String, String, i64)> = answer_counts::table
         .filter(answer_counts::wave_id.eq(&wave.id))
         .select((
@@ -109,9 +114,6 @@ fn load_wave(conn: &mut DbConnection, slug: &str, series_id: &str, max_text: usi
         .load(conn)?;
     let mut counts: HashMap<(String, String, String), u64> =
         rows.into_iter().filter(|r| r.3 > 0).map(|(aud, key, v, n)| ((aud, key, v), stored_count(n))).collect();
-    // Published counts of past waves add to the option counts (they have no respondents, so
-    // they never enter the respondent-level indices).
-    use crate::db::schema::imported_counts;
     let imported: Vec<(String, String, String, i64)> = imported_counts::table
         .filter(imported_counts::wave_id.eq(&wave.id))
         .select((
@@ -143,8 +145,6 @@ fn load_wave(conn: &mut DbConnection, slug: &str, series_id: &str, max_text: usi
             index_counts::respondents,
         ))
         .load(conn)?;
-    // (kind, code, audience) → (respondents, Σshare, Σshare², positive answers, valid answers)
-    type Sums = (u64, f64, f64, u64, u64);
     let mut sums: HashMap<(String, String, String), Sums> = HashMap::new();
     for (aud, kind, code, pos, valid, n) in hist {
         if valid <= 0 {

@@ -38,6 +38,7 @@ pub fn responses_for_wave(
     wave_slug: &str,
     def: &SurveyDefinition,
 ) -> StoreResult<Vec<ExportRecord>> {
+    type AnswerRow = (String, String, i32, Option<String>, Option<String>, Option<f64>);
     type Row = (String, String, String, chrono::NaiveDateTime, bool);
     let rows: Vec<Row> = responses::table
         .filter(responses::wave_id.eq(wave_id))
@@ -50,7 +51,6 @@ pub fn responses_for_wave(
             responses::consent_to_quote,
         ))
         .load(conn)?;
-    type AnswerRow = (String, String, i32, Option<String>, Option<String>, Option<f64>);
     let given: Vec<AnswerRow> = answers::table
         .inner_join(responses::table)
         .filter(responses::wave_id.eq(wave_id))

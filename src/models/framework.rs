@@ -334,6 +334,7 @@ pub struct Framework {
 }
 
 pub fn framework(conn: &mut DbConnection, partnership_id: &PartnershipId) -> StoreResult<Framework> {
+    type OutcomeRow = (String, String, String, Option<String>, Option<chrono::NaiveDateTime>);
     type Row = (String, String, String, String, Option<chrono::NaiveDateTime>);
     let to = |rows: Vec<Row>| -> Vec<Item> {
         rows.into_iter()
@@ -356,7 +357,6 @@ pub fn framework(conn: &mut DbConnection, partnership_id: &PartnershipId) -> Sto
             pledge_values::archived_at,
         ))
         .load(conn)?;
-    type OutcomeRow = (String, String, String, Option<String>, Option<chrono::NaiveDateTime>);
     let o: Vec<OutcomeRow> = outcome_statements::table
         .filter(outcome_statements::partnership_id.eq(partnership_id))
         .order(outcome_statements::position.asc())

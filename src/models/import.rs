@@ -115,6 +115,15 @@ pub fn import_responses(
     bytes: &[u8],
     max_text: usize,
 ) -> StoreResult<Imported> {
+    struct Row {
+        member: Option<String>,
+        audience: String,
+        channel: String,
+        submitted: chrono::NaiveDateTime,
+        consent: bool,
+        answers: Answers,
+    }
+    const META: [&str; 5] = ["audience", "channel", "submitted_on", "consent_to_quote", "member_code"];
     let (wave_id, def) = wave_and_definition(conn, wave_slug, max_text)?;
     let mut c = Collector { file: file.to_owned(), problems: Vec::new() };
     let mut rdr = reader(bytes);
@@ -122,7 +131,6 @@ pub fn import_responses(
         Ok(h) => h.iter().map(str::to_owned).collect(),
         Err(e) => return Err(StoreError::Conflict(format!("{file}: the first row must be column names: {e}"))),
     };
-    const META: [&str; 5] = ["audience", "channel", "submitted_on", "consent_to_quote", "member_code"];
     let mut seen = HashSet::new();
     for h in &headers {
         if !seen.insert(h.clone()) {
@@ -145,14 +153,6 @@ pub fn import_responses(
     }
     if !c.problems.is_empty() {
         c.finish()?;
-    }
-    struct Row {
-        member: Option<String>,
-        audience: String,
-        channel: String,
-        submitted: chrono::NaiveDateTime,
-        consent: bool,
-        answers: Answers,
     }
     let default_day = def.wave.opens.unwrap_or_else(now);
     let already = super::response::count_for_wave(conn, &wave_id)?;

@@ -178,6 +178,7 @@ pub fn list(
 /// One response with its answers, if it belongs to `wave_id`... or to any wave of the
 /// partnership (checked by the caller through [`owner`]).
 pub fn get(conn: &mut DbConnection, id: &ResponseId) -> StoreResult<Option<StoredResponse>> {
+    type AnswerRow = (String, i32, Option<String>, Option<String>, Option<f64>);
     use crate::db::schema::answers;
     let row: Option<(ResponseId, String, String, chrono::NaiveDateTime, bool, WaveId)> = responses::table
         .filter(responses::id.eq(id))
@@ -192,7 +193,6 @@ pub fn get(conn: &mut DbConnection, id: &ResponseId) -> StoreResult<Option<Store
         .first(conn)
         .optional()?;
     let Some((rid, audience, channel, at, consent, wave_id)) = row else { return Ok(None) };
-    type AnswerRow = (String, i32, Option<String>, Option<String>, Option<f64>);
     let rows: Vec<AnswerRow> = answers::table
         .filter(answers::response_id.eq(&rid))
         .order((answers::question_key.asc(), answers::ordinal.asc()))

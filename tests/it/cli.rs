@@ -132,6 +132,7 @@ title = "How?"
 both!(import_and_check_report_problems);
 
 fn user_add(backend: Backend) {
+    use diesel::prelude::*;
     let db = TestDb::new(backend);
     assert!(heard(&db, &["demo", "--no-responses"], None).0);
     let (ok, out, err) = heard(
@@ -162,7 +163,6 @@ fn user_add(backend: Backend) {
         Some("a long enough password"),
     );
     assert!(!ok && err.contains("not a role"), "{err}");
-    use diesel::prelude::*;
     let mut c = db.connect();
     let hash: String = heard::db::schema::accounts::table
         .select(heard::db::schema::accounts::password_hash)

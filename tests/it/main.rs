@@ -1,4 +1,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
+// Tests tear down child processes, sockets and scratch directories whose errors do not
+// matter to what they check; the product code keeps this lint (Cargo.toml).
+#![allow(clippy::let_underscore_must_use)]
 //! Heard's integration tests: one binary, a real server per test on a random port, driven
 //! over HTTP by a client that runs no JavaScript, on SQLite and on a real PostgreSQL.
 

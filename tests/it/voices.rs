@@ -156,6 +156,7 @@ fn quotes_need_consent_redaction_and_approval(backend: Backend) {
 both!(quotes_need_consent_redaction_and_approval);
 
 fn exports_read_back(backend: Backend) {
+    use calamine::Reader;
     let (app, _, _) = setup(backend);
     // The demo's full quote bank (the test app loads frameworks only; add quotes through
     // the CLI demo run on the same database).
@@ -192,7 +193,6 @@ fn exports_read_back(backend: Backend) {
 
     // XLSX, read with calamine.
     let xlsx = get("format=xlsx").bytes().expect("xlsx").to_vec();
-    use calamine::Reader;
     let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx)).expect("xlsx opens");
     let range = book.worksheet_range("Quotes").expect("sheet");
     let cells: Vec<Vec<String>> = range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();

@@ -408,6 +408,13 @@ pub(super) async fn events(
     path: web::Path<String>,
     who: SignedIn,
 ) -> Result<HttpResponse, AppError> {
+    struct Stream {
+        rx: tokio::sync::watch::Receiver<Beat>,
+        checked: std::time::Instant,
+        first: bool,
+        done: bool,
+        slot: crate::live::Slot,
+    }
     use crate::live::{Beat, LONGEST, RECHECK};
     who.require(&[Role::Admin, Role::Analyst, Role::Viewer, Role::Facilitator])?;
     let (s, _) = owned_session(&state, &who, &path).await?;
@@ -419,13 +426,6 @@ pub(super) async fn events(
     let rx = state.tally_streams.subscribe(&state.db, &s.id, read)?;
     let (db, token) = (state.db.clone(), who.token.clone());
     let start = std::time::Instant::now();
-    struct Stream {
-        rx: tokio::sync::watch::Receiver<Beat>,
-        checked: std::time::Instant,
-        first: bool,
-        done: bool,
-        slot: crate::live::Slot,
-    }
     let first = Stream { rx, checked: start, first: true, done: false, slot };
     let stream = futures_util::stream::unfold(first, move |mut st| {
         let (db, token) = (db.clone(), token.clone());
