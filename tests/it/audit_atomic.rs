@@ -13,8 +13,8 @@ use heard::db::Backend;
 use heard::models::audit::Action;
 
 use crate::both;
+use crate::fixtures::{PASSWORD, setup, sign_in};
 use crate::helpers::{Browser, Page, TestApp};
-use crate::staff::{PASSWORD, setup, sign_in};
 
 const WAVE: &str = "torbay-participation-2025";
 

@@ -254,8 +254,8 @@ fn without_a_mail_server_messages_are_files() {
 }
 
 fn invitations_from_the_workspace(backend: Backend) {
-    let (app, _, _) = crate::staff::setup(backend);
-    let (b, _) = crate::staff::sign_in(&app, "analyst@torbay.example", crate::staff::PASSWORD);
+    let (app, _, _) = crate::fixtures::setup(backend);
+    let (b, _) = crate::fixtures::sign_in(&app, "analyst@torbay.example", crate::fixtures::PASSWORD);
     let page = b.get(&format!("/staff/waves/{WAVE}/invitations"));
     assert_eq!(page.status, 200);
     let token = page.form_ending("/invitations").fields.into_iter().find(|(k, _)| k == "csrf").unwrap().1;
@@ -279,18 +279,18 @@ fn invitations_from_the_workspace(backend: Backend) {
     let done = b.submit(&remind.form_ending("/remind"));
     assert!(done.html.contains("2 reminders queued"), "{}", done.html);
     // Viewers see counts but cannot send; the outbox is for admins, with addresses masked.
-    let (viewer, _) = crate::staff::sign_in(&app, "viewer@torbay.example", crate::staff::PASSWORD);
+    let (viewer, _) = crate::fixtures::sign_in(&app, "viewer@torbay.example", crate::fixtures::PASSWORD);
     assert_eq!(viewer.get(&format!("/staff/waves/{WAVE}/invitations")).status, 200);
     assert_eq!(viewer.submit(&remind.form_ending("/remind")).status, 403);
-    assert_eq!(crate::staff::status(&b, "/staff/outbox"), 403);
-    let (admin, _) = crate::staff::sign_in(&app, "admin@torbay.example", crate::staff::PASSWORD);
+    assert_eq!(crate::fixtures::status(&b, "/staff/outbox"), 403);
+    let (admin, _) = crate::fixtures::sign_in(&app, "admin@torbay.example", crate::fixtures::PASSWORD);
     let outbox = admin.get("/staff/outbox");
     assert_eq!(outbox.status, 200);
     assert!(outbox.html.contains("a***@example.org") && !outbox.html.contains("a@example.org"), "{}", outbox.html);
     let retried = admin.submit(&outbox.form_ending("/retry"));
     assert_eq!(retried.status, 200);
-    let (other, _) = crate::staff::sign_in(&app, "analyst@southend.example", crate::staff::PASSWORD);
-    assert_eq!(crate::staff::status(&other, &format!("/staff/waves/{WAVE}/invitations")), 404);
+    let (other, _) = crate::fixtures::sign_in(&app, "analyst@southend.example", crate::fixtures::PASSWORD);
+    assert_eq!(crate::fixtures::status(&other, &format!("/staff/waves/{WAVE}/invitations")), 404);
 }
 both!(invitations_from_the_workspace);
 
@@ -325,7 +325,7 @@ fn heard_serve_sends_the_outbox() {
 }
 
 fn you_said_we_did(backend: Backend) {
-    let (app, _, _) = crate::staff::setup(backend);
+    let (app, _, _) = crate::fixtures::setup(backend);
     // At the end of a survey someone leaves an address to hear what happened.
     let b = app.browser();
     complete(&b, WAVE, "parents-carers", &Plan::new(), "no");
@@ -370,7 +370,7 @@ fn you_said_we_did(backend: Backend) {
         assert!(std::panic::catch_unwind(|| app.count(&sql)).is_err(), "follow_ups.{column} must not exist");
     }
     // Staff publish an update: it goes to the waiting address once, which is then deleted.
-    let (staff, _) = crate::staff::sign_in(&app, "analyst@torbay.example", crate::staff::PASSWORD);
+    let (staff, _) = crate::fixtures::sign_in(&app, "analyst@torbay.example", crate::fixtures::PASSWORD);
     let page = staff.get("/staff/updates");
     assert!(page.html.contains("<strong>1</strong> now"), "{}", page.html);
     let empty = staff.submit(&page.form_ending("/staff/updates").with("title", "").with("body", "x"));
@@ -412,7 +412,7 @@ fn you_said_we_did(backend: Backend) {
     let (_, out, _) = heard(&app, Some(&sink.url()), &["outbox", "flush"]);
     assert!(out.contains("Sent 1"), "{out}");
     assert!(sink.messages().last().unwrap().contains("You said, we did: You said the Local Offer was hard to search"));
-    let (viewer, _) = crate::staff::sign_in(&app, "viewer@torbay.example", crate::staff::PASSWORD);
+    let (viewer, _) = crate::fixtures::sign_in(&app, "viewer@torbay.example", crate::fixtures::PASSWORD);
     assert_eq!(viewer.get("/staff/updates").status, 200);
     assert_eq!(viewer.submit(&page.form_ending("/staff/updates").with("title", "x").with("body", "y")).status, 403);
     sink.stop();
@@ -420,7 +420,7 @@ fn you_said_we_did(backend: Backend) {
 both!(you_said_we_did);
 
 fn staff_links_by_email(backend: Backend) {
-    let (app, _, _) = crate::staff::setup(backend);
+    let (app, _, _) = crate::fixtures::setup(backend);
     let sink = SmtpSink::start();
     // Forgot password: the same answer for unknown addresses; a link for real ones.
     let b = app.browser();
@@ -452,9 +452,9 @@ fn staff_links_by_email(backend: Backend) {
         app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'password.reset_requested' AND partnership_id IS NOT NULL") >= 1,
         "resets are in the partnership's audit log"
     );
-    let (_, after) = crate::staff::sign_in(&app, "viewer@torbay.example", "a brand new passphrase");
+    let (_, after) = crate::fixtures::sign_in(&app, "viewer@torbay.example", "a brand new passphrase");
     assert!(after.path().starts_with("/staff"), "{}", after.url);
-    let (_, old) = crate::staff::sign_in(&app, "viewer@torbay.example", crate::staff::PASSWORD);
+    let (_, old) = crate::fixtures::sign_in(&app, "viewer@torbay.example", crate::fixtures::PASSWORD);
     assert!(old.html.contains("error-summary"), "the old password no longer works");
     // Two resets asked for: using one cancels the other.
     let page = b.get("/staff/forgot");
@@ -489,7 +489,7 @@ fn staff_links_by_email(backend: Backend) {
     assert_eq!(gone.status, 410);
     assert!(gone.html.contains("This link has expired"));
     // An admin invites a colleague by email: no password is ever shared.
-    let (admin, _) = crate::staff::sign_in(&app, "admin@torbay.example", crate::staff::PASSWORD);
+    let (admin, _) = crate::fixtures::sign_in(&app, "admin@torbay.example", crate::fixtures::PASSWORD);
     let users = admin.get("/staff/users");
     let added =
         admin.submit(&users.form_ending("/staff/users").with("email", "new@torbay.example").with("role", "viewer"));
@@ -503,7 +503,7 @@ fn staff_links_by_email(backend: Backend) {
     let fresh = app.browser();
     let f = fresh.get(&link);
     fresh.submit(&f.form().with("password", "my own good passphrase").with("again", "my own good passphrase"));
-    let (_, home) = crate::staff::sign_in(&app, "new@torbay.example", "my own good passphrase");
+    let (_, home) = crate::fixtures::sign_in(&app, "new@torbay.example", "my own good passphrase");
     assert!(home.path().starts_with("/staff") && !home.html.contains("error-summary"), "{}", home.url);
     sink.stop();
 }
@@ -575,8 +575,8 @@ fn rendered_messages_match_their_snapshots() {
 }
 
 fn email_previews_in_the_workspace(backend: Backend) {
-    let (app, _, _) = crate::staff::setup(backend);
-    let (b, _) = crate::staff::sign_in(&app, "viewer@torbay.example", crate::staff::PASSWORD);
+    let (app, _, _) = crate::fixtures::setup(backend);
+    let (b, _) = crate::fixtures::sign_in(&app, "viewer@torbay.example", crate::fixtures::PASSWORD);
     let base = format!("/staff/waves/{WAVE}/invitations/preview");
     let young = b.get(&format!("{base}?audience=young-people"));
     assert_eq!(young.status, 200);
@@ -593,8 +593,8 @@ fn email_previews_in_the_workspace(backend: Backend) {
 both!(email_previews_in_the_workspace);
 
 fn partnership_branding_in_emails(backend: Backend) {
-    let (app, _, _) = crate::staff::setup(backend);
-    let (admin, _) = crate::staff::sign_in(&app, "admin@torbay.example", crate::staff::PASSWORD);
+    let (app, _, _) = crate::fixtures::setup(backend);
+    let (admin, _) = crate::fixtures::sign_in(&app, "admin@torbay.example", crate::fixtures::PASSWORD);
     let page = admin.get("/staff/images");
     // A colour white words cannot be read on is refused; a picture must exist.
     let pale = admin.submit(&page.form_ending("/staff/branding").with("colour", "#ffdd00").with("logo", ""));
@@ -606,7 +606,7 @@ fn partnership_branding_in_emails(backend: Backend) {
     let set = admin.submit(&page.form_ending("/staff/branding").with("colour", "#00503A").with("logo", ""));
     assert_eq!(set.status, 200);
     // Analysts cannot change it.
-    let (analyst, _) = crate::staff::sign_in(&app, "analyst@torbay.example", crate::staff::PASSWORD);
+    let (analyst, _) = crate::fixtures::sign_in(&app, "analyst@torbay.example", crate::fixtures::PASSWORD);
     assert_eq!(
         analyst.submit(&page.form_ending("/staff/branding").with("colour", "#000000").with("logo", "")).status,
         403
@@ -632,7 +632,7 @@ both!(partnership_branding_in_emails);
 /// A partnership's admin sees and retries only their own partnership's messages.
 fn the_outbox_is_per_partnership(backend: Backend) {
     use diesel::prelude::*;
-    let (app, _, _) = crate::staff::setup(backend);
+    let (app, _, _) = crate::fixtures::setup(backend);
     {
         for slug in ["torbay", "southend"] {
             let pid = app.count_str(&format!("SELECT id AS s FROM partnerships WHERE slug = '{slug}'"));
@@ -651,7 +651,7 @@ fn the_outbox_is_per_partnership(backend: Backend) {
         let mut c = app.db.connect();
         diesel::sql_query("UPDATE outbox SET status = 'failed', attempts = 8").execute(&mut c).unwrap();
     }
-    let (admin, _) = crate::staff::sign_in(&app, "admin@torbay.example", crate::staff::PASSWORD);
+    let (admin, _) = crate::fixtures::sign_in(&app, "admin@torbay.example", crate::fixtures::PASSWORD);
     let page = admin.get("/staff/outbox");
     assert_eq!(page.status, 200);
     assert!(page.html.contains("News from torbay") && !page.html.contains("News from southend"), "{}", page.html);

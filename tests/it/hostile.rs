@@ -12,8 +12,8 @@ use heard::db::Backend;
 use reqwest::Method;
 
 use crate::both;
+use crate::fixtures::{PASSWORD, setup, sign_in};
 use crate::helpers::{Browser, TestApp};
-use crate::staff::{PASSWORD, setup, sign_in};
 
 const WAVE: &str = "torbay-participation-2025";
 

@@ -5,6 +5,7 @@
 //! Heard's integration tests: one binary, a real server per test on a random port, driven
 //! over HTTP by a client that runs no JavaScript, on SQLite and on a real PostgreSQL.
 
+mod fixtures;
 mod helpers;
 mod hostile;
 mod smtp;

@@ -5,8 +5,8 @@
 use heard::db::Backend;
 
 use crate::both;
+use crate::fixtures::{PASSWORD, setup, sign_in, status};
 use crate::helpers::{Browser, spawn_app};
-use crate::staff::{PASSWORD, setup, sign_in, status};
 
 const WAVE: &str = "torbay-participation-2025";
 

@@ -6,8 +6,8 @@
 use heard::db::Backend;
 
 use crate::both;
+use crate::fixtures::{PASSWORD, setup, sign_in, status};
 use crate::helpers::{Browser, Plan, TestApp, complete};
-use crate::staff::{PASSWORD, setup, sign_in, status};
 
 const WAVE: &str = "torbay-participation-2025";
 

@@ -4,7 +4,7 @@
 use heard::db::Backend;
 
 use crate::both;
-use crate::staff::{PASSWORD, setup, sign_in};
+use crate::fixtures::{PASSWORD, setup, sign_in};
 
 const WAVE: &str = "torbay-participation-2025";
 
@@ -94,7 +94,7 @@ fn typing_paper_forms_in(backend: Backend) {
     assert_eq!(app.responses(), before + 1);
     // A viewer cannot type forms in.
     let (viewer, _) = sign_in(&app, "viewer@torbay.example", PASSWORD);
-    assert_eq!(crate::staff::status(&viewer, &path), 403);
+    assert_eq!(crate::fixtures::status(&viewer, &path), 403);
 }
 both!(typing_paper_forms_in);
 
@@ -126,7 +126,7 @@ fn a_second_person_checks_the_typing(backend: Backend) {
         .map(|a| a.value().attr("href").unwrap().to_owned())
         .collect();
     assert_eq!(links.len(), 2);
-    assert_eq!(crate::staff::status(&first, &links[0]), 403);
+    assert_eq!(crate::fixtures::status(&first, &links[0]), 403);
     // Agreeing typings store the response.
     let check = second.get(&links[0]);
     let agreed = second.submit(&check.form_ending(&links[0]).with("q-listened-to", "1"));

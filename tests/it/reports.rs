@@ -4,7 +4,7 @@
 use heard::db::Backend;
 
 use crate::both;
-use crate::staff::{PASSWORD, setup, sign_in, status};
+use crate::fixtures::{PASSWORD, setup, sign_in, status};
 
 fn comparison_pages(backend: Backend) {
     let (app, _, _) = setup(backend);

@@ -2,102 +2,10 @@
 //! audited deletion, and sessions shared by two instances. On both databases.
 
 use heard::db::Backend;
-use heard::models::account::{self, NewAccount, Role};
 
 use crate::both;
-use crate::helpers::{Browser, Plan, TestApp, complete, spawn_app};
+use crate::fixtures::{PASSWORD, setup, sign_in, status};
 use reqwest::cookie::CookieStore;
-
-pub(crate) const PASSWORD: &str = "correct horse battery staple";
-const SOUTHEND_SURVEY: &str = r#"format = "heard-survey/1"
-partnership = "southend"
-[series]
-slug = "southend-local-offer"
-title = "Southend Local Offer Survey"
-[wave]
-slug = "southend-local-offer-2025"
-label = "2025"
-status = "open"
-[[audiences]]
-key = "parents-carers"
-name = "A parent or carer"
-[[questions]]
-key = "easy-to-find"
-type = "yes-sometimes-no"
-priorities = ["P5"]
-values = ["V3"]
-[questions.text.parents-carers]
-title = "Is it easy to find information about help?"
-[[questions]]
-key = "comments"
-type = "long-text"
-[questions.text.parents-carers]
-title = "Anything else?"
-"#;
-
-fn add(app: &TestApp, email: &str, role: Role, partnership: Option<&str>) {
-    let mut conn = app.db.connect();
-    account::add(
-        &mut conn,
-        &NewAccount {
-            email: email.into(),
-            role,
-            partnership: partnership.map(str::to_owned),
-            password: PASSWORD.into(),
-        },
-    )
-    .expect("add account");
-}
-
-/// The demo plus a Southend wave, one response in each partnership, and one account per role.
-pub(crate) fn setup(backend: Backend) -> (TestApp, String, String) {
-    let app = spawn_app(backend);
-    {
-        let mut conn = app.db.connect();
-        let def =
-            heard::domain::SurveyDefinition::parse("southend.toml", SOUTHEND_SURVEY, 2000).expect("southend survey");
-        heard::models::survey::import(&mut conn, "southend.toml", SOUTHEND_SURVEY, &def).expect("import");
-    }
-    complete(&app.browser(), "torbay-participation-2025", "parents-carers", &Plan::new(), "yes");
-    let mut plan = Plan::new();
-    plan.insert("comments", vec!["The Local Offer website is hard to search"]);
-    complete(&app.browser(), "southend-local-offer-2025", "parents-carers", &plan, "yes");
-    for (email, role, p) in [
-        ("admin@torbay.example", Role::Admin, Some("torbay")),
-        ("analyst@torbay.example", Role::Analyst, Some("torbay")),
-        ("viewer@torbay.example", Role::Viewer, Some("torbay")),
-        ("facilitator@torbay.example", Role::Facilitator, Some("torbay")),
-        ("analyst@southend.example", Role::Analyst, Some("southend")),
-        ("super@heard.example", Role::Superadmin, None),
-    ] {
-        add(&app, email, role, p);
-    }
-    let id = |wave: &str| {
-        use diesel::prelude::*;
-        use heard::db::schema::{responses, waves};
-        let mut conn = app.db.connect();
-        responses::table
-            .inner_join(waves::table)
-            .filter(waves::slug.eq(wave))
-            .select(responses::id)
-            .first::<String>(&mut conn)
-            .expect("response")
-    };
-    let (torbay, southend) = (id("torbay-participation-2025"), id("southend-local-offer-2025"));
-    (app, torbay, southend)
-}
-
-pub(crate) fn sign_in(app: &TestApp, email: &str, password: &str) -> (Browser, crate::helpers::Page) {
-    let b = app.browser();
-    let form = b.get("/staff/sign-in");
-    assert_eq!(form.status, 200);
-    let page = b.submit(&form.form().with("email", email).with("password", password));
-    (b, page)
-}
-
-pub(crate) fn status(b: &Browser, path: &str) -> u16 {
-    b.raw().get(format!("{}{}", b.base, path)).send().expect("get").status().as_u16()
-}
 
 fn sign_in_out_and_shared_sessions(backend: Backend) {
     let (app, _, _) = setup(backend);

@@ -4,8 +4,8 @@
 use heard::db::Backend;
 
 use crate::both;
+use crate::fixtures::{PASSWORD, setup, sign_in, status};
 use crate::helpers::Browser;
-use crate::staff::{PASSWORD, setup, sign_in, status};
 
 fn upload(b: &Browser, file: Option<(&str, &str)>, text: &str) -> (u16, String) {
     let mut form =

@@ -6,8 +6,8 @@ use std::io::Read;
 use heard::db::Backend;
 
 use crate::both;
+use crate::fixtures::{PASSWORD, setup, sign_in, status};
 use crate::helpers::{Plan, TestApp, complete};
-use crate::staff::{PASSWORD, setup, sign_in, status};
 
 const WAVE: &str = "torbay-participation-2025";
 
