@@ -2,9 +2,11 @@
 //!
 //! The map of the crate (see ARCHITECTURE.md for the why):
 //! - [`config`]: settings from defaults, a file and the environment;
-//! - [`db`]: one diesel connection type over SQLite and PostgreSQL, pool, migrations;
+//! - [`db`]: one diesel connection type over SQLite and PostgreSQL, pool, migrations, and the
+//!   id newtypes (`WaveId`, `PartnershipId`, `ResponseId`, `AccountId`, `QuoteId`);
 //! - [`domain`]: validated types — slugs, user text, survey and framework definitions, answers;
 //! - [`models`]: the queries, one file per aggregate; writes compose, audit rows go inside them;
+//!   a wave is loaded whole, definition parsed once, as `models::survey::Wave`;
 //! - [`routes`]: HTTP handlers, thin, one module per area (the respondent journey a folder by
 //!   flow); [`error`] maps failures to HTTP once, in the visitor's language; [`views`]: the
 //!   view structs every page shares and the error page; [`live`]: the live tally's pollers;
