@@ -24,8 +24,9 @@ macro_rules! text_ids {
         pub struct $name(String);
 
         impl $name {
-            /// A new, random id.
-            pub fn new() -> Self {
+            /// A new, random id. (No `Default`: an id left out must not quietly become a
+            /// fresh one.)
+            pub fn random() -> Self {
                 Self(uuid::Uuid::new_v4().to_string())
             }
 
@@ -47,12 +48,6 @@ macro_rules! text_ids {
 
             pub fn into_string(self) -> String {
                 self.0
-            }
-        }
-
-        impl Default for $name {
-            fn default() -> Self {
-                Self::new()
             }
         }
 
@@ -107,7 +102,7 @@ mod tests {
 
     #[test]
     fn ids_parse_only_uuids_and_in_one_form() {
-        let id = WaveId::new();
+        let id = WaveId::random();
         assert_eq!(WaveId::parse(id.as_str()), Some(id.clone()));
         assert_eq!(WaveId::parse(&id.as_str().to_uppercase()), Some(id.clone()));
         assert_eq!(WaveId::parse(&format!(" {id} ")), Some(id));

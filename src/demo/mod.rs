@@ -415,7 +415,7 @@ fn synthesise(
                 let started =
                     day.and_hms_opt(9, 0, 0).unwrap_or_default() + TimeDelta::seconds(rng.below(10 * 3600) as i64);
                 let submitted = started + TimeDelta::seconds(240 + rng.below(900) as i64);
-                let id = crate::db::ResponseId::new();
+                let id = crate::db::ResponseId::random();
                 diesel::insert_into(responses::table)
                     .values((
                         responses::id.eq(&id),

@@ -87,7 +87,7 @@ pub fn add(conn: &mut DbConnection, account: &NewAccount) -> StoreResult<Account
         if taken > 0 {
             return Err(StoreError::Conflict(format!("there is already an account for {email}")));
         }
-        let id = AccountId::new();
+        let id = AccountId::random();
         diesel::insert_into(accounts::table)
             .values((
                 accounts::id.eq(&id),

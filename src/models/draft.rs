@@ -217,7 +217,7 @@ pub fn send(conn: &mut DbConnection, draft_id: &str, how: &Sending<'_>) -> Store
             let code = receipt_code(&draft, how.key, how.token);
             return Ok(Receipt { response_id: response_id.clone(), code, stored_now: false });
         }
-        let response_id = ResponseId::new();
+        let response_id = ResponseId::random();
         let code = how.with_receipt.then(ShortCode::generate);
         // Claim the draft first: only one sender can move response_id from NULL.
         let claimed =

@@ -93,7 +93,7 @@ fn import_in_tx(c: &mut DbConnection, def: &FrameworkDefinition) -> StoreResult<
             p.id
         }
         None => {
-            let id = PartnershipId::new();
+            let id = PartnershipId::random();
             diesel::insert_into(partnerships::table)
                 .values((
                     partnerships::id.eq(&id),

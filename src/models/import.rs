@@ -271,7 +271,7 @@ pub fn import_responses(
     let count = rows.len();
     conn.write(|tx| -> StoreResult<()> {
         for r in &rows {
-            let id = ResponseId::new();
+            let id = ResponseId::random();
             diesel::insert_into(responses::table)
                 .values((
                     responses::id.eq(&id),

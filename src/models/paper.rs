@@ -64,7 +64,7 @@ fn ensure_new(c: &mut DbConnection, t: &Typed) -> StoreResult<()> {
 }
 
 fn insert_response(c: &mut DbConnection, t: &Typed) -> StoreResult<ResponseId> {
-    let id = ResponseId::new();
+    let id = ResponseId::random();
     let stamp = now();
     diesel::insert_into(responses::table)
         .values((

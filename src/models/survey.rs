@@ -232,7 +232,7 @@ pub fn import(conn: &mut DbConnection, file: &str, source: &str, def: &SurveyDef
                 "updated"
             }
             None => {
-                let id = WaveId::new();
+                let id = WaveId::random();
                 diesel::insert_into(waves::table)
                     .values((
                         waves::id.eq(&id),

@@ -411,7 +411,7 @@ pub fn start_quote(
         }
         let names = redaction_list(c, partnership_id)?;
         let redacted = redact::redact(&text, &names);
-        let id = QuoteId::new();
+        let id = QuoteId::random();
         let stamp = now();
         diesel::insert_into(quotes::table)
             .values((

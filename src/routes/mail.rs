@@ -51,7 +51,7 @@ async fn view(
     problems: Vec<String>,
     done: Option<String>,
 ) -> Result<InvitationsView, AppError> {
-    let id = w.id.clone();
+    let id = w.row.id.clone();
     let counts = state.db.run(move |c| invitations::counts(c, &id).map_err(AppError::from)).await?;
     Ok(InvitationsView {
         page: who
@@ -86,7 +86,7 @@ fn links(state: &AppState, w: &OwnedWave) -> invitations::Links {
 }
 
 async fn partnership_name(state: &AppState, w: &OwnedWave) -> Result<String, AppError> {
-    let id = w.id.clone();
+    let id = w.row.id.clone();
     Ok(state.db.run(move |c| crate::models::survey::wave_partnership(c, &id).map_err(AppError::from)).await?.name)
 }
 
@@ -118,7 +118,8 @@ async fn upload(
     };
     let (links, name, def, look) =
         (links(&state, &w), partnership_name(&state, &w).await?, w.def.clone(), look(&state, &w).await?);
-    let (wave_id, staff, pid, templates) = (w.id.clone(), who.staff.clone(), w.partnership_id.clone(), state.templates);
+    let (wave_id, staff, pid, templates) =
+        (w.row.id.clone(), who.staff.clone(), w.partnership_id.clone(), state.templates);
     let done = state
         .db
         .write(move |c| -> Result<invitations::Invited, AppError> {
@@ -154,7 +155,8 @@ async fn remind(
     let w = owned_wave(&state, &who, &path).await?;
     let (links, name, def, look) =
         (links(&state, &w), partnership_name(&state, &w).await?, w.def.clone(), look(&state, &w).await?);
-    let (wave_id, staff, pid, templates) = (w.id.clone(), who.staff.clone(), w.partnership_id.clone(), state.templates);
+    let (wave_id, staff, pid, templates) =
+        (w.row.id.clone(), who.staff.clone(), w.partnership_id.clone(), state.templates);
     let n = state
         .db
         .write(move |c| -> Result<usize, AppError> {
@@ -304,7 +306,7 @@ async fn preview(
     let stamp = crate::db::now();
     let contact = invitations::Contact {
         id: String::new(),
-        wave_id: w.id.clone(),
+        wave_id: w.row.id.clone(),
         email: "sam@example.org".into(),
         first_name: "Sam".into(),
         audience: audience.clone(),

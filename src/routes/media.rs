@@ -184,7 +184,7 @@ async fn recordings_view(
     error: Option<String>,
 ) -> Result<RecordingsView, AppError> {
     let w = owned_wave(state, who, slug).await?;
-    let wave_id = w.id.clone();
+    let wave_id = w.row.id.clone();
     let list = state.db.run(move |c| media::list_recordings(c, &wave_id).map_err(AppError::from)).await?;
     let mut versions = Vec::new();
     for a in &w.def.audiences {
@@ -291,7 +291,7 @@ async fn upload_recording(
         Err(e) => return fail(e.to_string()).await,
     };
     let slot = media::RecordingSlot {
-        wave_id: w.id.clone(),
+        wave_id: w.row.id.clone(),
         audience: audience.to_owned(),
         language: lang.to_owned(),
         question_key: q.key.to_string(),
@@ -331,7 +331,7 @@ async fn delete_recording(
         return Err(not_found());
     }
     deleted_with_audit(&state, &who, &w.partnership_id, audit::Action::RecordingDeleted, id, move |c, id| {
-        media::delete_recording(c, &w.id, id)
+        media::delete_recording(c, &w.row.id, id)
     })
     .await?;
     Ok(see_other(format!("/staff/waves/{slug}/recordings")))

@@ -429,7 +429,7 @@ async fn entry_page(
 
 fn typed_of(w: &OwnedWave, audience: &str, p: Parsed, by: &str) -> Typed {
     Typed {
-        wave_id: w.id.clone(),
+        wave_id: w.row.id.clone(),
         audience: audience.to_owned(),
         form_ref: p.form_ref,
         answers: p.answers,
@@ -527,7 +527,7 @@ async fn check_list(
 ) -> Result<HttpResponse, AppError> {
     who.require(&TYPISTS)?;
     let w = owned_wave(&state, &who, &path).await?;
-    let id = w.id.clone();
+    let id = w.row.id.clone();
     let list = state.db.run(move |c| paper::pending(c, &id).map_err(AppError::from)).await?;
     let view = CheckListView {
         page: who
@@ -549,7 +549,7 @@ async fn check_list(
 }
 
 async fn pending_entry(state: &AppState, who: &SignedIn, w: &OwnedWave, id: &str) -> Result<paper::Entry, AppError> {
-    let (wave_id, eid) = (w.id.clone(), id.to_owned());
+    let (wave_id, eid) = (w.row.id.clone(), id.to_owned());
     let e =
         state.db.run(move |c| paper::find(c, &wave_id, &eid).map_err(AppError::from)).await?.ok_or_else(not_found)?;
     if e.stored {

@@ -183,7 +183,7 @@ async fn set_status(
     let f = super::form::read_checked(&state, &req, body).await?;
     let slug = path.into_inner();
     let w = editable_wave(&state, &who, &slug).await?;
-    let (wave_id, pid) = (w.id, w.partnership_id);
+    let (wave_id, pid) = (w.row.id, w.partnership_id);
     let status = WaveStatus::parse(f.get("status").unwrap_or(""))
         .ok_or_else(|| AppError::BadRequest("Choose draft, open or closed.".into()))?;
     let opens = parse_day(f.get("opens").unwrap_or(""), "opening")?;
@@ -218,7 +218,7 @@ async fn next_wave(
     let slug = path.into_inner();
     let w = editable_wave(&state, &who, &slug).await?;
     let pid = w.partnership_id;
-    let source = state.db.run(move |c| survey::wave_definition(c, &w.id).map_err(AppError::from)).await?;
+    let source = state.db.run(move |c| survey::wave_definition(c, &w.row.id).map_err(AppError::from)).await?;
     let new_slug = crate::domain::Slug::parse(f.get("slug").unwrap_or("").trim(), "new wave's address")
         .map_err(|e| AppError::BadRequest(format!("{e}.").into()))?;
     let label = crate::domain::text::UserText::parse(f.get("label").unwrap_or(""), 40, false)

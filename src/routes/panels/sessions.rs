@@ -46,7 +46,7 @@ pub(super) async fn sessions_view(
     typed: Typed,
     error: Option<String>,
 ) -> Result<SessionsView, AppError> {
-    let wave_id = w.id.clone();
+    let wave_id = w.row.id.clone();
     let list = state.db.run(move |c| panel::list_for_wave(c, &wave_id).map_err(AppError::from)).await?;
     let at = crate::db::now();
     Ok(SessionsView {
@@ -131,7 +131,7 @@ pub(super) async fn create(
         }
     };
     let new = NewSession {
-        wave_id: w.id.clone(),
+        wave_id: w.row.id.clone(),
         audience,
         title,
         kiosk,

@@ -85,7 +85,7 @@ pub(super) async fn responses(
         value: nonempty(&query.value),
     };
     let page_no = query.page.unwrap_or(0).clamp(0, 1_000_000);
-    let (id, f) = (w.id.clone(), filter.clone());
+    let (id, f) = (w.row.id.clone(), filter.clone());
     let (rows, total) =
         state.db.run(move |c| response::list(c, &id, &f, page_no, PER_PAGE).map_err(AppError::from)).await?;
     let link = |p: i64| {

@@ -2,7 +2,7 @@
 //! versions, the next year's wave) and its easy-read report.
 
 use super::*;
-use crate::db::{PartnershipId, WaveId};
+use crate::db::PartnershipId;
 #[allow(clippy::wildcard_imports)]
 #[derive(Serialize)]
 struct HomeView {
@@ -32,7 +32,6 @@ pub(super) async fn home(
 
 /// A wave the signed-in person may see, with its definition.
 pub(crate) struct OwnedWave {
-    pub(crate) id: WaveId,
     pub(crate) partnership_id: PartnershipId,
     pub(crate) row: survey::WaveRow,
     pub(crate) def: std::sync::Arc<SurveyDefinition>,
@@ -45,7 +44,7 @@ pub(crate) async fn owned_wave(state: &AppState, who: &SignedIn, slug: &str) -> 
     if !who.staff.can_see(&wave.partnership.id) {
         return Err(not_found());
     }
-    Ok(OwnedWave { id: wave.row.id.clone(), partnership_id: wave.partnership.id, row: wave.row, def: wave.definition })
+    Ok(OwnedWave { partnership_id: wave.partnership.id, row: wave.row, def: wave.definition })
 }
 
 #[derive(Serialize)]
@@ -84,7 +83,7 @@ pub(super) async fn wave(
 ) -> Result<HttpResponse, AppError> {
     who.require(&[Role::Admin, Role::Analyst, Role::Viewer, Role::Facilitator])?;
     let w = owned_wave(&state, &who, &path).await?;
-    let id = w.id.clone();
+    let id = w.row.id.clone();
     let counts = state.db.run(move |c| survey::wave_counts(c, &id).map_err(AppError::from)).await?;
     let view = WaveView {
         page: who.page(&req, &state, format!("{} {}", w.def.series.title, w.row.label)).back("/staff"),

@@ -71,7 +71,7 @@ pub(super) async fn coding_page(
     who.require(&EDITORS)?;
     let slug = path.into_inner();
     let w = owned_wave(&state, &who, &slug).await?;
-    let (wave_id, pid, def, label) = (w.id, w.partnership_id, w.def, w.row.label);
+    let (wave_id, pid, def, label) = (w.row.id, w.partnership_id, w.def, w.row.label);
     let question = q.question.clone().filter(|k| def.question(k).is_some_and(|q| q.kind.is_text()));
     let uncoded = q.uncoded.is_some();
     let per = q.per.unwrap_or(25).clamp(1, 200);
@@ -166,7 +166,7 @@ pub(super) async fn save_coding(
     who.require(&EDITORS)?;
     let slug = path.into_inner();
     let w = owned_wave(&state, &who, &slug).await?;
-    let (wave_id, pid) = (w.id, w.partnership_id);
+    let (wave_id, pid) = (w.row.id, w.partnership_id);
     let by = who.staff.email.clone();
     // "response:question"; a field naming no response id is left out.
     let split = |field: &str| {
