@@ -380,3 +380,30 @@ pub fn today() -> chrono::NaiveDateTime {
 pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(diesel::QueryableByName)]
+    struct CompileOption {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        compile_options: String,
+    }
+
+    /// `.cargo/config.toml` builds the bundled SQLite with the query-planner stability
+    /// guarantee, without which every `.first()` is re-parsed on each run (see that file).
+    #[test]
+    fn sqlite_is_built_with_the_planner_stability_guarantee() -> Result<(), Box<dyn std::error::Error>> {
+        let mut conn = establish(&DatabaseUrl::parse("sqlite://:memory:")?)?;
+        let DbConnection::Sqlite(c) = &mut conn else { return Err("not SQLite".into()) };
+        let options: Vec<CompileOption> =
+            diesel::sql_query("SELECT compile_options FROM pragma_compile_options").load(c)?;
+        assert!(
+            options.iter().any(|o| o.compile_options == "ENABLE_QPSG"),
+            "ENABLE_QPSG missing from {:?}",
+            options.iter().map(|o| o.compile_options.as_str()).collect::<Vec<_>>()
+        );
+        Ok(())
+    }
+}
