@@ -60,6 +60,16 @@ impl SurveyFile {
         self
     }
 
+    /// Makes the question added last one that must be answered.
+    pub(crate) fn required(mut self) -> Self {
+        if let Some(q) = self.questions.last_mut() {
+            if let Some(at) = q.find("\n[questions.text.") {
+                q.insert_str(at + 1, "required = true\n");
+            }
+        }
+        self
+    }
+
     pub(crate) fn toml(&self) -> String {
         let (p, (s, st), (w, label, status), (ak, an)) = (&self.partnership, &self.series, &self.wave, &self.audience);
         format!(

@@ -269,13 +269,36 @@ fn pages_are_accessible_shapes(backend: Backend) {
     assert!(q.has("fieldset legend h1"), "the question is the legend's heading");
     assert!(q.has(".q-symbol[role=img][aria-label]"), "symbol beside the words, with alt text");
     assert!(q.has("a.back"));
-    assert!(q.has("button[value=skip]"));
-    assert!(q.html.contains("You don&#x27;t have to answer this question."));
+    // Skip is a link-styled button, and "you can skip any question" is said once, at the start.
+    assert!(q.has("button.linkbutton[value=skip]"));
+    assert!(!q.html.contains("You don&#x27;t have to answer this question."));
+    assert!(aud.html.contains("You can skip any question."));
     // Nothing chosen and Continue: optional, so it moves on.
     let next = browser.submit(&q.form().with("action", "continue"));
     assert!(next.path().ends_with("/q/adults-honest"));
 }
 both!(pages_are_accessible_shapes);
+
+/// "You can skip any question" is said once, on the start page, and only when it is true.
+fn the_start_page_says_which_questions_can_be_skipped(backend: Backend) {
+    let app = spawn_app(backend);
+    crate::fixtures::SurveyFile::new("torbay", "must", "Must answer", "must-2025", "2025")
+        .yes_no("first", "Is the first question easy?", &[], &[])
+        .required()
+        .long_text("more", "Anything else?")
+        .import(&app);
+    let browser = app.browser();
+    let start = browser.get("/s/must-2025");
+    assert!(start.html.contains("You can skip any question, unless it says you need to answer it."));
+    let q = browser.submit(&start.form());
+    assert!(q.path().ends_with("/q/first"), "{}", q.path());
+    assert!(q.html.contains("You need to answer this question."));
+    assert!(!q.has("button[value=skip]"), "a required question has no Skip");
+    let demo = browser.get(&format!("/s/{WAVE}/parents-carers"));
+    assert!(demo.html.contains("You can skip any question."));
+    assert!(!demo.html.contains("unless it says"));
+}
+both!(the_start_page_says_which_questions_can_be_skipped);
 
 /// Bytes on the wire for one GET with gzip: status line and headers as sent, plus the body.
 fn wire_bytes(browser: &crate::helpers::Browser, url: &str) -> usize {

@@ -56,6 +56,8 @@ pub(super) struct QuestionBody {
     value: String,
     max_length: usize,
     required: bool,
+    /// The easy-read version: bigger answers beside their pictures.
+    easy_read: bool,
     error: Option<String>,
     describedby: Option<String>,
 }
@@ -198,6 +200,7 @@ pub(super) fn question_view(
             value,
             max_length: q.max_length,
             required: q.required,
+            easy_read: visit.def.audience(audience).is_some_and(|a| a.easy_read),
             error,
             describedby: (!described.is_empty()).then(|| described.join(" ")),
         },

@@ -19,6 +19,8 @@ pub(super) struct StartView {
     intro: Vec<String>,
     easy_read: bool,
     deletion_days: i64,
+    /// Some question must be answered: "you can skip any question" would not be true.
+    some_required: bool,
     resume_draft: Option<String>,
     choose_audience: Option<String>,
     /// On a shared tablet: no resume or delete links.
@@ -60,6 +62,7 @@ pub(super) async fn start(
         intro: single.as_ref().map(|a| intro_in(&visit, a, &lang)).unwrap_or_default(),
         easy_read: single.as_ref().is_some_and(|a| a.easy_read),
         deletion_days: state.settings.deletion_days,
+        some_required: visit.def.questions.iter().any(|q| q.required && only.is_none_or(|a| q.is_for(a))),
         resume_draft: draft.map(|d| resume_point(&visit, &d)),
         choose_audience: single.is_none().then(|| format!("{}/who", visit.base())),
         kiosk: false,
@@ -192,6 +195,7 @@ pub(super) async fn audience_start(
         intro: intro_in(&visit, &a, &lang),
         easy_read: a.easy_read,
         deletion_days: state.settings.deletion_days,
+        some_required: visit.def.questions_for(&audience).any(|q| q.required),
         resume_draft: draft.map(|d| resume_point(&visit, &d)),
         choose_audience: None,
         kiosk: kiosk().is_some(),
