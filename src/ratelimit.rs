@@ -68,7 +68,9 @@ struct PerClient<C: Clock> {
 impl<C: Clock> PerClient<C> {
     /// Forgets idle clients when there are many (looked at once in [`SIZE_CHECK_EVERY`] checks).
     fn forget_idle_if_large(&self) {
-        if self.checks.fetch_add(1, Ordering::Relaxed) % SIZE_CHECK_EVERY == 0 && self.limiter.len() > MAX_CLIENTS {
+        if self.checks.fetch_add(1, Ordering::Relaxed).is_multiple_of(SIZE_CHECK_EVERY)
+            && self.limiter.len() > MAX_CLIENTS
+        {
             forget_idle(&self.limiter);
         }
     }

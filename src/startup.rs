@@ -152,11 +152,11 @@ impl Application {
         // Pages go out in one write; without this, Nagle's algorithm and the client's delayed
         // ACK held the last segment of a response back for 40 ms.
         .on_connect(|conn, _ext| {
-            if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
-                if let Err(e) = tcp.set_nodelay(true) {
-                    // Only slower: the page still goes out.
-                    tracing::debug!(error = %e, "could not turn off Nagle's algorithm");
-                }
+            if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>()
+                && let Err(e) = tcp.set_nodelay(true)
+            {
+                // Only slower: the page still goes out.
+                tracing::debug!(error = %e, "could not turn off Nagle's algorithm");
             }
         })
         .listen(listener)

@@ -234,10 +234,10 @@ pub fn flush(conn: &mut DbConnection, transport: &Transport, from: &str, per_min
 /// seconds sends what is due, on its own thread (sending blocks).
 pub fn spawn_worker(db: Db, transport: Transport, from: String, per_minute: u32) {
     let spawned = std::thread::Builder::new().name("heard-outbox".into()).spawn(move || {
-        if let Ok(mut c) = db.pool().get() {
-            if let Err(e) = requeue_interrupted(&mut c) {
-                tracing::warn!(error = %e, "could not put interrupted messages back in the queue");
-            }
+        if let Ok(mut c) = db.pool().get()
+            && let Err(e) = requeue_interrupted(&mut c)
+        {
+            tracing::warn!(error = %e, "could not put interrupted messages back in the queue");
         }
         loop {
             match db.pool().get() {

@@ -421,10 +421,10 @@ pub fn set_status(
     opens: Option<chrono::NaiveDateTime>,
     closes: Option<chrono::NaiveDateTime>,
 ) -> StoreResult<()> {
-    if let (Some(o), Some(c)) = (opens, closes) {
-        if c <= o {
-            return Err(StoreError::Conflict("The closing date must be after the opening date.".into()));
-        }
+    if let (Some(o), Some(c)) = (opens, closes)
+        && c <= o
+    {
+        return Err(StoreError::Conflict("The closing date must be after the opening date.".into()));
     }
     diesel::update(waves::table.filter(waves::id.eq(wave_id)))
         .set((

@@ -85,10 +85,9 @@ pub async fn read(req: &HttpRequest, mut payload: web::Payload, limit: usize) ->
     }
     if let Some(len) =
         req.headers().get(actix_web::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+        && len > limit
     {
-        if len > limit {
-            return Err(AppError::TooLarge { limit });
-        }
+        return Err(AppError::TooLarge { limit });
     }
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {

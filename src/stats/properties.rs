@@ -194,10 +194,10 @@ fn check(input: &CaseInput, r: &CaseResult, s: &Settings) -> Vec<String> {
         if !within(q.newcombe_low, q.diff, q.newcombe_high) {
             fail(&q.id, "the Newcombe range does not contain the change");
         }
-        if let (Some(raw), Some(bh), Some(holm)) = (q.z_p, q.p_bh, q.p_holm) {
-            if bh < raw || holm < raw || holm < bh - 1e-15 {
-                fail(&q.id, "an adjusted p-value below the raw one (or Holm below BH)");
-            }
+        if let (Some(raw), Some(bh), Some(holm)) = (q.z_p, q.p_bh, q.p_holm)
+            && (bh < raw || holm < raw || holm < bh - 1e-15)
+        {
+            fail(&q.id, "an adjusted p-value below the raw one (or Holm below BH)");
         }
         if q.in_family != q.z_p.is_some() || q.p_bh.is_some() != q.in_family {
             fail(&q.id, "the family is not the questions with z defined");
@@ -324,16 +324,16 @@ fn symmetric(input: &CaseInput, r: &CaseResult, back: &CaseResult) -> Vec<String
         if mirror(q.verdict) != w.verdict && !near(q.z_p) && !near(q.p_bh) && !near(q.p_holm) {
             fail(&format!("turns {:?} into {:?}", q.verdict, w.verdict));
         }
-        if let (Some(p), Some(v)) = (&q.paired, &w.paired) {
-            if !close(Some(p.mcnemar_exact_p), Some(v.mcnemar_exact_p)) || !close(p.mcnemar_chi2, v.mcnemar_chi2) {
-                fail("changes McNemar's test");
-            }
+        if let (Some(p), Some(v)) = (&q.paired, &w.paired)
+            && (!close(Some(p.mcnemar_exact_p), Some(v.mcnemar_exact_p)) || !close(p.mcnemar_chi2, v.mcnemar_chi2))
+        {
+            fail("changes McNemar's test");
         }
     }
-    if let (Some(c), Some(d)) = (&r.composite, &back.composite) {
-        if !close(c.diff, negated(d.diff)) || !close(c.welch_p, d.welch_p) {
-            bad.push(format!("{}: swapping the years does not mirror the index", input.id));
-        }
+    if let (Some(c), Some(d)) = (&r.composite, &back.composite)
+        && (!close(c.diff, negated(d.diff)) || !close(c.welch_p, d.welch_p))
+    {
+        bad.push(format!("{}: swapping the years does not mirror the index", input.id));
     }
     bad
 }

@@ -62,10 +62,10 @@ impl SurveyFile {
 
     /// Makes the question added last one that must be answered.
     pub(crate) fn required(mut self) -> Self {
-        if let Some(q) = self.questions.last_mut() {
-            if let Some(at) = q.find("\n[questions.text.") {
-                q.insert_str(at + 1, "required = true\n");
-            }
+        if let Some(q) = self.questions.last_mut()
+            && let Some(at) = q.find("\n[questions.text.")
+        {
+            q.insert_str(at + 1, "required = true\n");
         }
         self
     }

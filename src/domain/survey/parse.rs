@@ -108,11 +108,11 @@ impl SurveyDefinition {
         };
         let opens = when(&raw.wave.opens, "wave.opens");
         let closes = when(&raw.wave.closes, "wave.closes");
-        if let (Some(o), Some(c)) = (opens, closes) {
-            if c <= o {
-                let at = raw.wave.closes.as_ref().map(|s| s.span().start).unwrap_or(0);
-                p.at(at, "wave.closes", "the wave closes before it opens: make `closes` later than `opens`.");
-            }
+        if let (Some(o), Some(c)) = (opens, closes)
+            && c <= o
+        {
+            let at = raw.wave.closes.as_ref().map(|s| s.span().start).unwrap_or(0);
+            p.at(at, "wave.closes", "the wave closes before it opens: make `closes` later than `opens`.");
         }
         let keep_free_text_days = match &raw.wave.keep_free_text_days {
             None => None,
@@ -189,17 +189,17 @@ impl SurveyDefinition {
                 .as_ref()
                 .map(|k| format!("questions[{i}] ({})", k.as_str()))
                 .unwrap_or_else(|| format!("questions[{i}]"));
-            if let Some(k) = &key {
-                if !seen_keys.insert(k.as_str().to_owned()) {
-                    p.at(
-                        rq.key.span().start,
-                        format!("{label}.key"),
-                        format!(
-                            "the key {:?} is used twice: each question needs its own key, and keeps it across waves.",
-                            k.as_str()
-                        ),
-                    );
-                }
+            if let Some(k) = &key
+                && !seen_keys.insert(k.as_str().to_owned())
+            {
+                p.at(
+                    rq.key.span().start,
+                    format!("{label}.key"),
+                    format!(
+                        "the key {:?} is used twice: each question needs its own key, and keeps it across waves.",
+                        k.as_str()
+                    ),
+                );
             }
             let kind = QuestionKind::parse(rq.kind.get_ref());
             if kind.is_none() {
@@ -348,10 +348,10 @@ impl SurveyDefinition {
                                     Polarity::Neutral
                                 }),
                             };
-                            if let Some(score) = ro.score {
-                                if !score.is_finite() {
-                                    p.at(ro.value.span().start, format!("{of}.score"), "the score must be a number.");
-                                }
+                            if let Some(score) = ro.score
+                                && !score.is_finite()
+                            {
+                                p.at(ro.value.span().start, format!("{of}.score"), "the score must be a number.");
                             }
                             let symbol = ro.symbol.as_ref().map(|s| Symbol {
                                 image: s.get_ref().image.trim().to_owned(),
@@ -433,10 +433,10 @@ impl SurveyDefinition {
                     }
                 }
             };
-            if let (Some(lo), Some(hi)) = (rq.min, rq.max) {
-                if lo > hi {
-                    p.at(start, format!("{label}.min"), "min is larger than max: swap them.");
-                }
+            if let (Some(lo), Some(hi)) = (rq.min, rq.max)
+                && lo > hi
+            {
+                p.at(start, format!("{label}.min"), "min is larger than max: swap them.");
             }
             if (rq.min.is_some() || rq.max.is_some() || rq.whole_number) && kind != Some(QuestionKind::Number) {
                 p.at(start, format!("{label}.min"), "only number questions have min, max and whole_number.");

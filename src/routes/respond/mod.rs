@@ -313,10 +313,10 @@ pub(super) use super::pages::see_other;
 pub(super) fn resume_point(visit: &Visit, d: &DraftRow) -> String {
     let answers = d.answers();
     let journey = visit.def.journey(&d.audience, &answers);
-    if answers.is_empty() {
-        if let Some(first) = journey.first() {
-            return visit.question_url(first.key.as_str());
-        }
+    if answers.is_empty()
+        && let Some(first) = journey.first()
+    {
+        return visit.question_url(first.key.as_str());
     }
     // Carry on after the last question answered.
     let last_answered = journey.iter().rposition(|q| answers.contains_key(q.key.as_str()));

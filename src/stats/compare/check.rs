@@ -23,14 +23,14 @@ pub fn check_question(case: &str, q: &QuestionInput, years: &[String]) -> Result
             return Err(InputError(format!("{at}: {name} names {unknown:?}, which is not one of the options")));
         }
     }
-    if let Some(scores) = &q.scores {
-        if scores.len() != q.options.len() {
-            return Err(InputError(format!(
-                "{at}: give one score per option ({} options, {} scores); use null for none",
-                q.options.len(),
-                scores.len()
-            )));
-        }
+    if let Some(scores) = &q.scores
+        && scores.len() != q.options.len()
+    {
+        return Err(InputError(format!(
+            "{at}: give one score per option ({} options, {} scores); use null for none",
+            q.options.len(),
+            scores.len()
+        )));
     }
     for (year, counts) in &q.counts {
         if !years.contains(year) {
