@@ -64,12 +64,15 @@ async function collect(page, base, audience, lang, label = '') {
   await page.locator('label[for="answer-0"]').click();
   await go('button[value=continue]'); await snap('check answers');
   await go('form[action$="/send"] button[type=submit]'); await snap('confirmation');
+  const receipt = (await page.locator('p.receipt').textContent()).trim();
   await page.goto(`${base}/s/${WAVE}/resume`); await snap('resume');
   await page.locator('#code').fill('nope');
   await go('form[action$="/resume"] button[type=submit]'); await snap('resume, error');
   await page.goto(`${base}/s/${WAVE}/delete`); await snap('delete');
   await page.locator('#code').fill('2345-6789');
   await go('form[action$="/delete"] button[type=submit]'); await snap('delete, not found');
+  await page.locator('#code').fill(receipt);
+  await go('form[action$="/delete"] button[type=submit]'); await snap('delete, are you sure');
   await page.goto(`${base}/s/${WAVE}/done`);
   await page.locator('#follow-up-email').fill('not an address');
   await go('form[action$="/follow-up"] button[type=submit]'); await snap('follow-up address, error');

@@ -18,6 +18,41 @@ pub enum Deletion {
     TooLate,
 }
 
+/// The response with this receipt code in this wave, if it may still be deleted: `Ok(id)`,
+/// or why not.
+fn deletable(
+    c: &mut DbConnection,
+    key: &CodeKey,
+    wave_id: &WaveId,
+    code: &ShortCode,
+    within_days: i64,
+) -> StoreResult<Result<ResponseId, Deletion>> {
+    let hashes = code.hashes(key, "receipt");
+    let found: Option<(ResponseId, chrono::NaiveDateTime)> = responses::table
+        .filter(responses::receipt_hash.eq_any(&hashes))
+        .filter(responses::wave_id.eq(wave_id))
+        .select((responses::id, responses::submitted_at))
+        .first(c)
+        .optional()?;
+    Ok(match found {
+        None => Err(Deletion::NotFound),
+        Some((_, submitted)) if submitted + TimeDelta::days(within_days) < now() => Err(Deletion::TooLate),
+        Some((id, _)) => Ok(id),
+    })
+}
+
+/// Whether a response with this receipt code could be deleted now, without deleting it (the
+/// question before "Are you sure?"): `None` when it could, or why not.
+pub fn check_receipt(
+    conn: &mut DbConnection,
+    key: &CodeKey,
+    wave_id: &WaveId,
+    code: &ShortCode,
+    within_days: i64,
+) -> StoreResult<Option<Deletion>> {
+    Ok(deletable(conn, key, wave_id, code, within_days)?.err())
+}
+
 /// Deletes the response with this receipt code in this wave, with its answers, if it was sent
 /// within `within_days`.
 pub fn delete_by_receipt(
@@ -27,18 +62,11 @@ pub fn delete_by_receipt(
     code: &ShortCode,
     within_days: i64,
 ) -> StoreResult<Deletion> {
-    let hashes = code.hashes(key, "receipt");
     conn.write(|c| -> StoreResult<Deletion> {
-        let found: Option<(ResponseId, chrono::NaiveDateTime)> = responses::table
-            .filter(responses::receipt_hash.eq_any(&hashes))
-            .filter(responses::wave_id.eq(wave_id))
-            .select((responses::id, responses::submitted_at))
-            .first(c)
-            .optional()?;
-        let Some((id, submitted)) = found else { return Ok(Deletion::NotFound) };
-        if submitted + TimeDelta::days(within_days) < now() {
-            return Ok(Deletion::TooLate);
-        }
+        let id = match deletable(c, key, wave_id, code, within_days)? {
+            Ok(id) => id,
+            Err(why) => return Ok(why),
+        };
         // Take it out of the counts first; answers go with the response (ON DELETE CASCADE);
         // the draft that produced it no longer points at anything.
         super::aggregates::apply(c, &id, -1)?;

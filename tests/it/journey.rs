@@ -204,13 +204,23 @@ fn delete_by_receipt(backend: Backend) {
     let unknown = stranger.submit(&form.form().with("code", "2345-6789"));
     assert_eq!(unknown.status, 404);
     assert_eq!(app.responses(), 2);
-    let deleted = stranger.submit(&form.form().with("code", &walk.receipt));
+    // A right code first asks "Are you sure?" with a warning button; nothing goes yet.
+    let sure = stranger.submit(&form.form().with("code", &walk.receipt.to_lowercase()));
+    assert_eq!(sure.status, 200);
+    assert!(sure.html.contains("Are you sure you want to delete your answers?"));
+    assert!(sure.has("button.warning"), "a warning button");
+    assert!(sure.html.contains(&walk.receipt), "the code is shown as written on the receipt");
+    assert!(sure.has(&format!("a[href='/s/{WAVE}']")), "a way back that keeps the answers");
+    assert_eq!(app.responses(), 2, "nothing deleted before yes");
+    let deleted = stranger.submit(&sure.form());
     assert_eq!(deleted.status, 200);
     assert!(deleted.html.contains("Your answers are deleted"));
     assert_eq!(app.responses(), 1);
     assert!(app.answers() < answers_before && app.answers() > 0, "only that response's answers went");
     let twice = stranger.submit(&form.form().with("code", &walk.receipt));
     assert_eq!(twice.status, 404);
+    // A replayed "yes" for a code that is gone is not found too.
+    assert_eq!(stranger.submit(&sure.form()).status, 404);
     assert_ne!(walk.receipt, other.receipt);
     // Codes are long (12 characters) and stored keyed, never as the plain code or its bare SHA-256.
     assert_eq!(other.receipt.replace('-', "").len(), 12);
@@ -246,7 +256,9 @@ fn delete_window_closes(backend: Backend) {
     std::thread::sleep(std::time::Duration::from_millis(20));
     let form = browser.get(&format!("/s/{WAVE}/delete"));
     let late = browser.submit(&form.form().with("code", &walk.receipt));
-    assert_eq!(late.status, 410);
+    assert_eq!(late.status, 410, "too late is said before asking 'are you sure?'");
+    let forced = browser.submit(&form.form().with("code", &walk.receipt).with("confirm", "yes"));
+    assert_eq!(forced.status, 410);
     assert_eq!(app.responses(), 1);
 }
 both!(delete_window_closes);

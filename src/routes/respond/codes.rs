@@ -30,7 +30,7 @@ pub(super) fn code_form(
         (
             t("delete_title"),
             crate::i18n::format(&lang, "delete_hint", &[&state.settings.deletion_days]),
-            t("delete_button"),
+            t("continue"),
             "delete",
         )
     } else {
@@ -115,6 +115,17 @@ pub(super) async fn resume_post(
     Ok(res)
 }
 
+/// "Are you sure?" before deleting sent answers (GOV.UK's pattern: a warning button, and a way
+/// back that keeps them).
+#[derive(Serialize)]
+pub(super) struct DeleteConfirmView {
+    page: PageMeta,
+    action: String,
+    csrf: String,
+    code: String,
+    keep_link: String,
+}
+
 pub(super) async fn delete(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -153,11 +164,33 @@ pub(super) async fn delete_post(
     };
     throttle_codes(&state, &visit)?;
     let (wave_id, days, key) = (visit.wave.id.clone(), state.settings.deletion_days, state.codes.clone());
+    let confirmed = form.get("confirm") == Some("yes");
+    let shown = code.display();
     let outcome = state
         .db
-        .run(move |c| response::delete_by_receipt(c, &key, &wave_id, &code, days).map_err(AppError::from))
+        .run(move |c| {
+            if confirmed {
+                response::delete_by_receipt(c, &key, &wave_id, &code, days).map(Some)
+            } else {
+                // Nothing is deleted until the person says yes on the next page.
+                response::check_receipt(c, &key, &wave_id, &code, days)
+            }
+            .map_err(AppError::from)
+        })
         .await?;
     let lang = visit.lang(None);
+    let Some(outcome) = outcome else {
+        let view = DeleteConfirmView {
+            page: visit
+                .page_in(crate::i18n::text(&lang, "delete_confirm_title").to_owned(), None, &lang)
+                .back(format!("{}/delete", visit.base())),
+            action: format!("{}/delete", visit.base()),
+            csrf: csrf(&state, &req),
+            code: shown,
+            keep_link: visit.base(),
+        };
+        return render(&state, StatusCode::OK, "respond/delete_confirm", &view);
+    };
     let t = |key: &str| crate::i18n::text(&lang, key).to_owned();
     match outcome {
         Deletion::Deleted => message(
