@@ -378,7 +378,7 @@ settings! {
     database_url: Secret as SecretText = Secret::new("sqlite://heard.db"), env "DATABASE_URL";
     /// address to listen on
     bind: String as Text = "127.0.0.1:8080".into(), env "HEARD_BIND";
-    /// the address people use (shown in resume instructions)
+    /// the address people use: every link Heard gives out starts with it (`heard serve` warns when it is unset or local)
     public_url: String as Text = String::new(), env "HEARD_PUBLIC_URL", shown "`http://` + bind";
     /// cookies get `Secure`, responses get HSTS
     secure_cookies: bool as Flag = false, env "HEARD_SECURE_COOKIES",
@@ -547,6 +547,38 @@ impl Settings {
         Ok(())
     }
 
+    /// Why the public address will not work for people on their own phones, if it will not:
+    /// it is unset (and so made from the bind address) or names this machine or a private
+    /// network. Every link Heard gives out (the "saved" page, emails, QR codes) starts with it.
+    pub fn public_url_warning(&self) -> Option<String> {
+        let rest = self.public_url.split_once("://").map_or(self.public_url.as_str(), |(_, r)| r);
+        let authority = rest.split('/').next().unwrap_or(rest);
+        let host = match authority.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or(v6),
+            None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+        };
+        let local = host.eq_ignore_ascii_case("localhost")
+            || host.to_ascii_lowercase().ends_with(".localhost")
+            || match host.parse::<std::net::IpAddr>() {
+                Ok(std::net::IpAddr::V4(ip)) => {
+                    ip.is_loopback() || ip.is_unspecified() || ip.is_private() || ip.is_link_local()
+                }
+                Ok(std::net::IpAddr::V6(ip)) => {
+                    ip.is_loopback()
+                        || ip.is_unspecified()
+                        || (ip.segments()[0] & 0xfe00) == 0xfc00
+                        || (ip.segments()[0] & 0xffc0) == 0xfe80
+                }
+                Err(_) => false,
+            };
+        local.then(|| {
+            format!(
+                "the public address is {}, which people's phones cannot open: the links Heard gives out (the \"saved\" page, emails, QR codes) will not work for them. Set {} to the address people use, like https://heard.example.org",
+                self.public_url, ENV.public_url
+            )
+        })
+    }
+
     pub fn database(&self) -> Result<crate::db::DatabaseUrl, crate::db::DbError> {
         crate::db::DatabaseUrl::parse(self.database_url.expose())
     }
@@ -556,6 +588,37 @@ impl Settings {
 #[allow(clippy::expect_used, clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn warns_when_the_public_address_is_unset_or_local() {
+        let with = |url: &str| {
+            let mut pairs = vec![("HEARD_BIND", "0.0.0.0:8080")];
+            if !url.is_empty() {
+                pairs.push(("HEARD_PUBLIC_URL", url));
+            }
+            Settings::from_sources(None, &env(&pairs)).expect("settings").public_url_warning()
+        };
+        for local in [
+            "",
+            "http://localhost:8080",
+            "http://127.0.0.1:8080/",
+            "http://192.168.1.20",
+            "http://10.1.2.3:80",
+            "http://[::1]:8080",
+            "http://heard.localhost",
+        ] {
+            let w = with(local);
+            assert!(w.as_deref().is_some_and(|w| w.contains("HEARD_PUBLIC_URL")), "{local:?}: {w:?}");
+        }
+        for public in [
+            "https://heard.example.org",
+            "https://heard.torbay.gov.uk/",
+            "http://81.2.69.160:8080",
+            "https://[2001:db8::1]",
+        ] {
+            assert_eq!(with(public), None, "{public}");
+        }
+    }
 
     fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()

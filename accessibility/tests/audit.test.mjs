@@ -22,8 +22,7 @@ async function collect(page, base, audience, lang, label = '') {
   const snap = async (name) => { await page.waitForLoadState('load'); states.push([`${tag}: ${name}`, await page.content()]); };
   const go = (sel) => page.locator(sel).first().click();
   await page.goto(`${base}/language?to=${lang}&back=/`);
-  await page.goto(`${base}/s/${WAVE}`); await snap('start');
-  await page.goto(`${base}/s/${WAVE}/who`); await snap('audience choice');
+  await page.goto(`${base}/s/${WAVE}`); await snap('audience choice');
   await go('form[action$="/who"] button[type=submit]'); await snap('audience choice, error');
   await page.goto(`${base}/s/${WAVE}/${audience}`); await snap('audience start');
   await go('form[action$="/start"] button[type=submit]');
@@ -52,6 +51,10 @@ async function collect(page, base, audience, lang, label = '') {
     if (key === 'feel-about-school') {
       await go('button[name=action][value=save]');
       await snap('saved, resume code');
+      // Saving again: "use the code you have", with a way to get a new one.
+      await go('main a[href*="/q/"]');
+      await go('button[name=action][value=save]');
+      await snap('saved again, same code');
       await go('main a[href*="/q/"]');
       await page.goto(`${base}/s/${WAVE}/q/feel-about-school`);
       await page.locator('label[for="answer-3"]').click();
@@ -68,6 +71,8 @@ async function collect(page, base, audience, lang, label = '') {
   await page.goto(`${base}/s/${WAVE}/resume`); await snap('resume');
   await page.locator('#code').fill('nope');
   await go('form[action$="/resume"] button[type=submit]'); await snap('resume, error');
+  await page.locator('#code').fill(receipt);
+  await go('form[action$="/resume"] button[type=submit]'); await snap('resume, a receipt typed');
   await page.goto(`${base}/s/${WAVE}/delete`); await snap('delete');
   await page.locator('#code').fill('2345-6789');
   await go('form[action$="/delete"] button[type=submit]'); await snap('delete, not found');

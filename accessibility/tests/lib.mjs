@@ -85,12 +85,11 @@ export async function launch() {
 }
 
 /** Walks the open demo wave as `audience`, calling `visit(name)` on every page on the way
- * (start, audience choice, the audience's start, each question, consent, check, done).
+ * (the audience choice, the audience's start, each question, consent, check, done).
  * Buttons are found by what they do, so it works in every language. */
 export async function walkSurvey(page, base, audience, visit, wave = 'torbay-participation-2025') {
   const go = async (sel) => { await page.locator(sel).first().click(); await page.waitForLoadState('load'); };
-  await page.goto(`${base}/s/${wave}`); await visit('start');
-  await page.goto(`${base}/s/${wave}/who`); await visit('audience choice');
+  await page.goto(`${base}/s/${wave}`); await visit('audience choice');
   await page.goto(`${base}/s/${wave}/${audience}`); await visit('audience start');
   await go('form[action$="/start"] button[type=submit]');
   for (let i = 0; i < 30 && page.url().includes('/q/'); i++) {

@@ -22,7 +22,6 @@ for (const db of databases()) {
       };
       await page.goto(`${heard.base}/s/${WAVE}`);
       await noHorizontalScroll();
-      await page.getByRole('button', { name: 'Start now' }).click();
       await page.getByRole('radio', { name: /^A young person/ }).check();
       await page.getByRole('button', { name: 'Continue' }).click();
       await page.getByRole('button', { name: 'Start now' }).click();

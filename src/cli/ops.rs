@@ -14,6 +14,10 @@ pub(super) fn serve(mut settings: Settings, bind: Option<String>) -> Result<(), 
         settings.bind = b;
     }
     init_logging(settings.log_format);
+    if let Some(warning) = settings.public_url_warning() {
+        tracing::warn!("{warning}");
+        eprintln!("Warning: {warning}.");
+    }
     let bind = settings.bind.clone();
     let public = settings.public_url.clone();
     actix_web::rt::System::new().block_on(async move {

@@ -116,13 +116,12 @@ struct Pages {
     tag: Regex,
     summary: Regex,
     receipt: Regex,
-    start: Regex,
 }
 
 impl Pages {
     fn new() -> Result<Self, regex::Error> {
         Ok(Self {
-            form: Regex::new(r#"(?s)<form method="post" action="([^"]+)"[^>]*>(.*?)</form>"#)?,
+            form: Regex::new(r#"(?s)<form\b[^>]*?\bmethod="post"[^>]*?\baction="([^"]+)"[^>]*>(.*?)</form>"#)?,
             field: Regex::new(r"<(input|textarea|button|select)\b([^>]*)>")?,
             attr: Regex::new(r#"([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:="([^"]*)")?"#)?,
             label: Regex::new(r#"(?s)<label[^>]*\bfor="([^"]+)"[^>]*>(.*?)</label>"#)?,
@@ -131,7 +130,6 @@ impl Pages {
                 r#"(?s)<dt>.*?</dt>\s*<dd>(.*?)</dd>\s*<dd class="change"><a href="[^"]*/q/([^"?&]+)"#,
             )?,
             receipt: Regex::new(r#"<p class="receipt">([^<]+)</p>"#)?,
-            start: Regex::new(r#"<a class="button" href="([^"]+/who)""#)?,
         })
     }
 }
@@ -318,13 +316,9 @@ impl Walker<'_> {
     /// One respondent from the survey's front page to the receipt.
     fn walk(&mut self, wave: &str, rng: &mut impl Rng) -> Result<String, WalkFailed> {
         self.client.clear_cookies();
-        let front = format!("/s/{wave}");
-        let r = self.timed("GET", &front, &[])?;
-        self.expect(&r, 200, "start page")?;
-        let mut path = match self.pages.start.captures(&r.body).and_then(|c| c.get(1)) {
-            Some(m) => unescape(m.as_str()),
-            None => return Err(WalkFailed("start page: no Start now button".into())),
-        };
+        // The front page is the audience choice (or, with one audience, its start page): a
+        // form like every page after it.
+        let mut path = format!("/s/{wave}");
         let mut gave: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for _ in 0..200 {
             let r = self.timed("GET", &path, &[])?;

@@ -134,9 +134,11 @@ pub fn issue_resume_code(conn: &mut DbConnection, key: &CodeKey, draft_id: &str)
     Err(StoreError::Conflict("could not make a unique resume code".into()))
 }
 
-/// Moves a draft to a new browser: the resume code and the draft's old token stop working,
-/// and `new_token` opens it from now on. Returns the draft, or None if the code is unknown,
-/// expired, for another wave, or already sent.
+/// Moves a draft to a new browser: the draft's old token stops working and `new_token` opens
+/// it from now on. The code keeps working (on any device, as often as needed) until the
+/// answers are sent or expire, so a code written down is never used up by carrying on once.
+/// Returns the draft, or None if the code is unknown, expired, for another wave, or already
+/// sent.
 pub fn resume(
     conn: &mut DbConnection,
     key: &CodeKey,
@@ -157,8 +159,8 @@ pub fn resume(
             .optional()?;
         let Some(draft) = found else { return Ok(None) };
         let stamp = now();
-        // Conditional on the code still being unused, so two devices racing with one code
-        // cannot both get the draft.
+        // Conditional on the draft still being unsent: a device racing the one sending it
+        // gets nothing. Two devices racing with one code: the later one holds the draft.
         let moved = diesel::update(
             drafts::table
                 .filter(drafts::id.eq(&draft.id))
@@ -167,7 +169,6 @@ pub fn resume(
         )
         .set((
             drafts::token_hash.eq(hash_token(new_token)),
-            drafts::resume_hash.eq(None::<String>),
             drafts::updated_at.eq(stamp),
             drafts::expires_at.eq(stamp + TimeDelta::days(keep_days)),
         ))
@@ -177,6 +178,20 @@ pub fn resume(
         }
         find_by_id(c, &draft.id)
     })
+}
+
+/// Whether `code` is the resume code of an unsent, unexpired draft in this wave (to tell
+/// someone who typed it where a receipt was asked for what it is).
+pub fn is_resume_code(conn: &mut DbConnection, key: &CodeKey, wave_id: &WaveId, code: &ShortCode) -> StoreResult<bool> {
+    let hashes = code.hashes(key, "resume");
+    let n: i64 = drafts::table
+        .filter(drafts::resume_hash.eq_any(&hashes))
+        .filter(drafts::wave_id.eq(wave_id))
+        .filter(drafts::response_id.is_null())
+        .filter(drafts::expires_at.gt(now()))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
 }
 
 /// The receipt for a sent draft.

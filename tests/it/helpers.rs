@@ -349,6 +349,12 @@ impl Page {
         self.doc().select(&sel).filter_map(|i| i.value().attr("value").map(str::to_owned)).collect()
     }
 
+    /// The values of attribute `attr` on every element matching `css`.
+    pub fn attr_of(&self, css: &str, attr: &str) -> Vec<String> {
+        let sel = Selector::parse(css).expect("selector");
+        self.doc().select(&sel).filter_map(|e| e.value().attr(attr).map(str::to_owned)).collect()
+    }
+
     pub fn has(&self, css: &str) -> bool {
         let sel = Selector::parse(css).expect("selector");
         self.doc().select(&sel).next().is_some()

@@ -106,7 +106,7 @@ fn resume_on_second_device(backend: Backend) {
     assert!(q2.path().ends_with("/q/adults-honest"), "{}", q2.url);
     let saved = phone.submit(&q2.form().with("answer", "sometimes").with("action", "save"));
     assert_eq!(saved.status, 200);
-    let code = saved.text_of(".receipt").into_iter().next().expect("resume code");
+    let code = saved.text_of(".resume-code").into_iter().next().expect("resume code");
 
     // A second device: fresh cookie jar.
     let laptop = app.browser();
@@ -118,10 +118,14 @@ fn resume_on_second_device(backend: Backend) {
     assert!(next.path().ends_with("/q/know-who-to-ask"), "resumes after the last answer: {}", next.url);
     let back = laptop.get(&format!("/s/{WAVE}/q/adults-honest"));
     assert!(back.html.contains("value=\"sometimes\" checked"), "earlier answer kept");
-    // The code works once.
+    // The code keeps working until the answers are sent: a third device carries on with it,
+    // then the laptop again, and the answers follow the code.
     let again = app.browser();
     let f = again.get(&format!("/s/{WAVE}/resume"));
-    assert_eq!(again.submit(&f.form().with("code", &code)).status, 400);
+    assert!(again.submit(&f.form().with("code", &code)).path().ends_with("/q/know-who-to-ask"));
+    let f = laptop.get(&format!("/s/{WAVE}/resume"));
+    let next = laptop.submit(&f.form().with("code", &code));
+    assert!(next.path().ends_with("/q/know-who-to-ask"), "the same code works again: {}", next.url);
     // Finish on the laptop.
     let mut page = next;
     while !page.path().ends_with("/done") {
@@ -140,8 +144,68 @@ fn resume_on_second_device(backend: Backend) {
     assert_eq!(exported[0]["answers"]["listened-to"], "no");
     assert_eq!(exported[0]["answers"]["adults-honest"], "sometimes");
     assert_eq!(exported[0]["audience"], "parents-carers");
+    // Sent: the code to carry on stops working.
+    let f = again.get(&format!("/s/{WAVE}/resume"));
+    assert_eq!(again.submit(&f.form().with("code", &code)).status, 400);
 }
 both!(resume_on_second_device);
+
+/// A code to carry on and a receipt look different and say which is which; the saved page
+/// gives a link with the code filled in; saving again keeps the code (with a way to get a
+/// new one); each kind of code typed in the other's place is named.
+fn the_two_kinds_of_code_say_which_is_which(backend: Backend) {
+    let app = spawn_app(backend);
+    let phone = app.browser();
+    let start = phone.get(&format!("/s/{WAVE}/parents-carers"));
+    let q1 = phone.submit(&start.form());
+    let saved = phone.submit(&q1.form().with("answer", "no").with("action", "save"));
+    assert!(saved.has(".code-box.resume .resume-code"), "{}", saved.html);
+    assert!(!saved.has(".receipt"), "a code to carry on is not shown as a receipt");
+    assert!(saved.html.contains("Your code to carry on") && saved.html.contains("a receipt"));
+    let code = saved.text_of(".resume-code").into_iter().next().expect("code");
+    let link = saved.attr_of(".code-link a", "href").into_iter().next().expect("bookmarkable link");
+    assert!(
+        link.starts_with(&app.settings.public_url) && link.ends_with(&format!("/s/{WAVE}/resume?code={code}")),
+        "{link}"
+    );
+
+    // The link fills the code in; nothing moves until Carry on is pressed.
+    let laptop = app.browser();
+    let filled = laptop.get(&link[app.settings.public_url.len()..]);
+    assert_eq!(filled.attr_of("input#code", "value"), vec![code.clone()]);
+    let q = phone.get(&format!("/s/{WAVE}/q/adults-honest"));
+    assert_eq!(q.status, 200, "opening the link moved nothing");
+    let moved = laptop.submit(&filled.form().with("code", &code));
+    assert!(moved.path().contains("/q/"), "{}", moved.url);
+
+    // Saving again keeps the code the person has; a new one only when asked, and then the old
+    // one stops working.
+    let again = laptop.submit(&moved.form().with("action", "save"));
+    assert!(again.html.contains("it still works") && !again.has(".resume-code"), "{}", again.html);
+    let fresh = laptop.submit(&again.form());
+    let new_code = fresh.text_of(".resume-code").into_iter().next().expect("a new code");
+    assert_ne!(new_code, code);
+    let old = app.browser();
+    let f = old.get(&format!("/s/{WAVE}/resume"));
+    let refused = old.submit(&f.form().with("code", &code));
+    assert_eq!(refused.status, 400);
+    assert!(refused.html.contains("That code did not work"));
+
+    // A code to carry on typed where a receipt is asked for is named.
+    let f = old.get(&format!("/s/{WAVE}/delete"));
+    let named = old.submit(&f.form().with("code", &new_code));
+    assert_eq!(named.status, 404);
+    assert!(named.html.contains("That is a code to carry on with saved answers"), "{}", named.html);
+
+    // And a receipt typed where a code to carry on is asked for.
+    let walk = complete(&app.browser(), WAVE, "young-people", &Plan::new(), "yes");
+    let f = old.get(&format!("/s/{WAVE}/resume"));
+    let named = old.submit(&f.form().with("code", &walk.receipt));
+    assert_eq!(named.status, 400);
+    assert!(named.html.contains("That is a receipt code"), "{}", named.html);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM responses"), 1, "nothing was deleted or sent by mistake");
+}
+both!(the_two_kinds_of_code_say_which_is_which);
 
 fn exactly_once_submission(backend: Backend) {
     let app = spawn_app(backend);
@@ -268,14 +332,23 @@ fn pages_are_accessible_shapes(backend: Backend) {
     let browser = app.browser();
     let start = browser.get(&format!("/s/{WAVE}"));
     assert!(start.html.contains("<html lang=\"en-GB\" dir=\"ltr\">"));
-    assert!(start.has("a[href$='/who']"), "several audiences: a choice first");
+    // Several audiences: the front page is the choice, then one start page (the audience's).
+    assert!(start.has("form[action$='/who'] input[type=radio][name=audience]"), "several audiences: a choice first");
+    assert!(
+        !start.html.contains("Start now") && !start.html.contains("It takes about"),
+        "no start page before the choice"
+    );
+    assert!(start.has("a[href$='/resume']") && start.has("a[href$='/delete']"));
     let who = browser.get(&format!("/s/{WAVE}/who"));
+    assert!(who.path().ends_with(&format!("/s/{WAVE}")), "the old choice address leads to the front page");
     let none = browser.submit(&who.form());
     assert_eq!(none.status, 400);
     assert!(none.has(".error-summary") && none.html.contains("Choose who is answering."));
     assert!(none.text_of("title")[0].starts_with("Error:"));
     let aud = browser.submit(&who.form().with("audience", "young-people"));
     assert!(aud.path().ends_with("/s/torbay-participation-2025/young-people"));
+    assert_eq!(aud.html.matches("Start now").count(), 1, "one start page, one Start now");
+    assert!(aud.html.contains("It takes about"));
     let q = browser.submit(&aud.form());
     assert_eq!(q.text_of(".progress"), vec!["Question 1 of 13".to_owned()]);
     assert!(q.has("fieldset legend h1"), "the question is the legend's heading");

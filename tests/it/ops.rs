@@ -330,3 +330,70 @@ fn graceful_shutdown_finishes_requests_in_flight(backend: Backend) {
     assert!(status.success(), "{status:?}");
 }
 both!(graceful_shutdown_finishes_requests_in_flight);
+
+/// The load generator (`heard loadtest`) still walks the survey as the pages are today: a
+/// short run completes responses without one error, and each is stored exactly once.
+fn the_load_generator_walks_todays_pages(backend: Backend) {
+    let app = spawn_app(backend);
+    let before = app.responses();
+    let plan = heard::loadtest::Plan {
+        url: app.address.clone(),
+        wave: WAVE.to_owned(),
+        clients: 2,
+        duration: Duration::from_millis(1500),
+        accept_encoding: Some("gzip, deflate, br"),
+        retry: false,
+        receipts: None,
+        server_pid: None,
+    };
+    let report = heard::loadtest::run(&plan).expect("load test");
+    assert!(report.errors.is_empty(), "the walk met errors: {:?}", report.errors);
+    assert!(report.walks >= 1, "no response was completed");
+    assert_eq!(app.responses() - before, i64::try_from(report.walks).expect("count"));
+    assert!(report.latency.iter().any(|l| l.request == "question (GET)" && l.count > 0));
+}
+both!(the_load_generator_walks_todays_pages);
+
+/// `heard serve` warns at start-up when the public address is unset or local (every link it
+/// gives out would then fail on people's phones), and says nothing when it is a real one.
+#[test]
+fn serve_warns_when_the_public_address_is_unset_or_local() {
+    let db = TestDb::new(Backend::Sqlite);
+    let (ok, _, err) = heard(&db, &["demo", "--no-responses"], None);
+    assert!(ok, "{err}");
+    let stderr_of = |public: Option<&str>| {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
+        let mut cmd = Command::new(heard_bin());
+        cmd.arg("serve")
+            .env("DATABASE_URL", &db.url)
+            .env("HEARD_BIND", format!("127.0.0.1:{port}"))
+            .env("HEARD_MAIL_DIR", std::env::temp_dir().join(format!("heard-mail-{port}")))
+            .env("RUST_LOG", "off")
+            .env_remove("HEARD_CONFIG")
+            .env_remove("HEARD_PUBLIC_URL")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        if let Some(p) = public {
+            cmd.env("HEARD_PUBLIC_URL", p);
+        }
+        let child = cmd.spawn().expect("serve");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "the server did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+        let out = child.wait_with_output().expect("wait");
+        (port, String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (port, unset) = stderr_of(None);
+    assert!(
+        unset.contains(&format!("Warning: the public address is http://127.0.0.1:{port}"))
+            && unset.contains("HEARD_PUBLIC_URL"),
+        "{unset}"
+    );
+    let (_, local) = stderr_of(Some("http://localhost:8080"));
+    assert!(local.contains("Warning: the public address is http://localhost:8080"), "{local}");
+    let (_, public) = stderr_of(Some("https://heard.example.org"));
+    assert!(!public.contains("Warning"), "{public}");
+}

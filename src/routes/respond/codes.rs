@@ -49,17 +49,26 @@ pub(super) fn code_form(
     }
 }
 
+/// `?code=` is the link on the "saved" page: it fills the code in, and the person presses
+/// Carry on (a GET never moves the answers, so a link checker or preview cannot).
+#[derive(Deserialize)]
+pub(super) struct ResumeQuery {
+    code: Option<String>,
+}
+
 pub(super) async fn resume(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
+    query: web::Query<ResumeQuery>,
 ) -> Result<HttpResponse, AppError> {
     if let Some(k) = kiosk() {
         return Ok(see_other(k.start()));
     }
     let visit = load(&state, &path).await?;
     require_open(&visit)?;
-    render(&state, StatusCode::OK, "respond/code_form", &code_form(&state, &req, &visit, false, String::new(), None))
+    let filled = query.into_inner().code.and_then(|c| ShortCode::parse(&c)).map(|c| c.display()).unwrap_or_default();
+    render(&state, StatusCode::OK, "respond/code_form", &code_form(&state, &req, &visit, false, filled, None))
 }
 
 /// Refuses a code while this wave has had too many wrong ones lately (see `ratelimit`):
@@ -98,11 +107,26 @@ pub(super) async fn resume_post(
     let token = random_token();
     let (wave_id, tok, days, key) =
         (visit.wave.id.clone(), token.clone(), state.settings.draft_days, state.codes.clone());
-    let found =
-        state.db.run(move |c| draft::resume(c, &key, &wave_id, &code, &tok, days).map_err(AppError::from)).await?;
+    let typed_code = code.clone();
+    let found = state
+        .db
+        .run(move |c| draft::resume(c, &key, &wave_id, &typed_code, &tok, days).map_err(AppError::from))
+        .await?;
     let Some(d) = found else {
         state.limiter.code_failure(visit.wave.id.as_str());
-        let msg = crate::i18n::format(&visit.lang(None), "code_failed", &[&state.settings.draft_days]);
+        // A receipt typed here by mistake: say what it is.
+        let (wave_id, key, days) = (visit.wave.id.clone(), state.codes.clone(), state.settings.deletion_days);
+        let receipt = state
+            .db
+            .run(move |c| response::check_receipt(c, &key, &wave_id, &code, days).map_err(AppError::from))
+            .await?
+            != Some(Deletion::NotFound);
+        let lang = visit.lang(None);
+        let msg = if receipt {
+            crate::i18n::text(&lang, "code_is_receipt").to_owned()
+        } else {
+            crate::i18n::format(&lang, "code_failed", &[&state.settings.draft_days])
+        };
         return render(
             &state,
             StatusCode::BAD_REQUEST,
@@ -166,9 +190,11 @@ pub(super) async fn delete_post(
     let (wave_id, days, key) = (visit.wave.id.clone(), state.settings.deletion_days, state.codes.clone());
     let confirmed = form.get("confirm") == Some("yes");
     let shown = code.display();
+    let typed_code = code.clone();
     let outcome = state
         .db
         .run(move |c| {
+            let code = typed_code;
             if confirmed {
                 response::delete_by_receipt(c, &key, &wave_id, &code, days).map(Some)
             } else {
@@ -203,7 +229,11 @@ pub(super) async fn delete_post(
         ),
         Deletion::NotFound => {
             state.limiter.code_failure(visit.wave.id.as_str());
-            let msg = t("receipt_not_found");
+            // A code to carry on typed here by mistake: say what it is.
+            let (wave_id, key) = (visit.wave.id.clone(), state.codes.clone());
+            let resume =
+                state.db.run(move |c| draft::is_resume_code(c, &key, &wave_id, &code).map_err(AppError::from)).await?;
+            let msg = t(if resume { "receipt_is_resume_code" } else { "receipt_not_found" });
             render(
                 &state,
                 StatusCode::NOT_FOUND,

@@ -1,7 +1,8 @@
 //! The respondent journey, GOV.UK patterns, phone first, no JavaScript needed:
 //!
-//! `/s/{wave}` start → `/s/{wave}/who` (audience choice, when a survey has several) →
-//! `/s/{wave}/{audience}` (that version's start) → `/s/{wave}/q/{key}` one question per page →
+//! `/s/{wave}`: the audience choice when a survey has several (posted to `/s/{wave}/who`) →
+//! `/s/{wave}/{audience}` (that version's start page, the only one a person sees; a survey with
+//! one audience shows it at `/s/{wave}` itself) → `/s/{wave}/q/{key}` one question per page →
 //! `/s/{wave}/consent` → `/s/{wave}/check` → Send → `/s/{wave}/done` (receipt code).
 //! Save and come back later gives a resume code (`/s/{wave}/resume`); a receipt code deletes
 //! a response (`/s/{wave}/delete`).
@@ -14,7 +15,7 @@ use std::sync::Arc;
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::form::{read_checked as read_checked_form, token as csrf};
 use super::pages::{Link, PageMeta, message, render};
@@ -81,6 +82,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .default_service(web::to(wrong_method)),
             )
             .service(web::resource("/next").route(web::get().to(next_person)).default_service(web::to(wrong_method)))
+            .service(web::resource("/new-code").route(web::post().to(new_code)).default_service(web::to(wrong_method)))
             .service(
                 web::resource("/follow-up").route(web::post().to(follow_up)).default_service(web::to(wrong_method)),
             )

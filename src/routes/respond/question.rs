@@ -343,9 +343,6 @@ pub(super) async fn answer(
     if !saved {
         return Ok(see_other(format!("{}/done", visit.base())));
     }
-    if action == "save" {
-        return saved_page(&state, &visit, &d).await;
-    }
     let location = if change {
         format!("{}/check", visit.base())
     } else {
@@ -355,36 +352,78 @@ pub(super) async fn answer(
             None => format!("{}/check", visit.base()),
         }
     };
+    if action == "save" {
+        return saved_page(&state, &req, &visit, &d, false, location).await;
+    }
     Ok(see_other(location))
 }
 
 #[derive(Serialize)]
 pub(super) struct SavedView {
     page: PageMeta,
-    code: String,
+    /// The new code, or `None` when the answers already have one (it still works: the person
+    /// is told to keep using it, and may ask for a new one instead).
+    code: Option<String>,
+    /// The bookmarkable link that opens the carry-on page with the code filled in.
+    code_link: Option<String>,
     resume_link: String,
     resume_url: String,
     keep_days: i64,
     continue_link: String,
+    new_code_action: String,
+    csrf: String,
 }
 
-pub(super) async fn saved_page(state: &AppState, visit: &Visit, d: &DraftRow) -> Result<HttpResponse, AppError> {
-    let (id, key) = (d.id.clone(), state.codes.clone());
-    let code = state
-        .db
-        .run(move |c| draft::issue_resume_code(c, &key, &id).map_err(AppError::from))
-        .await?
-        .ok_or_else(|| AppError::Conflict(crate::error::Words::key("error_already_sent")))?;
+/// "Your answers are saved": the code to carry on (made now, unless the answers have one
+/// already and `new_code` is false) and a link with it filled in.
+pub(super) async fn saved_page(
+    state: &AppState,
+    req: &HttpRequest,
+    visit: &Visit,
+    d: &DraftRow,
+    new_code: bool,
+    continue_link: String,
+) -> Result<HttpResponse, AppError> {
+    let code = if d.resume_hash.is_some() && !new_code {
+        None
+    } else {
+        let (id, key) = (d.id.clone(), state.codes.clone());
+        let code = state
+            .db
+            .run(move |c| draft::issue_resume_code(c, &key, &id).map_err(AppError::from))
+            .await?
+            .ok_or_else(|| AppError::Conflict(crate::error::Words::key("error_already_sent")))?;
+        Some(code.display())
+    };
     let resume_link = format!("{}/resume", visit.base());
-    let current = visit.def.journey(&d.audience, &d.answers()).first().map(|q| visit.question_url(q.key.as_str()));
+    let resume_url = format!("{}{}", state.settings.public_url, resume_link);
     let lang = visit.lang(Some(&d.audience));
     let view = SavedView {
         page: visit.page_in(crate::i18n::text(&lang, "saved_title"), Some(&d.audience), &lang),
-        code: code.display(),
-        resume_url: format!("{}{}", state.settings.public_url, resume_link),
+        code_link: code.as_ref().map(|c| format!("{resume_url}?code={c}")),
+        code,
+        resume_url,
         resume_link,
         keep_days: state.settings.draft_days,
-        continue_link: current.unwrap_or_else(|| visit.base()),
+        continue_link,
+        new_code_action: format!("{}/new-code", visit.base()),
+        csrf: csrf(state, req),
     };
     render(state, StatusCode::OK, "respond/saved", &view)
+}
+
+/// "I do not have my code": a new code for these answers; the old one stops working.
+pub(super) async fn new_code(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    read_checked_form(&state, &req, body).await?;
+    if kiosk().is_some() {
+        return Err(AppError::BadRequest(crate::error::Words::key("error_no_saving_on_tablet")));
+    }
+    let Answering { visit, draft: d } = Answering::open(&state, &req, &path).await?;
+    let here = resume_point(&visit, &d);
+    saved_page(&state, &req, &visit, &d, true, here).await
 }

@@ -22,7 +22,6 @@ pub(super) struct StartView {
     /// Some question must be answered: "you can skip any question" would not be true.
     some_required: bool,
     resume_draft: Option<String>,
-    choose_audience: Option<String>,
     /// On a shared tablet: no resume or delete links.
     kiosk: bool,
     start_action: String,
@@ -51,22 +50,26 @@ pub(super) async fn start(
         return Ok(see_other(k.start()));
     }
     let draft = current_draft(&state, &req, &visit).await?.filter(|d| !d.is_sent());
-    let single = (visit.def.audiences.len() == 1).then(|| visit.def.audiences[0].clone());
-    let only = single.as_ref().map(|a| a.key.as_str());
-    let lang = visit.lang(only);
-    let title = visit.series_title(only, &lang);
+    // Several audiences: the front page is the choice, and each person then sees one start
+    // page, their own audience's.
+    let [a] = visit.def.audiences.as_slice() else {
+        let resume = draft.map(|d| resume_point(&visit, &d));
+        return render(&state, StatusCode::OK, "respond/audiences", &who_view(&state, &req, &visit, None, resume));
+    };
+    let a = a.clone();
+    let lang = visit.lang(Some(a.key.as_str()));
+    let title = visit.series_title(Some(a.key.as_str()), &lang);
     let view = StartView {
-        page: visit.page_in(title.clone(), only, &lang),
-        survey: survey_view(&visit, only, &lang),
+        page: visit.page_in(title.clone(), Some(a.key.as_str()), &lang),
+        survey: survey_view(&visit, Some(a.key.as_str()), &lang),
         heading: title,
-        intro: single.as_ref().map(|a| intro_in(&visit, a, &lang)).unwrap_or_default(),
-        easy_read: single.as_ref().is_some_and(|a| a.easy_read),
+        intro: intro_in(&visit, &a, &lang),
+        easy_read: a.easy_read,
         deletion_days: state.settings.deletion_days,
-        some_required: visit.def.questions.iter().any(|q| q.required && only.is_none_or(|a| q.is_for(a))),
+        some_required: visit.def.questions_for(a.key.as_str()).any(|q| q.required),
         resume_draft: draft.map(|d| resume_point(&visit, &d)),
-        choose_audience: single.is_none().then(|| format!("{}/who", visit.base())),
         kiosk: false,
-        start_action: single.map(|a| format!("{}/{}/start", visit.base(), a.key)).unwrap_or_default(),
+        start_action: format!("{}/{}/start", visit.base(), a.key),
         resume_link: format!("{}/resume", visit.base()),
         delete_link: format!("{}/delete", visit.base()),
         csrf: csrf(&state, &req),
@@ -96,6 +99,11 @@ pub(super) fn intro_in(visit: &Visit, a: &crate::domain::Audience, lang: &str) -
 #[derive(Serialize)]
 pub(super) struct WhoView {
     page: PageMeta,
+    survey: SurveyView,
+    /// An unsent draft on this device: where to carry on.
+    resume_draft: Option<String>,
+    resume_link: String,
+    delete_link: String,
     action: String,
     csrf: String,
     audiences: Vec<AudienceOption>,
@@ -103,14 +111,24 @@ pub(super) struct WhoView {
     errors: Vec<Link>,
 }
 
-pub(super) fn who_view(state: &AppState, req: &HttpRequest, visit: &Visit, error: Option<String>) -> WhoView {
+/// The survey's front page when it has several audiences: who is answering, with the ways
+/// back in (carry on, a code, deleting) underneath.
+pub(super) fn who_view(
+    state: &AppState,
+    req: &HttpRequest,
+    visit: &Visit,
+    error: Option<String>,
+    resume_draft: Option<String>,
+) -> WhoView {
     let lang = visit.lang(None);
     let error = error.map(|key| crate::i18n::text(&lang, &key).to_owned());
+    let title = format!("{} – {}", crate::i18n::text(&lang, "who_title"), visit.series_title(None, &lang));
     WhoView {
-        page: visit
-            .page_in(crate::i18n::text(&lang, "who_title"), None, &lang)
-            .back(visit.base())
-            .with_error(error.is_some()),
+        page: visit.page_in(title, None, &lang).with_error(error.is_some()),
+        survey: survey_view(visit, None, &lang),
+        resume_draft,
+        resume_link: format!("{}/resume", visit.base()),
+        delete_link: format!("{}/delete", visit.base()),
         action: format!("{}/who", visit.base()),
         csrf: csrf(state, req),
         audiences: visit
@@ -137,14 +155,10 @@ pub(super) fn who_view(state: &AppState, req: &HttpRequest, visit: &Visit, error
     }
 }
 
-pub(super) async fn who(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+/// The audience choice used to have its own address; it is now the front page.
+pub(super) async fn who(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let visit = load(&state, &path).await?;
-    require_open(&visit)?;
-    render(&state, StatusCode::OK, "respond/audiences", &who_view(&state, &req, &visit, None))
+    Ok(see_other(visit.base()))
 }
 
 pub(super) async fn who_post(
@@ -161,11 +175,13 @@ pub(super) async fn who_post(
         None => {
             let error =
                 if form.get("audience").is_some_and(|a| !a.is_empty()) { "not_a_choice_who" } else { "choose_who" };
+            let resume = current_draft(&state, &req, &visit).await?.filter(|d| !d.is_sent());
+            let resume = resume.map(|d| resume_point(&visit, &d));
             render(
                 &state,
                 StatusCode::BAD_REQUEST,
                 "respond/audiences",
-                &who_view(&state, &req, &visit, Some(error.into())),
+                &who_view(&state, &req, &visit, Some(error.into()), resume),
             )
         }
     }
@@ -197,7 +213,6 @@ pub(super) async fn audience_start(
         deletion_days: state.settings.deletion_days,
         some_required: visit.def.questions_for(&audience).any(|q| q.required),
         resume_draft: draft.map(|d| resume_point(&visit, &d)),
-        choose_audience: None,
         kiosk: kiosk().is_some(),
         start_action: format!("{}/{}/start", visit.base(), a.key),
         resume_link: format!("{}/resume", visit.base()),
@@ -218,7 +233,7 @@ pub(super) async fn begin(
     let visit = load(&state, &slug).await?;
     require_open(&visit)?;
     if visit.def.audience(&audience).is_none() {
-        return Err(AppError::NotFound("This survey has no version at this address.".into()));
+        return Err(AppError::NotFound(crate::error::Words::key("error_no_version")));
     }
     // Carry on with an unsent draft for the same audience rather than lose its answers.
     if let Some(d) = current_draft(&state, &req, &visit).await?.filter(|d| !d.is_sent() && d.audience == audience) {
