@@ -117,7 +117,7 @@ async function finish(page) {
 
 /** A young person joins a panel session by code, and a shared tablet in kiosk mode with
  * member codes: join (and its errors), member code (ask, error, given), kiosk pages. */
-async function collectPanel(page, base, code) {
+async function collectPanel(page, base, code, phoneCode) {
   const states = [];
   const snap = async (name) => { await page.waitForLoadState('load'); states.push([`panel: ${name}`, await page.content()]); };
   const go = async (sel) => { await page.locator(sel).first().click(); await page.waitForLoadState('load'); };
@@ -141,6 +141,12 @@ async function collectPanel(page, base, code) {
   await go('form[action="/kiosk/leave"] button[type=submit]'); await snap('kiosk leave, error');
   await page.locator('#pin').fill('2468');
   await go('form[action="/kiosk/leave"] button[type=submit]'); await snap('kiosk left');
+  // A young person's own phone joins a plain session: straight to the first question.
+  await page.context().clearCookies();
+  await page.goto(`${base}/join`);
+  await page.locator('#join-code').fill(phoneCode);
+  await go('form[action="/join"] button[type=submit]'); await snap('joined, first question');
+  if (!(await page.content()).includes('class="joined"')) throw new Error('joining did not say which session: ' + page.url());
   return states;
 }
 
@@ -235,6 +241,7 @@ test('respondent and staff pages have no WCAG A/AA violations (axe-core)', async
   try {
     const states = [];
     let panelCode = '';
+    let phoneCode = '';
     {
       const ctx = await browser.newContext();
       const page = await ctx.newPage();
@@ -253,11 +260,18 @@ test('respondent and staff pages have no WCAG A/AA violations (axe-core)', async
       await page.locator('form[action$="/panels"] button[type=submit]').click();
       await page.waitForLoadState('load');
       panelCode = (await page.locator('.join-code').first().textContent()).trim();
+      // And a plain one, joined on young people's own phones.
+      await page.goto(`${heard.base}/staff/waves/${WAVE}/panels`);
+      await page.locator('#panel-title').fill('After-school club');
+      await page.locator('#panel-audience').selectOption('young-people');
+      await page.locator('form[action$="/panels"] button[type=submit]').click();
+      await page.waitForLoadState('load');
+      phoneCode = (await page.locator('.join-code').first().textContent()).trim();
       await ctx.close();
     }
     for (const javaScriptEnabled of [true, false]) {
       const ctx = await browser.newContext({ javaScriptEnabled, viewport: VIEWPORTS[0] });
-      for (const [name, html] of await collectPanel(await ctx.newPage(), heard.base, panelCode)) {
+      for (const [name, html] of await collectPanel(await ctx.newPage(), heard.base, panelCode, phoneCode)) {
         states.push([`${name} (JavaScript ${javaScriptEnabled ? 'on' : 'off'})`, html]);
       }
       await ctx.close();

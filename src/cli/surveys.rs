@@ -63,6 +63,9 @@ pub(super) fn check(settings: &Settings, file: &Path, strict: bool) -> Result<()
                 def.audiences.len(),
                 def.questions.len()
             );
+            for advice in def.advice() {
+                println!("Warning: {advice}");
+            }
             let reports = crate::domain::easyread::check_survey(&def);
             print!("{}", easy_read_report(&reports));
             let to_fix: usize = reports

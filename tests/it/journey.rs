@@ -461,3 +461,23 @@ fn unknown_addresses_inside_a_wave(backend: Backend) {
     assert!(r.html.contains("not part of your survey"));
 }
 both!(unknown_addresses_inside_a_wave);
+
+/// The demo's "How safe…?" face scale says Very unsafe … Very safe (in each language it has),
+/// and stores the same values as every face scale.
+fn a_face_scale_speaks_of_what_it_asks(backend: Backend) {
+    let app = spawn_app(backend);
+    let parent = app.browser();
+    let start = parent.get(&format!("/s/{WAVE}/parents-carers"));
+    parent.submit(&start.form());
+    let q = parent.get(&format!("/s/{WAVE}/q/feel-safe"));
+    assert_eq!(q.status, 200, "{}", q.html);
+    assert_eq!(q.text_of(".choice span"), ["Very unsafe", "Unsafe", "In between", "Safe", "Very safe"]);
+    assert_eq!(q.options(), ["very-unhappy", "unhappy", "in-between", "happy", "very-happy"]);
+    let young = app.browser();
+    young.get(&format!("/language?to=pl&back=/s/{WAVE}/young-people"));
+    let start = young.get(&format!("/s/{WAVE}/young-people"));
+    young.submit(&start.form());
+    let q = young.get(&format!("/s/{WAVE}/q/feel-safe"));
+    assert!(q.html.contains("Bardzo bezpiecznie") && !q.html.contains("Bardzo zadowolony"), "{}", q.html);
+}
+both!(a_face_scale_speaks_of_what_it_asks);

@@ -56,8 +56,22 @@ fn joining_by_code(backend: Backend) {
     assert!(!code.contains(['0', 'O', '1', 'I', 'L']));
 
     // Typed the way people type: lower case, a space instead of the hyphen.
-    let (b, start) = join(&app, &code.to_lowercase().replace('-', " "), None);
-    assert!(start.path().ends_with("/s/torbay-participation-2025/young-people"), "{}", start.url);
+    // Joining goes straight to the first question, which says which session this is; no
+    // general start page with "I have a code" or "Delete answers".
+    let (b, first) = join(&app, &code.to_lowercase().replace('-', " "), None);
+    assert!(first.path().ends_with("/s/torbay-participation-2025/q/listened-to?joined=1"), "{}", first.url);
+    assert_eq!(first.text_of(".joined[role=status]"), vec!["You have joined March panel.".to_owned()]);
+    assert!(!first.html.contains("I have a code") && !first.html.contains("Delete answers"));
+    assert!(first.has("form.question-form input[name=answer]"));
+    // Said once: the next page does not repeat it.
+    let again = b.get("/s/torbay-participation-2025/q/listened-to");
+    assert!(!again.has(".joined"));
+    // Joining again on the same phone carries on with the same answers.
+    let drafts = app.count("SELECT COUNT(*) AS n FROM drafts");
+    let page = b.get("/join");
+    let rejoined = b.submit(&page.form().with("code", &code));
+    assert!(rejoined.path().contains("/q/listened-to"), "{}", rejoined.url);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM drafts"), drafts, "one set of answers for one phone");
     walk(&b, "yes", "More quiet rooms");
     assert_eq!(
         app.count(&format!("SELECT COUNT(*) AS n FROM responses WHERE channel = 'panel' AND session_id = '{id}'")),
@@ -67,7 +81,8 @@ fn joining_by_code(backend: Backend) {
     // The QR code's link joins too; a web response outside the session stays "web".
     let qr = app.browser();
     let landed = qr.get(&format!("/join/{}", code.replace('-', "")));
-    assert!(landed.path().ends_with("/young-people"));
+    assert!(landed.path().ends_with("/q/listened-to?joined=1"), "{}", landed.url);
+    assert!(landed.html.contains("You have joined March panel."));
     complete(&app.browser(), WAVE, "young-people", &Plan::new(), "no");
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM responses WHERE channel = 'web' AND session_id IS NULL AND audience = 'young-people'"), 1);
 
@@ -267,9 +282,8 @@ fn member_codes_link_without_names(backend: Backend) {
     let (app, _, _) = setup(backend);
     let (_, code) =
         start_session(&app, &[("audience", "young-people"), ("minutes", "60"), ("idle", "3"), ("member_codes", "1")]);
-    let (b, start) = join(&app, &code, None);
-    let asked = b.submit(&start.form());
-    assert!(asked.path().ends_with("/member"), "{}", asked.url);
+    let (b, asked) = join(&app, &code, None);
+    assert!(asked.path().ends_with("/member"), "joining asks for the member code first: {}", asked.url);
     let bad = b.submit(&asked.form().with("code", "Jo").with("action", "use"));
     assert_eq!(bad.status, 400);
     assert!(bad.html.contains("Do not use your name"));

@@ -144,6 +144,18 @@ pub fn check_version(def: &SurveyDefinition, audience: &str, lang: &str, reader:
             let label = def.label_in(q, o, audience, lang);
             c.field(&label, &format!("questions.{key}.options.{}", o.value), Some(key), Kind::Answer);
         }
+        if english && q.face_labels_misfit(audience) {
+            c.push(
+                Level::Warning,
+                "Answers that fit",
+                format!("questions.{key}.options"),
+                Some(key),
+                format!(
+                    "The faces say {}, but this question is not about how happy someone is. Give words that fit the question, e.g. scale = [\"Very unsafe\", \"Unsafe\", \"In between\", \"Safe\", \"Very safe\"].",
+                    crate::domain::survey::FACE_LABELS.join(", ")
+                ),
+            );
+        }
         if let Some(s) = &q.symbol {
             let alt = def.symbol_alt_in(q, audience, lang).unwrap_or_default();
             c.symbol(&s.image, &alt, &format!("questions.{key}.symbol"), Some(key));

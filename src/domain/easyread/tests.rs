@@ -133,3 +133,28 @@ fn symbols_need_real_alt_text() {
     c.symbol("school", "A school building", "s", None);
     assert_eq!(c.findings.len(), 3);
 }
+
+#[test]
+fn faces_that_do_not_fit_the_question_are_flagged() {
+    let file = |scale: &str| {
+        format!(
+            "format = \"heard-survey/1\"\npartnership = \"p\"\n[series]\nslug = \"s\"\ntitle = \"S\"\n[wave]\nslug = \"s-1\"\nlabel = \"1\"\n[[audiences]]\nkey = \"young-people\"\nname = \"A young person\"\neasy_read = true\n[[questions]]\nkey = \"feel-safe\"\ntype = \"face-scale\"\n[questions.text.young-people]\ntitle = \"How safe do you feel at school?\"\n{scale}[[questions]]\nkey = \"school\"\ntype = \"face-scale\"\n[questions.text.young-people]\ntitle = \"How do you feel about school?\"\n"
+        )
+    };
+    let rules = |src: &str| -> Vec<(Level, &'static str, Option<String>)> {
+        let def = SurveyDefinition::parse("t.toml", src, 1000).expect("valid");
+        check_version(&def, "young-people", "en-GB", Reader::YoungPeople)
+            .findings
+            .into_iter()
+            .map(|f| (f.level, f.rule, f.question))
+            .collect()
+    };
+    let found = rules(&file(""));
+    assert!(found.contains(&(Level::Warning, "Answers that fit", Some("feel-safe".into()))), "{found:?}");
+    assert!(
+        !found.iter().any(|f| f.1 == "Answers that fit" && f.2.as_deref() == Some("school")),
+        "faces fit a feelings question"
+    );
+    let fixed = rules(&file("scale = [\"Very unsafe\", \"Unsafe\", \"In between\", \"Safe\", \"Very safe\"]\n"));
+    assert!(!fixed.iter().any(|f| f.1 == "Answers that fit"), "{fixed:?}");
+}

@@ -336,7 +336,37 @@ pub struct Question {
     pub line: usize,
 }
 
+/// Heard's own labels for a face scale, from the saddest face to the happiest.
+pub const FACE_LABELS: [&str; 5] = ["Very unhappy", "Unhappy", "In between", "Happy", "Very happy"];
+
+/// Whether a question's words ask how happy someone is or how they feel, so that faces
+/// labelled Very unhappy … Very happy answer it ("How do you feel about school?" does; "How
+/// safe do you feel?" asks about safety, and "Very happy" is no answer to it).
+pub fn asks_about_happiness(title: &str) -> bool {
+    let t = title.to_lowercase();
+    let words: Vec<&str> = t.split(|c: char| !c.is_alphanumeric() && c != '\'').filter(|w| !w.is_empty()).collect();
+    let has = |w: &str| words.contains(&w);
+    let happiness = ["happy", "unhappy", "happiness", "unhappiness", "happier", "mood"].iter().any(|w| has(w));
+    let feel_about = words.windows(2).any(|p| matches!(p[0], "feel" | "feels" | "feeling") && p[1] == "about");
+    // "How do you feel …?", "How does your child feel …?", "How are you feeling …?": a how
+    // question about feeling, not "How safe/well/often … feel".
+    let how_feel = words.first() == Some(&"how")
+        && words.get(1).is_some_and(|w| matches!(*w, "do" | "does" | "did" | "are" | "is" | "was" | "were"))
+        && words.iter().any(|w| matches!(*w, "feel" | "feels" | "feeling"));
+    happiness || feel_about || how_feel
+}
+
 impl Question {
+    /// A face scale that keeps Heard's labels (Very unhappy … Very happy) for `audience` on
+    /// a question not about happiness: the answers do not fit the question. The definition
+    /// checker and the easy-read checker both warn about it.
+    pub fn face_labels_misfit(&self, audience: &str) -> bool {
+        self.kind == QuestionKind::FaceScale
+            && self.options.len() == FACE_LABELS.len()
+            && self.options.iter().zip(FACE_LABELS).all(|(o, l)| o.labels.get(audience).is_some_and(|x| x == l))
+            && self.wording(audience).is_some_and(|w| !asks_about_happiness(&w.title))
+    }
+
     pub fn is_for(&self, audience: &str) -> bool {
         self.audiences.iter().any(|a| a == audience)
     }
@@ -369,6 +399,22 @@ pub const RESERVED_AUDIENCE_KEYS: [&str; 12] =
 pub const SHORT_TEXT_DEFAULT: usize = 200;
 
 impl SurveyDefinition {
+    /// What the definition checker advises without refusing the file: today, face scales
+    /// whose labels do not fit their question. Each line names the field to change.
+    pub fn advice(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for q in &self.questions {
+            for a in q.audiences.iter().filter(|a| q.face_labels_misfit(a)) {
+                out.push(format!(
+                    "questions.{key}.text.{a}: the face scale's answers say {labels}, but the question is not about how happy someone is. Give labels that fit, e.g. scale = [\"Very unsafe\", \"Unsafe\", \"In between\", \"Safe\", \"Very safe\"] under [questions.text.{a}] (the stored answers stay the same).",
+                    key = q.key,
+                    labels = FACE_LABELS.join(", "),
+                ));
+            }
+        }
+        out
+    }
+
     /// Checks the tags against the partnership's framework codes.
     pub fn check_tags(&self, file: &str, framework: &FrameworkCodes) -> Result<(), DefinitionErrors> {
         let mut p = Problems::new(file, "");

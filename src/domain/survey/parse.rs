@@ -14,12 +14,13 @@ use super::{
 use crate::domain::codes::Slug;
 
 fn default_face_options() -> Vec<(String, &'static str, Polarity, f64, &'static str)> {
+    let [l1, l2, l3, l4, l5] = super::FACE_LABELS;
     vec![
-        ("very-unhappy".into(), "Very unhappy", Polarity::Negative, 1.0, "face-1"),
-        ("unhappy".into(), "Unhappy", Polarity::Negative, 2.0, "face-2"),
-        ("in-between".into(), "In between", Polarity::Neutral, 3.0, "face-3"),
-        ("happy".into(), "Happy", Polarity::Positive, 4.0, "face-4"),
-        ("very-happy".into(), "Very happy", Polarity::Positive, 5.0, "face-5"),
+        ("very-unhappy".into(), l1, Polarity::Negative, 1.0, "face-1"),
+        ("unhappy".into(), l2, Polarity::Negative, 2.0, "face-2"),
+        ("in-between".into(), l3, Polarity::Neutral, 3.0, "face-3"),
+        ("happy".into(), l4, Polarity::Positive, 4.0, "face-4"),
+        ("very-happy".into(), l5, Polarity::Positive, 5.0, "face-5"),
     ]
 }
 
@@ -242,6 +243,7 @@ impl SurveyDefinition {
             };
             // Wording for each audience asked.
             let mut wording = BTreeMap::new();
+            let mut scales: BTreeMap<String, Vec<String>> = BTreeMap::new();
             match &rq.text {
                 None => p.at(
                     start,
@@ -271,6 +273,9 @@ impl SurveyDefinition {
                         }
                         wording
                             .insert(aud.clone(), Wording { title: title.to_owned(), hint: w.hint.trim().to_owned() });
+                        if let Some(scale) = &w.scale {
+                            scales.insert(aud.clone(), scale.iter().map(|l| l.trim().to_owned()).collect());
+                        }
                     }
                     for aud in &asked {
                         if !text.contains_key(aud) {
@@ -380,14 +385,39 @@ impl SurveyDefinition {
                         } else {
                             default_ysn_options()
                         };
-                        for (value, label_text, polarity, score, image) in defaults {
+                        let wanted: Vec<&str> = defaults.iter().map(|d| d.1).collect();
+                        for (aud, scale) in &scales {
+                            if scale.len() != defaults.len() {
+                                p.at(
+                                    start,
+                                    format!("{label}.text.{aud}.scale"),
+                                    format!(
+                                        "give {} labels, one for each answer in order ({}); this gives {}.",
+                                        defaults.len(),
+                                        wanted.join(", "),
+                                        scale.len()
+                                    ),
+                                );
+                            } else if scale.iter().any(String::is_empty) {
+                                p.at(
+                                    start,
+                                    format!("{label}.text.{aud}.scale"),
+                                    "a label in `scale` is empty: write the words people will choose.",
+                                );
+                            }
+                        }
+                        for (i, (value, label_text, polarity, score, image)) in defaults.into_iter().enumerate() {
+                            let label_for = |a: &String| {
+                                scales.get(a).and_then(|s| s.get(i)).cloned().unwrap_or_else(|| label_text.to_owned())
+                            };
                             options.push(AnswerOption {
                                 value,
-                                labels: asked.iter().map(|a| (a.clone(), label_text.to_owned())).collect(),
+                                labels: asked.iter().map(|a| (a.clone(), label_for(a))).collect(),
                                 polarity,
                                 score: Some(score),
                                 symbol: Some(Symbol { image: image.into(), alt: String::new() }),
-                                builtin: true,
+                                // Labels of its own: translations then give theirs.
+                                builtin: scales.is_empty(),
                             });
                         }
                     }
@@ -406,6 +436,14 @@ impl SurveyDefinition {
                         );
                     }
                     (None, _) => {}
+                }
+                let scaled = matches!(kind, QuestionKind::FaceScale | QuestionKind::YesSometimesNo);
+                if let Some(aud) = scales.keys().next().filter(|_| !scaled || rq.options.is_some()) {
+                    p.at(
+                        start,
+                        format!("{label}.text.{aud}.scale"),
+                        "`scale` gives words for a face scale's or yes/sometimes/no question's own answers; this question's answers are its options: write their labels there.",
+                    );
                 }
             }
 

@@ -116,6 +116,9 @@ pub(super) struct RawWording {
     pub(super) title: String,
     #[serde(default)]
     pub(super) hint: String,
+    /// For a face scale or yes/sometimes/no question: this audience's words for Heard's own
+    /// answers, in order (the stored values stay the same, so years still compare).
+    pub(super) scale: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -109,3 +109,73 @@ fn a_stored_definition_keeps_working_when_the_limit_is_lowered() {
     let told = uploaded.err().map(|e| e.0.iter().any(|p| p.field.ends_with("max_length"))).unwrap_or(false);
     assert!(told, "an upload over the limit is refused with the field named");
 }
+
+const SAFE: &str = r#"
+[[questions]]
+key = "feel-safe"
+type = "face-scale"
+[questions.text.young-people]
+title = "How safe do you feel at school?"
+"#;
+
+#[test]
+fn a_face_scale_takes_words_that_fit_and_keeps_its_values() {
+    let extra = format!("{SAFE}scale = [\"Very unsafe\", \"Unsafe\", \"In between\", \"Safe\", \"Very safe\"]\n");
+    let def = SurveyDefinition::parse("t.toml", &format!("{BASE}{extra}"), 1000).expect("valid");
+    let q = def.question("feel-safe").expect("q");
+    let values: Vec<&str> = q.options.iter().map(|o| o.value.as_str()).collect();
+    assert_eq!(values, ["very-unhappy", "unhappy", "in-between", "happy", "very-happy"], "values stay Heard's own");
+    assert_eq!(q.options[0].label("young-people"), "Very unsafe");
+    assert_eq!(q.options[4].label("young-people"), "Very safe");
+    assert_eq!(q.options[4].score, Some(5.0));
+    assert!(q.options.iter().all(|o| !o.builtin), "its own words: translations give theirs");
+    assert!(!q.face_labels_misfit("young-people"));
+    assert!(def.advice().is_empty());
+    // A translation must then give the words too.
+    let untranslated = problems(&format!(
+        "{extra}[[translations]]\naudience = \"young-people\"\nlanguage = \"pl\"\n[translations.questions.happy]\ntitle = \"Szczęśliwy?\"\nsymbol_alt = \"Szkoła\"\n[translations.questions.who]\ntitle = \"Kto?\"\noptions = {{ mum = \"Mama\", dad = \"Tata\" }}\n[translations.questions.feel-safe]\ntitle = \"Bezpiecznie?\"\n"
+    ));
+    assert!(
+        untranslated.iter().any(|p| p.contains("feel-safe.options") && p.contains("very-unhappy")),
+        "{untranslated:?}"
+    );
+}
+
+#[test]
+fn a_wrong_scale_is_explained() {
+    let short = problems(&format!("{SAFE}scale = [\"Unsafe\", \"Safe\"]\n"));
+    assert!(short.iter().any(|p| p.contains("text.young-people.scale") && p.contains("give 5 labels")), "{short:?}");
+    let empty = problems(&format!("{SAFE}scale = [\"a\", \"b\", \" \", \"d\", \"e\"]\n"));
+    assert!(empty.iter().any(|p| p.contains("is empty")), "{empty:?}");
+    let on_choice = problems(
+        "[[questions]]\nkey = \"pick\"\ntype = \"single-choice\"\n[questions.text.young-people]\ntitle = \"Pick\"\nscale = [\"x\", \"y\"]\n[[questions.options]]\nvalue = \"a\"\nlabel = \"A\"\n[[questions.options]]\nvalue = \"b\"\nlabel = \"B\"\n",
+    );
+    assert!(
+        on_choice.iter().any(|p| p.contains("(pick).text.young-people.scale") && p.contains("options")),
+        "{on_choice:?}"
+    );
+}
+
+#[test]
+fn default_faces_on_a_question_not_about_happiness_are_advised_against() {
+    let def = SurveyDefinition::parse("t.toml", &format!("{BASE}{SAFE}"), 1000).expect("valid: advice, not a refusal");
+    let q = def.question("feel-safe").expect("q");
+    assert!(q.face_labels_misfit("young-people"));
+    let advice = def.advice();
+    assert_eq!(advice.len(), 1, "{advice:?}");
+    assert!(advice[0].starts_with("questions.feel-safe.text.young-people") && advice[0].contains("scale = ["));
+    for fits in [
+        "How do you feel about school?",
+        "How does your child feel at nursery?",
+        "How are you feeling today?",
+        "Are you happy at school?",
+        "How happy is your child with their plan?",
+        "Tell us how you feel about college",
+    ] {
+        assert!(asks_about_happiness(fits), "{fits}");
+    }
+    for misfit in ["How safe do you feel at school?", "How well do staff listen?", "How often do you see your worker?"]
+    {
+        assert!(!asks_about_happiness(misfit), "{misfit}");
+    }
+}

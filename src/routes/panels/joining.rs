@@ -67,8 +67,9 @@ pub(super) fn cookie_until(state: &AppState, name: &'static str, value: String, 
         .finish()
 }
 
-/// Joins this browser to `s` (and makes it the session's kiosk when `kiosk`) and sends it to
-/// the session's start page.
+/// Joins this browser to `s` (and makes it the session's kiosk when `kiosk`). A kiosk goes to
+/// the session's start page, for each person in turn; a young person on their own phone goes
+/// straight to the first question.
 pub(super) async fn joined(state: &AppState, s: &SessionRow, kiosk: bool) -> Result<HttpResponse, AppError> {
     let sc = s.clone();
     let wave = state.db.run(move |c| panel::wave_slug(c, &sc).map_err(AppError::from)).await?;
@@ -79,7 +80,7 @@ pub(super) async fn joined(state: &AppState, s: &SessionRow, kiosk: bool) -> Res
         idle_minutes: i64::from(s.idle_minutes),
         until: s.closes_at.and_utc().timestamp(),
     };
-    let mut res = see_other(k.start());
+    let mut res = see_other(if kiosk { k.start() } else { format!("{}/joined", k.start()) });
     let panel = cookie_until(state, PANEL_COOKIE, state.forms.sign("panel", &s.id), s);
     res.add_cookie(&panel).map_err(AppError::internal)?;
     if kiosk {

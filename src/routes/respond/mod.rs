@@ -105,6 +105,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .service(
                 web::resource("/{audience}/start").route(web::post().to(begin)).default_service(web::to(wrong_method)),
+            )
+            .service(
+                web::resource("/{audience}/joined")
+                    .route(web::get().to(joined_start))
+                    .default_service(web::to(wrong_method)),
             ),
     );
 }

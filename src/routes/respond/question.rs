@@ -81,6 +81,8 @@ pub(super) struct QuestionView {
     pub(super) action: String,
     /// "Save and come back later" (not on a shared tablet).
     pub(super) can_save: bool,
+    /// The panel session just joined, said once on the first page.
+    pub(super) joined: Option<String>,
     pub(super) q: QuestionBody,
 }
 
@@ -166,6 +168,7 @@ pub(super) fn question_view(
         csrf: csrf(state, req),
         action: format!("{}{}", visit.question_url(q.key.as_str()), if change { "?change=1" } else { "" }),
         can_save: kiosk().is_none(),
+        joined: None,
         q: QuestionBody {
             position: shown.position,
             total: shown.total,
@@ -255,6 +258,8 @@ pub(super) async fn attach_media(
 #[derive(serde::Deserialize)]
 pub(super) struct ChangeQuery {
     change: Option<String>,
+    /// Just joined a panel session: the page says which.
+    joined: Option<String>,
 }
 
 pub(super) async fn question(
@@ -273,6 +278,10 @@ pub(super) async fn question(
     };
     let mut view =
         question_view(&state, &req, &visit, &shown, &d.audience, answers.get(&key), None, None, query.change.is_some());
+    if let Some(sid) = d.session_id.clone().filter(|_| query.joined.is_some()) {
+        let session = state.db.run(move |c| crate::models::panel::find(c, &sid).map_err(AppError::from)).await?;
+        view.joined = session.map(|s| s.title);
+    }
     attach_media(&state, &visit, &d.audience, &key, &mut view).await?;
     render(&state, StatusCode::OK, "respond/question", &view)
 }

@@ -232,20 +232,66 @@ pub(super) async fn begin(
     let (slug, audience) = path.into_inner();
     let visit = load(&state, &slug).await?;
     require_open(&visit)?;
-    if visit.def.audience(&audience).is_none() {
-        return Err(AppError::NotFound(crate::error::Words::key("error_no_version")));
-    }
-    // Carry on with an unsent draft for the same audience rather than lose its answers.
-    if let Some(d) = current_draft(&state, &req, &visit).await?.filter(|d| !d.is_sent() && d.audience == audience) {
-        return Ok(see_other(resume_point(&visit, &d)));
-    }
-    let token = random_token();
-    let (wave_id, aud, tok, days) = (visit.wave.id.clone(), audience.clone(), token.clone(), state.settings.draft_days);
     // Started in a panel session (joined by code, or on its kiosk): the response says so.
     let session = panel_session(&state, &req)
         .await?
         .filter(|s| s.wave_id == visit.wave.id && s.audience == audience && s.is_open(crate::db::now()));
-    let session_id = session.as_ref().map(|s| s.id.clone());
+    let (next, cookie) = start_answers(&state, &req, &visit, &audience, session.as_ref()).await?;
+    let mut res = see_other(next);
+    if let Some(c) = cookie {
+        res.add_cookie(&c).map_err(AppError::internal)?;
+    }
+    Ok(res)
+}
+
+/// `GET /s/{wave}/{audience}/joined`, where joining a panel session by its code or QR link
+/// leads (under the draft cookie's path, so a phone that joins again keeps its answers):
+/// straight to the first question (or the member code, when the session asks for one),
+/// which says "You have joined ‹session›". Without a session cookie for this version it is
+/// the start page's address.
+pub(super) async fn joined_start(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, audience) = path.into_inner();
+    let visit = load(&state, &slug).await?;
+    require_open(&visit)?;
+    let session = panel_session(&state, &req)
+        .await?
+        .filter(|s| s.wave_id == visit.wave.id && s.audience == audience && s.is_open(crate::db::now()));
+    let Some(session) = session.filter(|_| kiosk().is_none()) else {
+        return Ok(see_other(format!("{}/{audience}", visit.base())));
+    };
+    let (next, cookie) = start_answers(&state, &req, &visit, &audience, Some(&session)).await?;
+    let next = if next.contains("/q/") { format!("{next}?joined=1") } else { next };
+    let mut res = see_other(next);
+    if let Some(c) = cookie {
+        res.add_cookie(&c).map_err(AppError::internal)?;
+    }
+    Ok(res)
+}
+
+/// Makes this browser's answers for `audience` (in `session`, when given), or finds the unsent
+/// ones it has: where to go next, and the draft cookie to set when they are new.
+async fn start_answers(
+    state: &AppState,
+    req: &HttpRequest,
+    visit: &Visit,
+    audience: &str,
+    session: Option<&crate::models::panel::SessionRow>,
+) -> Result<(String, Option<Cookie<'static>>), AppError> {
+    if visit.def.audience(audience).is_none() {
+        return Err(AppError::NotFound(crate::error::Words::key("error_no_version")));
+    }
+    // Carry on with an unsent draft for the same audience rather than lose its answers.
+    if let Some(d) = current_draft(state, req, visit).await?.filter(|d| !d.is_sent() && d.audience == audience) {
+        return Ok((resume_point(visit, &d), None));
+    }
+    let token = random_token();
+    let (wave_id, aud, tok, days) =
+        (visit.wave.id.clone(), audience.to_owned(), token.clone(), state.settings.draft_days);
+    let session_id = session.map(|s| s.id.clone());
     let d = state
         .db
         .quick(move |c| {
@@ -261,9 +307,7 @@ pub(super) async fn begin(
     let next = if session.is_some_and(|s| s.member_codes) {
         format!("{}/member", visit.base())
     } else {
-        resume_point(&visit, &d)
+        resume_point(visit, &d)
     };
-    let mut res = see_other(next);
-    res.add_cookie(&draft_cookie(&state, &visit, &token)).map_err(AppError::internal)?;
-    Ok(res)
+    Ok((next, Some(draft_cookie(state, visit, &token))))
 }
