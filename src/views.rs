@@ -45,8 +45,21 @@ pub struct StaffNav {
     pub email: String,
     pub role: String,
     pub partnership: String,
-    pub links: Vec<Link>,
+    /// The wave the work links are for ("2025 wave"), when the partnership has one.
+    pub wave: Option<String>,
+    /// What people come for: results, coding, quotes, comparisons, evidence, panels.
+    pub work: Vec<NavLink>,
+    /// Everything else: set-up and administration.
+    pub links: Vec<NavLink>,
     pub csrf: String,
+}
+
+/// A navigation link; `current` when it is the page being shown.
+#[derive(Debug, Clone, Serialize)]
+pub struct NavLink {
+    pub href: String,
+    pub text: String,
+    pub current: bool,
 }
 
 /// What a kiosk page needs: when to go back to the start, and the way out for facilitators.

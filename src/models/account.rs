@@ -119,6 +119,42 @@ pub struct Staff {
     pub partnership_id: Option<PartnershipId>,
     pub partnership_slug: Option<String>,
     pub partnership_name: Option<String>,
+    /// The wave the staff navigation works on: the partnership's newest open wave, else its
+    /// newest (none for a superadmin, who works across partnerships).
+    pub current_wave: Option<Box<CurrentWave>>,
+}
+
+/// A wave as the staff navigation names it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CurrentWave {
+    pub slug: String,
+    pub label: String,
+    pub series_slug: String,
+    pub series_title: String,
+}
+
+/// The wave staff of `partnership` most likely work on: the newest open one, else the newest.
+fn current_wave(conn: &mut DbConnection, partnership: &PartnershipId) -> StoreResult<Option<Box<CurrentWave>>> {
+    use crate::db::schema::{survey_series, waves};
+    let newest = |c: &mut DbConnection, open_only: bool| -> StoreResult<Option<(String, String, String, String)>> {
+        let mut q = waves::table
+            .inner_join(survey_series::table)
+            .filter(survey_series::partnership_id.eq(partnership))
+            .select((waves::slug, waves::label, survey_series::slug, survey_series::title))
+            .order((waves::created_at.desc(), waves::slug.desc()))
+            .into_boxed();
+        if open_only {
+            q = q.filter(waves::status.eq("open"));
+        }
+        Ok(q.first(c).optional()?)
+    };
+    let found = match newest(conn, true)? {
+        Some(w) => Some(w),
+        None => newest(conn, false)?,
+    };
+    Ok(found.map(|(slug, label, series_slug, series_title)| {
+        Box::new(CurrentWave { slug, label, series_slug, series_title })
+    }))
 }
 
 impl Staff {
@@ -169,7 +205,11 @@ fn load_staff(conn: &mut DbConnection, account_id: &AccountId) -> StoreResult<Op
             .unwrap_or((None, None)),
         None => (None, None),
     };
-    Ok(Some(Staff { id, email, role, partnership_id, partnership_slug: slug, partnership_name: name }))
+    let current_wave = match &partnership_id {
+        Some(pid) => current_wave(conn, pid)?,
+        None => None,
+    };
+    Ok(Some(Staff { id, email, role, partnership_id, partnership_slug: slug, partnership_name: name, current_wave }))
 }
 
 /// A hash to verify against when the email is unknown, so both cases take as long. Made

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::error::AppError;
 use crate::state::AppState;
-pub use crate::views::{KioskMeta, LangLink, Link, MessageView, PageMeta, StaffNav, error_links};
+pub use crate::views::{KioskMeta, LangLink, Link, MessageView, NavLink, PageMeta, StaffNav, error_links};
 
 /// Renders `template` with `data` as an HTML response with `status`. Pages are never stored
 /// by browsers or proxies: a shared device must not show one person's answers to the next.

@@ -391,3 +391,51 @@ fn easy_read_check_in_the_workspace(backend: Backend) {
     assert_eq!(status(&other, "/staff/waves/torbay-participation-2025/easy-read"), 404);
 }
 both!(easy_read_check_in_the_workspace);
+
+/// The staff navigation shows the work (results, coding, comparisons, evidence, panels,
+/// quotes) for the partnership's current wave, by role, with the page being shown marked;
+/// set-up links sit apart; a wave's page groups its links as results · fieldwork · panels
+/// and paper · set-up.
+fn the_navigation_shows_the_work(backend: Backend) {
+    let (app, _, _) = setup(backend);
+    let wave = "torbay-participation-2025";
+    let (admin, _) = sign_in(&app, "admin@torbay.example", PASSWORD);
+    let home = admin.get("/staff");
+    let work = home.text_of("nav.staff-nav ul.nav-work a");
+    assert_eq!(work, ["Surveys", "Results", "Coding", "Comparisons", "Evidence", "Panels", "Quotes"]);
+    assert_eq!(home.attr_of("nav.staff-nav a[aria-current=page]", "href"), ["/staff"]);
+    assert_eq!(
+        home.attr_of("nav.staff-nav ul.nav-work a", "href")[1..3],
+        [format!("/staff/waves/{wave}/responses"), format!("/staff/waves/{wave}/coding")]
+    );
+    assert!(home.text_of(".nav-wave")[0].contains("Torbay Participation Survey 2025"));
+    assert!(home.text_of("nav.staff-nav ul.nav-more a").contains(&"Audit log".to_owned()));
+    // Every work link opens for the admin (comparisons say kindly, with 409, that these
+    // fixtures have no responses to compare).
+    for href in home.attr_of("nav.staff-nav ul.nav-work a", "href") {
+        let page = admin.get(&href);
+        assert!(page.status == 200 || page.status == 409, "{href}: {}", page.status);
+        if page.status == 200 {
+            assert_eq!(
+                page.attr_of("nav.staff-nav a[aria-current=page]", "href"),
+                std::slice::from_ref(&href),
+                "{href}"
+            );
+        }
+    }
+    // A viewer is not offered what it may not open.
+    let (viewer, _) = sign_in(&app, "viewer@torbay.example", PASSWORD);
+    let seen = viewer.get("/staff").text_of("nav.staff-nav ul.nav-work a");
+    assert_eq!(seen, ["Surveys", "Comparisons", "Evidence", "Panels", "Quotes"]);
+    for href in viewer.get("/staff").attr_of("nav.staff-nav a", "href") {
+        let status = viewer.get(&href).status;
+        assert!(status == 200 || status == 409, "a viewer's link {href}: {status}");
+    }
+    let (facilitator, _) = sign_in(&app, "facilitator@torbay.example", PASSWORD);
+    assert_eq!(facilitator.get("/staff").text_of("nav.staff-nav ul.nav-work a"), ["Surveys", "Panels"]);
+    // The wave page, grouped.
+    let page = admin.get(&format!("/staff/waves/{wave}"));
+    assert_eq!(page.text_of(".wave-groups h2"), ["Results", "Fieldwork", "Panels and paper", "Set-up"]);
+    assert!(page.has("body.staff"), "the wide staff layout");
+}
+both!(the_navigation_shows_the_work);

@@ -38,7 +38,7 @@ use crate::error::AppError;
 use crate::models::account::{self, Role, SignIn, Staff};
 use crate::models::{audit, response, survey};
 use crate::routes::form::token as csrf;
-use crate::routes::pages::{Link, PageMeta, StaffNav, render};
+use crate::routes::pages::{Link, NavLink, PageMeta, StaffNav, render};
 use crate::state::AppState;
 
 pub const STAFF_COOKIE: &str = "heard_staff";
@@ -112,27 +112,51 @@ impl SignedIn {
     }
 
     pub fn page(&self, req: &HttpRequest, state: &AppState, title: impl Into<String>) -> PageMeta {
-        let mut links = vec![Link { href: "/staff".into(), text: "Surveys".into() }];
+        use Role::{Admin, Analyst, Facilitator, Viewer};
+        let here = req.path();
+        let link = |href: String, text: &str| NavLink {
+            current: here == href.split('?').next().unwrap_or(&href),
+            href,
+            text: text.to_owned(),
+        };
         let role = self.staff.role();
-        if matches!(role, Some(Role::Admin | Role::Analyst | Role::Viewer)) {
-            links.push(Link { href: "/staff/quotes".into(), text: "Quote bank".into() });
+        let any = |roles: &[Role]| role.is_some_and(|r| roles.contains(&r));
+        // What people come for, on the wave they most likely work on.
+        let mut work = vec![link("/staff".into(), "Surveys")];
+        let wave = self.staff.current_wave.as_ref();
+        if let Some(w) = wave {
+            if any(&[Admin, Analyst]) {
+                work.push(link(format!("/staff/waves/{}/responses", w.slug), "Results"));
+                work.push(link(format!("/staff/waves/{}/coding", w.slug), "Coding"));
+            }
+            if any(&[Admin, Analyst, Viewer]) {
+                work.push(link(format!("/staff/series/{}/compare", w.series_slug), "Comparisons"));
+                work.push(link(format!("/staff/series/{}/evidence", w.series_slug), "Evidence"));
+            }
+            if any(&[Admin, Analyst, Viewer, Facilitator]) {
+                work.push(link(format!("/staff/waves/{}/panels", w.slug), "Panels"));
+            }
         }
-        if matches!(role, Some(Role::Admin | Role::Analyst)) {
-            links.push(Link { href: "/staff/themes".into(), text: "Codebook".into() });
+        if any(&[Admin, Analyst, Viewer]) {
+            work.push(link("/staff/quotes".into(), "Quotes"));
         }
-        if matches!(role, Some(Role::Admin | Role::Analyst | Role::Viewer)) {
-            links.push(Link { href: "/staff/updates".into(), text: "You said, we did".into() });
+        let mut links = Vec::new();
+        if any(&[Admin, Analyst]) {
+            links.push(link("/staff/themes".into(), "Codebook"));
         }
-        if matches!(role, Some(Role::Admin | Role::Analyst | Role::Facilitator)) {
-            links.push(Link { href: "/staff/images".into(), text: "Pictures".into() });
+        if any(&[Admin, Analyst, Viewer]) {
+            links.push(link("/staff/updates".into(), "You said, we did"));
         }
-        if matches!(role, Some(Role::Admin)) {
-            links.push(Link { href: "/staff/framework".into(), text: "Framework".into() });
-            links.push(Link { href: "/staff/users".into(), text: "Staff accounts".into() });
+        if any(&[Admin, Analyst, Facilitator]) {
+            links.push(link("/staff/images".into(), "Pictures"));
         }
-        if matches!(self.staff.role(), Some(Role::Admin | Role::Superadmin)) {
-            links.push(Link { href: "/staff/outbox".into(), text: "Email outbox".into() });
-            links.push(Link { href: "/staff/audit".into(), text: "Audit log".into() });
+        if any(&[Admin]) && !self.staff.is_superadmin() {
+            links.push(link("/staff/framework".into(), "Framework"));
+            links.push(link("/staff/users".into(), "Staff accounts"));
+        }
+        if matches!(role, Some(Role::Admin | Role::Superadmin)) {
+            links.push(link("/staff/outbox".into(), "Email outbox"));
+            links.push(link("/staff/audit".into(), "Audit log"));
         }
         let mut page = PageMeta::new(title);
         page.partnership = self.staff.partnership_name.clone();
@@ -141,6 +165,8 @@ impl SignedIn {
             email: self.staff.email.clone(),
             role: self.staff.role.clone(),
             partnership: self.staff.partnership_name.clone().unwrap_or_else(|| "All partnerships".into()),
+            wave: wave.map(|w| format!("{} {}", w.series_title, w.label)),
+            work,
             links,
             csrf: csrf(state, req),
         });
