@@ -37,6 +37,8 @@ pub struct PageMeta {
     pub staff: Option<StaffNav>,
     /// The staff stylesheet, on staff pages.
     pub staff_stylesheet: Option<String>,
+    /// A projector's full-screen page: no header, navigation, account or footer.
+    pub presenter: bool,
 }
 
 /// What staff pages show in their header.
@@ -111,6 +113,7 @@ impl PageMeta {
             }),
             staff: None,
             staff_stylesheet: None,
+            presenter: false,
         }
     }
 

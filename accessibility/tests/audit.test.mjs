@@ -219,6 +219,8 @@ async function collectStaff(page, base) {
   await page.goto(`${base}/staff/waves/${WAVE}/panels`);
   await page.locator('table a[href^="/staff/panels/"]').first().click(); await snap('panel session');
   await page.locator('a[href$="/tally"]').first().click(); await snap('live tally');
+  await page.locator('a[href$="/present"]').first().click(); await snap('presenter view');
+  await page.locator('.present-nav a').last().click(); await snap('presenter view, second question');
   await page.goto(`${base}/staff/waves/${WAVE}/paper/young-people`); await snap('paper version');
   await page.goto(`${base}/staff/waves/${WAVE}/paper/young-people?lang=ar`); await snap('paper version, Arabic');
   await page.goto(`${base}/staff/waves/${WAVE}/paper-entry?audience=young-people`); await snap('paper entry');

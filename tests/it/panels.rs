@@ -230,7 +230,16 @@ fn the_tally_waits_for_five_and_reveals_one_by_one(backend: Backend) {
     let four = tally(&staff);
     assert_eq!(four.status, 200);
     assert_eq!(four.text_of(".tally-total"), vec!["4 people have sent answers.".to_owned()]);
-    assert!(four.html.contains("Numbers appear when 5 people have answered (4 so far)"));
+    assert!(four.html.contains("Waiting for 5 answers to this question."));
+    assert_eq!(
+        four.html.matches("Numbers appear when 5 people have answered a question").count(),
+        1,
+        "the note is said once, not under every question"
+    );
+    assert!(
+        four.html.contains(&format!("Go to <strong>{}/join</strong>", app.settings.public_url)),
+        "the whole address"
+    );
     assert!(!four.has(".tally-q table"), "no numbers below 5");
     assert!(four.html.contains("<meta http-equiv=\"refresh\" content=\"15\">"), "refreshes without scripts");
     assert!(four.html.contains("/assets/tally."), "updates with scripts");
@@ -277,6 +286,54 @@ fn the_tally_waits_for_five_and_reveals_one_by_one(backend: Backend) {
     );
 }
 both!(the_tally_waits_for_five_and_reveals_one_by_one);
+
+/// The presenter view shows the room only what it needs: the address, the code, the QR code
+/// and one question at a time; no staff navigation, email address or sign-out.
+fn the_presenter_view_shows_no_staff_detail(backend: Backend) {
+    let (app, _, _) = setup(backend);
+    let (id, code) = start_session(
+        &app,
+        &[("title", "Youth forum"), ("audience", "young-people"), ("minutes", "60"), ("idle", "3")],
+    );
+    for n in 0..5 {
+        let (b, _) = join(&app, &code, None);
+        walk(&b, "yes", &format!("Answer {n}"));
+    }
+    let (staff, _) = sign_in(&app, "facilitator@torbay.example", PASSWORD);
+    let tally = staff.get(&format!("/staff/panels/{id}/tally"));
+    let present = tally.attr_of("a[href$='/present']", "href");
+    assert_eq!(present, [format!("/staff/panels/{id}/present")]);
+    let page = staff.get(&present[0]);
+    assert_eq!(page.status, 200);
+    for staff_detail in ["facilitator@torbay.example", "Sign out", "Surveys", "Quotes", "Display settings"] {
+        assert!(!page.html.contains(staff_detail), "the projector shows {staff_detail:?}");
+    }
+    assert!(!page.has("nav.staff-nav") && !page.has("header") && !page.has("footer"));
+    assert!(page.has("body.presenter"));
+    assert!(page.html.contains(&format!("Go to <strong>{}/join</strong>", app.settings.public_url)));
+    assert_eq!(page.text_of(".join-code"), vec![code.clone()]);
+    assert!(page.has(".qr-box svg"));
+    assert_eq!(page.text_of(".present-q h2").len(), 1, "one question at a time");
+    let first = page.text_of(".present-q h2")[0].clone();
+    assert!(page.has(".present-q table"), "five answers: the numbers show");
+    assert!(page.html.contains("question 1 of"));
+    assert!(!page.has(".present-nav a[href$='q=0']"));
+    let next = page.attr_of(".present-nav a", "href");
+    assert_eq!(next, [format!("/staff/panels/{id}/present?q=2")]);
+    let second = staff.get(&next[0]);
+    assert_ne!(second.text_of(".present-q h2")[0], first);
+    assert_eq!(second.attr_of(".present-nav a", "href")[0], format!("/staff/panels/{id}/present?q=1"), "and back");
+    // The live update swaps in the same question, and nothing else.
+    let fragment = staff.get(&format!("/staff/panels/{id}/present?q=2&fragment=1"));
+    assert_eq!(fragment.text_of(".present-q h2"), second.text_of(".present-q h2"));
+    assert!(!fragment.html.contains("<html"));
+    // Past the end it shows the last question; a viewer may present too.
+    let (viewer, _) = sign_in(&app, "viewer@torbay.example", PASSWORD);
+    let far = viewer.get(&format!("/staff/panels/{id}/present?q=999"));
+    assert_eq!(far.status, 200);
+    assert!(far.has(".present-nav a") && !far.html.contains(">Next question<"));
+}
+both!(the_presenter_view_shows_no_staff_detail);
 
 fn member_codes_link_without_names(backend: Backend) {
     let (app, _, _) = setup(backend);

@@ -49,6 +49,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/staff/waves/{slug}/panels", web::post().to(sessions::create))
         .route("/staff/panels/{id}", web::get().to(sessions::session_page))
         .route("/staff/panels/{id}/tally", web::get().to(sessions::tally_page))
+        .route("/staff/panels/{id}/present", web::get().to(sessions::present_page))
         .route("/staff/panels/{id}/events", web::get().to(sessions::events))
         .route("/staff/panels/{id}/reveal", web::post().to(sessions::reveal))
         .route("/staff/panels/{id}/end", web::post().to(sessions::end));

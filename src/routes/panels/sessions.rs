@@ -201,6 +201,8 @@ pub(super) struct Revealed {
 #[derive(Serialize)]
 pub(super) struct TallyBody {
     respondents: i64,
+    /// Why numbers wait, said once for the whole tally.
+    note: String,
     questions: Vec<QuestionTally>,
     revealed: Vec<Revealed>,
 }
@@ -236,17 +238,19 @@ pub(super) async fn tally_body(
                 title: q.wording(&s.audience).map(|t| t.title.clone()).unwrap_or_else(|| q.key.to_string()),
                 answered,
                 shown,
-                waiting: format!(
-                    "Numbers appear when {TALLY_MINIMUM} people have answered ({} so far), then change {} people at a time, so nobody's answer can be picked out.",
-                    counts.respondents,
-                    panel::TALLY_STEP
-                ),
+                // Not how many so far: below the minimum, a count per question could tell
+                // who skipped it.
+                waiting: format!("Waiting for {TALLY_MINIMUM} answers to this question."),
                 options: if shown {
                     q.options
                         .iter()
                         .map(|o| {
                             let count = counts.counts.get(&(q.key.to_string(), o.value.clone())).copied().unwrap_or(0);
-                            OptionCount { label: o.label(&s.audience).to_owned(), count, percent: (count * 100 + answered / 2) / answered.max(1) }
+                            OptionCount {
+                                label: o.label(&s.audience).to_owned(),
+                                count,
+                                percent: (count * 100 + answered / 2) / answered.max(1),
+                            }
                         })
                         .collect()
                 } else {
@@ -256,6 +260,10 @@ pub(super) async fn tally_body(
         })
         .collect();
     Ok(TallyBody {
+        note: format!(
+            "Numbers appear when {TALLY_MINIMUM} people have answered a question, then change {} people at a time, so nobody's answer can be picked out.",
+            panel::TALLY_STEP
+        ),
         respondents: counts.respondents,
         questions,
         revealed: texts
@@ -357,9 +365,16 @@ pub(super) struct TallyView {
     title: String,
     code: String,
     link: String,
+    join_address: String,
+    present: String,
     qr: String,
     events: String,
     tally: TallyBody,
+}
+
+/// Where people type the join code: the public address's `/join`.
+fn join_address(state: &AppState) -> String {
+    format!("{}/join", state.settings.public_url.trim_end_matches('/'))
 }
 
 /// `GET /staff/panels/{id}/tally`: the projector. With scripts on it updates itself from
@@ -392,10 +407,97 @@ pub(super) async fn tally_page(
         code: s.join_code(),
         qr: qr_svg(&link),
         link,
+        join_address: join_address(&state),
+        present: format!("/staff/panels/{}/present", s.id),
         events: format!("/staff/panels/{}/events", s.id),
         tally,
     };
     render(&state, StatusCode::OK, "staff/tally", &view)
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct PresentQuery {
+    /// Which question, from 1.
+    q: Option<usize>,
+    fragment: Option<String>,
+}
+
+/// One question of the presenter view, with the way to the others.
+#[derive(Serialize)]
+pub(super) struct PresentBody {
+    respondents: i64,
+    note: String,
+    question: Option<QuestionTally>,
+    position: usize,
+    total: usize,
+    previous: Option<String>,
+    next: Option<String>,
+    /// The answer most recently put on the screen, if any.
+    revealed: Option<Revealed>,
+}
+
+#[derive(Serialize)]
+pub(super) struct PresentView {
+    page: PageMeta,
+    title: String,
+    code: String,
+    join_address: String,
+    link: String,
+    qr: String,
+    events: String,
+    fragment: String,
+    leave: String,
+    body: PresentBody,
+}
+
+/// `GET /staff/panels/{id}/present?q=N`: the presenter view for a projector. Only what the
+/// room needs: the address, the code, the QR code and one question's tally at a time, large;
+/// no staff navigation, account or sign-out. Updates like the tally (events with scripts, a
+/// refresh every 15 seconds without); `?fragment=1` gives just the question.
+pub(super) async fn present_page(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<PresentQuery>,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    who.require(&[Role::Admin, Role::Analyst, Role::Viewer, Role::Facilitator])?;
+    let (s, w) = owned_session(&state, &who, &path).await?;
+    let tally = tally_body(&state, &s, &w, who.require(&RUNNERS).is_ok()).await?;
+    let total = tally.questions.len();
+    let position = query.q.unwrap_or(1).clamp(1, total.max(1));
+    let here = |n: usize| format!("/staff/panels/{}/present?q={n}", s.id);
+    let body = PresentBody {
+        respondents: tally.respondents,
+        note: tally.note,
+        question: tally.questions.into_iter().nth(position - 1),
+        position,
+        total,
+        previous: (position > 1).then(|| here(position - 1)),
+        next: (position < total).then(|| here(position + 1)),
+        revealed: tally.revealed.into_iter().last(),
+    };
+    if query.fragment.is_some() {
+        return render(&state, StatusCode::OK, "staff/present_body", &body);
+    }
+    let link = join_url(&state, &s.code);
+    let mut page = PageMeta::new(format!("{} (presenter view)", s.title));
+    page.staff_stylesheet = Some(state.templates.staff_stylesheet.url.clone());
+    page.presenter = true;
+    page.scripts.push(state.templates.script_url("tally"));
+    page.noscript_refresh = Some(15);
+    let view = PresentView {
+        page,
+        title: s.title.clone(),
+        code: s.join_code(),
+        join_address: join_address(&state),
+        qr: qr_svg(&link),
+        link,
+        events: format!("/staff/panels/{}/events", s.id),
+        fragment: format!("/staff/panels/{}/present?q={position}&fragment=1", s.id),
+        leave: format!("/staff/panels/{}/tally", s.id),
+        body,
+    };
+    render(&state, StatusCode::OK, "staff/present", &view)
 }
 
 /// `GET /staff/panels/{id}/events`: server-sent events. Sends `change` whenever the tally or
