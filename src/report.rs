@@ -9,6 +9,18 @@ use serde::Serialize;
 use crate::charts::{Bar, share_bars};
 use crate::stats::compare::{CaseResult, CompositeResult, QuestionResult, Verdict};
 
+/// How a verdict looks beside its word: an arrow and a colour (`class`), never instead of it.
+pub fn verdict_mark(v: Verdict) -> (&'static str, &'static str) {
+    match v {
+        Verdict::Improved => ("▲", "up"),
+        Verdict::PossibleIncrease => ("△", "maybe-up"),
+        Verdict::Declined => ("▼", "down"),
+        Verdict::PossibleDecrease => ("▽", "maybe-down"),
+        Verdict::NoClearChange | Verdict::NoChange => ("=", "same"),
+        Verdict::TooFew | Verdict::NoData => ("–", "none"),
+    }
+}
+
 /// The words for a verdict, as the pages and files show it.
 pub fn verdict_words(v: Verdict) -> &'static str {
     match v {
@@ -39,7 +51,15 @@ pub struct QuestionRow {
     pub change: String,
     pub range: String,
     pub verdict: &'static str,
+    /// The verdict's arrow and colour class (see [`verdict_mark`]).
+    pub verdict_arrow: &'static str,
+    pub verdict_class: &'static str,
     pub sentence: String,
+    /// Said when the rounded years seem to disagree with the rounded change (40% to 54%, a
+    /// change of 13 points): the change is worked out before rounding, as official statistics
+    /// say in a footnote.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub footnote: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chart: Option<String>,
 }
@@ -53,16 +73,27 @@ pub struct IndexRow {
     pub sentence: String,
 }
 
+/// A share or change in whole percentage points, rounded half away from zero, never "−0".
+fn whole(x: f64) -> i64 {
+    // `as` saturates and maps −0.0 to 0, so a change that rounds to nothing reads "0".
+    (x * 100.0).round() as i64
+}
+
 fn pct(v: Option<f64>) -> String {
-    v.map(|x| format!("{}%", (x * 100.0).round())).unwrap_or_else(|| "–".into())
+    v.map(|x| format!("{}%", whole(x))).unwrap_or_else(|| "–".into())
+}
+
+/// A signed change in points: "+3", "−2" (a true minus sign) or "0".
+fn signed(p: i64) -> String {
+    match p {
+        p if p > 0 => format!("+{p}"),
+        p if p < 0 => format!("−{}", p.unsigned_abs()),
+        _ => "0".into(),
+    }
 }
 
 fn points(v: Option<f64>) -> String {
-    v.map(|x| {
-        let p = (x * 100.0).round();
-        if p > 0.0 { format!("+{p}") } else { format!("{p}") }
-    })
-    .unwrap_or_else(|| "–".into())
+    v.map(|x| signed(whole(x))).unwrap_or_else(|| "–".into())
 }
 
 /// A question's row: each year's share, base and range, the change and the verdict.
@@ -74,7 +105,11 @@ pub fn question_row(case: &CaseResult, q: &QuestionResult) -> QuestionRow {
             let r = &q.years[y];
             YearCell {
                 label: y.clone(),
-                pct: if r.suppressed { "too few".into() } else { pct(r.share) },
+                pct: if r.suppressed {
+                    "too few".into()
+                } else {
+                    r.display_pct.map(|p| format!("{p}%")).unwrap_or_else(|| pct(r.share))
+                },
                 n: r.n_valid,
                 range: if r.suppressed {
                     String::new()
@@ -101,20 +136,29 @@ pub fn question_row(case: &CaseResult, q: &QuestionResult) -> QuestionRow {
         share_bars(&format!("chart-{}", q.id), &q.sentence, &bars)
     });
     let text = q.text.as_ref().and_then(|t| t.as_str()).unwrap_or(&q.id).to_owned();
+    let shown: Vec<Option<i64>> = case.years.iter().map(|y| q.years[y].display_pct).collect();
+    let footnote = match (shown.first().copied().flatten(), shown.last().copied().flatten(), q.diff_points_display) {
+        (Some(a), Some(b), Some(d)) if b - a != d => Some(format!(
+            "The change ({} points) is worked out from the figures before rounding, so it can differ by a point from {b}% less {a}%.",
+            signed(d)
+        )),
+        _ => None,
+    };
+    let (verdict_arrow, verdict_class) = verdict_mark(q.verdict);
     QuestionRow {
         id: q.id.clone(),
         text,
         years,
-        change: q
-            .diff_points_display
-            .map(|d| if d > 0 { format!("+{d} points") } else { format!("{d} points") })
-            .unwrap_or_else(|| "–".into()),
+        change: q.diff_points_display.map(|d| format!("{} points", signed(d))).unwrap_or_else(|| "–".into()),
         range: match (q.newcombe_low, q.newcombe_high) {
             (Some(l), Some(h)) => format!("{} to {} points", points(Some(l)), points(Some(h))),
             _ => String::new(),
         },
         verdict: verdict_words(q.verdict),
+        verdict_arrow,
+        verdict_class,
         sentence: q.sentence.clone(),
+        footnote,
         chart,
     }
 }
@@ -156,7 +200,8 @@ pub fn index_row(case: &CaseResult, c: &CompositeResult) -> IndexRow {
     }
 }
 
-/// "3 improved, 1 possible increase, 8 no clear change, 2 too few".
+/// "3 improved, 1 possible increase, 8 no clear change, 1 declined (Do adults listen to
+/// you?), 2 too few": what declined (or may have) is named.
 pub fn summary(case: &CaseResult) -> String {
     let order = [
         (Verdict::Improved, "improved"),
@@ -171,8 +216,15 @@ pub fn summary(case: &CaseResult) -> String {
     let parts: Vec<String> = order
         .iter()
         .filter_map(|(v, words)| {
-            let n = case.questions.iter().filter(|q| q.verdict == *v).count();
-            (n > 0).then(|| format!("{n} {words}"))
+            let these: Vec<&QuestionResult> = case.questions.iter().filter(|q| q.verdict == *v).collect();
+            let n = these.len();
+            // What got worse is named, so a board does not have to hunt for it.
+            let named = matches!(v, Verdict::Declined | Verdict::PossibleDecrease).then(|| {
+                let names: Vec<&str> =
+                    these.iter().map(|q| q.text.as_ref().and_then(|t| t.as_str()).unwrap_or(&q.id)).collect();
+                format!(" ({})", names.join("; "))
+            });
+            (n > 0).then(|| format!("{n} {words}{}", named.unwrap_or_default()))
         })
         .collect();
     if parts.is_empty() { "No questions to compare.".into() } else { parts.join(", ") }
@@ -216,4 +268,40 @@ pub struct EvidenceData {
     pub summary: String,
     pub priorities: Vec<EvidencePriority>,
     pub rule: Vec<(String, String)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_never_read_minus_zero() {
+        assert_eq!(points(Some(-0.004)), "0");
+        assert_eq!(points(Some(0.004)), "0");
+        assert_eq!(points(Some(-0.0)), "0");
+        assert_eq!(points(Some(-0.026)), "−3");
+        assert_eq!(points(Some(0.135)), "+14");
+        assert_eq!(pct(Some(0.4049)), "40%");
+        assert_eq!(signed(0), "0");
+        assert_eq!(signed(-1), "−1");
+    }
+
+    #[test]
+    fn every_verdict_has_an_arrow_and_a_colour() {
+        for v in [
+            Verdict::Improved,
+            Verdict::Declined,
+            Verdict::PossibleIncrease,
+            Verdict::PossibleDecrease,
+            Verdict::NoClearChange,
+            Verdict::NoChange,
+            Verdict::TooFew,
+            Verdict::NoData,
+        ] {
+            let (arrow, class) = verdict_mark(v);
+            assert!(!arrow.is_empty() && !class.is_empty());
+        }
+        assert_ne!(verdict_mark(Verdict::Improved), verdict_mark(Verdict::Declined));
+        assert_ne!(verdict_mark(Verdict::Improved), verdict_mark(Verdict::PossibleIncrease));
+    }
 }

@@ -102,6 +102,9 @@ pub fn evidence_docx(pack: &EvidenceData) -> Result<Vec<u8>, ExportError> {
         }
         for q in &p.questions {
             blocks.push(Block::Para(format!("{} {}", q.text, q.sentence)));
+            if let Some(f) = &q.footnote {
+                blocks.push(Block::Caption(format!("Note: {f}")));
+            }
         }
         if !p.themes.is_empty() {
             blocks.push(Block::Heading2("What people wrote about most".into()));

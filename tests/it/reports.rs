@@ -86,6 +86,83 @@ fn comparison_pages(backend: Backend) {
 }
 both!(comparison_pages);
 
+/// The comparison opens with the main points: the summary names what declined, a table has
+/// every question once (both years, the change, the verdict with an arrow and a colour), the
+/// method's options are folded away, each question is in full once with what it counts
+/// towards; no "−0" anywhere, and a footnote wherever the rounded years seem to disagree with
+/// the rounded change. Checked against `heard compare`'s own numbers.
+fn the_comparison_opens_with_the_main_points(backend: Backend) {
+    let (app, _, _) = setup(backend);
+    let out = std::process::Command::new(crate::helpers::heard_bin())
+        .args(["demo"])
+        .env("DATABASE_URL", &app.db.url)
+        .output()
+        .expect("demo");
+    assert!(out.status.success());
+    let (b, _) = sign_in(&app, "analyst@torbay.example", PASSWORD);
+    // Each audience, then everyone together: the command's cases, by id.
+    let json = std::process::Command::new(crate::helpers::heard_bin())
+        .args([
+            "compare",
+            "--series",
+            "torbay-participation",
+            "--from",
+            "torbay-participation-2023",
+            "--to",
+            "torbay-participation-2024",
+        ])
+        .env("DATABASE_URL", &app.db.url)
+        .output()
+        .expect("compare");
+    let out: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    for audience in ["all-audiences", "young-people", "parents-carers"] {
+        let page = b.get(&format!(
+            "/staff/series/torbay-participation/compare?from=torbay-participation-2023&to=torbay-participation-2024&audience={audience}"
+        ));
+        assert_eq!(page.status, 200);
+        let case = out["cases"].as_array().expect("cases").iter().find(|c| c["id"] == audience).expect("case");
+        let questions = case["questions"].as_array().expect("questions").clone();
+        assert!(!questions.is_empty());
+        // Every question once in the table, and once in full.
+        assert_eq!(page.text_of("table.overview tbody tr").len(), questions.len());
+        assert_eq!(page.text_of("section.question-full").len(), questions.len());
+        assert!(page.has("details.method-options select#adjust"), "the method's options are folded away");
+        assert!(!page.has("form.compare-form > .filters select#adjust"));
+        assert!(page.has("form.compare-form > .filters select#from"), "the waves stay in view");
+        let summary = page.text_of("p.lede").join("");
+        for q in &questions {
+            let id = q["id"].as_str().expect("id");
+            let text = q["text"].as_str().unwrap_or(id);
+            let verdict = q["verdict"].as_str().expect("verdict");
+            if verdict == "declined" || verdict == "possible_decrease" {
+                assert!(summary.contains(text), "{audience}: the summary names {text:?}: {summary}");
+            }
+            let class = match verdict {
+                "improved" => "up",
+                "declined" => "down",
+                "possible_increase" => "maybe-up",
+                "possible_decrease" => "maybe-down",
+                "no_clear_change" | "no_change" => "same",
+                _ => "none",
+            };
+            assert!(page.has(&format!("section#q-{id} .verdict.{class} .verdict-arrow")), "{audience} {id}: {verdict}");
+            // The footnote appears exactly when the rounded years disagree with the change.
+            let (a, bb, d) = (
+                q["years"]["2023"]["display_pct"].as_i64(),
+                q["years"]["2024"]["display_pct"].as_i64(),
+                q["diff_points_display"].as_i64(),
+            );
+            let disagree = matches!((a, bb, d), (Some(a), Some(bb), Some(d)) if bb - a != d);
+            assert_eq!(page.has(&format!("p.footnote#note-{id}")), disagree, "{audience} {id}: {a:?} {bb:?} {d:?}");
+        }
+        for cell in page.text_of("td.num") {
+            assert!(!cell.starts_with("-0") && !cell.starts_with("−0"), "{audience}: a cell says {cell:?}");
+        }
+        assert!(page.text_of(".counts-towards").iter().any(|t| t.contains("P")), "what each question counts towards");
+    }
+}
+both!(the_comparison_opens_with_the_main_points);
+
 fn evidence_pack(backend: Backend) {
     use std::io::Read;
     let (app, _, _) = setup(backend);

@@ -1,5 +1,8 @@
-//! The comparison page: a summary, a section per priority and per value, one row per
-//! question with both years, the change, the likely range, a sentence and a chart.
+//! The comparison page, main points first: the summary (naming what declined), a table of
+//! every question once with both years, the change and the verdict; then each priority and
+//! value with its average and the questions it counts; then each question in full once (the
+//! likely range, a sentence, a chart and what it counts towards). The method's options are
+//! folded away under the wave pickers.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -9,7 +12,7 @@ use super::{ReportQuery, build_report};
 use crate::error::AppError;
 use crate::models::framework;
 use crate::report::{IndexRow, QuestionRow, index_row, question_row, summary, tagged};
-use crate::routes::pages::{PageMeta, render};
+use crate::routes::pages::{Link, PageMeta, render};
 use crate::routes::staff::SignedIn;
 use crate::state::AppState;
 use crate::stats::compare::Adjust;
@@ -20,7 +23,15 @@ struct Section {
     heading: String,
     outcomes: Vec<String>,
     index: Option<IndexRow>,
-    questions: Vec<QuestionRow>,
+    /// Links to the questions it counts, shown in full once further down.
+    questions: Vec<Link>,
+}
+
+/// A question, shown once: its row, and the priorities and values it counts towards.
+#[derive(Serialize)]
+struct QuestionEntry {
+    row: QuestionRow,
+    counts_towards: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -35,9 +46,11 @@ struct CompareView {
     adjusts: Vec<Choice>,
     suppress_below: u64,
     caution_below: u64,
+    earlier: String,
+    later: String,
+    questions: Vec<QuestionEntry>,
     priorities: Vec<Section>,
     values: Vec<Section>,
-    untagged: Vec<QuestionRow>,
     methods: String,
     evidence: String,
 }
@@ -61,8 +74,29 @@ pub(super) async fn compare_page(
         heading,
         outcomes,
         index: case.composites.iter().flatten().find(|c| c.id == format!("{field}:{code}")).map(|c| index_row(case, c)),
-        questions: case.questions.iter().filter(|q| tagged(q, field, code)).map(|q| question_row(case, q)).collect(),
+        questions: case
+            .questions
+            .iter()
+            .filter(|q| tagged(q, field, code))
+            .map(|q| Link {
+                href: format!("#q-{}", q.id),
+                text: q.text.as_ref().and_then(|t| t.as_str()).unwrap_or(&q.id).to_owned(),
+            })
+            .collect(),
     };
+    let questions: Vec<QuestionEntry> = case
+        .questions
+        .iter()
+        .map(|q| QuestionEntry {
+            row: question_row(case, q),
+            counts_towards: priorities
+                .iter()
+                .filter(|p| tagged(q, "priority", &p.code))
+                .map(|p| format!("{}: {}", p.code, p.title))
+                .chain(values.iter().filter(|v| tagged(q, "value", &v.code)).map(|v| v.title.clone()))
+                .collect(),
+        })
+        .collect();
     let priority_sections: Vec<Section> = priorities
         .iter()
         .map(|p| {
@@ -76,12 +110,6 @@ pub(super) async fn compare_page(
         .iter()
         .map(|v| section("value", &v.code, v.title.clone(), vec![]))
         .filter(|s| !s.questions.is_empty())
-        .collect();
-    let untagged = case
-        .questions
-        .iter()
-        .filter(|q| q.priority.as_ref().and_then(|v| v.as_array()).is_none_or(Vec::is_empty))
-        .map(|q| question_row(case, q))
         .collect();
     let choose = |value: &str, text: String, current: &str| Choice::new(value, text, current);
     let query = format!(
@@ -134,9 +162,11 @@ pub(super) async fn compare_page(
             .collect(),
         suppress_below: r.suppress_below,
         caution_below: r.caution_below,
+        earlier: case.years[0].clone(),
+        later: case.years[1].clone(),
+        questions,
         priorities: priority_sections,
         values: value_sections,
-        untagged,
         methods: format!("/staff/series/{}/methods?{query}", r.series.slug),
         evidence: format!("/staff/series/{}/evidence?{query}", r.series.slug),
     };
