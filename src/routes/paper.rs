@@ -148,8 +148,9 @@ async fn printable(
                     })
                     .collect(),
                 lines: match q.kind {
-                    QuestionKind::LongText => vec![0; 6],
-                    QuestionKind::ShortText => vec![0; 2],
+                    // Room to write: five lines at the least, more for a long answer.
+                    QuestionKind::LongText => vec![0; 8],
+                    QuestionKind::ShortText => vec![0; 5],
                     _ => vec![],
                 },
                 number_boxes: q.kind == QuestionKind::Number,
@@ -166,6 +167,7 @@ async fn printable(
         .page(&req, &state, format!("Paper version: {}, {}", w.def.series.title, a.name))
         .back(format!("/staff/waves/{slug}"));
     page.staff_stylesheet = Some(state.templates.staff_stylesheet.url.clone());
+    page.scripts.push(state.templates.script_url("print"));
     let view = PaperView {
         page,
         heading: w

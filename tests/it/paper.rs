@@ -28,7 +28,20 @@ fn the_paper_version_is_made_from_the_definition(backend: Backend) {
     .unwrap();
     let options: usize = def.questions_for("young-people").map(|q| q.options.len()).sum();
     assert_eq!(paper.doc().select(&scraper::Selector::parse(".paper-options .tick-box").unwrap()).count(), options + 2);
-    assert!(paper.text_of(".paper-key").contains(&"Question key: listened-to".to_owned()));
+    // Question keys are for the office: one small line at the end, none among the questions.
+    assert!(!paper.has(".paper-q .paper-key") && !paper.html.contains("Question key:"));
+    let office = paper.text_of(".paper-office").join("");
+    for q in def.questions_for("young-people") {
+        assert!(office.contains(q.key.as_str()), "{office}");
+    }
+    assert!(paper.has("button.print-button[hidden]"), "a Print button, shown by its script");
+    let doc = paper.doc();
+    let line = scraper::Selector::parse(".paper-line").unwrap();
+    let written: Vec<usize> = doc
+        .select(&scraper::Selector::parse(".paper-q:has(.paper-lines)").unwrap())
+        .map(|q| q.select(&line).count())
+        .collect();
+    assert!(!written.is_empty() && written.iter().all(|n| *n >= 5), "five or more writing lines: {written:?}");
     assert!(paper.text_of(".paper-code").contains(&"(3)".to_owned()));
     assert!(
         paper.html.contains("Only answer this if you ticked \u{201c}Yes\u{201d} at question 6."),
