@@ -121,17 +121,132 @@ pub struct ResponseListing {
     pub channel: String,
     pub submitted_on: String,
     pub consent_to_quote: bool,
+    /// The start of the first written answer (by `text_order`), for the list.
+    pub excerpt: Option<String>,
+}
+
+/// The longest excerpt the list shows, in grapheme clusters.
+pub const EXCERPT_GRAPHEMES: usize = 120;
+
+/// `text` cut to `max` grapheme clusters at a word boundary where it can be, with "…".
+pub fn excerpt(text: &str, max: usize) -> String {
+    use unicode_segmentation::UnicodeSegmentation;
+    let text = text.trim();
+    if text.graphemes(true).count() <= max {
+        return text.to_owned();
+    }
+    let cut: String = text.graphemes(true).take(max).collect();
+    let at_word = cut.rfind(char::is_whitespace).filter(|&i| i > cut.len() / 2).map_or(cut.as_str(), |i| &cut[..i]);
+    format!("{}…", at_word.trim_end())
+}
+
+/// One answer to one question, for reading every answer to it as one list.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct QuestionAnswer {
+    pub response_id: ResponseId,
+    pub audience: String,
+    pub submitted_on: String,
+    pub option_value: Option<String>,
+    pub text: Option<String>,
+    pub number: Option<f64>,
+}
+
+type AnswerRow = (ResponseId, String, chrono::NaiveDateTime, Option<String>, Option<String>, Option<f64>);
+
+/// Every answer to `question_key` in a wave, newest response first, a page at a time, with
+/// how many responses answered it.
+pub fn answers_to(
+    conn: &mut DbConnection,
+    wave_id: &WaveId,
+    question_key: &str,
+    page: i64,
+    per_page: i64,
+) -> StoreResult<(Vec<QuestionAnswer>, i64)> {
+    use crate::db::schema::answers;
+    let base = || {
+        answers::table
+            .inner_join(responses::table)
+            .filter(responses::wave_id.eq(wave_id.to_owned()))
+            .filter(answers::question_key.eq(question_key.to_owned()))
+    };
+    let total: i64 = responses::table
+        .filter(responses::wave_id.eq(wave_id.to_owned()))
+        .filter(responses::id.eq_any(
+            answers::table.filter(answers::question_key.eq(question_key.to_owned())).select(answers::response_id),
+        ))
+        .count()
+        .get_result(conn)?;
+    let rows: Vec<AnswerRow> = base()
+        .order((responses::submitted_at.desc(), responses::id.asc(), answers::ordinal.asc()))
+        .limit(per_page)
+        .offset(page.max(0) * per_page)
+        .select((
+            responses::id,
+            responses::audience,
+            responses::submitted_at,
+            answers::option_value,
+            answers::text_value,
+            answers::number_value,
+        ))
+        .load(conn)?;
+    Ok((
+        rows.into_iter()
+            .map(|(response_id, audience, at, option_value, text, number)| QuestionAnswer {
+                response_id,
+                audience,
+                submitted_on: at.date().format("%Y-%m-%d").to_string(),
+                option_value,
+                text,
+                number,
+            })
+            .collect(),
+        total,
+    ))
+}
+
+/// The responses either side of `id` in its wave's list (newest first): (newer, older).
+pub fn neighbours(
+    conn: &mut DbConnection,
+    wave_id: &WaveId,
+    id: &ResponseId,
+) -> StoreResult<(Option<ResponseId>, Option<ResponseId>)> {
+    let Some(at) = responses::table
+        .filter(responses::id.eq(id))
+        .select(responses::submitted_at)
+        .first::<chrono::NaiveDateTime>(conn)
+        .optional()?
+    else {
+        return Ok((None, None));
+    };
+    let in_wave = || responses::table.filter(responses::wave_id.eq(wave_id.to_owned())).into_boxed();
+    // The list's order is (submitted_at desc, id asc): newer comes before, older after.
+    let newer = in_wave()
+        .filter(responses::submitted_at.gt(at).or(responses::submitted_at.eq(at).and(responses::id.lt(id))))
+        .order((responses::submitted_at.asc(), responses::id.desc()))
+        .select(responses::id)
+        .first(conn)
+        .optional()?;
+    let older = in_wave()
+        .filter(responses::submitted_at.lt(at).or(responses::submitted_at.eq(at).and(responses::id.gt(id))))
+        .order((responses::submitted_at.desc(), responses::id.asc()))
+        .select(responses::id)
+        .first(conn)
+        .optional()?;
+    Ok((newer, older))
 }
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
 /// One page of a wave's responses, newest first, and how many match in all.
+/// `text_order` is the wave's question keys in order: each row's excerpt is the first of its
+/// written answers by it.
 pub fn list(
     conn: &mut DbConnection,
     wave_id: &WaveId,
     f: &ResponseFilter,
     page: i64,
     per_page: i64,
+    text_order: &[String],
 ) -> StoreResult<(Vec<ResponseListing>, i64)> {
     use crate::db::schema::answers;
     let build = || {
@@ -189,14 +304,28 @@ pub fn list(
             responses::consent_to_quote,
         ))
         .load(conn)?;
+    let ids: Vec<&ResponseId> = rows.iter().map(|r| &r.0).collect();
+    let texts: Vec<(ResponseId, String, Option<String>)> = answers::table
+        .filter(answers::response_id.eq_any(ids))
+        .filter(answers::text_value.is_not_null())
+        .select((answers::response_id, answers::question_key, answers::text_value))
+        .load(conn)?;
+    let first_text = |id: &ResponseId| {
+        texts
+            .iter()
+            .filter(|(r, _, t)| r == id && t.as_deref().is_some_and(|t| !t.trim().is_empty()))
+            .min_by_key(|(_, k, _)| text_order.iter().position(|o| o == k).unwrap_or(usize::MAX))
+            .and_then(|(_, _, t)| t.as_deref().map(|t| excerpt(t, EXCERPT_GRAPHEMES)))
+    };
     Ok((
-        rows.into_iter()
+        rows.iter()
             .map(|(id, audience, channel, at, consent)| ResponseListing {
-                id,
-                audience,
-                channel,
+                id: id.clone(),
+                audience: audience.clone(),
+                channel: channel.clone(),
                 submitted_on: at.date().format("%Y-%m-%d").to_string(),
-                consent_to_quote: consent,
+                consent_to_quote: *consent,
+                excerpt: first_text(id),
             })
             .collect(),
         total,
@@ -257,6 +386,7 @@ pub fn get(conn: &mut DbConnection, id: &ResponseId) -> StoreResult<Option<Store
         channel,
         submitted_on: at.date().format("%Y-%m-%d").to_string(),
         consent_to_quote: consent,
+        excerpt: None,
     };
     Ok(Some(StoredResponse { listing, wave_id, answers: given }))
 }

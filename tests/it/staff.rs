@@ -439,3 +439,54 @@ fn the_navigation_shows_the_work(backend: Backend) {
     assert!(page.has("body.staff"), "the wide staff layout");
 }
 both!(the_navigation_shows_the_work);
+
+/// Reading what people wrote: the list shows the start of each response's first written
+/// answer; every answer to one question reads as one list; a response has previous and
+/// next, in the list's order.
+fn reading_what_people_wrote(backend: Backend) {
+    let (app, _, _) = setup(backend);
+    let wave = "torbay-participation-2025";
+    let long = "Café club helps 👨‍👩‍👧 ".repeat(20);
+    for text in ["More quiet rooms please", long.as_str(), "Answer the phone"] {
+        let mut plan = crate::helpers::Plan::new();
+        let text: &'static str = Box::leak(text.to_owned().into_boxed_str());
+        // The first written answer (by question order) is the one the list shows: the
+        // earlier written question is skipped.
+        plan.insert("what-works", vec![]);
+        plan.insert("what-to-change", vec![text]);
+        crate::helpers::complete(&app.browser(), wave, "young-people", &plan, "yes");
+    }
+    let (a, _) = sign_in(&app, "analyst@torbay.example", PASSWORD);
+    let list = a.get(&format!("/staff/waves/{wave}/responses"));
+    let excerpts = list.text_of("td.excerpt");
+    assert!(excerpts.iter().any(|e| e == "More quiet rooms please"), "{excerpts:?}");
+    assert!(excerpts.iter().any(|e| e == "Answer the phone"));
+    let cut = excerpts.iter().find(|e| e.starts_with("Café club")).expect("the long one");
+    assert!(cut.ends_with('…'), "{cut}");
+    assert!(unicode_segmentation::UnicodeSegmentation::graphemes(cut.as_str(), true).count() <= 121, "{cut}");
+    // Every answer to one question, as one list, each linked to its response.
+    let filtered = a.get(&format!("/staff/waves/{wave}/responses?question=what-to-change"));
+    let link = filtered.attr_of("a[href*='/answers?question=what-to-change']", "href");
+    assert_eq!(link.len(), 2, "the filter's link and the list of questions");
+    let answers = a.get(&link[0]);
+    assert_eq!(answers.status, 200);
+    let texts = answers.text_of(".answer-list .answer-text");
+    let stored = app.count("SELECT COUNT(*) AS n FROM answers WHERE question_key = 'what-to-change'");
+    assert_eq!(texts.len() as i64, stored, "every answer, once: {texts:?}");
+    for t in ["More quiet rooms please", long.trim(), "Answer the phone"] {
+        assert!(texts.iter().any(|x| x == t), "{t} is missing from {texts:?}");
+    }
+    assert_eq!(answers.text_of(".answer-list a").len(), texts.len());
+    assert_eq!(a.get(&format!("/staff/waves/{wave}/answers?question=nope")).status, 404);
+    // Previous and next walk the list in its order, and stop at its ends.
+    let order: Vec<String> = list.attr_of("td a[href^='/staff/responses/']", "href");
+    assert!(order.len() >= 3);
+    for (i, href) in order.iter().enumerate() {
+        let page = a.get(href);
+        let newer = page.attr_of("nav.pager a[rel=prev]", "href");
+        let older = page.attr_of("nav.pager a[rel=next]", "href");
+        assert_eq!(newer, order.get(i.wrapping_sub(1)).cloned().into_iter().collect::<Vec<_>>(), "{i}");
+        assert_eq!(older, order.get(i + 1).cloned().into_iter().collect::<Vec<_>>(), "{i}");
+    }
+}
+both!(reading_what_people_wrote);

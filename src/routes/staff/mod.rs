@@ -52,6 +52,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/sign-out", web::post().to(session::sign_out))
             .route("/waves/{slug}", web::get().to(waves::wave))
             .route("/waves/{slug}/responses", web::get().to(responses::responses))
+            .route("/waves/{slug}/answers", web::get().to(responses::answers_page))
             .route("/waves/{slug}/easy-read", web::get().to(waves::easy_read))
             .route("/responses/{id}", web::get().to(responses::response_page))
             .route("/responses/{id}/delete", web::post().to(responses::delete_response))

@@ -32,6 +32,9 @@ struct ResponsesView {
     rows: Vec<response::ResponseListing>,
     previous: Option<String>,
     next: Option<String>,
+    answers_link: Option<String>,
+    /// Every question, as links to all its answers in one list.
+    answer_lists: Vec<Link>,
 }
 
 const PER_PAGE: i64 = 50;
@@ -86,8 +89,15 @@ pub(super) async fn responses(
     };
     let page_no = query.page.unwrap_or(0).clamp(0, 1_000_000);
     let (id, f) = (w.row.id.clone(), filter.clone());
+    let order: Vec<String> = w.def.questions.iter().map(|q| q.key.to_string()).collect();
     let (rows, total) =
-        state.db.run(move |c| response::list(c, &id, &f, page_no, PER_PAGE).map_err(AppError::from)).await?;
+        state.db.run(move |c| response::list(c, &id, &f, page_no, PER_PAGE, &order).map_err(AppError::from)).await?;
+    // A question chosen: its answers can be read as one list.
+    let answers_link = filter
+        .question
+        .as_ref()
+        .filter(|k| w.def.question(k).is_some())
+        .map(|k| format!("/staff/waves/{}/answers?question={}", w.row.slug, urlencoding::encode(k)));
     let link = |p: i64| {
         let mut params = vec![format!("page={p}")];
         for (k, v) in [
@@ -125,6 +135,16 @@ pub(super) async fn responses(
         total,
         previous: (page_no > 0).then(|| link(page_no - 1)),
         next: ((page_no + 1) * PER_PAGE < total).then(|| link(page_no + 1)),
+        answers_link,
+        answer_lists: w
+            .def
+            .questions
+            .iter()
+            .map(|q| Link {
+                href: format!("/staff/waves/{}/answers?question={}", w.row.slug, q.key),
+                text: q.wording.values().next().map(|x| x.title.clone()).unwrap_or_else(|| q.key.to_string()),
+            })
+            .collect(),
         rows,
     };
     render(&state, StatusCode::OK, "staff/responses", &view)
@@ -142,6 +162,9 @@ struct ResponseView {
     page: PageMeta,
     series_title: String,
     label: String,
+    /// The responses either side in the wave's list (newest first).
+    newer: Option<String>,
+    older: Option<String>,
     response: response::ResponseListing,
     rows: Vec<AnswerRow>,
     csrf: String,
@@ -188,6 +211,8 @@ fn response_view(
             .with_error(error.is_some()),
         series_title: w.def.series.title.clone(),
         label: w.row.label.clone(),
+        newer: None,
+        older: None,
         response: listing,
         rows,
         csrf: csrf(state, req),
@@ -204,7 +229,103 @@ pub(super) async fn response_page(
 ) -> Result<HttpResponse, AppError> {
     who.require(&[Role::Admin, Role::Analyst])?;
     let (listing, answers, w) = owned_response(&state, &who, &path).await?;
-    render(&state, StatusCode::OK, "staff/response", &response_view(&who, &req, &state, listing, &answers, &w, None))
+    let (wid, rid) = (w.row.id.clone(), listing.id.clone());
+    let (newer, older) = state.db.run(move |c| response::neighbours(c, &wid, &rid).map_err(AppError::from)).await?;
+    let mut view = response_view(&who, &req, &state, listing, &answers, &w, None);
+    view.newer = newer.map(|id| format!("/staff/responses/{id}"));
+    view.older = older.map(|id| format!("/staff/responses/{id}"));
+    render(&state, StatusCode::OK, "staff/response", &view)
+}
+
+#[derive(Deserialize)]
+pub(super) struct AnswersQuery {
+    question: Option<String>,
+    page: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct AnswerItem {
+    response: String,
+    audience: String,
+    submitted_on: String,
+    answer: String,
+}
+
+#[derive(Serialize)]
+struct AnswersView {
+    page: PageMeta,
+    series_title: String,
+    label: String,
+    slug: String,
+    question: String,
+    key: String,
+    total: i64,
+    items: Vec<AnswerItem>,
+    previous: Option<String>,
+    next: Option<String>,
+}
+
+const ANSWERS_PER_PAGE: i64 = 200;
+
+/// `GET /staff/waves/{slug}/answers?question=KEY`: every answer to one question as one list
+/// (newest first, 200 a page), each linked to its whole response.
+pub(super) async fn answers_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<AnswersQuery>,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    who.require(&[Role::Admin, Role::Analyst])?;
+    let w = owned_wave(&state, &who, &path).await?;
+    let key = query.question.clone().unwrap_or_default();
+    let Some(q) = w.def.question(&key).cloned() else {
+        return Err(AppError::NotFound(
+            "This wave has no question with that key. Choose one from the list on the responses page.".into(),
+        ));
+    };
+    let page_no = query.page.unwrap_or(0).clamp(0, 1_000_000);
+    let (wid, k) = (w.row.id.clone(), key.clone());
+    let (found, total) = state
+        .db
+        .run(move |c| response::answers_to(c, &wid, &k, page_no, ANSWERS_PER_PAGE).map_err(AppError::from))
+        .await?;
+    let items = found
+        .into_iter()
+        .map(|a| {
+            let answer = match (&a.text, &a.option_value, a.number) {
+                (Some(t), _, _) => t.clone(),
+                (None, Some(v), _) => q.option(v).map(|o| o.label(&a.audience).to_owned()).unwrap_or_else(|| v.clone()),
+                (None, None, Some(n)) => n.to_string(),
+                _ => String::new(),
+            };
+            AnswerItem {
+                response: format!("/staff/responses/{}", a.response_id),
+                audience: w.def.audience(&a.audience).map(|x| x.name.clone()).unwrap_or(a.audience.clone()),
+                submitted_on: a.submitted_on,
+                answer,
+            }
+        })
+        .collect();
+    let link = |p: i64| format!("/staff/waves/{}/answers?question={}&page={p}", w.row.slug, urlencoding::encode(&key));
+    let title = q.wording.values().next().map(|x| x.title.clone()).unwrap_or_else(|| key.clone());
+    let view = AnswersView {
+        page: who.page(&req, &state, format!("Answers: {title}")).back(format!(
+            "/staff/waves/{}/responses?question={}",
+            w.row.slug,
+            urlencoding::encode(&key)
+        )),
+        series_title: w.def.series.title.clone(),
+        label: w.row.label.clone(),
+        slug: w.row.slug.clone(),
+        question: title,
+        key: key.clone(),
+        total,
+        items,
+        previous: (page_no > 0).then(|| link(page_no - 1)),
+        next: ((page_no + 1) * ANSWERS_PER_PAGE < total).then(|| link(page_no + 1)),
+    };
+    render(&state, StatusCode::OK, "staff/answers", &view)
 }
 
 pub(super) async fn delete_response(
