@@ -184,11 +184,11 @@ async function collectStaff(page, base) {
   await page.goto(`${base}/staff/waves/${WAVE}`); await snap('wave');
   await page.goto(`${base}/staff/waves/${WAVE}/responses?words=quiet`); await snap('responses, filtered');
   await page.goto(`${base}/staff/waves/${WAVE}/responses`); await snap('responses');
+  await page.getByRole('link', { name: /^Open/ }).first().click(); await snap('response');
+  await page.getByRole('button', { name: 'Delete response' }).click(); await snap('response, delete error');
   await page.goto(`${base}/staff/waves/torbay-participation-2024/answers?question=what-to-change`); await snap('every answer to one question');
   await page.goto(`${base}/staff/waves/torbay-participation-2024/responses`);
   await page.locator('td a[href^="/staff/responses/"]').nth(1).click(); await page.waitForLoadState('load'); await snap('a response, with previous and next');
-  await page.getByRole('link', { name: /^Open/ }).first().click(); await snap('response');
-  await page.getByRole('button', { name: 'Delete response' }).click(); await snap('response, delete error');
   await page.goto(`${base}/staff/audit`); await snap('audit log');
   await page.goto(`${base}/staff/themes`); await snap('codebook');
   await page.getByRole('button', { name: 'Add theme' }).click(); await snap('codebook, error');

@@ -167,7 +167,7 @@ fn code_and_quote(conn: &mut DbConnection, partnership_id: &PartnershipId) -> St
             continue;
         }
         let Some(wave) = survey::find_wave(conn, slug)? else { continue };
-        let (answers, _) = voices::text_answers(conn, &wave.id, None, false, i64::MAX, 0)?;
+        let (answers, _, _) = voices::text_answers(conn, &wave.id, None, false, i64::MAX, 0)?;
         if answers.iter().any(|a| !a.theme_ids.is_empty() || a.quote_id.is_some()) {
             continue;
         }

@@ -149,7 +149,15 @@ pub struct TextAnswer {
     pub quote_id: Option<String>,
 }
 
-/// The free-text answers of a wave (optionally one question, optionally only uncoded ones).
+/// How far coding has got, over the answers in scope (one question or all).
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Progress {
+    pub answers: i64,
+    pub coded: i64,
+}
+
+/// The free-text answers of a wave (optionally one question, optionally only uncoded ones),
+/// a page of them, how many match, and how far coding has got over that question (or all).
 pub fn text_answers(
     conn: &mut DbConnection,
     wave_id: &WaveId,
@@ -157,7 +165,7 @@ pub fn text_answers(
     only_uncoded: bool,
     limit: i64,
     offset: i64,
-) -> StoreResult<(Vec<TextAnswer>, i64)> {
+) -> StoreResult<(Vec<TextAnswer>, i64, Progress)> {
     let build = || {
         let mut q = answers::table
             .inner_join(responses::table)
@@ -198,11 +206,14 @@ pub fn text_answers(
             quoted.insert((r, k), id);
         }
     }
+    let mut progress = Progress::default();
     let all: Vec<TextAnswer> = rows
         .into_iter()
         .filter_map(|(response_id, question_key, audience, text, consent)| {
             let key = (response_id.clone(), question_key.clone());
             let theme_ids = codes.remove(&key).unwrap_or_default();
+            progress.answers += 1;
+            progress.coded += i64::from(!theme_ids.is_empty());
             if only_uncoded && !theme_ids.is_empty() {
                 return None;
             }
@@ -218,7 +229,7 @@ pub fn text_answers(
         })
         .collect();
     let total = all.len() as i64;
-    Ok((all.into_iter().skip(offset.max(0) as usize).take(limit.max(0) as usize).collect(), total))
+    Ok((all.into_iter().skip(offset.max(0) as usize).take(limit.max(0) as usize).collect(), total, progress))
 }
 
 /// The wave a response belongs to, if it is in `wave_id`.

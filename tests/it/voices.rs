@@ -308,3 +308,59 @@ fn demo_quote_bank_from_the_command_line() {
     let out = run(&["export", "quotes", "--partnership", "nowhere", "--format", "csv"]);
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("no partnership \"nowhere\""));
 }
+
+/// Coding without losing work: a count of what is coded and a link to what is left; "Saved"
+/// said after saving; moving on saves first (Save and next), so ticks are never dropped;
+/// answers are numbered, and "Make answer N a quote" sits inside answer N.
+fn coding_without_losing_work(backend: Backend) {
+    let (app, _, _) = setup(backend);
+    with_words(&app);
+    let (b, _) = sign_in(&app, "analyst@torbay.example", PASSWORD);
+    let base = format!("/staff/waves/{WAVE}/coding?question=what-to-change");
+    let page = b.get(&base);
+    let answers = app.count("SELECT COUNT(*) AS n FROM answers WHERE question_key = 'what-to-change'");
+    let coded_now =
+        app.count("SELECT COUNT(DISTINCT response_id) AS n FROM codings WHERE question_key = 'what-to-change'");
+    let progress = page.text_of(".coding-progress").join("");
+    assert!(progress.starts_with(&format!("{coded_now} of {answers} answers coded")), "{progress}");
+    let left = page.attr_of(".coding-progress a", "href");
+    assert_eq!(left, [format!("/staff/waves/{WAVE}/coding?uncoded=1&question=what-to-change")]);
+    assert!(!page.has(".saved-notice"));
+    // Numbered answers; the quote button is inside its answer and names it.
+    assert_eq!(page.text_of("fieldset.answer legend")[0].split(':').next(), Some("Answer 1"));
+    let quote_buttons = page.attr_of("fieldset.answer button[form^='quote-']", "form");
+    assert!(!quote_buttons.is_empty(), "a consented answer can be made a quote from inside it");
+    for id in &quote_buttons {
+        assert!(page.has(&format!("form#{id}[action$='/quotes']")), "{id} names a form");
+    }
+    // Ticks a theme on the one answer shown and presses Save and next.
+    let theme = theme_id(&app, "Communication");
+    let tick_and_next = |page: &crate::helpers::Page, action_ends: &str| {
+        let shown = page.attr_of("input[name=shown]", "value");
+        assert_eq!(shown.len(), 1);
+        let form = page
+            .form_ending(action_ends)
+            .with("shown", &shown[0])
+            .with("code", &format!("{}:{theme}", shown[0]))
+            .with("action", "save_next");
+        (shown, b.submit(&form))
+    };
+    // One at a time: answer 1, then Save and next.
+    let (shown, next) = tick_and_next(&b.get(&format!("{base}&per=1&page=0")), "per=1&question=what-to-change");
+    assert_eq!(next.status, 200);
+    assert!(next.url.contains("page=1"), "on to the next answer: {}", next.url);
+    assert!(next.text_of(".saved-notice").join("").contains("Saved."), "{}", next.html);
+    assert_ne!(next.attr_of("input[name=shown]", "value"), shown, "a different answer");
+    let (rid, key) = shown[0].split_once(':').expect("field");
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) AS n FROM codings WHERE response_id = '{rid}' AND question_key = '{key}'")),
+        1,
+        "the tick made before moving on is kept"
+    );
+    assert!(next.text_of(".coding-progress").join("").starts_with(&format!("{} of {answers}", coded_now + 1)));
+    // Showing only what is left, Save and next stays on the page the next ones move into.
+    let (shown, after) = tick_and_next(&b.get(&format!("{}&per=1", left[0])), "uncoded=1");
+    assert!(after.url.contains("page=0") && after.url.contains("uncoded=1"), "{}", after.url);
+    assert_ne!(after.attr_of("input[name=shown]", "value"), shown);
+}
+both!(coding_without_losing_work);

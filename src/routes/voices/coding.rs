@@ -9,6 +9,8 @@ pub(super) struct CodingQuery {
     uncoded: Option<String>,
     page: Option<i64>,
     per: Option<i64>,
+    /// Just saved: how many answers' codes were stored (said once, then gone).
+    saved: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -54,6 +56,11 @@ pub(super) struct CodingView {
     counts: Vec<CountRow>,
     total: i64,
     uncoded: bool,
+    progress: voices::Progress,
+    left: i64,
+    /// The answers with no theme yet (when not already showing only those).
+    left_link: Option<String>,
+    saved: Option<i64>,
     next: Option<String>,
     previous: Option<String>,
     one_at_a_time: Option<String>,
@@ -77,11 +84,11 @@ pub(super) async fn coding_page(
     let per = q.per.unwrap_or(25).clamp(1, 200);
     let page_no = q.page.unwrap_or(0).clamp(0, 1_000_000);
     let (wid, p2, qk) = (wave_id, pid, question.clone());
-    let (answers, total, themes, counts) = state
+    let ((answers, total, progress), themes, counts) = state
         .db
         .run(move |c| -> Result<_, AppError> {
-            let (answers, total) = voices::text_answers(c, &wid, qk.as_deref(), uncoded, per, page_no * per)?;
-            Ok((answers, total, voices::themes_for(c, &p2, false)?, voices::theme_counts(c, &wid)?))
+            let found = voices::text_answers(c, &wid, qk.as_deref(), uncoded, per, page_no * per)?;
+            Ok((found, voices::themes_for(c, &p2, false)?, voices::theme_counts(c, &wid)?))
         })
         .await?;
     let theme_name = |id: &str| {
@@ -91,7 +98,8 @@ pub(super) async fn coding_page(
         .into_iter()
         .enumerate()
         .map(|(i, a)| CodingRow {
-            n: i + 1,
+            // Numbered across pages, as "answer 15" is said aloud.
+            n: usize::try_from(page_no * per).unwrap_or(0) + i + 1,
             field: format!("{}:{}", a.response_id, a.question_key),
             themes: themes
                 .iter()
@@ -144,6 +152,16 @@ pub(super) async fn coding_page(
         themes,
         total,
         uncoded,
+        left: progress.answers - progress.coded,
+        left_link: (!uncoded && progress.coded < progress.answers).then(|| {
+            let mut l = format!("{base}?uncoded=1");
+            if let Some(k) = &question {
+                l.push_str(&format!("&question={k}"));
+            }
+            l
+        }),
+        progress,
+        saved: q.saved.filter(|n| *n >= 0),
         previous: (page_no > 0).then(|| link(page_no - 1, per)),
         next: ((page_no + 1) * per < total).then(|| link(page_no + 1, per)),
         one_at_a_time: (per != 1).then(|| link(page_no * per, 1)),
@@ -187,7 +205,7 @@ pub(super) async fn save_coding(
                 .run(move |c| voices::bulk_apply(c, &wave_id, &pid, &chosen, &theme, &by).map_err(AppError::from))
                 .await?;
         }
-        Some("save") | None => {
+        Some("save" | "save_next" | "save_previous") | None => {
             // Every answer shown on the page is listed, so unticking all its themes clears it.
             let shown: Vec<(crate::db::ResponseId, String)> = f.all("shown").into_iter().filter_map(split).collect();
             let coded: Vec<(String, String, String)> = f
@@ -215,7 +233,16 @@ pub(super) async fn save_coding(
         }
         Some(_) => return Err(AppError::BadRequest("That button is not one we know.".into())),
     }
-    let mut back = format!("/staff/waves/{slug}/coding?page={}&per={}", q.page.unwrap_or(0), q.per.unwrap_or(25));
+    // Saved, then where the person asked to go: the same page, the next or the previous.
+    // Showing only uncoded answers, the next ones move up into this page as these are coded.
+    let page = q.page.unwrap_or(0).clamp(0, 1_000_000);
+    let page = match f.get("action") {
+        Some("save_next") if q.uncoded.is_none() => page + 1,
+        Some("save_previous") => (page - 1).max(0),
+        _ => page,
+    };
+    let saved = if f.get("action") == Some("bulk") { f.all("select").len() } else { f.all("shown").len() };
+    let mut back = format!("/staff/waves/{slug}/coding?page={page}&per={}&saved={saved}", q.per.unwrap_or(25));
     if let Some(k) = &q.question {
         back.push_str(&format!("&question={}", urlencoding::encode(k)));
     }
