@@ -258,6 +258,39 @@ pub struct EvidencePriority {
     pub staff: Option<crate::models::evidence::Override>,
 }
 
+/// One line of the board's one-page summary: a priority, its rating (in words, and as a
+/// colour class beside them), and what changed most in its questions.
+#[derive(Serialize)]
+pub struct BoardRow {
+    pub code: String,
+    pub title: String,
+    pub rating: String,
+    pub rating_class: String,
+    /// The rating was set by staff (with a note), not suggested.
+    pub by_staff: bool,
+    /// Declines first, then improvements, then the possible ones, each with its change.
+    pub changes: Vec<String>,
+}
+
+/// The summary line of one priority.
+pub fn board_row(p: &EvidencePriority) -> BoardRow {
+    let rating = p.staff.as_ref().map_or(p.suggested, |s| s.rating.as_str()).to_owned();
+    let mut changes = Vec::new();
+    for wanted in ["Declined", "Improved", "Possible decrease", "Possible increase"] {
+        for q in p.questions.iter().filter(|q| q.verdict == wanted) {
+            changes.push(format!("{}: {} ({})", q.verdict, q.text, q.change));
+        }
+    }
+    BoardRow {
+        code: p.code.clone(),
+        title: p.title.clone(),
+        rating_class: format!("brag-{}", rating.to_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "-")),
+        rating,
+        by_staff: p.staff.is_some(),
+        changes,
+    }
+}
+
 /// The evidence pack: the same content on the page, in the JSON API and in the Word and CSV files.
 #[derive(Serialize)]
 pub struct EvidenceData {
@@ -266,6 +299,8 @@ pub struct EvidenceData {
     pub years: Vec<String>,
     pub audience: String,
     pub summary: String,
+    /// The one-page summary for a board, first in the page and the Word file.
+    pub board: Vec<BoardRow>,
     pub priorities: Vec<EvidencePriority>,
     pub rule: Vec<(String, String)>,
 }

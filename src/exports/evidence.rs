@@ -84,7 +84,18 @@ pub fn evidence_docx(pack: &EvidenceData) -> Result<Vec<u8>, ExportError> {
     let mut blocks = vec![
         Block::Title(title.clone()),
         Block::Para(format!("{} compared for {}: {}.", pack.series, pack.audience, pack.summary)),
+        Block::Heading1("Summary for the board".into()),
     ];
+    // The one-page summary first: each priority's rating in words and its main changes.
+    for b in &pack.board {
+        let who = if b.by_staff { "set by staff" } else { "suggested" };
+        let changes = if b.changes.is_empty() {
+            "No clear change in its questions.".to_owned()
+        } else {
+            b.changes.join("; ") + "."
+        };
+        blocks.push(Block::Para(format!("{}: {}. Rating: {} ({who}). {changes}", b.code, b.title, b.rating)));
+    }
     for p in &pack.priorities {
         blocks.push(Block::Heading1(format!("{}: {}", p.code, p.title)));
         let rating = match &p.staff {

@@ -263,6 +263,28 @@ fn evidence_pack(backend: Backend) {
     let words: String =
         doc.descendants().filter(|n| n.is_text()).filter_map(|n| n.text()).collect::<Vec<_>>().join("\n");
     assert!(words.contains("P5: Getting ready for adult life") && words.contains("Suggested rating: Green"));
+    // The Word file opens with the board's summary: every priority's rating before the details.
+    let summary_at = words.find("Summary for the board").expect("a summary");
+    let details_at = words.find("What the survey shows").expect("details");
+    assert!(summary_at < details_at);
+    assert!(
+        words[summary_at..details_at].contains("P5: Getting ready for adult life. Rating: Green (suggested)."),
+        "{}",
+        &words[summary_at..details_at]
+    );
+    // So does the page: one row per priority, its rating in words on its colour, its changes.
+    let page = v.get(&format!("/staff/series/torbay-participation/evidence?{q}"));
+    let rows = page.text_of(".board-summary tbody tr");
+    let sections = page.text_of("section.result[id^='priority-'] > h2");
+    assert_eq!(rows.len(), sections.len(), "{rows:?}");
+    for brag in page.text_of(".board-summary .brag") {
+        assert!(["Blue", "Green", "Amber", "Red", "No rating"].contains(&brag.as_str()), "{brag}");
+    }
+    assert!(page.has(".board-summary .brag.brag-green"));
+    assert!(
+        rows.iter().any(|r| r.contains("Improved: ") || r.contains("Declined: ")),
+        "the main changes are named: {rows:?}"
+    );
     // Staff set their own rating with a note.
     let (a, _) = sign_in(&app, "analyst@torbay.example", PASSWORD);
     let page = a.get(&format!("/staff/series/torbay-participation/evidence?{q}"));

@@ -10,7 +10,7 @@ use crate::error::AppError;
 use crate::exports::evidence::{evidence_csv, evidence_docx};
 use crate::models::account::Role;
 use crate::models::{framework, survey};
-use crate::report::{EvidenceData, EvidencePriority, ThemeCount, index_row, question_row, summary, tagged};
+use crate::report::{EvidenceData, EvidencePriority, ThemeCount, board_row, index_row, question_row, summary, tagged};
 use crate::routes::pages::{Link, PageMeta, render};
 use crate::routes::staff::SignedIn;
 use crate::state::AppState;
@@ -47,7 +47,7 @@ async fn evidence_data(state: &AppState, r: &Report, with_charts: bool) -> Resul
         .await?;
     let case = &r.case;
     let later = &case.years[1];
-    let priorities = labels
+    let priorities: Vec<EvidencePriority> = labels
         .0
         .iter()
         .map(|p| {
@@ -108,6 +108,7 @@ async fn evidence_data(state: &AppState, r: &Report, with_charts: bool) -> Resul
         years: case.years.clone(),
         audience: if r.audience == "all-audiences" { "everyone together".into() } else { r.audience.replace('-', " ") },
         summary: summary(case),
+        board: priorities.iter().map(board_row).collect(),
         priorities,
         rule: [
             evidence::Brag::Blue,
