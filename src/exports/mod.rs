@@ -239,7 +239,15 @@ pub fn quotes_docx(title: &str, intro: &str, sections: &[PrioritySection]) -> Re
             blocks.push(Block::Heading2(group.theme.clone()));
             for q in &group.quotes {
                 blocks.push(Block::Quote(format!("“{}”", q.quote)));
-                blocks.push(Block::Caption(format!("{}, {}", q.audience.replace('-', " "), q.wave_label)));
+                // Listed once, under its first priority: the others are named here.
+                let also: Vec<&str> = q
+                    .priorities
+                    .iter()
+                    .filter(|p| !section.heading.starts_with(&format!("{p}:")))
+                    .map(String::as_str)
+                    .collect();
+                let also = if also.is_empty() { String::new() } else { format!(". Also about {}", also.join(", ")) };
+                blocks.push(Block::Caption(format!("{}, {}{also}", q.audience.replace('-', " "), q.wave_label)));
             }
         }
     }

@@ -627,20 +627,18 @@ pub struct ThemeQuotes {
 }
 
 /// Quotes grouped by priority (in the framework's order), then theme: the shape of a
-/// strategy's "what families told us" sections. A quote appears under each of its priorities;
+/// strategy's "what families told us" sections. Each quote appears once, under the first of
+/// its priorities in the framework's order (its others are named beside it by the exports);
 /// quotes tied to none come last.
 pub fn grouped(quotes: &[BankQuote], priority_order: &[(String, String)]) -> Vec<PrioritySection> {
     let mut out = Vec::new();
     let mut sections: Vec<(String, String)> = priority_order.to_vec();
     sections.push((String::new(), "Other things people told us".to_owned()));
+    let home = |q: &BankQuote| priority_order.iter().find(|(c, _)| q.priorities.contains(c)).map(|(c, _)| c.clone());
     for (code, title) in sections {
         let mut by_theme: BTreeMap<String, Vec<BankQuote>> = BTreeMap::new();
         for q in quotes {
-            let here = if code.is_empty() {
-                q.priorities.iter().all(|p| !priority_order.iter().any(|(c, _)| c == p))
-            } else {
-                q.priorities.contains(&code)
-            };
+            let here = if code.is_empty() { home(q).is_none() } else { home(q).as_deref() == Some(code.as_str()) };
             if here {
                 let theme = q.themes.first().cloned().unwrap_or_else(|| "Not yet themed".to_owned());
                 by_theme.entry(theme).or_default().push(q.clone());

@@ -222,6 +222,15 @@ fn exports_read_back(backend: Backend) {
     assert!(words.contains("P1: Everyone helps children with SEND"), "grouped by priority first");
     assert!(words.contains("Communication"), "then theme");
     assert!(!leaks(&words));
+    // Each quote once, however many priorities it counts towards (its others are named).
+    let listed: Vec<serde_json::Value> =
+        serde_json::from_slice(&get("format=json").bytes().expect("json")).expect("json");
+    assert_eq!(styles.iter().filter(|s| **s == "Quote").count(), listed.len(), "one Quote paragraph per quote");
+    assert!(
+        listed.iter().any(|q| q["priorities"].as_array().is_some_and(|p| p.len() > 1)),
+        "the demo has quotes with several priorities"
+    );
+    assert!(words.contains(". Also about P"), "the other priorities are named");
     let mut styles_xml = String::new();
     zip.by_name("word/styles.xml").expect("styles").read_to_string(&mut styles_xml).expect("read");
     assert!(roxmltree::Document::parse(&styles_xml).is_ok());
