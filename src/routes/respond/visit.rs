@@ -233,9 +233,7 @@ pub(super) async fn begin(
     let visit = load(&state, &slug).await?;
     require_open(&visit)?;
     // Started in a panel session (joined by code, or on its kiosk): the response says so.
-    let session = panel_session(&state, &req)
-        .await?
-        .filter(|s| s.wave_id == visit.wave.id && s.audience == audience && s.is_open(crate::db::now()));
+    let session = open_session_for(&state, &req, &visit, &audience).await?;
     let (next, cookie) = start_answers(&state, &req, &visit, &audience, session.as_ref()).await?;
     let mut res = see_other(next);
     if let Some(c) = cookie {
@@ -257,9 +255,7 @@ pub(super) async fn joined_start(
     let (slug, audience) = path.into_inner();
     let visit = load(&state, &slug).await?;
     require_open(&visit)?;
-    let session = panel_session(&state, &req)
-        .await?
-        .filter(|s| s.wave_id == visit.wave.id && s.audience == audience && s.is_open(crate::db::now()));
+    let session = open_session_for(&state, &req, &visit, &audience).await?;
     let Some(session) = session.filter(|_| kiosk().is_none()) else {
         return Ok(see_other(format!("{}/{audience}", visit.base())));
     };
@@ -270,6 +266,17 @@ pub(super) async fn joined_start(
         res.add_cookie(&c).map_err(AppError::internal)?;
     }
     Ok(res)
+}
+
+/// The panel session this browser joined, if it is open now and for this wave and version.
+async fn open_session_for(
+    state: &AppState,
+    req: &HttpRequest,
+    visit: &Visit,
+    audience: &str,
+) -> Result<Option<crate::models::panel::SessionRow>, AppError> {
+    let session = panel_session(state, req).await?;
+    Ok(session.filter(|s| s.wave_id == visit.wave.id && s.audience == audience && s.is_open(crate::db::now())))
 }
 
 /// Makes this browser's answers for `audience` (in `session`, when given), or finds the unsent
