@@ -29,6 +29,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
+# LibreOffice, the real reader the tests open Word and Excel files with (without the
+# desktop's recommends: a few hundred MB less).
+if ! command -v soffice >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "==> Installing LibreOffice (writer and calc, headless)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      libreoffice-writer-nogui libreoffice-calc-nogui >/dev/null
+  else
+    echo "Please install libreoffice-writer-nogui and libreoffice-calc-nogui first" >&2
+    exit 1
+  fi
+fi
+
 echo "==> Formatting and lints (cargo fmt --check, cargo clippy -D warnings)"
 cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings

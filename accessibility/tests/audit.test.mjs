@@ -198,6 +198,16 @@ async function collectStaff(page, base) {
   await page.getByRole('button', { name: /^Make answer \d+ a quote$/ }).first().click(); await snap('quote, draft');
   await page.getByRole('button', { name: 'Approve for sharing' }).click(); await snap('quote, approved');
   await page.goto(`${base}/staff/quotes`); await snap('quote bank');
+  await page.locator('#words').fill('wait');
+  await page.getByRole('button', { name: 'Search and filter' }).click(); await snap('quote bank, searched');
+  await page.getByRole('button', { name: 'Ticked to Word' }).click(); await snap('quote bank, nothing ticked');
+  await page.goto(`${base}/staff/quotes`);
+  await page.locator('.bank-quote input[type=checkbox]').first().check();
+  await page.getByRole('button', { name: 'Save the ticked as a selection' }).click(); await snap('save a selection');
+  await page.getByRole('button', { name: 'Save selection' }).click(); await snap('save a selection, error');
+  await page.locator('#name').fill('Newsletter, March');
+  await page.getByRole('button', { name: 'Save selection' }).click(); await snap('a saved selection');
+  await page.goto(`${base}/staff/quotes`); await snap('quote bank with saved selections');
   await page.goto(`${base}/staff/quotes/print`); await snap('quotes, print');
   await page.goto(`${base}/staff/surveys/upload`); await snap('upload');
   await page.getByLabel("Or paste the file's text").fill('format = "heard-survey/1"\n[wave]\nslug = "Bad Slug"\n');

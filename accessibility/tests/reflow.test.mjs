@@ -75,7 +75,7 @@ test('pages reflow at 320px and 200% zoom, and targets are big enough', async ()
           await signIn(page, heard.base, 'admin@torbay.example', 'a long enough password');
           for (const path of [
             '/staff', `/staff/waves/${WAVE}`, `/staff/waves/${WAVE}/responses`, `/staff/waves/${WAVE}/coding`,
-            '/staff/themes', '/staff/quotes', `/staff/waves/${WAVE}/easy-read`, `/staff/waves/${WAVE}/recordings`,
+            '/staff/themes', '/staff/quotes', '/staff/quotes?words=wait', `/staff/waves/${WAVE}/easy-read`, `/staff/waves/${WAVE}/recordings`,
             '/staff/images', `/staff/waves/${WAVE}/preview/young-people/1`, '/staff/framework', '/staff/users',
             '/staff/audit', '/staff/surveys/upload', `/staff/waves/${WAVE}/panels`, `/staff/waves/${WAVE}/paper/young-people`,
             `/staff/waves/${WAVE}/paper-entry`, `/staff/waves/${WAVE}/paper-check`, `/staff/waves/${WAVE}/invitations`,

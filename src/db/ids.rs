@@ -94,6 +94,8 @@ text_ids! {
     AccountId;
     /// A quote in the quote bank.
     QuoteId;
+    /// A saved selection of quotes ("Newsletter, March").
+    SelectionId;
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 pub mod ids;
 pub mod schema;
 
-pub use ids::{AccountId, PartnershipId, QuoteId, ResponseId, WaveId};
+pub use ids::{AccountId, PartnershipId, QuoteId, ResponseId, SelectionId, WaveId};
 
 use std::time::Duration;
 

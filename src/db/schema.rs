@@ -471,6 +471,27 @@ diesel::joinable!(paper_entries -> waves (wave_id));
 diesel::joinable!(recordings -> waves (wave_id));
 diesel::joinable!(images -> partnerships (partnership_id));
 
+diesel::table! {
+    quote_selections (id) {
+        id -> Text,
+        partnership_id -> Text,
+        name -> Text,
+        created_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    quote_selection_items (selection_id, quote_id) {
+        selection_id -> Text,
+        quote_id -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::joinable!(quote_selection_items -> quote_selections (selection_id));
+diesel::joinable!(quote_selection_items -> quotes (quote_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     instance_settings,
     partnerships,
@@ -507,6 +528,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     updates,
     account_tokens,
     branding,
+    quote_selections,
+    quote_selection_items,
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(codings::theme_id, codings::question_key, responses::audience,);

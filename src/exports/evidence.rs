@@ -3,7 +3,7 @@
 //! outcomes, what the survey shows, themes and quotes). The content is `report::EvidenceData`,
 //! the same the page shows.
 
-use super::{Block, ExportError, docx};
+use super::{Block, Cell, DocTable, ExportError, brag_colours, docx};
 use crate::report::EvidenceData;
 
 /// The pack as CSV (UTF-8 with a BOM, so Excel reads it).
@@ -86,16 +86,29 @@ pub fn evidence_docx(pack: &EvidenceData) -> Result<Vec<u8>, ExportError> {
         Block::Para(format!("{} compared for {}: {}.", pack.series, pack.audience, pack.summary)),
         Block::Heading1("Summary for the board".into()),
     ];
-    // The one-page summary first: each priority's rating in words and its main changes.
-    for b in &pack.board {
-        let who = if b.by_staff { "set by staff" } else { "suggested" };
-        let changes = if b.changes.is_empty() {
-            "No clear change in its questions.".to_owned()
-        } else {
-            b.changes.join("; ") + "."
-        };
-        blocks.push(Block::Para(format!("{}: {}. Rating: {} ({who}). {changes}", b.code, b.title, b.rating)));
-    }
+    // The one-page summary first: a table of each priority, its rating in words on its
+    // colour, and its main changes (declines first).
+    blocks.push(Block::Table(DocTable {
+        header: vec!["Priority".into(), "Rating".into(), "Main changes".into()],
+        widths: vec![34, 16, 50],
+        rows: pack
+            .board
+            .iter()
+            .map(|b| {
+                let who = if b.by_staff { "set by staff" } else { "suggested" };
+                let changes = if b.changes.is_empty() {
+                    "No clear change in its questions.".to_owned()
+                } else {
+                    b.changes.join("; ") + "."
+                };
+                vec![
+                    Cell::text(format!("{}: {}", b.code, b.title)),
+                    Cell { text: format!("{} ({who})", b.rating), fill: brag_colours(&b.rating), bold: true },
+                    Cell::text(changes),
+                ]
+            })
+            .collect(),
+    }));
     for p in &pack.priorities {
         blocks.push(Block::Heading1(format!("{}: {}", p.code, p.title)));
         let rating = match &p.staff {

@@ -125,6 +125,75 @@ pub enum Block {
     Para(String),
     Quote(String),
     Caption(String),
+    /// A table with a header row; a cell may carry a fill colour (always beside its words).
+    Table(DocTable),
+}
+
+/// A table in a Word document: the header's words, then rows of cells, and each column's
+/// share of the text width in per cent.
+#[derive(Debug, Clone)]
+pub struct DocTable {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+    pub widths: Vec<usize>,
+}
+
+/// One cell: its words, and optionally a fill and the text colour that reads on it (RGB hex
+/// without `#`; the pair must meet contrast, as the page's badges do).
+#[derive(Debug, Clone, Default)]
+pub struct Cell {
+    pub text: String,
+    pub fill: Option<(&'static str, &'static str)>,
+    pub bold: bool,
+}
+
+impl Cell {
+    pub fn text(text: impl Into<String>) -> Self {
+        Self { text: text.into(), ..Self::default() }
+    }
+}
+
+/// The fill and text colours of a BRAG rating in Word, the same as the page's badges
+/// (`staff.css`: GOV.UK's blue, green, yellow and red, each with 4.5:1 text); `None` for a
+/// rating with no colour of its own.
+pub fn brag_colours(rating: &str) -> Option<(&'static str, &'static str)> {
+    match rating.to_lowercase().as_str() {
+        "blue" | "embedded" => Some(("1D70B8", "FFFFFF")),
+        "green" => Some(("00703C", "FFFFFF")),
+        "amber" => Some(("FFDD00", "0B0C0C")),
+        "red" => Some(("D4351C", "FFFFFF")),
+        _ => None,
+    }
+}
+
+/// The printable text width of Heard's A4 pages with 2.54 cm margins, in twentieths of a point.
+const TEXT_WIDTH: usize = 11906 - 2 * 1440;
+
+fn word_table(t: &DocTable) -> docx_rs::Table {
+    use docx_rs::{Paragraph, Run, Shading, ShdType, Table, TableCell, TableRow, WidthType};
+    let width = |i: usize| t.widths.get(i).copied().unwrap_or(100 / t.header.len().max(1)) * TEXT_WIDTH / 100;
+    let cell = |i: usize, c: &Cell, header: bool| {
+        let mut run = Run::new().add_text(word_text(&c.text)).size(24);
+        if header || c.bold {
+            run = run.bold();
+        }
+        let mut cell = TableCell::new().width(width(i), WidthType::Dxa);
+        if let Some((fill, ink)) = c.fill {
+            run = run.color(ink);
+            cell = cell.shading(Shading::new().shd_type(ShdType::Clear).color("auto").fill(fill));
+        } else if header {
+            cell = cell.shading(Shading::new().shd_type(ShdType::Clear).color("auto").fill("F3F2F1"));
+        }
+        cell.add_paragraph(Paragraph::new().add_run(run))
+    };
+    let mut rows = vec![
+        TableRow::new(t.header.iter().enumerate().map(|(i, h)| cell(i, &Cell::text(h.clone()), true)).collect())
+            .cant_split(),
+    ];
+    for r in &t.rows {
+        rows.push(TableRow::new(r.iter().enumerate().map(|(i, c)| cell(i, c, false)).collect()).cant_split());
+    }
+    Table::new(rows).set_grid((0..t.header.len()).map(width).collect()).width(TEXT_WIDTH, WidthType::Dxa)
 }
 
 /// The document's language, for spelling and for screen readers' voices.
@@ -170,6 +239,10 @@ pub fn docx(title: &str, blocks: &[Block]) -> Result<Vec<u8>, ExportError> {
     }
     for b in blocks {
         let (style, text) = match b {
+            Block::Table(t) => {
+                doc = doc.add_table(word_table(t));
+                continue;
+            }
             Block::Title(t) => ("Title", t),
             Block::Heading1(t) => ("Heading1", t),
             Block::Heading2(t) => ("Heading2", t),

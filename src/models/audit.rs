@@ -55,6 +55,10 @@ actions! {
     PasswordResetRefused => "password.reset_refused",
     /// Quotes were exported (format, filter, rows).
     QuotesExported => "quotes.exported",
+    /// A selection of quotes was saved (its name, how many quotes, whether it replaced one).
+    SelectionSaved => "quotes.selection_saved",
+    /// A saved selection of quotes was deleted (its quotes stay).
+    SelectionDeleted => "quotes.selection_deleted",
     /// A panel session was started.
     PanelCreated => "panel.created",
     /// A shared answer was shown on the panel screen.

@@ -507,6 +507,17 @@ pub struct QuoteFilter {
     pub audience: Option<String>,
     pub wave: Option<String>,
     pub include_drafts: bool,
+    /// Words to look for: a quote matches when it holds every one of them (any case).
+    pub words: Option<String>,
+    /// Only these quotes (those ticked, or a saved selection); the other filters still apply.
+    pub only: Option<Vec<QuoteId>>,
+}
+
+/// Whether `text` holds every word of `search`, ignoring case (NFC on both sides, as stored).
+pub fn holds_words(text: &str, search: &str) -> bool {
+    use unicode_normalization::UnicodeNormalization;
+    let text: String = text.nfc().collect::<String>().to_lowercase();
+    search.nfc().collect::<String>().to_lowercase().split_whitespace().all(|w| text.contains(w))
 }
 
 /// One quote as exported: words, audience and wave, and how it is tagged. Never ids or times.
@@ -544,6 +555,9 @@ pub fn bank(conn: &mut DbConnection, partnership_id: &PartnershipId, f: &QuoteFi
     if let Some(w) = &f.wave {
         q = q.filter(waves::slug.eq(w.clone()));
     }
+    if let Some(only) = &f.only {
+        q = q.filter(quotes::id.eq_any(only.iter().map(|id| id.as_str().to_owned()).collect::<Vec<_>>()));
+    }
     let rows: Vec<Row> = q
         .order((waves::label.asc(), responses::audience.asc(), quotes::redacted.asc()))
         .select((
@@ -561,6 +575,9 @@ pub fn bank(conn: &mut DbConnection, partnership_id: &PartnershipId, f: &QuoteFi
         themes_for(conn, partnership_id, true)?.into_iter().map(|t| (t.id.clone(), t)).collect();
     let mut out = Vec::new();
     for (id, response_id, key, redacted, status, audience, wave, wave_label) in rows {
+        if f.words.as_deref().is_some_and(|w| !holds_words(&redacted, w)) {
+            continue;
+        }
         let theme_ids: Vec<String> = codings::table
             .filter(codings::response_id.eq(&response_id))
             .filter(codings::question_key.eq(&key))

@@ -21,3 +21,51 @@
     }
   });
 })();
+
+// Saving as you go: with scripts on, ticking or unticking a theme saves the page's codes a
+// moment later (the same form and the same Save as the button, so nothing differs from
+// pressing it), and the bar says so. Without scripts, Save and moving on save as before.
+(function () {
+  'use strict';
+  var form = document.querySelector('form.coding');
+  var status = document.getElementById('autosave');
+  if (!form || !status || !window.fetch || !window.URLSearchParams) return;
+  var timer = null;
+  var pending = false;
+  var running = false;
+  function say(text) { status.textContent = text; }
+  function save() {
+    if (running) { pending = true; return; }
+    running = true;
+    var body = new URLSearchParams(new FormData(form));
+    body.set('action', 'save');
+    fetch(form.getAttribute('action'), {
+      method: 'POST',
+      body: body,
+      credentials: 'same-origin',
+      redirect: 'manual',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' }
+    }).then(function (res) {
+      if (res.type === 'opaqueredirect' || res.ok) {
+        var now = new Date();
+        var hh = String(now.getHours()).padStart(2, '0');
+        var mm = String(now.getMinutes()).padStart(2, '0');
+        say('Saved at ' + hh + ':' + mm + '.');
+      } else {
+        say('Not saved: press Save codes.');
+      }
+    }).catch(function () {
+      say('Not saved (no connection): press Save codes.');
+    }).then(function () {
+      running = false;
+      if (pending) { pending = false; save(); }
+    });
+  }
+  form.addEventListener('change', function (e) {
+    var t = e.target;
+    if (!t || t.name !== 'code') return;
+    say('Saving…');
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(save, 600);
+  });
+})();

@@ -456,6 +456,18 @@ fn every_audited_change_is_written_with_its_audit_row(backend: Backend) {
             let (status, file) = download(admin, "/staff/quotes/export?format=csv");
             Outcome { status, file }
         }),
+        case(Action::SelectionSaved, rows("SELECT COUNT(*) AS n FROM quote_selections"), || {
+            let quote = app.count_str("SELECT id AS s FROM quotes WHERE status = 'approved' ORDER BY id LIMIT 1");
+            let page = analyst.get(&format!("/staff/quotes/selections/new?quote={quote}"));
+            analyst
+                .submit(&page.form_ending("/staff/quotes/selections").with("name", "Newsletter, March"))
+                .status
+                .into()
+        }),
+        case(Action::SelectionDeleted, rows("SELECT COUNT(*) AS n FROM quote_selections"), || {
+            let id = app.count_str("SELECT id AS s FROM quote_selections WHERE name = 'Newsletter, March'");
+            analyst.post_staff(&format!("/staff/quotes/selections/{id}/delete"), &[]).status.into()
+        }),
         case(Action::UpdatePublished, rows("SELECT COUNT(*) AS n FROM updates"), || {
             let page = admin.get("/staff/updates");
             let form = page

@@ -540,3 +540,42 @@ pub fn heard_bin() -> &'static str {
 pub fn cluster_port() -> u16 {
     CLUSTER.get_or_init(start_cluster).as_ref().expect("PostgreSQL cluster").port
 }
+
+/// A file as a real office suite reads it: LibreOffice (headless) opens `bytes` (a `.docx`
+/// or `.xlsx`) and converts it to `to` (`txt:Text` for Word, `csv` for Excel); the converted
+/// text, or `None` when LibreOffice is not installed and this is not CI (CI must have it:
+/// `tests/all.sh` installs it).
+pub fn office_reads(bytes: &[u8], ext: &str, to: &str) -> Option<String> {
+    let soffice = ["soffice", "libreoffice"]
+        .into_iter()
+        .find(|bin| Command::new(bin).arg("--version").output().is_ok_and(|o| o.status.success()));
+    let Some(soffice) = soffice else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "LibreOffice is needed under CI=true (apt-get install libreoffice-writer-nogui libreoffice-calc-nogui)"
+        );
+        eprintln!("LibreOffice not installed: skipping the office read-back");
+        return None;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join(format!("file.{ext}"));
+    std::fs::write(&file, bytes).expect("write");
+    let profile = format!("-env:UserInstallation=file://{}", dir.path().join("profile").display());
+    let out = Command::new(soffice)
+        .args([profile.as_str(), "--headless", "--norestore", "--convert-to", to, "--outdir"])
+        .arg(dir.path().join("out"))
+        .arg(&file)
+        .output()
+        .expect("run LibreOffice");
+    assert!(out.status.success(), "LibreOffice failed: {}", String::from_utf8_lossy(&out.stderr));
+    let converted = std::fs::read_dir(dir.path().join("out"))
+        .expect("LibreOffice wrote nothing")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .next()
+        .unwrap_or_else(|| {
+            panic!("LibreOffice could not read the .{ext} file: {}", String::from_utf8_lossy(&out.stderr))
+        });
+    let bytes = std::fs::read(converted).expect("read converted");
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}

@@ -256,6 +256,7 @@ fn evidence_pack(backend: Backend) {
         .bytes()
         .expect("b")
         .to_vec();
+    let docx_bytes = docx.clone();
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(docx)).expect("zip");
     let mut xml = String::new();
     zip.by_name("word/document.xml").expect("doc").read_to_string(&mut xml).expect("read");
@@ -267,11 +268,34 @@ fn evidence_pack(backend: Backend) {
     let summary_at = words.find("Summary for the board").expect("a summary");
     let details_at = words.find("What the survey shows").expect("details");
     assert!(summary_at < details_at);
-    assert!(
-        words[summary_at..details_at].contains("P5: Getting ready for adult life. Rating: Green (suggested)."),
-        "{}",
-        &words[summary_at..details_at]
-    );
+    // It is a table: a header, then a row per priority with its rating in words on its colour.
+    let table = doc.descendants().find(|n| n.has_tag_name("tbl")).expect("the summary is a Word table");
+    let cell_text = |n: roxmltree::Node| -> String {
+        n.descendants().filter(|t| t.is_text()).filter_map(|t| t.text()).collect::<String>()
+    };
+    let table_rows: Vec<Vec<(String, Option<String>)>> = table
+        .children()
+        .filter(|n| n.has_tag_name("tr"))
+        .map(|tr| {
+            tr.children()
+                .filter(|n| n.has_tag_name("tc"))
+                .map(|tc| {
+                    let fill = tc
+                        .descendants()
+                        .find(|n| n.has_tag_name("shd"))
+                        .and_then(|s| s.attributes().find(|a| a.name() == "fill").map(|a| a.value().to_owned()));
+                    (cell_text(tc), fill)
+                })
+                .collect()
+        })
+        .collect();
+    assert_eq!(table_rows[0].iter().map(|c| c.0.as_str()).collect::<Vec<_>>(), ["Priority", "Rating", "Main changes"]);
+    let p5 = table_rows.iter().find(|r| r[0].0 == "P5: Getting ready for adult life").expect("P5's row");
+    assert_eq!(p5[1], ("Green (suggested)".to_owned(), Some("00703C".to_owned())), "the word on its colour");
+    assert!(words[summary_at..details_at].contains("Green (suggested)"));
+    if let Some(text) = crate::helpers::office_reads(&docx_bytes, "docx", "txt:Text") {
+        assert!(text.contains("Summary for the board") && text.contains("Green (suggested)"), "{text}");
+    }
     // So does the page: one row per priority, its rating in words on its colour, its changes.
     let page = v.get(&format!("/staff/series/torbay-participation/evidence?{q}"));
     let rows = page.text_of(".board-summary tbody tr");

@@ -373,3 +373,134 @@ fn coding_without_losing_work(backend: Backend) {
     assert_ne!(after.attr_of("input[name=shown]", "value"), shown);
 }
 both!(coding_without_losing_work);
+
+/// Picking quotes: a search over the words, tick boxes, "the ticked" to Word, Excel and print,
+/// and saved selections ("Newsletter, March"), isolated between partnerships; nothing ticked,
+/// no name, an unreadable id or another partnership's quotes get a kind answer and change
+/// nothing.
+fn picking_quotes(backend: Backend) {
+    use calamine::Reader;
+    let (app, _, _) = setup(backend);
+    let out = std::process::Command::new(crate::helpers::heard_bin())
+        .args(["demo"])
+        .env("DATABASE_URL", &app.db.url)
+        .output()
+        .expect("demo");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (b, _) = sign_in(&app, "viewer@torbay.example", PASSWORD);
+
+    // Search: every quote shown holds every word, in any case; fewer than the whole bank.
+    let all = b.get("/staff/quotes");
+    let total = all.text_of(".bank-quote blockquote").len();
+    let shown = b.get("/staff/quotes?words=WAIT");
+    let found = shown.text_of(".bank-quote blockquote");
+    assert!(!found.is_empty() && found.len() < total, "{} of {total}", found.len());
+    assert!(found.iter().all(|q| q.to_lowercase().contains("wait")), "{found:?}");
+    assert_eq!(shown.attr_of("#words", "value"), ["WAIT"], "the search keeps what was typed");
+    let none = b.get("/staff/quotes?words=zzzqqq");
+    assert!(none.text_of(".bank-quote").is_empty() && none.html.contains("No quotes match"));
+
+    // Tick two and take just those to Excel, Word and print.
+    let ids = all.attr_of(".bank-quote input[type=checkbox][name=quote]", "value");
+    let texts = all.text_of(".bank-quote blockquote");
+    assert_eq!(ids.len(), total, "a tick box for every quote");
+    let ticked = format!("ticked=1&quote={}&quote={}", ids[0], ids[3]);
+    let get = |q: &str| b.raw().get(format!("{}{q}", app.address)).send().expect("get");
+    let xlsx = get(&format!("/staff/quotes/export?format=xlsx&{ticked}&theme=nothing-matches")).bytes().expect("x");
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx.to_vec())).expect("xlsx");
+    let range = book.worksheet_range("Quotes").expect("sheet");
+    let cells: Vec<String> = range.rows().skip(1).map(|r| format!("“{}”", r[0])).collect();
+    assert_eq!(cells.len(), 2, "exactly the ticked quotes, whatever the filters: {cells:?}");
+    assert!(cells.contains(&texts[0]) && cells.contains(&texts[3]), "{cells:?} {:?}", &texts[..4]);
+    let docx = get(&format!("/staff/quotes/export?format=docx&{ticked}")).bytes().expect("docx").to_vec();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(docx)).expect("zip");
+    let mut xml = String::new();
+    zip.by_name("word/document.xml").expect("doc").read_to_string(&mut xml).expect("read");
+    assert_eq!(xml.matches(r#"<w:pStyle w:val="Quote" />"#).count(), 2, "two quotes in the Word file");
+    let print = b.get(&format!("/staff/quotes/print?{ticked}"));
+    assert_eq!(print.status, 200);
+    assert_eq!(print.text_of("article.print ul.told-us li").len(), 2, "two quotes printed");
+    // Filtering keeps the ticks: ticked quotes hidden by a filter stay as hidden fields.
+    let filtered = b.get(&format!("/staff/quotes?{ticked}&words=zzzqqq"));
+    assert_eq!(filtered.attr_of("input[type=hidden][name=quote]", "value").len(), 2, "{}", filtered.html);
+    assert!(filtered.html.contains("2 ticked quotes are hidden by the filters"));
+    let back = b.get(&format!("/staff/quotes?{ticked}"));
+    assert_eq!(back.attr_of("input[name=quote][checked]", "value").len(), 2, "and shows them ticked");
+
+    // Nothing ticked: back to the bank, which says what to do next to the buttons.
+    let res = get("/staff/quotes/export?format=docx&ticked=1&words=wait");
+    assert_eq!(res.status().as_u16(), 303);
+    let to = res.headers()["location"].to_str().expect("loc").to_owned();
+    assert!(to.contains("said=none-ticked") && to.contains("words=wait"), "{to}");
+    let told = b.get(&to);
+    assert!(told.has(".error-summary") && told.has("#picked .error-message"), "{}", told.html);
+    assert!(told.html.contains("Tick the quotes you want first"));
+    // An unreadable id is refused.
+    assert_eq!(get("/staff/quotes/export?format=csv&quote=not-an-id").status().as_u16(), 400);
+
+    // Save the ticked as a selection: a name is needed, and what was ticked is kept.
+    let new = b.get(&format!("/staff/quotes/selections/new?quote={}&quote={}", ids[0], ids[3]));
+    assert_eq!(new.status, 200);
+    assert_eq!(new.text_of(".selection-preview li").len(), 2);
+    let form = new.form_ending("/staff/quotes/selections");
+    let selections = "SELECT COUNT(*) AS n FROM quote_selections";
+    let empty = b.submit(&form.clone().with("name", "   "));
+    assert_eq!(empty.status, 400);
+    assert!(empty.has(".error-summary") && empty.html.contains("Enter a name for the selection"));
+    assert_eq!(empty.text_of(".selection-preview li").len(), 2, "the ticked quotes are kept");
+    assert_eq!(app.count(selections), 0);
+    let saved = b.submit(&form.clone().with("name", "Newsletter, March"));
+    assert_eq!(saved.status, 200);
+    assert!(saved.html.contains("Saved. The selection “Newsletter, March” holds 2 quotes."), "{}", saved.html);
+    assert_eq!(saved.text_of("h1"), ["Newsletter, March"]);
+    assert_eq!(saved.text_of(".bank-quote blockquote").len(), 2);
+    assert_eq!(app.count(selections), 1);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'quotes.selection_saved'"), 1);
+    let sid = app.count_str("SELECT id AS s FROM quote_selections");
+    // Listed on the bank, and its downloads carry its name.
+    assert!(b.get("/staff/quotes").text_of(".selections td a").contains(&"Newsletter, March".to_owned()));
+    let res = get(&format!("/staff/quotes/export?format=docx&selection={sid}"));
+    let disposition = res.headers()["content-disposition"].to_str().expect("ascii").to_owned();
+    assert!(disposition.contains("newsletter-march"), "{disposition}");
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(res.bytes().expect("b").to_vec())).expect("zip");
+    let mut xml = String::new();
+    zip.by_name("word/document.xml").expect("doc").read_to_string(&mut xml).expect("read");
+    assert!(xml.contains("Newsletter, March") && xml.matches(r#"<w:pStyle w:val="Quote" />"#).count() == 2);
+    // A real office suite opens both files and finds the ticked words.
+    let word = get(&format!("/staff/quotes/export?format=docx&selection={sid}")).bytes().expect("b").to_vec();
+    if let Some(text) = crate::helpers::office_reads(&word, "docx", "txt:Text") {
+        assert!(text.contains("Newsletter, March"), "{text}");
+        assert!(text.contains(texts[0].trim_matches(['“', '”'])), "{text}");
+    }
+    let excel = get(&format!("/staff/quotes/export?format=xlsx&selection={sid}")).bytes().expect("b").to_vec();
+    if let Some(text) = crate::helpers::office_reads(&excel, "xlsx", "csv") {
+        assert_eq!(csv::Reader::from_reader(text.as_bytes()).records().count(), 2, "{text}");
+    }
+    // Saving under the same name replaces what it holds.
+    let again = b.submit(&form.with("name", "Newsletter, March").with("quote", &ids[5]));
+    assert!(again.html.contains("holds 3 quotes"), "{}", again.html);
+    assert_eq!(app.count(selections), 1);
+
+    // Another partnership sees none of it, and cannot save Torbay's quotes.
+    let (s, _) = sign_in(&app, "analyst@southend.example", PASSWORD);
+    assert_eq!(status(&s, &format!("/staff/quotes?selection={sid}")), 404);
+    assert_eq!(status(&s, &format!("/staff/quotes/export?format=csv&selection={sid}")), 404);
+    let theirs = s.post_staff("/staff/quotes/selections", &[("name", "Stolen"), ("quote", &ids[0])]);
+    assert_eq!(theirs.status, 404);
+    let gone = s.post_staff(&format!("/staff/quotes/selections/{sid}/delete"), &[]);
+    assert_eq!(gone.status, 404);
+    assert_eq!(app.count(selections), 1, "nothing changed");
+    let theirs_export = s.raw().get(format!("{}/staff/quotes/export?format=json&quote={}", app.address, ids[0])).send();
+    let listed: Vec<serde_json::Value> =
+        serde_json::from_slice(&theirs_export.expect("get").bytes().expect("b")).expect("json");
+    assert!(listed.is_empty(), "another partnership's quote ids match nothing");
+
+    // Deleting a selection keeps its quotes in the bank.
+    let bank = b.get("/staff/quotes");
+    let deleted = b.submit(&bank.form_ending(&format!("/staff/quotes/selections/{sid}/delete")));
+    assert!(deleted.html.contains("Deleted the selection “Newsletter, March”. Its quotes are still in the bank."));
+    assert_eq!(app.count(selections), 0);
+    assert_eq!(deleted.text_of(".bank-quote blockquote").len(), total);
+}
+both!(picking_quotes);

@@ -13,6 +13,7 @@ use super::codes::Slug;
 
 mod parse;
 mod raw;
+mod write;
 
 /// The format name a survey file must declare.
 pub const SURVEY_FORMAT: &str = "heard-survey/1";

@@ -179,3 +179,124 @@ fn default_faces_on_a_question_not_about_happiness_are_advised_against() {
         assert!(!asks_about_happiness(misfit), "{misfit}");
     }
 }
+
+/// Where a question sits in its file is not part of what it asks.
+fn without_lines(mut d: SurveyDefinition) -> SurveyDefinition {
+    for q in &mut d.questions {
+        q.line = 0;
+    }
+    d
+}
+
+#[test]
+fn what_the_builder_writes_reads_back_the_same() {
+    for (slug, label, status, opens, _) in crate::demo::WAVES {
+        let source = crate::demo::survey_source(slug, label, status, opens);
+        let def = SurveyDefinition::parse("demo.toml", &source, 2000).expect("the demo reads");
+        let written = def.to_toml(2000);
+        let again = SurveyDefinition::parse("written.toml", &written, 2000)
+            .unwrap_or_else(|e| panic!("what Heard wrote does not read:\n{e}\n{written}"));
+        assert_eq!(without_lines(again.clone()), without_lines(def.clone()), "{written}");
+        // And writing it again gives the same text (stable, so saves without changes change nothing).
+        assert_eq!(again.to_toml(2000), written);
+    }
+    let def = SurveyDefinition::parse("base.toml", BASE, 500).expect("reads");
+    let written = def.to_toml(500);
+    let again = SurveyDefinition::parse("written.toml", &written, 500).expect("reads back");
+    assert_eq!(without_lines(again), without_lines(def), "{written}");
+}
+
+#[test]
+fn narrowed_audiences_scales_limits_and_routing_survive_the_round_trip() {
+    let source = r#"
+format = "heard-survey/1"
+partnership = "p"
+[series]
+slug = "s"
+title = "S"
+[wave]
+slug = "s-1"
+label = "1"
+status = "open"
+opens = 2025-09-01
+closes = 2025-10-01T17:30:00
+minutes = 7
+keep_free_text_days = 365
+[[audiences]]
+key = "young-people"
+name = "A young person"
+easy_read = true
+intro = ["Tell us what you think."]
+[[audiences]]
+key = "parents-carers"
+name = "A parent"
+description = "Parents and carers"
+[[questions]]
+key = "safe"
+type = "face-scale"
+required = true
+priorities = ["P1"]
+values = ["V1", "V2"]
+outcomes = ["O1"]
+[questions.text.young-people]
+title = "How safe do you feel at school?"
+scale = ["Very unsafe", "Unsafe", "In between", "Safe", "Very safe"]
+[questions.text.parents-carers]
+title = "How safe does your child feel?"
+hint = "Think of this term."
+[[questions]]
+key = "who"
+type = "single-choice"
+audiences = ["parents-carers"]
+[questions.text.parents-carers]
+title = "Who helps?"
+[[questions.options]]
+value = "school"
+label = "School"
+polarity = "positive"
+score = 2.5
+symbol = { image = "school", alt = "" }
+[[questions.options]]
+value = "nobody"
+label = { parents-carers = "Nobody" }
+polarity = "negative"
+[[questions]]
+key = "why"
+type = "short-text"
+max_length = 120
+show_if = { question = "who", any_of = ["nobody"] }
+audiences = ["parents-carers"]
+[questions.text.parents-carers]
+title = "Why?"
+[[questions]]
+key = "age"
+type = "number"
+min = 0
+max = 25
+whole_number = true
+[questions.text.young-people]
+title = "How old are you?"
+[questions.text.parents-carers]
+title = "How old is your child?"
+[[translations]]
+audience = "parents-carers"
+language = "pl"
+machine_drafted = true
+title = "Ankieta"
+[translations.questions.safe]
+title = "Jak bezpiecznie?"
+options = { very-unhappy = "1", unhappy = "2", in-between = "3", happy = "4", very-happy = "5" }
+[translations.questions.who]
+title = "Kto pomaga?"
+options = { school = "Szkoła", nobody = "Nikt" }
+[translations.questions.why]
+title = "Dlaczego?"
+[translations.questions.age]
+title = "Ile lat?"
+"#;
+    let def = SurveyDefinition::parse("t.toml", source, 2000).expect("reads");
+    let written = def.to_toml(2000);
+    let again = SurveyDefinition::parse("w.toml", &written, 2000).unwrap_or_else(|e| panic!("{e}\n{written}"));
+    assert_eq!(without_lines(again), without_lines(def), "{written}");
+    assert!(!written.contains("max_length = 2000"), "defaults are left out:\n{written}");
+}

@@ -1,5 +1,5 @@
 //! Voices in the staff workspace: the codebook, the coding screen, quotes and the quote bank
-//! with its exports. Everything is scoped to the signed-in person's partnership.
+//! with its search, ticks, saved selections and exports. Everything is scoped to the signed-in person's partnership.
 //!
 //! | route | roles |
 //! |---|---|
@@ -8,10 +8,12 @@
 //! | `POST /staff/waves/{slug}/quotes` (start a quote) | admin, analyst |
 //! | `GET,POST /staff/quotes/{id}` | admin, analyst |
 //! | `GET /staff/quotes`, `/staff/quotes/export`, `/staff/quotes/print` | admin, analyst, viewer |
+//! | `GET /staff/quotes/selections/new`, `POST /staff/quotes/selections`, `POST /staff/quotes/selections/{id}/delete` | admin, analyst, viewer |
 
 mod codebook;
 mod coding;
 mod quotes;
+mod saved;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
@@ -22,7 +24,7 @@ use crate::domain::text::UserText;
 use crate::error::AppError;
 use crate::models::account::Role;
 use crate::models::voices::{self, QuoteFilter, Theme, ThemeInput};
-use crate::models::{audit, framework, survey};
+use crate::models::{audit, framework, selections, survey};
 use crate::routes::form::{read_checked as read_form, token as csrf};
 use crate::routes::pages::see_other;
 use crate::routes::pages::{Link, PageMeta, render};
@@ -41,6 +43,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/staff/quotes", web::get().to(quotes::bank_page))
         .route("/staff/quotes/export", web::get().to(quotes::export))
         .route("/staff/quotes/print", web::get().to(quotes::print))
+        .route("/staff/quotes/selections/new", web::get().to(saved::new_page))
+        .route("/staff/quotes/selections", web::post().to(saved::save))
+        .route("/staff/quotes/selections/{id}/delete", web::post().to(saved::delete))
         .route("/staff/quotes/{id}", web::get().to(quotes::quote_page))
         .route("/staff/quotes/{id}", web::post().to(quotes::save_quote));
 }

@@ -1,0 +1,2 @@
+DROP TABLE quote_selection_items;
+DROP TABLE quote_selections;
