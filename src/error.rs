@@ -150,7 +150,7 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(_) => AppError::NotFound(Words::key("error_record_missing")),
-            StoreError::Conflict(msg) => AppError::Conflict(Words::English(msg)),
+            StoreError::Conflict(msg) | StoreError::Stale(msg) => AppError::Conflict(Words::English(msg)),
             StoreError::Invalid(errors) => AppError::BadRequest(Words::English(errors.to_string())),
             other @ (StoreError::Db(_) | StoreError::OutsideTransaction(_) | StoreError::Unreadable { .. }) => {
                 AppError::internal(other)

@@ -91,6 +91,10 @@ actions! {
     OutboxRetried => "outbox.retried",
     /// A survey definition was imported.
     SurveyImported => "survey.imported",
+    /// A survey was started in the builder (its series, first wave and audiences).
+    SurveyCreated => "survey.created",
+    /// A wave's questions were changed in the builder (what changed).
+    SurveyEdited => "survey.edited",
     /// A wave was opened, closed or re-dated.
     WaveStatus => "wave.status",
     /// Next year's wave was started from this one.

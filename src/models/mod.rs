@@ -48,6 +48,10 @@ pub enum StoreError {
         #[source]
         source: DefinitionErrors,
     },
+    /// Someone else saved the record since the person's form was made from it: nothing was
+    /// saved, and what they typed must be shown back to them.
+    #[error("{0}")]
+    Stale(String),
     /// A programming error: an audit entry for `0` was asked for outside the transaction of
     /// the change it records (see [`audit`]).
     #[error("the audit entry {0:?} must be written inside the transaction of its change")]

@@ -308,6 +308,36 @@ fn insert_questions(c: &mut DbConnection, wave_id: &WaveId, def: &SurveyDefiniti
     Ok(())
 }
 
+/// What a person is told when someone else saved the survey since their page was made.
+pub const STALE: &str = "Someone else saved this survey while you were editing it, so your change was not saved. What you typed is still here: check the survey as it is now, then save again.";
+
+/// Whether a survey series has this slug (in any partnership: slugs are unique).
+pub fn series_exists(conn: &mut DbConnection, slug: &str) -> StoreResult<bool> {
+    let n: i64 = survey_series::table.filter(survey_series::slug.eq(slug)).count().get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Saves a definition the survey builder made for a wave, unless someone saved another
+/// version since the person's form was made (`based_on`, the definition hash it was made
+/// from): then `Stale`, and nothing is saved. Otherwise the same write as an upload
+/// ([`import`]: rows rebuilt, questions kept once the wave has responses). Joins the caller's
+/// transaction.
+pub fn save_built(
+    conn: &mut DbConnection,
+    wave_id: &WaveId,
+    based_on: &str,
+    source: &str,
+    def: &SurveyDefinition,
+) -> StoreResult<SurveyImport> {
+    conn.write(|c| -> StoreResult<SurveyImport> {
+        let hash: String = waves::table.filter(waves::id.eq(wave_id)).select(waves::definition_hash).first(c)?;
+        if hash != based_on {
+            return Err(StoreError::Stale(STALE.into()));
+        }
+        import(c, "the survey", source, def)
+    })
+}
+
 /// Waves open now, as (slug, "Series title label"), for the front page.
 pub fn open_waves(conn: &mut DbConnection) -> StoreResult<Vec<(String, String)>> {
     let at = now();

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod assets;
+pub mod builder;
 pub mod form;
 pub mod health;
 pub mod mail;
@@ -39,6 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(reports::configure)
         .configure(voices::configure)
         .configure(surveys::configure)
+        .configure(builder::configure)
         .configure(respond::configure_preview)
         .configure(staff::configure);
 }

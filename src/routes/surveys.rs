@@ -183,9 +183,14 @@ async fn set_status(
     let f = super::form::read_checked(&state, &req, body).await?;
     let slug = path.into_inner();
     let w = editable_wave(&state, &who, &slug).await?;
-    let (wave_id, pid) = (w.row.id, w.partnership_id);
+    let (wave_id, pid) = (w.row.id.clone(), w.partnership_id.clone());
     let status = WaveStatus::parse(f.get("status").unwrap_or(""))
         .ok_or_else(|| AppError::BadRequest("Choose draft, open or closed.".into()))?;
+    if status == WaveStatus::Open && w.def.questions.is_empty() {
+        return Err(AppError::BadRequest(
+            "This wave has no questions yet: add at least one before you open it.".into(),
+        ));
+    }
     let opens = parse_day(f.get("opens").unwrap_or(""), "opening")?;
     let closes = parse_day(f.get("closes").unwrap_or(""), "closing")?;
     let staff = who.staff.clone();

@@ -456,6 +456,24 @@ fn every_audited_change_is_written_with_its_audit_row(backend: Backend) {
             let (status, file) = download(admin, "/staff/quotes/export?format=csv");
             Outcome { status, file }
         }),
+        case(Action::SurveyCreated, rows("SELECT COUNT(*) AS n FROM survey_series"), || {
+            let page = analyst.get("/staff/surveys/new");
+            let form = page
+                .form_ending("/staff/surveys/new")
+                .with("title", "Audit survey")
+                .with("label", "2026")
+                .with("audience", "parents-carers");
+            analyst.submit(&form).status.into()
+        }),
+        case(Action::SurveyEdited, rows("SELECT COUNT(*) AS n FROM questions"), || {
+            let page = analyst.get("/staff/waves/audit-survey-2026/build/new?type=yes-sometimes-no");
+            let form = page
+                .form_ending("/build/new")
+                .with("ask", "parents-carers")
+                .with("title-parents-carers", "Do you get enough short breaks?")
+                .with("action", "save");
+            analyst.submit(&form).status.into()
+        }),
         case(Action::SelectionSaved, rows("SELECT COUNT(*) AS n FROM quote_selections"), || {
             let quote = app.count_str("SELECT id AS s FROM quotes WHERE status = 'approved' ORDER BY id LIMIT 1");
             let page = analyst.get(&format!("/staff/quotes/selections/new?quote={quote}"));

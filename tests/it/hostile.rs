@@ -118,6 +118,9 @@ fn staff_posts() -> Vec<String> {
         "/staff/sign-out",
         "/staff/quotes/00000000-0000-0000-0000-000000000000",
         "/staff/users/remove",
+        "/staff/quotes/selections",
+        "/staff/quotes/selections/00000000-0000-0000-0000-000000000000/delete",
+        "/staff/surveys/new",
         // Uploads (multipart): a form body, forged tokens and oversize are all refused before
         // anything is read or stored.
         "/staff/surveys/upload",
@@ -126,9 +129,22 @@ fn staff_posts() -> Vec<String> {
     .iter()
     .map(|p| (*p).to_owned())
     .chain(
-        ["/status", "/panels", "/invitations", "/invitations/remind", "/paper-entry", "/coding", "/recordings"]
-            .iter()
-            .map(|p| format!("/staff/waves/{WAVE}{p}")),
+        [
+            "/status",
+            "/panels",
+            "/invitations",
+            "/invitations/remind",
+            "/paper-entry",
+            "/coding",
+            "/recordings",
+            "/build/new",
+            "/build/listened-to",
+            "/build/listened-to/move",
+            "/build/listened-to/duplicate",
+            "/build/listened-to/delete",
+        ]
+        .iter()
+        .map(|p| format!("/staff/waves/{WAVE}{p}")),
     )
     .collect()
 }

@@ -13,6 +13,7 @@ mod smtp;
 mod admin;
 mod audit_atomic;
 mod bad_inputs;
+mod builder;
 mod cli;
 mod deploy;
 mod display;

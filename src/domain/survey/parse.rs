@@ -13,7 +13,7 @@ use super::{
 };
 use crate::domain::codes::Slug;
 
-fn default_face_options() -> Vec<(String, &'static str, Polarity, f64, &'static str)> {
+pub(super) fn default_face_options() -> Vec<(String, &'static str, Polarity, f64, &'static str)> {
     let [l1, l2, l3, l4, l5] = super::FACE_LABELS;
     vec![
         ("very-unhappy".into(), l1, Polarity::Negative, 1.0, "face-1"),
@@ -24,7 +24,7 @@ fn default_face_options() -> Vec<(String, &'static str, Polarity, f64, &'static 
     ]
 }
 
-fn default_ysn_options() -> Vec<(String, &'static str, Polarity, f64, &'static str)> {
+pub(super) fn default_ysn_options() -> Vec<(String, &'static str, Polarity, f64, &'static str)> {
     vec![
         ("yes".into(), "Yes", Polarity::Positive, 3.0, "yes"),
         ("sometimes".into(), "Sometimes", Polarity::Neutral, 2.0, "sometimes"),
@@ -178,8 +178,14 @@ impl SurveyDefinition {
         // Questions.
         let mut questions: Vec<Question> = Vec::new();
         let mut seen_keys: HashSet<String> = HashSet::new();
-        if raw.questions.is_empty() {
-            p.at_line(p.line_of(source.len()), "questions", "a survey needs at least one [[questions]] table.");
+        // A draft may have no questions yet (the builder starts a survey that way); a wave
+        // that takes answers needs at least one.
+        if raw.questions.is_empty() && status != WaveStatus::Draft {
+            p.at_line(
+                p.line_of(source.len()),
+                "questions",
+                "a survey needs at least one [[questions]] table before it opens.",
+            );
         }
         for (i, q) in raw.questions.iter().enumerate() {
             let start = q.span().start;

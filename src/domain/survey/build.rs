@@ -1,0 +1,782 @@
+//! The survey builder's edits, as pure functions on a [`SurveyDefinition`]: start a survey,
+//! put a question (add or replace), move, duplicate and delete one. Each edit returns the
+//! changed definition or a [`BuildError`] that says, in words for the person at the form,
+//! what to change. Whatever an edit gives is then checked whole by [`checked`], which writes
+//! the file and reads it back with the same reader as an upload: the builder can never save
+//! what an upload would refuse, and the two are the same thing. Never touches storage or HTTP.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{
+    AnswerOption, Audience, DefinitionErrors, Polarity, Question, QuestionKind, SeriesInfo, ShowIf, SurveyDefinition,
+    Symbol, WaveInfo, WaveStatus, Wording,
+};
+use crate::domain::codes::Slug;
+use crate::domain::text::UserText;
+
+/// Why an edit cannot be made, said for the person who asked for it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BuildError {
+    #[error("There is no question {0:?} in this wave.")]
+    NoSuchQuestion(String),
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// The audience versions Heard offers when a survey starts: key, name, easy read.
+pub const PRESET_AUDIENCES: [(&str, &str, bool); 3] = [
+    ("young-people", "A young person", true),
+    ("parents-carers", "A parent or carer", false),
+    ("professionals", "A professional", false),
+];
+
+/// A slug suggested from a title: lower case, words joined by hyphens, letters and digits
+/// only (accents dropped where they decompose), at most 60 characters.
+pub fn suggest_slug(title: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let mut out = String::new();
+    for c in title.nfd() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if (c.is_whitespace() || c == '-' || c == '_' || c == '/' || c == '&')
+            && !out.ends_with('-')
+            && !out.is_empty()
+        {
+            out.push('-');
+        }
+    }
+    let mut out: String = out.trim_end_matches('-').chars().take(60).collect();
+    while out.ends_with('-') {
+        out.pop();
+    }
+    out
+}
+
+/// What a new survey needs: its partnership, series and first wave, and its audiences.
+#[derive(Debug, Clone)]
+pub struct NewSurvey {
+    pub partnership: Slug,
+    pub series_slug: Slug,
+    pub title: String,
+    pub wave_slug: Slug,
+    pub label: String,
+    pub audiences: Vec<Audience>,
+}
+
+/// A new survey: a draft first wave with its audiences and no questions yet.
+pub fn new_survey(n: NewSurvey) -> SurveyDefinition {
+    SurveyDefinition {
+        partnership: n.partnership,
+        series: SeriesInfo { slug: n.series_slug, title: n.title },
+        wave: WaveInfo {
+            slug: n.wave_slug,
+            label: n.label,
+            status: WaveStatus::Draft,
+            opens: None,
+            closes: None,
+            minutes: 10,
+            keep_free_text_days: None,
+        },
+        audiences: n.audiences,
+        questions: Vec::new(),
+        translations: Vec::new(),
+    }
+}
+
+/// Checks a definition whole, as an upload would be: written out and read back.
+pub fn checked(def: &SurveyDefinition, max_text: usize) -> Result<(String, SurveyDefinition), DefinitionErrors> {
+    let text = def.to_toml(max_text);
+    let read = SurveyDefinition::parse("the survey", &text, max_text)?;
+    Ok((text, read))
+}
+
+fn position(def: &SurveyDefinition, key: &str) -> Result<usize, BuildError> {
+    def.questions.iter().position(|q| q.key.as_str() == key).ok_or_else(|| BuildError::NoSuchQuestion(key.to_owned()))
+}
+
+/// The questions whose routing depends on `key`.
+fn routed_on<'a>(def: &'a SurveyDefinition, key: &'a str) -> impl Iterator<Item = &'a Question> + 'a {
+    def.questions.iter().filter(move |q| q.show_if.as_ref().is_some_and(|s| s.question == key))
+}
+
+/// Adds `q` at the end (`replacing` is `None`) or in place of the question `replacing`
+/// (whose key it may change: later questions routed on it follow the new key).
+pub fn put_question(
+    def: &SurveyDefinition,
+    replacing: Option<&str>,
+    q: Question,
+) -> Result<SurveyDefinition, BuildError> {
+    let mut out = def.clone();
+    let clash = out.questions.iter().any(|e| e.key == q.key && Some(e.key.as_str()) != replacing);
+    if clash {
+        return Err(BuildError::Refused(format!(
+            "There is already a question with the key {:?} in this wave: give this one its own key.",
+            q.key.as_str()
+        )));
+    }
+    match replacing {
+        None => out.questions.push(q),
+        Some(old) => {
+            let at = position(def, old)?;
+            let new_key = q.key.as_str().to_owned();
+            if new_key != old {
+                for later in &mut out.questions {
+                    if let Some(s) = later.show_if.as_mut().filter(|s| s.question == old) {
+                        s.question.clone_from(&new_key);
+                    }
+                }
+                for t in &mut out.translations {
+                    if let Some(tq) = t.questions.remove(old) {
+                        t.questions.insert(new_key.clone(), tq);
+                    }
+                }
+            }
+            out.questions[at] = q;
+        }
+    }
+    Ok(out)
+}
+
+/// Moves a question one place up (`up`) or down. A question cannot move above the one its
+/// routing depends on, nor below one that depends on it.
+pub fn move_question(def: &SurveyDefinition, key: &str, up: bool) -> Result<SurveyDefinition, BuildError> {
+    let at = position(def, key)?;
+    let other = if up { at.checked_sub(1) } else { Some(at + 1).filter(|i| *i < def.questions.len()) };
+    let Some(other) = other else {
+        return Err(BuildError::Refused(format!(
+            "{key:?} is already the {} question.",
+            if up { "first" } else { "last" }
+        )));
+    };
+    let (first, second) = (&def.questions[at.min(other)], &def.questions[at.max(other)]);
+    if second.show_if.as_ref().is_some_and(|s| s.question == first.key.as_str()) {
+        return Err(BuildError::Refused(format!(
+            "{:?} is shown only after an answer to {:?}, so it must stay after it. Change its routing first.",
+            second.key.as_str(),
+            first.key.as_str()
+        )));
+    }
+    let mut out = def.clone();
+    out.questions.swap(at, other);
+    Ok(out)
+}
+
+/// A copy of a question straight after it, with a new key (`KEY-copy`, `KEY-copy-2`, …) and
+/// its translations.
+pub fn duplicate_question(def: &SurveyDefinition, key: &str) -> Result<SurveyDefinition, BuildError> {
+    let at = position(def, key)?;
+    let mut copy = def.questions[at].clone();
+    let taken = |k: &str| def.questions.iter().any(|q| q.key.as_str() == k);
+    let base: String = format!("{key}-copy").chars().take(56).collect();
+    let mut new_key = base.clone();
+    let mut n = 2;
+    while taken(&new_key) {
+        new_key = format!("{base}-{n}");
+        n += 1;
+    }
+    copy.key = Slug::parse(&new_key, "question key").map_err(|e| BuildError::Refused(e.to_string()))?;
+    let mut out = def.clone();
+    for t in &mut out.translations {
+        if let Some(tq) = t.questions.get(key).cloned() {
+            t.questions.insert(new_key.clone(), tq);
+        }
+    }
+    out.questions.insert(at + 1, copy);
+    Ok(out)
+}
+
+/// Deletes a question (and its translations). Refused while another question's routing
+/// depends on it.
+pub fn delete_question(def: &SurveyDefinition, key: &str) -> Result<SurveyDefinition, BuildError> {
+    let at = position(def, key)?;
+    let dependents: Vec<&str> = routed_on(def, key).map(|q| q.key.as_str()).collect();
+    if !dependents.is_empty() {
+        return Err(BuildError::Refused(format!(
+            "{} shown only after an answer to {key:?}. Change {} routing first, then delete this question.",
+            dependents.iter().map(|k| format!("{k:?}")).collect::<Vec<_>>().join(" and ")
+                + if dependents.len() == 1 { " is" } else { " are" },
+            if dependents.len() == 1 { "its" } else { "their" }
+        )));
+    }
+    let mut out = def.clone();
+    out.questions.remove(at);
+    for t in &mut out.translations {
+        t.questions.remove(key);
+    }
+    Ok(out)
+}
+
+/// One field's problem, for the message next to it: `field` is the form field's id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+fn field_error(field: impl Into<String>, message: impl Into<String>) -> FieldError {
+    FieldError { field: field.into(), message: message.into() }
+}
+
+/// One audience's words as the form holds them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DraftWording {
+    pub title: String,
+    pub hint: String,
+    /// Words for a face scale's or yes/sometimes/no question's own answers, in order.
+    pub scale: Vec<String>,
+}
+
+/// One answer as the form holds it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DraftOption {
+    pub value: String,
+    pub labels: BTreeMap<String, String>,
+    pub polarity: String,
+    pub score: String,
+    pub symbol: String,
+}
+
+impl DraftOption {
+    fn is_blank(&self) -> bool {
+        self.value.trim().is_empty()
+            && self.labels.values().all(|l| l.trim().is_empty())
+            && self.score.trim().is_empty()
+            && self.symbol.trim().is_empty()
+    }
+}
+
+/// A question as the builder's form holds it: every field as typed, so a refused save can
+/// show everything back, and [`QuestionDraft::to_question`] turns it into a [`Question`] or
+/// says, field by field, what to change.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct QuestionDraft {
+    pub key: String,
+    pub kind: String,
+    /// The audiences asked (their keys).
+    pub asked: Vec<String>,
+    pub wording: BTreeMap<String, DraftWording>,
+    pub options: Vec<DraftOption>,
+    pub required: bool,
+    pub max_length: String,
+    pub min: String,
+    pub max: String,
+    pub whole_number: bool,
+    /// Routing: the answers (`question=value`) that show this question.
+    pub show_if: Vec<String>,
+    pub priorities: Vec<String>,
+    pub values: Vec<String>,
+    pub outcomes: Vec<String>,
+    pub symbol: String,
+    pub symbol_alt: String,
+}
+
+/// The longest question title or hint, in characters as people see them.
+pub const WORDING_GRAPHEMES: usize = 500;
+
+fn number(text: &str) -> Option<Result<f64, ()>> {
+    let t = text.trim();
+    (!t.is_empty()).then(|| t.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or(()))
+}
+
+fn default_set(kind: QuestionKind) -> Vec<(String, &'static str, Polarity, f64, &'static str)> {
+    match kind {
+        QuestionKind::FaceScale => super::parse::default_face_options(),
+        QuestionKind::YesSometimesNo => super::parse::default_ysn_options(),
+        _ => Vec::new(),
+    }
+}
+
+impl QuestionDraft {
+    /// A new question of `kind` asked of every audience, with empty rows for its answers.
+    pub fn blank(kind: QuestionKind, audiences: &[Audience]) -> Self {
+        let asked: Vec<String> = audiences.iter().map(|a| a.key.as_str().to_owned()).collect();
+        let defaults = default_set(kind);
+        Self {
+            kind: kind.as_str().to_owned(),
+            wording: asked
+                .iter()
+                .map(|a| {
+                    let scale = defaults.iter().map(|d| d.1.to_owned()).collect();
+                    (a.clone(), DraftWording { scale, ..DraftWording::default() })
+                })
+                .collect(),
+            options: if matches!(kind, QuestionKind::SingleChoice | QuestionKind::MultipleChoice) {
+                vec![DraftOption { polarity: "neutral".into(), ..DraftOption::default() }; 4]
+            } else {
+                Vec::new()
+            },
+            asked,
+            ..Self::default()
+        }
+    }
+
+    /// The form for an existing question.
+    pub fn from_question(q: &Question) -> Self {
+        let builtin = !default_set(q.kind).is_empty()
+            && q.options.len() == default_set(q.kind).len()
+            && q.options.iter().zip(default_set(q.kind)).all(|(o, d)| o.value == d.0);
+        Self {
+            key: q.key.as_str().to_owned(),
+            kind: q.kind.as_str().to_owned(),
+            asked: q.audiences.clone(),
+            wording: q
+                .wording
+                .iter()
+                .map(|(a, w)| {
+                    let scale = if builtin {
+                        q.options.iter().map(|o| o.labels.get(a).cloned().unwrap_or_default()).collect()
+                    } else {
+                        Vec::new()
+                    };
+                    (a.clone(), DraftWording { title: w.title.clone(), hint: w.hint.clone(), scale })
+                })
+                .collect(),
+            options: if builtin {
+                Vec::new()
+            } else {
+                q.options
+                    .iter()
+                    .map(|o| DraftOption {
+                        value: o.value.clone(),
+                        labels: o.labels.clone(),
+                        polarity: o.polarity.as_str().to_owned(),
+                        score: o.score.map(|s| s.to_string()).unwrap_or_default(),
+                        symbol: o.symbol.as_ref().map(|s| s.image.clone()).unwrap_or_default(),
+                    })
+                    .collect()
+            },
+            required: q.required,
+            max_length: if q.kind.is_text() { q.max_length.to_string() } else { String::new() },
+            min: q.min.map(|v| v.to_string()).unwrap_or_default(),
+            max: q.max.map(|v| v.to_string()).unwrap_or_default(),
+            whole_number: q.whole_number,
+            show_if: q
+                .show_if
+                .as_ref()
+                .map(|s| s.any_of.iter().map(|v| format!("{}={v}", s.question)).collect())
+                .unwrap_or_default(),
+            priorities: q.priorities.clone(),
+            values: q.values.clone(),
+            outcomes: q.outcomes.clone(),
+            symbol: q.symbol.as_ref().map(|s| s.image.clone()).unwrap_or_default(),
+            symbol_alt: q.symbol.as_ref().map(|s| s.alt.clone()).unwrap_or_default(),
+        }
+    }
+
+    /// The question the form describes, or every field's problem at once.
+    pub fn to_question(&self, audiences: &[Audience], max_text: usize) -> Result<Question, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let name_of = |a: &str| audiences.iter().find(|x| x.key.as_str() == a).map_or(a.to_owned(), |x| x.name.clone());
+        let kind = QuestionKind::parse(self.kind.trim());
+        if kind.is_none() {
+            errors.push(field_error("type", "Choose what kind of question this is."));
+        }
+        let kind = kind.unwrap_or(QuestionKind::ShortText);
+        // Who is asked, in the survey's order.
+        let asked: Vec<String> =
+            audiences.iter().map(|a| a.key.as_str().to_owned()).filter(|a| self.asked.contains(a)).collect();
+        if asked.is_empty() {
+            errors.push(field_error("ask", "Tick at least one group of people to ask this question."));
+        }
+        let text = |raw: &str, field: &str, what: &str, errors: &mut Vec<FieldError>| -> String {
+            match UserText::parse(raw, WORDING_GRAPHEMES, false) {
+                Ok(t) => t.into_string(),
+                Err(e) => {
+                    errors.push(field_error(field, format!("The {what} {e}.")));
+                    raw.trim().to_owned()
+                }
+            }
+        };
+        let mut wording = BTreeMap::new();
+        for a in &asked {
+            let w = self.wording.get(a).cloned().unwrap_or_default();
+            let title = text(&w.title, &format!("title-{a}"), "question", &mut errors);
+            if title.is_empty() {
+                errors.push(field_error(
+                    format!("title-{a}"),
+                    format!("Write the question as {} will read it.", name_of(a)),
+                ));
+            }
+            let hint = text(&w.hint, &format!("hint-{a}"), "hint", &mut errors);
+            wording.insert(a.clone(), Wording { title, hint });
+        }
+        // The key: as typed, or made from the question's words.
+        let typed_key = self.key.trim().to_lowercase();
+        let key_text = if typed_key.is_empty() {
+            asked.first().and_then(|a| wording.get(a)).map(|w| suggest_slug(&w.title)).unwrap_or_default()
+        } else {
+            typed_key
+        };
+        let key = match Slug::parse(&key_text, "question key") {
+            Ok(k) => Some(k),
+            Err(_) => {
+                errors.push(field_error(
+                    "key",
+                    "Give the question a key of lower-case letters, digits and hyphens, like feel-safe. It stays the same every year, so the years can be compared.",
+                ));
+                None
+            }
+        };
+        // Answers.
+        let mut options = Vec::new();
+        let defaults = default_set(kind);
+        if !defaults.is_empty() {
+            let mut custom = false;
+            let mut scales: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+            for a in &asked {
+                let scale: Vec<String> = self
+                    .wording
+                    .get(a)
+                    .map(|w| w.scale.iter().map(|l| l.trim().to_owned()).collect())
+                    .unwrap_or_default();
+                let given = scale.iter().any(|l| !l.is_empty());
+                if given {
+                    for (i, _) in defaults.iter().enumerate() {
+                        if scale.get(i).is_none_or(String::is_empty) {
+                            errors.push(field_error(
+                                format!("scale-{a}-{i}"),
+                                "Write the words for this answer, or clear them all to use Heard's own.",
+                            ));
+                        }
+                    }
+                    if scale.iter().zip(&defaults).any(|(l, d)| l != d.1) {
+                        custom = true;
+                    }
+                }
+                scales.insert(a, scale);
+            }
+            for (i, (value, label, polarity, score, image)) in defaults.iter().enumerate() {
+                let labels = asked
+                    .iter()
+                    .map(|a| {
+                        let l = scales.get(a.as_str()).and_then(|s| s.get(i)).filter(|l| !l.is_empty());
+                        (a.clone(), l.cloned().unwrap_or_else(|| (*label).to_owned()))
+                    })
+                    .collect();
+                options.push(AnswerOption {
+                    value: value.clone(),
+                    labels,
+                    polarity: *polarity,
+                    score: Some(*score),
+                    symbol: Some(Symbol { image: (*image).to_owned(), alt: String::new() }),
+                    builtin: !custom,
+                });
+            }
+        } else if matches!(kind, QuestionKind::SingleChoice | QuestionKind::MultipleChoice) {
+            let mut seen = Vec::new();
+            for (i, o) in self.options.iter().enumerate().filter(|(_, o)| !o.is_blank()) {
+                let mut labels = BTreeMap::new();
+                for a in &asked {
+                    let l = text(
+                        o.labels.get(a).map_or("", String::as_str),
+                        &format!("opt-{i}-label-{a}"),
+                        "answer",
+                        &mut errors,
+                    );
+                    if l.is_empty() {
+                        errors.push(field_error(
+                            format!("opt-{i}-label-{a}"),
+                            format!("Write this answer as {} will read it.", name_of(a)),
+                        ));
+                    }
+                    labels.insert(a.clone(), l);
+                }
+                let typed = o.value.trim().to_lowercase();
+                let value = if typed.is_empty() {
+                    asked.first().and_then(|a| labels.get(a)).map(|l| suggest_slug(l)).unwrap_or_default()
+                } else {
+                    typed
+                };
+                if Slug::parse(&value, "answer value").is_err() {
+                    errors.push(field_error(
+                        format!("opt-{i}-value"),
+                        "Give the answer a value of lower-case letters, digits and hyphens, like very-safe.",
+                    ));
+                } else if seen.contains(&value) {
+                    errors.push(field_error(
+                        format!("opt-{i}-value"),
+                        format!("The value {value:?} is used by another answer: give each answer its own."),
+                    ));
+                }
+                seen.push(value.clone());
+                let polarity = Polarity::parse(o.polarity.trim()).unwrap_or_else(|| {
+                    errors.push(field_error(
+                        format!("opt-{i}-polarity"),
+                        "Choose whether this answer counts as positive, negative, neutral or left out.",
+                    ));
+                    Polarity::Neutral
+                });
+                let score = match number(&o.score) {
+                    None => None,
+                    Some(Ok(v)) => Some(v),
+                    Some(Err(())) => {
+                        errors.push(field_error(
+                            format!("opt-{i}-score"),
+                            "The score must be a number, like 3 or 2.5, or left empty.",
+                        ));
+                        None
+                    }
+                };
+                let symbol = (!o.symbol.trim().is_empty())
+                    .then(|| Symbol { image: o.symbol.trim().to_owned(), alt: String::new() });
+                options.push(AnswerOption { value, labels, polarity, score, symbol, builtin: false });
+            }
+            if options.len() < 2 {
+                errors.push(field_error("opt-0-value", "Give at least 2 answers to choose from."));
+            }
+        }
+        // Limits.
+        let max_length = if kind.is_text() {
+            let default =
+                if kind == QuestionKind::ShortText { super::SHORT_TEXT_DEFAULT.min(max_text) } else { max_text };
+            match self.max_length.trim() {
+                "" => default,
+                t => match t.parse::<usize>() {
+                    Ok(n) if (1..=max_text).contains(&n) => n,
+                    _ => {
+                        errors.push(field_error(
+                            "max_length",
+                            format!("Give the longest answer as a number of characters from 1 to {max_text}."),
+                        ));
+                        default
+                    }
+                },
+            }
+        } else {
+            max_text
+        };
+        let (mut min, mut max) = (None, None);
+        if kind == QuestionKind::Number {
+            for (field, raw, slot) in [("min", &self.min, &mut min), ("max", &self.max, &mut max)] {
+                match number(raw) {
+                    None => {}
+                    Some(Ok(v)) => *slot = Some(v),
+                    Some(Err(())) => {
+                        errors.push(field_error(field, "Write a number, like 0 or 25, or leave it empty."))
+                    }
+                }
+            }
+            if let (Some(lo), Some(hi)) = (min, max)
+                && lo > hi
+            {
+                errors.push(field_error("min", "The smallest answer is larger than the largest: swap them."));
+            }
+        }
+        // Routing: answers of one earlier question.
+        let mut show_if: Option<ShowIf> = None;
+        for pick in &self.show_if {
+            let Some((q, v)) = pick.split_once('=') else { continue };
+            match &mut show_if {
+                None => show_if = Some(ShowIf { question: q.to_owned(), any_of: vec![v.to_owned()] }),
+                Some(s) if s.question == q => s.any_of.push(v.to_owned()),
+                Some(_) => {
+                    errors.push(field_error("show_if", "A question can depend on the answers to one earlier question: tick answers of one question only."));
+                    break;
+                }
+            }
+        }
+        // Picture.
+        let symbol = if self.symbol.trim().is_empty() {
+            None
+        } else {
+            let alt = text(&self.symbol_alt, "symbol_alt", "picture's description", &mut errors);
+            if alt.is_empty() {
+                errors.push(field_error("symbol_alt", "Say what the picture shows, for people who cannot see it."));
+            }
+            Some(Symbol { image: self.symbol.trim().to_owned(), alt })
+        };
+        let codes = |list: &[String]| -> Vec<String> {
+            let mut v: Vec<String> = Vec::new();
+            for c in list.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
+                if !v.iter().any(|x| x == c) {
+                    v.push(c.to_owned());
+                }
+            }
+            v
+        };
+        match key {
+            Some(key) if errors.is_empty() => Ok(Question {
+                key,
+                kind,
+                audiences: asked,
+                wording,
+                options,
+                symbol,
+                required: self.required,
+                priorities: codes(&self.priorities),
+                values: codes(&self.values),
+                outcomes: codes(&self.outcomes),
+                show_if,
+                max_length,
+                min,
+                max,
+                whole_number: kind == QuestionKind::Number && self.whole_number,
+                line: 0,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// The form field a problem of the whole-survey check belongs to (the reader names fields as
+/// a file has them: `questions[3] (feel-safe).show_if.question`, `….text.young-people.title`).
+pub fn field_of(problem_field: &str) -> String {
+    let rest = problem_field.split_once(").").map_or(problem_field, |(_, r)| r);
+    if let Some(t) = rest.strip_prefix("text.") {
+        let mut parts = t.split('.');
+        let aud = parts.next().unwrap_or("");
+        return match parts.next() {
+            Some("scale") => format!("scale-{aud}-0"),
+            Some("hint") => format!("hint-{aud}"),
+            _ => format!("title-{aud}"),
+        };
+    }
+    if let Some(o) = rest.strip_prefix("options[") {
+        let i = o.split(']').next().unwrap_or("0");
+        return format!("opt-{i}-value");
+    }
+    match rest.split('.').next().unwrap_or("") {
+        "show_if" => "show_if".into(),
+        "max_length" => "max_length".into(),
+        "min" | "max" => "min".into(),
+        "symbol" => "symbol".into(),
+        "audiences" => "ask".into(),
+        "type" => "type".into(),
+        _ => "key".into(),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn demo() -> SurveyDefinition {
+        let (slug, label, status, opens, _) = crate::demo::WAVES[2];
+        SurveyDefinition::parse("demo", &crate::demo::survey_source(slug, label, status, opens), 2000).unwrap()
+    }
+
+    #[test]
+    fn every_question_of_the_demo_goes_through_the_form_unchanged() {
+        let def = demo();
+        for q in &def.questions {
+            let draft = QuestionDraft::from_question(q);
+            let mut back = draft.to_question(&def.audiences, 2000).unwrap_or_else(|e| panic!("{}: {e:?}", q.key));
+            back.line = q.line;
+            assert_eq!(&back, q, "{}", q.key);
+        }
+    }
+
+    #[test]
+    fn a_form_with_problems_says_which_field_and_why() {
+        let def = demo();
+        let mut d = QuestionDraft::blank(QuestionKind::SingleChoice, &def.audiences);
+        d.options[0].labels.insert("young-people".into(), "Yes".into());
+        d.min = "oops".into();
+        d.show_if = vec!["a=x".into(), "b=y".into()];
+        d.symbol = "school".into();
+        let errors = d.to_question(&def.audiences, 2000).unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert!(fields.contains(&"title-young-people"), "{fields:?}");
+        assert!(fields.contains(&"opt-0-label-parents-carers"), "{fields:?}");
+        assert!(fields.contains(&"opt-0-value"), "fewer than 2 answers: {fields:?}");
+        assert!(fields.contains(&"show_if") && fields.contains(&"symbol_alt"), "{fields:?}");
+        assert!(!fields.contains(&"min"), "min only matters for numbers: {fields:?}");
+        assert_eq!(field_of("questions[3] (feel-safe).show_if.question"), "show_if");
+        assert_eq!(field_of("questions[3] (feel-safe).text.young-people.title"), "title-young-people");
+        assert_eq!(field_of("questions[3] (feel-safe).options[2].label"), "opt-2-value");
+    }
+
+    #[test]
+    fn keys_and_values_are_made_from_the_words_when_left_empty() {
+        let def = demo();
+        let mut d = QuestionDraft::blank(QuestionKind::SingleChoice, &def.audiences[..1]);
+        let a = def.audiences[0].key.to_string();
+        d.wording.get_mut(&a).unwrap().title = "Who helps you most?".into();
+        d.options[0].labels.insert(a.clone(), "My mum".into());
+        d.options[1].labels.insert(a.clone(), "A teacher".into());
+        let q = d.to_question(&def.audiences[..1], 2000).unwrap();
+        assert_eq!(q.key.as_str(), "who-helps-you-most");
+        assert_eq!(q.options.iter().map(|o| o.value.as_str()).collect::<Vec<_>>(), ["my-mum", "a-teacher"]);
+    }
+
+    #[test]
+    fn slugs_are_suggested_from_titles() {
+        assert_eq!(suggest_slug("Participation Survey 2026"), "participation-survey-2026");
+        assert_eq!(suggest_slug("  Café & Short Breaks!  "), "cafe-short-breaks");
+        assert_eq!(suggest_slug("Łódź"), "odz");
+        assert_eq!(suggest_slug("???"), "");
+    }
+
+    #[test]
+    fn a_new_survey_is_a_draft_with_no_questions_that_reads_back() {
+        let s = |t: &str| Slug::parse(t, "x").unwrap();
+        let def = new_survey(NewSurvey {
+            partnership: s("torbay"),
+            series_slug: s("short-breaks"),
+            title: "Short breaks".into(),
+            wave_slug: s("short-breaks-2026"),
+            label: "2026".into(),
+            audiences: vec![Audience {
+                key: s("parents-carers"),
+                name: "A parent or carer".into(),
+                description: String::new(),
+                easy_read: false,
+                intro: vec![],
+            }],
+        });
+        let (_, read) = checked(&def, 2000).expect("a draft may have no questions yet");
+        assert!(read.questions.is_empty());
+        let mut open = def;
+        open.wave.status = WaveStatus::Open;
+        assert!(checked(&open, 2000).is_err(), "an open wave needs questions");
+    }
+
+    #[test]
+    fn moving_keeps_routing_in_order_and_says_why_not() {
+        let def = demo();
+        let routed = def.questions.iter().find(|q| q.show_if.is_some()).expect("the demo routes a question");
+        let on = routed.show_if.as_ref().unwrap().question.clone();
+        // Directly after the question it depends on? Then moving it up is refused.
+        let at = def.questions.iter().position(|q| q.key == routed.key).unwrap();
+        if def.questions[at - 1].key.as_str() == on {
+            let e = move_question(&def, routed.key.as_str(), true).unwrap_err();
+            assert!(e.to_string().contains("must stay after it"), "{e}");
+        }
+        let e = delete_question(&def, &on).unwrap_err();
+        assert!(e.to_string().contains("routing first"), "{e}");
+        let first = def.questions[0].key.to_string();
+        assert!(move_question(&def, &first, true).unwrap_err().to_string().contains("already the first"));
+        let moved = move_question(&def, &first, false).unwrap();
+        assert_eq!(moved.questions[1].key.as_str(), first);
+        checked(&moved, 2000).expect("still reads");
+    }
+
+    #[test]
+    fn duplicating_gives_a_new_key_with_its_translations() {
+        let def = demo();
+        let key = def.questions[0].key.to_string();
+        let once = duplicate_question(&def, &key).unwrap();
+        let twice = duplicate_question(&once, &key).unwrap();
+        assert_eq!(twice.questions[1].key.as_str(), format!("{key}-copy-2"));
+        assert_eq!(twice.questions[2].key.as_str(), format!("{key}-copy"));
+        let (_, read) = checked(&twice, 2000).expect("reads, translations and all");
+        assert_eq!(read.questions.len(), def.questions.len() + 2);
+    }
+
+    #[test]
+    fn renaming_a_key_carries_routing_and_translations_along() {
+        let def = demo();
+        let routed = def.questions.iter().find(|q| q.show_if.is_some()).unwrap().clone();
+        let on = routed.show_if.as_ref().unwrap().question.clone();
+        let mut q = def.question(&on).unwrap().clone();
+        q.key = Slug::parse("renamed-question", "key").unwrap();
+        let out = put_question(&def, Some(&on), q).unwrap();
+        let (_, read) = checked(&out, 2000).expect("reads");
+        assert_eq!(read.question(routed.key.as_str()).unwrap().show_if.as_ref().unwrap().question, "renamed-question");
+        let dup = put_question(&def, None, def.questions[0].clone()).unwrap_err();
+        assert!(dup.to_string().contains("already a question with the key"));
+    }
+}

@@ -1,0 +1,530 @@
+//! The question editor: one form for every type, each audience's words side by side, the
+//! answers (value, words per audience, how each counts, a picture), limits, routing picked
+//! from earlier questions' answers, tags picked from the partnership's framework, and a
+//! picture from Heard's set or the partnership's own. "Add more answers" and "Change type"
+//! re-show the form with nothing lost; Save checks everything and names each problem beside
+//! its field.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use super::wave::kind_choices;
+use super::{Field, Refusal, buildable};
+use crate::domain::survey::build::{self, DraftOption, DraftWording, FieldError, QuestionDraft};
+use crate::domain::survey::{Polarity, QuestionKind, SurveyDefinition};
+use crate::error::AppError;
+use crate::models::{framework, media};
+use crate::routes::form::{Form, read_checked, token as csrf};
+use crate::routes::pages::{Link, PageMeta, render, see_other};
+use crate::routes::staff::{OwnedWave, SignedIn};
+use crate::state::AppState;
+use crate::views::Choice;
+
+/// The most answer rows a form may hold.
+const MAX_ROWS: usize = 40;
+
+#[derive(Serialize)]
+struct AudienceColumn {
+    key: String,
+    name: String,
+    easy_read: bool,
+    asked: bool,
+    first: bool,
+    title: Field,
+    hint: Field,
+    scale: Vec<ScaleField>,
+}
+
+#[derive(Serialize)]
+struct ScaleField {
+    i: usize,
+    heard: &'static str,
+    field: Field,
+}
+
+#[derive(Serialize)]
+struct OptionRow {
+    i: usize,
+    value: Field,
+    labels: Vec<LabelField>,
+    polarities: Vec<Choice>,
+    polarity_error: Option<String>,
+    score: Field,
+    symbols: Vec<Choice>,
+}
+
+#[derive(Serialize)]
+struct LabelField {
+    audience: String,
+    name: String,
+    field: Field,
+}
+
+#[derive(Serialize)]
+struct RouteGroup {
+    question: String,
+    title: String,
+    answers: Vec<RouteAnswer>,
+}
+
+#[derive(Serialize)]
+struct RouteAnswer {
+    id: String,
+    value: String,
+    label: String,
+    checked: bool,
+}
+
+#[derive(Serialize)]
+struct TagGroup {
+    name: &'static str,
+    legend: &'static str,
+    tags: Vec<TagChoice>,
+}
+
+#[derive(Serialize)]
+struct TagChoice {
+    id: String,
+    code: String,
+    text: String,
+    checked: bool,
+}
+
+#[derive(Serialize)]
+struct QuestionView {
+    page: PageMeta,
+    csrf: String,
+    version: String,
+    action: String,
+    slug: String,
+    adding: bool,
+    kind: String,
+    kind_name: &'static str,
+    kinds: Vec<Choice>,
+    key: Field,
+    ask_error: Option<String>,
+    audiences: Vec<AudienceColumn>,
+    has_scale: bool,
+    has_options: bool,
+    is_text: bool,
+    is_number: bool,
+    options: Vec<OptionRow>,
+    rows: usize,
+    required: bool,
+    max_length: Field,
+    min: Field,
+    max: Field,
+    whole_number: bool,
+    routes: Vec<RouteGroup>,
+    show_if_error: Option<String>,
+    tags: Vec<TagGroup>,
+    symbols: Vec<Choice>,
+    symbol_alt: Field,
+    errors: Vec<Link>,
+    notice: Option<String>,
+}
+
+/// Pictures to choose from: Heard's own, then the partnership's.
+fn symbol_choices(partnership: &[media::ImageMeta], selected: &str) -> Vec<Choice> {
+    let mut out = vec![Choice { value: String::new(), text: "No picture".into(), selected: selected.is_empty() }];
+    for name in crate::templates::Templates::symbol_names() {
+        out.push(Choice { selected: name == selected, text: format!("{name} (Heard's)"), value: name });
+    }
+    for img in partnership {
+        out.push(Choice {
+            selected: img.name == selected,
+            text: format!("{} (yours)", img.name),
+            value: img.name.clone(),
+        });
+    }
+    out
+}
+
+fn polarity_choices(selected: &str) -> Vec<Choice> {
+    [
+        (Polarity::Positive, "Positive"),
+        (Polarity::Neutral, "Neutral"),
+        (Polarity::Negative, "Negative"),
+        (Polarity::Excluded, "Left out (don't know, not for me)"),
+    ]
+    .iter()
+    .map(|(p, t)| Choice { value: p.as_str().to_owned(), text: (*t).to_owned(), selected: p.as_str() == selected })
+    .collect()
+}
+
+/// What the view needs besides the draft: the partnership's framework and pictures.
+struct Context {
+    framework: framework::Framework,
+    images: Vec<media::ImageMeta>,
+}
+
+async fn context(state: &AppState, w: &OwnedWave) -> Result<Context, AppError> {
+    let pid = w.partnership_id.clone();
+    state
+        .db
+        .run(move |c| -> Result<Context, AppError> {
+            Ok(Context { framework: framework::framework(c, &pid)?, images: media::list_images(c, &pid)? })
+        })
+        .await
+}
+
+#[allow(clippy::too_many_arguments)]
+fn view(
+    state: &AppState,
+    req: &HttpRequest,
+    who: &SignedIn,
+    w: &OwnedWave,
+    ctx: &Context,
+    editing: Option<&str>,
+    draft: &QuestionDraft,
+    version: &str,
+    errors: &[FieldError],
+    general: Option<String>,
+) -> QuestionView {
+    let def: &SurveyDefinition = &w.def;
+    let error = |f: &str| errors.iter().find(|e| e.field == f).map(|e| e.message.clone());
+    let field = |f: &str, v: &str| Field { value: v.to_owned(), error: error(f) };
+    let kind = QuestionKind::parse(&draft.kind).unwrap_or(QuestionKind::ShortText);
+    let heard_scale: Vec<&'static str> = match kind {
+        QuestionKind::FaceScale => crate::domain::survey::FACE_LABELS.to_vec(),
+        QuestionKind::YesSometimesNo => vec!["Yes", "Sometimes", "No"],
+        _ => vec![],
+    };
+    let audiences: Vec<AudienceColumn> = def
+        .audiences
+        .iter()
+        .enumerate()
+        .map(|(n, a)| {
+            let k = a.key.as_str();
+            let words = draft.wording.get(k).cloned().unwrap_or_default();
+            AudienceColumn {
+                key: k.to_owned(),
+                name: a.name.clone(),
+                easy_read: a.easy_read,
+                asked: draft.asked.iter().any(|x| x == k),
+                first: n == 0,
+                title: field(&format!("title-{k}"), &words.title),
+                hint: field(&format!("hint-{k}"), &words.hint),
+                scale: heard_scale
+                    .iter()
+                    .enumerate()
+                    .map(|(i, heard)| ScaleField {
+                        i,
+                        heard,
+                        field: field(&format!("scale-{k}-{i}"), words.scale.get(i).map_or(*heard, String::as_str)),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    // Routing: the answers of the choice questions before this one.
+    let before: Vec<&crate::domain::survey::Question> = match editing {
+        Some(key) => def.questions.iter().take_while(|q| q.key.as_str() != key).collect(),
+        None => def.questions.iter().collect(),
+    };
+    let mut routes: Vec<RouteGroup> = before
+        .iter()
+        .filter(|q| q.kind.has_options())
+        .map(|q| {
+            let first = q.audiences.first().map_or("", String::as_str);
+            RouteGroup {
+                question: q.key.as_str().to_owned(),
+                title: q.wording(first).map_or_else(|| q.key.to_string(), |w| w.title.clone()),
+                answers: q
+                    .options
+                    .iter()
+                    .map(|o| {
+                        let value = format!("{}={}", q.key, o.value);
+                        RouteAnswer {
+                            id: format!("route-{}-{}", q.key, o.value),
+                            checked: draft.show_if.contains(&value),
+                            value,
+                            label: o.label(first).to_owned(),
+                        }
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    // The error summary links to the first box.
+    if let Some(first) = routes.first_mut().and_then(|g| g.answers.first_mut()) {
+        first.id = "show_if".into();
+    }
+    let tag_group = |name: &'static str, legend: &'static str, items: &[framework::Item], chosen: &[String]| TagGroup {
+        name,
+        legend,
+        tags: items
+            .iter()
+            .filter(|i| !i.archived || chosen.contains(&i.code))
+            .map(|i| TagChoice {
+                id: format!("tag-{name}-{}", i.code),
+                checked: chosen.contains(&i.code),
+                code: i.code.clone(),
+                text: i.text.clone(),
+            })
+            .collect(),
+    };
+    let options: Vec<OptionRow> = draft
+        .options
+        .iter()
+        .enumerate()
+        .map(|(i, o)| OptionRow {
+            i,
+            value: field(&format!("opt-{i}-value"), &o.value),
+            labels: def
+                .audiences
+                .iter()
+                .map(|a| LabelField {
+                    audience: a.key.as_str().to_owned(),
+                    name: a.name.clone(),
+                    field: field(
+                        &format!("opt-{i}-label-{}", a.key),
+                        o.labels.get(a.key.as_str()).map_or("", String::as_str),
+                    ),
+                })
+                .collect(),
+            polarities: polarity_choices(if o.polarity.is_empty() { "neutral" } else { &o.polarity }),
+            polarity_error: error(&format!("opt-{i}-polarity")),
+            score: field(&format!("opt-{i}-score"), &o.score),
+            symbols: symbol_choices(&ctx.images, &o.symbol),
+        })
+        .collect();
+    let mut links: Vec<Link> = general.iter().map(|g| Link { href: "#key".into(), text: g.clone() }).collect();
+    links.extend(errors.iter().map(|e| Link { href: format!("#{}", e.field), text: e.message.clone() }));
+    let slug = w.row.slug.clone();
+    let title = match editing {
+        Some(k) => format!("Edit question {k}"),
+        None => "Add a question".to_owned(),
+    };
+    QuestionView {
+        page: who.page(req, state, title).back(format!("/staff/waves/{slug}/build")).with_error(!links.is_empty()),
+        csrf: csrf(state, req),
+        version: version.to_owned(),
+        action: match editing {
+            Some(k) => format!("/staff/waves/{slug}/build/{k}"),
+            None => format!("/staff/waves/{slug}/build/new"),
+        },
+        adding: editing.is_none(),
+        kind: kind.as_str().to_owned(),
+        kind_name: super::wave::kind_name(kind),
+        kinds: kind_choices(Some(kind)),
+        key: field("key", &draft.key),
+        ask_error: error("ask"),
+        has_scale: !heard_scale.is_empty(),
+        has_options: matches!(kind, QuestionKind::SingleChoice | QuestionKind::MultipleChoice),
+        is_text: kind.is_text(),
+        is_number: kind == QuestionKind::Number,
+        rows: options.len(),
+        options,
+        audiences,
+        required: draft.required,
+        max_length: field("max_length", &draft.max_length),
+        min: field("min", &draft.min),
+        max: field("max", &draft.max),
+        whole_number: draft.whole_number,
+        routes,
+        show_if_error: error("show_if"),
+        tags: vec![
+            tag_group("priority", "Priorities", &ctx.framework.priorities, &draft.priorities),
+            tag_group("value", "Values", &ctx.framework.values, &draft.values),
+            tag_group("outcome", "Outcome statements", &ctx.framework.outcomes, &draft.outcomes),
+        ],
+        symbols: symbol_choices(&ctx.images, &draft.symbol),
+        symbol_alt: field("symbol_alt", &draft.symbol_alt),
+        errors: links,
+        notice: None,
+        slug,
+    }
+}
+
+/// The draft a posted form describes.
+fn read_draft(f: &Form, def: &SurveyDefinition) -> QuestionDraft {
+    let get = |k: &str| f.get(k).unwrap_or("").to_owned();
+    let rows = f.get("rows").and_then(|r| r.parse::<usize>().ok()).unwrap_or(0).min(MAX_ROWS);
+    let all = |k: &str| f.all(k).into_iter().map(str::to_owned).collect::<Vec<_>>();
+    QuestionDraft {
+        key: get("key"),
+        kind: get("type"),
+        asked: all("ask"),
+        wording: def
+            .audiences
+            .iter()
+            .map(|a| {
+                let k = a.key.as_str();
+                let scale = (0..5).map_while(|i| f.get(&format!("scale-{k}-{i}")).map(str::to_owned)).collect();
+                (
+                    k.to_owned(),
+                    DraftWording { title: get(&format!("title-{k}")), hint: get(&format!("hint-{k}")), scale },
+                )
+            })
+            .collect(),
+        options: (0..rows)
+            .map(|i| DraftOption {
+                value: get(&format!("opt-{i}-value")),
+                labels: def
+                    .audiences
+                    .iter()
+                    .map(|a| (a.key.as_str().to_owned(), get(&format!("opt-{i}-label-{}", a.key))))
+                    .collect::<BTreeMap<_, _>>(),
+                polarity: get(&format!("opt-{i}-polarity")),
+                score: get(&format!("opt-{i}-score")),
+                symbol: get(&format!("opt-{i}-symbol")),
+            })
+            .collect(),
+        required: f.get("required").is_some(),
+        max_length: get("max_length"),
+        min: get("min"),
+        max: get("max"),
+        whole_number: f.get("whole_number").is_some(),
+        show_if: all("show_if"),
+        priorities: all("priority"),
+        values: all("value"),
+        outcomes: all("outcome"),
+        symbol: get("symbol"),
+        symbol_alt: get("symbol_alt"),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct NewQuery {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
+pub(super) async fn new_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    q: web::Query<NewQuery>,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let w = buildable(&state, &who, &path).await?;
+    let kind = q.kind.as_deref().and_then(QuestionKind::parse).unwrap_or(QuestionKind::SingleChoice);
+    let ctx = context(&state, &w).await?;
+    let draft = QuestionDraft::blank(kind, &w.def.audiences);
+    let view = view(&state, &req, &who, &w, &ctx, None, &draft, &w.row.definition_hash, &[], None);
+    render(&state, StatusCode::OK, "staff/build_question", &view)
+}
+
+pub(super) async fn edit_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let (slug, key) = path.into_inner();
+    let w = buildable(&state, &who, &slug).await?;
+    let q = w.def.question(&key).ok_or_else(crate::routes::staff::not_found)?;
+    let draft = QuestionDraft::from_question(q);
+    let ctx = context(&state, &w).await?;
+    let view = view(&state, &req, &who, &w, &ctx, Some(&key), &draft, &w.row.definition_hash, &[], None);
+    render(&state, StatusCode::OK, "staff/build_question", &view)
+}
+
+pub(super) async fn add(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Payload,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let f = read_checked(&state, &req, body).await?;
+    let w = buildable(&state, &who, &path).await?;
+    submit(&state, &req, &who, &w, None, &f).await
+}
+
+pub(super) async fn update(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Payload,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let f = read_checked(&state, &req, body).await?;
+    let (slug, key) = path.into_inner();
+    let w = buildable(&state, &who, &slug).await?;
+    if w.def.question(&key).is_none() {
+        return Err(crate::routes::staff::not_found());
+    }
+    submit(&state, &req, &who, &w, Some(&key), &f).await
+}
+
+async fn submit(
+    state: &AppState,
+    req: &HttpRequest,
+    who: &SignedIn,
+    w: &OwnedWave,
+    editing: Option<&str>,
+    f: &Form,
+) -> Result<HttpResponse, AppError> {
+    let mut draft = read_draft(f, &w.def);
+    let version = f.get("version").unwrap_or("").to_owned();
+    let ctx = context(state, w).await?;
+    let again =
+        |draft: &QuestionDraft, errors: &[FieldError], general: Option<String>, status: StatusCode, version: String| {
+            let v = view(state, req, who, w, &ctx, editing, draft, &version, errors, general);
+            render(state, status, "staff/build_question", &v)
+        };
+    match f.get("action") {
+        Some("more") => {
+            let n = (draft.options.len() + 3).min(MAX_ROWS);
+            draft.options.resize(n, DraftOption { polarity: "neutral".into(), ..DraftOption::default() });
+            return again(&draft, &[], None, StatusCode::OK, version);
+        }
+        Some("retype") => {
+            let kind = QuestionKind::parse(f.get("new_type").unwrap_or("")).unwrap_or(QuestionKind::ShortText);
+            let blank = QuestionDraft::blank(kind, &w.def.audiences);
+            draft.kind = kind.as_str().to_owned();
+            for (a, words) in &mut draft.wording {
+                words.scale = blank.wording.get(a).map(|b| b.scale.clone()).unwrap_or_default();
+            }
+            if draft.options.is_empty() {
+                draft.options = blank.options;
+            }
+            return again(&draft, &[], None, StatusCode::OK, version);
+        }
+        Some("save") | None => {}
+        Some(_) => return Err(AppError::BadRequest("That button is not one Heard knows.".into())),
+    }
+    let question = match draft.to_question(&w.def.audiences, state.settings.max_text_graphemes) {
+        Ok(q) => q,
+        Err(errors) => return again(&draft, &errors, None, StatusCode::BAD_REQUEST, version),
+    };
+    let key = question.key.as_str().to_owned();
+    let def = match build::put_question(&w.def, editing, question) {
+        Ok(d) => d,
+        Err(e) => {
+            let errors = [FieldError { field: "key".into(), message: e.to_string() }];
+            return again(&draft, &errors, None, StatusCode::BAD_REQUEST, version);
+        }
+    };
+    let change = match editing {
+        Some(old) => serde_json::json!({"edited": old, "key": key}),
+        None => serde_json::json!({"added": key}),
+    };
+    match super::save(state, who, w, &version, def, change).await? {
+        Ok(()) => Ok(see_other(format!("/staff/waves/{}/build?said=saved#q-{key}", w.row.slug))),
+        Err(Refusal::Problems(problems)) => {
+            let errors: Vec<FieldError> = problems
+                .iter()
+                .map(|p| FieldError { field: build::field_of(&p.field), message: p.message.clone() })
+                .collect();
+            again(&draft, &errors, None, StatusCode::BAD_REQUEST, version)
+        }
+        Err(r @ Refusal::Stale(_)) => {
+            // Shown with what they typed, and made from the version saved now: saving again
+            // puts their words over it, knowingly.
+            let slug = w.row.slug.clone();
+            let now = state
+                .db
+                .run(move |c| crate::models::survey::find_wave(c, &slug).map_err(AppError::from))
+                .await?
+                .map_or(version, |row| row.definition_hash);
+            again(&draft, &[], Some(r.message()), StatusCode::CONFLICT, now)
+        }
+        Err(r) => again(&draft, &[], Some(r.message()), StatusCode::CONFLICT, version),
+    }
+}

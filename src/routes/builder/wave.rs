@@ -1,0 +1,277 @@
+//! A wave in the builder: its questions in order, each with Edit, Move up, Move down,
+//! Duplicate and Delete (buttons, so it works with scripts off), "Add a question" of any
+//! type, and the wave's definition as a `heard-survey/1` file.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use super::{Refusal, buildable, save};
+use crate::domain::survey::build;
+use crate::domain::survey::{QuestionKind, SurveyDefinition};
+use crate::error::AppError;
+use crate::models::survey;
+use crate::routes::form::{read_checked, token as csrf};
+use crate::routes::pages::{Link, PageMeta, render, see_other};
+use crate::routes::staff::{OwnedWave, SignedIn};
+use crate::state::AppState;
+use crate::views::Choice;
+
+/// A question type's name in the builder.
+pub(super) fn kind_name(kind: QuestionKind) -> &'static str {
+    match kind {
+        QuestionKind::SingleChoice => "One answer from a list",
+        QuestionKind::MultipleChoice => "Any answers from a list",
+        QuestionKind::FaceScale => "Faces (five from sad to happy)",
+        QuestionKind::YesSometimesNo => "Yes, sometimes or no",
+        QuestionKind::ShortText => "A short written answer",
+        QuestionKind::LongText => "A longer written answer",
+        QuestionKind::Number => "A number",
+    }
+}
+
+pub(super) fn kind_choices(selected: Option<QuestionKind>) -> Vec<Choice> {
+    QuestionKind::ALL
+        .iter()
+        .map(|k| Choice {
+            value: k.as_str().to_owned(),
+            text: kind_name(*k).to_owned(),
+            selected: Some(*k) == selected,
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct Wording {
+    audience: String,
+    title: String,
+}
+
+#[derive(Serialize)]
+struct Row {
+    n: usize,
+    key: String,
+    kind: &'static str,
+    wording: Vec<Wording>,
+    routing: Option<String>,
+    tags: String,
+    required: bool,
+    first: bool,
+    last: bool,
+}
+
+#[derive(Serialize)]
+struct BuildView {
+    page: PageMeta,
+    csrf: String,
+    version: String,
+    slug: String,
+    label: String,
+    series: String,
+    status: String,
+    responses: i64,
+    locked: bool,
+    audiences: Vec<String>,
+    questions: Vec<Row>,
+    kinds: Vec<Choice>,
+    notice: Option<String>,
+    error: Option<String>,
+    errors: Vec<Link>,
+    previews: Vec<Link>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct BuildQuery {
+    said: Option<String>,
+}
+
+fn rows(def: &SurveyDefinition) -> Vec<Row> {
+    let name = |a: &str| def.audience(a).map_or(a.to_owned(), |x| x.name.clone());
+    let count = def.questions.len();
+    def.questions
+        .iter()
+        .enumerate()
+        .map(|(i, q)| Row {
+            n: i + 1,
+            key: q.key.as_str().to_owned(),
+            kind: kind_name(q.kind),
+            wording: q
+                .audiences
+                .iter()
+                .filter_map(|a| q.wording(a).map(|w| Wording { audience: name(a), title: w.title.clone() }))
+                .collect(),
+            routing: q.show_if.as_ref().map(|s| {
+                let labels: Vec<String> = s
+                    .any_of
+                    .iter()
+                    .map(|v| {
+                        def.question(&s.question)
+                            .and_then(|e| e.option(v))
+                            .map_or(v.clone(), |o| o.label(q.audiences.first().map_or("", String::as_str)).to_owned())
+                    })
+                    .collect();
+                format!("Only when {} is answered {}", s.question, labels.join(" or "))
+            }),
+            tags: q.priorities.iter().chain(&q.values).chain(&q.outcomes).cloned().collect::<Vec<_>>().join(", "),
+            required: q.required,
+            first: i == 0,
+            last: i + 1 == count,
+        })
+        .collect()
+}
+
+async fn build_view(
+    state: &AppState,
+    req: &HttpRequest,
+    who: &SignedIn,
+    w: &OwnedWave,
+    def: &SurveyDefinition,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<BuildView, AppError> {
+    let id = w.row.id.clone();
+    let responses = state.db.run(move |c| survey::response_count(c, &id).map_err(AppError::from)).await?;
+    let slug = w.row.slug.clone();
+    Ok(BuildView {
+        page: who
+            .page(req, state, format!("Build: {} {}", def.series.title, w.row.label))
+            .back(format!("/staff/waves/{slug}"))
+            .with_error(error.is_some()),
+        csrf: csrf(state, req),
+        version: w.row.definition_hash.clone(),
+        label: w.row.label.clone(),
+        series: def.series.title.clone(),
+        status: w.row.status.clone(),
+        responses,
+        locked: responses > 0,
+        audiences: def.audiences.iter().map(|a| a.name.clone()).collect(),
+        questions: rows(def),
+        kinds: kind_choices(None),
+        notice,
+        errors: error.iter().map(|e| Link { href: "#questions".into(), text: e.clone() }).collect(),
+        error,
+        previews: def
+            .audiences
+            .iter()
+            .map(|a| Link {
+                href: format!("/staff/waves/{slug}/preview/{}/1", a.key),
+                text: format!("Preview as {}", a.name),
+            })
+            .collect(),
+        slug,
+    })
+}
+
+pub(super) async fn page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    q: web::Query<BuildQuery>,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let w = buildable(&state, &who, &path).await?;
+    let notice = match q.said.as_deref() {
+        Some("created") => Some("Your survey has started. Add its first question below.".to_owned()),
+        Some("saved") => Some("Saved.".to_owned()),
+        Some("moved") => Some("Moved.".to_owned()),
+        Some("duplicated") => Some("Copied. The copy is just after the question, with a key of its own.".to_owned()),
+        Some("deleted") => Some("Deleted.".to_owned()),
+        _ => None,
+    };
+    let def = w.def.clone();
+    let view = build_view(&state, &req, &who, &w, &def, notice, None).await?;
+    render(&state, StatusCode::OK, "staff/build", &view)
+}
+
+/// The wave's definition as it is stored: the file that, uploaded again, changes nothing.
+pub(super) async fn definition(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let w = buildable(&state, &who, &path).await?;
+    let id = w.row.id.clone();
+    let text = state.db.run(move |c| survey::wave_definition(c, &id).map_err(AppError::from)).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "application/toml; charset=utf-8"))
+        .insert_header((CONTENT_DISPOSITION, crate::exports::attachment(&w.row.slug, "toml")))
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .body(text))
+}
+
+/// One of the list's buttons: the edit, then the builder again (or the reason it was refused).
+async fn edit(
+    state: &AppState,
+    req: &HttpRequest,
+    who: &SignedIn,
+    w: &OwnedWave,
+    version: &str,
+    (change, said): (serde_json::Value, &str),
+    made: Result<SurveyDefinition, build::BuildError>,
+) -> Result<HttpResponse, AppError> {
+    // The list the person acted on must be the one saved now.
+    let made =
+        if version == w.row.definition_hash { made } else { Err(build::BuildError::Refused(survey::STALE.to_owned())) };
+    let refused = match made {
+        Ok(def) => match save(state, who, w, version, def, change).await? {
+            Ok(()) => return Ok(see_other(format!("/staff/waves/{}/build?said={said}", w.row.slug))),
+            Err(r @ Refusal::Stale(_)) => (StatusCode::CONFLICT, r.message()),
+            Err(r) => (StatusCode::CONFLICT, r.message()),
+        },
+        Err(e) => (StatusCode::CONFLICT, e.to_string()),
+    };
+    let def = w.def.clone();
+    let view = build_view(state, req, who, w, &def, None, Some(refused.1)).await?;
+    render(state, refused.0, "staff/build", &view)
+}
+
+pub(super) async fn move_question(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Payload,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let f = read_checked(&state, &req, body).await?;
+    let (slug, key) = path.into_inner();
+    let w = buildable(&state, &who, &slug).await?;
+    let up = match f.get("direction") {
+        Some("up") => true,
+        Some("down") => false,
+        _ => return Err(AppError::BadRequest("Choose whether to move the question up or down.".into())),
+    };
+    let made = build::move_question(&w.def, &key, up);
+    let change = serde_json::json!({"moved": key, "up": up});
+    edit(&state, &req, &who, &w, f.get("version").unwrap_or(""), (change, "moved"), made).await
+}
+
+pub(super) async fn duplicate(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Payload,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let f = read_checked(&state, &req, body).await?;
+    let (slug, key) = path.into_inner();
+    let w = buildable(&state, &who, &slug).await?;
+    let made = build::duplicate_question(&w.def, &key);
+    let change = serde_json::json!({"duplicated": key});
+    edit(&state, &req, &who, &w, f.get("version").unwrap_or(""), (change, "duplicated"), made).await
+}
+
+pub(super) async fn delete(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Payload,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let f = read_checked(&state, &req, body).await?;
+    let (slug, key) = path.into_inner();
+    let w = buildable(&state, &who, &slug).await?;
+    let made = build::delete_question(&w.def, &key);
+    let change = serde_json::json!({"deleted": key});
+    edit(&state, &req, &who, &w, f.get("version").unwrap_or(""), (change, "deleted"), made).await
+}

@@ -1,0 +1,373 @@
+//! The survey builder, driven as a person with scripts off would: start a survey, add
+//! questions of every type through the form, route, move, duplicate and delete, and download
+//! the `heard-survey/1` file; the demo's 2025 questions typed in by hand give the demo's
+//! definition. Refusals (empty fields, routing that points nowhere, stale versions, other
+//! partnerships, forged ids) answer 4xx and change nothing. Both databases.
+
+use heard::db::Backend;
+use heard::domain::SurveyDefinition;
+use heard::domain::survey::{Question, QuestionKind};
+
+use crate::both;
+use crate::fixtures::{PASSWORD, setup, sign_in};
+use crate::helpers::{Browser, Page, TestApp};
+
+/// Starts a survey from the form and returns its wave's slug.
+fn start(b: &Browser, title: &str, audiences: &[&str], others: &[&str]) -> (Page, String) {
+    let page = b.get("/staff/surveys/new");
+    assert_eq!(page.status, 200);
+    let mut form = page.form_ending("/staff/surveys/new").with("title", title).with("label", "2026").with("slug", "");
+    for a in audiences {
+        form = form.with("audience", a);
+    }
+    for (i, o) in others.iter().enumerate() {
+        form = form.with(&format!("other-{i}"), o);
+    }
+    let done = b.submit(&form);
+    let slug = done.path().split('/').nth(3).unwrap_or("").to_owned();
+    (done, slug)
+}
+
+/// The fields a person fills in for `q` on the question form (scripts off).
+fn fields_for(q: &Question, audiences: &[&str]) -> Vec<(String, String)> {
+    let mut f: Vec<(String, String)> = vec![("key".into(), q.key.to_string())];
+    let s = |v: &str| v.to_owned();
+    for a in audiences.iter().filter(|a| q.is_for(a)) {
+        f.push(("ask".into(), s(a)));
+        let w = q.wording(a).expect("wording");
+        f.push((format!("title-{a}"), w.title.clone()));
+        f.push((format!("hint-{a}"), w.hint.clone()));
+        if matches!(q.kind, QuestionKind::FaceScale | QuestionKind::YesSometimesNo) {
+            for (i, o) in q.options.iter().enumerate() {
+                f.push((format!("scale-{a}-{i}"), o.labels.get(*a).cloned().unwrap_or_default()));
+            }
+        }
+    }
+    if matches!(q.kind, QuestionKind::SingleChoice | QuestionKind::MultipleChoice) {
+        f.push(("rows".into(), q.options.len().to_string()));
+        for (i, o) in q.options.iter().enumerate() {
+            f.push((format!("opt-{i}-value"), o.value.clone()));
+            for a in audiences {
+                f.push((format!("opt-{i}-label-{a}"), o.labels.get(*a).cloned().unwrap_or_default()));
+            }
+            f.push((format!("opt-{i}-polarity"), o.polarity.as_str().to_owned()));
+            f.push((format!("opt-{i}-score"), o.score.map(|v| v.to_string()).unwrap_or_default()));
+            f.push((format!("opt-{i}-symbol"), o.symbol.as_ref().map(|s| s.image.clone()).unwrap_or_default()));
+        }
+    }
+    if q.required {
+        f.push(("required".into(), "1".into()));
+    }
+    if q.kind.is_text() {
+        f.push(("max_length".into(), q.max_length.to_string()));
+    }
+    if q.kind == QuestionKind::Number {
+        f.push(("min".into(), q.min.map(|v| v.to_string()).unwrap_or_default()));
+        f.push(("max".into(), q.max.map(|v| v.to_string()).unwrap_or_default()));
+        if q.whole_number {
+            f.push(("whole_number".into(), "1".into()));
+        }
+    }
+    if let Some(r) = &q.show_if {
+        for v in &r.any_of {
+            f.push(("show_if".into(), format!("{}={v}", r.question)));
+        }
+    }
+    for (name, codes) in [("priority", &q.priorities), ("value", &q.values), ("outcome", &q.outcomes)] {
+        for c in codes {
+            f.push((name.into(), c.clone()));
+        }
+    }
+    if let Some(sym) = &q.symbol {
+        f.push(("symbol".into(), sym.image.clone()));
+        f.push(("symbol_alt".into(), sym.alt.clone()));
+    }
+    f
+}
+
+/// Adds a question through the form: opens "Add a question" of its type, fills it in, saves.
+fn add(b: &Browser, wave: &str, kind: &str, fields: &[(String, String)]) -> Page {
+    let page = b.get(&format!("/staff/waves/{wave}/build/new?type={kind}"));
+    assert_eq!(page.status, 200, "{}", page.html);
+    let mut form = page.form_ending("/build/new");
+    form.fields.retain(|(k, _)| {
+        k == "csrf" || k == "version" || k == "type" || (k == "rows" && !fields.iter().any(|(f, _)| f == "rows"))
+    });
+    for (k, v) in fields {
+        form = form.with(k, v);
+    }
+    b.submit(&form.with("action", "save"))
+}
+
+fn definition(b: &Browser, wave: &str) -> (String, SurveyDefinition) {
+    let res = b.raw().get(format!("{}/staff/waves/{wave}/definition.toml", b.base)).send().expect("get");
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(res.headers()["content-type"].to_str().expect("ct").starts_with("application/toml"));
+    let text = res.text().expect("text");
+    let def = SurveyDefinition::parse("downloaded.toml", &text, 2000).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    (text, def)
+}
+
+fn edits(app: &TestApp) -> i64 {
+    app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action IN ('survey.created', 'survey.edited')")
+}
+
+fn building_a_survey(backend: Backend) {
+    let (app, _, _) = setup(backend);
+    let (b, _) = sign_in(&app, "analyst@torbay.example", PASSWORD);
+    assert!(b.get("/staff").html.contains("href=\"/staff/surveys/new\""), "the staff home starts a survey");
+
+    // A title is needed; what was typed stays.
+    let page = b.get("/staff/surveys/new");
+    let bad = b.submit(
+        &page
+            .form_ending("/staff/surveys/new")
+            .with("title", " ")
+            .with("label", "2026")
+            .with("other-0", "A school leader"),
+    );
+    assert_eq!(bad.status, 400);
+    assert!(bad.has(".error-summary a[href='#title']") && bad.has("#title-error"), "{}", bad.html);
+    assert_eq!(bad.attr_of("#other-0", "value"), ["A school leader"]);
+    assert_eq!(bad.attr_of("#label", "value"), ["2026"]);
+    let none = b.submit(&page.form_ending("/staff/surveys/new").with("title", "Short breaks").with("label", "2026"));
+    assert_eq!(none.status, 400, "no audience chosen");
+    assert!(none.html.contains("Choose at least one group"));
+
+    let (done, wave) = start(&b, "Short Breaks Survey", &["young-people", "parents-carers"], &["A school leader"]);
+    assert_eq!(done.status, 200, "{}", done.html);
+    assert_eq!(wave, "short-breaks-survey-2026");
+    assert!(done.html.contains("Your survey has started"));
+    let (_, def) = definition(&b, &wave);
+    assert_eq!(def.series.slug.as_str(), "short-breaks-survey");
+    let keys: Vec<&str> = def.audiences.iter().map(|a| a.key.as_str()).collect();
+    assert_eq!(keys, ["young-people", "parents-carers", "a-school-leader"]);
+    assert!(def.audiences[0].easy_read && def.questions.is_empty());
+    // The same address again is refused kindly.
+    let (again, _) = start(&b, "Short Breaks Survey", &["young-people"], &[]);
+    assert_eq!(again.status, 409);
+    assert!(again.html.contains("There is already a survey at the address"));
+    // A draft with no questions cannot open.
+    let wave_page = b.get(&format!("/staff/waves/{wave}"));
+    let open = b.submit(&wave_page.form_ending("/status").with("status", "open").with("opens", "").with("closes", ""));
+    assert_eq!(open.status, 400);
+    assert!(open.html.contains("no questions yet"));
+
+    let all = ["young-people", "parents-carers", "a-school-leader"];
+    // A choice question: the words are needed for every group asked, and the form keeps them.
+    let s = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+    let missing = add(
+        &b,
+        &wave,
+        "single-choice",
+        &[
+            s("ask", "young-people"),
+            s("ask", "parents-carers"),
+            s("title-young-people", "Did you get a short break this year?"),
+            s("opt-0-label-young-people", "Yes"),
+            s("opt-0-label-parents-carers", "Yes"),
+            s("opt-0-polarity", "positive"),
+            s("opt-1-label-young-people", "No"),
+            s("opt-1-polarity", "negative"),
+        ],
+    );
+    assert_eq!(missing.status, 400);
+    assert!(
+        missing.has("#title-parents-carers-error") && missing.has("#opt-1-label-parents-carers-error"),
+        "{}",
+        missing.html
+    );
+    assert_eq!(missing.text_of("#title-young-people"), ["Did you get a short break this year?"], "typed words kept");
+    let before = edits(&app);
+    let ok = add(
+        &b,
+        &wave,
+        "single-choice",
+        &[
+            s("ask", "young-people"),
+            s("ask", "parents-carers"),
+            s("title-young-people", "Did you get a short break this year?"),
+            s("title-parents-carers", "Did your child get a short break this year?"),
+            s("opt-0-label-young-people", "Yes"),
+            s("opt-0-label-parents-carers", "Yes"),
+            s("opt-0-polarity", "positive"),
+            s("opt-1-label-young-people", "No"),
+            s("opt-1-label-parents-carers", "No"),
+            s("opt-1-polarity", "negative"),
+            s("priority", "P1"),
+        ],
+    );
+    assert_eq!(ok.status, 200, "{}", ok.html);
+    assert!(ok.html.contains("Saved.") && ok.has("#q-did-you-get-a-short-break-this-year"), "{}", ok.html);
+    assert_eq!(edits(&app), before + 1, "audited");
+    // Heard's faces with words that fit, asked of everyone.
+    let mut faces = vec![s("key", "feel-safe"), s("priority", "P2")];
+    for a in all {
+        faces.push(s("ask", a));
+        faces.push((format!("title-{a}"), "How safe do you feel on a short break?".into()));
+        for (i, w) in ["Very unsafe", "Unsafe", "In between", "Safe", "Very safe"].iter().enumerate() {
+            faces.push((format!("scale-{a}-{i}"), (*w).into()));
+        }
+    }
+    assert_eq!(add(&b, &wave, "face-scale", &faces).status, 200);
+    // Routing: only after "No"; answers of two questions at once are refused.
+    let routed = vec![
+        s("key", "why-not"),
+        s("ask", "parents-carers"),
+        s("title-parents-carers", "Why not?"),
+        s("show_if", "did-you-get-a-short-break-this-year=no"),
+    ];
+    let mut two = routed.clone();
+    two.push(s("show_if", "feel-safe=safe"));
+    let refused = add(&b, &wave, "long-text", &two);
+    assert_eq!(refused.status, 400);
+    assert!(refused.has("#show_if-error") && refused.html.contains("one earlier question"), "{}", refused.html);
+    assert_eq!(add(&b, &wave, "long-text", &routed).status, 200);
+    let (_, def) = definition(&b, &wave);
+    assert_eq!(def.questions.len(), 3);
+    let why = def.question("why-not").expect("why-not");
+    assert_eq!(why.show_if.as_ref().map(|r| r.question.as_str()), Some("did-you-get-a-short-break-this-year"));
+    assert_eq!(why.audiences, ["parents-carers"]);
+    let safe = def.question("feel-safe").expect("feel-safe");
+    assert_eq!(safe.options[4].labels["a-school-leader"], "Very safe");
+    assert!(!safe.face_labels_misfit("young-people"), "words that fit");
+
+    // Moving a routed question above its question is refused with the reason; down works.
+    let build = b.get(&format!("/staff/waves/{wave}/build"));
+    let up = build.form_ending("/why-not/move").with("direction", "up");
+    let moved = b.submit(&up.clone());
+    assert_eq!(moved.status, 200, "moving above feel-safe is fine: {}", moved.html);
+    let build = b.get(&format!("/staff/waves/{wave}/build"));
+    let stuck = b.submit(&build.form_ending("/why-not/move").with("direction", "up"));
+    assert_eq!(stuck.status, 409);
+    assert!(stuck.html.contains("must stay after it"), "{}", stuck.html);
+    // A stale version (the page before the move) is refused and changes nothing.
+    let stale_before = definition(&b, &wave).0;
+    let stale = b.submit(&up.with("direction", "down"));
+    assert_eq!(stale.status, 409);
+    assert!(stale.html.contains("Someone else saved this survey"));
+    assert_eq!(definition(&b, &wave).0, stale_before);
+    // Deleting a question others depend on is refused; duplicating gives a new key.
+    let build = b.get(&format!("/staff/waves/{wave}/build"));
+    let del = b.submit(&build.form_ending("/did-you-get-a-short-break-this-year/delete"));
+    assert_eq!(del.status, 409);
+    assert!(del.html.contains("routing first"));
+    let build = b.get(&format!("/staff/waves/{wave}/build"));
+    assert_eq!(b.submit(&build.form_ending("/feel-safe/duplicate")).status, 200);
+    let build = b.get(&format!("/staff/waves/{wave}/build"));
+    assert_eq!(b.submit(&build.form_ending("/feel-safe-copy/delete")).status, 200);
+    assert_eq!(definition(&b, &wave).1.questions.len(), 3);
+
+    // Editing keeps what it does not show, and a stale edit keeps what was typed.
+    let edit = b.get(&format!("/staff/waves/{wave}/build/feel-safe"));
+    assert_eq!(edit.status, 200);
+    assert_eq!(edit.text_of("#title-young-people"), ["How safe do you feel on a short break?"]);
+    let form = edit.form_ending("/build/feel-safe");
+    let mut fields: Vec<(String, String)> = faces.clone();
+    fields.retain(|(k, _)| !k.starts_with("title-young"));
+    fields.push(s("title-young-people", "How safe are you on a short break?"));
+    let mut f = form.clone();
+    for (k, v) in &fields {
+        f = f.with(k, v);
+    }
+    let saved = b.submit(&f.clone().with("action", "save"));
+    assert_eq!(saved.status, 200);
+    assert_eq!(
+        definition(&b, &wave)
+            .1
+            .question("feel-safe")
+            .and_then(|q| q.wording("young-people"))
+            .map(|w| w.title.clone())
+            .as_deref(),
+        Some("How safe are you on a short break?")
+    );
+    let stale = b.submit(&f.with("action", "save"));
+    assert_eq!(stale.status, 409, "the form's version is old now");
+    assert!(stale.html.contains("Someone else saved"));
+    assert_eq!(stale.text_of("#title-young-people"), ["How safe are you on a short break?"], "nothing typed is lost");
+
+    // The file uploads again unchanged.
+    let (text, _) = definition(&b, &wave);
+    let upload = b.get("/staff/surveys/upload");
+    let hash = app.count_str(&format!("SELECT definition_hash AS s FROM waves WHERE slug = '{wave}'"));
+    let res = b
+        .raw()
+        .post(format!("{}/staff/surveys/upload", app.address))
+        .multipart(
+            reqwest::blocking::multipart::Form::new()
+                .text("csrf", upload.form_ending("/staff/surveys/upload").fields[0].1.clone())
+                .text("text", text),
+        )
+        .send()
+        .expect("upload");
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(
+        app.count_str(&format!("SELECT definition_hash AS s FROM waves WHERE slug = '{wave}'")),
+        hash,
+        "unchanged"
+    );
+
+    // Other partnerships, viewers, forged keys and tokens: refused, nothing changed.
+    let before = definition(&b, &wave).0;
+    let (other, _) = sign_in(&app, "analyst@southend.example", PASSWORD);
+    for path in [
+        format!("/staff/waves/{wave}/build"),
+        format!("/staff/waves/{wave}/definition.toml"),
+        format!("/staff/waves/{wave}/build/feel-safe"),
+    ] {
+        assert_eq!(crate::fixtures::status(&other, &path), 404, "{path}");
+    }
+    assert_eq!(
+        other.post_staff(&format!("/staff/waves/{wave}/build/feel-safe/delete"), &[("version", "x")]).status,
+        404
+    );
+    let (viewer, _) = sign_in(&app, "viewer@torbay.example", PASSWORD);
+    assert_eq!(crate::fixtures::status(&viewer, &format!("/staff/waves/{wave}/build")), 403);
+    assert_eq!(crate::fixtures::status(&viewer, "/staff/surveys/new"), 403);
+    assert_eq!(b.post_staff(&format!("/staff/waves/{wave}/build/no-such-question"), &[("action", "save")]).status, 404);
+    let forged = b
+        .raw()
+        .post(format!("{}/staff/waves/{wave}/build/feel-safe/delete", app.address))
+        .form(&[("csrf", "forged"), ("version", "x")])
+        .send()
+        .expect("post");
+    assert!(forged.status().is_client_error(), "{}", forged.status());
+    let huge = "x".repeat(600);
+    let long = add(&b, &wave, "short-text", &[s("ask", "young-people"), s("title-young-people", &huge)]);
+    assert_eq!(long.status, 400);
+    assert!(long.has("#title-young-people-error"));
+    let bad_type = b.get(&format!("/staff/waves/{wave}/build/new?type=%00%ff"));
+    assert_eq!(bad_type.status, 200, "an unknown type falls back to a list question");
+    assert_eq!(definition(&b, &wave).0, before, "nothing changed");
+}
+both!(building_a_survey);
+
+/// The done-when test: someone who has never seen TOML types the demo's 2025 young people's
+/// and parents' questions into the builder, and the file Heard gives back is the demo's
+/// definition for those questions.
+fn the_demo_typed_into_the_builder_is_the_demo(backend: Backend) {
+    let (app, _, _) = setup(backend);
+    let (b, _) = sign_in(&app, "analyst@torbay.example", PASSWORD);
+    let (slug, label, status, opens, _) = heard::demo::WAVES[2];
+    let demo =
+        SurveyDefinition::parse("demo", &heard::demo::survey_source(slug, label, status, opens), 2000).expect("demo");
+    let (done, wave) = start(&b, "Participation Survey by hand", &["young-people", "parents-carers"], &[]);
+    assert_eq!(done.status, 200);
+    let audiences = ["young-people", "parents-carers"];
+    for q in &demo.questions {
+        let page = add(&b, &wave, q.kind.as_str(), &fields_for(q, &audiences));
+        assert_eq!(page.status, 200, "{}: {}", q.key, page.html);
+    }
+    let (_, built) = definition(&b, &wave);
+    let strip = |qs: &[Question]| -> Vec<Question> {
+        qs.iter()
+            .cloned()
+            .map(|mut q| {
+                q.line = 0;
+                q
+            })
+            .collect()
+    };
+    assert_eq!(strip(&built.questions), strip(&demo.questions));
+}
+both!(the_demo_typed_into_the_builder_is_the_demo);
