@@ -213,20 +213,27 @@ async function collectStaff(page, base) {
   await page.getByLabel("Or paste the file's text").fill('format = "heard-survey/1"\n[wave]\nslug = "Bad Slug"\n');
   await page.getByRole('button', { name: 'Upload' }).click(); await snap('upload, problems');
   await page.goto(`${base}/staff/surveys/new`); await snap('start a survey');
-  await page.getByRole('button', { name: 'Start the survey' }).click(); await snap('start a survey, error');
+  await page.getByRole('button', { name: 'Start the survey' }).click();
+  await page.locator('.error-summary').waitFor(); await snap('start a survey, error');
   await page.locator('#title').fill('Short breaks check');
   await page.locator('#label').fill('2026');
-  await page.getByRole('button', { name: 'Start the survey' }).click(); await snap('builder, a new survey');
-  await page.getByRole('button', { name: 'Add a question' }).click(); await snap('add a question');
-  await page.getByRole('button', { name: 'Save question' }).click(); await snap('add a question, errors');
+  await Promise.all([page.waitForURL(/\/build\?said=created/), page.getByRole('button', { name: 'Start the survey' }).click()]);
+  await snap('builder, a new survey');
+  await Promise.all([page.waitForURL(/\/build\/new\?type=/), page.getByRole('button', { name: 'Add a question' }).click()]);
+  await snap('add a question');
+  await page.getByRole('button', { name: 'Save question' }).click();
+  await page.locator('.error-summary').waitFor(); await snap('add a question, errors');
   await page.locator('#title-young-people').fill('Did you get a short break?');
   await page.locator('#title-parents-carers').fill('Did your child get a short break?');
   for (const [i, word] of [[0, 'Yes'], [1, 'No']]) {
     await page.locator(`#opt-${i}-label-young-people`).fill(word);
     await page.locator(`#opt-${i}-label-parents-carers`).fill(word);
   }
-  await page.getByRole('button', { name: 'Save question' }).click(); await snap('builder, with a question');
-  await page.locator('.build-actions a').first().click(); await snap('edit a question');
+  await Promise.all([page.waitForURL(/said=saved/), page.getByRole('button', { name: 'Save question' }).click()]);
+  await snap('builder, with a question');
+  await Promise.all([page.waitForURL(/\/build\/did-you-get/), page.locator('.build-actions a').first().click()]);
+  await snap('edit a question');
+  await page.goto(`${base}/staff/bank`); await snap('question bank');
   await page.goto(`${base}/staff/waves/${WAVE}/build`); await snap('builder, a wave with responses');
   await page.goto(`${base}/staff/waves/${WAVE}/preview/young-people/1`); await snap('preview');
   await page.goto(`${base}/staff/framework`); await snap('framework');

@@ -371,3 +371,101 @@ fn the_demo_typed_into_the_builder_is_the_demo(backend: Backend) {
     assert_eq!(strip(&built.questions), strip(&demo.questions));
 }
 both!(the_demo_typed_into_the_builder_is_the_demo);
+
+/// The question bank: every key the partnership has asked, searchable; "Add from the bank"
+/// keeps the key; an edit that may change what a banked question measures is named before
+/// it is saved, with "keep the key" and "make it a new question".
+fn the_question_bank(backend: Backend) {
+    let (app, _, _) = setup(backend);
+    let (b, _) = sign_in(&app, "analyst@torbay.example", PASSWORD);
+    let bank = b.get("/staff/bank");
+    assert_eq!(bank.status, 200);
+    let heads = bank.text_of(".bank-entry h2");
+    assert!(
+        heads.iter().any(|h| h.starts_with("listened-to") && h.contains("2025") && h.contains("2023")),
+        "{heads:?}"
+    );
+    let safe = b.get("/staff/bank?words=safe");
+    assert!(!safe.text_of(".bank-entry").is_empty() && safe.text_of(".bank-entry").len() < heads.len());
+    let (viewer, _) = sign_in(&app, "viewer@torbay.example", PASSWORD);
+    assert_eq!(viewer.get("/staff/bank").status, 200);
+    let (other, _) = sign_in(&app, "analyst@southend.example", PASSWORD);
+    assert!(!other.get("/staff/bank").html.contains("listened-to"), "another partnership's bank is its own");
+
+    // Add two questions from the bank to a new survey: they keep their keys and words.
+    let (_, wave) = start(&b, "Participation Survey 2026 trial", &["young-people", "parents-carers"], &[]);
+    let (slug, label, status, opens, _) = heard::demo::WAVES[2];
+    let demo =
+        SurveyDefinition::parse("demo", &heard::demo::survey_source(slug, label, status, opens), 2000).expect("demo");
+    for key in ["listened-to", "has-plan"] {
+        let page = b.get(&format!("/staff/waves/{wave}/build"));
+        assert!(page.attr_of("#bank-key option", "value").contains(&key.to_owned()));
+        let added = b.submit(&page.form_ending("/build/from-bank").with("key", key));
+        assert_eq!(added.status, 200, "{}", added.html);
+        assert!(added.html.contains("Added from the bank with its key"));
+    }
+    let (_, def) = definition(&b, &wave);
+    for key in ["listened-to", "has-plan"] {
+        let (mut got, mut want) =
+            (def.question(key).expect("added").clone(), demo.question(key).expect("demo").clone());
+        (got.line, want.line) = (0, 0);
+        assert_eq!(got, want, "{key} comes with its words, answers and tags");
+    }
+    assert!(
+        !b.get(&format!("/staff/waves/{wave}/build"))
+            .attr_of("#bank-key option", "value")
+            .contains(&"has-plan".to_owned())
+    );
+
+    // Removing an answer and re-polarising another: said before saving, nothing saved yet.
+    let q = demo.question("has-plan").expect("has-plan");
+    let mut fields = fields_for(q, &["young-people", "parents-carers"]);
+    let last = q.options.len() - 1;
+    fields.retain(|(k, _)| !k.starts_with(&format!("opt-{last}-")));
+    let before = definition(&b, &wave).0;
+    let edit = b.get(&format!("/staff/waves/{wave}/build/has-plan"));
+    let mut form = edit.form_ending("/build/has-plan");
+    form.fields.retain(|(k, _)| k == "csrf" || k == "version" || k == "type");
+    for (k, v) in &fields {
+        form = form.with(k, v);
+    }
+    let warned = b.submit(&form.clone().with("action", "save"));
+    assert_eq!(warned.status, 200);
+    assert!(warned.has("#bank-warning"), "{}", warned.html);
+    let said = warned.text_of("#bank-warning").join(" ");
+    assert!(said.contains("answers are removed") && said.contains("2025"), "{said}");
+    assert_eq!(definition(&b, &wave).0, before, "nothing saved before the choice");
+    // "Make it a new question" saves it under a new key; the banked one stays as it was.
+    let new_key = warned.attr_of("#bank-warning input[name=new_key]", "value").pop().expect("a new key");
+    assert_eq!(new_key, "has-plan-2026");
+    let mut choice = warned.form_ending("/build/has-plan");
+    choice.fields.retain(|(k, _)| k == "csrf" || k == "version" || k == "type" || k == "new_key");
+    for (k, v) in fields.iter().filter(|(k, _)| k != "key") {
+        choice = choice.with(k, v);
+    }
+    let saved = b.submit(&choice.with("action", "new-key"));
+    assert_eq!(saved.status, 200, "{}", saved.html);
+    let (_, def) = definition(&b, &wave);
+    assert!(def.question("has-plan").is_none() && def.question("has-plan-2026").is_some());
+    // Keeping the key: the words of Heard's yes/sometimes/no changed for young people.
+    let q = demo.question("listened-to").expect("listened-to");
+    let mut fields = fields_for(q, &["young-people", "parents-carers"]);
+    for (k, v) in &mut fields {
+        if k == "scale-young-people-1" {
+            *v = "Now and then".into();
+        }
+    }
+    let edit = b.get(&format!("/staff/waves/{wave}/build/listened-to"));
+    let mut form = edit.form_ending("/build/listened-to");
+    form.fields.retain(|(k, _)| k == "csrf" || k == "version" || k == "type");
+    for (k, v) in &fields {
+        form = form.with(k, v);
+    }
+    let warned = b.submit(&form.clone().with("action", "save"));
+    assert!(warned.text_of("#bank-warning").join(" ").contains("scale's words"), "{}", warned.html);
+    let kept = b.submit(&form.with("action", "save-same"));
+    assert_eq!(kept.status, 200);
+    let (_, def) = definition(&b, &wave);
+    assert_eq!(def.question("listened-to").expect("kept").options[1].labels["young-people"], "Now and then");
+}
+both!(the_question_bank);

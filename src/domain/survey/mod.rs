@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::codes::Slug;
 
+pub mod bank;
 pub mod build;
 mod parse;
 mod raw;

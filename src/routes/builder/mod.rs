@@ -13,7 +13,10 @@
 //! | `GET /staff/waves/{slug}/build/new?type=…`, `POST /staff/waves/{slug}/build/new` | admin, analyst |
 //! | `GET,POST /staff/waves/{slug}/build/{key}` | admin, analyst |
 //! | `GET /staff/waves/{slug}/definition.toml` | admin, analyst |
+//! | `GET /staff/bank` (the question bank) | admin, analyst, viewer |
+//! | `POST /staff/waves/{slug}/build/from-bank` | admin, analyst |
 
+mod bank;
 mod question;
 mod start;
 mod wave;
@@ -34,6 +37,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/staff/surveys/new", web::post().to(start::create))
         .route("/staff/waves/{slug}/definition.toml", web::get().to(wave::definition))
         .route("/staff/waves/{slug}/build", web::get().to(wave::page))
+        .route("/staff/bank", web::get().to(bank::page))
+        .route("/staff/waves/{slug}/build/from-bank", web::post().to(bank::add_from_bank))
         .route("/staff/waves/{slug}/build/new", web::get().to(question::new_page))
         .route("/staff/waves/{slug}/build/new", web::post().to(question::add))
         .route("/staff/waves/{slug}/build/{key}", web::get().to(question::edit_page))

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::wave::kind_choices;
 use super::{Field, Refusal, buildable};
+use crate::domain::survey::bank;
 use crate::domain::survey::build::{self, DraftOption, DraftWording, FieldError, QuestionDraft};
 use crate::domain::survey::{Polarity, QuestionKind, SurveyDefinition};
 use crate::error::AppError;
@@ -125,6 +126,15 @@ struct QuestionView {
     symbol_alt: Field,
     errors: Vec<Link>,
     notice: Option<String>,
+    bank_warning: Option<BankWarning>,
+}
+
+/// Said before saving an edit that may change what a banked question measures.
+#[derive(Serialize, Clone)]
+struct BankWarning {
+    asked_in: String,
+    changes: Vec<String>,
+    new_key: String,
 }
 
 /// Pictures to choose from: Heard's own, then the partnership's.
@@ -336,6 +346,7 @@ fn view(
         symbol_alt: field("symbol_alt", &draft.symbol_alt),
         errors: links,
         notice: None,
+        bank_warning: None,
         slug,
     }
 }
@@ -486,13 +497,42 @@ async fn submit(
             }
             return again(&draft, &[], None, StatusCode::OK, version);
         }
-        Some("save") | None => {}
+        Some("save" | "save-same" | "new-key") | None => {}
         Some(_) => return Err(AppError::BadRequest("That button is not one Heard knows.".into())),
+    }
+    let action = f.get("action").unwrap_or("save");
+    if action == "new-key" {
+        draft.key = f.get("new_key").unwrap_or("").to_owned();
     }
     let question = match draft.to_question(&w.def.audiences, state.settings.max_text_graphemes) {
         Ok(q) => q,
         Err(errors) => return again(&draft, &errors, None, StatusCode::BAD_REQUEST, version),
     };
+    // A banked question whose measure this save would change: say so first, and offer a new key.
+    if action == "save" {
+        let waves = super::bank::waves_of(state, who).await?;
+        let banked = super::bank::banked(&waves);
+        let here = editing.and_then(|k| w.def.question(k));
+        if let Some((then, old)) = bank::latest(&banked, question.key.as_str(), &w.row.slug)
+            && here.is_none_or(|h| !bank::measure_changes(h, &question).is_empty())
+        {
+            let changes = bank::measure_changes(old, &question);
+            if !changes.is_empty() {
+                let taken = |k: &str| banked.iter().any(|b| b.def.question(k).is_some());
+                let base = format!("{}-{}", question.key, build::suggest_slug(&w.row.label));
+                let mut new_key = base.clone();
+                let mut n = 2;
+                while taken(&new_key) {
+                    new_key = format!("{base}-{n}");
+                    n += 1;
+                }
+                let mut v = view(state, req, who, w, &ctx, editing, &draft, &version, &[], None);
+                v.bank_warning =
+                    Some(BankWarning { asked_in: format!("{} {}", then.series, then.label), changes, new_key });
+                return render(state, StatusCode::OK, "staff/build_question", &v);
+            }
+        }
+    }
     let key = question.key.as_str().to_owned();
     let def = match build::put_question(&w.def, editing, question) {
         Ok(d) => d,

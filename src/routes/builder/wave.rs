@@ -79,6 +79,8 @@ struct BuildView {
     error: Option<String>,
     errors: Vec<Link>,
     previews: Vec<Link>,
+    /// Questions of the partnership's other waves this wave does not ask yet.
+    bank: Vec<Choice>,
 }
 
 #[derive(Deserialize)]
@@ -133,6 +135,17 @@ async fn build_view(
     let id = w.row.id.clone();
     let responses = state.db.run(move |c| survey::response_count(c, &id).map_err(AppError::from)).await?;
     let slug = w.row.slug.clone();
+    let waves = super::bank::waves_of(state, who).await?;
+    let bank: Vec<Choice> = crate::domain::survey::bank::collect(&super::bank::banked(&waves))
+        .into_iter()
+        .filter(|e| def.question(&e.key).is_none())
+        .map(|e| {
+            let last = e.uses.first();
+            let words = last.and_then(|u| u.wording.first()).map_or("", |w| w.title.as_str());
+            let when = last.map_or(String::new(), |u| format!(" ({} {})", u.series, u.label));
+            Choice { text: format!("{}: {words}{when}", e.key), value: e.key, selected: false }
+        })
+        .collect();
     Ok(BuildView {
         page: who
             .page(req, state, format!("Build: {} {}", def.series.title, w.row.label))
@@ -159,8 +172,22 @@ async fn build_view(
                 text: format!("Preview as {}", a.name),
             })
             .collect(),
+        bank,
         slug,
     })
+}
+
+/// The builder again, saying why the last change was refused.
+pub(super) async fn refused_page(
+    state: &AppState,
+    req: &HttpRequest,
+    who: &SignedIn,
+    w: &OwnedWave,
+    message: String,
+) -> Result<HttpResponse, AppError> {
+    let def = w.def.clone();
+    let view = build_view(state, req, who, w, &def, None, Some(message)).await?;
+    render(state, StatusCode::CONFLICT, "staff/build", &view)
 }
 
 pub(super) async fn page(
@@ -177,6 +204,9 @@ pub(super) async fn page(
         Some("moved") => Some("Moved.".to_owned()),
         Some("duplicated") => Some("Copied. The copy is just after the question, with a key of its own.".to_owned()),
         Some("deleted") => Some("Deleted.".to_owned()),
+        Some("banked") => Some(
+            "Added from the bank with its key, so the years can be compared. Check its words fit this year.".to_owned(),
+        ),
         _ => None,
     };
     let def = w.def.clone();
