@@ -168,6 +168,9 @@ async function addMedia(page, base) {
   await page.waitForLoadState('load');
 }
 
+/** How many surveys the audit has started (each visit starts one with a new title). */
+let surveysStarted = 0;
+
 /** Signs in as an admin and visits every staff page type and state. */
 async function collectStaff(page, base) {
   const states = [];
@@ -215,7 +218,7 @@ async function collectStaff(page, base) {
   await page.goto(`${base}/staff/surveys/new`); await snap('start a survey');
   await page.getByRole('button', { name: 'Start the survey' }).click();
   await page.locator('.error-summary').waitFor(); await snap('start a survey, error');
-  await page.locator('#title').fill('Short breaks check');
+  await page.locator('#title').fill(`Short breaks check ${++surveysStarted}`);
   await page.locator('#label').fill('2026');
   await Promise.all([page.waitForURL(/\/build\?said=created/), page.getByRole('button', { name: 'Start the survey' }).click()]);
   await snap('builder, a new survey');
@@ -230,9 +233,17 @@ async function collectStaff(page, base) {
     await page.locator(`#opt-${i}-label-parents-carers`).fill(word);
   }
   await Promise.all([page.waitForURL(/said=saved/), page.getByRole('button', { name: 'Save question' }).click()]);
-  await snap('builder, with a question');
+  await snap('a question saved');
+  await page.goto(page.url().replace(/\/build.*$/, '/build')); await snap('builder, with a question');
   await Promise.all([page.waitForURL(/\/build\/did-you-get/), page.locator('.build-actions a').first().click()]);
   await snap('edit a question');
+  await page.goto(page.url().replace(/\/build.*$/, '/check')); await snap('check before opening');
+  await page.goto(page.url().replace(/\/check$/, '/build/new?type=yes-sometimes-no'));
+  await page.locator('#title-young-people').fill('Were 75% of the outcomes in your EHCP met?');
+  await page.locator('#title-parents-carers').fill('Were the outcomes in your child\'s EHC plan met?');
+  await Promise.all([page.waitForURL(/said=saved/), page.getByRole('button', { name: 'Save question' }).click()]);
+  await snap('a question with easy-read advice');
+  await page.goto(page.url().replace(/\/build.*$/, '/check')); await snap('check before opening, must fix');
   await page.goto(`${base}/staff/bank`); await snap('question bank');
   await page.goto(`${base}/staff/waves/${WAVE}/build`); await snap('builder, a wave with responses');
   await page.goto(`${base}/staff/waves/${WAVE}/preview/young-people/1`); await snap('preview');

@@ -97,6 +97,9 @@ actions! {
     SurveyEdited => "survey.edited",
     /// A wave was opened, closed or re-dated.
     WaveStatus => "wave.status",
+    /// An admin opened a wave while an easy-read version still had "must fix" advice, and
+    /// said why.
+    WaveOpenedDespiteAdvice => "wave.opened_despite_advice",
     /// Next year's wave was started from this one.
     WaveStarted => "wave.started",
     /// A read-aloud recording was uploaded.

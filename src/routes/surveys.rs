@@ -191,6 +191,26 @@ async fn set_status(
             "This wave has no questions yet: add at least one before you open it.".into(),
         ));
     }
+    // An easy-read version with "must fix" advice does not open, unless an admin says why.
+    let must_fix = if status == WaveStatus::Open {
+        crate::domain::easyread::must_fix_in_easy_read(&w.def).iter().map(|(_, _, n)| n).sum::<usize>()
+    } else {
+        0
+    };
+    let reason = crate::domain::text::UserText::parse(f.get("override_reason").unwrap_or(""), 1000, true)
+        .map_err(|e| AppError::BadRequest(format!("The reason {e}.").into()))?
+        .into_string();
+    let overridden = must_fix > 0;
+    if overridden && (reason.is_empty() || who.require(&[Role::Admin]).is_err()) {
+        return Err(AppError::BadRequest(
+            format!(
+                "The easy-read version still has {must_fix} \u{201c}must fix\u{201d} {}, so the wave was not opened. Fix {} (see \u{201c}Check before opening\u{201d} on the wave's page), or an admin can open it anyway by saying why.",
+                if must_fix == 1 { "item" } else { "items" },
+                if must_fix == 1 { "it" } else { "them" },
+            )
+            .into(),
+        ));
+    }
     let opens = parse_day(f.get("opens").unwrap_or(""), "opening")?;
     let closes = parse_day(f.get("closes").unwrap_or(""), "closing")?;
     let staff = who.staff.clone();
@@ -199,6 +219,15 @@ async fn set_status(
         .db
         .write(move |c| -> Result<(), AppError> {
             survey::set_status(c, &wave_id, status, opens, closes)?;
+            if overridden {
+                audit::record(
+                    c,
+                    &staff.actor(),
+                    Some(&pid),
+                    audit::Action::WaveOpenedDespiteAdvice,
+                    &serde_json::json!({"wave": s2, "must_fix": must_fix, "reason": reason}),
+                )?;
+            }
             audit::record(
                 c,
                 &staff.actor(),

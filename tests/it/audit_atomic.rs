@@ -474,6 +474,26 @@ fn every_audited_change_is_written_with_its_audit_row(backend: Backend) {
                 .with("action", "save");
             analyst.submit(&form).status.into()
         }),
+        case(Action::WaveOpenedDespiteAdvice, rows("SELECT COUNT(*) AS n FROM waves WHERE status = 'open'"), || {
+            let fields = [("status", "open"), ("override_reason", "The young people's panel chose these words.")];
+            admin.post_staff("/staff/waves/audit-jargon-2026/status", &fields).status.into()
+        })
+        .after(|| {
+            let page = analyst.get("/staff/surveys/new");
+            let form = page
+                .form_ending("/staff/surveys/new")
+                .with("title", "Audit jargon")
+                .with("label", "2026")
+                .with("audience", "young-people");
+            assert_eq!(analyst.submit(&form).status, 200);
+            let page = analyst.get("/staff/waves/audit-jargon-2026/build/new?type=yes-sometimes-no");
+            let form = page
+                .form_ending("/build/new")
+                .with("ask", "young-people")
+                .with("title-young-people", "Were 75% of the outcomes in your EHCP met?")
+                .with("action", "save");
+            assert_eq!(analyst.submit(&form).status, 200);
+        }),
         case(Action::SelectionSaved, rows("SELECT COUNT(*) AS n FROM quote_selections"), || {
             let quote = app.count_str("SELECT id AS s FROM quotes WHERE status = 'approved' ORDER BY id LIMIT 1");
             let page = analyst.get(&format!("/staff/quotes/selections/new?quote={quote}"));

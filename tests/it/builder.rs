@@ -469,3 +469,65 @@ fn the_question_bank(backend: Backend) {
     assert_eq!(def.question("listened-to").expect("kept").options[1].labels["young-people"], "Now and then");
 }
 both!(the_question_bank);
+
+/// The easy-read checker while writing: its advice beside each field after a save, "must fix"
+/// items in a summary; the check before opening lists them; such a wave does not open unless
+/// an admin says why (audited).
+fn easy_read_advice_and_the_check_before_opening(backend: Backend) {
+    let (app, _, _) = setup(backend);
+    let (b, _) = sign_in(&app, "analyst@torbay.example", PASSWORD);
+    let (_, wave) = start(&b, "Plans check", &["young-people"], &[]);
+    let s = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+    let saved = add(
+        &b,
+        &wave,
+        "yes-sometimes-no",
+        &[
+            s("key", "targets"),
+            s("ask", "young-people"),
+            s("title-young-people", "Were 75% of the outcomes in your EHCP met?"),
+        ],
+    );
+    assert_eq!(saved.status, 200);
+    assert!(
+        saved.path().starts_with(&format!("/staff/waves/{wave}/build/targets")),
+        "back to the question: {}",
+        saved.path()
+    );
+    assert!(saved.html.contains("The easy-read checker has advice on these words"));
+    assert!(saved.has("#title-young-people ~ .advice.advice-must"), "advice beside the field: {}", saved.html);
+    assert!(saved.has(".advice-summary a[href='#title-young-people']"));
+    let check = b.get(&format!("/staff/waves/{wave}/check"));
+    assert_eq!(check.status, 200);
+    assert!(check.text_of(".check-must").iter().any(|t| t.contains("targets")), "{:?}", check.text_of("tr"));
+    // An analyst cannot open it; an admin can, by saying why, and that is audited.
+    assert!(!check.html.contains("action=\"/staff/waves/plans-check-2026/status\""), "no open button for an analyst");
+    let open =
+        b.post_staff(&format!("/staff/waves/{wave}/status"), &[("status", "open"), ("override_reason", "We must")]);
+    assert_eq!(open.status, 400);
+    assert!(open.html.contains("must fix"), "{}", open.html);
+    assert_eq!(app.count_str(&format!("SELECT status AS s FROM waves WHERE slug = '{wave}'")), "draft");
+    let (admin, _) = sign_in(&app, "admin@torbay.example", PASSWORD);
+    let check = admin.get(&format!("/staff/waves/{wave}/check"));
+    assert!(check.has("#override_reason"));
+    let no_reason = admin.submit(&check.form_ending("/status"));
+    assert_eq!(no_reason.status, 400);
+    let opened =
+        admin.submit(&check.form_ending("/status").with("override_reason", "The panel asked for these words."));
+    assert_eq!(opened.status, 200, "{}", opened.html);
+    assert_eq!(app.count_str(&format!("SELECT status AS s FROM waves WHERE slug = '{wave}'")), "open");
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'wave.opened_despite_advice' AND detail LIKE '%The panel asked%'"),
+        1
+    );
+    // Words that need no change go straight back to the list.
+    let (_, clean) = start(&b, "Plain check", &["young-people"], &[]);
+    let plain = add(
+        &b,
+        &clean,
+        "yes-sometimes-no",
+        &[s("key", "fun"), s("ask", "young-people"), s("title-young-people", "Do you have fun?")],
+    );
+    assert!(plain.path().starts_with(&format!("/staff/waves/{clean}/build?said=saved")), "{}", plain.path());
+}
+both!(easy_read_advice_and_the_check_before_opening);

@@ -115,6 +115,20 @@ pub fn check_survey(def: &SurveyDefinition) -> Vec<VersionReport> {
     out
 }
 
+/// The "must fix" findings of every easy-read version (young people's, in every language):
+/// a wave with any does not open unless an admin records why.
+pub fn must_fix_in_easy_read(def: &SurveyDefinition) -> Vec<(String, String, usize)> {
+    check_survey(def)
+        .into_iter()
+        .filter(|r| r.reader == Reader::YoungPeople)
+        .map(|r| {
+            let n = r.count(Level::Error);
+            (r.audience, r.language, n)
+        })
+        .filter(|(_, _, n)| *n > 0)
+        .collect()
+}
+
 /// Checks one audience's version in one language.
 pub fn check_version(def: &SurveyDefinition, audience: &str, lang: &str, reader: Reader) -> VersionReport {
     let english = lang == crate::i18n::DEFAULT_LANG;

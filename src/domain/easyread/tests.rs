@@ -158,3 +158,15 @@ fn faces_that_do_not_fit_the_question_are_flagged() {
     let fixed = rules(&file("scale = [\"Very unsafe\", \"Unsafe\", \"In between\", \"Safe\", \"Very safe\"]\n"));
     assert!(!fixed.iter().any(|f| f.1 == "Answers that fit"), "{fixed:?}");
 }
+
+#[test]
+fn the_demos_versions_have_no_must_fix_items() {
+    for (slug, label, status, opens, _) in crate::demo::WAVES {
+        let def =
+            SurveyDefinition::parse("demo", &crate::demo::survey_source(slug, label, status, opens), 2000).unwrap();
+        for report in check_survey(&def) {
+            let must: Vec<&Finding> = report.findings.iter().filter(|f| f.level == Level::Error).collect();
+            assert!(must.is_empty(), "{slug} {} {}: {must:?}", report.audience, report.language);
+        }
+    }
+}

@@ -14,9 +14,11 @@
 //! | `GET,POST /staff/waves/{slug}/build/{key}` | admin, analyst |
 //! | `GET /staff/waves/{slug}/definition.toml` | admin, analyst |
 //! | `GET /staff/bank` (the question bank) | admin, analyst, viewer |
+//! | `GET /staff/waves/{slug}/check` (check before opening) | admin, analyst |
 //! | `POST /staff/waves/{slug}/build/from-bank` | admin, analyst |
 
 mod bank;
+mod check;
 mod question;
 mod start;
 mod wave;
@@ -38,6 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/staff/waves/{slug}/definition.toml", web::get().to(wave::definition))
         .route("/staff/waves/{slug}/build", web::get().to(wave::page))
         .route("/staff/bank", web::get().to(bank::page))
+        .route("/staff/waves/{slug}/check", web::get().to(check::page))
         .route("/staff/waves/{slug}/build/from-bank", web::post().to(bank::add_from_bank))
         .route("/staff/waves/{slug}/build/new", web::get().to(question::new_page))
         .route("/staff/waves/{slug}/build/new", web::post().to(question::add))

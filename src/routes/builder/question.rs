@@ -37,6 +37,18 @@ struct AudienceColumn {
     title: Field,
     hint: Field,
     scale: Vec<ScaleField>,
+    title_advice: Vec<Advice>,
+    hint_advice: Vec<Advice>,
+    other_advice: Vec<Advice>,
+}
+
+/// One piece of the easy-read checker's advice, shown beside the field it is about.
+#[derive(Serialize, Clone)]
+struct Advice {
+    level: &'static str,
+    must: bool,
+    rule: &'static str,
+    message: String,
 }
 
 #[derive(Serialize)]
@@ -44,6 +56,7 @@ struct ScaleField {
     i: usize,
     heard: &'static str,
     field: Field,
+    advice: Vec<Advice>,
 }
 
 #[derive(Serialize)]
@@ -62,6 +75,7 @@ struct LabelField {
     audience: String,
     name: String,
     field: Field,
+    advice: Vec<Advice>,
 }
 
 #[derive(Serialize)]
@@ -127,6 +141,37 @@ struct QuestionView {
     errors: Vec<Link>,
     notice: Option<String>,
     bank_warning: Option<BankWarning>,
+    symbol_advice: Vec<Advice>,
+    /// The checker's "must fix" items, for the summary at the top.
+    must_fix: Vec<Link>,
+}
+
+/// The checker's advice on the saved words of `key`, per audience: (field suffix, advice),
+/// where the suffix is `title`, `hint`, `symbol`, `options` or `options.VALUE`.
+fn advice_for(def: &SurveyDefinition, key: &str) -> BTreeMap<String, Vec<(String, Advice)>> {
+    use crate::domain::easyread::{self, Level, Reader};
+    let mut out = BTreeMap::new();
+    let Some(q) = def.question(key) else { return out };
+    for a in def.audiences.iter().filter(|a| q.is_for(a.key.as_str())) {
+        let reader = if a.easy_read { Reader::YoungPeople } else { Reader::Parents };
+        let report = easyread::check_version(def, a.key.as_str(), crate::i18n::DEFAULT_LANG, reader);
+        let prefix = format!("questions.{key}.");
+        let list = report
+            .for_question(key)
+            .map(|f| {
+                let suffix = f.field.strip_prefix(&prefix).unwrap_or("title").to_owned();
+                let advice = Advice {
+                    level: f.level.word(),
+                    must: f.level == Level::Error && reader == Reader::YoungPeople,
+                    rule: f.rule,
+                    message: f.message.clone(),
+                };
+                (suffix, advice)
+            })
+            .collect();
+        out.insert(a.key.as_str().to_owned(), list);
+    }
+    out
 }
 
 /// Said before saving an edit that may change what a banked question measures.
@@ -195,6 +240,15 @@ fn view(
     general: Option<String>,
 ) -> QuestionView {
     let def: &SurveyDefinition = &w.def;
+    let advice = editing.map(|k| advice_for(def, k)).unwrap_or_default();
+    let advice_on = |aud: &str, suffix: &str| -> Vec<Advice> {
+        advice
+            .get(aud)
+            .map(|l| l.iter().filter(|(s, _)| s == suffix).map(|(_, a)| a.clone()).collect())
+            .unwrap_or_default()
+    };
+    let stored = editing.and_then(|k| def.question(k));
+    let value_at = |i: usize| stored.and_then(|q| q.options.get(i)).map(|o| o.value.clone()).unwrap_or_default();
     let error = |f: &str| errors.iter().find(|e| e.field == f).map(|e| e.message.clone());
     let field = |f: &str, v: &str| Field { value: v.to_owned(), error: error(f) };
     let kind = QuestionKind::parse(&draft.kind).unwrap_or(QuestionKind::ShortText);
@@ -225,8 +279,12 @@ fn view(
                         i,
                         heard,
                         field: field(&format!("scale-{k}-{i}"), words.scale.get(i).map_or(*heard, String::as_str)),
+                        advice: advice_on(k, &format!("options.{}", value_at(i))),
                     })
                     .collect(),
+                title_advice: advice_on(k, "title"),
+                hint_advice: advice_on(k, "hint"),
+                other_advice: advice_on(k, "options"),
             }
         })
         .collect();
@@ -294,6 +352,11 @@ fn view(
                         &format!("opt-{i}-label-{}", a.key),
                         o.labels.get(a.key.as_str()).map_or("", String::as_str),
                     ),
+                    advice: if o.value.is_empty() {
+                        Vec::new()
+                    } else {
+                        advice_on(a.key.as_str(), &format!("options.{}", o.value))
+                    },
                 })
                 .collect(),
             polarities: polarity_choices(if o.polarity.is_empty() { "neutral" } else { &o.polarity }),
@@ -347,6 +410,20 @@ fn view(
         errors: links,
         notice: None,
         bank_warning: None,
+        symbol_advice: def.audiences.iter().flat_map(|a| advice_on(a.key.as_str(), "symbol")).collect(),
+        must_fix: advice
+            .iter()
+            .flat_map(|(aud, list)| {
+                list.iter().filter(|(_, a)| a.must).map(move |(suffix, a)| {
+                    let href = match suffix.as_str() {
+                        "hint" => format!("#hint-{aud}"),
+                        "symbol" => "#symbol".to_owned(),
+                        _ => format!("#title-{aud}"),
+                    };
+                    Link { href, text: format!("{}: {}", a.rule, a.message) }
+                })
+            })
+            .collect(),
         slug,
     }
 }
@@ -420,18 +497,28 @@ pub(super) async fn new_page(
     render(&state, StatusCode::OK, "staff/build_question", &view)
 }
 
+#[derive(Deserialize)]
+pub(super) struct EditQuery {
+    said: Option<String>,
+}
+
 pub(super) async fn edit_page(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
+    q: web::Query<EditQuery>,
     who: SignedIn,
 ) -> Result<HttpResponse, AppError> {
     let (slug, key) = path.into_inner();
     let w = buildable(&state, &who, &slug).await?;
-    let q = w.def.question(&key).ok_or_else(crate::routes::staff::not_found)?;
-    let draft = QuestionDraft::from_question(q);
+    let question = w.def.question(&key).ok_or_else(crate::routes::staff::not_found)?;
+    let draft = QuestionDraft::from_question(question);
     let ctx = context(&state, &w).await?;
-    let view = view(&state, &req, &who, &w, &ctx, Some(&key), &draft, &w.row.definition_hash, &[], None);
+    let mut view = view(&state, &req, &who, &w, &ctx, Some(&key), &draft, &w.row.definition_hash, &[], None);
+    if q.said.as_deref() == Some("saved") {
+        view.notice =
+            Some("Saved. The easy-read checker has advice on these words: it is beside each field below.".into());
+    }
     render(&state, StatusCode::OK, "staff/build_question", &view)
 }
 
@@ -545,7 +632,10 @@ async fn submit(
         Some(old) => serde_json::json!({"edited": old, "key": key}),
         None => serde_json::json!({"added": key}),
     };
+    // Saved words the easy-read checker has advice on: back to the question, advice beside each field.
+    let advised = advice_for(&def, &key).values().flatten().any(|(_, a)| a.level != "look at");
     match super::save(state, who, w, &version, def, change).await? {
+        Ok(()) if advised => Ok(see_other(format!("/staff/waves/{}/build/{key}?said=saved", w.row.slug))),
         Ok(()) => Ok(see_other(format!("/staff/waves/{}/build?said=saved#q-{key}", w.row.slug))),
         Err(Refusal::Problems(problems)) => {
             let errors: Vec<FieldError> = problems
