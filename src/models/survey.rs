@@ -200,18 +200,12 @@ pub fn import(conn: &mut DbConnection, file: &str, source: &str, def: &SurveyDef
                     let old_text = wave_definition(c, &w.id)?;
                     let old = SurveyDefinition::parse(file, &old_text, usize::MAX / 2).ok();
                     let new = SurveyDefinition::parse(file, source, usize::MAX / 2).ok();
-                    // Where a question sits in its file (a comment added above it) is not a change.
-                    let asked = |d: &SurveyDefinition| -> Vec<crate::domain::survey::Question> {
-                        d.questions.iter().cloned().map(|mut q| {
-                            q.line = 0;
-                            q
-                        })
-                        .collect()
-                    };
-                    let same_questions = matches!((&old, &new), (Some(o), Some(n)) if asked(o) == asked(n) && o.audiences == n.audiences);
+                    // What people answered must stay; the words around it may be fixed
+                    // (titles, hints, picture descriptions, audience names, translations).
+                    let same_questions = matches!((&old, &new), (Some(o), Some(n)) if o.answered_shape() == n.answered_shape());
                     if !same_questions {
                         return Err(StoreError::Conflict(format!(
-                            "{file}: the wave {:?} already has {answered} responses, so its questions and audiences cannot change (that would change what people answered). Change only its status or dates, or start a new wave with a new slug.",
+                            "{file}: the wave {:?} already has {answered} responses, so what people answered cannot change: its questions' keys, types, answers, routing and audiences stay as they are. You can still fix question titles, hints, picture descriptions and translations, or start a new wave with a new slug.",
                             w.slug
                         )));
                     }

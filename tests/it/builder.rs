@@ -531,3 +531,52 @@ fn easy_read_advice_and_the_check_before_opening(backend: Backend) {
     assert!(plain.path().starts_with(&format!("/staff/waves/{clean}/build?said=saved")), "{}", plain.path());
 }
 both!(easy_read_advice_and_the_check_before_opening);
+
+/// Once a wave has responses only the words people read change: titles, hints and picture
+/// descriptions can be fixed; keys, answers, routing, audiences and tags stay, whatever the
+/// form sends; nothing can be added, moved or deleted, and the page says why.
+fn a_wave_with_responses_takes_only_word_fixes(backend: Backend) {
+    let (app, _, _) = setup(backend);
+    let (b, _) = sign_in(&app, "analyst@torbay.example", PASSWORD);
+    let wave = "torbay-participation-2025";
+    assert!(app.count("SELECT COUNT(*) AS n FROM responses r JOIN waves w ON w.id = r.wave_id WHERE w.slug = 'torbay-participation-2025'") > 0);
+    let list = b.get(&format!("/staff/waves/{wave}/build"));
+    assert!(list.html.contains("so what people answered cannot change"));
+    assert!(
+        list.has("a[href$='/build/listened-to']")
+            && !list.has("form[action$='/move']")
+            && !list.has("form[action$='/build/new']")
+    );
+    let (_, before) = definition(&b, wave);
+    let edit = b.get(&format!("/staff/waves/{wave}/build/listened-to"));
+    assert!(edit.has(".locked-notice") && !edit.has("#key") && !edit.has("#new_type"), "{}", edit.html);
+    let form = edit.form_ending("/build/listened-to");
+    // A fixed title, and a forged key, type, audience and routing that must be ignored.
+    let q = before.question("listened-to").expect("listened-to");
+    let mut f = form.clone();
+    for a in &q.audiences {
+        let w = q.wording(a).expect("words");
+        let title = if a == "young-people" { "Do people listen to you properly?".to_owned() } else { w.title.clone() };
+        f = f.with(&format!("title-{a}"), &title).with(&format!("hint-{a}"), &w.hint);
+    }
+    f = f
+        .with("key", "renamed")
+        .with("type", "number")
+        .with("ask", "young-people")
+        .with("symbol_alt", "An ear, listening");
+    let saved = b.submit(&f.with("action", "save"));
+    assert_eq!(saved.status, 200, "{}", saved.html);
+    let (_, after) = definition(&b, wave);
+    let fixed = after.question("listened-to").expect("still there");
+    assert_eq!(fixed.wording("young-people").map(|w| w.title.as_str()), Some("Do people listen to you properly?"));
+    assert_eq!(fixed.symbol.as_ref().map(|s| s.alt.as_str()), Some("An ear, listening"));
+    assert_eq!(after.answered_shape(), before.answered_shape(), "what people answered is the same");
+    // Adding is refused with the reason.
+    let added = b.post_staff(
+        &format!("/staff/waves/{wave}/build/new"),
+        &[("type", "short-text"), ("ask", "young-people"), ("title-young-people", "New?"), ("action", "save")],
+    );
+    assert_eq!(added.status, 409);
+    assert!(added.html.contains("no question can be added"));
+}
+both!(a_wave_with_responses_takes_only_word_fixes);

@@ -418,6 +418,31 @@ impl SurveyDefinition {
         out
     }
 
+    /// What people answered, without the words they read: every question with its titles,
+    /// hints, answer words kept but picture descriptions dropped, and the audiences by key.
+    /// Once a wave has responses this must stay the same; the words around it (titles, hints,
+    /// picture descriptions, audience names and introductions, translations) may be fixed.
+    pub fn answered_shape(&self) -> (Vec<String>, Vec<Question>) {
+        let audiences = self.audiences.iter().map(|a| a.key.as_str().to_owned()).collect();
+        let questions = self
+            .questions
+            .iter()
+            .cloned()
+            .map(|mut q| {
+                q.line = 0;
+                for w in q.wording.values_mut() {
+                    w.title.clear();
+                    w.hint.clear();
+                }
+                if let Some(s) = q.symbol.as_mut() {
+                    s.alt.clear();
+                }
+                q
+            })
+            .collect();
+        (audiences, questions)
+    }
+
     /// Checks the tags against the partnership's framework codes.
     pub fn check_tags(&self, file: &str, framework: &FrameworkCodes) -> Result<(), DefinitionErrors> {
         let mut p = Problems::new(file, "");

@@ -144,6 +144,33 @@ struct QuestionView {
     symbol_advice: Vec<Advice>,
     /// The checker's "must fix" items, for the summary at the top.
     must_fix: Vec<Link>,
+    /// The wave has responses: only titles, hints and the picture's description may change.
+    locked: bool,
+    responses: i64,
+    has_symbol: bool,
+    /// What stays as it is, in words (when locked).
+    fixed: Vec<String>,
+}
+
+/// A locked question's answers, routing and tags, in words (what stays as it is).
+fn fixed_summary(def: &SurveyDefinition, q: &crate::domain::survey::Question) -> Vec<String> {
+    let first = q.audiences.first().map_or("", String::as_str);
+    let names: Vec<String> =
+        q.audiences.iter().map(|a| def.audience(a).map_or(a.clone(), |x| x.name.clone())).collect();
+    let mut out = vec![format!("Key {}, {}, asked of {}.", q.key, super::wave::kind_name(q.kind), names.join(", "))];
+    if !q.options.is_empty() {
+        let answers: Vec<String> =
+            q.options.iter().map(|o| format!("{} ({}, {})", o.label(first), o.value, o.polarity.as_str())).collect();
+        out.push(format!("Answers: {}.", answers.join("; ")));
+    }
+    if let Some(r) = &q.show_if {
+        out.push(format!("Asked only after {} is answered {}.", r.question, r.any_of.join(" or ")));
+    }
+    let tags: Vec<&String> = q.priorities.iter().chain(&q.values).chain(&q.outcomes).collect();
+    if !tags.is_empty() {
+        out.push(format!("Counts towards {}.", tags.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ")));
+    }
+    out
 }
 
 /// The checker's advice on the saved words of `key`, per audience: (field suffix, advice),
@@ -214,14 +241,20 @@ fn polarity_choices(selected: &str) -> Vec<Choice> {
 struct Context {
     framework: framework::Framework,
     images: Vec<media::ImageMeta>,
+    /// The wave's responses: with any, only the words people read may change.
+    responses: i64,
 }
 
 async fn context(state: &AppState, w: &OwnedWave) -> Result<Context, AppError> {
-    let pid = w.partnership_id.clone();
+    let (pid, wave) = (w.partnership_id.clone(), w.row.id.clone());
     state
         .db
         .run(move |c| -> Result<Context, AppError> {
-            Ok(Context { framework: framework::framework(c, &pid)?, images: media::list_images(c, &pid)? })
+            Ok(Context {
+                framework: framework::framework(c, &pid)?,
+                images: media::list_images(c, &pid)?,
+                responses: crate::models::survey::response_count(c, &wave)?,
+            })
         })
         .await
 }
@@ -410,6 +443,10 @@ fn view(
         errors: links,
         notice: None,
         bank_warning: None,
+        locked: ctx.responses > 0,
+        responses: ctx.responses,
+        has_symbol: !draft.symbol.is_empty(),
+        fixed: stored.map(|q| fixed_summary(def, q)).unwrap_or_default(),
         symbol_advice: def.audiences.iter().flat_map(|a| advice_on(a.key.as_str(), "symbol")).collect(),
         must_fix: advice
             .iter()
@@ -560,6 +597,26 @@ async fn submit(
 ) -> Result<HttpResponse, AppError> {
     let mut draft = read_draft(f, &w.def);
     let version = f.get("version").unwrap_or("").to_owned();
+    let ctx = context(state, w).await?;
+    if ctx.responses > 0 {
+        // Only the words people read may change: everything else is the saved question's.
+        let Some(stored) = editing.and_then(|k| w.def.question(k)) else {
+            return Err(AppError::Conflict(
+                format!("This wave has {} responses, so no question can be added to it. Start next year's wave to add questions.", ctx.responses).into(),
+            ));
+        };
+        let mut kept = QuestionDraft::from_question(stored);
+        for (a, words) in &mut kept.wording {
+            if let Some(typed) = draft.wording.get(a) {
+                words.title.clone_from(&typed.title);
+                words.hint.clone_from(&typed.hint);
+            }
+        }
+        if !kept.symbol.is_empty() {
+            kept.symbol_alt.clone_from(&draft.symbol_alt);
+        }
+        draft = kept;
+    }
     let ctx = context(state, w).await?;
     let again =
         |draft: &QuestionDraft, errors: &[FieldError], general: Option<String>, status: StatusCode, version: String| {
