@@ -244,6 +244,10 @@ async function collectStaff(page, base) {
   await Promise.all([page.waitForURL(/said=saved/), page.getByRole('button', { name: 'Save question' }).click()]);
   await snap('a question with easy-read advice');
   await page.goto(page.url().replace(/\/build.*$/, '/check')); await snap('check before opening, must fix');
+  await page.goto(page.url().replace(/\/check$/, '/translations')); await snap('translations');
+  await page.goto(page.url().replace(/\/translations$/, '/translations/young-people/ar')); await snap('translation, Arabic');
+  await page.getByRole('button', { name: /^Save the/ }).click();
+  await page.locator('.error-summary').waitFor(); await snap('translation, errors');
   await page.goto(`${base}/staff/bank`); await snap('question bank');
   await page.goto(`${base}/staff/waves/${WAVE}/build`); await snap('builder, a wave with responses');
   await page.goto(`${base}/staff/waves/${WAVE}/preview/young-people/1`); await snap('preview');

@@ -580,3 +580,83 @@ fn a_wave_with_responses_takes_only_word_fixes(backend: Backend) {
     assert!(added.html.contains("no question can be added"));
 }
 both!(a_wave_with_responses_takes_only_word_fixes);
+
+/// Translations side by side: completeness per audience and language, the English beside
+/// each field, every missing field named at once with what was typed kept, the machine-drafted
+/// flag, and the saved version read by respondents' pages.
+fn translations_side_by_side(backend: Backend) {
+    let (app, _, _) = setup(backend);
+    let (b, _) = sign_in(&app, "analyst@torbay.example", PASSWORD);
+    let (_, wave) = start(&b, "Clubs survey", &["young-people"], &[]);
+    let s = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+    assert_eq!(
+        add(
+            &b,
+            &wave,
+            "yes-sometimes-no",
+            &[s("key", "fun"), s("ask", "young-people"), s("title-young-people", "Do you have fun at the club?")]
+        )
+        .status,
+        200
+    );
+    assert_eq!(
+        add(
+            &b,
+            &wave,
+            "single-choice",
+            &[
+                s("key", "day"),
+                s("ask", "young-people"),
+                s("title-young-people", "Which day is best?"),
+                s("opt-0-value", "monday"),
+                s("opt-0-label-young-people", "Monday"),
+                s("opt-0-polarity", "neutral"),
+                s("opt-1-value", "friday"),
+                s("opt-1-label-young-people", "Friday"),
+                s("opt-1-polarity", "neutral"),
+            ]
+        )
+        .text_of(".error-summary li"),
+        Vec::<String>::new()
+    );
+    let list = b.get(&format!("/staff/waves/{wave}/translations"));
+    assert_eq!(list.status, 200);
+    assert!(list.text_of("td").iter().filter(|t| t.as_str() == "Not started").count() >= 2, "{:?}", list.text_of("td"));
+    let form = b.get(&format!("/staff/waves/{wave}/translations/young-people/pl"));
+    assert_eq!(form.status, 200);
+    assert_eq!(form.text_of("#t-fun-title-source"), ["Do you have fun at the club?"]);
+    assert_eq!(form.attr_of("#t-fun-title", "lang"), ["pl"]);
+    assert!(form.has("#t-day-opt-monday") && !form.has("#t-fun-opt-yes"), "Heard's own answers need no words");
+    let arabic = b.get(&format!("/staff/waves/{wave}/translations/young-people/ar"));
+    assert_eq!(arabic.attr_of("#t-fun-title", "dir"), ["rtl"]);
+    // Half done: every missing field named, what was typed kept, nothing saved.
+    let post = form.form_ending("/translations/young-people/pl");
+    let half =
+        b.submit(&post.clone().with("t-fun-title", "Czy dobrze się bawisz w klubie?").with("machine_drafted", "1"));
+    assert_eq!(half.status, 400);
+    for id in ["t-day-title", "t-day-opt-monday", "t-day-opt-friday"] {
+        assert!(half.has(&format!(".error-summary a[href='#{id}']")) && half.has(&format!("#{id}-error")), "{id}");
+    }
+    assert_eq!(half.text_of("#t-fun-title"), ["Czy dobrze się bawisz w klubie?"]);
+    assert!(definition(&b, &wave).1.translations.is_empty());
+    let done = b.submit(
+        &post
+            .with("t-fun-title", "Czy dobrze się bawisz w klubie?")
+            .with("t-day-title", "Który dzień jest najlepszy?")
+            .with("t-day-opt-monday", "Poniedziałek")
+            .with("t-day-opt-friday", "Piątek")
+            .with("machine_drafted", "1"),
+    );
+    assert_eq!(done.status, 200, "{}", done.html);
+    assert!(done.html.contains("Saved.") && done.html.contains("drafted by a machine"));
+    let (_, def) = definition(&b, &wave);
+    let t = def.translation("young-people", "pl").expect("saved");
+    assert!(t.machine_drafted);
+    assert_eq!(t.questions["day"].options["friday"], "Piątek");
+    let preview = b.get(&format!("/language?to=pl&back=/staff/waves/{wave}/preview/young-people/1"));
+    assert!(preview.html.contains("Czy dobrze się bawisz w klubie?"), "respondents read it");
+    // Languages Heard has no words in, and audiences the wave does not have: not found.
+    assert_eq!(crate::fixtures::status(&b, &format!("/staff/waves/{wave}/translations/young-people/xx")), 404);
+    assert_eq!(crate::fixtures::status(&b, &format!("/staff/waves/{wave}/translations/nobody/pl")), 404);
+}
+both!(translations_side_by_side);

@@ -620,6 +620,82 @@ impl QuestionDraft {
     }
 }
 
+/// A translation as its side-by-side form sends it: `get(field)` reads a field (`series_title`,
+/// `audience_name`, `audience_description`, `intro-N`, and per question `t-KEY-title`,
+/// `t-KEY-hint`, `t-KEY-alt`, `t-KEY-opt-VALUE`). Every question the audience is asked needs
+/// its words, and every answer of its own (Heard's faces and yes/sometimes/no come in every
+/// language Heard speaks); all the empty ones are named at once.
+pub fn translation_from_form(
+    def: &SurveyDefinition,
+    audience: &str,
+    language: &str,
+    machine_drafted: bool,
+    get: impl Fn(&str) -> String,
+) -> Result<super::Translation, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut text = |field: &str, required: bool, multiline: bool| -> String {
+        let raw = get(field);
+        match UserText::parse(&raw, WORDING_GRAPHEMES, multiline) {
+            Ok(t) if t.is_empty() && required => {
+                errors.push(field_error(field, "Write the words in this language."));
+                String::new()
+            }
+            Ok(t) => t.into_string(),
+            Err(e) => {
+                errors.push(field_error(field, format!("These words {e}.")));
+                raw
+            }
+        }
+    };
+    let optional = |s: String| (!s.is_empty()).then_some(s);
+    let series_title = optional(text("series_title", false, false));
+    let audience_name = optional(text("audience_name", false, false));
+    let audience_description = optional(text("audience_description", false, false));
+    let intro_lines = def.audience(audience).map_or(0, |a| a.intro.len());
+    let intro: Vec<String> =
+        (0..intro_lines).map(|i| text(&format!("intro-{i}"), false, true)).filter(|l| !l.is_empty()).collect();
+    let mut questions = BTreeMap::new();
+    for q in def.questions_for(audience) {
+        let k = q.key.as_str();
+        let title = text(&format!("t-{k}-title"), true, false);
+        let hint = text(&format!("t-{k}-hint"), false, false);
+        let symbol_alt = if q.symbol.as_ref().is_some_and(|s| !s.alt.is_empty()) {
+            optional(text(&format!("t-{k}-alt"), false, false))
+        } else {
+            None
+        };
+        let mut options = BTreeMap::new();
+        for o in q.options.iter().filter(|o| !o.builtin) {
+            options.insert(o.value.clone(), text(&format!("t-{k}-opt-{}", o.value), true, false));
+        }
+        questions.insert(k.to_owned(), super::TranslatedQuestion { title, hint, symbol_alt, options });
+    }
+    if errors.is_empty() {
+        Ok(super::Translation {
+            audience: audience.to_owned(),
+            language: language.to_owned(),
+            machine_drafted,
+            series_title,
+            audience_name,
+            audience_description,
+            intro,
+            questions,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+/// `def` with `t` in place of the translation of the same audience and language (or added).
+pub fn put_translation(def: &SurveyDefinition, t: super::Translation) -> SurveyDefinition {
+    let mut out = def.clone();
+    match out.translations.iter_mut().find(|x| x.audience == t.audience && x.language == t.language) {
+        Some(x) => *x = t,
+        None => out.translations.push(t),
+    }
+    out
+}
+
 /// The form field a problem of the whole-survey check belongs to (the reader names fields as
 /// a file has them: `questions[3] (feel-safe).show_if.question`, `….text.young-people.title`).
 pub fn field_of(problem_field: &str) -> String {

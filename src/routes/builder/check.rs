@@ -104,7 +104,7 @@ pub(super) async fn page(
                 "The {} version for {name} was drafted by a machine: have a person who reads it check it.",
                 t.language
             ),
-            format!("/staff/waves/{slug}/preview/{}/1?lang={}", t.audience, t.language),
+            format!("/language?to={}&back=/staff/waves/{slug}/preview/{}/1", t.language, t.audience),
             "Preview it",
         );
     }

@@ -15,12 +15,14 @@
 //! | `GET /staff/waves/{slug}/definition.toml` | admin, analyst |
 //! | `GET /staff/bank` (the question bank) | admin, analyst, viewer |
 //! | `GET /staff/waves/{slug}/check` (check before opening) | admin, analyst |
+//! | `GET /staff/waves/{slug}/translations`, `GET,POST …/translations/{audience}/{lang}` | admin, analyst |
 //! | `POST /staff/waves/{slug}/build/from-bank` | admin, analyst |
 
 mod bank;
 mod check;
 mod question;
 mod start;
+mod translations;
 mod wave;
 
 use actix_web::web;
@@ -41,6 +43,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/staff/waves/{slug}/build", web::get().to(wave::page))
         .route("/staff/bank", web::get().to(bank::page))
         .route("/staff/waves/{slug}/check", web::get().to(check::page))
+        .route("/staff/waves/{slug}/translations", web::get().to(translations::list))
+        .route("/staff/waves/{slug}/translations/{audience}/{lang}", web::get().to(translations::form_page))
+        .route("/staff/waves/{slug}/translations/{audience}/{lang}", web::post().to(translations::save_form))
         .route("/staff/waves/{slug}/build/from-bank", web::post().to(bank::add_from_bank))
         .route("/staff/waves/{slug}/build/new", web::get().to(question::new_page))
         .route("/staff/waves/{slug}/build/new", web::post().to(question::add))
