@@ -492,6 +492,43 @@ diesel::table! {
 diesel::joinable!(quote_selection_items -> quote_selections (selection_id));
 diesel::joinable!(quote_selection_items -> quotes (quote_id));
 
+diesel::table! {
+    reviews (id) {
+        id -> Text,
+        wave_id -> Text,
+        audience -> Text,
+        code -> Text,
+        keep_counts -> Bool,
+        created_by -> Text,
+        created_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    review_feedback (id) {
+        id -> Text,
+        review_id -> Text,
+        question_key -> Text,
+        verdict -> Text,
+        suggestion -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    review_counts (wave_id, audience, question_key) {
+        wave_id -> Text,
+        audience -> Text,
+        question_key -> Text,
+        yes -> BigInt,
+        not_sure -> BigInt,
+        no -> BigInt,
+    }
+}
+
+diesel::joinable!(review_feedback -> reviews (review_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     instance_settings,
     partnerships,
@@ -530,6 +567,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     branding,
     quote_selections,
     quote_selection_items,
+    reviews,
+    review_feedback,
+    review_counts,
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(codings::theme_id, codings::question_key, responses::audience,);

@@ -91,6 +91,10 @@ actions! {
     OutboxRetried => "outbox.retried",
     /// A survey definition was imported.
     SurveyImported => "survey.imported",
+    /// A co-design review of a draft wave was started (its audience, whether counts are kept).
+    ReviewStarted => "review.started",
+    /// A co-design review was ended.
+    ReviewEnded => "review.ended",
     /// A survey was started in the builder (its series, first wave and audiences).
     SurveyCreated => "survey.created",
     /// A wave's questions were changed in the builder (what changed).

@@ -20,6 +20,7 @@ pub mod panel;
 pub mod paper;
 pub mod response;
 pub mod retention;
+pub mod review;
 pub mod selections;
 pub mod settings;
 pub mod survey;

@@ -14,6 +14,7 @@ pub mod paper;
 pub mod passwords;
 pub mod reports;
 pub mod respond;
+pub mod review;
 pub mod settings;
 pub mod staff;
 pub mod surveys;
@@ -35,6 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(updates::configure)
         .configure(passwords::configure)
         .configure(panels::configure)
+        .configure(review::configure)
         .configure(paper::configure)
         .configure(admin::configure)
         .configure(reports::configure)

@@ -219,6 +219,9 @@ async fn set_status(
         .db
         .write(move |c| -> Result<(), AppError> {
             survey::set_status(c, &wave_id, status, opens, closes)?;
+            // Co-design feedback is never kept past opening (only counts, where chosen).
+            let review_feedback =
+                if status == WaveStatus::Open { crate::models::review::close_for_opening(c, &wave_id)? } else { 0 };
             if overridden {
                 audit::record(
                     c,
@@ -233,7 +236,7 @@ async fn set_status(
                 &staff.actor(),
                 Some(&pid),
                 audit::Action::WaveStatus,
-                &serde_json::json!({"wave": s2, "status": status.as_str(), "opens": opens, "closes": closes}),
+                &serde_json::json!({"wave": s2, "status": status.as_str(), "opens": opens, "closes": closes, "review_feedback_deleted": review_feedback}),
             )?;
             Ok(())
         })

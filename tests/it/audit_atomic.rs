@@ -474,6 +474,14 @@ fn every_audited_change_is_written_with_its_audit_row(backend: Backend) {
                 .with("action", "save");
             analyst.submit(&form).status.into()
         }),
+        case(Action::ReviewStarted, rows("SELECT COUNT(*) AS n FROM reviews"), || {
+            let fields = [("audience", "parents-carers"), ("keep", "counts")];
+            analyst.post_staff("/staff/waves/audit-survey-2026/review", &fields).status.into()
+        }),
+        case(Action::ReviewEnded, rows("SELECT COUNT(*) AS n FROM reviews WHERE ended_at IS NOT NULL"), || {
+            let id = app.count_str("SELECT id AS s FROM reviews ORDER BY created_at LIMIT 1");
+            analyst.post_staff(&format!("/staff/waves/audit-survey-2026/review/{id}/end"), &[]).status.into()
+        }),
         case(Action::WaveOpenedDespiteAdvice, rows("SELECT COUNT(*) AS n FROM waves WHERE status = 'open'"), || {
             let fields = [("status", "open"), ("override_reason", "The young people's panel chose these words.")];
             admin.post_staff("/staff/waves/audit-jargon-2026/status", &fields).status.into()

@@ -660,3 +660,88 @@ fn translations_side_by_side(backend: Backend) {
     assert_eq!(crate::fixtures::status(&b, &format!("/staff/waves/{wave}/translations/nobody/pl")), 404);
 }
 both!(translations_side_by_side);
+
+/// Co-design review: a join code opens the draft for a group; each question as respondents
+/// see it with "Is this easy to understand?" and better words; never a response; staff see it
+/// beside the question and take the words in one step; opening the wave deletes it, keeping
+/// only counts when chosen.
+fn co_design_review(backend: Backend) {
+    let (app, _, _) = setup(backend);
+    let (b, _) = sign_in(&app, "analyst@torbay.example", PASSWORD);
+    let (_, wave) = start(&b, "Breaks review", &["young-people"], &[]);
+    let s = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+    assert_eq!(
+        add(
+            &b,
+            &wave,
+            "yes-sometimes-no",
+            &[
+                s("key", "had-break"),
+                s("ask", "young-people"),
+                s("title-young-people", "Have you had a short break this year?")
+            ]
+        )
+        .status,
+        200
+    );
+    let page = b.get(&format!("/staff/waves/{wave}/review"));
+    assert_eq!(page.status, 200);
+    let started = b.submit(
+        &page
+            .form_ending(&format!("/staff/waves/{wave}/review"))
+            .with("audience", "young-people")
+            .with("keep", "counts"),
+    );
+    assert_eq!(started.status, 200);
+    let code = started.text_of(".join-code").pop().expect("a code");
+    assert!(started.has(".qr-box svg") && started.html.contains("/review/"));
+    let responses = app.responses();
+
+    // Two reviewers on one shared tablet: nothing is kept in the browser between them.
+    let tablet = app.browser();
+    let typed = tablet.get("/review");
+    let bad = tablet.submit(&typed.form_ending("/review").with("code", "ZZZ-ZZZ"));
+    assert_eq!(bad.status, 404);
+    assert!(bad.has("#review-code-error"));
+    let joined = tablet.submit(&typed.form_ending("/review").with("code", &code.to_lowercase()));
+    assert_eq!(joined.status, 200);
+    assert!(joined.html.contains("Help us check this survey"));
+    let q1 = tablet.get(&format!("/review/{}/1", code.replace('-', "")));
+    assert_eq!(q1.text_of("h1"), ["Have you had a short break this year?"]);
+    assert_eq!(q1.text_of(".review-answers li"), ["Yes", "Sometimes", "No"]);
+    let only_words = tablet.submit(&q1.form().with("suggestion", "Did you get a break?"));
+    assert_eq!(only_words.status, 400, "words need the yes, not sure or no first");
+    assert_eq!(only_words.text_of("#suggestion"), ["Did you get a break?"]);
+    let done = tablet.submit(&q1.form().with("easy", "no").with("suggestion", "Did you get a break?"));
+    assert!(done.html.contains("Start again for the next person"), "{}", done.html);
+    let q1 = tablet.get(&format!("/review/{}/1", code.replace('-', "")));
+    assert!(tablet.submit(&q1.form().with("easy", "yes")).html.contains("Thank you"));
+    assert_eq!(app.responses(), responses, "review feedback is never a response");
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM review_feedback"), 2);
+
+    // Staff see it beside the question and take the words in one step.
+    let edit = b.get(&format!("/staff/waves/{wave}/build/had-break"));
+    let said = edit.text_of(".review-feedback").join(" ");
+    assert!(said.contains("Yes 1") && said.contains("no 1") && said.contains("Did you get a break?"), "{said}");
+    let taken = b.submit(&edit.form_ending("/build/had-break/suggestion"));
+    assert_eq!(taken.status, 200, "{}", taken.html);
+    assert!(taken.html.contains("now uses the reviewer"), "{}", taken.html);
+    let (_, def) = definition(&b, &wave);
+    assert_eq!(
+        def.question("had-break").and_then(|q| q.wording("young-people")).map(|w| w.title.clone()).as_deref(),
+        Some("Did you get a break?")
+    );
+    let (other, _) = sign_in(&app, "analyst@southend.example", PASSWORD);
+    assert_eq!(crate::fixtures::status(&other, &format!("/staff/waves/{wave}/review")), 404);
+
+    // Opening the wave deletes what was said, keeping the counts as chosen; the code stops working.
+    let wave_page = b.get(&format!("/staff/waves/{wave}"));
+    let opened =
+        b.submit(&wave_page.form_ending("/status").with("status", "open").with("opens", "").with("closes", ""));
+    assert_eq!(opened.status, 200, "{}", opened.html);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM review_feedback"), 0);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM reviews"), 0);
+    assert_eq!(app.count("SELECT yes + no AS n FROM review_counts WHERE question_key = 'had-break'"), 2);
+    assert_eq!(crate::fixtures::status(&tablet, &format!("/review/{}", code.replace('-', ""))), 404);
+}
+both!(co_design_review);

@@ -103,6 +103,8 @@ fn public_posts() -> Vec<String> {
         "/settings".to_owned(),
         "/u/not-a-token".to_owned(),
         "/updates/confirm/not-a-token".to_owned(),
+        "/review".to_owned(),
+        "/review/K7QM4P/1".to_owned(),
     ])
     .collect()
 }
@@ -142,6 +144,10 @@ fn staff_posts() -> Vec<String> {
             "/build/listened-to/move",
             "/build/listened-to/duplicate",
             "/build/listened-to/delete",
+            "/build/listened-to/suggestion",
+            "/review",
+            "/review/00000000-0000-0000-0000-000000000000/end",
+            "/translations/young-people/pl",
         ]
         .iter()
         .map(|p| format!("/staff/waves/{WAVE}{p}")),

@@ -15,12 +15,14 @@
 //! | `GET /staff/waves/{slug}/definition.toml` | admin, analyst |
 //! | `GET /staff/bank` (the question bank) | admin, analyst, viewer |
 //! | `GET /staff/waves/{slug}/check` (check before opening) | admin, analyst |
+//! | `GET,POST /staff/waves/{slug}/review`, `POST …/review/{id}/end`, `POST …/build/{key}/suggestion` (co-design review) | admin, analyst |
 //! | `GET /staff/waves/{slug}/translations`, `GET,POST …/translations/{audience}/{lang}` | admin, analyst |
 //! | `POST /staff/waves/{slug}/build/from-bank` | admin, analyst |
 
 mod bank;
 mod check;
 mod question;
+mod review;
 mod start;
 mod translations;
 mod wave;
@@ -43,6 +45,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/staff/waves/{slug}/build", web::get().to(wave::page))
         .route("/staff/bank", web::get().to(bank::page))
         .route("/staff/waves/{slug}/check", web::get().to(check::page))
+        .route("/staff/waves/{slug}/review", web::get().to(review::page))
+        .route("/staff/waves/{slug}/review", web::post().to(review::start))
+        .route("/staff/waves/{slug}/review/{id}/end", web::post().to(review::end))
+        .route("/staff/waves/{slug}/build/{key}/suggestion", web::post().to(review::take_suggestion))
         .route("/staff/waves/{slug}/translations", web::get().to(translations::list))
         .route("/staff/waves/{slug}/translations/{audience}/{lang}", web::get().to(translations::form_page))
         .route("/staff/waves/{slug}/translations/{audience}/{lang}", web::post().to(translations::save_form))

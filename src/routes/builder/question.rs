@@ -40,6 +40,7 @@ struct AudienceColumn {
     title_advice: Vec<Advice>,
     hint_advice: Vec<Advice>,
     other_advice: Vec<Advice>,
+    feedback: Option<crate::models::review::QuestionFeedback>,
 }
 
 /// One piece of the easy-read checker's advice, shown beside the field it is about.
@@ -243,10 +244,14 @@ struct Context {
     images: Vec<media::ImageMeta>,
     /// The wave's responses: with any, only the words people read may change.
     responses: i64,
+    /// What co-design reviewers said about the question, per audience.
+    feedback: BTreeMap<String, crate::models::review::QuestionFeedback>,
 }
 
-async fn context(state: &AppState, w: &OwnedWave) -> Result<Context, AppError> {
+async fn context(state: &AppState, w: &OwnedWave, editing: Option<&str>) -> Result<Context, AppError> {
     let (pid, wave) = (w.partnership_id.clone(), w.row.id.clone());
+    let asked: Vec<String> = editing.and_then(|k| w.def.question(k)).map(|q| q.audiences.clone()).unwrap_or_default();
+    let key = editing.unwrap_or("").to_owned();
     state
         .db
         .run(move |c| -> Result<Context, AppError> {
@@ -254,6 +259,10 @@ async fn context(state: &AppState, w: &OwnedWave) -> Result<Context, AppError> {
                 framework: framework::framework(c, &pid)?,
                 images: media::list_images(c, &pid)?,
                 responses: crate::models::survey::response_count(c, &wave)?,
+                feedback: asked
+                    .iter()
+                    .map(|a| Ok((a.clone(), crate::models::review::on_question(c, &wave, a, &key)?)))
+                    .collect::<Result<_, AppError>>()?,
             })
         })
         .await
@@ -318,6 +327,7 @@ fn view(
                 title_advice: advice_on(k, "title"),
                 hint_advice: advice_on(k, "hint"),
                 other_advice: advice_on(k, "options"),
+                feedback: ctx.feedback.get(k).filter(|f| f.yes + f.not_sure + f.no > 0).cloned(),
             }
         })
         .collect();
@@ -528,7 +538,7 @@ pub(super) async fn new_page(
 ) -> Result<HttpResponse, AppError> {
     let w = buildable(&state, &who, &path).await?;
     let kind = q.kind.as_deref().and_then(QuestionKind::parse).unwrap_or(QuestionKind::SingleChoice);
-    let ctx = context(&state, &w).await?;
+    let ctx = context(&state, &w, None).await?;
     let draft = QuestionDraft::blank(kind, &w.def.audiences);
     let view = view(&state, &req, &who, &w, &ctx, None, &draft, &w.row.definition_hash, &[], None);
     render(&state, StatusCode::OK, "staff/build_question", &view)
@@ -550,11 +560,15 @@ pub(super) async fn edit_page(
     let w = buildable(&state, &who, &slug).await?;
     let question = w.def.question(&key).ok_or_else(crate::routes::staff::not_found)?;
     let draft = QuestionDraft::from_question(question);
-    let ctx = context(&state, &w).await?;
+    let ctx = context(&state, &w, Some(&key)).await?;
     let mut view = view(&state, &req, &who, &w, &ctx, Some(&key), &draft, &w.row.definition_hash, &[], None);
-    if q.said.as_deref() == Some("saved") {
-        view.notice =
-            Some("Saved. The easy-read checker has advice on these words: it is beside each field below.".into());
+    match q.said.as_deref() {
+        Some("saved") => {
+            view.notice =
+                Some("Saved. The easy-read checker has advice on these words: it is beside each field below.".into());
+        }
+        Some("suggestion") => view.notice = Some("Saved: the question now uses the reviewer's words.".into()),
+        _ => {}
     }
     render(&state, StatusCode::OK, "staff/build_question", &view)
 }
@@ -597,7 +611,7 @@ async fn submit(
 ) -> Result<HttpResponse, AppError> {
     let mut draft = read_draft(f, &w.def);
     let version = f.get("version").unwrap_or("").to_owned();
-    let ctx = context(state, w).await?;
+    let ctx = context(state, w, editing).await?;
     if ctx.responses > 0 {
         // Only the words people read may change: everything else is the saved question's.
         let Some(stored) = editing.and_then(|k| w.def.question(k)) else {
@@ -617,7 +631,6 @@ async fn submit(
         }
         draft = kept;
     }
-    let ctx = context(state, w).await?;
     let again =
         |draft: &QuestionDraft, errors: &[FieldError], general: Option<String>, status: StatusCode, version: String| {
             let v = view(state, req, who, w, &ctx, editing, draft, &version, errors, general);

@@ -1,0 +1,3 @@
+DROP TABLE review_counts;
+DROP TABLE review_feedback;
+DROP TABLE reviews;
