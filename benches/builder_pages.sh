@@ -60,7 +60,7 @@ port, n, engine = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 conn = http.client.HTTPConnection("127.0.0.1", port)
 cookies = {}
 def req(method, path, body=None):
-    headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()), "Accept-Encoding": "br, gzip"}
+    headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
     if body is not None:
         headers["Content-Type"] = "application/x-www-form-urlencoded"
         headers["Origin"] = f"http://127.0.0.1:{port}"

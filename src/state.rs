@@ -75,6 +75,10 @@ pub struct AppState {
     /// The key resume and receipt codes are hashed and sealed with.
     pub codes: crate::domain::codes::CodeKey,
     definitions: RwLock<HashMap<WaveId, CachedDefinition>>,
+    /// The easy-read checker's reports, by (definition hash, audience, language): a
+    /// definition never changes under its hash, so a report stays right until the wave is
+    /// saved again (the builder's pages ask for them on every view).
+    easy_read: RwLock<HashMap<(String, String, String), Arc<crate::domain::easyread::VersionReport>>>,
     /// Waves by slug.
     waves: Fresh<String, WaveRow>,
     /// A question's recording and pictures.
@@ -102,6 +106,7 @@ impl AppState {
             forms,
             codes,
             definitions: RwLock::new(HashMap::new()),
+            easy_read: RwLock::new(HashMap::new()),
             waves: Fresh::new(),
             media: Fresh::new(),
             metrics,
@@ -115,6 +120,30 @@ impl AppState {
     pub fn forget_cached(&self) {
         self.waves.clear();
         self.media.clear();
+    }
+
+    /// The easy-read checker's report on one audience's version of a wave in one language,
+    /// from the cache while the wave's definition is unchanged. The cache is emptied when it
+    /// holds more than 512 reports, so it never grows with time.
+    pub fn easy_read(&self, wave: &Wave, audience: &str, lang: &str) -> Arc<crate::domain::easyread::VersionReport> {
+        use crate::domain::easyread::{Reader, check_version};
+        let key = (wave.row.definition_hash.clone(), audience.to_owned(), lang.to_owned());
+        if let Some(r) = self.easy_read.read().ok().and_then(|m| m.get(&key).cloned()) {
+            return r;
+        }
+        let reader = if wave.definition.audience(audience).is_some_and(|a| a.easy_read) {
+            Reader::YoungPeople
+        } else {
+            Reader::Parents
+        };
+        let report = Arc::new(check_version(&wave.definition, audience, lang, reader));
+        if let Ok(mut m) = self.easy_read.write() {
+            if m.len() >= 512 {
+                m.clear();
+            }
+            m.insert(key, report.clone());
+        }
+        report
     }
 
     /// A wave by its slug, whole (see [`Wave`]), or `None` when there is no such wave. The

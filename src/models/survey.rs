@@ -302,31 +302,15 @@ fn insert_questions(c: &mut DbConnection, wave_id: &WaveId, def: &SurveyDefiniti
     Ok(())
 }
 
-/// Every wave of a partnership, loaded whole (definition parsed), newest first: what the
-/// question bank reads. A wave whose stored definition no longer reads is left out (and
-/// logged), so one bad row does not hide the rest.
-pub fn partnership_waves(
-    conn: &mut DbConnection,
-    partnership: &PartnershipId,
-    max_text: usize,
-) -> StoreResult<Vec<Wave>> {
-    let rows: Vec<WaveRow> = waves::table
+/// Every wave row of a partnership, newest first (the web side then takes each wave from
+/// its cache of parsed definitions).
+pub fn partnership_wave_rows(conn: &mut DbConnection, partnership: &PartnershipId) -> StoreResult<Vec<WaveRow>> {
+    Ok(waves::table
         .inner_join(survey_series::table)
         .filter(survey_series::partnership_id.eq(partnership))
         .order((waves::created_at.desc(), waves::label.desc()))
         .select(WaveRow::as_select())
-        .load(conn)?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        match load(conn, row, max_text) {
-            Ok(w) => out.push(w),
-            Err(StoreError::Unreadable { wave, source }) => {
-                tracing::warn!(%wave, error = %source, "a stored definition no longer reads; left out of the question bank");
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(out)
+        .load(conn)?)
 }
 
 /// What a person is told when someone else saved the survey since their page was made.

@@ -24,8 +24,20 @@ pub(super) async fn waves_of(state: &AppState, who: &SignedIn) -> Result<Vec<Wav
             "The question bank belongs to a partnership: sign in with a partnership's account.".into(),
         ));
     };
-    let max = state.settings.max_text_graphemes;
-    state.db.run(move |c| survey::partnership_waves(c, &pid, max).map_err(AppError::from)).await
+    let rows = state.db.run(move |c| survey::partnership_wave_rows(c, &pid).map_err(AppError::from)).await?;
+    // Each definition from the cache of parsed definitions (parsed once per version).
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        match state.wave(&row.slug).await {
+            Ok(Some(w)) => out.push(w),
+            Ok(None) => {}
+            Err(crate::models::StoreError::Unreadable { wave, source }) => {
+                tracing::warn!(%wave, error = %source, "a stored definition no longer reads; left out of the question bank");
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(out)
 }
 
 pub(super) fn banked(waves: &[Wave]) -> Vec<BankedWave<'_>> {

@@ -67,7 +67,14 @@ pub(super) async fn page(
             "Add a question",
         );
     }
-    for report in easyread::check_survey(def) {
+    let wave = state.wave(&w.row.slug).await?.ok_or_else(crate::routes::staff::not_found)?;
+    let reports: Vec<std::sync::Arc<easyread::VersionReport>> = def
+        .audiences
+        .iter()
+        .flat_map(|a| def.languages_for(a.key.as_str()).into_iter().map(move |l| (a.key.as_str().to_owned(), l)))
+        .map(|(a, l)| state.easy_read(&wave, &a, &l))
+        .collect();
+    for report in reports {
         let name = def.audience(&report.audience).map_or(report.audience.clone(), |a| a.name.clone());
         let lang = crate::i18n::catalogue(&report.language).map_or(report.language.clone(), |c| c.name.clone());
         for f in

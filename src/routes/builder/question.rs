@@ -175,14 +175,18 @@ fn fixed_summary(def: &SurveyDefinition, q: &crate::domain::survey::Question) ->
 }
 
 /// The checker's advice on the saved words of `key`, per audience: (field suffix, advice),
-/// where the suffix is `title`, `hint`, `symbol`, `options` or `options.VALUE`.
-fn advice_for(def: &SurveyDefinition, key: &str) -> BTreeMap<String, Vec<(String, Advice)>> {
-    use crate::domain::easyread::{self, Level, Reader};
+/// where the suffix is `title`, `hint`, `symbol`, `options` or `options.VALUE`. `report`
+/// gives an audience's English report (from the cache, or made now).
+fn advice_from(
+    def: &SurveyDefinition,
+    key: &str,
+    report: impl Fn(&str) -> std::sync::Arc<crate::domain::easyread::VersionReport>,
+) -> BTreeMap<String, Vec<(String, Advice)>> {
+    use crate::domain::easyread::{Level, Reader};
     let mut out = BTreeMap::new();
     let Some(q) = def.question(key) else { return out };
     for a in def.audiences.iter().filter(|a| q.is_for(a.key.as_str())) {
-        let reader = if a.easy_read { Reader::YoungPeople } else { Reader::Parents };
-        let report = easyread::check_version(def, a.key.as_str(), crate::i18n::DEFAULT_LANG, reader);
+        let report = report(a.key.as_str());
         let prefix = format!("questions.{key}.");
         let list = report
             .for_question(key)
@@ -190,7 +194,7 @@ fn advice_for(def: &SurveyDefinition, key: &str) -> BTreeMap<String, Vec<(String
                 let suffix = f.field.strip_prefix(&prefix).unwrap_or("title").to_owned();
                 let advice = Advice {
                     level: f.level.word(),
-                    must: f.level == Level::Error && reader == Reader::YoungPeople,
+                    must: f.level == Level::Error && report.reader == Reader::YoungPeople,
                     rule: f.rule,
                     message: f.message.clone(),
                 };
@@ -200,6 +204,15 @@ fn advice_for(def: &SurveyDefinition, key: &str) -> BTreeMap<String, Vec<(String
         out.insert(a.key.as_str().to_owned(), list);
     }
     out
+}
+
+/// [`advice_from`] with the reports made now (for a definition not yet saved).
+fn advice_for(def: &SurveyDefinition, key: &str) -> BTreeMap<String, Vec<(String, Advice)>> {
+    use crate::domain::easyread::{Reader, check_version};
+    advice_from(def, key, |a| {
+        let reader = if def.audience(a).is_some_and(|x| x.easy_read) { Reader::YoungPeople } else { Reader::Parents };
+        std::sync::Arc::new(check_version(def, a, crate::i18n::DEFAULT_LANG, reader))
+    })
 }
 
 /// Said before saving an edit that may change what a banked question measures.
@@ -246,9 +259,19 @@ struct Context {
     responses: i64,
     /// What co-design reviewers said about the question, per audience.
     feedback: BTreeMap<String, crate::models::review::QuestionFeedback>,
+    /// The easy-read checker's advice on the saved question, per audience.
+    advice: BTreeMap<String, Vec<(String, Advice)>>,
 }
 
 async fn context(state: &AppState, w: &OwnedWave, editing: Option<&str>) -> Result<Context, AppError> {
+    // The checker's reports come from the cache while the definition is unchanged.
+    let advice = match editing {
+        Some(k) => {
+            let wave = state.wave(&w.row.slug).await?.ok_or_else(crate::routes::staff::not_found)?;
+            advice_from(&wave.definition, k, |a| state.easy_read(&wave, a, crate::i18n::DEFAULT_LANG))
+        }
+        None => BTreeMap::new(),
+    };
     let (pid, wave) = (w.partnership_id.clone(), w.row.id.clone());
     let asked: Vec<String> = editing.and_then(|k| w.def.question(k)).map(|q| q.audiences.clone()).unwrap_or_default();
     let key = editing.unwrap_or("").to_owned();
@@ -263,6 +286,7 @@ async fn context(state: &AppState, w: &OwnedWave, editing: Option<&str>) -> Resu
                     .iter()
                     .map(|a| Ok((a.clone(), crate::models::review::on_question(c, &wave, a, &key)?)))
                     .collect::<Result<_, AppError>>()?,
+                advice,
             })
         })
         .await
@@ -282,7 +306,7 @@ fn view(
     general: Option<String>,
 ) -> QuestionView {
     let def: &SurveyDefinition = &w.def;
-    let advice = editing.map(|k| advice_for(def, k)).unwrap_or_default();
+    let advice = &ctx.advice;
     let advice_on = |aud: &str, suffix: &str| -> Vec<Advice> {
         advice
             .get(aud)
