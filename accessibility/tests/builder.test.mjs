@@ -96,3 +96,60 @@ for (const javaScriptEnabled of [false, true]) {
     }
   });
 }
+
+for (const javaScriptEnabled of [false, true]) {
+  test(`the bank warning and a co-design review, JavaScript ${javaScriptEnabled ? 'on' : 'off'}`, async () => {
+    const heard = await startHeard(null);
+    heard.addUser('analyst@torbay.example', 'analyst', 'torbay', 'a long enough password');
+    const browser = await launch();
+    try {
+      const ctx = await browser.newContext({ javaScriptEnabled, viewport: { width: 1280, height: 800 } });
+      const page = await ctx.newPage();
+      await page.goto(`${heard.base}/staff/sign-in`);
+      await page.getByLabel('Email address').fill('analyst@torbay.example');
+      await page.getByLabel('Password').fill('a long enough password');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL((u) => !u.pathname.endsWith('/sign-in'));
+      await page.goto(`${heard.base}/staff/surveys/new`);
+      await page.getByLabel('Title of the survey').fill(`Review ${javaScriptEnabled ? 'on' : 'off'}`);
+      await page.getByLabel('Label of this first wave').fill('2026');
+      await page.locator('#audience-parents-carers').uncheck();
+      await Promise.all([page.waitForURL(/said=created/), page.getByRole('button', { name: 'Start the survey' }).click()]);
+      const build = page.url().split('?')[0];
+
+      // From the bank, then an edit that changes what it measures: warned, then a new key.
+      await page.getByLabel('Add from the question bank').selectOption('has-plan');
+      await Promise.all([page.waitForURL(/said=banked/), page.getByRole('button', { name: 'Add from the bank' }).click()]);
+      await page.goto(`${build}/has-plan`);
+      await page.locator('#opt-0-polarity').selectOption('negative');
+      await page.getByRole('button', { name: 'Save question' }).click();
+      await page.locator('#bank-warning').waitFor();
+      assert.match(await page.locator('#bank-warning').innerText(), /counts as negative instead of/);
+      await Promise.all([page.waitForURL(/said=saved/), page.getByRole('button', { name: /Make it a new question/ }).click()]);
+      await page.goto(build);
+      assert.deepEqual(await page.locator('.build-question .tag').allInnerTexts(), ['has-plan-2026']);
+
+      // A review: the group answers on the shared tablet; staff see it beside the question.
+      await page.goto(`${build.replace(/\/build$/, '')}/review`);
+      await Promise.all([page.waitForURL(/\/review$/), page.getByRole('button', { name: 'Start a review' }).click()]);
+      const code = (await page.locator('.join-code').first().innerText()).trim();
+      const tablet = await ctx.newPage();
+      await tablet.goto(`${heard.base}/review`);
+      await tablet.getByLabel('Help check a survey').fill(code);
+      await Promise.all([tablet.waitForURL(/\/review\/[A-Z0-9]{6}$/), tablet.getByRole('button', { name: 'Start' }).click()]);
+      await Promise.all([tablet.waitForURL(/\/1$/), tablet.getByRole('link', { name: 'Start' }).click()]);
+      await tablet.getByLabel('No', { exact: true }).check();
+      await tablet.getByLabel('Better words (you do not have to)').fill('Does your child have a plan?');
+      await Promise.all([tablet.waitForURL(/\/done$/), tablet.getByRole('button', { name: 'Next' }).click()]);
+      assert.match(await tablet.locator('h1').innerText(), /Thank you/);
+      await page.goto(`${build}/has-plan-2026`);
+      assert.match(await page.locator('.review-feedback').innerText(), /no 1/);
+      await Promise.all([page.waitForURL(/said=suggestion/), page.getByRole('button', { name: /Use these words/ }).click()]);
+      assert.equal(await page.locator('#title-young-people').inputValue(), 'Does your child have a plan?');
+      await ctx.close();
+    } finally {
+      await browser.close();
+      await heard.stop();
+    }
+  });
+}
