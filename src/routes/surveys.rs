@@ -1,6 +1,8 @@
 //! Survey management for staff: upload a definition file (every problem shown in the page,
 //! nothing half imported), open and close a wave with dates, and start next year's wave as a
-//! draft copy that keeps every question key.
+//! draft copy that keeps every question key. A wave does not open (by the button or by an
+//! uploaded file) while its easy-read version has "must fix" advice, unless an admin says why
+//! on the Open button (audited); opening also ends its co-design reviews.
 //!
 //! | route | roles |
 //! |---|---|
@@ -125,6 +127,20 @@ async fn upload(
         );
         let view = upload_view(&state, &req, &who, text, vec![], Some(message));
         return render(&state, StatusCode::FORBIDDEN, "staff/upload", &view);
+    }
+    // A file that opens its wave meets the same easy-read gate as the Open button; an admin
+    // who must open it anyway uploads it as a draft and opens it with a reason.
+    if def.wave.status == WaveStatus::Open {
+        let must_fix: usize = crate::domain::easyread::must_fix_in_easy_read(&def).iter().map(|(_, _, n)| n).sum();
+        if must_fix > 0 {
+            let message = format!(
+                "This file opens its wave, but its easy-read version still has {must_fix} \u{201c}must fix\u{201d} {} (see the easy-read check). Fix {}, or upload it with status = \"draft\" and open it from the wave's page, where an admin can say why it opens anyway.",
+                if must_fix == 1 { "item" } else { "items" },
+                if must_fix == 1 { "it" } else { "them" },
+            );
+            let view = upload_view(&state, &req, &who, text, vec![], Some(message));
+            return render(&state, StatusCode::BAD_REQUEST, "staff/upload", &view);
+        }
     }
     let (name, source, staff) = (file_name.clone(), text.clone(), who.staff.clone());
     let result = state

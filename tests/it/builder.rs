@@ -500,6 +500,21 @@ fn easy_read_advice_and_the_check_before_opening(backend: Backend) {
     let check = b.get(&format!("/staff/waves/{wave}/check"));
     assert_eq!(check.status, 200);
     assert!(check.text_of(".check-must").iter().any(|t| t.contains("targets")), "{:?}", check.text_of("tr"));
+    // A file that would open it meets the same gate.
+    let (text, _) = definition(&b, &wave);
+    let opening = text.replace("status = \"draft\"", "status = \"open\"");
+    assert_ne!(opening, text);
+    let upload = b.get("/staff/surveys/upload");
+    let token = upload.form_ending("/staff/surveys/upload").fields[0].1.clone();
+    let res = b
+        .raw()
+        .post(format!("{}/staff/surveys/upload", app.address))
+        .multipart(reqwest::blocking::multipart::Form::new().text("csrf", token).text("text", opening))
+        .send()
+        .expect("upload");
+    assert_eq!(res.status().as_u16(), 400);
+    assert!(res.text().expect("page").contains("This file opens its wave"));
+    assert_eq!(app.count_str(&format!("SELECT status AS s FROM waves WHERE slug = '{wave}'")), "draft");
     // An analyst cannot open it; an admin can, by saying why, and that is audited.
     assert!(!check.html.contains("action=\"/staff/waves/plans-check-2026/status\""), "no open button for an analyst");
     let open =
