@@ -237,6 +237,7 @@ async function collectStaff(page, base) {
   await page.goto(page.url().replace(/\/build.*$/, '/build')); await snap('builder, with a question');
   await Promise.all([page.waitForURL(/\/build\/did-you-get/), page.locator('.build-actions a').first().click()]);
   await snap('edit a question');
+  await page.goto(page.url().replace(/\/build\/.*$/, '/build/did-you-get-a-short-break/delete')); await snap('delete a question: are you sure?');
   await page.goto(page.url().replace(/\/build.*$/, '/check')); await snap('check before opening');
   await page.goto(page.url().replace(/\/check$/, '/build/new?type=yes-sometimes-no'));
   await page.locator('#title-young-people').fill('Were 75% of the outcomes in your EHCP met?');

@@ -248,14 +248,19 @@ fn building_a_survey(backend: Backend) {
     assert!(stale.html.contains("Someone else saved this survey"));
     assert_eq!(definition(&b, &wave).0, stale_before);
     // Deleting a question others depend on is refused; duplicating gives a new key.
-    let build = b.get(&format!("/staff/waves/{wave}/build"));
-    let del = b.submit(&build.form_ending("/did-you-get-a-short-break-this-year/delete"));
+    let ask = b.get(&format!("/staff/waves/{wave}/build/did-you-get-a-short-break-this-year/delete"));
+    assert!(ask.html.contains("Are you sure you want to delete question") && ask.has("button.warning"));
+    assert!(
+        definition(&b, &wave).1.question("did-you-get-a-short-break-this-year").is_some(),
+        "nothing deleted until yes"
+    );
+    let del = b.submit(&ask.form_ending("/did-you-get-a-short-break-this-year/delete"));
     assert_eq!(del.status, 409);
     assert!(del.html.contains("routing first"));
     let build = b.get(&format!("/staff/waves/{wave}/build"));
     assert_eq!(b.submit(&build.form_ending("/feel-safe/duplicate")).status, 200);
-    let build = b.get(&format!("/staff/waves/{wave}/build"));
-    assert_eq!(b.submit(&build.form_ending("/feel-safe-copy/delete")).status, 200);
+    let ask = b.get(&format!("/staff/waves/{wave}/build/feel-safe-copy/delete"));
+    assert_eq!(b.submit(&ask.form_ending("/feel-safe-copy/delete")).status, 200);
     assert_eq!(definition(&b, &wave).1.questions.len(), 3);
 
     // Editing keeps what it does not show, and a stale edit keeps what was typed.

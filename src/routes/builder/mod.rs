@@ -9,7 +9,7 @@
 //! |---|---|
 //! | `GET,POST /staff/surveys/new` | admin, analyst |
 //! | `GET /staff/waves/{slug}/build` | admin, analyst |
-//! | `POST /staff/waves/{slug}/build/{key}/move`, `/duplicate`, `/delete` | admin, analyst |
+//! | `POST /staff/waves/{slug}/build/{key}/move`, `/duplicate`, `GET,POST …/delete` (asks first) | admin, analyst |
 //! | `GET /staff/waves/{slug}/build/new?type=…`, `POST /staff/waves/{slug}/build/new` | admin, analyst |
 //! | `GET,POST /staff/waves/{slug}/build/{key}` | admin, analyst |
 //! | `GET /staff/waves/{slug}/definition.toml` | admin, analyst |
@@ -59,6 +59,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/staff/waves/{slug}/build/{key}", web::post().to(question::update))
         .route("/staff/waves/{slug}/build/{key}/move", web::post().to(wave::move_question))
         .route("/staff/waves/{slug}/build/{key}/duplicate", web::post().to(wave::duplicate))
+        .route("/staff/waves/{slug}/build/{key}/delete", web::get().to(wave::confirm_delete))
         .route("/staff/waves/{slug}/build/{key}/delete", web::post().to(wave::delete));
 }
 

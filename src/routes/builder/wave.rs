@@ -305,3 +305,39 @@ pub(super) async fn delete(
     let change = serde_json::json!({"deleted": key});
     edit(&state, &req, &who, &w, f.get("version").unwrap_or(""), (change, "deleted"), made).await
 }
+
+#[derive(Serialize)]
+struct DeleteView {
+    page: PageMeta,
+    csrf: String,
+    version: String,
+    slug: String,
+    key: String,
+    wording: Vec<Wording>,
+}
+
+/// "Are you sure?" before a question is deleted (nothing is deleted until yes).
+pub(super) async fn confirm_delete(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let (slug, key) = path.into_inner();
+    let w = buildable(&state, &who, &slug).await?;
+    let q = w.def.question(&key).ok_or_else(crate::routes::staff::not_found)?;
+    let name = |a: &str| w.def.audience(a).map_or(a.to_owned(), |x| x.name.clone());
+    let view = DeleteView {
+        page: who.page(&req, &state, format!("Delete question {key}?")).back(format!("/staff/waves/{slug}/build")),
+        csrf: csrf(&state, &req),
+        version: w.row.definition_hash.clone(),
+        wording: q
+            .audiences
+            .iter()
+            .filter_map(|a| q.wording(a).map(|x| Wording { audience: name(a), title: x.title.clone() }))
+            .collect(),
+        key: q.key.as_str().to_owned(),
+        slug: w.row.slug.clone(),
+    };
+    render(&state, StatusCode::OK, "staff/build_delete", &view)
+}
