@@ -591,6 +591,9 @@ fn a_wave_with_responses_takes_only_word_fixes(backend: Backend) {
     assert_eq!(fixed.wording("young-people").map(|w| w.title.as_str()), Some("Do people listen to you properly?"));
     assert_eq!(fixed.symbol.as_ref().map(|s| s.alt.as_str()), Some("An ear, listening"));
     assert_eq!(after.answered_shape(), before.answered_shape(), "what people answered is the same");
+    let no_delete = b.get(&format!("/staff/waves/{wave}/build/listened-to/delete"));
+    assert_eq!(no_delete.status, 409);
+    assert!(no_delete.html.contains("so no question can be deleted"));
     // Adding is refused with the reason.
     let added = b.post_staff(
         &format!("/staff/waves/{wave}/build/new"),

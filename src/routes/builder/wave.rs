@@ -326,6 +326,15 @@ pub(super) async fn confirm_delete(
     let (slug, key) = path.into_inner();
     let w = buildable(&state, &who, &slug).await?;
     let q = w.def.question(&key).ok_or_else(crate::routes::staff::not_found)?;
+    let id = w.row.id.clone();
+    let responses = state.db.run(move |c| survey::response_count(c, &id).map_err(AppError::from)).await?;
+    if responses > 0 {
+        let message = format!(
+            "This wave has {responses} {}, so no question can be deleted: that would change what people answered.",
+            if responses == 1 { "response" } else { "responses" }
+        );
+        return refused_page(&state, &req, &who, &w, message).await;
+    }
     let name = |a: &str| w.def.audience(a).map_or(a.to_owned(), |x| x.name.clone());
     let view = DeleteView {
         page: who.page(&req, &state, format!("Delete question {key}?")).back(format!("/staff/waves/{slug}/build")),
