@@ -4,7 +4,7 @@
 // preview shows the new question. Nothing here types TOML.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, startHeard } from './lib.mjs';
+import { launch, signIn, startHeard } from './lib.mjs';
 
 for (const javaScriptEnabled of [false, true]) {
   test(`a survey is built in the browser, JavaScript ${javaScriptEnabled ? 'on' : 'off'}`, async () => {
@@ -14,11 +14,7 @@ for (const javaScriptEnabled of [false, true]) {
     try {
       const ctx = await browser.newContext({ javaScriptEnabled, viewport: { width: 1280, height: 800 } });
       const page = await ctx.newPage();
-      await page.goto(`${heard.base}/staff/sign-in`);
-      await page.getByLabel('Email address').fill('analyst@torbay.example');
-      await page.getByLabel('Password').fill('a long enough password');
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForURL((u) => !u.pathname.endsWith('/sign-in'));
+      await signIn(page, heard.base, 'analyst@torbay.example', 'a long enough password');
 
       // Start a survey from the staff home.
       await page.getByRole('link', { name: 'Start a survey' }).click();
@@ -105,11 +101,7 @@ for (const javaScriptEnabled of [false, true]) {
     try {
       const ctx = await browser.newContext({ javaScriptEnabled, viewport: { width: 1280, height: 800 } });
       const page = await ctx.newPage();
-      await page.goto(`${heard.base}/staff/sign-in`);
-      await page.getByLabel('Email address').fill('analyst@torbay.example');
-      await page.getByLabel('Password').fill('a long enough password');
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForURL((u) => !u.pathname.endsWith('/sign-in'));
+      await signIn(page, heard.base, 'analyst@torbay.example', 'a long enough password');
       await page.goto(`${heard.base}/staff/surveys/new`);
       await page.getByLabel('Title of the survey').fill(`Review ${javaScriptEnabled ? 'on' : 'off'}`);
       await page.getByLabel('Label of this first wave').fill('2026');

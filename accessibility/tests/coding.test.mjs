@@ -3,7 +3,7 @@
 // there when the page is opened again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, startHeard } from './lib.mjs';
+import { launch, signIn, startHeard } from './lib.mjs';
 
 const WAVE = 'torbay-participation-2024';
 
@@ -15,11 +15,7 @@ for (const javaScriptEnabled of [true, false]) {
     try {
       const ctx = await browser.newContext({ javaScriptEnabled, viewport: { width: 1280, height: 800 } });
       const page = await ctx.newPage();
-      await page.goto(`${heard.base}/staff/sign-in`);
-      await page.getByLabel('Email address').fill('analyst@torbay.example');
-      await page.getByLabel('Password').fill('a long enough password');
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForURL((u) => !u.pathname.endsWith('/sign-in'));
+      await signIn(page, heard.base, 'analyst@torbay.example', 'a long enough password');
       const url = `${heard.base}/staff/waves/${WAVE}/coding?per=5`;
       await page.goto(url);
       // The first theme box of the first answer that has none ticked.

@@ -98,6 +98,21 @@ pub(super) async fn buildable(state: &AppState, who: &SignedIn, slug: &str) -> R
     crate::routes::staff::owned_wave(state, who, slug).await
 }
 
+/// A form posted about one question of a wave (`/staff/waves/{slug}/build/{key}/…`): the form
+/// (token checked first), the wave for someone who may build it, and the question's key.
+pub(super) async fn posted(
+    state: &AppState,
+    req: &actix_web::HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Payload,
+    who: &SignedIn,
+) -> Result<(crate::routes::form::Form, OwnedWave, String), AppError> {
+    let f = crate::routes::form::read_checked(state, req, body).await?;
+    let (slug, key) = path.into_inner();
+    let w = buildable(state, who, &slug).await?;
+    Ok((f, w, key))
+}
+
 /// Checks `def` whole and stores it for the wave, unless someone saved since `based_on`;
 /// the audit row (`change` says what was done) is written in the same transaction.
 pub(super) async fn save(

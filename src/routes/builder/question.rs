@@ -616,9 +616,7 @@ pub(super) async fn update(
     body: web::Payload,
     who: SignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let f = read_checked(&state, &req, body).await?;
-    let (slug, key) = path.into_inner();
-    let w = buildable(&state, &who, &slug).await?;
+    let (f, w, key) = super::posted(&state, &req, path, body, &who).await?;
     if w.def.question(&key).is_none() {
         return Err(crate::routes::staff::not_found());
     }

@@ -157,9 +157,8 @@ pub(super) async fn take_suggestion(
     body: web::Payload,
     who: SignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let f = read_checked(&state, &req, body).await?;
-    let (slug, key) = path.into_inner();
-    let w = buildable(&state, &who, &slug).await?;
+    let (f, w, key) = super::posted(&state, &req, path, body, &who).await?;
+    let slug = w.row.slug.clone();
     let (wave, id) = (w.row.id.clone(), f.get("suggestion").unwrap_or("").to_owned());
     let found = state.db.run(move |c| review::suggestion(c, &wave, &id).map_err(AppError::from)).await?;
     let Some((audience, question, words)) = found.filter(|(_, q, _)| *q == key) else {

@@ -12,7 +12,7 @@ use crate::domain::survey::build;
 use crate::domain::survey::{QuestionKind, SurveyDefinition};
 use crate::error::AppError;
 use crate::models::survey;
-use crate::routes::form::{read_checked, token as csrf};
+use crate::routes::form::token as csrf;
 use crate::routes::pages::{Link, PageMeta, render, see_other};
 use crate::routes::staff::{OwnedWave, SignedIn};
 use crate::state::AppState;
@@ -263,9 +263,7 @@ pub(super) async fn move_question(
     body: web::Payload,
     who: SignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let f = read_checked(&state, &req, body).await?;
-    let (slug, key) = path.into_inner();
-    let w = buildable(&state, &who, &slug).await?;
+    let (f, w, key) = super::posted(&state, &req, path, body, &who).await?;
     let up = match f.get("direction") {
         Some("up") => true,
         Some("down") => false,
@@ -283,12 +281,18 @@ pub(super) async fn duplicate(
     body: web::Payload,
     who: SignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let f = read_checked(&state, &req, body).await?;
-    let (slug, key) = path.into_inner();
-    let w = buildable(&state, &who, &slug).await?;
+    let (f, w, key) = super::posted(&state, &req, path, body, &who).await?;
     let made = build::duplicate_question(&w.def, &key);
-    let change = serde_json::json!({"duplicated": key});
-    edit(&state, &req, &who, &w, f.get("version").unwrap_or(""), (change, "duplicated"), made).await
+    edit(
+        &state,
+        &req,
+        &who,
+        &w,
+        f.get("version").unwrap_or(""),
+        (serde_json::json!({"duplicated": key}), "duplicated"),
+        made,
+    )
+    .await
 }
 
 pub(super) async fn delete(
@@ -298,12 +302,10 @@ pub(super) async fn delete(
     body: web::Payload,
     who: SignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let f = read_checked(&state, &req, body).await?;
-    let (slug, key) = path.into_inner();
-    let w = buildable(&state, &who, &slug).await?;
+    let (f, w, key) = super::posted(&state, &req, path, body, &who).await?;
     let made = build::delete_question(&w.def, &key);
-    let change = serde_json::json!({"deleted": key});
-    edit(&state, &req, &who, &w, f.get("version").unwrap_or(""), (change, "deleted"), made).await
+    edit(&state, &req, &who, &w, f.get("version").unwrap_or(""), (serde_json::json!({"deleted": key}), "deleted"), made)
+        .await
 }
 
 #[derive(Serialize)]
