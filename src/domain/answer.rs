@@ -182,6 +182,30 @@ impl SurveyDefinition {
         self.questions.iter().filter(|q| q.is_for(audience) && self.is_shown(q, answers)).collect()
     }
 
+    /// The pages `audience` sees given `answers`: one question per page, except that a grid's
+    /// statements share one page (one fieldset each) for audiences that do not read an
+    /// easy-read version; easy-read versions show one statement per page.
+    pub fn pages(&self, audience: &str, answers: &Answers) -> Vec<Vec<&Question>> {
+        self.group_pages(audience, self.journey(audience, answers))
+    }
+
+    /// Every page `audience` could see, routing ignored (for staff previews).
+    pub fn all_pages<'a>(&'a self, audience: &'a str) -> Vec<Vec<&'a Question>> {
+        self.group_pages(audience, self.questions_for(audience).collect())
+    }
+
+    fn group_pages<'a>(&'a self, audience: &str, questions: Vec<&'a Question>) -> Vec<Vec<&'a Question>> {
+        let together = !self.audience(audience).is_some_and(|a| a.easy_read);
+        let mut out: Vec<Vec<&Question>> = Vec::new();
+        for q in questions {
+            match out.last_mut() {
+                Some(page) if together && q.grid.is_some() && page[0].grid_key() == q.grid_key() => page.push(q),
+                _ => out.push(vec![q]),
+            }
+        }
+        out
+    }
+
     /// Drops answers to questions the respondent no longer sees (after a change of answer),
     /// and answers that no longer fit their question.
     pub fn prune(&self, audience: &str, answers: &mut Answers) {

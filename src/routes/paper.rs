@@ -48,6 +48,8 @@ struct PaperOption {
 struct PaperQuestion {
     number: usize,
     key: String,
+    /// A grid statement's grid question ("How much do you agree?"), printed above it.
+    caption: Option<String>,
     title: String,
     hint: String,
     symbol: Option<String>,
@@ -118,6 +120,7 @@ async fn printable(
             PaperQuestion {
                 number: i + 1,
                 key: q.key.to_string(),
+                caption: q.grid.as_ref().map(|g| w.def.grid_wording_in(g, &audience, &lang).title),
                 title: wording.title,
                 hint: wording.hint,
                 symbol: q
@@ -341,7 +344,16 @@ fn entry_view(
         .map(|(i, q)| {
             let name = field_name(q);
             EntryField {
-                label: format!("{}. {}", i + 1, q.wording(audience).map(|t| t.title.clone()).unwrap_or_default()),
+                label: format!(
+                    "{}. {}{}",
+                    i + 1,
+                    q.grid
+                        .as_ref()
+                        .and_then(|g| g.wording.get(audience))
+                        .map(|g| format!("{} \u{2014} ", g.title))
+                        .unwrap_or_default(),
+                    q.wording(audience).map(|t| t.title.clone()).unwrap_or_default()
+                ),
                 legend: if q.kind.has_options() {
                     legend(w, q, audience)
                 } else if q.kind == QuestionKind::Number {

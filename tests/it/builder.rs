@@ -769,3 +769,129 @@ fn co_design_review(backend: Backend) {
     assert_eq!(crate::fixtures::status(&tablet, &format!("/review/{}", code.replace('-', ""))), 404);
 }
 both!(co_design_review);
+
+/// A grid built in the form, answered one page per statement in easy read and all on one page
+/// otherwise, stored as one single-choice question per statement; refusals keep what was typed.
+fn grids(backend: Backend) {
+    let (app, _, _) = setup(backend);
+    let (b, _) = sign_in(&app, "analyst@torbay.example", PASSWORD);
+    let (_, wave) = start(&b, "School Grid", &["young-people", "parents-carers"], &[]);
+    let s = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+    let blank = b.get(&format!("/staff/waves/{wave}/build/new?type=grid"));
+    assert_eq!(blank.status, 200);
+    assert_eq!(blank.attr_of("#opt-1-label-young-people", "value"), ["Agree"], "a grid starts with the agree scale");
+    assert!(blank.has("#st-2-text-parents-carers"), "three empty statements");
+    let mut fields = vec![
+        s("ask", "young-people"),
+        s("ask", "parents-carers"),
+        s("key", "school-agree"),
+        s("title-young-people", "Is this true for you?"),
+        s("title-parents-carers", "How much do you agree?"),
+        s("required", "1"),
+        s("rows", "3"),
+        s("st_rows", "3"),
+    ];
+    for (i, (value, label, polarity)) in
+        [("yes", "Yes", "positive"), ("not-sure", "Not sure", "neutral"), ("no", "No", "negative")].iter().enumerate()
+    {
+        fields.push(s(&format!("opt-{i}-value"), value));
+        fields.push(s(&format!("opt-{i}-label-young-people"), label));
+        fields.push(s(&format!("opt-{i}-label-parents-carers"), label));
+        fields.push(s(&format!("opt-{i}-polarity"), polarity));
+    }
+    fields.extend([
+        s("st-0-key", "school-safe"),
+        s("st-0-text-young-people", "I feel safe at school."),
+        s("st-0-text-parents-carers", "My child feels safe at school."),
+        s("st-1-key", "school-heard"),
+        s("st-1-text-young-people", "Adults listen to me."),
+    ]);
+    let refused = add(&b, &wave, "grid", &fields);
+    assert_eq!(refused.status, 400, "{}", refused.html);
+    assert!(refused.has(".error-summary a[href='#st-1-text-parents-carers']"), "{}", refused.html);
+    assert_eq!(refused.attr_of("#st-1-text-young-people", "value"), ["Adults listen to me."], "typed words kept");
+    assert_eq!(edits(&app), 1, "only the start was saved");
+    fields.push(s("st-1-text-parents-carers", "Adults listen to my child."));
+    let saved = add(&b, &wave, "grid", &fields);
+    assert_eq!(saved.status, 200, "{}", saved.html);
+    let (text, def) = definition(&b, &wave);
+    assert_eq!(text.matches("type = \"grid\"").count(), 1, "{text}");
+    let keys: Vec<&str> = def.questions.iter().map(|q| q.key.as_str()).collect();
+    assert_eq!(keys, ["school-safe", "school-heard"]);
+    assert!(def.questions.iter().all(|q| q.kind == QuestionKind::SingleChoice && q.grid_key() == Some("school-agree")));
+    // Routing on one statement; the grid itself cannot be routed on.
+    let follow = add(
+        &b,
+        &wave,
+        "short-text",
+        &[
+            s("ask", "parents-carers"),
+            s("key", "why-unsafe"),
+            s("title-parents-carers", "What would help your child feel safe?"),
+            s("show_if", "school-safe=no"),
+        ],
+    );
+    assert_eq!(follow.status, 200, "{}", follow.html);
+    let list = b.get(&format!("/staff/waves/{wave}/build"));
+    assert_eq!(list.attr_of("li.build-question", "id"), ["q-school-agree", "q-why-unsafe"], "one row per grid");
+    assert_eq!(list.text_of("#q-school-agree .build-statements li").len(), 2);
+    // The grid opens as one form; a statement's address opens its grid.
+    let edit = b.get(&format!("/staff/waves/{wave}/build/school-heard"));
+    assert_eq!(edit.path(), format!("/staff/waves/{wave}/build/school-agree"));
+    assert_eq!(edit.attr_of("#st-1-key", "value"), ["school-heard"]);
+    // Moving the routed question above the grid is refused; duplicating copies every key.
+    let moved = b.post_staff(
+        &format!("/staff/waves/{wave}/build/why-unsafe/move"),
+        &[("direction", "up"), ("version", &edit.attr_of("input[name=version]", "value")[0])],
+    );
+    assert!(moved.html.contains("must stay after it"), "{}", moved.html);
+    let version = b.get(&format!("/staff/waves/{wave}/build")).attr_of("input[name=version]", "value")[0].clone();
+    let dup = b.post_staff(&format!("/staff/waves/{wave}/build/school-agree/duplicate"), &[("version", &version)]);
+    assert_eq!(dup.status, 200, "{}", dup.html);
+    let (_, copied) = definition(&b, &wave);
+    assert_eq!(copied.grid_statements("school-agree-copy").count(), 2);
+    let version = b.get(&format!("/staff/waves/{wave}/build")).attr_of("input[name=version]", "value")[0].clone();
+    let confirm = b.get(&format!("/staff/waves/{wave}/build/school-agree-copy/delete"));
+    let gone = b.submit(&confirm.form_ending("/delete").with("version", &version));
+    assert_eq!(gone.status, 200, "{}", gone.html);
+    let (_, def) = definition(&b, &wave);
+    assert_eq!(def.questions.len(), 3, "the copy is gone, statements and all");
+
+    // Open it and answer.
+    let wave_page = b.get(&format!("/staff/waves/{wave}"));
+    let open = b.submit(&wave_page.form_ending("/status").with("status", "open").with("opens", "").with("closes", ""));
+    assert!(open.status < 400, "{}", open.html);
+    let parent = app.browser();
+    let start_page = parent.get(&format!("/s/{wave}/parents-carers"));
+    let grid = parent.submit(&start_page.form());
+    assert_eq!(grid.text_of("h1"), ["How much do you agree?"]);
+    assert_eq!(grid.text_of("fieldset.grid-row legend").len(), 2, "{}", grid.html);
+    assert!(!grid.has("table"), "fieldsets, not a table");
+    let half = parent.submit(&grid.form().with("answer-school-safe", "no").with("action", "continue"));
+    assert_eq!(half.status, 400);
+    assert_eq!(half.attr_of(".error-summary a", "href"), ["#answer-school-heard-0"], "{}", half.html);
+    assert_eq!(half.attr_of("#answer-school-safe-2", "checked").len(), 1, "the answer given stays ticked");
+    let next = parent.submit(
+        &half.form().with("answer-school-safe", "no").with("answer-school-heard", "yes").with("action", "continue"),
+    );
+    assert!(next.path().ends_with("/q/why-unsafe"), "{}", next.path());
+    let young = app.browser();
+    let start_page = young.get(&format!("/s/{wave}/young-people"));
+    let one = young.submit(&start_page.form());
+    assert!(one.path().ends_with("/q/school-safe"));
+    assert_eq!(one.text_of("legend .caption"), ["Is this true for you?"], "easy read: the grid's question above");
+    assert_eq!(one.text_of("h1"), ["I feel safe at school."]);
+    let two = young.submit(&one.form().with("answer", "yes").with("action", "continue"));
+    assert!(two.path().ends_with("/q/school-heard"), "{}", two.path());
+    let plan = crate::helpers::Plan::from([("school-safe", vec!["not-sure"]), ("school-heard", vec!["no"])]);
+    let walk = crate::helpers::complete(&app.browser(), &wave, "parents-carers", &plan, "yes");
+    assert_eq!(walk.visited, ["school-safe", "school-heard"], "not shown why-unsafe: not-sure is not no");
+    let stored = app.count(
+        "SELECT COUNT(*) AS n FROM answers WHERE (question_key = 'school-safe' AND option_value = 'not-sure') OR (question_key = 'school-heard' AND option_value = 'no')",
+    );
+    assert_eq!(stored, 2, "each statement stored as a single-choice answer");
+    // The paper version numbers each statement under its grid's question.
+    let paper = b.get(&format!("/staff/waves/{wave}/paper/parents-carers"));
+    assert_eq!(paper.text_of(".paper-caption").len(), 2, "{}", paper.html);
+}
+both!(grids);

@@ -500,6 +500,24 @@ pub fn complete(browser: &Browser, wave: &str, audience: &str, plan: &Plan, cons
             let key = key.split('?').next().unwrap_or("").to_owned();
             visited.push(key.clone());
             let mut form = page.form();
+            if page.has("fieldset.grid-row") {
+                // A grid's statements on one page: each answered from the plan, or its first answer.
+                visited.pop();
+                let mut names = page.attr_of("fieldset.grid-row input[type=radio]", "name");
+                names.dedup();
+                for name in names {
+                    let statement = name.trim_start_matches("answer-").to_owned();
+                    visited.push(statement.clone());
+                    let first = page.attr_of(&format!("input[name='{name}']"), "value").into_iter().next();
+                    let chosen =
+                        plan.get(statement.as_str()).and_then(|v| v.first().map(|s| (*s).to_owned())).or(first);
+                    if let Some(v) = chosen {
+                        form = form.with(&name, &v);
+                    }
+                }
+                page = browser.submit(&form.with("action", "continue"));
+                continue;
+            }
             let options = page.options();
             let values: Vec<String> = match plan.get(key.as_str()) {
                 Some(v) => v.iter().map(|s| (*s).to_owned()).collect(),

@@ -92,13 +92,35 @@ pub fn checked(def: &SurveyDefinition, max_text: usize) -> Result<(String, Surve
     Ok((text, read))
 }
 
-fn position(def: &SurveyDefinition, key: &str) -> Result<usize, BuildError> {
-    def.questions.iter().position(|q| q.key.as_str() == key).ok_or_else(|| BuildError::NoSuchQuestion(key.to_owned()))
+/// Where the question or grid `key` sits: one question, or all of a grid's statements (named
+/// by the grid's key or any statement's).
+pub fn span(def: &SurveyDefinition, key: &str) -> Result<std::ops::Range<usize>, BuildError> {
+    let grid = def.question(key).map_or(Some(key), |q| q.grid_key());
+    if let Some(g) = grid {
+        let first = def.questions.iter().position(|q| q.grid_key() == Some(g));
+        if let Some(first) = first {
+            let n = def.questions[first..].iter().take_while(|q| q.grid_key() == Some(g)).count();
+            return Ok(first..first + n);
+        }
+    }
+    let at = def
+        .questions
+        .iter()
+        .position(|q| q.key.as_str() == key)
+        .ok_or_else(|| BuildError::NoSuchQuestion(key.to_owned()))?;
+    Ok(at..at + 1)
 }
 
-/// The questions whose routing depends on `key`.
-fn routed_on<'a>(def: &'a SurveyDefinition, key: &'a str) -> impl Iterator<Item = &'a Question> + 'a {
-    def.questions.iter().filter(move |q| q.show_if.as_ref().is_some_and(|s| s.question == key))
+/// Every key a question or grid in `range` answers to: its own, and a grid's.
+fn keys_in(def: &SurveyDefinition, range: std::ops::Range<usize>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for q in &def.questions[range] {
+        out.push(q.key.as_str().to_owned());
+        if let Some(g) = q.grid_key().filter(|g| !out.iter().any(|k| k == g)) {
+            out.push(g.to_owned());
+        }
+    }
+    out
 }
 
 /// Adds `q` at the end (`replacing` is `None`) or in place of the question `replacing`
@@ -108,90 +130,177 @@ pub fn put_question(
     replacing: Option<&str>,
     q: Question,
 ) -> Result<SurveyDefinition, BuildError> {
+    put_questions(def, replacing, vec![q])
+}
+
+/// [`put_question`] for a question or a grid's statements (`qs`), in place of the question or
+/// grid `replacing`. Keys that change carry routing and translations along: a question's or a
+/// grid's own, and a grid's statements by their place in it.
+pub fn put_questions(
+    def: &SurveyDefinition,
+    replacing: Option<&str>,
+    qs: Vec<Question>,
+) -> Result<SurveyDefinition, BuildError> {
     let mut out = def.clone();
-    let clash = out.questions.iter().any(|e| e.key == q.key && Some(e.key.as_str()) != replacing);
-    if clash {
-        return Err(BuildError::Refused(format!(
-            "There is already a question with the key {:?} in this wave: give this one its own key.",
-            q.key.as_str()
-        )));
-    }
-    match replacing {
-        None => out.questions.push(q),
-        Some(old) => {
-            let at = position(def, old)?;
-            let new_key = q.key.as_str().to_owned();
-            if new_key != old {
-                for later in &mut out.questions {
-                    if let Some(s) = later.show_if.as_mut().filter(|s| s.question == old) {
-                        s.question.clone_from(&new_key);
-                    }
-                }
-                for t in &mut out.translations {
-                    if let Some(tq) = t.questions.remove(old) {
-                        t.questions.insert(new_key.clone(), tq);
-                    }
-                }
-            }
-            out.questions[at] = q;
+    let range = match replacing {
+        Some(old) => span(def, old)?,
+        None => def.questions.len()..def.questions.len(),
+    };
+    let old_keys = keys_in(def, range.clone());
+    let mut new_keys: Vec<String> = Vec::new();
+    for q in &qs {
+        new_keys.push(q.key.as_str().to_owned());
+        if let Some(g) = q.grid_key().filter(|g| !new_keys.iter().any(|k| k == g)) {
+            new_keys.push(g.to_owned());
         }
     }
+    let others = [&def.questions[..range.start], &def.questions[range.end..]].concat();
+    for k in &new_keys {
+        if others.iter().any(|e| e.key.as_str() == k || e.grid_key() == Some(k.as_str())) {
+            return Err(BuildError::Refused(format!(
+                "There is already a question with the key {k:?} in this wave: give this one its own key."
+            )));
+        }
+    }
+    // Renamed: the question or grid itself, then a grid's statements place by place.
+    let mut renames: Vec<(String, String)> = Vec::new();
+    let old_head = def.questions.get(range.start).filter(|_| replacing.is_some());
+    if let (Some(o), Some(n)) = (old_head, qs.first()) {
+        let (ok, nk) = (o.grid_key().unwrap_or(o.key.as_str()), n.grid_key().unwrap_or(n.key.as_str()));
+        if ok != nk {
+            renames.push((ok.to_owned(), nk.to_owned()));
+        }
+        if o.grid.is_some() && n.grid.is_some() {
+            for (o, n) in def.questions[range.clone()].iter().zip(&qs) {
+                if o.key != n.key && !new_keys.contains(&o.key.to_string()) {
+                    renames.push((o.key.to_string(), n.key.to_string()));
+                }
+            }
+        }
+    }
+    for (old, new_key) in &renames {
+        for later in &mut out.questions {
+            if let Some(s) = later.show_if.as_mut().filter(|s| &s.question == old) {
+                s.question.clone_from(new_key);
+            }
+        }
+        for t in &mut out.translations {
+            if let Some(tq) = t.questions.remove(old) {
+                t.questions.insert(new_key.clone(), tq);
+            }
+        }
+    }
+    // Translations of keys no longer here go with them.
+    for k in old_keys.iter().filter(|k| !new_keys.contains(k) && !renames.iter().any(|(o, _)| o == *k)) {
+        for t in &mut out.translations {
+            t.questions.remove(k);
+        }
+    }
+    out.questions.splice(range, qs);
     Ok(out)
 }
 
-/// Moves a question one place up (`up`) or down. A question cannot move above the one its
-/// routing depends on, nor below one that depends on it.
+/// Moves a question (or a whole grid) one place up (`up`) or down, past the question or grid
+/// beside it. Nothing moves above the question its routing depends on, nor below one that
+/// depends on it.
 pub fn move_question(def: &SurveyDefinition, key: &str, up: bool) -> Result<SurveyDefinition, BuildError> {
-    let at = position(def, key)?;
-    let other = if up { at.checked_sub(1) } else { Some(at + 1).filter(|i| *i < def.questions.len()) };
+    let this = span(def, key)?;
+    let other = if up {
+        this.start.checked_sub(1).map(|i| span(def, def.questions[i].key.as_str())).transpose()?
+    } else {
+        (this.end < def.questions.len()).then(|| span(def, def.questions[this.end].key.as_str())).transpose()?
+    };
     let Some(other) = other else {
         return Err(BuildError::Refused(format!(
             "{key:?} is already the {} question.",
             if up { "first" } else { "last" }
         )));
     };
-    let (first, second) = (&def.questions[at.min(other)], &def.questions[at.max(other)]);
-    if second.show_if.as_ref().is_some_and(|s| s.question == first.key.as_str()) {
+    let (first, second) = if up { (other, this) } else { (this, other) };
+    let first_keys = keys_in(def, first.clone());
+    if let Some(q) = def.questions[second.clone()]
+        .iter()
+        .find(|q| q.show_if.as_ref().is_some_and(|s| first_keys.contains(&s.question)))
+    {
+        let on = q.show_if.as_ref().map_or("", |s| s.question.as_str());
         return Err(BuildError::Refused(format!(
-            "{:?} is shown only after an answer to {:?}, so it must stay after it. Change its routing first.",
-            second.key.as_str(),
-            first.key.as_str()
+            "{:?} is shown only after an answer to {on:?}, so it must stay after it. Change its routing first.",
+            q.grid_key().unwrap_or(q.key.as_str()),
         )));
     }
     let mut out = def.clone();
-    out.questions.swap(at, other);
+    let moved: Vec<Question> =
+        def.questions[second.clone()].iter().chain(&def.questions[first.clone()]).cloned().collect();
+    out.questions.splice(first.start..second.end, moved);
     Ok(out)
 }
 
-/// A copy of a question straight after it, with a new key (`KEY-copy`, `KEY-copy-2`, …) and
-/// its translations.
-pub fn duplicate_question(def: &SurveyDefinition, key: &str) -> Result<SurveyDefinition, BuildError> {
-    let at = position(def, key)?;
-    let mut copy = def.questions[at].clone();
-    let taken = |k: &str| def.questions.iter().any(|q| q.key.as_str() == k);
-    let base: String = format!("{key}-copy").chars().take(56).collect();
-    let mut new_key = base.clone();
+/// The first of `base`, `base-2`, `base-3`, … that `taken` does not hold.
+fn free_key(base: &str, taken: impl Fn(&str) -> bool) -> String {
+    let base: String = base.chars().take(56).collect();
+    let mut key = base.clone();
     let mut n = 2;
-    while taken(&new_key) {
-        new_key = format!("{base}-{n}");
+    while taken(&key) {
+        key = format!("{base}-{n}");
         n += 1;
     }
-    copy.key = Slug::parse(&new_key, "question key").map_err(|e| BuildError::Refused(e.to_string()))?;
+    key
+}
+
+/// A copy of a question (or a whole grid) straight after it, with new keys (`KEY-copy`,
+/// `KEY-copy-2`, …) and its translations.
+pub fn duplicate_question(def: &SurveyDefinition, key: &str) -> Result<SurveyDefinition, BuildError> {
+    let range = span(def, key)?;
+    let mut taken: Vec<String> = def
+        .questions
+        .iter()
+        .flat_map(|q| [Some(q.key.to_string()), q.grid_key().map(str::to_owned)])
+        .flatten()
+        .collect();
+    let mut fresh = |old: &str| -> Result<Slug, BuildError> {
+        let k = free_key(&format!("{old}-copy"), |k| taken.iter().any(|t| t == k));
+        taken.push(k.clone());
+        Slug::parse(&k, "question key").map_err(|e| BuildError::Refused(e.to_string()))
+    };
+    let grid_key = def.questions[range.start].grid.as_ref().map(|g| fresh(g.key.as_str())).transpose()?;
     let mut out = def.clone();
+    let mut copies = Vec::new();
+    let mut names: Vec<(String, String)> = Vec::new();
+    if let (Some(g), Some(old)) = (&grid_key, def.questions[range.start].grid_key()) {
+        names.push((old.to_owned(), g.to_string()));
+    }
+    for q in &def.questions[range.clone()] {
+        let mut copy = q.clone();
+        copy.key = fresh(q.key.as_str())?;
+        if let (Some(g), Some(grid)) = (&grid_key, copy.grid.as_mut()) {
+            grid.key = g.clone();
+        }
+        names.push((q.key.to_string(), copy.key.to_string()));
+        copies.push(copy);
+    }
     for t in &mut out.translations {
-        if let Some(tq) = t.questions.get(key).cloned() {
-            t.questions.insert(new_key.clone(), tq);
+        for (old, new_key) in &names {
+            if let Some(tq) = t.questions.get(old).cloned() {
+                t.questions.insert(new_key.clone(), tq);
+            }
         }
     }
-    out.questions.insert(at + 1, copy);
+    out.questions.splice(range.end..range.end, copies);
     Ok(out)
 }
 
-/// Deletes a question (and its translations). Refused while another question's routing
-/// depends on it.
+/// Deletes a question or a whole grid (and its translations). Refused while another
+/// question's routing depends on it.
 pub fn delete_question(def: &SurveyDefinition, key: &str) -> Result<SurveyDefinition, BuildError> {
-    let at = position(def, key)?;
-    let dependents: Vec<&str> = routed_on(def, key).map(|q| q.key.as_str()).collect();
+    let range = span(def, key)?;
+    let keys = keys_in(def, range.clone());
+    let dependents: Vec<&str> = def
+        .questions
+        .iter()
+        .enumerate()
+        .filter(|(i, q)| !range.contains(i) && q.show_if.as_ref().is_some_and(|s| keys.contains(&s.question)))
+        .map(|(_, q)| q.key.as_str())
+        .collect();
     if !dependents.is_empty() {
         return Err(BuildError::Refused(format!(
             "{} shown only after an answer to {key:?}. Change {} routing first, then delete this question.",
@@ -201,9 +310,11 @@ pub fn delete_question(def: &SurveyDefinition, key: &str) -> Result<SurveyDefini
         )));
     }
     let mut out = def.clone();
-    out.questions.remove(at);
+    out.questions.drain(range);
     for t in &mut out.translations {
-        t.questions.remove(key);
+        for k in &keys {
+            t.questions.remove(k);
+        }
     }
     Ok(out)
 }
@@ -270,7 +381,34 @@ pub struct QuestionDraft {
     pub outcomes: Vec<String>,
     pub symbol: String,
     pub symbol_alt: String,
+    /// A grid's statements (`kind` is `grid`): the answers above are its scale.
+    pub statements: Vec<DraftStatement>,
 }
+
+/// One statement of a grid as the form holds it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DraftStatement {
+    pub key: String,
+    /// The statement per audience key.
+    pub words: BTreeMap<String, String>,
+    pub symbol: String,
+    pub symbol_alt: String,
+}
+
+impl DraftStatement {
+    fn is_blank(&self) -> bool {
+        self.key.trim().is_empty() && self.words.values().all(|w| w.trim().is_empty()) && self.symbol.trim().is_empty()
+    }
+}
+
+/// The scale a new grid starts with: how much someone agrees, five steps.
+pub const AGREE_SCALE: [(&str, &str, &str, f64); 5] = [
+    ("strongly-agree", "Strongly agree", "positive", 5.0),
+    ("agree", "Agree", "positive", 4.0),
+    ("neither", "Neither agree nor disagree", "neutral", 3.0),
+    ("disagree", "Disagree", "negative", 2.0),
+    ("strongly-disagree", "Strongly disagree", "negative", 1.0),
+];
 
 /// The longest question title or hint, in characters as people see them.
 pub const WORDING_GRAPHEMES: usize = 500;
@@ -309,6 +447,158 @@ impl QuestionDraft {
             },
             asked,
             ..Self::default()
+        }
+    }
+
+    /// A new grid asked of every audience: the agree scale and three empty statements.
+    pub fn blank_grid(audiences: &[Audience]) -> Self {
+        let asked: Vec<String> = audiences.iter().map(|a| a.key.as_str().to_owned()).collect();
+        Self {
+            kind: super::GRID_TYPE.to_owned(),
+            wording: asked.iter().map(|a| (a.clone(), DraftWording::default())).collect(),
+            options: AGREE_SCALE
+                .iter()
+                .map(|(value, label, polarity, score)| DraftOption {
+                    value: (*value).to_owned(),
+                    labels: asked.iter().map(|a| (a.clone(), (*label).to_owned())).collect(),
+                    polarity: (*polarity).to_owned(),
+                    score: score.to_string(),
+                    symbol: String::new(),
+                })
+                .collect(),
+            statements: vec![DraftStatement::default(); 3],
+            required: false,
+            asked,
+            ..Self::default()
+        }
+    }
+
+    /// The form for the grid `key` of `def` (its statements together).
+    pub fn from_grid(def: &SurveyDefinition, key: &str) -> Option<Self> {
+        let mut statements = def.grid_statements(key).peekable();
+        let first = statements.peek()?;
+        let grid = first.grid.clone()?;
+        let mut draft = Self::from_question(first);
+        draft.key = key.to_owned();
+        draft.kind = super::GRID_TYPE.to_owned();
+        draft.symbol.clear();
+        draft.symbol_alt.clear();
+        draft.wording = grid
+            .wording
+            .iter()
+            .map(|(a, w)| (a.clone(), DraftWording { title: w.title.clone(), hint: w.hint.clone(), scale: vec![] }))
+            .collect();
+        draft.statements = statements
+            .map(|st| DraftStatement {
+                key: st.key.to_string(),
+                words: st.wording.iter().map(|(a, w)| (a.clone(), w.title.clone())).collect(),
+                symbol: st.symbol.as_ref().map(|s| s.image.clone()).unwrap_or_default(),
+                symbol_alt: st.symbol.as_ref().map(|s| s.alt.clone()).unwrap_or_default(),
+            })
+            .collect();
+        Some(draft)
+    }
+
+    /// Whether the form is a grid's.
+    pub fn is_grid(&self) -> bool {
+        self.kind.trim() == super::GRID_TYPE
+    }
+
+    /// The questions the form describes: the question, or a grid's statements (each a
+    /// single-choice question on the grid's scale); or every field's problem at once.
+    pub fn to_questions(&self, audiences: &[Audience], max_text: usize) -> Result<Vec<Question>, Vec<FieldError>> {
+        if !self.is_grid() {
+            return self.to_question(audiences, max_text).map(|q| vec![q]);
+        }
+        let mut scale = self.clone();
+        scale.kind = QuestionKind::SingleChoice.as_str().to_owned();
+        scale.symbol.clear();
+        let head = scale.to_question(audiences, max_text);
+        let mut errors = head.as_ref().err().cloned().unwrap_or_default();
+        let asked: Vec<String> =
+            audiences.iter().map(|a| a.key.as_str().to_owned()).filter(|a| self.asked.contains(a)).collect();
+        let name_of = |a: &str| audiences.iter().find(|x| x.key.as_str() == a).map_or(a.to_owned(), |x| x.name.clone());
+        let grid_key = head.as_ref().ok().map(|h| h.key.to_string()).unwrap_or_default();
+        let mut read: Vec<(Slug, BTreeMap<String, Wording>, Option<Symbol>)> = Vec::new();
+        let mut seen: Vec<String> = vec![grid_key.clone()];
+        for (j, st) in self.statements.iter().enumerate().filter(|(_, st)| !st.is_blank()) {
+            let mut words = BTreeMap::new();
+            for a in &asked {
+                let field = format!("st-{j}-text-{a}");
+                let raw = st.words.get(a).map_or("", String::as_str);
+                let text = match UserText::parse(raw, WORDING_GRAPHEMES, false) {
+                    Ok(t) => t.into_string(),
+                    Err(e) => {
+                        errors.push(field_error(&field, format!("The statement {e}.")));
+                        raw.trim().to_owned()
+                    }
+                };
+                if text.is_empty() {
+                    errors.push(field_error(&field, format!("Write this statement as {} will read it.", name_of(a))));
+                }
+                words.insert(a.clone(), Wording { title: text, hint: String::new() });
+            }
+            let typed = st.key.trim().to_lowercase();
+            let key_text = if typed.is_empty() {
+                asked.first().and_then(|a| words.get(a)).map(|w| suggest_slug(&w.title)).unwrap_or_default()
+            } else {
+                typed
+            };
+            let key = match Slug::parse(&key_text, "statement key") {
+                Ok(k) if seen.contains(&key_text) => {
+                    errors.push(field_error(
+                        format!("st-{j}-key"),
+                        format!("The key {:?} is used twice in this grid: give each statement its own.", k.as_str()),
+                    ));
+                    None
+                }
+                Ok(k) => Some(k),
+                Err(_) => {
+                    errors.push(field_error(
+                        format!("st-{j}-key"),
+                        "Give the statement a key of lower-case letters, digits and hyphens, like agree-safe. It stays the same every year.",
+                    ));
+                    None
+                }
+            };
+            seen.push(key_text);
+            let symbol = if st.symbol.trim().is_empty() {
+                None
+            } else {
+                let alt = st.symbol_alt.trim().to_owned();
+                if alt.is_empty() {
+                    errors.push(field_error(
+                        format!("st-{j}-alt"),
+                        "Say what the statement's picture shows, for people who cannot see it.",
+                    ));
+                }
+                Some(Symbol { image: st.symbol.trim().to_owned(), alt })
+            };
+            if let Some(key) = key {
+                read.push((key, words, symbol));
+            }
+        }
+        if self.statements.iter().all(DraftStatement::is_blank) {
+            errors.push(field_error(
+                format!("st-0-text-{}", asked.first().map_or("", String::as_str)),
+                "Write at least one statement for people to answer.",
+            ));
+        }
+        match head {
+            Ok(head) if errors.is_empty() => {
+                let grid = super::GridRef { key: head.key.clone(), wording: head.wording.clone() };
+                Ok(read
+                    .into_iter()
+                    .map(|(key, wording, symbol)| Question {
+                        key,
+                        wording,
+                        symbol,
+                        grid: Some(grid.clone()),
+                        ..head.clone()
+                    })
+                    .collect())
+            }
+            _ => Err(errors),
         }
     }
 
@@ -362,6 +652,7 @@ impl QuestionDraft {
             outcomes: q.outcomes.clone(),
             symbol: q.symbol.as_ref().map(|s| s.image.clone()).unwrap_or_default(),
             symbol_alt: q.symbol.as_ref().map(|s| s.alt.clone()).unwrap_or_default(),
+            statements: Vec::new(),
         }
     }
 
@@ -613,6 +904,7 @@ impl QuestionDraft {
                 min,
                 max,
                 whole_number: kind == QuestionKind::Number && self.whole_number,
+                grid: None,
                 line: 0,
             }),
             _ => Err(errors),
@@ -708,6 +1000,10 @@ pub fn field_of(problem_field: &str) -> String {
             Some("hint") => format!("hint-{aud}"),
             _ => format!("title-{aud}"),
         };
+    }
+    if let Some(o) = rest.strip_prefix("statements[") {
+        let j = o.split(']').next().unwrap_or("0");
+        return format!("st-{j}-key");
     }
     if let Some(o) = rest.strip_prefix("options[") {
         let i = o.split(']').next().unwrap_or("0");

@@ -17,6 +17,10 @@ mod parse;
 mod raw;
 mod write;
 
+/// The `type` of a grid question in a survey file: a question over several statements, each
+/// answered on one scale and read back as a single-choice question of its own.
+pub const GRID_TYPE: &str = "grid";
+
 /// The format name a survey file must declare.
 pub const SURVEY_FORMAT: &str = "heard-survey/1";
 
@@ -334,9 +338,22 @@ pub struct Question {
     pub min: Option<f64>,
     pub max: Option<f64>,
     pub whole_number: bool,
+    /// Set on each statement of a grid ("How much do you agree?" over several statements):
+    /// the grid's key and words. A statement is a single-choice question in every other way
+    /// (its own key, stored, exported, coded and compared like one); only the pages that show
+    /// it and the file that holds it know the grid.
+    pub grid: Option<GridRef>,
     /// Where the question starts in its file (for later checks against the framework).
     #[serde(skip)]
     pub line: usize,
+}
+
+/// The grid a statement belongs to: its key (unique among the survey's question keys, so a
+/// translation can name it) and the question over all its statements, per audience.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GridRef {
+    pub key: Slug,
+    pub wording: BTreeMap<String, Wording>,
 }
 
 /// Heard's own labels for a face scale, from the saddest face to the happiest.
@@ -380,6 +397,11 @@ impl Question {
 
     pub fn option(&self, value: &str) -> Option<&AnswerOption> {
         self.options.iter().find(|o| o.value == value)
+    }
+
+    /// The key of the grid this statement belongs to.
+    pub fn grid_key(&self) -> Option<&str> {
+        self.grid.as_ref().map(|g| g.key.as_str())
     }
 }
 
@@ -433,6 +455,12 @@ impl SurveyDefinition {
                 for w in q.wording.values_mut() {
                     w.title.clear();
                     w.hint.clear();
+                }
+                if let Some(g) = q.grid.as_mut() {
+                    for w in g.wording.values_mut() {
+                        w.title.clear();
+                        w.hint.clear();
+                    }
                 }
                 if let Some(s) = q.symbol.as_mut() {
                     s.alt.clear();
@@ -511,6 +539,23 @@ impl SurveyDefinition {
                 .cloned()
                 .unwrap_or_else(|| Wording { title: q.key.to_string(), hint: String::new() }),
         }
+    }
+
+    /// The words `audience` sees in `lang` over a grid's statements ("How much do you agree?").
+    pub fn grid_wording_in(&self, grid: &GridRef, audience: &str, lang: &str) -> Wording {
+        match self.translation(audience, lang).and_then(|t| t.questions.get(grid.key.as_str())) {
+            Some(tq) => Wording { title: tq.title.clone(), hint: tq.hint.clone() },
+            None => grid
+                .wording
+                .get(audience)
+                .cloned()
+                .unwrap_or_else(|| Wording { title: grid.key.to_string(), hint: String::new() }),
+        }
+    }
+
+    /// The statements of the grid `key`, in order (empty when `key` is not a grid).
+    pub fn grid_statements<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a Question> + 'a {
+        self.questions.iter().filter(move |q| q.grid_key() == Some(key))
     }
 
     /// An answer's label for `audience` in `lang`.

@@ -208,9 +208,13 @@ impl SurveyDefinition {
                     ),
                 );
             }
-            let kind = QuestionKind::parse(rq.kind.get_ref());
+            // A grid reads its scale like a single-choice question's answers; its statements
+            // become single-choice questions below.
+            let is_grid = rq.kind.get_ref() == super::GRID_TYPE;
+            let kind = if is_grid { Some(QuestionKind::SingleChoice) } else { QuestionKind::parse(rq.kind.get_ref()) };
             if kind.is_none() {
-                let all: Vec<&str> = QuestionKind::ALL.iter().map(|k| k.as_str()).collect();
+                let mut all: Vec<&str> = QuestionKind::ALL.iter().map(|k| k.as_str()).collect();
+                all.push(super::GRID_TYPE);
                 p.at(
                     rq.kind.span().start,
                     format!("{label}.type"),
@@ -290,7 +294,22 @@ impl SurveyDefinition {
                     }
                 }
             }
-            let symbol = rq.symbol.as_ref().map(|s| {
+            if is_grid && let Some(s) = &rq.symbol {
+                p.at(
+                    s.span().start,
+                    format!("{label}.symbol"),
+                    "a grid has no picture of its own: give each statement its picture (symbol = { image = \"...\", alt = \"...\" } in [[questions.statements]]).",
+                );
+            }
+            if !is_grid && let Some(list) = &rq.statements {
+                let at = list.first().map_or(start, |s| s.span().start);
+                p.at(
+                    at,
+                    format!("{label}.statements"),
+                    "only a grid has statements: set type = \"grid\", or remove them.",
+                );
+            }
+            let symbol = rq.symbol.as_ref().filter(|_| !is_grid).map(|s| {
                 let raw = s.get_ref();
                 if raw.alt.trim().is_empty() {
                     p.at(
@@ -489,6 +508,10 @@ impl SurveyDefinition {
             // Routing.
             let show_if = rq.show_if.as_ref().and_then(|s| {
                 let rs = s.get_ref();
+                if let Some(statement) = questions.iter().find(|e| e.grid_key() == Some(rs.question.as_str())) {
+                    p.at(s.span().start, format!("{label}.show_if.question"), format!("{:?} is a grid: route on one of its statements, e.g. question = {:?}.", rs.question, statement.key.as_str()));
+                    return None;
+                }
                 let Some(earlier) = questions.iter().find(|e| e.key.as_str() == rs.question) else {
                     p.at(s.span().start, format!("{label}.show_if.question"), format!("{:?} is not an earlier question: routing can only depend on a question asked before this one.", rs.question));
                     return None;
@@ -513,7 +536,38 @@ impl SurveyDefinition {
                 let mut set = BTreeSet::new();
                 list.get_ref().iter().map(|c| c.trim().to_owned()).filter(|c| set.insert(c.clone())).collect()
             };
+            let statements =
+                if is_grid { read_statements(&mut p, rq, &label, start, &asked, &mut seen_keys) } else { Vec::new() };
             if let (Some(key), Some(kind)) = (key, kind) {
+                if is_grid {
+                    let grid = super::GridRef { key, wording };
+                    for st in statements {
+                        questions.push(Question {
+                            key: st.key,
+                            kind,
+                            audiences: asked.clone(),
+                            wording: st
+                                .words
+                                .into_iter()
+                                .map(|(a, t)| (a, Wording { title: t, hint: String::new() }))
+                                .collect(),
+                            options: options.clone(),
+                            symbol: st.symbol,
+                            required: rq.required,
+                            priorities: codes(&rq.priorities),
+                            values: codes(&rq.values),
+                            outcomes: codes(&rq.outcomes),
+                            show_if: show_if.clone(),
+                            max_length,
+                            min: None,
+                            max: None,
+                            whole_number: false,
+                            grid: Some(grid.clone()),
+                            line,
+                        });
+                    }
+                    continue;
+                }
                 questions.push(Question {
                     key,
                     kind,
@@ -530,6 +584,7 @@ impl SurveyDefinition {
                     min: rq.min,
                     max: rq.max,
                     whole_number: rq.whole_number,
+                    grid: None,
                     line,
                 });
             }
@@ -602,7 +657,11 @@ fn parse_translations(
         }
         let mut translated = BTreeMap::new();
         for (key, tq) in &rt.questions {
-            let Some(q) = questions.iter().find(|q| q.key.as_str() == key) else {
+            // A grid's own words (its question and scale) go under the grid's key; its
+            // statements' words under theirs, taking the scale from the grid.
+            let grid = questions.iter().find(|q| q.grid_key() == Some(key.as_str()));
+            let statement = questions.iter().find(|q| q.key.as_str() == key && q.grid.is_some()).is_some();
+            let Some(q) = questions.iter().find(|q| q.key.as_str() == key).or(grid) else {
                 p.at(at, format!("{field}.questions.{key}"), format!("there is no question with the key {key:?}."));
                 continue;
             };
@@ -625,7 +684,7 @@ fn parse_translations(
                     );
                 }
             }
-            for o in q.options.iter().filter(|o| !o.builtin) {
+            for o in q.options.iter().filter(|o| !o.builtin && !statement) {
                 if !tq.options.contains_key(&o.value) {
                     p.at(
                         at,
@@ -637,7 +696,8 @@ fn parse_translations(
                     );
                 }
             }
-            if q.symbol.as_ref().is_some_and(|s| !s.alt.is_empty())
+            if grid.is_none()
+                && q.symbol.as_ref().is_some_and(|s| !s.alt.is_empty())
                 && tq.symbol_alt.as_ref().is_none_or(|a| a.trim().is_empty())
             {
                 p.at(
@@ -657,6 +717,23 @@ fn parse_translations(
             );
         }
         for q in questions.iter().filter(|q| q.is_for(&rt.audience)) {
+            if let Some(g) = q.grid_key() {
+                if let Some(scale) = translated.get(g).map(|tq| tq.options.clone())
+                    && let Some(tq) = translated.get_mut(q.key.as_str())
+                {
+                    for (value, words) in scale {
+                        tq.options.entry(value).or_insert(words);
+                    }
+                }
+                let first = questions.iter().find(|x| x.grid_key() == Some(g)).is_some_and(|x| x.key == q.key);
+                if first && !translated.contains_key(g) {
+                    p.at(
+                        at,
+                        format!("{field}.questions"),
+                        format!("the grid {g:?} has no {language} words: add [translations.questions.{g}] with its title and its answers (options)."),
+                    );
+                }
+            }
             if !translated.contains_key(q.key.as_str()) {
                 p.at(
                     at,
@@ -680,6 +757,87 @@ fn parse_translations(
             intro: rt.intro.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
             questions: translated,
         });
+    }
+    out
+}
+
+/// One statement of a grid, read.
+struct Statement {
+    key: Slug,
+    words: BTreeMap<String, String>,
+    symbol: Option<Symbol>,
+}
+
+/// Reads a grid's `[[questions.statements]]`: each needs its own key (unique among all the
+/// survey's keys) and words for every audience asked.
+fn read_statements(
+    p: &mut Problems<'_>,
+    rq: &super::raw::RawQuestion,
+    label: &str,
+    start: usize,
+    asked: &[String],
+    seen_keys: &mut HashSet<String>,
+) -> Vec<Statement> {
+    let Some(list) = rq.statements.as_ref().filter(|l| !l.is_empty()) else {
+        p.at(
+            start,
+            format!("{label}.statements"),
+            "a grid needs statements to answer, e.g. [[questions.statements]] with key = \"feel-safe\" and text = \"I feel safe at school\".",
+        );
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (j, st) in list.iter().enumerate() {
+        let rs = st.get_ref();
+        let field = format!("{label}.statements[{j}]");
+        let Some(key) = slug_or(p, &rs.key, &format!("{field}.key"), "statement key") else { continue };
+        if !seen_keys.insert(key.as_str().to_owned()) {
+            p.at(
+                rs.key.span().start,
+                format!("{field}.key"),
+                format!(
+                    "the key {:?} is used twice: each statement needs its own key, and keeps it across waves.",
+                    key.as_str()
+                ),
+            );
+            continue;
+        }
+        let words: BTreeMap<String, String> = match &rs.text {
+            RawLabel::Same(t) => asked.iter().map(|a| (a.clone(), t.trim().to_owned())).collect(),
+            RawLabel::PerAudience(m) => {
+                for a in m.keys().filter(|a| !asked.contains(a)) {
+                    p.at(
+                        st.span().start,
+                        format!("{field}.text"),
+                        format!("{a:?} is not an audience asked this grid."),
+                    );
+                }
+                asked.iter().map(|a| (a.clone(), m.get(a).map(|t| t.trim().to_owned()).unwrap_or_default())).collect()
+            }
+        };
+        for (a, t) in &words {
+            if t.is_empty() {
+                p.at(
+                    st.span().start,
+                    format!("{field}.text"),
+                    format!(
+                        "the statement has no words for the audience {a:?}: write it, e.g. text = {{ {a} = \"...\" }}."
+                    ),
+                );
+            }
+        }
+        let symbol = rs.symbol.as_ref().map(|s| {
+            let raw = s.get_ref();
+            if raw.alt.trim().is_empty() {
+                p.at(
+                    s.span().start,
+                    format!("{field}.symbol.alt"),
+                    "a statement's symbol needs alt text that says what it shows.",
+                );
+            }
+            Symbol { image: raw.image.trim().to_owned(), alt: raw.alt.trim().to_owned() }
+        });
+        out.push(Statement { key, words, symbol });
     }
     out
 }

@@ -104,6 +104,17 @@ pub(super) struct RawQuestion {
     pub(super) max: Option<f64>,
     #[serde(default)]
     pub(super) whole_number: bool,
+    /// A grid's statements, each answered on the grid's scale.
+    pub(super) statements: Option<Vec<Spanned<RawStatement>>>,
+}
+
+/// One statement of a grid: its own key and words (one for everyone, or per audience).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawStatement {
+    pub(super) key: Spanned<String>,
+    pub(super) text: RawLabel,
+    pub(super) symbol: Option<Spanned<RawSymbol>>,
 }
 
 fn empty_codes() -> Spanned<Vec<String>> {

@@ -300,3 +300,119 @@ title = "Ile lat?"
     assert_eq!(without_lines(again), without_lines(def), "{written}");
     assert!(!written.contains("max_length = 2000"), "defaults are left out:\n{written}");
 }
+
+const GRID: &str = r#"
+[[questions]]
+key = "agree"
+type = "grid"
+required = true
+priorities = ["P1"]
+show_if = { question = "who", any_of = ["mum"] }
+[questions.text.young-people]
+title = "How much do you agree?"
+hint = "One answer for each."
+[[questions.options]]
+value = "agree"
+label = "Agree"
+polarity = "positive"
+score = 3
+[[questions.options]]
+value = "not-sure"
+label = "Not sure"
+[[questions.options]]
+value = "disagree"
+label = "Disagree"
+polarity = "negative"
+score = 1
+[[questions.statements]]
+key = "agree-safe"
+text = "I feel safe at school"
+symbol = { image = "school", alt = "A school" }
+[[questions.statements]]
+key = "agree-listened"
+text = { young-people = "Adults listen to me" }
+[[questions]]
+key = "why-not"
+type = "short-text"
+show_if = { question = "agree-safe", any_of = ["disagree"] }
+[questions.text.young-people]
+title = "Why not?"
+"#;
+
+#[test]
+fn a_grid_is_read_as_one_single_choice_question_per_statement() {
+    let def = SurveyDefinition::parse("t.toml", &format!("{BASE}{GRID}"), 1000).unwrap_or_else(|e| panic!("{e}"));
+    let keys: Vec<&str> = def.questions.iter().map(|q| q.key.as_str()).collect();
+    assert_eq!(keys, ["happy", "who", "agree-safe", "agree-listened", "why-not"]);
+    let safe = def.question("agree-safe").expect("statement");
+    assert_eq!(safe.kind, QuestionKind::SingleChoice);
+    assert_eq!(safe.wording("young-people").map(|w| w.title.as_str()), Some("I feel safe at school"));
+    assert_eq!(safe.grid_key(), Some("agree"));
+    assert_eq!(safe.options.len(), 3);
+    assert!(safe.required && safe.show_if.is_some() && safe.priorities == ["P1"]);
+    let grid = safe.grid.as_ref().expect("grid");
+    assert_eq!(def.grid_wording_in(grid, "young-people", "en-GB").title, "How much do you agree?");
+    assert_eq!(def.grid_statements("agree").count(), 2);
+    assert!(def.question("agree").is_none(), "the grid itself is not answered");
+    // And it writes back as one grid.
+    let written = def.to_toml(1000);
+    assert_eq!(written.matches("type = \"grid\"").count(), 1, "{written}");
+    let again = SurveyDefinition::parse("w.toml", &written, 1000).unwrap_or_else(|e| panic!("{e}\n{written}"));
+    assert_eq!(without_lines(again), without_lines(def), "{written}");
+}
+
+#[test]
+fn a_grid_translates_once_for_its_scale_and_once_per_statement() {
+    let extra = r#"
+[[translations]]
+audience = "young-people"
+language = "pl"
+[translations.questions.happy]
+title = "Szczęśliwy?"
+symbol_alt = "Szkoła"
+[translations.questions.who]
+title = "Kto?"
+options = { mum = "Mama", dad = "Tata" }
+[translations.questions.agree]
+title = "Czy się zgadzasz?"
+options = { agree = "Tak", not-sure = "Nie wiem", disagree = "Nie" }
+[translations.questions.agree-safe]
+title = "Czuję się bezpiecznie"
+symbol_alt = "Szkoła"
+[translations.questions.agree-listened]
+title = "Dorośli mnie słuchają"
+[translations.questions.why-not]
+title = "Dlaczego nie?"
+"#;
+    let def =
+        SurveyDefinition::parse("t.toml", &format!("{BASE}{GRID}{extra}"), 1000).unwrap_or_else(|e| panic!("{e}"));
+    let q = def.question("agree-listened").expect("statement");
+    let agree = q.option("agree").expect("option");
+    assert_eq!(def.label_in(q, agree, "young-people", "pl"), "Tak");
+    assert_eq!(def.grid_wording_in(q.grid.as_ref().expect("grid"), "young-people", "pl").title, "Czy się zgadzasz?");
+    let written = def.to_toml(1000);
+    let again = SurveyDefinition::parse("w.toml", &written, 1000).unwrap_or_else(|e| panic!("{e}\n{written}"));
+    assert_eq!(without_lines(again), without_lines(def), "{written}");
+    // Without the grid's own words, the translation is refused and says what to add.
+    let missing = extra.replace("[translations.questions.agree]\ntitle = \"Czy się zgadzasz?\"\noptions = { agree = \"Tak\", not-sure = \"Nie wiem\", disagree = \"Nie\" }\n", "");
+    let found = problems(&format!("{GRID}{missing}"));
+    assert!(found.iter().any(|p| p.contains("the grid \"agree\" has no pl words")), "{found:?}");
+}
+
+#[test]
+fn wrong_grids_are_explained() {
+    let no_statements = GRID.split("[[questions.statements]]").next().unwrap_or_default().to_owned();
+    let found = problems(&no_statements);
+    assert!(found.iter().any(|p| p.contains("a grid needs statements")), "{found:?}");
+    let twice = GRID.replace("key = \"agree-listened\"", "key = \"agree-safe\"");
+    assert!(problems(&twice).iter().any(|p| p.contains("used twice")));
+    let clash = GRID.replace("key = \"agree-listened\"", "key = \"who\"");
+    assert!(problems(&clash).iter().any(|p| p.contains("used twice")));
+    let route_on_grid = GRID.replace("question = \"agree-safe\"", "question = \"agree\"");
+    let found = problems(&route_on_grid);
+    assert!(found.iter().any(|p| p.contains("is a grid: route on one of its statements")), "{found:?}");
+    let statements_elsewhere = "[[questions]]\nkey = \"x\"\ntype = \"short-text\"\n[questions.text.young-people]\ntitle = \"X\"\n[[questions.statements]]\nkey = \"y\"\ntext = \"Y\"\n";
+    assert!(problems(statements_elsewhere).iter().any(|p| p.contains("only a grid has statements")));
+    let no_words = GRID.replace("text = \"I feel safe at school\"", "text = \"  \"");
+    assert!(problems(&no_words).iter().any(|p| p.contains("has no words for the audience")));
+}

@@ -84,6 +84,16 @@ struct OutQuestion<'a> {
     text: BTreeMap<&'a str, OutWording<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     options: Vec<OutOption<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    statements: Vec<OutStatement<'a>>,
+}
+
+#[derive(Serialize)]
+struct OutStatement<'a> {
+    key: &'a str,
+    text: OutLabel<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    symbol: Option<OutSymbol<'a>>,
 }
 
 #[derive(Serialize)]
@@ -207,10 +217,16 @@ fn builtin_set(q: &Question) -> bool {
 }
 
 fn label<'a>(o: &'a AnswerOption, asked: &[String]) -> OutLabel<'a> {
-    let first = asked.first().and_then(|a| o.labels.get(a));
+    same_or_each(o.labels.iter().map(|(k, v)| (k.as_str(), v.as_str())), asked)
+}
+
+/// One set of words for everyone when every audience asked has the same, else each's own.
+fn same_or_each<'a>(words: impl Iterator<Item = (&'a str, &'a str)>, asked: &[String]) -> OutLabel<'a> {
+    let words: BTreeMap<&str, &str> = words.collect();
+    let first = asked.first().and_then(|a| words.get(a.as_str()));
     match first {
-        Some(l) if asked.iter().all(|a| o.labels.get(a) == Some(l)) => OutLabel::Same(l),
-        _ => OutLabel::PerAudience(o.labels.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()),
+        Some(l) if asked.iter().all(|a| words.get(a.as_str()) == Some(l)) => OutLabel::Same(l),
+        _ => OutLabel::PerAudience(words),
     }
 }
 
@@ -219,18 +235,25 @@ impl SurveyDefinition {
     /// free-text answer (a text question at its default length leaves `max_length` out).
     pub fn to_toml(&self, max_text: usize) -> String {
         let all: Vec<String> = self.audiences.iter().map(|a| a.key.as_str().to_owned()).collect();
-        let questions = self
-            .questions
-            .iter()
-            .map(|q| {
+        // A grid's statements sit together: the first stands for the grid, the rest join it.
+        let mut grouped: Vec<(&Question, Vec<&Question>)> = Vec::new();
+        for q in &self.questions {
+            match grouped.last_mut() {
+                Some((first, rest)) if q.grid.is_some() && first.grid_key() == q.grid_key() => rest.push(q),
+                _ => grouped.push((q, Vec::new())),
+            }
+        }
+        let questions = grouped
+            .into_iter()
+            .map(|(q, rest)| {
                 let builtin = builtin_set(q);
                 let default_len = match q.kind {
                     QuestionKind::ShortText => Some(super::SHORT_TEXT_DEFAULT.min(max_text)),
                     QuestionKind::LongText => Some(max_text),
                     _ => None,
                 };
-                let text = q
-                    .wording
+                let wording = q.grid.as_ref().map_or(&q.wording, |g| &g.wording);
+                let text = wording
                     .iter()
                     .map(|(aud, w)| {
                         // Heard's own answers with this audience's words for them.
@@ -243,9 +266,24 @@ impl SurveyDefinition {
                         (aud.as_str(), OutWording { title: &w.title, hint: &w.hint, scale })
                     })
                     .collect();
+                let statements: Vec<OutStatement<'_>> = if q.grid.is_some() {
+                    std::iter::once(q)
+                        .chain(rest)
+                        .map(|st| OutStatement {
+                            key: st.key.as_str(),
+                            text: same_or_each(
+                                st.wording.iter().map(|(a, w)| (a.as_str(), w.title.as_str())),
+                                &q.audiences,
+                            ),
+                            symbol: st.symbol.as_ref().map(symbol),
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
                 OutQuestion {
-                    key: q.key.as_str(),
-                    kind: q.kind.as_str(),
+                    key: q.grid_key().unwrap_or(q.key.as_str()),
+                    kind: if q.grid.is_some() { super::GRID_TYPE } else { q.kind.as_str() },
                     audiences: (q.audiences != all).then_some(q.audiences.as_slice()),
                     required: q.required,
                     priorities: &q.priorities,
@@ -255,7 +293,7 @@ impl SurveyDefinition {
                     min: q.min,
                     max: q.max,
                     whole_number: q.whole_number,
-                    symbol: q.symbol.as_ref().map(symbol),
+                    symbol: q.symbol.as_ref().filter(|_| q.grid.is_none()).map(symbol),
                     show_if: q.show_if.as_ref().map(|s| OutShowIf { question: &s.question, any_of: &s.any_of }),
                     text,
                     options: if builtin {
@@ -272,6 +310,7 @@ impl SurveyDefinition {
                             })
                             .collect()
                     },
+                    statements,
                 }
             })
             .collect();
@@ -315,13 +354,24 @@ impl SurveyDefinition {
                         .questions
                         .iter()
                         .map(|(k, tq)| {
+                            // A statement's answers come from its grid's words unless they differ.
+                            let scale = self
+                                .question(k)
+                                .and_then(Question::grid_key)
+                                .and_then(|g| t.questions.get(g))
+                                .map(|g| &g.options);
                             (
                                 k.as_str(),
                                 OutTranslatedQuestion {
                                     title: &tq.title,
                                     hint: &tq.hint,
                                     symbol_alt: tq.symbol_alt.as_deref(),
-                                    options: tq.options.iter().map(|(v, l)| (v.as_str(), l.as_str())).collect(),
+                                    options: tq
+                                        .options
+                                        .iter()
+                                        .filter(|(v, l)| scale.is_none_or(|s| s.get(*v) != Some(*l)))
+                                        .map(|(v, l)| (v.as_str(), l.as_str()))
+                                        .collect(),
                                 },
                             )
                         })

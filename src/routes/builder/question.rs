@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::wave::kind_choices;
 use super::{Field, Refusal, buildable};
 use crate::domain::survey::bank;
-use crate::domain::survey::build::{self, DraftOption, DraftWording, FieldError, QuestionDraft};
+use crate::domain::survey::build::{self, DraftOption, DraftStatement, DraftWording, FieldError, QuestionDraft};
 use crate::domain::survey::{Polarity, QuestionKind, SurveyDefinition};
 use crate::error::AppError;
 use crate::models::{framework, media};
@@ -151,6 +151,22 @@ struct QuestionView {
     has_symbol: bool,
     /// What stays as it is, in words (when locked).
     fixed: Vec<String>,
+    /// A grid: the answers above are its scale, and these are its statements.
+    is_grid: bool,
+    statements: Vec<StatementRow>,
+    st_rows: usize,
+}
+
+/// One statement of a grid in the editor: its words per audience side by side, its key and
+/// an optional picture.
+#[derive(Serialize)]
+struct StatementRow {
+    j: usize,
+    n: usize,
+    key: Field,
+    texts: Vec<LabelField>,
+    symbols: Vec<Choice>,
+    alt: Field,
 }
 
 /// A locked question's answers, routing and tags, in words (what stays as it is).
@@ -158,7 +174,15 @@ fn fixed_summary(def: &SurveyDefinition, q: &crate::domain::survey::Question) ->
     let first = q.audiences.first().map_or("", String::as_str);
     let names: Vec<String> =
         q.audiences.iter().map(|a| def.audience(a).map_or(a.clone(), |x| x.name.clone())).collect();
-    let mut out = vec![format!("Key {}, {}, asked of {}.", q.key, super::wave::kind_name(q.kind), names.join(", "))];
+    let (key, kind) = match q.grid_key() {
+        Some(g) => (g.to_owned(), super::wave::GRID_NAME),
+        None => (q.key.to_string(), super::wave::kind_name(q.kind)),
+    };
+    let mut out = vec![format!("Key {key}, {kind}, asked of {}.", names.join(", "))];
+    if let Some(g) = q.grid_key() {
+        let keys: Vec<String> = def.grid_statements(g).map(|s| s.key.to_string()).collect();
+        out.push(format!("Statements (their keys): {}.", keys.join(", ")));
+    }
     if !q.options.is_empty() {
         let answers: Vec<String> =
             q.options.iter().map(|o| format!("{} ({}, {})", o.label(first), o.value, o.polarity.as_str())).collect();
@@ -220,7 +244,11 @@ fn advice_for(def: &SurveyDefinition, key: &str) -> BTreeMap<String, Vec<(String
 struct BankWarning {
     asked_in: String,
     changes: Vec<String>,
+    /// The banked key: the question's, or one of a grid's statements.
+    key: String,
     new_key: String,
+    /// Which statement of a grid the new key is for (its row, as text: row 0 is a row).
+    statement: Option<String>,
 }
 
 /// Pictures to choose from: Heard's own, then the partnership's.
@@ -261,16 +289,24 @@ struct Context {
     feedback: BTreeMap<String, crate::models::review::QuestionFeedback>,
     /// The easy-read checker's advice on the saved question, per audience.
     advice: BTreeMap<String, Vec<(String, Advice)>>,
+    /// For a grid: the advice on each statement (by its key), per audience.
+    statement_advice: BTreeMap<String, BTreeMap<String, Vec<(String, Advice)>>>,
 }
 
 async fn context(state: &AppState, w: &OwnedWave, editing: Option<&str>) -> Result<Context, AppError> {
     // The checker's reports come from the cache while the definition is unchanged.
-    let advice = match editing {
+    let (advice, statement_advice) = match editing {
         Some(k) => {
             let wave = state.wave(&w.row.slug).await?.ok_or_else(crate::routes::staff::not_found)?;
-            advice_from(&wave.definition, k, |a| state.easy_read(&wave, a, crate::i18n::DEFAULT_LANG))
+            let report = |a: &str| state.easy_read(&wave, a, crate::i18n::DEFAULT_LANG);
+            let statements = wave
+                .definition
+                .grid_statements(k)
+                .map(|st| (st.key.to_string(), advice_from(&wave.definition, st.key.as_str(), report)))
+                .collect();
+            (advice_from(&wave.definition, k, report), statements)
         }
-        None => BTreeMap::new(),
+        None => (BTreeMap::new(), BTreeMap::new()),
     };
     let (pid, wave) = (w.partnership_id.clone(), w.row.id.clone());
     let asked: Vec<String> = editing.and_then(|k| w.def.question(k)).map(|q| q.audiences.clone()).unwrap_or_default();
@@ -287,6 +323,7 @@ async fn context(state: &AppState, w: &OwnedWave, editing: Option<&str>) -> Resu
                     .map(|a| Ok((a.clone(), crate::models::review::on_question(c, &wave, a, &key)?)))
                     .collect::<Result<_, AppError>>()?,
                 advice,
+                statement_advice,
             })
         })
         .await
@@ -357,7 +394,7 @@ fn view(
         .collect();
     // Routing: the answers of the choice questions before this one.
     let before: Vec<&crate::domain::survey::Question> = match editing {
-        Some(key) => def.questions.iter().take_while(|q| q.key.as_str() != key).collect(),
+        Some(key) => def.questions.iter().take_while(|q| q.key.as_str() != key && q.grid_key() != Some(key)).collect(),
         None => def.questions.iter().collect(),
     };
     let mut routes: Vec<RouteGroup> = before
@@ -439,6 +476,38 @@ fn view(
         Some(k) => format!("Edit question {k}"),
         None => "Add a question".to_owned(),
     };
+    let is_grid = draft.is_grid();
+    let statements: Vec<StatementRow> = draft
+        .statements
+        .iter()
+        .enumerate()
+        .map(|(j, st)| {
+            let st_advice = ctx.statement_advice.get(st.key.as_str());
+            StatementRow {
+                j,
+                n: j + 1,
+                key: field(&format!("st-{j}-key"), &st.key),
+                texts: def
+                    .audiences
+                    .iter()
+                    .map(|a| LabelField {
+                        audience: a.key.as_str().to_owned(),
+                        name: a.name.clone(),
+                        field: field(
+                            &format!("st-{j}-text-{}", a.key),
+                            st.words.get(a.key.as_str()).map_or("", String::as_str),
+                        ),
+                        advice: st_advice
+                            .and_then(|m| m.get(a.key.as_str()))
+                            .map(|l| l.iter().filter(|(s, _)| s == "title").map(|(_, a)| a.clone()).collect())
+                            .unwrap_or_default(),
+                    })
+                    .collect(),
+                symbols: symbol_choices(&ctx.images, &st.symbol),
+                alt: field(&format!("st-{j}-alt"), &st.symbol_alt),
+            }
+        })
+        .collect();
     QuestionView {
         page: who.page(req, state, title).back(format!("/staff/waves/{slug}/build")).with_error(!links.is_empty()),
         csrf: csrf(state, req),
@@ -448,13 +517,13 @@ fn view(
             None => format!("/staff/waves/{slug}/build/new"),
         },
         adding: editing.is_none(),
-        kind: kind.as_str().to_owned(),
-        kind_name: super::wave::kind_name(kind),
-        kinds: kind_choices(Some(kind)),
+        kind: if is_grid { crate::domain::survey::GRID_TYPE.to_owned() } else { kind.as_str().to_owned() },
+        kind_name: if is_grid { super::wave::GRID_NAME } else { super::wave::kind_name(kind) },
+        kinds: kind_choices(Some(kind), is_grid),
         key: field("key", &draft.key),
         ask_error: error("ask"),
         has_scale: !heard_scale.is_empty(),
-        has_options: matches!(kind, QuestionKind::SingleChoice | QuestionKind::MultipleChoice),
+        has_options: is_grid || matches!(kind, QuestionKind::SingleChoice | QuestionKind::MultipleChoice),
         is_text: kind.is_text(),
         is_number: kind == QuestionKind::Number,
         rows: options.len(),
@@ -480,7 +549,13 @@ fn view(
         locked: ctx.responses > 0,
         responses: ctx.responses,
         has_symbol: !draft.symbol.is_empty(),
-        fixed: stored.map(|q| fixed_summary(def, q)).unwrap_or_default(),
+        fixed: stored
+            .or_else(|| editing.and_then(|k| def.grid_statements(k).next()))
+            .map(|q| fixed_summary(def, q))
+            .unwrap_or_default(),
+        is_grid,
+        st_rows: statements.len(),
+        statements,
         symbol_advice: def.audiences.iter().flat_map(|a| advice_on(a.key.as_str(), "symbol")).collect(),
         must_fix: advice
             .iter()
@@ -544,6 +619,18 @@ fn read_draft(f: &Form, def: &SurveyDefinition) -> QuestionDraft {
         outcomes: all("outcome"),
         symbol: get("symbol"),
         symbol_alt: get("symbol_alt"),
+        statements: (0..f.get("st_rows").and_then(|r| r.parse::<usize>().ok()).unwrap_or(0).min(MAX_ROWS))
+            .map(|j| DraftStatement {
+                key: get(&format!("st-{j}-key")),
+                words: def
+                    .audiences
+                    .iter()
+                    .map(|a| (a.key.as_str().to_owned(), get(&format!("st-{j}-text-{}", a.key))))
+                    .collect(),
+                symbol: get(&format!("st-{j}-symbol")),
+                symbol_alt: get(&format!("st-{j}-alt")),
+            })
+            .collect(),
     }
 }
 
@@ -563,7 +650,11 @@ pub(super) async fn new_page(
     let w = buildable(&state, &who, &path).await?;
     let kind = q.kind.as_deref().and_then(QuestionKind::parse).unwrap_or(QuestionKind::SingleChoice);
     let ctx = context(&state, &w, None).await?;
-    let draft = QuestionDraft::blank(kind, &w.def.audiences);
+    let draft = if q.kind.as_deref() == Some(crate::domain::survey::GRID_TYPE) {
+        QuestionDraft::blank_grid(&w.def.audiences)
+    } else {
+        QuestionDraft::blank(kind, &w.def.audiences)
+    };
     let view = view(&state, &req, &who, &w, &ctx, None, &draft, &w.row.definition_hash, &[], None);
     render(&state, StatusCode::OK, "staff/build_question", &view)
 }
@@ -582,8 +673,15 @@ pub(super) async fn edit_page(
 ) -> Result<HttpResponse, AppError> {
     let (slug, key) = path.into_inner();
     let w = buildable(&state, &who, &slug).await?;
-    let question = w.def.question(&key).ok_or_else(crate::routes::staff::not_found)?;
-    let draft = QuestionDraft::from_question(question);
+    let draft = match w.def.question(&key) {
+        Some(q) if q.grid.is_none() => QuestionDraft::from_question(q),
+        // A statement's address opens its grid.
+        Some(q) => {
+            let grid = q.grid_key().unwrap_or_default().to_owned();
+            return Ok(see_other(format!("/staff/waves/{slug}/build/{grid}")));
+        }
+        None => QuestionDraft::from_grid(&w.def, &key).ok_or_else(crate::routes::staff::not_found)?,
+    };
     let ctx = context(&state, &w, Some(&key)).await?;
     let mut view = view(&state, &req, &who, &w, &ctx, Some(&key), &draft, &w.row.definition_hash, &[], None);
     match q.said.as_deref() {
@@ -617,7 +715,7 @@ pub(super) async fn update(
     who: SignedIn,
 ) -> Result<HttpResponse, AppError> {
     let (f, w, key) = super::posted(&state, &req, path, body, &who).await?;
-    if w.def.question(&key).is_none() {
+    if build::span(&w.def, &key).is_err() {
         return Err(crate::routes::staff::not_found());
     }
     submit(&state, &req, &who, &w, Some(&key), &f).await
@@ -636,12 +734,28 @@ async fn submit(
     let ctx = context(state, w, editing).await?;
     if ctx.responses > 0 {
         // Only the words people read may change: everything else is the saved question's.
-        let Some(stored) = editing.and_then(|k| w.def.question(k)) else {
+        let stored = editing.and_then(|k| {
+            w.def
+                .question(k)
+                .filter(|q| q.grid.is_none())
+                .map(QuestionDraft::from_question)
+                .or_else(|| QuestionDraft::from_grid(&w.def, k))
+        });
+        let Some(mut kept) = stored else {
             return Err(AppError::Conflict(
                 format!("This wave has {} responses, so no question can be added to it. Start next year's wave to add questions.", ctx.responses).into(),
             ));
         };
-        let mut kept = QuestionDraft::from_question(stored);
+        for (st, typed) in kept.statements.iter_mut().zip(&draft.statements) {
+            for (a, words) in &mut st.words {
+                if let Some(t) = typed.words.get(a) {
+                    words.clone_from(t);
+                }
+            }
+            if !st.symbol.is_empty() {
+                st.symbol_alt.clone_from(&typed.symbol_alt);
+            }
+        }
         for (a, words) in &mut kept.wording {
             if let Some(typed) = draft.wording.get(a) {
                 words.title.clone_from(&typed.title);
@@ -664,10 +778,27 @@ async fn submit(
             draft.options.resize(n, DraftOption { polarity: "neutral".into(), ..DraftOption::default() });
             return again(&draft, &[], None, StatusCode::OK, version);
         }
+        Some("more-statements") => {
+            let n = (draft.statements.len() + 3).min(MAX_ROWS);
+            draft.statements.resize(n, DraftStatement::default());
+            return again(&draft, &[], None, StatusCode::OK, version);
+        }
+        Some("retype") if f.get("new_type") == Some(crate::domain::survey::GRID_TYPE) => {
+            let blank = QuestionDraft::blank_grid(&w.def.audiences);
+            draft.kind = blank.kind;
+            if draft.options.iter().all(|o| o.labels.values().all(|l| l.trim().is_empty())) {
+                draft.options = blank.options;
+            }
+            if draft.statements.is_empty() {
+                draft.statements = blank.statements;
+            }
+            return again(&draft, &[], None, StatusCode::OK, version);
+        }
         Some("retype") => {
             let kind = QuestionKind::parse(f.get("new_type").unwrap_or("")).unwrap_or(QuestionKind::ShortText);
             let blank = QuestionDraft::blank(kind, &w.def.audiences);
             draft.kind = kind.as_str().to_owned();
+            draft.statements.clear();
             for (a, words) in &mut draft.wording {
                 words.scale = blank.wording.get(a).map(|b| b.scale.clone()).unwrap_or_default();
             }
@@ -681,9 +812,14 @@ async fn submit(
     }
     let action = f.get("action").unwrap_or("save");
     if action == "new-key" {
-        draft.key = f.get("new_key").unwrap_or("").to_owned();
+        let new_key = f.get("new_key").unwrap_or("").to_owned();
+        // A grid's statement, or the question itself.
+        match f.get("new_key_for").and_then(|j| j.parse::<usize>().ok()) {
+            Some(j) if j < draft.statements.len() => draft.statements[j].key = new_key,
+            _ => draft.key = new_key,
+        }
     }
-    let question = match draft.to_question(&w.def.audiences, state.settings.max_text_graphemes) {
+    let questions = match draft.to_questions(&w.def.audiences, state.settings.max_text_graphemes) {
         Ok(q) => q,
         Err(errors) => return again(&draft, &errors, None, StatusCode::BAD_REQUEST, version),
     };
@@ -691,29 +827,52 @@ async fn submit(
     if action == "save" {
         let waves = super::bank::waves_of(state, who).await?;
         let banked = super::bank::banked(&waves);
-        let here = editing.and_then(|k| w.def.question(k));
-        if let Some((then, old)) = bank::latest(&banked, question.key.as_str(), &w.row.slug)
-            && here.is_none_or(|h| !bank::measure_changes(h, &question).is_empty())
-        {
-            let changes = bank::measure_changes(old, &question);
-            if !changes.is_empty() {
-                let taken = |k: &str| banked.iter().any(|b| b.def.question(k).is_some());
-                let base = format!("{}-{}", question.key, build::suggest_slug(&w.row.label));
-                let mut new_key = base.clone();
-                let mut n = 2;
-                while taken(&new_key) {
-                    new_key = format!("{base}-{n}");
-                    n += 1;
-                }
-                let mut v = view(state, req, who, w, &ctx, editing, &draft, &version, &[], None);
-                v.bank_warning =
-                    Some(BankWarning { asked_in: format!("{} {}", then.series, then.label), changes, new_key });
-                return render(state, StatusCode::OK, "staff/build_question", &v);
+        for question in &questions {
+            let here = w.def.question(question.key.as_str()).filter(|_| editing.is_some());
+            let Some((then, old)) = bank::latest(&banked, question.key.as_str(), &w.row.slug) else { continue };
+            if here.is_some_and(|h| bank::measure_changes(h, question).is_empty()) {
+                continue;
             }
+            let changes = bank::measure_changes(old, question);
+            if changes.is_empty() {
+                continue;
+            }
+            let taken = |k: &str| banked.iter().any(|b| b.def.question(k).is_some());
+            let base = format!("{}-{}", question.key, build::suggest_slug(&w.row.label));
+            let mut new_key = base.clone();
+            let mut n = 2;
+            while taken(&new_key) {
+                new_key = format!("{base}-{n}");
+                n += 1;
+            }
+            let statement = if draft.is_grid() {
+                draft
+                    .statements
+                    .iter()
+                    .position(|st| {
+                        st.key.trim() == question.key.as_str() || (st.key.trim().is_empty() && question.grid.is_some())
+                    })
+                    .map(|j| j.to_string())
+            } else {
+                None
+            };
+            let mut v = view(state, req, who, w, &ctx, editing, &draft, &version, &[], None);
+            v.bank_warning = Some(BankWarning {
+                asked_in: format!("{} {}", then.series, then.label),
+                changes,
+                key: question.key.to_string(),
+                new_key,
+                statement,
+            });
+            return render(state, StatusCode::OK, "staff/build_question", &v);
         }
     }
-    let key = question.key.as_str().to_owned();
-    let def = match build::put_question(&w.def, editing, question) {
+    let Some(head) = questions.first() else {
+        return again(&draft, &[], None, StatusCode::BAD_REQUEST, version);
+    };
+    let key = head.grid_key().unwrap_or(head.key.as_str()).to_owned();
+    let statement_keys: Vec<String> = questions.iter().map(|q| q.key.to_string()).collect();
+    let def = match build::put_questions(&w.def, editing, questions) {
         Ok(d) => d,
         Err(e) => {
             let errors = [FieldError { field: "key".into(), message: e.to_string() }];
@@ -725,7 +884,8 @@ async fn submit(
         None => serde_json::json!({"added": key}),
     };
     // Saved words the easy-read checker has advice on: back to the question, advice beside each field.
-    let advised = advice_for(&def, &key).values().flatten().any(|(_, a)| a.level != "look at");
+    let advised =
+        statement_keys.iter().any(|k| advice_for(&def, k).values().flatten().any(|(_, a)| a.level != "look at"));
     match super::save(state, who, w, &version, def, change).await? {
         Ok(()) if advised => Ok(see_other(format!("/staff/waves/{}/build/{key}?said=saved", w.row.slug))),
         Ok(()) => Ok(see_other(format!("/staff/waves/{}/build?said=saved#q-{key}", w.row.slug))),

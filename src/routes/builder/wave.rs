@@ -31,15 +31,21 @@ pub(super) fn kind_name(kind: QuestionKind) -> &'static str {
     }
 }
 
-pub(super) fn kind_choices(selected: Option<QuestionKind>) -> Vec<Choice> {
-    QuestionKind::ALL
+/// What the builder calls a grid.
+pub(super) const GRID_NAME: &str = "A grid: several statements on one scale (\u{201c}How much do you agree?\u{201d})";
+
+/// Every type to choose from; `grid` when a grid is chosen.
+pub(super) fn kind_choices(selected: Option<QuestionKind>, grid: bool) -> Vec<Choice> {
+    let mut out: Vec<Choice> = QuestionKind::ALL
         .iter()
         .map(|k| Choice {
             value: k.as_str().to_owned(),
             text: kind_name(*k).to_owned(),
-            selected: Some(*k) == selected,
+            selected: !grid && Some(*k) == selected,
         })
-        .collect()
+        .collect();
+    out.push(Choice { value: crate::domain::survey::GRID_TYPE.to_owned(), text: GRID_NAME.to_owned(), selected: grid });
+    out
 }
 
 #[derive(Serialize)]
@@ -59,6 +65,8 @@ struct Row {
     required: bool,
     first: bool,
     last: bool,
+    /// A grid's statements, in the first audience's words.
+    statements: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -90,19 +98,36 @@ pub(super) struct BuildQuery {
 
 fn rows(def: &SurveyDefinition) -> Vec<Row> {
     let name = |a: &str| def.audience(a).map_or(a.to_owned(), |x| x.name.clone());
-    let count = def.questions.len();
-    def.questions
-        .iter()
+    // One row per question, and one per grid (its statements listed in it).
+    let mut units: Vec<(&crate::domain::survey::Question, Vec<String>)> = Vec::new();
+    for q in &def.questions {
+        let first = q.audiences.first().map_or("", String::as_str);
+        let words = q.wording(first).map(|w| format!("{} ({})", w.title, q.key)).unwrap_or_default();
+        match units.last_mut() {
+            Some((head, list)) if q.grid.is_some() && head.grid_key() == q.grid_key() => list.push(words),
+            _ => units.push((q, if q.grid.is_some() { vec![words] } else { Vec::new() })),
+        }
+    }
+    let count = units.len();
+    units
+        .into_iter()
         .enumerate()
-        .map(|(i, q)| Row {
+        .map(|(i, (q, statements))| Row {
             n: i + 1,
-            key: q.key.as_str().to_owned(),
-            kind: kind_name(q.kind),
+            key: q.grid_key().unwrap_or(q.key.as_str()).to_owned(),
+            kind: if q.grid.is_some() { GRID_NAME } else { kind_name(q.kind) },
             wording: q
                 .audiences
                 .iter()
-                .filter_map(|a| q.wording(a).map(|w| Wording { audience: name(a), title: w.title.clone() }))
+                .filter_map(|a| {
+                    q.grid
+                        .as_ref()
+                        .map_or(&q.wording, |g| &g.wording)
+                        .get(a)
+                        .map(|w| Wording { audience: name(a), title: w.title.clone() })
+                })
                 .collect(),
+            statements,
             routing: q.show_if.as_ref().map(|s| {
                 let labels: Vec<String> = s
                     .any_of
@@ -160,7 +185,7 @@ async fn build_view(
         locked: responses > 0,
         audiences: def.audiences.iter().map(|a| a.name.clone()).collect(),
         questions: rows(def),
-        kinds: kind_choices(None),
+        kinds: kind_choices(None, false),
         notice,
         errors: error.iter().map(|e| Link { href: "#questions".into(), text: e.clone() }).collect(),
         error,
@@ -327,7 +352,9 @@ pub(super) async fn confirm_delete(
 ) -> Result<HttpResponse, AppError> {
     let (slug, key) = path.into_inner();
     let w = buildable(&state, &who, &slug).await?;
-    let q = w.def.question(&key).ok_or_else(crate::routes::staff::not_found)?;
+    // A question, or a grid (named by its key): the grid's words, then each statement's.
+    let range = build::span(&w.def, &key).map_err(|_| crate::routes::staff::not_found())?;
+    let q = &w.def.questions[range.start];
     let id = w.row.id.clone();
     let responses = state.db.run(move |c| survey::response_count(c, &id).map_err(AppError::from)).await?;
     if responses > 0 {
@@ -345,9 +372,24 @@ pub(super) async fn confirm_delete(
         wording: q
             .audiences
             .iter()
-            .filter_map(|a| q.wording(a).map(|x| Wording { audience: name(a), title: x.title.clone() }))
+            .filter_map(|a| {
+                q.grid
+                    .as_ref()
+                    .map_or(&q.wording, |g| &g.wording)
+                    .get(a)
+                    .map(|x| Wording { audience: name(a), title: x.title.clone() })
+            })
+            .chain(w.def.questions[range.clone()].iter().filter(|s| s.grid.is_some()).map(|s| {
+                Wording {
+                    audience: format!("Statement {}", s.key),
+                    title: s
+                        .wording(s.audiences.first().map_or("", String::as_str))
+                        .map(|x| x.title.clone())
+                        .unwrap_or_default(),
+                }
+            }))
             .collect(),
-        key: q.key.as_str().to_owned(),
+        key: q.grid_key().unwrap_or(q.key.as_str()).to_owned(),
         slug: w.row.slug.clone(),
     };
     render(&state, StatusCode::OK, "staff/build_delete", &view)

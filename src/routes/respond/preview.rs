@@ -34,19 +34,22 @@ pub(super) async fn preview(
 ) -> Result<HttpResponse, AppError> {
     let (slug, audience, n) = path.into_inner();
     let visit = preview_target(&state, &who, &slug, &audience).await?;
-    // Preview every question the audience could be asked, routing ignored.
-    let all: Vec<&Question> = visit.def.questions_for(&audience).collect();
-    let Some(q) = n.checked_sub(1).and_then(|i| all.get(i)) else {
-        return Err(AppError::NotFound(format!("This audience has {} questions.", all.len()).into()));
+    // Preview every page the audience could be shown, routing ignored.
+    let all = visit.def.all_pages(&audience);
+    let Some(group) = n.checked_sub(1).and_then(|i| all.get(i)) else {
+        return Err(AppError::NotFound(format!("This audience has {} question pages.", all.len()).into()));
     };
+    let q = group[0];
     let base = format!("/staff/waves/{slug}/preview/{audience}");
     let shown = Shown {
         question: q,
+        group: group.clone(),
         position: n,
         total: all.len(),
         back: if n > 1 { format!("{base}/{}", n - 1) } else { format!("/staff/waves/{slug}") },
     };
     let mut view = question_view(&state, &req, &visit, &shown, &audience, None, None, None, false);
+    grid_page(&mut view, &visit, &shown, &audience, &Answers::new(), &GridInput::default());
     view.action = format!("{base}/{n}");
     view.preview = Some(format!(
         "Preview of what {} see{}. Nothing you choose is saved.",
@@ -65,7 +68,7 @@ pub(super) async fn preview(
         crate::domain::easyread::Reader::Parents
     };
     let mut report = crate::domain::easyread::check_version(&visit.def, &audience, &lang, reader);
-    report.findings.retain(|f| f.question.as_deref() == Some(q.key.as_str()));
+    report.findings.retain(|f| group.iter().any(|q| f.question.as_deref() == Some(q.key.as_str())));
     let findings = crate::routes::staff::finding_views(&visit.def, &slug, &report);
     view.advice = Some(Advice {
         summary: if findings.is_empty() {
@@ -96,7 +99,7 @@ pub(super) async fn preview_next(
     read_checked_form(&state, &req, body).await?;
     let (slug, audience, n) = path.into_inner();
     let visit = preview_target(&state, &who, &slug, &audience).await?;
-    let total = visit.def.questions_for(&audience).count();
+    let total = visit.def.all_pages(&audience).len();
     Ok(see_other(if n < total {
         format!("/staff/waves/{slug}/preview/{audience}/{}", n + 1)
     } else {

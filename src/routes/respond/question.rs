@@ -1,6 +1,8 @@
 //! Question pages: one question per page, its answer checked and saved to the draft, read
 //! aloud and pictured; "save and come back" gives the resume code.
 
+use std::collections::BTreeMap;
+
 use super::*;
 
 #[derive(Serialize)]
@@ -60,6 +62,23 @@ pub(super) struct QuestionBody {
     easy_read: bool,
     error: Option<String>,
     describedby: Option<String>,
+    /// A grid statement on its own page (easy read): the grid's question above it.
+    caption: Option<String>,
+    /// A grid's statements on one page, one fieldset each (the page's title is the grid's).
+    grid: bool,
+    rows: Vec<RowView>,
+}
+
+/// One statement of a grid on a page of its own statements.
+#[derive(Serialize)]
+pub(super) struct RowView {
+    key: String,
+    title: String,
+    name: String,
+    options: Vec<OptionView>,
+    symbol: Option<Symbol>,
+    error: Option<String>,
+    error_id: String,
 }
 
 #[derive(Serialize)]
@@ -93,20 +112,28 @@ pub(super) fn echo(raw: &str) -> String {
 
 pub(super) struct Shown<'a> {
     pub(super) question: &'a Question,
+    /// Everything on the page: the question alone, or a grid's statements together.
+    pub(super) group: Vec<&'a Question>,
     pub(super) position: usize,
     pub(super) total: usize,
     pub(super) back: String,
 }
 
 pub(super) fn locate<'a>(visit: &'a Visit, d: &DraftRow, answers: &Answers, key: &str) -> Option<Shown<'a>> {
-    let journey = visit.def.journey(&d.audience, answers);
-    let i = journey.iter().position(|q| q.key.as_str() == key)?;
+    let pages = visit.def.pages(&d.audience, answers);
+    let i = pages.iter().position(|page| page.iter().any(|q| q.key.as_str() == key))?;
     let back = if i == 0 {
         if visit.def.audiences.len() == 1 { visit.base() } else { format!("{}/{}", visit.base(), d.audience) }
     } else {
-        visit.question_url(journey[i - 1].key.as_str())
+        visit.question_url(pages[i - 1][0].key.as_str())
     };
-    Some(Shown { question: journey[i], position: i + 1, total: journey.len(), back })
+    let group = pages[i].clone();
+    Some(Shown { question: group[0], group, position: i + 1, total: pages.len(), back })
+}
+
+/// The answers a grid page's form gives, per statement (`answer-KEY`).
+fn row_values<'f>(form: &'f crate::routes::form::Form, q: &Question) -> Vec<&'f str> {
+    form.all(&format!("answer-{}", q.key.as_str()))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -150,11 +177,14 @@ pub(super) fn question_view(
     }
     let first_id = "answer-0".to_owned();
     let labels: Vec<String> = q.options.iter().map(|o| visit.def.label_in(q, o, audience, &lang)).collect();
-    let listen_text = [wording.title.clone(), wording.hint.clone(), labels.join(". ")]
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(". ");
+    let caption =
+        q.grid.as_ref().filter(|_| shown.group.len() == 1).map(|g| visit.def.grid_wording_in(g, audience, &lang).title);
+    let listen_text =
+        [caption.clone().unwrap_or_default(), wording.title.clone(), wording.hint.clone(), labels.join(". ")]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(". ");
     let builtin = |s: &Symbol| crate::templates::Templates::has_symbol(&s.image);
     let localised = |s: Symbol| Symbol { alt: visit.def.symbol_alt_in(q, audience, &lang).unwrap_or_default(), ..s };
     QuestionView {
@@ -206,8 +236,91 @@ pub(super) fn question_view(
             easy_read: visit.def.audience(audience).is_some_and(|a| a.easy_read),
             error,
             describedby: (!described.is_empty()).then(|| described.join(" ")),
+            caption,
+            grid: false,
+            rows: Vec::new(),
         },
     }
+}
+
+/// What a grid page's form held when it was refused: each statement's answers as sent, and
+/// each statement's problem.
+#[derive(Default)]
+pub(super) struct GridInput {
+    pub(super) typed: BTreeMap<String, Vec<String>>,
+    pub(super) errors: BTreeMap<String, String>,
+}
+
+/// Turns `view` (made for the page's first statement) into the page of a grid's statements:
+/// the grid's question as the title and one fieldset per statement.
+pub(super) fn grid_page(
+    view: &mut QuestionView,
+    visit: &Visit,
+    shown: &Shown<'_>,
+    audience: &str,
+    answers: &Answers,
+    input: &GridInput,
+) {
+    let Some(grid) = shown.question.grid.as_ref().filter(|_| shown.group.len() > 1) else { return };
+    let lang = visit.lang(Some(audience));
+    let words = visit.def.grid_wording_in(grid, audience, &lang);
+    let builtin = |s: &Symbol| crate::templates::Templates::has_symbol(&s.image);
+    view.page.title = words.title.clone();
+    view.q.title = words.title.clone();
+    view.q.hint = words.hint;
+    view.q.choice = false;
+    view.q.grid = true;
+    view.q.listen.text = std::iter::once(words.title)
+        .chain(shown.group.iter().map(|q| visit.def.wording_in(q, audience, &lang).title))
+        .collect::<Vec<_>>()
+        .join(". ");
+    view.q.rows = shown
+        .group
+        .iter()
+        .map(|q| {
+            let key = q.key.as_str().to_owned();
+            let chosen: Vec<String> = match input.typed.get(&key) {
+                Some(t) => t.clone(),
+                None => answers
+                    .get(&key)
+                    .map(|v| v.option_values().into_iter().map(str::to_owned).collect())
+                    .unwrap_or_default(),
+            };
+            RowView {
+                title: visit.def.wording_in(q, audience, &lang).title,
+                name: format!("answer-{key}"),
+                options: q
+                    .options
+                    .iter()
+                    .enumerate()
+                    .map(|(i, o)| OptionView {
+                        id: format!("answer-{key}-{i}"),
+                        value: o.value.clone(),
+                        label: visit.def.label_in(q, o, audience, &lang),
+                        checked: chosen.iter().any(|c| c == &o.value),
+                        symbol: o.symbol.as_ref().filter(|s| builtin(s)).map(|s| s.image.clone()),
+                        custom: None,
+                        picture: None,
+                    })
+                    .collect(),
+                symbol: q
+                    .symbol
+                    .clone()
+                    .filter(builtin)
+                    .map(|s| Symbol { alt: visit.def.symbol_alt_in(q, audience, &lang).unwrap_or_default(), ..s }),
+                error: input.errors.get(&key).cloned(),
+                error_id: format!("answer-{key}-error"),
+                key,
+            }
+        })
+        .collect();
+    view.errors = view
+        .q
+        .rows
+        .iter()
+        .filter_map(|r| r.error.as_ref().map(|e| Link { text: e.clone(), href: format!("#answer-{}-0", r.key) }))
+        .collect();
+    view.page.error = !view.errors.is_empty();
 }
 
 /// Fills in what a question page needs from storage: its recording (or the speech script when
@@ -278,6 +391,7 @@ pub(super) async fn question(
     };
     let mut view =
         question_view(&state, &req, &visit, &shown, &d.audience, answers.get(&key), None, None, query.change.is_some());
+    grid_page(&mut view, &visit, &shown, &d.audience, &answers, &GridInput::default());
     if let Some(sid) = d.session_id.clone().filter(|_| query.joined.is_some()) {
         let session = state.db.run(move |c| crate::models::panel::find(c, &sid).map_err(AppError::from)).await?;
         view.joined = session.map(|s| s.title);
@@ -306,14 +420,41 @@ pub(super) async fn answer(
     if action == "save" && kiosk().is_some() {
         return Err(AppError::BadRequest(crate::error::Words::key("error_no_saving_on_tablet")));
     }
-    let outcome = match action {
+    if !matches!(action, "skip" | "continue" | "save") {
+        return Err(AppError::BadRequest(crate::error::Words::key("error_unknown_button")));
+    }
+    let read = |q: &Question, values: &[&str]| match action {
         "skip" if q.required => Err(crate::domain::AnswerError::Required),
         "skip" => Ok(None),
-        "continue" | "save" => AnswerValue::from_form(q, &form.all("answer")),
-        _ => return Err(AppError::BadRequest(crate::error::Words::key("error_unknown_button"))),
+        _ => AnswerValue::from_form(q, values),
     };
-    let given = match outcome {
-        Ok(v) => v,
+    let lang = visit.lang(Some(&d.audience));
+    let mut given: Vec<(String, Option<AnswerValue>)> = Vec::new();
+    if shown.group.len() > 1 {
+        // A grid's statements on one page: each read on its own, all problems shown at once.
+        let mut input = GridInput::default();
+        for st in &shown.group {
+            let values = row_values(&form, st);
+            let k = st.key.as_str().to_owned();
+            match read(st, &values) {
+                Ok(v) => given.push((k.clone(), v)),
+                Err(e) => {
+                    input.errors.insert(k.clone(), crate::i18n::answer_error(&lang, &e));
+                }
+            }
+            input.typed.insert(k, values.into_iter().map(str::to_owned).collect());
+        }
+        if !input.errors.is_empty() {
+            let mut view = question_view(&state, &req, &visit, &shown, &d.audience, None, None, None, change);
+            grid_page(&mut view, &visit, &shown, &d.audience, &answers, &input);
+            attach_media(&state, &visit, &d.audience, &key, &mut view).await?;
+            return render(&state, StatusCode::BAD_REQUEST, "respond/question", &view);
+        }
+    }
+    let outcome = if shown.group.len() > 1 { Ok(None) } else { read(q, &form.all("answer")) };
+    match outcome {
+        Ok(v) if shown.group.len() == 1 => given.push((key.clone(), v)),
+        Ok(_) => {}
         Err(e) => {
             let typed = Some(form.all("answer").into_iter().map(str::to_owned).collect());
             let mut view = question_view(
@@ -324,26 +465,28 @@ pub(super) async fn answer(
                 &d.audience,
                 answers.get(&key),
                 typed,
-                Some(crate::i18n::answer_error(&visit.lang(Some(&d.audience)), &e)),
+                Some(crate::i18n::answer_error(&lang, &e)),
                 change,
             );
             attach_media(&state, &visit, &d.audience, &key, &mut view).await?;
             return render(&state, StatusCode::BAD_REQUEST, "respond/question", &view);
         }
-    };
-    match given {
-        Some(v) => {
-            answers.insert(key.clone(), v);
-        }
-        None => {
-            answers.remove(&key);
+    }
+    for (k, v) in given {
+        match v {
+            Some(v) => {
+                answers.insert(k, v);
+            }
+            None => {
+                answers.remove(&k);
+            }
         }
     }
     visit.def.prune(&d.audience, &mut answers);
     let next = {
-        let journey = visit.def.journey(&d.audience, &answers);
-        let i = journey.iter().position(|x| x.key.as_str() == key);
-        i.and_then(|i| journey.get(i + 1)).map(|n| n.key.to_string())
+        let pages = visit.def.pages(&d.audience, &answers);
+        let i = pages.iter().position(|page| page.iter().any(|x| x.key.as_str() == key));
+        i.and_then(|i| pages.get(i + 1)).map(|n| n[0].key.to_string())
     };
     let (id, consent, days) = (d.id.clone(), d.consent_to_quote, state.settings.draft_days);
     let save_answers = answers.clone();

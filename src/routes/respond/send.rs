@@ -92,6 +92,8 @@ pub(super) fn describe_in(visit: &Visit, a: &AnswerValue, q: &Question, audience
 
 #[derive(Serialize)]
 pub(super) struct CheckRow {
+    /// A grid statement's grid question, shown small above it.
+    caption: Option<String>,
     question: String,
     answer: Option<String>,
     change: String,
@@ -120,6 +122,7 @@ pub(super) async fn check(
         .journey(&d.audience, &answers)
         .into_iter()
         .map(|q| CheckRow {
+            caption: q.grid.as_ref().map(|g| visit.def.grid_wording_in(g, &d.audience, &lang).title),
             question: visit.def.wording_in(q, &d.audience, &lang).title,
             answer: answers.get(q.key.as_str()).map(|a| describe_in(&visit, a, q, &d.audience, &lang)),
             change: format!("{}?change=1", visit.question_url(q.key.as_str())),

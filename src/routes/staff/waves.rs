@@ -161,7 +161,7 @@ pub(crate) fn finding_views(
     slug: &str,
     r: &crate::domain::easyread::VersionReport,
 ) -> Vec<FindingView> {
-    let keys: Vec<&str> = def.questions_for(&r.audience).map(|q| q.key.as_str()).collect();
+    let pages = def.all_pages(&r.audience);
     let mut findings = r.findings.clone();
     findings.sort_by_key(|f| f.level);
     findings
@@ -172,7 +172,7 @@ pub(crate) fn finding_views(
             preview: f
                 .question
                 .as_ref()
-                .and_then(|k| keys.iter().position(|x| x == k))
+                .and_then(|k| pages.iter().position(|p| p.iter().any(|q| q.key.as_str() == k)))
                 .map(|i| format!("/staff/waves/{slug}/preview/{}/{}", r.audience, i + 1)),
             field: f.field,
             message: f.message,
