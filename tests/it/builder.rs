@@ -857,6 +857,28 @@ fn grids(backend: Backend) {
     let (_, def) = definition(&b, &wave);
     assert_eq!(def.questions.len(), 3, "the copy is gone, statements and all");
 
+    // A translation gives the grid's question and scale once, and each statement's words.
+    let tr = b.get(&format!("/staff/waves/{wave}/translations/young-people/pl"));
+    assert!(tr.has("#t-school-agree-opt-yes") && tr.has("#t-school-safe-title"), "{}", tr.html);
+    assert!(!tr.has("#t-school-safe-opt-yes"), "a statement's answers are its grid's");
+    let mut form = tr.form_ending("/translations/young-people/pl");
+    for (k, v) in [
+        ("t-school-agree-title", "Czy to prawda?"),
+        ("t-school-agree-opt-yes", "Tak"),
+        ("t-school-agree-opt-not-sure", "Nie wiem"),
+        ("t-school-agree-opt-no", "Nie"),
+        ("t-school-safe-title", "Czuję się bezpiecznie w szkole."),
+        ("t-school-heard-title", "Dorośli mnie słuchają."),
+    ] {
+        form = form.with(k, v);
+    }
+    let translated = b.submit(&form);
+    assert_eq!(translated.status, 200, "{}", translated.html);
+    let (_, def) = definition(&b, &wave);
+    let safe = def.question("school-safe").expect("statement");
+    let no = safe.option("no").expect("no");
+    assert_eq!(def.label_in(safe, no, "young-people", "pl"), "Nie");
+
     // Open it and answer.
     let wave_page = b.get(&format!("/staff/waves/{wave}"));
     let open = b.submit(&wave_page.form_ending("/status").with("status", "open").with("opens", "").with("closes", ""));

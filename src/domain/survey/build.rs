@@ -947,17 +947,14 @@ pub fn translation_from_form(
     let intro: Vec<String> =
         (0..intro_lines).map(|i| text(&format!("intro-{i}"), false, true)).filter(|l| !l.is_empty()).collect();
     let mut questions = BTreeMap::new();
-    for q in def.questions_for(audience) {
-        let k = q.key.as_str();
+    for unit in def.translatables(audience) {
+        let k = unit.key;
         let title = text(&format!("t-{k}-title"), true, false);
-        let hint = text(&format!("t-{k}-hint"), false, false);
-        let symbol_alt = if q.symbol.as_ref().is_some_and(|s| !s.alt.is_empty()) {
-            optional(text(&format!("t-{k}-alt"), false, false))
-        } else {
-            None
-        };
+        let hint = if unit.statement { String::new() } else { text(&format!("t-{k}-hint"), false, false) };
+        let symbol_alt =
+            if unit.symbol_alt.is_some() { optional(text(&format!("t-{k}-alt"), false, false)) } else { None };
         let mut options = BTreeMap::new();
-        for o in q.options.iter().filter(|o| !o.builtin) {
+        for o in &unit.options {
             options.insert(o.value.clone(), text(&format!("t-{k}-opt-{}", o.value), true, false));
         }
         questions.insert(k.to_owned(), super::TranslatedQuestion { title, hint, symbol_alt, options });

@@ -580,10 +580,62 @@ impl SurveyDefinition {
         Some(translated.unwrap_or_else(|| symbol.alt.clone()))
     }
 
+    /// What a translation for `audience` gives words for, in order: each question, and each
+    /// grid before its statements (the grid's question, hint and scale, once; then each
+    /// statement's words).
+    pub fn translatables<'a>(&'a self, audience: &'a str) -> Vec<Translatable<'a>> {
+        let mut out = Vec::new();
+        let mut grid: Option<&str> = None;
+        for q in self.questions_for(audience) {
+            if let Some(g) = &q.grid {
+                if grid != Some(g.key.as_str()) {
+                    out.push(Translatable {
+                        key: g.key.as_str(),
+                        wording: g
+                            .wording
+                            .get(audience)
+                            .cloned()
+                            .unwrap_or_else(|| Wording { title: String::new(), hint: String::new() }),
+                        options: q.options.iter().filter(|o| !o.builtin).collect(),
+                        symbol_alt: None,
+                        statement: false,
+                    });
+                }
+                grid = Some(g.key.as_str());
+            } else {
+                grid = None;
+            }
+            out.push(Translatable {
+                key: q.key.as_str(),
+                wording: q
+                    .wording(audience)
+                    .cloned()
+                    .unwrap_or_else(|| Wording { title: String::new(), hint: String::new() }),
+                options: if q.grid.is_some() { Vec::new() } else { q.options.iter().filter(|o| !o.builtin).collect() },
+                symbol_alt: q.symbol.as_ref().map(|s| s.alt.as_str()).filter(|a| !a.is_empty()),
+                statement: q.grid.is_some(),
+            });
+        }
+        out
+    }
+
     /// The questions asked of `audience`, in order (before routing).
     pub fn questions_for<'a>(&'a self, audience: &'a str) -> impl Iterator<Item = &'a Question> + 'a {
         self.questions.iter().filter(move |q| q.is_for(audience))
     }
+}
+
+/// One thing a translation gives words for: a question, a grid (its question and scale) or
+/// a grid's statement.
+#[derive(Debug, Clone)]
+pub struct Translatable<'a> {
+    pub key: &'a str,
+    pub wording: Wording,
+    /// The answers of its own that need words (Heard's own sets come in every language).
+    pub options: Vec<&'a AnswerOption>,
+    pub symbol_alt: Option<&'a str>,
+    /// A grid's statement: its answers are the grid's.
+    pub statement: bool,
 }
 
 /// The codes a partnership's framework defines, for checking a survey's tags.

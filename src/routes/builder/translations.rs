@@ -216,18 +216,16 @@ fn form_view(
     let mut needed = 0;
     let mut filled = 0;
     let questions: Vec<QuestionPairs> = def
-        .questions_for(audience)
+        .translatables(audience)
+        .into_iter()
         .enumerate()
-        .map(|(n, q)| {
-            let k = q.key.as_str();
+        .map(|(n, unit)| {
+            let k = unit.key;
             let tq = existing.and_then(|t| t.questions.get(k));
-            let words = q
-                .wording(audience)
-                .cloned()
-                .unwrap_or_else(|| crate::domain::survey::Wording { title: String::new(), hint: String::new() });
+            let words = unit.wording.clone();
             let mut pairs = vec![pair(
                 format!("t-{k}-title"),
-                "Question".into(),
+                if unit.statement { "Statement".into() } else { "Question".into() },
                 words.title.clone(),
                 tq.map(|t| t.title.clone()),
                 advice_for(&format!("questions.{k}.title")),
@@ -241,7 +239,7 @@ fn form_view(
                     advice_for(&format!("questions.{k}.hint")),
                 ));
             }
-            for o in q.options.iter().filter(|o| !o.builtin) {
+            for o in &unit.options {
                 pairs.push(pair(
                     format!("t-{k}-opt-{}", o.value),
                     format!("Answer {}", o.value),
@@ -250,11 +248,11 @@ fn form_view(
                     advice_for(&format!("questions.{k}.options.{}", o.value)),
                 ));
             }
-            if let Some(sym) = q.symbol.as_ref().filter(|s| !s.alt.is_empty()) {
+            if let Some(alt) = unit.symbol_alt {
                 pairs.push(pair(
                     format!("t-{k}-alt"),
                     "What the picture shows".into(),
-                    sym.alt.clone(),
+                    alt.to_owned(),
                     tq.and_then(|t| t.symbol_alt.clone()),
                     advice_for(&format!("questions.{k}.symbol")),
                 ));
