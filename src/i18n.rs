@@ -109,6 +109,19 @@ pub fn answer_error(lang: &str, e: &crate::domain::AnswerError) -> String {
     }
 }
 
+/// Why a recording or picture given as an answer was refused, in the respondent's language.
+pub fn file_error(lang: &str, e: &crate::domain::media::MediaError) -> String {
+    use crate::domain::media::MediaError as M;
+    match e {
+        M::Empty => text(lang, "file_empty").into(),
+        M::TooLarge { size, max } => format(lang, "file_too_large", &[size, max]),
+        M::NotAudio => text(lang, "file_not_audio").into(),
+        M::NotImage | M::BadSvg(_) => text(lang, "file_not_picture").into(),
+        M::BadImage(_) | M::TooManyPixels { .. } => text(lang, "file_bad_picture").into(),
+        M::TooLong { seconds, max } => format(lang, "file_too_long", &[seconds, max]),
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::expect_used, clippy::unwrap_used)]
 mod tests {

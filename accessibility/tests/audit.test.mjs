@@ -266,6 +266,31 @@ async function collectStaff(page, base) {
   await page.goto(page.url().replace(/\/translations$/, '/translations/young-people/ar')); await snap('translation, Arabic');
   await page.getByRole('button', { name: /^Save the/ }).click();
   await page.locator('.error-summary').waitFor(); await snap('translation, errors');
+  // A grid and a say-it-or-show-it question in the builder, and as respondents see them.
+  const built = reviewPage.replace(/\/review$/, '');
+  await page.goto(`${built}/build/new?type=grid`); await snap('add a grid');
+  await page.getByRole('button', { name: 'Save question' }).click();
+  await page.locator('.error-summary').waitFor(); await snap('add a grid, errors');
+  await page.locator('#title-young-people').fill('Is this true for you?');
+  await page.locator('#title-parents-carers').fill('How much do you agree?');
+  await page.locator('#key').fill('school-agree');
+  for (const [j, yp, pc] of [[0, 'I feel safe at school.', 'My child feels safe at school.'], [1, 'Adults listen to me.', 'Adults listen to my child.']]) {
+    await page.locator(`#st-${j}-text-young-people`).fill(yp);
+    await page.locator(`#st-${j}-text-parents-carers`).fill(pc);
+  }
+  await Promise.all([page.waitForURL(/said=saved/), page.getByRole('button', { name: 'Save question' }).click()]);
+  await snap('a grid saved');
+  await page.goto(`${built}/build/school-agree`); await snap('edit a grid');
+  await page.goto(`${built}/build/new?type=say-or-show`); await snap('add a say-it-or-show-it question');
+  await page.locator('#title-young-people').fill('Show us where you like to be.');
+  await page.locator('#title-parents-carers').fill('Where does your child like to be?');
+  await page.locator('#key').fill('favourite-place');
+  await Promise.all([page.waitForURL(/said=saved/), page.getByRole('button', { name: 'Save question' }).click()]);
+  await page.goto(`${built}/preview/parents-carers/3`); await snap('preview, a grid on one page');
+  await page.goto(`${built}/preview/young-people/3`); await snap('preview, a grid statement in easy read');
+  await page.goto(`${built}/preview/young-people/5`); await snap('preview, say it or show it');
+  await page.goto(`${built}/paper/parents-carers`); await snap('paper version with a grid');
+  await page.goto(`${base}/staff/waves/${WAVE}/transcripts`); await snap('recordings and pictures, none yet');
   await page.goto(`${base}/staff/bank`); await snap('question bank');
   await page.goto(`${base}/staff/waves/${WAVE}/build`); await snap('builder, a wave with responses');
   await page.goto(`${base}/staff/waves/${WAVE}/preview/young-people/1`); await snap('preview');

@@ -77,7 +77,7 @@ test('pages reflow at 320px and 200% zoom, and targets are big enough', async ()
             '/staff', `/staff/waves/${WAVE}`, `/staff/waves/${WAVE}/responses`, `/staff/waves/${WAVE}/coding`,
             '/staff/themes', '/staff/quotes', '/staff/quotes?words=wait', `/staff/waves/${WAVE}/easy-read`, `/staff/waves/${WAVE}/recordings`,
             '/staff/images', `/staff/waves/${WAVE}/preview/young-people/1`, '/staff/framework', '/staff/users',
-            '/staff/audit', '/staff/surveys/upload', '/staff/surveys/new', '/staff/bank', `/staff/waves/${WAVE}/build`, `/staff/waves/${WAVE}/build/new?type=single-choice`, `/staff/waves/${WAVE}/build/listened-to`, `/staff/waves/${WAVE}/check`, `/staff/waves/${WAVE}/translations`, `/staff/waves/${WAVE}/review`, `/staff/waves/${WAVE}/translations/young-people/pl`, `/staff/waves/${WAVE}/panels`, `/staff/waves/${WAVE}/paper/young-people`,
+            '/staff/audit', '/staff/surveys/upload', '/staff/surveys/new', '/staff/bank', `/staff/waves/${WAVE}/build`, `/staff/waves/${WAVE}/build/new?type=single-choice`, `/staff/waves/${WAVE}/build/new?type=grid`, `/staff/waves/${WAVE}/build/new?type=say-or-show`, `/staff/waves/${WAVE}/transcripts`, `/staff/waves/${WAVE}/build/listened-to`, `/staff/waves/${WAVE}/check`, `/staff/waves/${WAVE}/translations`, `/staff/waves/${WAVE}/review`, `/staff/waves/${WAVE}/translations/young-people/pl`, `/staff/waves/${WAVE}/panels`, `/staff/waves/${WAVE}/paper/young-people`,
             `/staff/waves/${WAVE}/paper-entry`, `/staff/waves/${WAVE}/paper-check`, `/staff/waves/${WAVE}/invitations`,
             '/staff/outbox', '/staff/updates', '/updates/torbay',
             '/staff/series/torbay-participation/compare?from=torbay-participation-2023&to=torbay-participation-2024',

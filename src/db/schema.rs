@@ -529,7 +529,29 @@ diesel::table! {
 
 diesel::joinable!(review_feedback -> reviews (review_id));
 
+diesel::table! {
+    answer_files (id) {
+        id -> Text,
+        wave_id -> Text,
+        draft_id -> Nullable<Text>,
+        response_id -> Nullable<Text>,
+        question_key -> Text,
+        kind -> Text,
+        content_type -> Text,
+        body -> Binary,
+        size_bytes -> Integer,
+        words -> Nullable<Text>,
+        transcript -> Nullable<Text>,
+        transcribed_by -> Nullable<Text>,
+        transcribed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(answer_files -> waves (wave_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    answer_files,
     instance_settings,
     partnerships,
     priorities,

@@ -402,7 +402,7 @@ fn synthesise(
                         }
                         (QuestionKind::ShortText, _) => (rng.unit() < 0.4)
                             .then(|| AnswerValue::Text(GOOD_THINGS[rng.below(GOOD_THINGS.len())].into())),
-                        (QuestionKind::LongText, _) => {
+                        (QuestionKind::LongText | QuestionKind::SayOrShow, _) => {
                             (rng.unit() < 0.5).then(|| AnswerValue::Text(CHANGES[rng.below(CHANGES.len())].into()))
                         }
                     };

@@ -81,12 +81,12 @@ impl AnswerValue {
                     Some(AnswerValue::Choices(chosen))
                 }
             }
-            QuestionKind::ShortText | QuestionKind::LongText => {
+            QuestionKind::ShortText | QuestionKind::LongText | QuestionKind::SayOrShow => {
                 let raw = submitted.first().copied().unwrap_or("");
                 if submitted.len() > 1 {
                     return Err(AnswerError::OnlyOne);
                 }
-                let text = UserText::parse(raw, question.max_length, question.kind == QuestionKind::LongText)?;
+                let text = UserText::parse(raw, question.max_length, question.kind.is_long())?;
                 if text.is_empty() { None } else { Some(AnswerValue::Text(text.into_string())) }
             }
             QuestionKind::Number => match given.as_slice() {

@@ -22,8 +22,21 @@ pub const MAX_DECODE_SIDE: u32 = 8192;
 /// The most memory one decode may allocate (a 16.7 MP picture with four channels is 64 MiB).
 pub const MAX_DECODE_ALLOC: u64 = 80 * 1024 * 1024;
 
+/// Largest picture someone may send as an answer (a phone's photo), in bytes.
+pub const MAX_ANSWER_PICTURE_BYTES: usize = 8 * 1024 * 1024;
+/// Longest side of a stored answer picture, in pixels: enough to read a drawing's words.
+pub const MAX_ANSWER_PICTURE_SIDE: u32 = 1600;
+/// Longest recording accepted as an answer, in seconds. WAV says its length in its header;
+/// other formats are bounded by [`MAX_AUDIO_BYTES`] (about five minutes at a phone's quality)
+/// and the in-page recorder stops itself at this length.
+pub const MAX_ANSWER_SECONDS: u32 = 300;
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MediaError {
+    #[error(
+        "The recording is {seconds} seconds long; the most is {max} seconds. Record a shorter answer and try again."
+    )]
+    TooLong { seconds: u32, max: u32 },
     #[error("The file is empty. Choose the file again.")]
     Empty,
     #[error("The file is {size} KB; the most is {max} KB. Make it shorter or smaller and try again.")]
@@ -87,6 +100,52 @@ pub fn clean_image(bytes: &[u8]) -> Result<CleanImage, MediaError> {
     {
         return Ok(CleanImage { content_type: "image/svg+xml", body: sanitise_svg(bytes)?.into_bytes() });
     }
+    reencode(bytes, MAX_IMAGE_SIDE, image::ImageFormat::Png)
+}
+
+/// A picture someone sent as an answer (a photo of a drawing, a place, a thing): PNG or JPEG
+/// only, decoded within the same limits, made at most [`MAX_ANSWER_PICTURE_SIDE`] pixels and
+/// written again as JPEG, so nothing of the file but its pixels survives (no location, no
+/// camera, no hidden payload).
+pub fn clean_answer_picture(bytes: &[u8]) -> Result<CleanImage, MediaError> {
+    check_size(bytes, MAX_ANSWER_PICTURE_BYTES)?;
+    reencode(bytes, MAX_ANSWER_PICTURE_SIDE, image::ImageFormat::Jpeg)
+}
+
+/// A recording someone sent as an answer: one of the audio types [`sniff_audio`] knows, and,
+/// where the format says how long it is (WAV), at most [`MAX_ANSWER_SECONDS`].
+pub fn check_answer_recording(bytes: &[u8]) -> Result<&'static str, MediaError> {
+    let kind = sniff_audio(bytes)?;
+    if kind == "audio/wav"
+        && let Some(seconds) = wav_seconds(bytes)
+        && seconds > MAX_ANSWER_SECONDS
+    {
+        return Err(MediaError::TooLong { seconds, max: MAX_ANSWER_SECONDS });
+    }
+    Ok(kind)
+}
+
+/// How long a WAV file plays, from its `fmt ` chunk's byte rate and its `data` chunk's size.
+pub fn wav_seconds(bytes: &[u8]) -> Option<u32> {
+    let u32_at = |i: usize| bytes.get(i..i + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    let mut at = 12;
+    let (mut rate, mut data) = (None, None);
+    while at + 8 <= bytes.len() && (rate.is_none() || data.is_none()) {
+        let id = bytes.get(at..at + 4)?;
+        let size = u32_at(at + 4)?;
+        match id {
+            b"fmt " => rate = u32_at(at + 16),
+            b"data" => data = Some(size),
+            _ => {}
+        }
+        at = at.checked_add(8)?.checked_add(usize::try_from(size).ok()?)?.checked_add(size as usize % 2)?;
+    }
+    let rate = rate.filter(|r| *r > 0)?;
+    Some(data? / rate)
+}
+
+/// Decodes a PNG or JPEG within the limits, scales it to `max_side` and writes it as `out`.
+fn reencode(bytes: &[u8], max_side: u32, out_format: image::ImageFormat) -> Result<CleanImage, MediaError> {
     let format = image::guess_format(bytes).map_err(|_| MediaError::NotImage)?;
     if !matches!(format, image::ImageFormat::Png | image::ImageFormat::Jpeg) {
         return Err(MediaError::NotImage);
@@ -105,14 +164,19 @@ pub fn clean_image(bytes: &[u8]) -> Result<CleanImage, MediaError> {
     limits.max_alloc = Some(MAX_DECODE_ALLOC);
     reader.limits(limits);
     let img = reader.decode().map_err(|e| MediaError::BadImage(e.to_string()))?;
-    let img = if img.width() > MAX_IMAGE_SIDE || img.height() > MAX_IMAGE_SIDE {
-        img.resize(MAX_IMAGE_SIDE, MAX_IMAGE_SIDE, image::imageops::FilterType::Triangle)
+    let img = if img.width() > max_side || img.height() > max_side {
+        img.resize(max_side, max_side, image::imageops::FilterType::Triangle)
     } else {
         img
     };
     let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).map_err(|e| MediaError::BadImage(e.to_string()))?;
-    Ok(CleanImage { content_type: "image/png", body: out.into_inner() })
+    let (img, content_type) = match out_format {
+        // JPEG has no transparency: flatten to RGB.
+        image::ImageFormat::Jpeg => (image::DynamicImage::ImageRgb8(img.to_rgb8()), "image/jpeg"),
+        _ => (img, "image/png"),
+    };
+    img.write_to(&mut out, out_format).map_err(|e| MediaError::BadImage(e.to_string()))?;
+    Ok(CleanImage { content_type, body: out.into_inner() })
 }
 
 const SVG_ELEMENTS: &[&str] = &[
@@ -295,6 +359,47 @@ fn open_tag(node: roxmltree::Node<'_, '_>, out: &mut String, root: bool) {
 #[allow(clippy::expect_used, clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    fn wav(seconds: u32, rate: u32, extra_chunk: bool) -> Vec<u8> {
+        let data = vec![128u8; (seconds * rate) as usize];
+        let mut out = b"RIFF\0\0\0\0WAVE".to_vec();
+        if extra_chunk {
+            out.extend_from_slice(b"LIST\x03\0\0\0abc\0");
+        }
+        out.extend_from_slice(b"fmt \x10\0\0\0\x01\0\x01\0");
+        out.extend_from_slice(&rate.to_le_bytes());
+        out.extend_from_slice(&rate.to_le_bytes());
+        out.extend_from_slice(b"\x01\0\x08\0data");
+        out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        out.extend_from_slice(&data);
+        out
+    }
+
+    #[test]
+    fn a_wav_says_how_long_it_plays_and_long_answers_are_refused() {
+        assert_eq!(wav_seconds(&wav(3, 1000, false)), Some(3));
+        assert_eq!(wav_seconds(&wav(7, 800, true)), Some(7), "chunks before fmt (odd sizes padded) are skipped");
+        assert_eq!(wav_seconds(b"RIFF\0\0\0\0WAVEfmt \xff\xff\xff\xff"), None, "a lying size reads nothing");
+        assert_eq!(check_answer_recording(&wav(2, 1000, false)), Ok("audio/wav"));
+        assert_eq!(
+            check_answer_recording(&wav(MAX_ANSWER_SECONDS + 1, 1000, false)),
+            Err(MediaError::TooLong { seconds: MAX_ANSWER_SECONDS + 1, max: MAX_ANSWER_SECONDS })
+        );
+        assert_eq!(check_answer_recording(b"GIF89a"), Err(MediaError::NotAudio));
+    }
+
+    #[test]
+    fn an_answer_picture_keeps_its_pixels_and_nothing_else() {
+        let img = image::RgbImage::from_fn(2000, 1000, |x, _| image::Rgb([(x % 256) as u8, 0, 0]));
+        let mut png = std::io::Cursor::new(Vec::new());
+        image::DynamicImage::ImageRgb8(img).write_to(&mut png, image::ImageFormat::Png).unwrap();
+        let clean = clean_answer_picture(&png.into_inner()).unwrap();
+        assert_eq!(clean.content_type, "image/jpeg");
+        let back = image::load_from_memory(&clean.body).unwrap();
+        assert_eq!((back.width(), back.height()), (MAX_ANSWER_PICTURE_SIDE, MAX_ANSWER_PICTURE_SIDE / 2));
+        let svg = br#"<svg xmlns="http://www.w3.org/2000/svg"><circle r="1"/></svg>"#;
+        assert_eq!(clean_answer_picture(svg).unwrap_err(), MediaError::NotImage, "a drawing file is not a photo");
+    }
 
     #[test]
     fn audio_is_known_by_its_signature() {

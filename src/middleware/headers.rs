@@ -16,7 +16,9 @@ pub fn default_headers(secure: bool) -> DefaultHeaders {
         .add((header::HeaderName::from_static("cross-origin-opener-policy"), HeaderValue::from_static("same-origin")))
         .add((
             header::HeaderName::from_static("permissions-policy"),
-            HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+            // The microphone only for Heard's own pages (the say-it-or-show-it recorder asks
+            // first); a phone's camera opens through the file input, which needs no permission.
+            HeaderValue::from_static("camera=(), microphone=(self), geolocation=(), interest-cohort=()"),
         ));
     if secure {
         h = h.add((header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains")));

@@ -126,6 +126,9 @@ actions! {
     UserAdded => "user.added",
     /// A staff account was removed.
     UserRemoved => "user.removed",
+    /// Staff typed what a recording or picture given as an answer says or shows (its question,
+    /// whether the transcript was cleared).
+    AnswerTranscribed => "answer.transcribed",
     /// Retention deleted free text past its time.
     FreeTextDeleted => "free text deleted",
 }

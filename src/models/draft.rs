@@ -270,6 +270,7 @@ pub fn send(conn: &mut DbConnection, draft_id: &str, how: &Sending<'_>) -> Store
             ))
             .execute(c)?;
         insert_answers(c, &response_id, &given)?;
+        super::answer_files::attach(c, draft_id, &response_id, &given)?;
         super::aggregates::apply(c, &response_id, 1)?;
         if let Some(contact) = &draft.contact_id {
             // The invitation learns only that its person answered; the draft forgets it.
@@ -330,6 +331,8 @@ pub fn insert_answers(c: &mut DbConnection, response_id: &ResponseId, given: &An
                     rows.push((key.clone(), i as i32, Some(v.clone()), None, None));
                 }
             }
+            // A recording or picture with no words beside it: its text comes with the transcript.
+            AnswerValue::Text(t) if t.is_empty() => {}
             AnswerValue::Text(t) => rows.push((key.clone(), 0, None, Some(t.clone()), None)),
             AnswerValue::Number(n) => rows.push((key.clone(), 0, None, None, Some(*n))),
         }

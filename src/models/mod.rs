@@ -5,6 +5,7 @@
 pub mod account;
 pub mod account_tokens;
 pub mod aggregates;
+pub mod answer_files;
 pub mod audit;
 pub mod branding;
 pub mod comparison;

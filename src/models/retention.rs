@@ -3,7 +3,7 @@
 //! `HEARD_KEEP_FREE_TEXT_DAYS` when the wave does not say); after that a daily job deletes
 //! it, in one transaction per wave, and records how much in the audit log.
 //!
-//! What goes: free-text answers (a text written beside a chosen option loses only the text),
+//! What goes: recordings and pictures given as answers, free-text answers (a text written beside a chosen option loses only the text),
 //! quotes taken from those responses (redacted or not, approved or not), and paper forms'
 //! typed copies. What stays: every chosen option, number and count, theme codings (so theme
 //! counts and year-on-year comparisons are unchanged), and the response itself.
@@ -24,6 +24,8 @@ pub struct Deleted {
     pub texts_cleared: usize,
     pub quotes_deleted: usize,
     pub paper_copies_deleted: usize,
+    /// Recordings and pictures given as answers (say it or show it).
+    pub files_deleted: usize,
 }
 
 /// Runs retention for every wave. `default_days` applies to waves that do not set their own.
@@ -64,6 +66,7 @@ pub fn run(conn: &mut DbConnection, default_days: i64, max_graphemes: usize) -> 
                     .filter(paper_entries::entered_at.lt(cutoff)),
             )
             .execute(c)?;
+            let files_deleted = super::answer_files::delete_older(c, &id, cutoff)?;
             let d = Deleted {
                 wave: slug.clone(),
                 keep_days: days,
@@ -71,8 +74,9 @@ pub fn run(conn: &mut DbConnection, default_days: i64, max_graphemes: usize) -> 
                 texts_cleared,
                 quotes_deleted,
                 paper_copies_deleted,
+                files_deleted,
             };
-            if answers_deleted + texts_cleared + quotes_deleted + paper_copies_deleted > 0 {
+            if answers_deleted + texts_cleared + quotes_deleted + paper_copies_deleted + files_deleted > 0 {
                 super::audit::record(
                     c,
                     &super::audit::Actor::system("retention"),
@@ -85,6 +89,7 @@ pub fn run(conn: &mut DbConnection, default_days: i64, max_graphemes: usize) -> 
                         "texts_beside_options": texts_cleared,
                         "quotes": quotes_deleted,
                         "paper_copies": paper_copies_deleted,
+                        "recordings_and_pictures": files_deleted,
                     }),
                 )?;
             }

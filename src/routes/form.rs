@@ -22,6 +22,11 @@ impl Form {
         self.fields.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
     }
 
+    /// A form from fields already read (the text fields of an upload).
+    pub fn from_pairs(fields: Vec<(String, String)>) -> Self {
+        Self { fields }
+    }
+
     /// Decodes a body. Invalid percent-encoding or UTF-8 is refused, never guessed at.
     pub fn parse(body: &[u8]) -> Result<Self, AppError> {
         let unreadable = || AppError::BadRequest(crate::error::Words::key("error_not_utf8"));

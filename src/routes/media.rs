@@ -42,7 +42,7 @@ fn valid_id(id: &str) -> bool {
 }
 
 /// Serves bytes with a single `Range` honoured (players seek, and some need 206 to play).
-fn serve(req: &HttpRequest, content_type: String, body: Vec<u8>) -> HttpResponse {
+pub(crate) fn serve(req: &HttpRequest, content_type: String, body: Vec<u8>) -> HttpResponse {
     let total = body.len();
     let range = req
         .headers()
@@ -498,6 +498,15 @@ static DECODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 async fn decode_image(bytes: Vec<u8>) -> Result<Result<checks::CleanImage, checks::MediaError>, AppError> {
     let _turn = DECODING.acquire().await.map_err(AppError::internal)?;
     web::block(move || checks::clean_image(&bytes)).await.map_err(AppError::internal)
+}
+
+/// [`checks::clean_answer_picture`] off the async workers, one decode at a time (a photo can
+/// take a moment and most of a core).
+pub(crate) async fn decode_answer_picture(
+    bytes: Vec<u8>,
+) -> Result<Result<checks::CleanImage, checks::MediaError>, AppError> {
+    let _turn = DECODING.acquire().await.map_err(AppError::internal)?;
+    web::block(move || checks::clean_answer_picture(&bytes)).await.map_err(AppError::internal)
 }
 
 async fn delete_image(

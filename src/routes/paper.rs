@@ -152,7 +152,7 @@ async fn printable(
                     .collect(),
                 lines: match q.kind {
                     // Room to write: five lines at the least, more for a long answer.
-                    QuestionKind::LongText => vec![0; 8],
+                    QuestionKind::LongText | QuestionKind::SayOrShow => vec![0; 8],
                     QuestionKind::ShortText => vec![0; 5],
                     _ => vec![],
                 },
@@ -364,7 +364,7 @@ fn entry_view(
                 value: typed(&name),
                 error: problem(&name),
                 numeric: q.kind.has_options() || q.kind == QuestionKind::Number,
-                long: q.kind == QuestionKind::LongText,
+                long: q.kind.is_long(),
                 name,
             }
         })

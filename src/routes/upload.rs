@@ -60,6 +60,22 @@ impl Upload {
         self.part(name).map_or(&[], |p| p.bytes.as_slice())
     }
 
+    /// The text fields (not files) as a form; a field that is not UTF-8 is refused.
+    pub fn form(&self) -> Result<super::form::Form, AppError> {
+        let mut fields = Vec::new();
+        for p in self.parts.iter().filter(|p| p.file_name.is_none()) {
+            let text = String::from_utf8(p.bytes.clone())
+                .map_err(|_| AppError::BadRequest(crate::error::Words::key("error_not_utf8")))?;
+            fields.push((p.name.clone(), text));
+        }
+        Ok(super::form::Form::from_pairs(fields))
+    }
+
+    /// The first file chosen in the field `name` (a file input left empty sends no bytes).
+    pub fn file(&self, name: &str) -> Option<&Part> {
+        self.parts.iter().find(|p| p.name == name && p.file_name.is_some() && !p.bytes.is_empty())
+    }
+
     /// A text field, trimmed (invalid UTF-8 is replaced, never trusted).
     pub fn text(&self, name: &str) -> String {
         String::from_utf8_lossy(self.bytes(name)).trim().to_owned()

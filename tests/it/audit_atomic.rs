@@ -474,6 +474,21 @@ fn every_audited_change_is_written_with_its_audit_row(backend: Backend) {
                 .with("action", "save");
             analyst.submit(&form).status.into()
         }),
+        case(
+            Action::AnswerTranscribed,
+            Effect::Value("SELECT COALESCE(MAX(transcript), '') AS s FROM answer_files".into()),
+            || {
+                let id = app.count_str("SELECT id AS s FROM answer_files LIMIT 1");
+                let wave =
+                    app.count_str("SELECT w.slug AS s FROM answer_files f JOIN waves w ON w.id = f.wave_id LIMIT 1");
+                let fields = [("transcript", "I like the quiet room.")];
+                analyst.post_staff(&format!("/staff/waves/{wave}/transcripts/{id}"), &fields).status.into()
+            },
+        )
+        .after(|| {
+            let wave = crate::say_or_show::built(analyst);
+            crate::say_or_show::send_recording(app, &wave);
+        }),
         case(Action::ReviewStarted, rows("SELECT COUNT(*) AS n FROM reviews"), || {
             let fields = [("audience", "parents-carers"), ("keep", "counts")];
             analyst.post_staff("/staff/waves/audit-survey-2026/review", &fields).status.into()

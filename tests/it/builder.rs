@@ -839,6 +839,21 @@ fn grids(backend: Backend) {
     let edit = b.get(&format!("/staff/waves/{wave}/build/school-heard"));
     assert_eq!(edit.path(), format!("/staff/waves/{wave}/build/school-agree"));
     assert_eq!(edit.attr_of("#st-1-key", "value"), ["school-heard"]);
+    // Advice as you type (scripts on) comes from a JSON address that changes nothing.
+    let advice = b.raw().get(format!("{}/staff/easy-read/advice?reader=young-people&kind=question&text=Were%2075%25%20of%20the%20outcomes%20in%20your%20EHCP%20met%3F", b.base)).send().expect("get");
+    assert_eq!(advice.status().as_u16(), 200);
+    let body: serde_json::Value = serde_json::from_str(&advice.text().expect("text")).expect("json");
+    let findings = body["findings"].as_array().expect("findings");
+    assert!(findings.iter().any(|f| f["must"] == true), "{body}");
+    let anon = app.browser().raw().get(format!("{}/staff/easy-read/advice?text=x", b.base)).send().expect("get");
+    assert_ne!(anon.status().as_u16(), 200, "signed in only");
+    // Dragged to a place (scripts on): the grid moves whole, routing kept.
+    let version = b.get(&format!("/staff/waves/{wave}/build")).attr_of("input[name=version]", "value")[0].clone();
+    let dragged =
+        b.post_staff(&format!("/staff/waves/{wave}/build/why-unsafe/move"), &[("to", "1"), ("version", &version)]);
+    assert!(dragged.html.contains("must stay after it"), "{}", dragged.html);
+    let list = b.get(&format!("/staff/waves/{wave}/build"));
+    assert_eq!(list.attr_of("form[data-move-to] input[name=to]", "value"), ["1", "2"]);
     // Moving the routed question above the grid is refused; duplicating copies every key.
     let moved = b.post_staff(
         &format!("/staff/waves/{wave}/build/why-unsafe/move"),
@@ -912,6 +927,10 @@ fn grids(backend: Backend) {
         "SELECT COUNT(*) AS n FROM answers WHERE (question_key = 'school-safe' AND option_value = 'not-sure') OR (question_key = 'school-heard' AND option_value = 'no')",
     );
     assert_eq!(stored, 2, "each statement stored as a single-choice answer");
+    // Paper entry types each statement as a question of its own, named with its grid.
+    let entry = b.get(&format!("/staff/waves/{wave}/paper-entry?audience=parents-carers"));
+    assert!(entry.has("#q-school-safe") && entry.has("#q-school-heard"), "{}", entry.html);
+    assert!(entry.html.contains("How much do you agree? \u{2014} My child feels safe at school."));
     // The paper version numbers each statement under its grid's question.
     let paper = b.get(&format!("/staff/waves/{wave}/paper/parents-carers"));
     assert_eq!(paper.text_of(".paper-caption").len(), 2, "{}", paper.html);

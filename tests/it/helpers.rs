@@ -438,6 +438,19 @@ impl Browser {
         page(res)
     }
 
+    /// Submits a form as `multipart/form-data` with files (`field`, file name, bytes), fields
+    /// first in the page's order (the form token leads), following redirects.
+    pub fn submit_files(&self, form: &Form, files: Vec<(&str, &str, Vec<u8>)>) -> Page {
+        let mut m = reqwest::blocking::multipart::Form::new();
+        for (k, v) in &form.fields {
+            m = m.text(k.clone(), v.clone());
+        }
+        for (field, name, bytes) in files {
+            m = m.part(field.to_owned(), reqwest::blocking::multipart::Part::bytes(bytes).file_name(name.to_owned()));
+        }
+        page(self.client.post(self.url(&form.action)).multipart(m).send().expect("POST"))
+    }
+
     /// Submits without following redirects: the raw status and Location.
     pub fn submit_raw(&self, form: &Form) -> (u16, Option<String>) {
         let res = self

@@ -148,6 +148,7 @@ fn staff_posts() -> Vec<String> {
             "/review",
             "/review/00000000-0000-0000-0000-000000000000/end",
             "/translations/young-people/pl",
+            "/transcripts/00000000-0000-0000-0000-000000000000",
         ]
         .iter()
         .map(|p| format!("/staff/waves/{WAVE}{p}")),

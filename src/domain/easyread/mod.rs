@@ -144,8 +144,21 @@ pub fn check_version(def: &SurveyDefinition, audience: &str, lang: &str, reader:
         c.field(line, &format!("intro[{i}]"), None, Kind::Prose);
         prose.push(line.clone());
     }
+    let mut grid: Option<&str> = None;
     for q in def.questions_for(audience) {
         let key = q.key.as_str();
+        // A grid's own question, once, before its first statement.
+        if let Some(g) = q.grid.as_ref().filter(|g| grid != Some(g.key.as_str())) {
+            let gw = def.grid_wording_in(g, audience, lang);
+            let gk = g.key.as_str();
+            c.field(&gw.title, &format!("questions.{gk}.title"), Some(gk), Kind::Question);
+            prose.push(gw.title.clone());
+            if !gw.hint.is_empty() {
+                c.field(&gw.hint, &format!("questions.{gk}.hint"), Some(gk), Kind::Prose);
+                prose.push(gw.hint.clone());
+            }
+        }
+        grid = q.grid_key();
         let w = def.wording_in(q, audience, lang);
         let kind = if is_likert(q) { Kind::Statement } else { Kind::Question };
         c.field(&w.title, &format!("questions.{key}.title"), Some(key), kind);
@@ -199,6 +212,36 @@ pub fn check_version(def: &SurveyDefinition, audience: &str, lang: &str, reader:
         findings: c.findings,
         skipped: (!english).then_some(ENGLISH_ONLY),
     }
+}
+
+/// What one piece of text is, for [`check_text`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextKind {
+    Question,
+    Hint,
+    Answer,
+    /// A grid's statement.
+    Statement,
+}
+
+/// The advice on one piece of English text alone, as the builder shows it while someone types
+/// (the whole survey is checked again on save: jargon explained elsewhere counts there).
+pub fn check_text(text: &str, reader: Reader, kind: TextKind) -> Vec<Finding> {
+    let mut c = Checker {
+        reader,
+        english: true,
+        findings: Vec::new(),
+        explained: BTreeSet::new(),
+        spelled_out: BTreeSet::new(),
+    };
+    let kind = match kind {
+        TextKind::Question => Kind::Question,
+        TextKind::Hint => Kind::Prose,
+        TextKind::Answer => Kind::Answer,
+        TextKind::Statement => Kind::Statement,
+    };
+    c.field(text, "text", None, kind);
+    c.findings
 }
 
 /// An agree/disagree-style question: a statement people rate.

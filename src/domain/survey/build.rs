@@ -235,6 +235,38 @@ pub fn move_question(def: &SurveyDefinition, key: &str, up: bool) -> Result<Surv
     Ok(out)
 }
 
+/// Where the question or grid `key` is in the list as people see it (a grid is one place),
+/// counting from 1.
+pub fn place(def: &SurveyDefinition, key: &str) -> Result<usize, BuildError> {
+    let at = span(def, key)?.start;
+    let starts = def.questions[..at]
+        .iter()
+        .enumerate()
+        .filter(|(i, q)| *i == 0 || q.grid.is_none() || def.questions[i - 1].grid_key() != q.grid_key())
+        .count();
+    Ok(starts + 1)
+}
+
+/// Moves a question (or grid) to place `to` in the list (counting from 1), one place at a
+/// time, so each step keeps routing in order; refused with the reason when a step cannot be
+/// made.
+pub fn move_to(def: &SurveyDefinition, key: &str, to: usize) -> Result<SurveyDefinition, BuildError> {
+    let mut out = def.clone();
+    for _ in 0..def.questions.len() {
+        let now = place(&out, key)?;
+        if now == to || to == 0 {
+            return Ok(out);
+        }
+        match move_question(&out, key, to < now) {
+            Ok(moved) => out = moved,
+            // Past the end or the start: as far as it goes.
+            Err(BuildError::Refused(m)) if m.contains("already the") => return Ok(out),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
 /// The first of `base`, `base-2`, `base-3`, … that `taken` does not hold.
 fn free_key(base: &str, taken: impl Fn(&str) -> bool) -> String {
     let base: String = base.chars().take(56).collect();
@@ -405,7 +437,7 @@ impl DraftStatement {
 pub const AGREE_SCALE: [(&str, &str, &str, f64); 5] = [
     ("strongly-agree", "Strongly agree", "positive", 5.0),
     ("agree", "Agree", "positive", 4.0),
-    ("neither", "Neither agree nor disagree", "neutral", 3.0),
+    ("not-sure", "Not sure", "neutral", 3.0),
     ("disagree", "Disagree", "negative", 2.0),
     ("strongly-disagree", "Strongly disagree", "negative", 1.0),
 ];
@@ -1121,6 +1153,23 @@ mod tests {
         let moved = move_question(&def, &first, false).unwrap();
         assert_eq!(moved.questions[1].key.as_str(), first);
         checked(&moved, 2000).expect("still reads");
+    }
+
+    #[test]
+    fn moving_to_a_place_goes_step_by_step_and_keeps_routing() {
+        let def = demo();
+        let first = def.questions[0].key.to_string();
+        let third = def.questions[2].key.to_string();
+        assert_eq!(place(&def, &first).unwrap(), 1);
+        let moved = move_to(&def, &third, 1).unwrap();
+        assert_eq!(moved.questions[0].key.as_str(), third);
+        assert_eq!(place(&moved, &first).unwrap(), 2);
+        let far = move_to(&def, &first, 10_000).unwrap();
+        assert_eq!(far.questions.last().map(|q| q.key.to_string()), Some(first.clone()), "as far as it goes");
+        let routed = def.questions.iter().find(|q| q.show_if.is_some()).expect("routed");
+        let e = move_to(&def, routed.key.as_str(), 1).unwrap_err();
+        assert!(e.to_string().contains("must stay after it"), "{e}");
+        assert!(move_to(&def, "nope", 1).is_err());
     }
 
     #[test]

@@ -177,10 +177,13 @@ pub enum QuestionKind {
     ShortText,
     LongText,
     Number,
+    /// Say it or show it: words, or a voice recording or a picture instead of writing. What
+    /// is stored and coded is words: the person's, and the transcript staff type.
+    SayOrShow,
 }
 
 impl QuestionKind {
-    pub const ALL: [QuestionKind; 7] = [
+    pub const ALL: [QuestionKind; 8] = [
         QuestionKind::SingleChoice,
         QuestionKind::MultipleChoice,
         QuestionKind::FaceScale,
@@ -188,6 +191,7 @@ impl QuestionKind {
         QuestionKind::ShortText,
         QuestionKind::LongText,
         QuestionKind::Number,
+        QuestionKind::SayOrShow,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -199,6 +203,7 @@ impl QuestionKind {
             QuestionKind::ShortText => "short-text",
             QuestionKind::LongText => "long-text",
             QuestionKind::Number => "number",
+            QuestionKind::SayOrShow => "say-or-show",
         }
     }
 
@@ -217,7 +222,13 @@ impl QuestionKind {
     }
 
     pub fn is_text(self) -> bool {
-        matches!(self, QuestionKind::ShortText | QuestionKind::LongText)
+        matches!(self, QuestionKind::ShortText | QuestionKind::LongText | QuestionKind::SayOrShow)
+    }
+
+    /// Whether the answer is long words (a long text, or the words beside a recording or
+    /// picture): a text box of several lines, many lines on paper.
+    pub fn is_long(self) -> bool {
+        matches!(self, QuestionKind::LongText | QuestionKind::SayOrShow)
     }
 }
 

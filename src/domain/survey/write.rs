@@ -249,7 +249,7 @@ impl SurveyDefinition {
                 let builtin = builtin_set(q);
                 let default_len = match q.kind {
                     QuestionKind::ShortText => Some(super::SHORT_TEXT_DEFAULT.min(max_text)),
-                    QuestionKind::LongText => Some(max_text),
+                    QuestionKind::LongText | QuestionKind::SayOrShow => Some(max_text),
                     _ => None,
                 };
                 let wording = q.grid.as_ref().map_or(&q.wording, |g| &g.wording);

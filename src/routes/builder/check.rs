@@ -152,3 +152,49 @@ pub(super) async fn page(
     };
     render(&state, StatusCode::OK, "staff/build_check", &view)
 }
+
+#[derive(serde::Deserialize)]
+pub(super) struct AdviceQuery {
+    text: String,
+    reader: Option<String>,
+    kind: Option<String>,
+}
+
+#[derive(Serialize)]
+struct LiveAdvice {
+    level: &'static str,
+    must: bool,
+    rule: &'static str,
+    message: String,
+}
+
+/// `GET /staff/easy-read/advice?text=…&reader=young-people|parents&kind=question|hint|answer|statement`:
+/// the checker's advice on one field's words as JSON, for the builder's advice as you type
+/// (scripts on). Changes nothing; the save checks the whole survey again.
+pub(super) async fn live_advice(q: web::Query<AdviceQuery>, who: SignedIn) -> Result<HttpResponse, AppError> {
+    who.require(&super::EDITORS)?;
+    let reader = match q.reader.as_deref() {
+        Some("young-people") => easyread::Reader::YoungPeople,
+        _ => easyread::Reader::Parents,
+    };
+    let kind = match q.kind.as_deref() {
+        Some("hint") => easyread::TextKind::Hint,
+        Some("answer") => easyread::TextKind::Answer,
+        Some("statement") => easyread::TextKind::Statement,
+        _ => easyread::TextKind::Question,
+    };
+    // One field's words: anything longer than a field takes is cut, not checked whole.
+    let text: String = q.text.chars().filter(|c| !c.is_control() || *c == '\n').take(2_000).collect();
+    let findings: Vec<LiveAdvice> = easyread::check_text(&text, reader, kind)
+        .into_iter()
+        .map(|f| LiveAdvice {
+            level: f.level.word(),
+            must: f.level == Level::Error && reader == easyread::Reader::YoungPeople,
+            rule: f.rule,
+            message: f.message,
+        })
+        .collect();
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(serde_json::json!({ "findings": findings })))
+}

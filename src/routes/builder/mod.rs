@@ -45,6 +45,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/staff/waves/{slug}/build", web::get().to(wave::page))
         .route("/staff/bank", web::get().to(bank::page))
         .route("/staff/waves/{slug}/check", web::get().to(check::page))
+        .route("/staff/easy-read/advice", web::get().to(check::live_advice))
         .route("/staff/waves/{slug}/review", web::get().to(review::page))
         .route("/staff/waves/{slug}/review", web::post().to(review::start))
         .route("/staff/waves/{slug}/review/{id}/end", web::post().to(review::end))

@@ -75,6 +75,8 @@ struct OptionRow {
 struct LabelField {
     audience: String,
     name: String,
+    /// Who reads it, for the advice as you type: `young-people` (easy read) or `parents`.
+    reader: &'static str,
     field: Field,
     advice: Vec<Advice>,
 }
@@ -249,6 +251,11 @@ struct BankWarning {
     new_key: String,
     /// Which statement of a grid the new key is for (its row, as text: row 0 is a row).
     statement: Option<String>,
+}
+
+/// Who reads an audience's words, as the advice as you type names it.
+fn reader_of(a: &crate::domain::survey::Audience) -> &'static str {
+    if a.easy_read { "young-people" } else { "parents" }
 }
 
 /// Pictures to choose from: Heard's own, then the partnership's.
@@ -452,6 +459,7 @@ fn view(
                 .map(|a| LabelField {
                     audience: a.key.as_str().to_owned(),
                     name: a.name.clone(),
+                    reader: reader_of(a),
                     field: field(
                         &format!("opt-{i}-label-{}", a.key),
                         o.labels.get(a.key.as_str()).map_or("", String::as_str),
@@ -493,6 +501,7 @@ fn view(
                     .map(|a| LabelField {
                         audience: a.key.as_str().to_owned(),
                         name: a.name.clone(),
+                        reader: reader_of(a),
                         field: field(
                             &format!("st-{j}-text-{}", a.key),
                             st.words.get(a.key.as_str()).map_or("", String::as_str),
@@ -508,8 +517,10 @@ fn view(
             }
         })
         .collect();
+    let mut page = who.page(req, state, title).back(format!("/staff/waves/{slug}/build")).with_error(!links.is_empty());
+    page.scripts.extend(Some(state.templates.script_url("builder")).filter(|u| !u.is_empty()));
     QuestionView {
-        page: who.page(req, state, title).back(format!("/staff/waves/{slug}/build")).with_error(!links.is_empty()),
+        page,
         csrf: csrf(state, req),
         version: version.to_owned(),
         action: match editing {

@@ -28,6 +28,7 @@ pub(super) fn kind_name(kind: QuestionKind) -> &'static str {
         QuestionKind::ShortText => "A short written answer",
         QuestionKind::LongText => "A longer written answer",
         QuestionKind::Number => "A number",
+        QuestionKind::SayOrShow => "Say it or show it: words, a voice recording or a picture",
     }
 }
 
@@ -171,11 +172,13 @@ async fn build_view(
             Choice { text: format!("{}: {words}{when}", e.key), value: e.key, selected: false }
         })
         .collect();
+    let mut page = who
+        .page(req, state, format!("Build: {} {}", def.series.title, w.row.label))
+        .back(format!("/staff/waves/{slug}"))
+        .with_error(error.is_some());
+    page.scripts.extend(Some(state.templates.script_url("builder")).filter(|u| !u.is_empty()));
     Ok(BuildView {
-        page: who
-            .page(req, state, format!("Build: {} {}", def.series.title, w.row.label))
-            .back(format!("/staff/waves/{slug}"))
-            .with_error(error.is_some()),
+        page,
         csrf: csrf(state, req),
         version: w.row.definition_hash.clone(),
         label: w.row.label.clone(),
@@ -289,6 +292,15 @@ pub(super) async fn move_question(
     who: SignedIn,
 ) -> Result<HttpResponse, AppError> {
     let (f, w, key) = super::posted(&state, &req, path, body, &who).await?;
+    // `to`: a place in the list (dragged there, with scripts on); else one place up or down.
+    if let Some(to) = f.get("to") {
+        let Ok(to) = to.trim().parse::<usize>() else {
+            return Err(AppError::BadRequest("Say which place in the list to move the question to, like 3.".into()));
+        };
+        let made = build::move_to(&w.def, &key, to);
+        let change = serde_json::json!({"moved": key, "to": to});
+        return edit(&state, &req, &who, &w, f.get("version").unwrap_or(""), (change, "moved"), made).await;
+    }
     let up = match f.get("direction") {
         Some("up") => true,
         Some("down") => false,

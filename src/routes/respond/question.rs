@@ -62,12 +62,30 @@ pub(super) struct QuestionBody {
     easy_read: bool,
     error: Option<String>,
     describedby: Option<String>,
+    /// Say it or show it: a recording or a picture may answer instead of words (the form is
+    /// sent as multipart).
+    say_show: bool,
+    /// The file already given for this question, with "Remove it".
+    held: Option<HeldFile>,
+    file_error: Option<String>,
+    /// What happens to a recording or picture, in this version's words.
+    consent_note: String,
     /// A grid statement on its own page (easy read): the grid's question above it.
     caption: Option<String>,
     /// A grid's statements on one page, one fieldset each (the page's title is the grid's).
     grid: bool,
     rows: Vec<RowView>,
 }
+
+/// A recording or picture held as the answer.
+#[derive(Serialize)]
+pub(super) struct HeldFile {
+    recording: bool,
+    size_kb: i64,
+}
+
+/// The most a say-it-or-show-it page may send: a recording or a picture, and the words.
+const SAY_SHOW_LIMIT: usize = crate::domain::media::MAX_ANSWER_PICTURE_BYTES + 256 * 1024;
 
 /// One statement of a grid on a page of its own statements.
 #[derive(Serialize)]
@@ -172,6 +190,9 @@ pub(super) fn question_view(
     if q.kind.is_text() {
         described.push("hint-length");
     }
+    if q.kind == QuestionKind::SayOrShow {
+        described.push("hint-say-show");
+    }
     if error.is_some() {
         described.push("answer-error");
     }
@@ -226,7 +247,7 @@ pub(super) fn question_view(
                 })
                 .collect(),
             text: q.kind.is_text(),
-            long: q.kind == QuestionKind::LongText,
+            long: q.kind.is_long(),
             short: q.kind == QuestionKind::ShortText,
             number: q.kind == QuestionKind::Number,
             inputmode: if q.whole_number { "numeric" } else { "decimal" },
@@ -236,11 +257,58 @@ pub(super) fn question_view(
             easy_read: visit.def.audience(audience).is_some_and(|a| a.easy_read),
             error,
             describedby: (!described.is_empty()).then(|| described.join(" ")),
+            say_show: q.kind == QuestionKind::SayOrShow,
+            held: None,
+            file_error: None,
+            consent_note: crate::i18n::text(
+                &lang,
+                if visit.def.audience(audience).is_some_and(|a| a.easy_read) {
+                    "say_show_consent_easy"
+                } else {
+                    "say_show_consent"
+                },
+            )
+            .to_owned(),
             caption,
             grid: false,
             rows: Vec::new(),
         },
     }
+}
+
+/// The file held as the answer to `key` in draft `draft_id`, for the page.
+async fn held_file(state: &AppState, draft_id: &str, key: &str) -> Result<Option<HeldFile>, AppError> {
+    let (id, key) = (draft_id.to_owned(), key.to_owned());
+    let all = state.db.run(move |c| crate::models::answer_files::held(c, &id).map_err(AppError::from)).await?;
+    Ok(all.into_iter().find(|h| h.question_key == key).map(|h| HeldFile {
+        recording: h.kind == crate::models::answer_files::FileKind::Recording.as_str(),
+        size_kb: (i64::from(h.size_bytes) + 1023) / 1024,
+    }))
+}
+
+/// Checks a recording or picture sent with a say-it-or-show-it answer: its kind, type and
+/// cleaned bytes, or why not (in the respondent's language).
+async fn checked_file(
+    upload: &crate::routes::upload::Upload,
+    lang: &str,
+) -> Result<Option<Result<(crate::models::answer_files::FileKind, String, Vec<u8>), String>>, AppError> {
+    use crate::models::answer_files::FileKind;
+    if let Some(part) = upload.file("recording") {
+        return Ok(Some(
+            crate::domain::media::check_answer_recording(&part.bytes)
+                .map(|ct| (FileKind::Recording, ct.to_owned(), part.bytes.clone()))
+                .map_err(|e| crate::i18n::file_error(lang, &e)),
+        ));
+    }
+    if let Some(part) = upload.file("picture") {
+        let cleaned = crate::routes::media::decode_answer_picture(part.bytes.clone()).await?;
+        return Ok(Some(
+            cleaned
+                .map(|c| (FileKind::Picture, c.content_type.to_owned(), c.body))
+                .map_err(|e| crate::i18n::file_error(lang, &e)),
+        ));
+    }
+    Ok(None)
 }
 
 /// What a grid page's form held when it was refused: each statement's answers as sent, and
@@ -392,6 +460,10 @@ pub(super) async fn question(
     let mut view =
         question_view(&state, &req, &visit, &shown, &d.audience, answers.get(&key), None, None, query.change.is_some());
     grid_page(&mut view, &visit, &shown, &d.audience, &answers, &GridInput::default());
+    if view.q.say_show {
+        view.q.held = held_file(&state, &d.id, &key).await?;
+        view.page.scripts.extend(Some(state.templates.script_url("record")).filter(|u| !u.is_empty()));
+    }
     if let Some(sid) = d.session_id.clone().filter(|_| query.joined.is_some()) {
         let session = state.db.run(move |c| crate::models::panel::find(c, &sid).map_err(AppError::from)).await?;
         view.joined = session.map(|s| s.title);
@@ -407,8 +479,24 @@ pub(super) async fn answer(
     query: web::Query<ChangeQuery>,
     body: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let form = read_checked_form(&state, &req, body).await?;
+    let multipart = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
     let (slug, key) = path.into_inner();
+    let (form, upload) = if multipart {
+        // Only a say-it-or-show-it question takes a file; any other question's form is small.
+        let takes_file = state
+            .wave(&slug)
+            .await?
+            .is_some_and(|w| w.definition.question(&key).is_some_and(|q| q.kind == QuestionKind::SayOrShow));
+        let limit = if takes_file { SAY_SHOW_LIMIT } else { state.settings.max_body_bytes };
+        let upload = crate::routes::upload::read_checked(&state, &req, body, limit).await?;
+        (upload.form()?, Some(upload).filter(|_| takes_file))
+    } else {
+        (read_checked_form(&state, &req, body).await?, None)
+    };
     let Answering { visit, draft: d } = Answering::open(&state, &req, &slug).await?;
     let mut answers = d.answers();
     let Some(shown) = locate(&visit, &d, &answers, &key) else {
@@ -420,7 +508,49 @@ pub(super) async fn answer(
     if action == "save" && kiosk().is_some() {
         return Err(AppError::BadRequest(crate::error::Words::key("error_no_saving_on_tablet")));
     }
-    if !matches!(action, "skip" | "continue" | "save") {
+    if !matches!(action, "skip" | "continue" | "save" | "remove-file") {
+        return Err(AppError::BadRequest(crate::error::Words::key("error_unknown_button")));
+    }
+    let lang = visit.lang(Some(&d.audience));
+    // Say it or show it: a file sent now is checked and held first, so a problem with the
+    // words loses neither; "Remove it" lets it go.
+    let mut has_file = false;
+    if q.kind == QuestionKind::SayOrShow {
+        if action == "remove-file" {
+            let (id, k) = (d.id.clone(), key.clone());
+            state.db.quick(move |c| crate::models::answer_files::release(c, &id, &k).map_err(AppError::from)).await?;
+            return Ok(see_other(format!("{}{}", visit.question_url(&key), if change { "?change=1" } else { "" })));
+        }
+        let sent = match &upload {
+            Some(u) => checked_file(u, &lang).await?,
+            None => None,
+        };
+        match sent {
+            Some(Ok((kind, content_type, bytes))) => {
+                let (wave, id, k) = (visit.wave.id.clone(), d.id.clone(), key.clone());
+                state
+                    .db
+                    .run(move |c| {
+                        crate::models::answer_files::hold(c, &wave, &id, &k, kind, &content_type, &bytes)
+                            .map_err(AppError::from)
+                    })
+                    .await?;
+            }
+            Some(Err(message)) => {
+                let typed = Some(form.all("answer").into_iter().map(str::to_owned).collect());
+                let mut view =
+                    question_view(&state, &req, &visit, &shown, &d.audience, answers.get(&key), typed, None, change);
+                view.q.held = held_file(&state, &d.id, &key).await?;
+                view.q.file_error = Some(message.clone());
+                view.errors = vec![Link { text: message, href: "#recording".into() }];
+                view.page.error = true;
+                attach_media(&state, &visit, &d.audience, &key, &mut view).await?;
+                return render(&state, StatusCode::BAD_REQUEST, "respond/question", &view);
+            }
+            None => {}
+        }
+        has_file = held_file(&state, &d.id, &key).await?.is_some();
+    } else if action == "remove-file" {
         return Err(AppError::BadRequest(crate::error::Words::key("error_unknown_button")));
     }
     let read = |q: &Question, values: &[&str]| match action {
@@ -428,7 +558,6 @@ pub(super) async fn answer(
         "skip" => Ok(None),
         _ => AnswerValue::from_form(q, values),
     };
-    let lang = visit.lang(Some(&d.audience));
     let mut given: Vec<(String, Option<AnswerValue>)> = Vec::new();
     if shown.group.len() > 1 {
         // A grid's statements on one page: each read on its own, all problems shown at once.
@@ -452,6 +581,13 @@ pub(super) async fn answer(
         }
     }
     let outcome = if shown.group.len() > 1 { Ok(None) } else { read(q, &form.all("answer")) };
+    // A recording or picture answers the question without words (and skipping drops it).
+    let outcome = match outcome {
+        Ok(None) | Err(crate::domain::AnswerError::Required) if has_file && action != "skip" => {
+            Ok(Some(AnswerValue::Text(String::new())))
+        }
+        other => other,
+    };
     match outcome {
         Ok(v) if shown.group.len() == 1 => given.push((key.clone(), v)),
         Ok(_) => {}
@@ -468,6 +604,9 @@ pub(super) async fn answer(
                 Some(crate::i18n::answer_error(&lang, &e)),
                 change,
             );
+            if view.q.say_show {
+                view.q.held = held_file(&state, &d.id, &key).await?;
+            }
             attach_media(&state, &visit, &d.audience, &key, &mut view).await?;
             return render(&state, StatusCode::BAD_REQUEST, "respond/question", &view);
         }

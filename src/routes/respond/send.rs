@@ -117,6 +117,22 @@ pub(super) async fn check(
     let Answering { visit, draft: d } = answering;
     let answers = d.answers();
     let lang = visit.lang(Some(&d.audience));
+    // Only a survey with a say-it-or-show-it question can hold files: no query otherwise.
+    let held = if visit.def.questions.iter().any(|q| q.kind == QuestionKind::SayOrShow) {
+        let id = d.id.clone();
+        state.db.run(move |c| crate::models::answer_files::held(c, &id).map_err(AppError::from)).await?
+    } else {
+        Vec::new()
+    };
+    // A recording or picture is named, with the words written beside it.
+    let file_word = |key: &str| {
+        held.iter().find(|h| h.question_key == key).map(|h| {
+            crate::i18n::text(
+                &lang,
+                if h.kind == "recording" { "say_show_recording_answer" } else { "say_show_picture_answer" },
+            )
+        })
+    };
     let rows = visit
         .def
         .journey(&d.audience, &answers)
@@ -124,7 +140,14 @@ pub(super) async fn check(
         .map(|q| CheckRow {
             caption: q.grid.as_ref().map(|g| visit.def.grid_wording_in(g, &d.audience, &lang).title),
             question: visit.def.wording_in(q, &d.audience, &lang).title,
-            answer: answers.get(q.key.as_str()).map(|a| describe_in(&visit, a, q, &d.audience, &lang)),
+            answer: answers.get(q.key.as_str()).map(|a| {
+                let words = describe_in(&visit, a, q, &d.audience, &lang);
+                match file_word(q.key.as_str()) {
+                    Some(f) if words.is_empty() => f.to_owned(),
+                    Some(f) => format!("{f}. {words}"),
+                    None => words,
+                }
+            }),
             change: format!("{}?change=1", visit.question_url(q.key.as_str())),
         })
         .collect();

@@ -5,6 +5,7 @@
 //! |---|---|
 //! | `GET /staff/themes`, `POST /staff/themes`, `POST /staff/themes/{id}/archive`, `POST /staff/redaction-names` | admin, analyst |
 //! | `GET,POST /staff/waves/{slug}/coding` | admin, analyst |
+//! | `GET /staff/waves/{slug}/transcripts`, `POST /staff/waves/{slug}/transcripts/{id}`, `GET /staff/answer-files/{id}` (recordings and pictures given as answers, and their transcripts) | admin, analyst |
 //! | `POST /staff/waves/{slug}/quotes` (start a quote) | admin, analyst |
 //! | `GET,POST /staff/quotes/{id}` | admin, analyst |
 //! | `GET /staff/quotes`, `/staff/quotes/export`, `/staff/quotes/print` | admin, analyst, viewer |
@@ -14,6 +15,7 @@ mod codebook;
 mod coding;
 mod quotes;
 mod saved;
+mod transcripts;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
@@ -39,6 +41,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/staff/redaction-names", web::post().to(codebook::save_names))
         .route("/staff/waves/{slug}/coding", web::get().to(coding::coding_page))
         .route("/staff/waves/{slug}/coding", web::post().to(coding::save_coding))
+        .route("/staff/waves/{slug}/transcripts", web::get().to(transcripts::transcripts_page))
+        .route("/staff/waves/{slug}/transcripts/{id}", web::post().to(transcripts::save_transcript))
+        .route("/staff/answer-files/{id}", web::get().to(transcripts::answer_file))
         .route("/staff/waves/{slug}/quotes", web::post().to(quotes::start_quote))
         .route("/staff/quotes", web::get().to(quotes::bank_page))
         .route("/staff/quotes/export", web::get().to(quotes::export))
