@@ -111,6 +111,12 @@ pub fn attach(
     response_id: &ResponseId,
     given: &crate::domain::Answers,
 ) -> StoreResult<()> {
+    // Most drafts hold no file: one indexed read, and nothing more for them.
+    let held: Vec<String> =
+        answer_files::table.filter(answer_files::draft_id.eq(draft_id)).select(answer_files::question_key).load(c)?;
+    if held.is_empty() {
+        return Ok(());
+    }
     let kept: Vec<&String> = given.keys().collect();
     diesel::delete(
         answer_files::table
@@ -118,7 +124,7 @@ pub fn attach(
             .filter(answer_files::question_key.ne_all(&kept)),
     )
     .execute(c)?;
-    for (key, value) in given {
+    for (key, value) in given.iter().filter(|(k, _)| held.contains(k)) {
         let words = match value {
             crate::domain::AnswerValue::Text(t) if !t.is_empty() => Some(t.clone()),
             _ => None,
