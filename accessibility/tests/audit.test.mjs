@@ -185,6 +185,7 @@ async function collectStaff(page, base) {
   await page.getByLabel('Password').fill('a long enough password');
   await page.getByRole('button', { name: 'Sign in' }).click(); await snap('surveys');
   await page.goto(`${base}/staff/waves/${WAVE}`); await snap('wave');
+  await page.goto(`${base}/staff/waves/${WAVE}/results`); await snap('wave results');
   await page.goto(`${base}/staff/waves/${WAVE}/responses?words=quiet`); await snap('responses, filtered');
   await page.goto(`${base}/staff/waves/${WAVE}/responses`); await snap('responses');
   await page.getByRole('link', { name: /^Open/ }).first().click(); await snap('response');

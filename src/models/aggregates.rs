@@ -115,6 +115,37 @@ pub fn apply(c: &mut DbConnection, response_id: &ResponseId, sign: i64) -> Store
     Ok(())
 }
 
+/// Answers per (audience, question, option) in a wave: the counts kept at write time, with
+/// any published counts imported for it added (what comparisons and results count).
+pub fn option_counts(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<HashMap<(String, String, String), u64>> {
+    use crate::db::schema::imported_counts;
+    let kept: Vec<(String, String, String, i64)> = answer_counts::table
+        .filter(answer_counts::wave_id.eq(wave_id))
+        .select((
+            answer_counts::audience,
+            answer_counts::question_key,
+            answer_counts::option_value,
+            answer_counts::answers,
+        ))
+        .load(conn)?;
+    let imported: Vec<(String, String, String, i64)> = imported_counts::table
+        .filter(imported_counts::wave_id.eq(wave_id))
+        .select((
+            imported_counts::audience,
+            imported_counts::question_key,
+            imported_counts::option_value,
+            imported_counts::answers,
+        ))
+        .load(conn)?;
+    let mut out: HashMap<(String, String, String), u64> = HashMap::new();
+    // A kept count that fell to zero (deletions) is no answer; an imported zero is a figure.
+    for (a, k, v, n) in kept.into_iter().filter(|r| r.3 > 0).chain(imported) {
+        let e = out.entry((a, k, v)).or_insert(0);
+        *e = e.saturating_add(u64::try_from(n).unwrap_or(u64::MAX));
+    }
+    Ok(out)
+}
+
 /// Recomputes a wave's counts from its raw answers.
 pub fn rebuild(c: &mut DbConnection, wave_id: &WaveId) -> StoreResult<()> {
     diesel::delete(answer_counts::table.filter(answer_counts::wave_id.eq(wave_id))).execute(c)?;

@@ -93,40 +93,16 @@ fn stored_count(n: i64) -> u64 {
 fn load_wave(conn: &mut DbConnection, slug: &str, series_id: &str, max_text: usize) -> StoreResult<WaveData> {
     // (kind, code, audience) → (respondents, Σshare, Σshare², positive answers, valid answers)
     type Sums = (u64, f64, f64, u64, u64);
-    // Published counts of past waves add to the option counts (they have no respondents, so
-    // they never enter the respondent-level indices).
-    use crate::db::schema::imported_counts;
-    // Exact counts kept up to date at every write (see `models::aggregates`).
-    use crate::db::schema::{answer_counts, index_counts};
+    // Exact counts kept up to date at every write (see `models::aggregates`); published
+    // counts of past waves add to the option counts (they have no respondents, so they never
+    // enter the respondent-level indices).
+    use crate::db::schema::index_counts;
     let loaded = super::survey::get(conn, slug, max_text)?;
     if loaded.row.series_id != series_id {
         return Err(StoreError::Conflict(format!("the wave {slug:?} is not part of this series")));
     }
     let (wave, def) = (loaded.row, loaded.definition);
-    let rows: Vec<(String, String, String, i64)> = answer_counts::table
-        .filter(answer_counts::wave_id.eq(&wave.id))
-        .select((
-            answer_counts::audience,
-            answer_counts::question_key,
-            answer_counts::option_value,
-            answer_counts::answers,
-        ))
-        .load(conn)?;
-    let mut counts: HashMap<(String, String, String), u64> =
-        rows.into_iter().filter(|r| r.3 > 0).map(|(aud, key, v, n)| ((aud, key, v), stored_count(n))).collect();
-    let imported: Vec<(String, String, String, i64)> = imported_counts::table
-        .filter(imported_counts::wave_id.eq(&wave.id))
-        .select((
-            imported_counts::audience,
-            imported_counts::question_key,
-            imported_counts::option_value,
-            imported_counts::answers,
-        ))
-        .load(conn)?;
-    for (aud, key, value, n) in imported {
-        let entry = counts.entry((aud, key, value)).or_insert(0);
-        *entry = entry.saturating_add(stored_count(n));
-    }
+    let counts = super::aggregates::option_counts(conn, &wave.id)?;
     let per_audience: Vec<(String, i64)> = responses::table
         .filter(responses::wave_id.eq(&wave.id))
         .group_by(responses::audience)

@@ -20,6 +20,7 @@ pub mod media;
 pub mod panel;
 pub mod paper;
 pub mod response;
+pub mod results;
 pub mod retention;
 pub mod review;
 pub mod selections;

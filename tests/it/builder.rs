@@ -13,7 +13,7 @@ use crate::fixtures::{PASSWORD, setup, sign_in};
 use crate::helpers::{Browser, Page, TestApp};
 
 /// Starts a survey from the form and returns its wave's slug.
-fn start(b: &Browser, title: &str, audiences: &[&str], others: &[&str]) -> (Page, String) {
+pub fn start(b: &Browser, title: &str, audiences: &[&str], others: &[&str]) -> (Page, String) {
     let page = b.get("/staff/surveys/new");
     assert_eq!(page.status, 200);
     let mut form = page.form_ending("/staff/surveys/new").with("title", title).with("label", "2026").with("slug", "");
@@ -86,7 +86,7 @@ fn fields_for(q: &Question, audiences: &[&str]) -> Vec<(String, String)> {
 }
 
 /// Adds a question through the form: opens "Add a question" of its type, fills it in, saves.
-fn add(b: &Browser, wave: &str, kind: &str, fields: &[(String, String)]) -> Page {
+pub fn add(b: &Browser, wave: &str, kind: &str, fields: &[(String, String)]) -> Page {
     let page = b.get(&format!("/staff/waves/{wave}/build/new?type={kind}"));
     assert_eq!(page.status, 200, "{}", page.html);
     let mut form = page.form_ending("/build/new");

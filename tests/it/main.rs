@@ -27,6 +27,7 @@ mod ops;
 mod panels;
 mod paper;
 mod reports;
+mod results;
 mod say_or_show;
 mod staff;
 mod stats;

@@ -7,6 +7,7 @@
 //! | route | roles |
 //! |---|---|
 //! | `GET /staff/series/{slug}/compare`, `GET /staff/series/{slug}/methods` | admin, analyst, viewer |
+//! | `GET /staff/waves/{slug}/results` (one wave's figures per question and audience) | admin, analyst, viewer |
 //! | `GET /staff/series/{slug}/evidence[?format=html\|docx\|csv\|json]` (the JSON API) | admin, analyst, viewer |
 //! | `POST /staff/series/{slug}/evidence/brag` (staff's own rating, with a note) | admin, analyst |
 //!
@@ -17,6 +18,7 @@
 mod compare;
 mod evidence;
 mod methods;
+mod results;
 
 use actix_web::web;
 use serde::Deserialize;
@@ -32,6 +34,7 @@ use crate::stats::compare::{Adjust, CaseResult};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/staff/series/{slug}/compare", web::get().to(compare::compare_page))
         .route("/staff/series/{slug}/methods", web::get().to(methods::methods_page))
+        .route("/staff/waves/{slug}/results", web::get().to(results::results_page))
         .route("/staff/series/{slug}/evidence", web::get().to(evidence::evidence))
         .route("/staff/series/{slug}/evidence/brag", web::post().to(evidence::set_brag));
 }
