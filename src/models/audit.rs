@@ -53,6 +53,8 @@ actions! {
     PasswordResetRequested => "password.reset_requested",
     /// A password reset was refused: too many in an hour.
     PasswordResetRefused => "password.reset_refused",
+    /// A wave's responses were downloaded in the browser (wave, format, rows).
+    ResponsesDownloaded => "responses.downloaded",
     /// Quotes were exported (format, filter, rows).
     QuotesExported => "quotes.exported",
     /// A selection of quotes was saved (its name, how many quotes, whether it replaced one).

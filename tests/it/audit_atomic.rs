@@ -452,6 +452,10 @@ fn every_audited_change_is_written_with_its_audit_row(backend: Backend) {
             rows("SELECT COUNT(*) AS n FROM redaction_names WHERE name = 'Zebedee'"),
             || analyst.post_staff("/staff/redaction-names", &[("names", "Zebedee\nMrs Patel")]).status.into(),
         ),
+        case(Action::ResponsesDownloaded, Effect::File, || {
+            let (status, file) = download(analyst, &format!("/staff/waves/{WAVE}/download?format=csv"));
+            Outcome { status, file }
+        }),
         case(Action::QuotesExported, Effect::File, || {
             let (status, file) = download(admin, "/staff/quotes/export?format=csv");
             Outcome { status, file }

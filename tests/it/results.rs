@@ -94,6 +94,23 @@ fn results_of_one_wave(backend: Backend) {
     let written = page.text_of("#r-what-helps + .table-scroll tbody td");
     assert_eq!(written, ["not shown", "12", "15"], "everyone wrote (the walk writes words)");
     assert!(page.has("a[href$='/coding?question=what-helps']"));
+    // The responses as a file: one row per response, a column per question key; audited.
+    let res = b.raw().get(format!("{}/staff/waves/{wave}/download?format=csv", b.base)).send().expect("get");
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(res.headers()["content-type"].to_str().expect("ct").starts_with("text/csv"));
+    assert!(res.headers()["content-disposition"].to_str().expect("cd").contains("attachment"));
+    let csv = res.text().expect("csv");
+    let mut lines = csv.lines();
+    let header = lines.next().expect("header");
+    for key in ["enough-help", "weeks-waited", "what-helps"] {
+        assert!(header.contains(key), "{header}");
+    }
+    assert_eq!(lines.count(), 15, "{csv}");
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'responses.downloaded'"), 1);
+    let json = b.raw().get(format!("{}/staff/waves/{wave}/download?format=json", b.base)).send().expect("get");
+    let records: serde_json::Value = serde_json::from_str(&json.text().expect("text")).expect("json");
+    assert_eq!(records.as_array().map(Vec::len), Some(15));
+    assert_eq!(b.get(&format!("/staff/waves/{wave}/download?format=exe")).status, 400);
     // A viewer reads results but is not sent to coding; another partnership gets nothing.
     let (viewer, _) = sign_in(&app, "viewer@torbay.example", PASSWORD);
     let seen = viewer.get(&format!("/staff/waves/{wave}/results"));
@@ -101,5 +118,12 @@ fn results_of_one_wave(backend: Backend) {
     assert!(!seen.has("a[href*='/coding']"));
     let (other, _) = sign_in(&app, "analyst@southend.example", PASSWORD);
     assert_eq!(other.get(&format!("/staff/waves/{wave}/results")).status, 404);
+    assert_eq!(other.get(&format!("/staff/waves/{wave}/download?format=csv")).status, 404);
+    assert_eq!(
+        viewer.get(&format!("/staff/waves/{wave}/download?format=csv")).status,
+        403,
+        "the file holds written words"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'responses.downloaded'"), 2);
 }
 both!(results_of_one_wave);

@@ -8,6 +8,7 @@
 //! |---|---|
 //! | `GET /staff/series/{slug}/compare`, `GET /staff/series/{slug}/methods` | admin, analyst, viewer |
 //! | `GET /staff/waves/{slug}/results` (one wave's figures per question and audience) | admin, analyst, viewer |
+//! | `GET /staff/waves/{slug}/download?format=csv\|json` (the responses, audited) | admin, analyst |
 //! | `GET /staff/series/{slug}/evidence[?format=html\|docx\|csv\|json]` (the JSON API) | admin, analyst, viewer |
 //! | `POST /staff/series/{slug}/evidence/brag` (staff's own rating, with a note) | admin, analyst |
 //!
@@ -16,6 +17,7 @@
 //! `crate::exports::evidence`.
 
 mod compare;
+mod download;
 mod evidence;
 mod methods;
 mod results;
@@ -35,6 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/staff/series/{slug}/compare", web::get().to(compare::compare_page))
         .route("/staff/series/{slug}/methods", web::get().to(methods::methods_page))
         .route("/staff/waves/{slug}/results", web::get().to(results::results_page))
+        .route("/staff/waves/{slug}/download", web::get().to(download::download))
         .route("/staff/series/{slug}/evidence", web::get().to(evidence::evidence))
         .route("/staff/series/{slug}/evidence/brag", web::post().to(evidence::set_brag));
 }
