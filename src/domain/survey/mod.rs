@@ -410,6 +410,11 @@ impl Question {
         self.options.iter().find(|o| o.value == value)
     }
 
+    /// The words that head this question in lists: a statement's grid's, else its own.
+    pub fn head_wording(&self) -> &BTreeMap<String, Wording> {
+        self.grid.as_ref().map_or(&self.wording, |g| &g.wording)
+    }
+
     /// The key of the grid this statement belongs to.
     pub fn grid_key(&self) -> Option<&str> {
         self.grid.as_ref().map(|g| g.key.as_str())

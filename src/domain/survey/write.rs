@@ -252,7 +252,7 @@ impl SurveyDefinition {
                     QuestionKind::LongText | QuestionKind::SayOrShow => Some(max_text),
                     _ => None,
                 };
-                let wording = q.grid.as_ref().map_or(&q.wording, |g| &g.wording);
+                let wording = q.head_wording();
                 let text = wording
                     .iter()
                     .map(|(aud, w)| {

@@ -253,6 +253,11 @@ struct BankWarning {
     statement: Option<String>,
 }
 
+/// One audience's box for words (an answer's label or a statement), with its advice.
+fn label_field(a: &crate::domain::survey::Audience, field: Field, advice: Vec<Advice>) -> LabelField {
+    LabelField { audience: a.key.as_str().to_owned(), name: a.name.clone(), reader: reader_of(a), field, advice }
+}
+
 /// Who reads an audience's words, as the advice as you type names it.
 fn reader_of(a: &crate::domain::survey::Audience) -> &'static str {
     if a.easy_read { "young-people" } else { "parents" }
@@ -456,19 +461,19 @@ fn view(
             labels: def
                 .audiences
                 .iter()
-                .map(|a| LabelField {
-                    audience: a.key.as_str().to_owned(),
-                    name: a.name.clone(),
-                    reader: reader_of(a),
-                    field: field(
-                        &format!("opt-{i}-label-{}", a.key),
-                        o.labels.get(a.key.as_str()).map_or("", String::as_str),
-                    ),
-                    advice: if o.value.is_empty() {
-                        Vec::new()
-                    } else {
-                        advice_on(a.key.as_str(), &format!("options.{}", o.value))
-                    },
+                .map(|a| {
+                    label_field(
+                        a,
+                        field(
+                            &format!("opt-{i}-label-{}", a.key),
+                            o.labels.get(a.key.as_str()).map_or("", String::as_str),
+                        ),
+                        if o.value.is_empty() {
+                            Vec::new()
+                        } else {
+                            advice_on(a.key.as_str(), &format!("options.{}", o.value))
+                        },
+                    )
                 })
                 .collect(),
             polarities: polarity_choices(if o.polarity.is_empty() { "neutral" } else { &o.polarity }),
@@ -498,18 +503,18 @@ fn view(
                 texts: def
                     .audiences
                     .iter()
-                    .map(|a| LabelField {
-                        audience: a.key.as_str().to_owned(),
-                        name: a.name.clone(),
-                        reader: reader_of(a),
-                        field: field(
-                            &format!("st-{j}-text-{}", a.key),
-                            st.words.get(a.key.as_str()).map_or("", String::as_str),
-                        ),
-                        advice: st_advice
-                            .and_then(|m| m.get(a.key.as_str()))
-                            .map(|l| l.iter().filter(|(s, _)| s == "title").map(|(_, a)| a.clone()).collect())
-                            .unwrap_or_default(),
+                    .map(|a| {
+                        label_field(
+                            a,
+                            field(
+                                &format!("st-{j}-text-{}", a.key),
+                                st.words.get(a.key.as_str()).map_or("", String::as_str),
+                            ),
+                            st_advice
+                                .and_then(|m| m.get(a.key.as_str()))
+                                .map(|l| l.iter().filter(|(s, _)| s == "title").map(|(_, a)| a.clone()).collect())
+                                .unwrap_or_default(),
+                        )
                     })
                     .collect(),
                 symbols: symbol_choices(&ctx.images, &st.symbol),

@@ -120,13 +120,7 @@ fn rows(def: &SurveyDefinition) -> Vec<Row> {
             wording: q
                 .audiences
                 .iter()
-                .filter_map(|a| {
-                    q.grid
-                        .as_ref()
-                        .map_or(&q.wording, |g| &g.wording)
-                        .get(a)
-                        .map(|w| Wording { audience: name(a), title: w.title.clone() })
-                })
+                .filter_map(|a| q.head_wording().get(a).map(|w| Wording { audience: name(a), title: w.title.clone() }))
                 .collect(),
             statements,
             routing: q.show_if.as_ref().map(|s| {
@@ -384,13 +378,7 @@ pub(super) async fn confirm_delete(
         wording: q
             .audiences
             .iter()
-            .filter_map(|a| {
-                q.grid
-                    .as_ref()
-                    .map_or(&q.wording, |g| &g.wording)
-                    .get(a)
-                    .map(|x| Wording { audience: name(a), title: x.title.clone() })
-            })
+            .filter_map(|a| q.head_wording().get(a).map(|x| Wording { audience: name(a), title: x.title.clone() }))
             .chain(w.def.questions[range.clone()].iter().filter(|s| s.grid.is_some()).map(|s| {
                 Wording {
                     audience: format!("Statement {}", s.key),
