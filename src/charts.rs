@@ -54,6 +54,51 @@ pub fn share_bars(id: &str, description: &str, bars: &[Bar]) -> String {
     svg
 }
 
+/// Horizontal bars of answers' shares (no ranges): one per answer, a figure that may not be
+/// shown drawn as no bar with the words "not shown".
+pub fn answer_bars(id: &str, description: &str, bars: &[(String, Option<f64>)]) -> String {
+    let row = 30.0;
+    let left = 180.0;
+    let width = 240.0;
+    let height = row * bars.len() as f64 + 22.0;
+    let mut svg = format!(
+        r#"<svg class="chart" viewBox="0 0 {w} {height}" width="100%" role="img" aria-labelledby="{id}-t" xmlns="http://www.w3.org/2000/svg"><title id="{id}-t">{title}</title>"#,
+        w = left + width + 90.0,
+        title = html_escape(description),
+    );
+    for (i, (label, share)) in bars.iter().enumerate() {
+        let y = 6.0 + row * i as f64;
+        let short: String = label.chars().take(28).collect();
+        let short = if short.len() < label.len() { format!("{short}\u{2026}") } else { short };
+        svg.push_str(&format!(
+            r#"<text x="{tx}" y="{ty}" class="axis" text-anchor="end">{label}</text>"#,
+            tx = left - 8.0,
+            ty = y + 14.0,
+            label = html_escape(&short),
+        ));
+        match share {
+            Some(v) => svg.push_str(&format!(
+                r#"<rect x="{left}" y="{y}" width="{bw:.1}" height="18" class="bar later"/><text x="{vx:.1}" y="{ty}" class="value">{pct}%</text>"#,
+                bw = (width * v.clamp(0.0, 1.0)).max(0.5),
+                vx = left + width * v.clamp(0.0, 1.0) + 6.0,
+                ty = y + 14.0,
+                pct = (v * 100.0).round(),
+            )),
+            None => svg.push_str(&format!(
+                r#"<text x="{left}" y="{ty}" class="value">not shown</text>"#,
+                ty = y + 14.0
+            )),
+        }
+    }
+    let base = 6.0 + row * bars.len() as f64;
+    svg.push_str(&format!(
+        r#"<path d="M{left} {base} H{end}" class="axisline"/><text x="{left}" y="{ty}" class="axis">0%</text><text x="{end}" y="{ty}" class="axis" text-anchor="end">100%</text></svg>"#,
+        end = left + width,
+        ty = base + 14.0,
+    ));
+    svg
+}
+
 #[cfg(test)]
 #[allow(clippy::expect_used, clippy::unwrap_used)]
 mod tests {

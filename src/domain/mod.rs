@@ -7,6 +7,7 @@
 pub mod answer;
 pub mod codes;
 pub mod easyread;
+pub mod filter;
 pub mod framework;
 pub mod media;
 pub mod panel;

@@ -190,9 +190,10 @@ pub fn import_responses(
         }
         let channel = match cell("channel") {
             "" => "import".to_owned(),
-            ch @ ("web" | "panel" | "paper" | "import" | "phone") => ch.to_owned(),
+            ch if crate::domain::filter::CHANNELS.iter().any(|(k, _)| *k == ch) => ch.to_owned(),
             other => {
-                c.add(row, "channel", format!("{other:?} is not a channel: use web, panel, paper, phone or import"));
+                let known: Vec<&str> = crate::domain::filter::CHANNELS.iter().map(|(k, _)| *k).collect();
+                c.add(row, "channel", format!("{other:?} is not a channel: use one of {}", known.join(", ")));
                 continue;
             }
         };

@@ -1,45 +1,38 @@
-//! What one wave's results page counts: answers per option (the counts kept at write time,
-//! with any published counts imported for the wave), how many answered each question, the
-//! numbers given, how many wrote and how many sent a recording or picture, per audience.
-//! Counting only; the figures and their suppression are `crate::stats::results`.
+//! What one wave's results count, by group of respondents (`stats::results::Tally`).
+//!
+//! Without a filter that splits respondents beyond their audience, the counts kept at write
+//! time are read (answers per option, with any published counts imported for the wave),
+//! plus how many answered each question, the numbers given, how many wrote and how many sent
+//! a recording or picture. With a channel, date or answer filter, the stored answers are
+//! counted in one pass per figure, grouped by audience, channel, answer to the filtering
+//! question and whether sent inside the days: every group the suppression cube needs, in
+//! the same read. Counting only; figures and suppression are `crate::stats::results`.
 
 use std::collections::HashMap;
 
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text, Timestamp};
 
 use super::StoreResult;
-use crate::db::schema::{answer_files, answers, responses};
-use crate::db::{DbConnection, WaveId};
-
-/// (audience, question key).
-pub type Slot = (String, String);
-
-/// A wave's counts, per audience.
-#[derive(Debug, Clone, Default)]
-pub struct WaveCounts {
-    /// Responses per audience.
-    pub responses: HashMap<String, u64>,
-    /// Answers per (audience, question, option).
-    pub options: HashMap<(String, String, String), u64>,
-    /// People who answered, per (audience, question), from the stored answers.
-    pub answered: HashMap<Slot, u64>,
-    /// Every number given, per (audience, question).
-    pub numbers: HashMap<Slot, Vec<f64>>,
-    /// People who wrote words, per (audience, question).
-    pub written: HashMap<Slot, u64>,
-    /// People who sent a recording or picture, per (audience, question).
-    pub files: HashMap<Slot, u64>,
-}
+use crate::db::schema::{answer_files, answers, imported_counts, responses};
+use crate::db::{Backend, DbConnection, WaveId};
+use crate::domain::filter::Filter;
+use crate::stats::results::{GroupCounts, PUBLISHED, Sig, Tally};
 
 fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
+fn whole(audience: String) -> Sig {
+    Sig { audience, channel: "*".into(), answer: None, in_range: true }
+}
+
 /// People who answered each question, per audience (`words`: only those who wrote words).
-fn respondents(conn: &mut DbConnection, wave_id: &WaveId, words: bool) -> StoreResult<HashMap<Slot, u64>> {
+fn respondents(conn: &mut DbConnection, wave_id: &WaveId, words: bool) -> StoreResult<Vec<(String, String, i64)>> {
     let base = answers::table.inner_join(responses::table).filter(responses::wave_id.eq(wave_id));
     let people = || diesel::dsl::count(answers::response_id).aggregate_distinct();
-    let rows: Vec<(String, String, i64)> = if words {
+    Ok(if words {
         base.filter(answers::text_value.is_not_null())
             .filter(answers::option_value.is_null())
             .group_by((responses::audience, answers::question_key))
@@ -49,22 +42,34 @@ fn respondents(conn: &mut DbConnection, wave_id: &WaveId, words: bool) -> StoreR
         base.group_by((responses::audience, answers::question_key))
             .select((responses::audience, answers::question_key, people()))
             .load(conn)?
-    };
-    Ok(rows.into_iter().map(|(a, k, n)| ((a, k), count(n))).collect())
+    })
 }
 
-/// Counts `wave_id`'s answers for its results page.
-pub fn wave_counts(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<WaveCounts> {
-    let mut out = WaveCounts::default();
+/// Counts `wave_id`'s answers for its results, split as `filter` needs.
+pub fn tally(conn: &mut DbConnection, wave_id: &WaveId, filter: &Filter) -> StoreResult<Tally> {
+    if filter.needs_answers() { split(conn, wave_id, filter) } else { kept(conn, wave_id) }
+}
+
+/// By audience only, from the kept counts.
+fn kept(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<Tally> {
+    let mut t = Tally::default();
     let per_audience: Vec<(String, i64)> = responses::table
         .filter(responses::wave_id.eq(wave_id))
         .group_by(responses::audience)
         .select((responses::audience, diesel::dsl::count_star()))
         .load(conn)?;
-    out.responses = per_audience.into_iter().map(|(a, n)| (a, count(n))).collect();
-    out.options = super::aggregates::option_counts(conn, wave_id)?;
-    out.answered = respondents(conn, wave_id, false)?;
-    out.written = respondents(conn, wave_id, true)?;
+    for (a, n) in per_audience {
+        t.groups.entry(whole(a)).or_default().responses = count(n);
+    }
+    for ((a, k, v), n) in super::aggregates::option_counts(conn, wave_id)? {
+        t.groups.entry(whole(a)).or_default().options.insert((k, v), n);
+    }
+    for (a, k, n) in respondents(conn, wave_id, false)? {
+        t.groups.entry(whole(a)).or_default().answered.insert(k, count(n));
+    }
+    for (a, k, n) in respondents(conn, wave_id, true)? {
+        t.groups.entry(whole(a)).or_default().written.insert(k, count(n));
+    }
     let numbers: Vec<(String, String, Option<f64>)> = answers::table
         .inner_join(responses::table)
         .filter(responses::wave_id.eq(wave_id))
@@ -73,7 +78,7 @@ pub fn wave_counts(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<Wav
         .load(conn)?;
     for (a, k, v) in numbers {
         if let Some(v) = v {
-            out.numbers.entry((a, k)).or_default().push(v);
+            t.groups.entry(whole(a)).or_default().numbers.entry(k).or_default().push(v);
         }
     }
     // Few: one row each, counted here.
@@ -82,75 +87,179 @@ pub fn wave_counts(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<Wav
         .filter(answer_files::wave_id.eq(wave_id))
         .select((responses::audience, answer_files::question_key))
         .load(conn)?;
-    for slot in files {
-        *out.files.entry(slot).or_insert(0) += 1;
+    for (a, k) in files {
+        *t.groups.entry(whole(a)).or_default().files.entry(k).or_insert(0) += 1;
     }
-    Ok(out)
+    Ok(t)
 }
 
-/// One question's figures: for each audience asked, and for everyone together.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct QuestionFigures {
-    pub key: String,
-    /// The grid this statement belongs to.
-    pub grid: Option<String>,
-    /// Per audience key asked, in the survey's order, then `("everyone", …)` when more than one.
-    pub groups: Vec<(String, crate::stats::results::Figures)>,
+#[derive(QueryableByName)]
+struct SigRow {
+    #[diesel(sql_type = Text)]
+    audience: String,
+    #[diesel(sql_type = Text)]
+    channel: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    fv: Option<String>,
+    #[diesel(sql_type = Integer)]
+    in_range: i32,
 }
 
-/// Every question's figures from `counts`, with the comparison method's suppression.
-pub fn figures(
-    def: &crate::domain::SurveyDefinition,
-    counts: &WaveCounts,
-    s: &crate::stats::Settings,
-) -> Vec<QuestionFigures> {
-    use crate::domain::survey::QuestionKind;
-    use crate::stats::results as r;
-    let mut out = Vec::new();
-    for q in &def.questions {
-        let key = q.key.as_str();
-        let audiences: Vec<String> =
-            def.audiences.iter().map(|a| a.key.as_str().to_owned()).filter(|a| q.is_for(a)).collect();
-        let together = audiences.len() > 1;
-        let figure = |auds: &[String]| {
-            let slot = |a: &String| (a.clone(), key.to_owned());
-            let sum = |m: &HashMap<Slot, u64>| auds.iter().map(|a| m.get(&slot(a)).copied().unwrap_or(0)).sum::<u64>();
-            if q.kind.has_options() {
-                let per_option: Vec<(String, u64)> = q
-                    .options
-                    .iter()
-                    .map(|o| {
-                        let n = auds
-                            .iter()
-                            .map(|a| {
-                                counts.options.get(&(a.clone(), key.to_owned(), o.value.clone())).copied().unwrap_or(0)
-                            })
-                            .sum();
-                        (o.value.clone(), n)
-                    })
-                    .collect();
-                // One answer each: the base is the sum (imported counts included); several
-                // answers each: the people who answered.
-                let n = if q.kind == QuestionKind::MultipleChoice {
-                    sum(&counts.answered)
-                } else {
-                    per_option.iter().map(|(_, n)| n).sum()
-                };
-                r::choice(n, &per_option, s)
-            } else if q.kind == QuestionKind::Number {
-                let mut all: Vec<f64> =
-                    auds.iter().flat_map(|a| counts.numbers.get(&slot(a)).cloned().unwrap_or_default()).collect();
-                r::numbers(&mut all, s)
-            } else {
-                r::words(sum(&counts.written), sum(&counts.files), s)
-            }
-        };
-        let mut groups: Vec<(String, r::Figures)> =
-            audiences.iter().map(|a| (a.clone(), figure(std::slice::from_ref(a)))).collect();
-        if together {
-            groups.push(("everyone".to_owned(), figure(&audiences)));
+impl SigRow {
+    fn sig(&self) -> Sig {
+        Sig {
+            audience: self.audience.clone(),
+            channel: self.channel.clone(),
+            answer: self.fv.clone(),
+            in_range: self.in_range != 0,
         }
-        out.push(QuestionFigures { key: key.to_owned(), grid: q.grid_key().map(str::to_owned), groups });
+    }
+}
+
+#[derive(QueryableByName)]
+struct CountRow {
+    #[diesel(embed)]
+    sig: SigRow,
+    #[diesel(sql_type = Text)]
+    k: String,
+    #[diesel(sql_type = Text)]
+    v: String,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+#[derive(QueryableByName)]
+struct NumberRow {
+    #[diesel(embed)]
+    sig: SigRow,
+    #[diesel(sql_type = Text)]
+    k: String,
+    #[diesel(sql_type = Double)]
+    x: f64,
+}
+
+/// The first instant of `day` and of the day after `to` (UTC).
+fn bounds(filter: &Filter) -> (NaiveDateTime, NaiveDateTime) {
+    let start = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default();
+    // Within every engine's range (PostgreSQL's timestamps stop well short of chrono's).
+    let (first, last) = (NaiveDate::from_ymd_opt(1900, 1, 1), NaiveDate::from_ymd_opt(9999, 12, 31));
+    let from = filter.from.or(first).map_or(NaiveDateTime::default(), start);
+    let to = filter.to.and_then(|d| d.succ_opt()).or(last).map_or(NaiveDateTime::default(), start);
+    (from, to)
+}
+
+/// Split by audience, channel, answer to the filtering question and days, from the answers.
+fn split(conn: &mut DbConnection, wave_id: &WaveId, filter: &Filter) -> StoreResult<Tally> {
+    let pg = conn.backend() == Backend::Postgres;
+    let p = |i: u8| if pg { format!("${i}") } else { format!("?{i}") };
+    let (from, to) = bounds(filter);
+    let key = filter.answer.as_ref().map(|(k, _)| k.clone()).unwrap_or_default();
+    // ?1 wave, ?2 filtering question, ?3 first instant, ?4 first instant after.
+    let sig = format!(
+        "r.audience AS audience, r.channel AS channel, fa.option_value AS fv, \
+         CASE WHEN r.submitted_at >= {} AND r.submitted_at < {} THEN 1 ELSE 0 END AS in_range",
+        p(3),
+        p(4)
+    );
+    let from_responses =
+        format!("FROM responses r LEFT JOIN answers fa ON fa.response_id = r.id AND fa.question_key = {}", p(2));
+    let wave = format!("r.wave_id = {}", p(1));
+    let run_counts = |conn: &mut DbConnection, sql: String| -> StoreResult<Vec<CountRow>> {
+        Ok(crate::on_backend!(conn, |c| diesel::sql_query(&sql)
+            .bind::<Text, _>(wave_id.as_str())
+            .bind::<Text, _>(&key)
+            .bind::<Timestamp, _>(from)
+            .bind::<Timestamp, _>(to)
+            .load::<CountRow>(c))?)
+    };
+    let mut t = Tally::default();
+    let totals = run_counts(
+        conn,
+        format!(
+            "SELECT {sig}, '' AS k, '' AS v, CAST(COUNT(*) AS BIGINT) AS n {from_responses} \
+             WHERE {wave} GROUP BY 1, 2, 3, 4"
+        ),
+    )?;
+    for r in totals {
+        t.groups.entry(r.sig.sig()).or_default().responses = count(r.n);
+    }
+    let options = run_counts(
+        conn,
+        format!(
+            "SELECT {sig}, a.question_key AS k, a.option_value AS v, CAST(COUNT(*) AS BIGINT) AS n \
+             {from_responses} JOIN answers a ON a.response_id = r.id \
+             WHERE {wave} AND a.option_value IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6"
+        ),
+    )?;
+    for r in options {
+        t.groups.entry(r.sig.sig()).or_default().options.insert((r.k, r.v), count(r.n));
+    }
+    for (words, cond) in [(false, ""), (true, " AND a.text_value IS NOT NULL AND a.option_value IS NULL")] {
+        let rows = run_counts(
+            conn,
+            format!(
+                "SELECT {sig}, a.question_key AS k, '' AS v, CAST(COUNT(DISTINCT a.response_id) AS BIGINT) AS n \
+                 {from_responses} JOIN answers a ON a.response_id = r.id \
+                 WHERE {wave}{cond} GROUP BY 1, 2, 3, 4, 5"
+            ),
+        )?;
+        for r in rows {
+            let g = t.groups.entry(r.sig.sig()).or_default();
+            if words {
+                g.written.insert(r.k, count(r.n))
+            } else {
+                g.answered.insert(r.k, count(r.n))
+            };
+        }
+    }
+    let files = run_counts(
+        conn,
+        format!(
+            "SELECT {sig}, f.question_key AS k, '' AS v, CAST(COUNT(*) AS BIGINT) AS n \
+             {from_responses} JOIN answer_files f ON f.response_id = r.id \
+             WHERE {wave} GROUP BY 1, 2, 3, 4, 5"
+        ),
+    )?;
+    for r in files {
+        t.groups.entry(r.sig.sig()).or_default().files.insert(r.k, count(r.n));
+    }
+    let sql = format!(
+        "SELECT {sig}, a.question_key AS k, a.number_value AS x \
+         {from_responses} JOIN answers a ON a.response_id = r.id \
+         WHERE {wave} AND a.number_value IS NOT NULL"
+    );
+    let numbers: Vec<NumberRow> = crate::on_backend!(conn, |c| diesel::sql_query(&sql)
+        .bind::<Text, _>(wave_id.as_str())
+        .bind::<Text, _>(&key)
+        .bind::<Timestamp, _>(from)
+        .bind::<Timestamp, _>(to)
+        .load::<NumberRow>(c))?;
+    for r in numbers {
+        t.groups.entry(r.sig.sig()).or_default().numbers.entry(r.k).or_default().push(r.x);
+    }
+    // Published counts cannot be split: a group of their own, inside no filter.
+    let published: Vec<(String, String, String, i64)> = imported_counts::table
+        .filter(imported_counts::wave_id.eq(wave_id))
+        .select((
+            imported_counts::audience,
+            imported_counts::question_key,
+            imported_counts::option_value,
+            imported_counts::answers,
+        ))
+        .load(conn)?;
+    for (a, k, v, n) in published {
+        let sig = Sig { audience: a, channel: PUBLISHED.into(), answer: None, in_range: false };
+        let g: &mut GroupCounts = t.groups.entry(sig).or_default();
+        *g.options.entry((k, v)).or_insert(0) += count(n);
+    }
+    Ok(t)
+}
+
+/// Responses per audience in a tally's groups inside `filter` (for the page's opening line).
+pub fn responses_by_audience(t: &Tally, filter: &Filter) -> HashMap<String, u64> {
+    let mut out = HashMap::new();
+    for (s, g) in t.groups.iter().filter(|(s, _)| s.inside(filter, None)) {
+        *out.entry(s.audience.clone()).or_insert(0) += g.responses;
     }
     out
 }

@@ -12,6 +12,7 @@ pub mod power;
 pub mod results;
 pub mod special;
 pub mod stream;
+pub mod suppress;
 
 #[cfg(test)]
 mod properties;

@@ -194,8 +194,9 @@ fn a_kiosk_serves_five_people_and_forgets_each(backend: Backend) {
         0
     );
     assert_eq!(
-        app.count(&format!("SELECT COUNT(*) AS n FROM responses WHERE channel = 'panel' AND session_id = '{id}'")),
-        5
+        app.count(&format!("SELECT COUNT(*) AS n FROM responses WHERE channel = 'kiosk' AND session_id = '{id}'")),
+        5,
+        "a shared tablet is its own channel"
     );
 
     // Someone walks away mid-survey: going back to the start throws their answers away.

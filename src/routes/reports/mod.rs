@@ -19,6 +19,7 @@
 mod compare;
 mod download;
 mod evidence;
+mod filters;
 mod methods;
 mod results;
 

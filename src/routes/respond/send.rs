@@ -194,7 +194,17 @@ pub(super) async fn send(
             return Ok(see_other(visit.question_url(missing.key.as_str())));
         }
         let id = d.id.clone();
-        let channel = if d.session_id.is_some() { "panel" } else { "web" };
+        // How the answers came: a shared tablet, a panel session, an emailed invitation, or
+        // the survey's own link (`domain::filter::CHANNELS`).
+        let channel = if kiosk().is_some() {
+            "kiosk"
+        } else if d.session_id.is_some() {
+            "panel"
+        } else if d.contact_id.is_some() {
+            "invitation"
+        } else {
+            "web"
+        };
         let (key, token) = (state.codes.clone(), draft_token(&req).unwrap_or_default());
         // A shared tablet gives no receipt code: anyone who saw the screen could use it.
         let with_receipt = kiosk().is_none();

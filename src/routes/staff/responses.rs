@@ -127,7 +127,7 @@ pub(super) async fn responses(
         label: w.row.label.clone(),
         series_title: w.def.series.title.clone(),
         audiences: w.def.audiences.iter().map(|a| choice(a.key.as_str(), &a.name, &filter.audience)).collect(),
-        channels: ["web", "panel", "paper", "phone", "import"].iter().map(|c| choice(c, c, &filter.channel)).collect(),
+        channels: crate::domain::filter::CHANNELS.iter().map(|(k, n)| choice(k, n, &filter.channel)).collect(),
         questions: w.def.questions.iter().map(|q| choice(q.key.as_str(), q.key.as_str(), &filter.question)).collect(),
         priorities: codes_in(&w.def, |q| &q.priorities).iter().map(|c| choice(c, c, &filter.priority)).collect(),
         values: codes_in(&w.def, |q| &q.values).iter().map(|c| choice(c, c, &filter.value)).collect(),
