@@ -209,29 +209,26 @@ impl Filter {
         }
     }
 
+    /// The filter as (parameter, value) pairs, in the form's order.
+    pub fn params(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        let mut put = |k: &'static str, v: Option<String>| {
+            if let Some(v) = v {
+                out.push((k, v));
+            }
+        };
+        put("audience", self.audience.clone());
+        put("channel", self.channel.clone());
+        put("from", self.from.map(|d| d.to_string()));
+        put("to", self.to.map(|d| d.to_string()));
+        put("tag", self.tag.as_ref().map(|t| format!("{}:{}", t.kind, t.code)));
+        put("answer", self.answer.as_ref().map(|(q, v)| format!("{q}:{v}")));
+        out
+    }
+
     /// The filter as query parameters (empty when there is none), to carry it between pages.
     pub fn query(&self) -> String {
-        let mut parts: Vec<String> = Vec::new();
-        let mut put = |k: &str, v: &str| parts.push(format!("{k}={}", urlencoding::encode(v)));
-        if let Some(a) = &self.audience {
-            put("audience", a);
-        }
-        if let Some(c) = &self.channel {
-            put("channel", c);
-        }
-        if let Some(d) = self.from {
-            put("from", &d.to_string());
-        }
-        if let Some(d) = self.to {
-            put("to", &d.to_string());
-        }
-        if let Some(t) = &self.tag {
-            put("tag", &format!("{}:{}", t.kind, t.code));
-        }
-        if let Some((q, v)) = &self.answer {
-            put("answer", &format!("{q}:{v}"));
-        }
-        parts.join("&")
+        self.params().iter().map(|(k, v)| format!("{k}={}", urlencoding::encode(v))).collect::<Vec<_>>().join("&")
     }
 
     /// In words, for a page's heading and a file's notes ("Paper; from 1 March 2026").

@@ -4,6 +4,7 @@
 //! audience and the wave, never response ids or times.
 
 pub mod evidence;
+pub mod responses;
 
 use crate::models::export::neutralise_cell;
 use crate::models::voices::{BankQuote, PrioritySection};

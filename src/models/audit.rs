@@ -55,6 +55,7 @@ actions! {
     PasswordResetRefused => "password.reset_refused",
     /// A wave's responses were downloaded in the browser (wave, format, rows).
     ResponsesDownloaded => "responses.downloaded",
+    TablesDownloaded => "tables.downloaded",
     /// Quotes were exported (format, filter, rows).
     QuotesExported => "quotes.exported",
     /// A selection of quotes was saved (its name, how many quotes, whether it replaced one).

@@ -11,6 +11,8 @@ use super::{StoreError, StoreResult};
 use crate::db::schema::{answers, responses};
 use crate::db::{DbConnection, WaveId};
 use crate::domain::SurveyDefinition;
+use crate::domain::filter::Filter;
+use chrono::NaiveDateTime;
 
 /// One exported answer value.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -38,65 +40,144 @@ pub fn responses_for_wave(
     wave_slug: &str,
     def: &SurveyDefinition,
 ) -> StoreResult<Vec<ExportRecord>> {
+    let mut out = Vec::new();
+    each_response(conn, wave_id, wave_slug, def, &Filter::default(), 2_000, |batch| {
+        out.extend(batch);
+        true
+    })?;
+    Ok(out)
+}
+
+/// How many of a wave's responses `filter` picks.
+pub fn count_responses(conn: &mut DbConnection, wave_id: &WaveId, filter: &Filter) -> StoreResult<u64> {
+    let n: i64 = picked(wave_id, filter, None).count().get_result(conn)?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+type Picked<'a> = responses::BoxedQuery<'a, crate::db::MultiBackend>;
+
+/// The responses `filter` picks, sent up to `cutoff`.
+fn picked<'a>(wave_id: &'a WaveId, filter: &'a Filter, cutoff: Option<NaiveDateTime>) -> Picked<'a> {
+    let mut q = responses::table.filter(responses::wave_id.eq(wave_id)).into_boxed();
+    if let Some(a) = &filter.audience {
+        q = q.filter(responses::audience.eq(a));
+    }
+    if let Some(c) = &filter.channel {
+        q = q.filter(responses::channel.eq(c));
+    }
+    if let Some(d) = filter.from.and_then(|d| d.and_hms_opt(0, 0, 0)) {
+        q = q.filter(responses::submitted_at.ge(d));
+    }
+    if let Some(d) = filter.to.and_then(|d| d.succ_opt()).and_then(|d| d.and_hms_opt(0, 0, 0)) {
+        q = q.filter(responses::submitted_at.lt(d));
+    }
+    if let Some(c) = cutoff {
+        q = q.filter(responses::submitted_at.le(c));
+    }
+    if let Some((key, value)) = &filter.answer {
+        q = q.filter(
+            responses::id.eq_any(
+                answers::table
+                    .filter(answers::question_key.eq(key))
+                    .filter(answers::option_value.eq(value))
+                    .select(answers::response_id),
+            ),
+        );
+    }
+    q
+}
+
+/// Reads the responses `filter` picks, oldest first, `batch` at a time, handing each batch
+/// to `f` (which returns `false` to stop). Memory stays at one batch whatever the wave's
+/// size; responses sent after the read began are left for the next download. Returns how
+/// many were read.
+pub fn each_response(
+    conn: &mut DbConnection,
+    wave_id: &WaveId,
+    wave_slug: &str,
+    def: &SurveyDefinition,
+    filter: &Filter,
+    batch: i64,
+    mut f: impl FnMut(Vec<ExportRecord>) -> bool,
+) -> StoreResult<u64> {
     type AnswerRow = (String, String, i32, Option<String>, Option<String>, Option<f64>);
-    type Row = (String, String, String, chrono::NaiveDateTime, bool);
-    let rows: Vec<Row> = responses::table
-        .filter(responses::wave_id.eq(wave_id))
-        .order((responses::submitted_at.asc(), responses::id.asc()))
-        .select((
-            responses::id,
-            responses::audience,
-            responses::channel,
-            responses::submitted_at,
-            responses::consent_to_quote,
-        ))
-        .load(conn)?;
-    let given: Vec<AnswerRow> = answers::table
-        .inner_join(responses::table)
-        .filter(responses::wave_id.eq(wave_id))
-        .order((answers::response_id.asc(), answers::question_key.asc(), answers::ordinal.asc()))
-        .select((
-            answers::response_id,
-            answers::question_key,
-            answers::ordinal,
-            answers::option_value,
-            answers::text_value,
-            answers::number_value,
-        ))
-        .load(conn)?;
-    let mut by_response: BTreeMap<String, BTreeMap<String, ExportValue>> = BTreeMap::new();
-    for (rid, key, _ordinal, option, text, number) in given {
-        let multi = def.question(&key).is_some_and(|q| q.kind == crate::domain::QuestionKind::MultipleChoice);
-        let entry = by_response.entry(rid).or_default();
-        let value = match (option, text, number) {
-            (Some(o), _, _) => o,
-            (_, Some(t), _) => t,
-            (_, _, Some(n)) => {
-                entry.insert(key, ExportValue::Number(n));
-                continue;
+    type Row = (String, String, String, NaiveDateTime, bool);
+    let cutoff = crate::db::now();
+    let mut after: Option<(NaiveDateTime, String)> = None;
+    let mut read = 0u64;
+    loop {
+        let mut q = picked(wave_id, filter, Some(cutoff));
+        if let Some((at, id)) = &after {
+            q = q.filter(
+                responses::submitted_at.gt(*at).or(responses::submitted_at.eq(*at).and(responses::id.gt(id.clone()))),
+            );
+        }
+        let rows: Vec<Row> = q
+            .order((responses::submitted_at.asc(), responses::id.asc()))
+            .select((
+                responses::id,
+                responses::audience,
+                responses::channel,
+                responses::submitted_at,
+                responses::consent_to_quote,
+            ))
+            .limit(batch)
+            .load(conn)?;
+        let Some(last) = rows.last() else { break };
+        after = Some((last.3, last.0.clone()));
+        let ids: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+        let given: Vec<AnswerRow> = answers::table
+            .filter(answers::response_id.eq_any(&ids))
+            .order((answers::response_id.asc(), answers::question_key.asc(), answers::ordinal.asc()))
+            .select((
+                answers::response_id,
+                answers::question_key,
+                answers::ordinal,
+                answers::option_value,
+                answers::text_value,
+                answers::number_value,
+            ))
+            .load(conn)?;
+        let mut by_response: BTreeMap<String, BTreeMap<String, ExportValue>> = BTreeMap::new();
+        for (rid, key, _ordinal, option, text, number) in given {
+            let multi = def.question(&key).is_some_and(|q| q.kind == crate::domain::QuestionKind::MultipleChoice);
+            let entry = by_response.entry(rid).or_default();
+            let value = match (option, text, number) {
+                (Some(o), _, _) => o,
+                (_, Some(t), _) => t,
+                (_, _, Some(n)) => {
+                    entry.insert(key, ExportValue::Number(n));
+                    continue;
+                }
+                _ => continue,
+            };
+            if multi {
+                match entry.entry(key).or_insert_with(|| ExportValue::Many(Vec::new())) {
+                    ExportValue::Many(v) => v.push(value),
+                    other => *other = ExportValue::Many(vec![value]),
+                }
+            } else {
+                entry.insert(key, ExportValue::One(value));
             }
-            _ => continue,
-        };
-        if multi {
-            match entry.entry(key).or_insert_with(|| ExportValue::Many(Vec::new())) {
-                ExportValue::Many(v) => v.push(value),
-                other => *other = ExportValue::Many(vec![value]),
-            }
-        } else {
-            entry.insert(key, ExportValue::One(value));
+        }
+        let full = rows.len() as i64 == batch;
+        read += rows.len() as u64;
+        let records = rows
+            .into_iter()
+            .map(|(id, audience, channel, submitted, consent)| ExportRecord {
+                wave: wave_slug.to_owned(),
+                audience,
+                channel,
+                submitted_on: submitted.date().format("%Y-%m-%d").to_string(),
+                consent_to_quote: consent,
+                answers: by_response.remove(&id).unwrap_or_default(),
+            })
+            .collect();
+        if !f(records) || !full {
+            break;
         }
     }
-    Ok(rows
-        .into_iter()
-        .map(|(id, audience, channel, submitted, consent)| ExportRecord {
-            wave: wave_slug.to_owned(),
-            audience,
-            channel,
-            submitted_on: submitted.date().format("%Y-%m-%d").to_string(),
-            consent_to_quote: consent,
-            answers: by_response.remove(&id).unwrap_or_default(),
-        })
-        .collect())
+    Ok(read)
 }
 
 /// A cell that a spreadsheet would run as a formula is made inert with a leading quote.
@@ -142,4 +223,22 @@ pub fn to_csv(records: &[ExportRecord], def: &SurveyDefinition) -> StoreResult<V
 
 fn csv_error(e: csv::Error) -> StoreError {
     StoreError::Conflict(format!("could not write CSV: {e}"))
+}
+
+/// For every question key asked in a series, the labels of the waves that asked it (oldest
+/// first), for the data dictionary.
+pub fn waves_asking(
+    conn: &mut DbConnection,
+    series_slug: &str,
+    max_text: usize,
+) -> StoreResult<BTreeMap<String, Vec<String>>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let Some(series) = super::survey::series_waves(conn, series_slug)? else { return Ok(out) };
+    for w in &series.waves {
+        let wave = super::survey::get(conn, &w.slug, max_text)?;
+        for q in &wave.definition.questions {
+            out.entry(q.key.to_string()).or_default().push(w.label.clone());
+        }
+    }
+    Ok(out)
 }

@@ -456,6 +456,10 @@ fn every_audited_change_is_written_with_its_audit_row(backend: Backend) {
             let (status, file) = download(analyst, &format!("/staff/waves/{WAVE}/download?format=csv"));
             Outcome { status, file }
         }),
+        case(Action::TablesDownloaded, Effect::File, || {
+            let (status, file) = download(analyst, &format!("/staff/waves/{WAVE}/tables?format=xlsx"));
+            Outcome { status, file }
+        }),
         case(Action::QuotesExported, Effect::File, || {
             let (status, file) = download(admin, "/staff/quotes/export?format=csv");
             Outcome { status, file }

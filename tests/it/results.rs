@@ -105,7 +105,41 @@ fn results_of_one_wave(backend: Backend) {
     let records: serde_json::Value = serde_json::from_str(&json.text().expect("text")).expect("json");
     assert_eq!(records.as_array().map(Vec::len), Some(15));
     assert_eq!(b.get(&format!("/staff/waves/{wave}/download?format=exe")).status, 400);
-    // A viewer reads results but is not sent to coding; another partnership gets nothing.
+    // XLSX: read back by calamine and by LibreOffice; answers as labels; the dictionary sheet.
+    let fetch = |who: &crate::helpers::Browser, q: &str| -> (u16, Vec<u8>) {
+        let res = who.raw().get(format!("{}/staff/waves/{wave}/{q}", who.base)).send().expect("get");
+        (res.status().as_u16(), res.bytes().expect("bytes").to_vec())
+    };
+    let (status, xlsx) = fetch(&b, "download?format=xlsx&answers=labels&audience=parents-carers");
+    assert_eq!(status, 200);
+    let sheet = |bytes: &[u8], name: &str| -> Vec<Vec<String>> {
+        use calamine::Reader;
+        let mut book: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).expect("xlsx opens");
+        let range = book.worksheet_range(name).expect("sheet");
+        range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect()
+    };
+    let rows = sheet(&xlsx, "Responses");
+    assert_eq!(rows.len(), 13, "heading and the twelve parents: {rows:?}");
+    let col = |k: &str| rows[0].iter().position(|h| h == k).expect("column");
+    assert_eq!(rows.iter().skip(1).filter(|r| r[col("enough-help")] == "Yes").count(), 10, "labels: {rows:?}");
+    assert_eq!(rows[1][col("weeks-waited")], "1");
+    let dictionary = sheet(&xlsx, "Dictionary");
+    assert!(dictionary.iter().any(|r| r[0] == "enough-help" && r[5].contains("yes = Yes")), "{dictionary:?}");
+    if let Some(text) = crate::helpers::office_reads(&xlsx, "xlsx", "csv") {
+        assert!(text.contains("enough-help") && text.contains("parents-carers"), "{text}");
+    }
+    // The results as a published table: symbols, never blanks.
+    let (status, table) = fetch(&b, "tables?format=csv");
+    assert_eq!(status, 200);
+    let table = String::from_utf8(table).expect("utf-8");
+    assert!(table.contains("[low]") && table.contains("[c]"), "{table}");
+    assert!(!table.lines().any(|l| l.contains(",,")), "no blank cell: {table}");
+    let (status, tables_xlsx) = fetch(&b, "tables?format=xlsx&channel=online");
+    assert_eq!(status, 200);
+    assert!(sheet(&tables_xlsx, "Notes").iter().flatten().any(|c| c.contains("Channel: Online")));
+    // A viewer reads results and may download, but not written words; not sent to coding;
+    // another partnership gets nothing.
     let (viewer, _) = sign_in(&app, "viewer@torbay.example", PASSWORD);
     let seen = viewer.get(&format!("/staff/waves/{wave}/results"));
     assert_eq!(seen.status, 200);
@@ -113,12 +147,19 @@ fn results_of_one_wave(backend: Backend) {
     let (other, _) = sign_in(&app, "analyst@southend.example", PASSWORD);
     assert_eq!(other.get(&format!("/staff/waves/{wave}/results")).status, 404);
     assert_eq!(other.get(&format!("/staff/waves/{wave}/download?format=csv")).status, 404);
-    assert_eq!(
-        viewer.get(&format!("/staff/waves/{wave}/download?format=csv")).status,
-        403,
-        "the file holds written words"
-    );
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'responses.downloaded'"), 2);
+    assert_eq!(other.get(&format!("/staff/waves/{wave}/tables?format=csv")).status, 404);
+    let (status, plain) = fetch(&viewer, "download?format=csv");
+    assert_eq!(status, 200);
+    let plain = String::from_utf8(plain).expect("utf-8");
+    let head = plain.lines().next().expect("header");
+    assert!(head.contains("enough-help") && !head.contains("what-helps"), "no written answers: {head}");
+    let (status, dict) = fetch(&viewer, "download?part=dictionary");
+    assert_eq!(status, 200);
+    assert!(String::from_utf8_lossy(&dict).contains("not in this file"));
+    assert_eq!(b.get(&format!("/staff/waves/{wave}/download?format=csv&channel=pigeon")).status, 400);
+    assert_eq!(b.get(&format!("/staff/waves/{wave}/download?answers=both")).status, 400);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'responses.downloaded'"), 5);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'tables.downloaded'"), 2);
 }
 both!(results_of_one_wave);
 

@@ -1,14 +1,28 @@
-//! `GET /staff/waves/{slug}/download?format=csv|json`: a wave's responses as a file, one
-//! record per response with its answers by question key (what `heard export responses`
-//! writes: the same library call). Audited as `responses.downloaded` before the file is
-//! handed out. Admins and analysts only for now: the file holds written answers, and the
-//! version without them for viewers comes with the other downloads of issue 18.
+//! Downloads of one wave, by role, audited before anything is handed out:
+//!
+//! - `GET /staff/waves/{slug}/download?format=csv|xlsx|json` — the responses, one row per
+//!   response and one column per question key, with the results' filters (`audience`,
+//!   `channel`, `from`, `to`, `tag`, `answer`) and `answers=values|labels`; `part=dictionary`
+//!   gives the data dictionary alone as CSV (the XLSX carries it as a sheet). Written answers
+//!   are in the file for admins and analysts only; a viewer's file leaves those columns out.
+//!   Streamed: rows are read a batch at a time on a blocking thread and sent as they are
+//!   written (the XLSX is written in constant memory to a temporary file, then sent), so a
+//!   wave of any size takes the same memory. Audit: `responses.downloaded`.
+//! - `GET /staff/waves/{slug}/tables?format=csv|xlsx` — the results page's figures as a
+//!   published table, with the same filters and the statistical service's symbols. Audit:
+//!   `tables.downloaded`.
+
+use std::io::Read;
 
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use actix_web::web::Bytes;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
+use super::READERS;
+use crate::domain::filter::{Filter, RawFilter};
 use crate::error::AppError;
+use crate::exports::responses::{self as files, ResponseRows, ResponsesXlsx};
 use crate::models::account::Role;
 use crate::models::{audit, export};
 use crate::routes::staff::{SignedIn, owned_wave};
@@ -17,6 +31,36 @@ use crate::state::AppState;
 #[derive(Deserialize)]
 pub(super) struct DownloadQuery {
     format: Option<String>,
+    answers: Option<String>,
+    part: Option<String>,
+    #[serde(flatten)]
+    filter: RawFilter,
+}
+
+/// Responses read per batch.
+const BATCH: i64 = 1_000;
+
+fn bad_filter(problems: Vec<crate::domain::filter::FilterProblem>) -> AppError {
+    let words: Vec<String> = problems.into_iter().map(|p| format!("{}: {}", p.field, p.message)).collect();
+    AppError::BadRequest(format!("This download's filters need changing. {}", words.join(" ")).into())
+}
+
+fn file(name: &str, ext: &str, content_type: &str) -> actix_web::HttpResponseBuilder {
+    let mut r = HttpResponse::Ok();
+    r.insert_header((CONTENT_TYPE, content_type.to_owned()))
+        .insert_header((CONTENT_DISPOSITION, crate::exports::attachment(name, ext)))
+        .insert_header((CACHE_CONTROL, "no-store"));
+    r
+}
+
+type Chunk = Result<Bytes, std::io::Error>;
+
+/// A body fed from a blocking job through a small channel: the job waits when the client
+/// reads slowly, and stops when the client goes away.
+fn channel_body() -> (tokio::sync::mpsc::Sender<Chunk>, impl futures_util::Stream<Item = Chunk>) {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Chunk>(8);
+    let body = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|c| (c, rx)) });
+    (tx, body)
 }
 
 pub(super) async fn download(
@@ -25,35 +69,45 @@ pub(super) async fn download(
     q: web::Query<DownloadQuery>,
     who: SignedIn,
 ) -> Result<HttpResponse, AppError> {
-    who.require(&[Role::Admin, Role::Analyst])?;
+    who.require(&READERS)?;
+    let words = who.require(&[Role::Admin, Role::Analyst]).is_ok();
+    let q = q.into_inner();
     let format = q.format.clone().unwrap_or_else(|| "csv".into());
-    if !matches!(format.as_str(), "csv" | "json") {
+    if !matches!(format.as_str(), "csv" | "xlsx" | "json") {
         return Err(AppError::BadRequest(
-            format!("{format:?} is not a download format here: choose csv or json.").into(),
+            format!("{format:?} is not a download format here: choose csv, xlsx or json.").into(),
         ));
     }
+    let labels = match q.answers.as_deref() {
+        None | Some("" | "values") => false,
+        Some("labels") => true,
+        Some(other) => {
+            return Err(AppError::BadRequest(
+                format!("{other:?}: answers can be given as values or as labels.").into(),
+            ));
+        }
+    };
+    let dictionary_only = match q.part.as_deref() {
+        None | Some("" | "responses") => false,
+        Some("dictionary") => true,
+        Some(other) => {
+            return Err(AppError::BadRequest(format!("{other:?}: choose the responses or the dictionary.").into()));
+        }
+    };
     let slug = path.into_inner();
     let w = owned_wave(&state, &who, &slug).await?;
-    let (id, def, staff, pid) = (w.row.id.clone(), w.def.clone(), who.staff.clone(), w.partnership_id.clone());
-    let fmt = format.clone();
-    let wave = slug.clone();
-    // Read first (no write lock held while the file is made), then the audit row: the file
-    // is handed out only once its audit row is written.
-    let (bytes, rows) = state
-        .db
-        .run(move |c| -> Result<(Vec<u8>, usize), AppError> {
-            let records = export::responses_for_wave(c, &id, &wave, &def)?;
-            let bytes = if fmt == "json" {
-                let mut v = serde_json::to_vec_pretty(&records).map_err(AppError::internal)?;
-                v.push(b'\n');
-                v
-            } else {
-                export::to_csv(&records, &def)?
-            };
-            Ok((bytes, records.len()))
-        })
-        .await?;
-    let detail = serde_json::json!({"wave": slug, "format": format, "rows": rows});
+    let filter = q.filter.check(&w.def).map_err(bad_filter)?;
+    let (id, staff, pid) = (w.row.id.clone(), who.staff.clone(), w.partnership_id.clone());
+    let f = filter.clone();
+    let rows = state.db.run(move |c| export::count_responses(c, &id, &f).map_err(AppError::from)).await?;
+    let series = w.def.series.slug.to_string();
+    let max_text = state.settings.max_text_graphemes;
+    let asked_in = state.db.run(move |c| export::waves_asking(c, &series, max_text).map_err(AppError::from)).await?;
+    let what = if dictionary_only { "dictionary" } else { "responses" };
+    let detail = serde_json::json!({
+        "wave": slug, "format": format, "part": what, "rows": rows, "filter": filter.query(),
+        "answers": if labels { "labels" } else { "values" }, "written_answers": words,
+    });
     state
         .db
         .write(move |c| {
@@ -61,10 +115,181 @@ pub(super) async fn download(
                 .map_err(AppError::from)
         })
         .await?;
-    let content_type = if format == "json" { "application/json" } else { "text/csv; charset=utf-8" };
-    Ok(HttpResponse::Ok()
-        .insert_header((CONTENT_TYPE, content_type))
-        .insert_header((CONTENT_DISPOSITION, crate::exports::attachment(&format!("{slug}-responses"), &format)))
-        .insert_header((CACHE_CONTROL, "no-store"))
-        .body(bytes))
+    let def = w.def.clone();
+    let stem = format!("{slug}-{what}");
+    if dictionary_only {
+        let bytes = files::dictionary_csv(&files::dictionary(&def, &asked_in, words)).map_err(AppError::internal)?;
+        return Ok(file(&stem, "csv", "text/csv; charset=utf-8").body(bytes));
+    }
+    let (tx, body) = channel_body();
+    let (wave_id, wave_slug) = (w.row.id.clone(), slug.clone());
+    let db = state.db.clone();
+    let fmt = format.clone();
+    actix_web::rt::spawn(async move {
+        let failed = tx.clone();
+        let result = db
+            .run(move |c| -> Result<(), AppError> {
+                let rows = ResponseRows::new(&def, labels, words);
+                let send = |bytes: Vec<u8>| tx.blocking_send(Ok(Bytes::from(bytes))).is_ok();
+                match fmt.as_str() {
+                    "csv" => {
+                        if !send(rows.csv_start().map_err(AppError::internal)?) {
+                            return Ok(());
+                        }
+                        let mut problem = None;
+                        export::each_response(c, &wave_id, &wave_slug, &def, &filter, BATCH, |batch| {
+                            match rows.csv_batch(&batch) {
+                                Ok(b) => send(b),
+                                Err(e) => {
+                                    problem = Some(e);
+                                    false
+                                }
+                            }
+                        })?;
+                        problem.map_or(Ok(()), |e| Err(AppError::internal(e)))
+                    }
+                    "json" => stream_json(c, &wave_id, &wave_slug, &def, &filter, words, &send),
+                    _ => {
+                        let dir = tempfile::tempdir().map_err(AppError::internal)?;
+                        let mut book = ResponsesXlsx::new(rows, dir.path()).map_err(AppError::internal)?;
+                        let mut problem = None;
+                        export::each_response(c, &wave_id, &wave_slug, &def, &filter, BATCH, |batch| {
+                            match book.push(&batch) {
+                                Ok(()) => true,
+                                Err(e) => {
+                                    problem = Some(e);
+                                    false
+                                }
+                            }
+                        })?;
+                        if let Some(e) = problem {
+                            return Err(AppError::internal(e));
+                        }
+                        let out = dir.path().join("responses.xlsx");
+                        book.finish(&files::dictionary(&def, &asked_in, words), &out).map_err(AppError::internal)?;
+                        let mut f = std::fs::File::open(&out).map_err(AppError::internal)?;
+                        let mut buf = vec![0u8; 64 * 1024];
+                        loop {
+                            let n = f.read(&mut buf).map_err(AppError::internal)?;
+                            if n == 0 || !send(buf[..n].to_vec()) {
+                                break;
+                            }
+                        }
+                        Ok(())
+                    }
+                }
+            })
+            .await;
+        if let Err(e) = result {
+            tracing::error!(error = %e, "a download stopped part way");
+            // The client sees the transfer fail rather than a short file that looks whole.
+            if failed.send(Err(std::io::Error::other("the download stopped part way"))).await.is_err() {
+                tracing::debug!("the client had already gone");
+            }
+        }
+    });
+    let (ext, content_type) = match format.as_str() {
+        "json" => ("json", "application/json"),
+        "xlsx" => ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        _ => ("csv", "text/csv; charset=utf-8"),
+    };
+    Ok(file(&stem, ext, content_type).streaming(body))
+}
+
+/// The responses as a JSON array, a batch at a time (written answers only when `words`).
+fn stream_json(
+    c: &mut crate::db::DbConnection,
+    wave_id: &crate::db::WaveId,
+    wave_slug: &str,
+    def: &crate::domain::SurveyDefinition,
+    filter: &Filter,
+    words: bool,
+    send: &dyn Fn(Vec<u8>) -> bool,
+) -> Result<(), AppError> {
+    if !send(b"[".to_vec()) {
+        return Ok(());
+    }
+    let mut first = true;
+    let mut problem = None;
+    export::each_response(c, wave_id, wave_slug, def, filter, BATCH, |batch| {
+        let mut out = Vec::new();
+        for mut r in batch {
+            if !words {
+                r.answers.retain(|k, _| def.question(k).is_some_and(|q| !q.kind.is_text()));
+            }
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            out.push(b'\n');
+            if let Err(e) = serde_json::to_writer(&mut out, &r) {
+                problem = Some(e);
+                return false;
+            }
+        }
+        send(out)
+    })?;
+    if let Some(e) = problem {
+        return Err(AppError::internal(e));
+    }
+    send(b"\n]\n".to_vec());
+    Ok(())
+}
+
+#[derive(Deserialize)]
+pub(super) struct TablesQuery {
+    format: Option<String>,
+    #[serde(flatten)]
+    filter: RawFilter,
+}
+
+/// The results page's figures as a published table.
+pub(super) async fn tables(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: web::Query<TablesQuery>,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    who.require(&READERS)?;
+    let q = q.into_inner();
+    let format = q.format.clone().unwrap_or_else(|| "xlsx".into());
+    if !matches!(format.as_str(), "csv" | "xlsx") {
+        return Err(AppError::BadRequest(format!("{format:?} is not a format for tables: choose csv or xlsx.").into()));
+    }
+    let slug = path.into_inner();
+    let w = owned_wave(&state, &who, &slug).await?;
+    let filter = q.filter.check(&w.def).map_err(bad_filter)?;
+    let (id, f) = (w.row.id.clone(), filter.clone());
+    let tally = state.db.run(move |c| crate::models::results::tally(c, &id, &f).map_err(AppError::from)).await?;
+    let def = &w.def;
+    let figures = crate::stats::results::figures(def, &tally, &filter, &crate::stats::Settings::default());
+    let name = |a: &str| {
+        if a == "everyone" { "Everyone".to_owned() } else { def.audience(a).map_or(a.to_owned(), |x| x.name.clone()) }
+    };
+    let rows = files::results_table(def, &figures, &name);
+    let title = format!("{} {}: results", def.series.title, w.row.label);
+    let (staff, pid) = (who.staff.clone(), w.partnership_id.clone());
+    let detail = serde_json::json!({"wave": slug, "format": format, "filter": filter.query(), "rows": rows.len() - 1});
+    state
+        .db
+        .write(move |c| {
+            audit::record(c, &staff.actor(), Some(&pid), audit::Action::TablesDownloaded, &detail)
+                .map_err(AppError::from)
+        })
+        .await?;
+    let stem = format!("{slug}-results");
+    if format == "csv" {
+        let bytes = files::published_csv(&rows).map_err(AppError::internal)?;
+        return Ok(file(&stem, "csv", "text/csv; charset=utf-8").body(bytes));
+    }
+    let mut notes = filter.describe(def);
+    if notes.is_empty() {
+        notes.push("Everyone who answered this wave.".into());
+    }
+    notes.push(
+        "Counts are people; shares are of the people who answered the question (for questions with several answers each they can add up to more than 100%).".into(),
+    );
+    notes.push("Where fewer than 10 answered, no figures are shown; counts from 1 to 4 are confidential; a figure that would let one of those be worked out by subtraction is withheld as confidential too.".into());
+    let bytes = files::published_xlsx(&title, &notes, &rows).map_err(AppError::internal)?;
+    Ok(file(&stem, "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet").body(bytes))
 }

@@ -8,7 +8,8 @@
 //! |---|---|
 //! | `GET /staff/series/{slug}/compare`, `GET /staff/series/{slug}/methods` | admin, analyst, viewer |
 //! | `GET /staff/waves/{slug}/results` (one wave's figures per question and audience) | admin, analyst, viewer |
-//! | `GET /staff/waves/{slug}/download?format=csv\|json` (the responses, audited) | admin, analyst |
+//! | `GET /staff/waves/{slug}/download?format=csv\|xlsx\|json` (the responses, streamed, audited; written answers for admins and analysts only) | admin, analyst, viewer |
+//! | `GET /staff/waves/{slug}/tables?format=csv\|xlsx` (the results as a published table, audited) | admin, analyst, viewer |
 //! | `GET /staff/series/{slug}/evidence[?format=html\|docx\|csv\|json]` (the JSON API) | admin, analyst, viewer |
 //! | `POST /staff/series/{slug}/evidence/brag` (staff's own rating, with a note) | admin, analyst |
 //!
@@ -39,6 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/staff/series/{slug}/methods", web::get().to(methods::methods_page))
         .route("/staff/waves/{slug}/results", web::get().to(results::results_page))
         .route("/staff/waves/{slug}/download", web::get().to(download::download))
+        .route("/staff/waves/{slug}/tables", web::get().to(download::tables))
         .route("/staff/series/{slug}/evidence", web::get().to(evidence::evidence))
         .route("/staff/series/{slug}/evidence/brag", web::post().to(evidence::set_brag));
 }

@@ -65,7 +65,24 @@ struct Shown {
     filtered: bool,
     published: bool,
     downloads: Vec<crate::routes::pages::Link>,
+    download: DownloadForm,
     methods: String,
+}
+
+#[derive(Serialize)]
+struct Carry {
+    name: &'static str,
+    value: String,
+}
+
+/// The responses download form, carrying the page's filters.
+#[derive(Serialize)]
+struct DownloadForm {
+    action: String,
+    carry: Vec<Carry>,
+    scope: String,
+    words: bool,
+    dictionary: String,
 }
 
 /// A figure with at most two decimals, no trailing zeros (3.75, 6.5, 12).
@@ -125,11 +142,11 @@ pub(super) async fn results_page(
     let downloads = vec![
         crate::routes::pages::Link {
             href: format!("/staff/waves/{slug}/tables?format=xlsx{sep}"),
-            text: "These figures as a spreadsheet (XLSX)".into(),
+            text: "These figures as a published table (Excel)".into(),
         },
         crate::routes::pages::Link {
             href: format!("/staff/waves/{slug}/tables?format=csv{sep}"),
-            text: "These figures as CSV".into(),
+            text: "These figures as a published table (CSV)".into(),
         },
     ];
     let published = tally.groups.keys().any(|s| s.channel == crate::stats::results::PUBLISHED);
@@ -145,6 +162,17 @@ pub(super) async fn results_page(
             filtered: filter.needs_answers(),
             published,
             downloads,
+            download: DownloadForm {
+                action: format!("/staff/waves/{slug}/download"),
+                carry: filter.params().into_iter().map(|(name, value)| Carry { name, value }).collect(),
+                scope: if filter.query().is_empty() {
+                    "Every response to this wave, one row each.".into()
+                } else {
+                    "The responses these filters pick, one row each.".into()
+                },
+                words: can_code,
+                dictionary: format!("/staff/waves/{slug}/download?part=dictionary"),
+            },
             methods: format!("/staff/series/{}/methods#suppression", def.series.slug),
         }),
     };
