@@ -99,6 +99,72 @@ pub fn answer_bars(id: &str, description: &str, bars: &[(String, Option<f64>)]) 
     svg
 }
 
+/// A line over the waves of a series, one point per wave with its likely range as a vertical
+/// line with end ticks. `points[i]` is `None` where the wave has no figure: no point there,
+/// and no line drawn across the gap.
+pub fn trend_lines(id: &str, description: &str, labels: &[String], points: &[Option<(f64, f64, f64)>]) -> String {
+    let (left, top, height, step) = (40.0, 10.0, 160.0, 70.0);
+    let width = step * (labels.len().max(2) - 1) as f64;
+    let x = |i: usize| left + 20.0 + step * i as f64;
+    let y = |v: f64| top + height * (1.0 - v.clamp(0.0, 1.0));
+    let mut svg = format!(
+        r#"<svg class="chart trend" viewBox="0 0 {w} {h}" width="100%" role="img" aria-labelledby="{id}-t" xmlns="http://www.w3.org/2000/svg"><title id="{id}-t">{title}</title>"#,
+        w = left + width + 60.0,
+        h = top + height + 40.0,
+        title = html_escape(description),
+    );
+    for v in [0.0, 0.5, 1.0] {
+        svg.push_str(&format!(
+            r#"<path d="M{left} {yy:.1} H{end:.1}" class="gridline"/><text x="{tx}" y="{ty:.1}" class="axis" text-anchor="end">{pct}%</text>"#,
+            yy = y(v),
+            end = left + width + 40.0,
+            tx = left - 4.0,
+            ty = y(v) + 4.0,
+            pct = (v * 100.0).round(),
+        ));
+    }
+    let mut path = String::new();
+    let mut previous = false;
+    for (i, p) in points.iter().enumerate() {
+        match p {
+            Some((v, _, _)) => {
+                path.push_str(&format!("{}{:.1} {:.1} ", if previous { "L" } else { "M" }, x(i), y(*v)));
+                previous = true;
+            }
+            None => previous = false,
+        }
+    }
+    if !path.is_empty() {
+        svg.push_str(&format!(r#"<path d="{}" class="trend-line"/>"#, path.trim_end()));
+    }
+    for (i, label) in labels.iter().enumerate() {
+        svg.push_str(&format!(
+            r#"<text x="{xx:.1}" y="{ty:.1}" class="axis" text-anchor="middle">{label}</text>"#,
+            xx = x(i),
+            ty = top + height + 18.0,
+            label = html_escape(label),
+        ));
+        match points.get(i).copied().flatten() {
+            Some((v, lo, hi)) => svg.push_str(&format!(
+                r#"<path d="M{xx:.1} {l:.1} V{h:.1} M{a:.1} {l:.1} H{b:.1} M{a:.1} {h:.1} H{b:.1}" class="range"/><circle cx="{xx:.1}" cy="{yy:.1}" r="4" class="point"/>"#,
+                xx = x(i),
+                l = y(lo),
+                h = y(hi),
+                a = x(i) - 5.0,
+                b = x(i) + 5.0,
+                yy = y(v),
+            )),
+            None => svg.push_str(&format!(
+                r#"<text x="{xx:.1}" y="{yy:.1}" class="axis" text-anchor="middle">–</text>"#,
+                xx = x(i),
+                yy = top + height / 2.0,
+            )),
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 #[cfg(test)]
 #[allow(clippy::expect_used, clippy::unwrap_used)]
 mod tests {
@@ -117,5 +183,21 @@ mod tests {
         assert!(svg.contains("role=\"img\"") && svg.contains("aria-labelledby=\"q1-t\""));
         assert!(svg.contains("&lt;60%&gt;"));
         assert!(svg.contains(">40%<") && svg.contains(">60%<"));
+    }
+
+    #[test]
+    fn a_wave_without_a_figure_leaves_a_gap() {
+        let labels: Vec<String> = ["2022", "2023", "2024", "2025"].iter().map(|s| (*s).to_owned()).collect();
+        let svg = trend_lines(
+            "t",
+            "x",
+            &labels,
+            &[Some((0.4, 0.3, 0.5)), None, Some((0.5, 0.4, 0.6)), Some((0.6, 0.5, 0.7))],
+        );
+        let line = svg.split("class=\"trend-line\"").next().and_then(|s| s.rsplit("d=\"").next()).unwrap();
+        // Two pieces: the lone first point starts one, the gap starts another; no line over 2023.
+        assert_eq!(line.matches('M').count(), 2, "{line}");
+        assert_eq!(line.matches('L').count(), 1, "{line}");
+        assert_eq!(svg.matches("<circle").count(), 3);
     }
 }

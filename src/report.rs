@@ -163,6 +163,17 @@ pub fn question_row(case: &CaseResult, q: &QuestionResult) -> QuestionRow {
     }
 }
 
+/// An index's verdict, as its sentence on the comparison page says it: a change bigger than
+/// chance would usually produce (Welch's test, p < 0.05) or not.
+pub fn index_verdict(c: &CompositeResult) -> Verdict {
+    match (c.diff, c.welch_p) {
+        (Some(d), Some(p)) if p < 0.05 && d > 0.0 => Verdict::Improved,
+        (Some(d), Some(p)) if p < 0.05 && d < 0.0 => Verdict::Declined,
+        (Some(_), Some(_)) => Verdict::NoClearChange,
+        _ => Verdict::TooFew,
+    }
+}
+
 /// A priority or value index's row, with its sentence.
 pub fn index_row(case: &CaseResult, c: &CompositeResult) -> IndexRow {
     let years = case

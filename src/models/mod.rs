@@ -26,6 +26,7 @@ pub mod review;
 pub mod selections;
 pub mod settings;
 pub mod survey;
+pub mod trends;
 pub mod updates;
 pub mod voices;
 

@@ -340,3 +340,43 @@ fn evidence_pack(backend: Backend) {
     assert_eq!(status(&s, &format!("/staff/series/torbay-participation/evidence?{q}&format=json")), 404);
 }
 both!(evidence_pack);
+
+/// Trends across every wave: each question and index over the waves with answers, with the
+/// verdicts between neighbours and first to last, matching the two-year comparison.
+fn trends_across_every_wave(backend: Backend) {
+    let (app, _, _) = setup(backend);
+    let out = std::process::Command::new(crate::helpers::heard_bin())
+        .args(["demo"])
+        .env("DATABASE_URL", &app.db.url)
+        .output()
+        .expect("demo");
+    assert!(out.status.success());
+    let (b, _) = sign_in(&app, "viewer@torbay.example", PASSWORD);
+    let page = b.get("/staff/series/torbay-participation/trends");
+    assert_eq!(page.status, 200, "{}", page.html);
+    let heads = page.text_of("#t-future-ready ~ .table-scroll thead th");
+    assert!(heads.len() >= 3 && heads[1] == "2023" && heads[2] == "2024", "{heads:?}");
+    let cells = page.text_of("#t-future-ready ~ .table-scroll tbody td");
+    assert!(cells[0].starts_with("27%") && cells[1].starts_with("48%"), "the comparison's figures: {cells:?}");
+    assert!(page.has("section[aria-labelledby='t-future-ready'] svg.chart[role=img] title"));
+    let verdicts = page.text_of("section[aria-labelledby='t-future-ready'] .verdicts li");
+    assert!(verdicts[0].starts_with("2023 to 2024") && verdicts[0].contains("Improved"), "{verdicts:?}");
+    assert!(page.has("section[aria-labelledby='t-priority-P5']"), "indices too");
+    // The two-year page says the same.
+    let compare =
+        b.get("/staff/series/torbay-participation/compare?from=torbay-participation-2023&to=torbay-participation-2024");
+    assert!(compare.html.contains("Up from 27% in 2023 to 48% in 2024"));
+    // Filters: an audience, a tag; channel filters are refused with the reason beside them.
+    let young = b.get("/staff/series/torbay-participation/trends?audience=young-people&tag=priority:P5");
+    assert_eq!(young.status, 200, "{}", young.html);
+    assert!(young.has("#t-future-ready") && !young.has("#t-priority-P1"), "only P5's rows");
+    let refused = b.get("/staff/series/torbay-participation/trends?channel=paper");
+    assert_eq!(refused.status, 400);
+    assert!(refused.has("#f-channel-error"));
+    assert_eq!(b.get("/staff/series/torbay-participation/trends?audience=martians").status, 400);
+    let (other, _) = sign_in(&app, "analyst@southend.example", PASSWORD);
+    assert_eq!(other.get("/staff/series/torbay-participation/trends").status, 404);
+    let methods = b.get("/staff/series/torbay-participation/methods");
+    assert!(methods.has("#trends") && methods.has("#suppression"));
+}
+both!(trends_across_every_wave);

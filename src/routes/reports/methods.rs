@@ -35,7 +35,21 @@ pub(super) async fn methods_page(
     q: web::Query<ReportQuery>,
     who: SignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let r = build_report(&state, &who, &path, &q).await?;
+    let r = match build_report(&state, &who, &path, &q).await {
+        Ok(r) => r,
+        // Fewer than two waves with answers: the method still applies to one wave's results.
+        Err(AppError::Conflict(_)) => {
+            let slug = path.into_inner();
+            let view = MethodsView {
+                page: who.page(&req, &state, "How we compare years").back(format!("/staff/series/{slug}/trends")),
+                years: Vec::new(),
+                rows: Vec::new(),
+                back: Link { href: format!("/staff/series/{slug}/trends"), text: "Back to the trends".into() },
+            };
+            return render(&state, StatusCode::OK, "staff/methods", &view);
+        }
+        Err(e) => return Err(e),
+    };
     let case = &r.case;
     let rows = case
         .questions

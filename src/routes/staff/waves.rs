@@ -66,6 +66,7 @@ struct WaveView {
     next_slug: String,
     next_label: String,
     compare: String,
+    trends: String,
     evidence: String,
 }
 
@@ -127,6 +128,7 @@ pub(super) async fn wave(
         next_slug: next_slug(&w.row.slug, &w.row.label).0,
         next_label: next_slug(&w.row.slug, &w.row.label).1,
         compare: format!("/staff/series/{}/compare", w.def.series.slug),
+        trends: format!("/staff/series/{}/trends", w.def.series.slug),
         evidence: format!("/staff/series/{}/evidence", w.def.series.slug),
     };
     render(&state, StatusCode::OK, "staff/wave", &view)
