@@ -152,6 +152,7 @@ impl From<StoreError> for AppError {
             StoreError::NotFound(_) => AppError::NotFound(Words::key("error_record_missing")),
             StoreError::Conflict(msg) | StoreError::Stale(msg) => AppError::Conflict(Words::English(msg)),
             StoreError::Invalid(errors) => AppError::BadRequest(Words::English(errors.to_string())),
+            StoreError::Rejected(r) => AppError::BadRequest(Words::English(r.to_string())),
             other @ (StoreError::Db(_) | StoreError::OutsideTransaction(_) | StoreError::Unreadable { .. }) => {
                 AppError::internal(other)
             }

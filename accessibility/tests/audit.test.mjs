@@ -186,6 +186,11 @@ async function collectStaff(page, base) {
   await page.getByRole('button', { name: 'Sign in' }).click(); await snap('surveys');
   await page.goto(`${base}/staff/waves/${WAVE}`); await snap('wave');
   await page.goto(`${base}/staff/waves/${WAVE}/results`); await snap('wave results');
+  await page.goto(`${base}/staff/waves/torbay-participation-2024/results?channel=web&answer=listened-to:yes`); await snap('wave results, filtered by channel and answer');
+  await page.goto(`${base}/staff/waves/torbay-participation-2024/results?channel=pigeon&from=2024-02-30`); await snap('wave results, bad filters');
+  await page.goto(`${base}/staff/series/torbay-participation/trends`); await snap('trends across every wave');
+  await page.goto(`${base}/staff/series/torbay-participation/trends?audience=young-people&tag=priority:P5`); await snap('trends, young people, one priority');
+  await page.goto(`${base}/staff/series/torbay-participation/trends?channel=paper`); await snap('trends, refused filter');
   await page.goto(`${base}/staff/waves/${WAVE}/responses?words=quiet`); await snap('responses, filtered');
   await page.goto(`${base}/staff/waves/${WAVE}/responses`); await snap('responses');
   await page.getByRole('link', { name: /^Open/ }).first().click(); await snap('response');

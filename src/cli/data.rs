@@ -154,16 +154,38 @@ pub(super) fn export_responses(
         .map_err(fail)?
         .ok_or_else(|| CliError(format!("there is no wave {wave:?}")))?;
     let (row, def) = (&found.row, &found.definition);
-    let records = export::responses_for_wave(&mut conn, &row.id, &row.slug, def).map_err(fail)?;
-    let bytes = match format {
-        Format::Json => {
-            let mut v = serde_json::to_vec_pretty(&records).map_err(fail)?;
-            v.push(b'\n');
-            v
-        }
-        Format::Csv => export::to_csv(&records, def).map_err(fail)?,
+    if let Format::Json = format {
+        let records = export::responses_for_wave(&mut conn, &row.id, &row.slug, def).map_err(fail)?;
+        let mut v = serde_json::to_vec_pretty(&records).map_err(fail)?;
+        v.push(b'\n');
+        return write_output(output, &v);
+    }
+    // CSV: the same rows as the browser's download, a batch at a time straight to the file.
+    let rows = crate::exports::responses::ResponseRows::new(def, false, true);
+    let mut out: Box<dyn std::io::Write> = match &output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).map_err(|e| CliError(format!("could not write {}: {e}", path.display())))?,
+        )),
+        None => Box::new(std::io::stdout().lock()),
     };
-    write_output(output, &bytes)
+    let wrote = |e: std::io::Error| CliError(format!("could not write the responses: {e}"));
+    out.write_all(&rows.csv_start().map_err(fail)?).map_err(wrote)?;
+    let mut problem: Option<CliError> = None;
+    let all = crate::domain::filter::Filter::default();
+    export::each_response(&mut conn, &row.id, &row.slug, def, &all, 1_000, |batch| {
+        match rows.csv_batch(&batch).map_err(fail).and_then(|b| out.write_all(&b).map_err(wrote)) {
+            Ok(()) => true,
+            Err(e) => {
+                problem = Some(e);
+                false
+            }
+        }
+    })
+    .map_err(fail)?;
+    if let Some(e) = problem {
+        return Err(e);
+    }
+    out.flush().map_err(wrote)
 }
 
 /// Writes a command's file to `output`, or to standard output when there is none.

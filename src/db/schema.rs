@@ -550,8 +550,34 @@ diesel::table! {
 
 diesel::joinable!(answer_files -> waves (wave_id));
 
+diesel::table! {
+    import_drafts (id) {
+        id -> Text,
+        wave_id -> Text,
+        account_id -> Text,
+        kind -> Text,
+        file_name -> Text,
+        body -> Binary,
+        mapping -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    import_mappings (partnership_id, signature) {
+        partnership_id -> Text,
+        signature -> Text,
+        mapping -> Text,
+        saved_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(import_drafts -> waves (wave_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     answer_files,
+    import_drafts,
+    import_mappings,
     instance_settings,
     partnerships,
     priorities,

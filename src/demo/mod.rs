@@ -3,6 +3,8 @@
 //! responses (some questions clearly improve, some don't change, one falls) and an open 2025
 //! wave. Running it twice changes nothing.
 
+mod words;
+
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, TimeDelta};
@@ -288,40 +290,6 @@ fn positive_share(key: &str, year: &str, audience: &str) -> f64 {
     }
 }
 
-const GOOD_THINGS: [&str; 13] = [
-    "My teacher explains things again when I ask.",
-    "The speech therapist is brilliant and really gets my son.",
-    "I have a quiet place to go at lunch.",
-    "Our key worker always rings back.",
-    "The SENCo at the new school listened to us from day one.",
-    "My mum comes to the meetings with me.",
-    "Having the same support worker for two years.",
-    "They let me use my laptop in lessons.",
-    "The parent carer forum helped us understand the plan.",
-    "Short breaks have given us our weekends back.",
-    "My college tutor helps me with travel training.",
-    "Being asked what I want, not just my parents.",
-    "Mrs Patel at Oldway Primary really listens to me.",
-];
-
-const CHANGES: [&str; 15] = [
-    "Stop making us tell our story again and again to every new person.",
-    "Answer emails. We waited eleven weeks for a reply about the annual review.",
-    "Less jargon in letters. I did not understand what a graduated response was.",
-    "More people who understand autism at school.",
-    "I want to know what happens after college.",
-    "Tell us the truth about waiting lists, even when it is bad news.",
-    "Somewhere to go after school where people understand ADHD.",
-    "Meetings at times working parents can come to.",
-    "Please ask me, not just my mum.",
-    "The plan said one thing and school did another.",
-    "It feels like we have to fight for everything.",
-    "Help with getting a job when I am older.",
-    "Quiet spaces at school.",
-    "Keep the same worker so I do not have to start again.",
-    "Nobody called back. My number is 07700 900456 if anyone wants to talk.",
-];
-
 fn choose_ysn(rng: &mut Rng, positive: f64) -> &'static str {
     let r = rng.unit();
     if r < positive {
@@ -358,6 +326,7 @@ fn synthesise(
 ) -> StoreResult<usize> {
     let seed = year.bytes().fold(0x4845_4152_4400_0000u64, |h, b| h.wrapping_mul(131).wrapping_add(u64::from(b)));
     let mut rng = Rng(seed);
+    let mut words = words::Words::new(seed);
     let mut made = 0;
     conn.write(|c| -> StoreResult<()> {
         for audience in &def.audiences {
@@ -400,11 +369,16 @@ fn synthesise(
                             let (lo, span) = if aud == "young-people" { (8, 18) } else { (2, 22) };
                             Some(AnswerValue::Number((lo + rng.below(span)) as f64))
                         }
-                        (QuestionKind::ShortText, _) => (rng.unit() < 0.4)
-                            .then(|| AnswerValue::Text(GOOD_THINGS[rng.below(GOOD_THINGS.len())].into())),
-                        (QuestionKind::LongText | QuestionKind::SayOrShow, _) => {
-                            (rng.unit() < 0.5).then(|| AnswerValue::Text(CHANGES[rng.below(CHANGES.len())].into()))
-                        }
+                        // The words come from their own generator; the draws here stay as they
+                        // were, so the demo's figures do not move.
+                        (QuestionKind::ShortText, _) => (rng.unit() < 0.4).then(|| {
+                            rng.below(13);
+                            AnswerValue::Text(words.good_thing(aud))
+                        }),
+                        (QuestionKind::LongText | QuestionKind::SayOrShow, _) => (rng.unit() < 0.5).then(|| {
+                            rng.below(15);
+                            AnswerValue::Text(words.change(aud))
+                        }),
                     };
                     if let Some(v) = value {
                         answers.insert(key.to_owned(), v);
@@ -421,7 +395,7 @@ fn synthesise(
                         responses::id.eq(&id),
                         responses::wave_id.eq(wave_id),
                         responses::audience.eq(aud),
-                        responses::channel.eq("web"),
+                        responses::channel.eq(words.channel(aud)),
                         responses::started_at.eq(started),
                         responses::submitted_at.eq(submitted),
                         responses::consent_to_quote.eq(consent),

@@ -9,6 +9,7 @@ pub mod codes;
 pub mod easyread;
 pub mod filter;
 pub mod framework;
+pub mod mapping;
 pub mod media;
 pub mod panel;
 pub mod redact;

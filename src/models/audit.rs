@@ -55,7 +55,12 @@ actions! {
     PasswordResetRefused => "password.reset_refused",
     /// A wave's responses were downloaded in the browser (wave, format, rows).
     ResponsesDownloaded => "responses.downloaded",
+    /// A wave's results were downloaded as a published table (wave, format, filter).
     TablesDownloaded => "tables.downloaded",
+    /// A past wave's responses imported in the browser (the file, the wave).
+    ResponsesImported => "responses.imported",
+    /// A past wave's published counts imported in the browser.
+    CountsImported => "counts.imported",
     /// Quotes were exported (format, filter, rows).
     QuotesExported => "quotes.exported",
     /// A selection of quotes was saved (its name, how many quotes, whether it replaced one).

@@ -1,4 +1,4 @@
-//! `heard export responses`: one record per response with its answers by question key, its
+//! `heard export responses` and the browser's download: one record per response with its answers by question key, its
 //! audience and channel, and the day it was sent (never the exact time, never anything that
 //! could single a respondent out).
 
@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::{StoreError, StoreResult};
+use super::StoreResult;
 use crate::db::schema::{answers, responses};
 use crate::db::{DbConnection, WaveId};
 use crate::domain::SurveyDefinition;
@@ -186,43 +186,6 @@ pub fn neutralise_cell(value: &str) -> String {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
         _ => value.to_owned(),
     }
-}
-
-/// Writes records as CSV (UTF-8 with a byte-order mark, so Excel reads it right): fixed
-/// columns, then one column per question key in the survey's order.
-pub fn to_csv(records: &[ExportRecord], def: &SurveyDefinition) -> StoreResult<Vec<u8>> {
-    let mut out = Vec::from("\u{feff}".as_bytes());
-    {
-        let mut w = csv::Writer::from_writer(&mut out);
-        let keys: Vec<&str> = def.questions.iter().map(|q| q.key.as_str()).collect();
-        let mut header = vec!["wave", "audience", "channel", "submitted_on", "consent_to_quote"];
-        header.extend(keys.iter().copied());
-        w.write_record(&header).map_err(csv_error)?;
-        for r in records {
-            let mut row = vec![
-                r.wave.clone(),
-                r.audience.clone(),
-                r.channel.clone(),
-                r.submitted_on.clone(),
-                if r.consent_to_quote { "yes".into() } else { "no".into() },
-            ];
-            for k in &keys {
-                row.push(match r.answers.get(*k) {
-                    None => String::new(),
-                    Some(ExportValue::One(v)) => neutralise_cell(v),
-                    Some(ExportValue::Many(vs)) => neutralise_cell(&vs.join("; ")),
-                    Some(ExportValue::Number(n)) => n.to_string(),
-                });
-            }
-            w.write_record(&row).map_err(csv_error)?;
-        }
-        w.flush().map_err(|e| StoreError::Conflict(e.to_string()))?;
-    }
-    Ok(out)
-}
-
-fn csv_error(e: csv::Error) -> StoreError {
-    StoreError::Conflict(format!("could not write CSV: {e}"))
 }
 
 /// For every question key asked in a series, the labels of the waves that asked it (oldest

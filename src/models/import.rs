@@ -70,7 +70,7 @@ impl Collector {
             Ok(())
         } else {
             let problems = std::mem::take(&mut self.problems);
-            Err(StoreError::Conflict(ImportRejected { file: self.file.clone(), problems }.to_string()))
+            Err(StoreError::Rejected(ImportRejected { file: self.file.clone(), problems }))
         }
     }
 }
@@ -98,6 +98,9 @@ pub fn member_hash(code: &str) -> String {
     crate::domain::codes::hash_token(&format!("member:{normal}"))
 }
 
+/// Work done inside an import's transaction (its audit row), or `None` for a dry run.
+pub type Also<'a> = &'a dyn Fn(&mut DbConnection) -> StoreResult<()>;
+
 /// What an import stored.
 #[derive(Debug, Clone, Serialize)]
 pub struct Imported {
@@ -114,6 +117,41 @@ pub fn import_responses(
     wave_slug: &str,
     bytes: &[u8],
     max_text: usize,
+) -> StoreResult<Imported> {
+    responses_file(conn, file, wave_slug, bytes, max_text, Some(&|_| Ok(())))
+}
+
+/// [`import_responses`] with `also` run inside its transaction (the audit row of a browser
+/// import), so both are stored or neither.
+pub fn import_responses_with(
+    conn: &mut DbConnection,
+    file: &str,
+    wave_slug: &str,
+    bytes: &[u8],
+    max_text: usize,
+    also: Also<'_>,
+) -> StoreResult<Imported> {
+    responses_file(conn, file, wave_slug, bytes, max_text, Some(also))
+}
+
+/// What [`import_responses`] would store, checked the same way; nothing is written.
+pub fn check_responses(
+    conn: &mut DbConnection,
+    file: &str,
+    wave_slug: &str,
+    bytes: &[u8],
+    max_text: usize,
+) -> StoreResult<Imported> {
+    responses_file(conn, file, wave_slug, bytes, max_text, None)
+}
+
+fn responses_file(
+    conn: &mut DbConnection,
+    file: &str,
+    wave_slug: &str,
+    bytes: &[u8],
+    max_text: usize,
+    store: Option<Also<'_>>,
 ) -> StoreResult<Imported> {
     struct Row {
         member: Option<String>,
@@ -270,6 +308,9 @@ pub fn import_responses(
     c.finish()?;
     let answers_total: usize = rows.iter().map(|r| r.answers.len()).sum();
     let count = rows.len();
+    let Some(also) = store else {
+        return Ok(Imported { rows: count, answers: answers_total });
+    };
     conn.write(|tx| -> StoreResult<()> {
         for r in &rows {
             let id = ResponseId::random();
@@ -289,7 +330,7 @@ pub fn import_responses(
             super::draft::insert_answers(tx, &id, &r.answers)?;
         }
         super::aggregates::rebuild(tx, &wave_id)?;
-        Ok(())
+        also(tx)
     })?;
     Ok(Imported { rows: count, answers: answers_total })
 }
@@ -303,6 +344,43 @@ pub fn import_counts(
     bytes: &[u8],
     replace: bool,
     max_text: usize,
+) -> StoreResult<Imported> {
+    counts_file(conn, file, wave_slug, bytes, replace, max_text, Some(&|_| Ok(())))
+}
+
+/// [`import_counts`] with `also` run inside its transaction.
+pub fn import_counts_with(
+    conn: &mut DbConnection,
+    file: &str,
+    wave_slug: &str,
+    bytes: &[u8],
+    replace: bool,
+    max_text: usize,
+    also: Also<'_>,
+) -> StoreResult<Imported> {
+    counts_file(conn, file, wave_slug, bytes, replace, max_text, Some(also))
+}
+
+/// What [`import_counts`] would store, checked the same way; nothing is written.
+pub fn check_counts(
+    conn: &mut DbConnection,
+    file: &str,
+    wave_slug: &str,
+    bytes: &[u8],
+    replace: bool,
+    max_text: usize,
+) -> StoreResult<Imported> {
+    counts_file(conn, file, wave_slug, bytes, replace, max_text, None)
+}
+
+fn counts_file(
+    conn: &mut DbConnection,
+    file: &str,
+    wave_slug: &str,
+    bytes: &[u8],
+    replace: bool,
+    max_text: usize,
+    store: Option<Also<'_>>,
 ) -> StoreResult<Imported> {
     let (wave_id, def) = wave_and_definition(conn, wave_slug, max_text)?;
     let mut c = Collector { file: file.to_owned(), problems: Vec::new() };
@@ -414,6 +492,17 @@ pub fn import_counts(
     c.finish()?;
     let stamp = now();
     let total = rows.len();
+    let Some(also) = store else {
+        let existing: i64 =
+            imported_counts::table.filter(imported_counts::wave_id.eq(&wave_id)).count().get_result(conn)?;
+        if existing > 0 && !replace {
+            return Err(StoreError::Conflict(
+                "this wave already has published counts: choose to replace them, or leave this file".into(),
+            ));
+        }
+        let answers = rows.iter().map(|r| usize::try_from(r.3).unwrap_or(0)).sum();
+        return Ok(Imported { rows: total, answers });
+    };
     conn.write(|tx| -> StoreResult<()> {
         let existing: i64 = imported_counts::table.filter(imported_counts::wave_id.eq(&wave_id)).count().get_result(tx)?;
         if existing > 0 && !replace {
@@ -434,7 +523,7 @@ pub fn import_counts(
                 ))
                 .execute(tx)?;
         }
-        Ok(())
+        also(tx)
     })?;
     let answers = rows.iter().fold(0usize, |sum, r| sum.saturating_add(usize::try_from(r.3).unwrap_or(0)));
     Ok(Imported { rows: total, answers })

@@ -14,6 +14,7 @@ pub mod evidence;
 pub mod export;
 pub mod framework;
 pub mod import;
+pub mod import_drafts;
 pub mod integrity;
 pub mod invitations;
 pub mod media;
@@ -56,6 +57,9 @@ pub enum StoreError {
     /// saved, and what they typed must be shown back to them.
     #[error("{0}")]
     Stale(String),
+    /// An import refused: every problem by row and column, nothing stored.
+    #[error("{0}")]
+    Rejected(#[from] import::ImportRejected),
     /// A programming error: an audit entry for `0` was asked for outside the transaction of
     /// the change it records (see [`audit`]).
     #[error("the audit entry {0:?} must be written inside the transaction of its change")]

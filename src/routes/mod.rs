@@ -6,6 +6,7 @@ pub mod assets;
 pub mod builder;
 pub mod form;
 pub mod health;
+pub mod imports;
 pub mod mail;
 pub mod media;
 pub mod pages;
@@ -40,6 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(paper::configure)
         .configure(admin::configure)
         .configure(reports::configure)
+        .configure(imports::configure)
         .configure(voices::configure)
         .configure(surveys::configure)
         .configure(builder::configure)

@@ -9,6 +9,7 @@
 pub mod compare;
 pub mod input;
 pub mod power;
+pub mod reach;
 pub mod results;
 pub mod special;
 pub mod stream;

@@ -460,6 +460,37 @@ fn every_audited_change_is_written_with_its_audit_row(backend: Backend) {
             let (status, file) = download(analyst, &format!("/staff/waves/{WAVE}/tables?format=xlsx"));
             Outcome { status, file }
         }),
+        // Imports in the browser: the file is uploaded and its columns checked first (not
+        // audited); the import itself is.
+        case(Action::ResponsesImported, rows("SELECT COUNT(*) AS n FROM responses"), || {
+            let id = app.count_str("SELECT id AS s FROM import_drafts WHERE kind = 'responses'");
+            analyst.post_staff(&format!("/staff/imports/{id}/import"), &[]).status.into()
+        })
+        .after(|| {
+            let csv = b"audience,listened-to\nparents-carers,yes\nparents-carers,no\n".to_vec();
+            let path = format!("/staff/waves/{WAVE}/import");
+            assert_eq!(multipart(analyst, &path, &[("kind", "responses")], "file", ("past.csv", csv)), 200);
+            let id = app.count_str("SELECT id AS s FROM import_drafts WHERE kind = 'responses'");
+            let fields = [("col-0", "meta:audience"), ("col-1", "q:listened-to")];
+            assert_eq!(analyst.post_staff(&format!("/staff/imports/{id}/check"), &fields).status, 200);
+        }),
+        case(Action::CountsImported, rows("SELECT COUNT(*) AS n FROM imported_counts"), || {
+            let id = app.count_str("SELECT id AS s FROM import_drafts WHERE kind = 'counts'");
+            analyst.post_staff(&format!("/staff/imports/{id}/import"), &[]).status.into()
+        })
+        .after(|| {
+            let csv = b"audience,question,option,count\nparents-carers,listened-to,yes,30\n".to_vec();
+            let path = format!("/staff/waves/{WAVE}/import");
+            assert_eq!(multipart(analyst, &path, &[("kind", "counts")], "file", ("published.csv", csv)), 200);
+            let id = app.count_str("SELECT id AS s FROM import_drafts WHERE kind = 'counts'");
+            let fields = [
+                ("col-0", "meta:audience"),
+                ("col-1", "meta:question"),
+                ("col-2", "meta:option"),
+                ("col-3", "meta:count"),
+            ];
+            assert_eq!(analyst.post_staff(&format!("/staff/imports/{id}/check"), &fields).status, 200);
+        }),
         case(Action::QuotesExported, Effect::File, || {
             let (status, file) = download(admin, "/staff/quotes/export?format=csv");
             Outcome { status, file }

@@ -127,6 +127,8 @@ fn staff_posts() -> Vec<String> {
         // anything is read or stored.
         "/staff/surveys/upload",
         "/staff/images",
+        "/staff/imports/00000000-0000-0000-0000-000000000000/check",
+        "/staff/imports/00000000-0000-0000-0000-000000000000/import",
     ]
     .iter()
     .map(|p| (*p).to_owned())
@@ -149,6 +151,7 @@ fn staff_posts() -> Vec<String> {
             "/review/00000000-0000-0000-0000-000000000000/end",
             "/translations/young-people/pl",
             "/transcripts/00000000-0000-0000-0000-000000000000",
+            "/import",
         ]
         .iter()
         .map(|p| format!("/staff/waves/{WAVE}{p}")),

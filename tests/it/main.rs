@@ -19,6 +19,7 @@ mod deploy;
 mod display;
 mod email;
 mod error_pages;
+mod import_browser;
 mod imports;
 mod journey;
 mod media;
