@@ -574,10 +574,24 @@ diesel::table! {
 
 diesel::joinable!(import_drafts -> waves (wave_id));
 
+diesel::table! {
+    wave_populations (wave_id, group_value) {
+        wave_id -> Text,
+        question_key -> Text,
+        group_value -> Text,
+        population -> BigInt,
+        set_by -> Text,
+        set_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(wave_populations -> waves (wave_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     answer_files,
     import_drafts,
     import_mappings,
+    wave_populations,
     instance_settings,
     partnerships,
     priorities,

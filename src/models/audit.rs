@@ -57,6 +57,8 @@ actions! {
     ResponsesDownloaded => "responses.downloaded",
     /// A wave's results were downloaded as a published table (wave, format, filter).
     TablesDownloaded => "tables.downloaded",
+    /// The population of each group of a wave was set (who took part).
+    PopulationSet => "reach.population_set",
     /// A past wave's responses imported in the browser (the file, the wave).
     ResponsesImported => "responses.imported",
     /// A past wave's published counts imported in the browser.

@@ -20,6 +20,7 @@ pub mod invitations;
 pub mod media;
 pub mod panel;
 pub mod paper;
+pub mod reach;
 pub mod response;
 pub mod results;
 pub mod retention;

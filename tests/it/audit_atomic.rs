@@ -491,6 +491,10 @@ fn every_audited_change_is_written_with_its_audit_row(backend: Backend) {
             ];
             assert_eq!(analyst.post_staff(&format!("/staff/imports/{id}/check"), &fields).status, 200);
         }),
+        case(Action::PopulationSet, rows("SELECT COUNT(*) AS n FROM wave_populations"), || {
+            let fields = [("by", "listened-to"), ("pop-yes", "1200"), ("pop-no", "4800")];
+            analyst.post_staff(&format!("/staff/waves/{WAVE}/reach"), &fields).status.into()
+        }),
         case(Action::QuotesExported, Effect::File, || {
             let (status, file) = download(admin, "/staff/quotes/export?format=csv");
             Outcome { status, file }

@@ -152,6 +152,7 @@ fn staff_posts() -> Vec<String> {
             "/translations/young-people/pl",
             "/transcripts/00000000-0000-0000-0000-000000000000",
             "/import",
+            "/reach",
         ]
         .iter()
         .map(|p| format!("/staff/waves/{WAVE}{p}")),

@@ -274,3 +274,89 @@ fn filters_and_a_case_built_to_leak(backend: Backend) {
     assert_eq!(other.get(&format!("/staff/waves/{wave}/results?channel=paper")).status, 404);
 }
 both!(filters_and_a_case_built_to_leak);
+
+/// Who took part: populations typed and pasted, response rates, the mix test and the
+/// standardised shares, against the methods page's worked case (20% and 80% of the
+/// population; 40% and 70% positive, so 64% standardised) with 20 and 10 answering.
+fn who_took_part(backend: Backend) {
+    let (app, _, _) = setup(backend);
+    let (b, _) = sign_in(&app, "analyst@torbay.example", PASSWORD);
+    let (_, wave) = start(&b, "Reach Check", &["parents-carers"], &[]);
+    let s = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+    let plan = add(
+        &b,
+        &wave,
+        "single-choice",
+        &[
+            s("ask", "parents-carers"),
+            s("key", "plan"),
+            s("title-parents-carers", "What support does your child have?"),
+            s("opt-0-value", "ehcp"),
+            s("opt-0-label-parents-carers", "An EHC plan"),
+            s("opt-0-polarity", "neutral"),
+            s("opt-1-value", "sen-support"),
+            s("opt-1-label-parents-carers", "SEN support"),
+            s("opt-1-polarity", "neutral"),
+        ],
+    );
+    assert_eq!(plan.status, 200, "{}", plan.html);
+    let help = add(
+        &b,
+        &wave,
+        "yes-sometimes-no",
+        &[
+            s("ask", "parents-carers"),
+            s("key", "enough-help"),
+            s("title-parents-carers", "Does your child get enough help?"),
+        ],
+    );
+    assert_eq!(help.status, 200);
+    let wave_page = b.get(&format!("/staff/waves/{wave}"));
+    b.submit(&wave_page.form_ending("/status").with("status", "open").with("opens", "").with("closes", ""));
+    // 20 with a plan, 8 yes (40%); 10 on SEN support, 7 yes (70%).
+    for (p, yes, all) in [("ehcp", 8, 20), ("sen-support", 7, 10)] {
+        for i in 0..all {
+            let answer = if i < yes { "yes" } else { "no" };
+            complete(
+                &app.browser(),
+                &wave,
+                "parents-carers",
+                &Plan::from([("plan", vec![p]), ("enough-help", vec![answer])]),
+                "no",
+            );
+        }
+    }
+    let page = b.get(&format!("/staff/waves/{wave}/reach?by=plan"));
+    assert_eq!(page.status, 200, "{}", page.html);
+    // A bad population is named beside its field, what was typed stays, nothing is stored.
+    let bad = b.submit(&page.form_ending("/reach").with("pop-ehcp", "lots").with("pop-sen-support", "4800"));
+    assert_eq!(bad.status, 400);
+    assert!(bad.has("#pop-ehcp-error") && bad.attr_of("#pop-ehcp", "value") == ["lots"], "{}", bad.html);
+    assert_eq!(bad.attr_of("#pop-sen-support", "value"), ["4800"]);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM wave_populations"), 0);
+    // Pasted as CSV (with a heading row, groups by their words).
+    let saved =
+        b.submit(&page.form_ending("/reach").with("csv", "group,population\nAn EHC plan,1200\nSEN support,\"4,800\""));
+    assert_eq!(saved.status, 200, "{}", saved.html);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'reach.population_set'"), 1);
+    let rows = saved.text_of("table tbody tr");
+    assert!(
+        rows[0].contains("1200") && rows[0].contains("20.0%") && rows[0].contains("66.7%") && rows[0].contains("1.7%"),
+        "{rows:?}"
+    );
+    assert!(rows[1].contains("4800") && rows[1].contains("0.2%"), "{rows:?}");
+    // Expected 6 and 24 of 30: (20 − 6)²/6 + (10 − 24)²/24 = 32.67 + 8.17 = 40.8.
+    let mix = saved.text_of("#mix").join("");
+    assert!(mix.contains("not mixed like the population") && mix.contains("40.8"), "{mix}");
+    // As answered (8 + 7) / 30 = 50%; standardised 0.2 × 40% + 0.8 × 70% = 64%.
+    let standard = saved.text_of("table").last().cloned().unwrap_or_default();
+    assert!(standard.contains("50.0%") && standard.contains("64.0%"), "{standard}");
+    let (viewer, _) = sign_in(&app, "viewer@torbay.example", PASSWORD);
+    let seen = viewer.get(&format!("/staff/waves/{wave}/reach"));
+    assert_eq!(seen.status, 200);
+    assert!(!seen.has("form[method=post][action$='/reach']"), "viewers read, do not set");
+    let (other, _) = sign_in(&app, "analyst@southend.example", PASSWORD);
+    assert_eq!(other.get(&format!("/staff/waves/{wave}/reach")).status, 404);
+    assert_eq!(b.get(&format!("/staff/waves/{wave}/reach?by=nothing")).status, 400);
+}
+both!(who_took_part);

@@ -9,6 +9,8 @@
 //! | `GET /staff/series/{slug}/compare`, `GET /staff/series/{slug}/methods` | admin, analyst, viewer |
 //! | `GET /staff/waves/{slug}/results` (one wave's figures per question and audience) | admin, analyst, viewer |
 //! | `GET /staff/series/{slug}/trends` (every wave: charts, tables, verdicts) | admin, analyst, viewer |
+//! | `GET /staff/waves/{slug}/reach` (who took part: response rates, mix, standardised shares) | admin, analyst, viewer |
+//! | `POST /staff/waves/{slug}/reach` (the population of each group, audited) | admin, analyst |
 //! | `GET /staff/waves/{slug}/download?format=csv\|xlsx\|json` (the responses, streamed, audited; written answers for admins and analysts only) | admin, analyst, viewer |
 //! | `GET /staff/waves/{slug}/tables?format=csv\|xlsx` (the results as a published table, audited) | admin, analyst, viewer |
 //! | `GET /staff/series/{slug}/evidence[?format=html\|docx\|csv\|json]` (the JSON API) | admin, analyst, viewer |
@@ -23,6 +25,7 @@ mod download;
 mod evidence;
 mod filters;
 mod methods;
+mod reach;
 mod results;
 mod trends;
 
@@ -42,6 +45,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/staff/series/{slug}/methods", web::get().to(methods::methods_page))
         .route("/staff/waves/{slug}/results", web::get().to(results::results_page))
         .route("/staff/series/{slug}/trends", web::get().to(trends::trends_page))
+        .route("/staff/waves/{slug}/reach", web::get().to(reach::reach_page))
+        .route("/staff/waves/{slug}/reach", web::post().to(reach::set_reach))
         .route("/staff/waves/{slug}/download", web::get().to(download::download))
         .route("/staff/waves/{slug}/tables", web::get().to(download::tables))
         .route("/staff/series/{slug}/evidence", web::get().to(evidence::evidence))

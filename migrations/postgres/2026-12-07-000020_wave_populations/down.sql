@@ -1,0 +1,1 @@
+DROP TABLE wave_populations;
