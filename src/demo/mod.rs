@@ -95,6 +95,19 @@ pub fn load(conn: &mut DbConnection, max_text: usize, with_responses: bool) -> S
     }
     if with_responses {
         summary.quotes_added += code_and_quote(conn, &torbay.id)?;
+        // Who took part: illustrative populations (children with and without an EHC plan)
+        // for the closed waves, so the reach page and the comparison's mix check have data.
+        for (slug, _, status, _, _) in WAVES {
+            let Some(wave) = survey::find_wave(conn, slug)?.filter(|_| status == "closed") else { continue };
+            if crate::models::reach::populations(conn, &wave.id)?.is_none() {
+                let p = crate::models::reach::Populations {
+                    question_key: "has-plan".into(),
+                    sizes: [("yes".to_owned(), 1850), ("no".to_owned(), 3400)].into_iter().collect(),
+                };
+                let actor = crate::models::audit::Actor::system("demo");
+                crate::models::reach::set_populations(conn, &wave.id, &torbay.id, &actor, &p)?;
+            }
+        }
     }
     Ok(summary)
 }

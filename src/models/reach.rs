@@ -115,3 +115,48 @@ pub fn positives_by_group(
     }
     Ok(out)
 }
+
+/// Who took part in two waves, for the comparison page: the groups of the later wave's
+/// grouping question (it must be asked in both), each year's counts, and each question's
+/// share positive in both years as answered and standardised to the later wave's population.
+#[derive(Debug, Clone)]
+pub struct MixComparison {
+    pub question_key: String,
+    /// (value, population share, earlier count, later count).
+    pub groups: Vec<(String, f64, u64, u64)>,
+    /// question key → [(positive, valid) per group] for (earlier, later).
+    pub positives: BTreeMap<String, (ByGroup, ByGroup)>,
+}
+
+/// `None` when the later wave has no populations, or the earlier wave does not ask its
+/// grouping question.
+pub fn compare_mix(
+    conn: &mut DbConnection,
+    earlier: &str,
+    later: &str,
+    max_text: usize,
+) -> StoreResult<Option<MixComparison>> {
+    let a = super::survey::get(conn, earlier, max_text)?;
+    let b = super::survey::get(conn, later, max_text)?;
+    let Some(pops) = populations(conn, &b.row.id)? else { return Ok(None) };
+    let key = pops.question_key.clone();
+    if a.definition.question(&key).is_none() {
+        return Ok(None);
+    }
+    let total: u64 = pops.sizes.values().sum();
+    if total == 0 {
+        return Ok(None);
+    }
+    let (ca, cb) = (group_counts(conn, &a.row.id, &key)?, group_counts(conn, &b.row.id, &key)?);
+    let groups = pops
+        .sizes
+        .iter()
+        .map(|(v, n)| {
+            (v.clone(), *n as f64 / total as f64, ca.get(v).copied().unwrap_or(0), cb.get(v).copied().unwrap_or(0))
+        })
+        .collect();
+    let pa = positives_by_group(conn, &a.row.id, &a.definition, &key)?;
+    let mut pb = positives_by_group(conn, &b.row.id, &b.definition, &key)?;
+    let positives = pa.into_iter().filter_map(|(q, x)| pb.remove(&q).map(|y| (q, (x, y)))).collect();
+    Ok(Some(MixComparison { question_key: key, groups, positives }))
+}

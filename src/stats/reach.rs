@@ -10,7 +10,8 @@
 //!
 //! - **Response rate** of group *g*: rₙ = nₙ / Nₙ, responses over population.
 //! - **Mix test** (Pearson's chi-square goodness of fit): with n = Σ nₙ people placed in a
-//!   group and population shares πₙ = Nₙ / Σ N, the expected count is Eₙ = n·πₙ and
+//!   group that has a population (an answer such as "Not sure" has none and is left out)
+//!   and population shares πₙ = Nₙ / Σ N, the expected count is Eₙ = n·πₙ and
 //!   X² = Σ (nₙ − Eₙ)² / Eₙ on k − 1 degrees of freedom. A p-value under 0.05 says the
 //!   people who answered are not mixed like the population. With any Eₙ under 5 the test
 //!   is flagged as rough (the chi-square approximation is poor there).
@@ -73,15 +74,17 @@ pub fn reach(groups: &[(String, Option<u64>, u64)]) -> (Vec<GroupReach>, Option<
             sample_share: if placed == 0 { 0.0 } else { *n as f64 / placed as f64 },
         })
         .collect();
-    // The test needs every group's population and at least two groups with people.
+    // The test is over the groups with a population (an answer like "Not sure" has none),
+    // and needs at least two of them and someone in them.
     let with_pop: Vec<(u64, u64)> = groups.iter().filter_map(|g| g.1.filter(|p| *p > 0).map(|p| (p, g.2))).collect();
-    if with_pop.len() < 2 || with_pop.len() != groups.len() || placed == 0 {
+    let in_pop: u64 = with_pop.iter().map(|g| g.1).sum();
+    if with_pop.len() < 2 || in_pop == 0 {
         return (rows, None);
     }
     let mut stat = 0.0;
     let mut rough = false;
     for (pop, n) in &with_pop {
-        let expected = placed as f64 * *pop as f64 / population as f64;
+        let expected = in_pop as f64 * *pop as f64 / population as f64;
         rough |= expected < 5.0;
         stat += (*n as f64 - expected).powi(2) / expected;
     }
@@ -166,6 +169,18 @@ mod tests {
             standardise(&[("ehcp".into(), 0.2, 3, 8), ("sen-support".into(), 0.8, 42, 60)], 10),
             Standardised::TooFew(vec!["ehcp".into()])
         );
+    }
+
+    #[test]
+    fn a_group_without_population_is_left_out_of_the_test() {
+        let (rows, t) = reach(&[
+            ("ehcp".into(), Some(1200), 90),
+            ("sen-support".into(), Some(4800), 60),
+            ("not-sure".into(), None, 50),
+        ]);
+        assert!((t.unwrap().statistic - 150.0).abs() < 1e-9);
+        assert_eq!(rows[2].rate, None);
+        assert_eq!(rows[2].sample_share, 0.25);
     }
 
     #[test]

@@ -377,6 +377,17 @@ fn trends_across_every_wave(backend: Backend) {
     let (other, _) = sign_in(&app, "analyst@southend.example", PASSWORD);
     assert_eq!(other.get("/staff/series/torbay-participation/trends").status, 404);
     let methods = b.get("/staff/series/torbay-participation/methods");
-    assert!(methods.has("#trends") && methods.has("#suppression"));
+    assert!(methods.has("#trends") && methods.has("#suppression") && methods.has("#reach"));
+    // The demo gives populations by EHC plan: the comparison says who took part each year,
+    // with the shares standardised to the population.
+    let who = compare.text_of("#who-took-part ~ .table-scroll tbody tr");
+    assert!(who.len() >= 3, "groups, then questions: {who:?}");
+    assert!(
+        compare.has("#who-took-part")
+            && (compare.has("#mix-warning") || compare.html.contains("did not clearly change"))
+    );
+    let reach = b.get("/staff/waves/torbay-participation-2024/reach");
+    assert_eq!(reach.status, 200);
+    assert!(reach.text_of("#mix").join("").contains("chi-square"), "{}", reach.html);
 }
 both!(trends_across_every_wave);

@@ -53,6 +53,92 @@ struct CompareView {
     values: Vec<Section>,
     methods: String,
     evidence: String,
+    mix: Option<MixView>,
+}
+
+#[derive(Serialize)]
+struct MixRow {
+    title: String,
+    earlier: String,
+    later: String,
+    earlier_std: String,
+    later_std: String,
+}
+
+/// Who took part in each year, when the later wave has populations.
+#[derive(Serialize)]
+struct MixView {
+    warning: Option<String>,
+    sentence: String,
+    groups: Vec<(String, String, u64, u64)>,
+    rows: Vec<MixRow>,
+    reach: String,
+}
+
+fn pct(v: f64) -> String {
+    format!("{:.0}%", v * 100.0)
+}
+
+/// Who took part in each year: the mix change test, and each question's share positive as
+/// answered and standardised to the later wave's population (`stats::reach`).
+fn mix_view(m: &crate::models::reach::MixComparison, case: &crate::stats::compare::CaseResult, later: &str) -> MixView {
+    use crate::stats::reach::{Standardised, mix_change, standardise};
+    let a: Vec<u64> = m.groups.iter().map(|g| g.2).collect();
+    let b: Vec<u64> = m.groups.iter().map(|g| g.3).collect();
+    let test = mix_change(&a, &b);
+    let (y0, y1) = (case.years[0].clone(), case.years[1].clone());
+    let warning = test.filter(|t| t.differs).map(|t| {
+        format!(
+            "The mix of people who answered changed between {y0} and {y1} (chi-square {:.1} on {} degrees of freedom, p {}). A change below could come from who answered rather than from what changed: look at the standardised shares, or compare one group at a time.",
+            t.statistic,
+            t.dof,
+            if t.p < 0.001 { "< 0.001".to_owned() } else { format!("= {:.3}", t.p) }
+        )
+    });
+    let sentence = match test {
+        Some(t) if !t.differs => {
+            format!("The mix of people who answered did not clearly change between {y0} and {y1} (p = {:.2}).", t.p)
+        }
+        Some(_) => String::new(),
+        None => "Too few people were placed in groups to test whether the mix changed.".into(),
+    };
+    let min = crate::stats::Settings::default().suppress_below;
+    let shares = |per: &crate::models::reach::ByGroup| -> (String, String) {
+        let groups: Vec<(String, f64, u64, u64)> = m
+            .groups
+            .iter()
+            .map(|g| {
+                let (p, v) = per.get(&g.0).copied().unwrap_or((0, 0));
+                (g.0.clone(), g.1, p, v)
+            })
+            .collect();
+        match standardise(&groups, min) {
+            Standardised::Shares { crude, standardised } => (pct(crude), pct(standardised)),
+            Standardised::TooFew(_) => ("–".into(), "too few in a group".into()),
+        }
+    };
+    let rows = case
+        .questions
+        .iter()
+        .filter_map(|q| {
+            let (pa, pb) = m.positives.get(&q.id)?;
+            let ((e, es), (l, ls)) = (shares(pa), shares(pb));
+            Some(MixRow {
+                title: q.text.as_ref().and_then(|t| t.as_str()).unwrap_or(&q.id).to_owned(),
+                earlier: e,
+                later: l,
+                earlier_std: es,
+                later_std: ls,
+            })
+        })
+        .collect();
+    MixView {
+        warning,
+        sentence,
+        groups: m.groups.iter().map(|g| (g.0.clone(), pct(g.1), g.2, g.3)).collect(),
+        rows,
+        reach: format!("/staff/waves/{later}/reach"),
+    }
 }
 
 pub(super) async fn compare_page(
@@ -111,6 +197,12 @@ pub(super) async fn compare_page(
         .map(|v| section("value", &v.code, v.title.clone(), vec![]))
         .filter(|s| !s.questions.is_empty())
         .collect();
+    let (from, to, max_text) = (r.from.clone(), r.to.clone(), state.settings.max_text_graphemes);
+    let mix = state
+        .db
+        .run(move |c| crate::models::reach::compare_mix(c, &from, &to, max_text).map_err(AppError::from))
+        .await?
+        .map(|m| mix_view(&m, case, &r.to));
     let choose = |value: &str, text: String, current: &str| Choice::new(value, text, current);
     let query = format!(
         "from={}&to={}&audience={}&suppress_below={}&caution_below={}",
@@ -169,6 +261,7 @@ pub(super) async fn compare_page(
         values: value_sections,
         methods: format!("/staff/series/{}/methods?{query}", r.series.slug),
         evidence: format!("/staff/series/{}/evidence?{query}", r.series.slug),
+        mix,
     };
     render(&state, StatusCode::OK, "staff/compare", &view)
 }
