@@ -191,6 +191,14 @@ async function collectStaff(page, base) {
   await page.goto(`${base}/staff/series/torbay-participation/trends`); await snap('trends across every wave');
   await page.goto(`${base}/staff/series/torbay-participation/trends?audience=young-people&tag=priority:P5`); await snap('trends, young people, one priority');
   await page.goto(`${base}/staff/series/torbay-participation/trends?channel=paper`); await snap('trends, refused filter');
+  await page.goto(`${base}/staff/waves/${WAVE}/import`); await snap('import, choose a file');
+  await page.locator('form[action$="/import"] button[type=submit]').click(); await snap('import, no file chosen');
+  await page.locator('#file-input').setInputFiles({ name: 'past.csv', mimeType: 'text/csv', buffer: Buffer.from('id,submitdate,lastpage,startlanguage,seed,ipaddr,listened-to\n1,2023-10-05 10:00:00,3,en,1,10.0.0.1,A1\n2,2023-10-06 11:00:00,3,en,2,10.0.0.2,Y\n') });
+  await page.locator('form[action$="/import"] button[type=submit]').click(); await snap('import, what each column holds');
+  await page.getByRole('button', { name: 'Check the whole file' }).click(); await snap('import, dry run with problems');
+  await page.goto(`${base}/staff/waves/torbay-participation-2024/reach`); await snap('who took part');
+  await page.locator('#pop-yes').fill('lots');
+  await page.getByRole('button', { name: 'Save the populations' }).click(); await snap('who took part, a population refused');
   await page.goto(`${base}/staff/waves/${WAVE}/responses?words=quiet`); await snap('responses, filtered');
   await page.goto(`${base}/staff/waves/${WAVE}/responses`); await snap('responses');
   await page.getByRole('link', { name: /^Open/ }).first().click(); await snap('response');

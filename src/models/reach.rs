@@ -94,7 +94,7 @@ pub fn positives_by_group(
     let Some(first) = grouping.options.first() else { return Ok(BTreeMap::new()) };
     // The split tally counts every group of the grouping question in one read.
     let filter = Filter { answer: Some((key.to_owned(), first.value.clone())), ..Filter::default() };
-    let tally = super::results::tally(conn, wave_id, &filter)?;
+    let tally = super::results::tally(conn, wave_id, def, &filter)?;
     let mut out: BTreeMap<String, ByGroup> = BTreeMap::new();
     for q in def.questions.iter().filter(|q| crate::domain::filter::is_one_answer(q.kind) && q.key.as_str() != key) {
         if !q.options.iter().any(|o| o.polarity == Polarity::Positive) {

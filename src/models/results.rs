@@ -17,7 +17,9 @@ use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text, Timestamp};
 use super::StoreResult;
 use crate::db::schema::{answer_files, answers, imported_counts, responses};
 use crate::db::{Backend, DbConnection, WaveId};
+use crate::domain::SurveyDefinition;
 use crate::domain::filter::Filter;
+use crate::domain::survey::QuestionKind;
 use crate::stats::results::{GroupCounts, PUBLISHED, Sig, Tally};
 
 fn count(n: i64) -> u64 {
@@ -28,9 +30,20 @@ fn whole(audience: String) -> Sig {
     Sig { audience, channel: "*".into(), answer: None, in_range: true }
 }
 
-/// People who answered each question, per audience (`words`: only those who wrote words).
-fn respondents(conn: &mut DbConnection, wave_id: &WaveId, words: bool) -> StoreResult<Vec<(String, String, i64)>> {
-    let base = answers::table.inner_join(responses::table).filter(responses::wave_id.eq(wave_id));
+/// People who answered each of `keys`, per audience (`words`: only those who wrote words).
+fn respondents(
+    conn: &mut DbConnection,
+    wave_id: &WaveId,
+    keys: &[String],
+    words: bool,
+) -> StoreResult<Vec<(String, String, i64)>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let base = answers::table
+        .inner_join(responses::table)
+        .filter(responses::wave_id.eq(wave_id))
+        .filter(answers::question_key.eq_any(keys));
     let people = || diesel::dsl::count(answers::response_id).aggregate_distinct();
     Ok(if words {
         base.filter(answers::text_value.is_not_null())
@@ -46,12 +59,19 @@ fn respondents(conn: &mut DbConnection, wave_id: &WaveId, words: bool) -> StoreR
 }
 
 /// Counts `wave_id`'s answers for its results, split as `filter` needs.
-pub fn tally(conn: &mut DbConnection, wave_id: &WaveId, filter: &Filter) -> StoreResult<Tally> {
-    if filter.needs_answers() { split(conn, wave_id, filter) } else { kept(conn, wave_id) }
+pub fn tally(conn: &mut DbConnection, wave_id: &WaveId, def: &SurveyDefinition, filter: &Filter) -> StoreResult<Tally> {
+    if filter.needs_answers() { split(conn, wave_id, filter) } else { kept(conn, wave_id, def) }
 }
 
-/// By audience only, from the kept counts.
-fn kept(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<Tally> {
+/// By audience only, from the kept counts. Only what they cannot give is read from the
+/// answers, and only for the questions that need it: people who answered a question with
+/// several answers each, people who wrote, and the numbers given.
+fn kept(conn: &mut DbConnection, wave_id: &WaveId, def: &SurveyDefinition) -> StoreResult<Tally> {
+    let keys = |want: &dyn Fn(QuestionKind) -> bool| -> Vec<String> {
+        def.questions.iter().filter(|q| want(q.kind)).map(|q| q.key.to_string()).collect()
+    };
+    let (multi, text, number) =
+        (keys(&|k| k == QuestionKind::MultipleChoice), keys(&|k| k.is_text()), keys(&|k| k == QuestionKind::Number));
     let mut t = Tally::default();
     let per_audience: Vec<(String, i64)> = responses::table
         .filter(responses::wave_id.eq(wave_id))
@@ -64,15 +84,16 @@ fn kept(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<Tally> {
     for ((a, k, v), n) in super::aggregates::option_counts(conn, wave_id)? {
         t.groups.entry(whole(a)).or_default().options.insert((k, v), n);
     }
-    for (a, k, n) in respondents(conn, wave_id, false)? {
+    for (a, k, n) in respondents(conn, wave_id, &multi, false)? {
         t.groups.entry(whole(a)).or_default().answered.insert(k, count(n));
     }
-    for (a, k, n) in respondents(conn, wave_id, true)? {
+    for (a, k, n) in respondents(conn, wave_id, &text, true)? {
         t.groups.entry(whole(a)).or_default().written.insert(k, count(n));
     }
     let numbers: Vec<(String, String, Option<f64>)> = answers::table
         .inner_join(responses::table)
         .filter(responses::wave_id.eq(wave_id))
+        .filter(answers::question_key.eq_any(&number))
         .filter(answers::number_value.is_not_null())
         .select((responses::audience, answers::question_key, answers::number_value))
         .load(conn)?;

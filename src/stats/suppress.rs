@@ -293,4 +293,50 @@ mod tests {
         assert_eq!(c.shown(&[0, 0], 0), Shown::Yes);
         no_line_has_one(&c);
     }
+
+    #[test]
+    fn no_settled_cube_has_a_line_with_one_hidden_figure() {
+        // Many cubes of small random counts (where suppression bites hardest), 1–3 dimensions.
+        let mut seed = 0x1234_5678_u64;
+        let mut next = |n: u64| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % n
+        };
+        for _ in 0..400 {
+            let n_dims = 1 + next(3) as usize;
+            let dims: Vec<Dim> = (0..n_dims)
+                .map(|d| Dim {
+                    groups: 1 + next(4) as usize,
+                    margin: if d == 0 { Margin::First } else { Margin::Never },
+                })
+                .collect();
+            let options = 2 + next(3) as usize;
+            let mut cube = Cube::new(dims.clone(), options + 1, true);
+            let mut coords = vec![0; n_dims];
+            loop {
+                let mut base = 0;
+                for r in 1..=options {
+                    let n = next(9);
+                    base += n;
+                    cube.add(&coords, r, n);
+                }
+                cube.add(&coords, 0, base);
+                // Next leaf.
+                let mut d = 0;
+                while d < n_dims {
+                    coords[d] += 1;
+                    if coords[d] < dims[d].groups {
+                        break;
+                    }
+                    coords[d] = 0;
+                    d += 1;
+                }
+                if d == n_dims {
+                    break;
+                }
+            }
+            cube.settle(&Settings::default());
+            no_line_has_one(&cube);
+        }
+    }
 }

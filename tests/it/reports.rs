@@ -370,6 +370,17 @@ fn trends_across_every_wave(backend: Backend) {
     let young = b.get("/staff/series/torbay-participation/trends?audience=young-people&tag=priority:P5");
     assert_eq!(young.status, 200, "{}", young.html);
     assert!(young.has("#t-future-ready") && !young.has("#t-priority-P1"), "only P5's rows");
+    // The trends as a published table: each row per wave, symbols where a figure is missing.
+    let res =
+        b.raw().get(format!("{}/staff/series/torbay-participation/trends?format=csv", b.base)).send().expect("get");
+    assert_eq!(res.status().as_u16(), 200);
+    let csv = res.text().expect("csv");
+    assert!(
+        csv.lines().any(|l| l.starts_with("future-ready,") && l.contains(",2024,") && l.contains("Improved")),
+        "{csv}"
+    );
+    assert!(!csv.lines().any(|l| l.contains(",,")), "no blank cell");
+    assert_eq!(b.get("/staff/series/torbay-participation/trends?format=pdf").status, 400);
     let refused = b.get("/staff/series/torbay-participation/trends?channel=paper");
     assert_eq!(refused.status, 400);
     assert!(refused.has("#f-channel-error"));

@@ -101,6 +101,21 @@ fn results_of_one_wave(backend: Backend) {
     }
     assert_eq!(lines.count(), 15, "{csv}");
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'responses.downloaded'"), 1);
+    // Read a few at a time (as a large wave is), every response comes once, oldest first.
+    {
+        let mut conn = app.db.connect();
+        let w = heard::models::survey::get(&mut conn, &wave, 2000).expect("wave");
+        let mut seen = Vec::new();
+        let all = heard::domain::filter::Filter::default();
+        let read = heard::models::export::each_response(&mut conn, &w.row.id, &wave, &w.definition, &all, 4, |batch| {
+            assert!(batch.len() <= 4);
+            seen.extend(batch.into_iter().map(|r| (r.submitted_on, r.audience)));
+            true
+        })
+        .expect("read");
+        assert_eq!((read, seen.len()), (15, 15));
+        assert!(seen.windows(2).all(|p| p[0].0 <= p[1].0));
+    }
     let json = b.raw().get(format!("{}/staff/waves/{wave}/download?format=json", b.base)).send().expect("get");
     let records: serde_json::Value = serde_json::from_str(&json.text().expect("text")).expect("json");
     assert_eq!(records.as_array().map(Vec::len), Some(15));

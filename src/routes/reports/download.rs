@@ -259,8 +259,8 @@ pub(super) async fn tables(
     let slug = path.into_inner();
     let w = owned_wave(&state, &who, &slug).await?;
     let filter = q.filter.check(&w.def).map_err(bad_filter)?;
-    let (id, f) = (w.row.id.clone(), filter.clone());
-    let tally = state.db.run(move |c| crate::models::results::tally(c, &id, &f).map_err(AppError::from)).await?;
+    let (id, f, d) = (w.row.id.clone(), filter.clone(), w.def.clone());
+    let tally = state.db.run(move |c| crate::models::results::tally(c, &id, &d, &f).map_err(AppError::from)).await?;
     let def = &w.def;
     let figures = crate::stats::results::figures(def, &tally, &filter, &crate::stats::Settings::default());
     let name = |a: &str| {

@@ -120,8 +120,8 @@ pub(super) async fn results_page(
         }
     };
     let id = w.row.id.clone();
-    let f = filter.clone();
-    let tally = state.db.run(move |c| crate::models::results::tally(c, &id, &f).map_err(AppError::from)).await?;
+    let (f, d) = (filter.clone(), w.def.clone());
+    let tally = state.db.run(move |c| crate::models::results::tally(c, &id, &d, &f).map_err(AppError::from)).await?;
     let settings = crate::stats::Settings::default();
     let figures = crate::stats::results::figures(def, &tally, &filter, &settings);
     let by_audience = crate::models::results::responses_by_audience(&tally, &filter);

@@ -5,8 +5,11 @@
 //! `audience` and `tag` (`?audience=young-people&tag=priority:P1`). A channel, day or
 //! answer filter is refused with its reason beside the field: the comparison method reads the
 //! counts kept per audience, and a wave's results page is where those filters apply.
+//! `?format=csv|xlsx` gives the same rows as a published table (audited as
+//! `tables.downloaded`).
 
 use actix_web::http::StatusCode;
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
@@ -48,8 +51,13 @@ struct TrendsView {
     errors: Vec<Link>,
     waves: Vec<String>,
     enough: bool,
+    downloads: Vec<Link>,
     blocks: Vec<Block>,
     methods: String,
+}
+
+fn amp(query: &str) -> String {
+    if query.is_empty() { String::new() } else { format!("&{query}") }
 }
 
 fn pct(v: f64) -> String {
@@ -122,14 +130,78 @@ fn block(row: &TrendRow, labels: &[String]) -> Block {
     }
 }
 
+#[derive(serde::Deserialize)]
+pub(super) struct TrendsQuery {
+    format: Option<String>,
+    #[serde(flatten)]
+    filter: RawFilter,
+}
+
+/// The trends as a published table in long form: one row per row and wave, with the
+/// statistical service's symbols (`[z]` not asked, `[low]` too few answers).
+fn table(rows: &[TrendRow], labels: &[String]) -> Vec<Vec<String>> {
+    let mut out = vec![
+        [
+            "id",
+            "title",
+            "kind",
+            "wave",
+            "percent",
+            "likely_range_low",
+            "likely_range_high",
+            "base",
+            "verdict_from_previous_wave",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect::<Vec<String>>(),
+    ];
+    for r in rows {
+        for (i, slot) in r.slots.iter().enumerate() {
+            let verdict = if i == 0 {
+                "[z]".to_owned()
+            } else {
+                r.steps.get(i - 1).copied().flatten().map_or_else(|| "[z]".to_owned(), |v| verdict_words(v).to_owned())
+            };
+            let one = |x: f64| format!("{:.1}", x * 100.0);
+            let (p, l, h, n) = match slot {
+                Slot::NotAsked => ("[z]".into(), "[z]".into(), "[z]".into(), "[z]".into()),
+                Slot::TooFew { n } => ("[low]".into(), "[low]".into(), "[low]".into(), n.to_string()),
+                Slot::Shown(pt) => (one(pt.value), one(pt.low), one(pt.high), pt.n.to_string()),
+            };
+            out.push(vec![r.id.clone(), r.title.clone(), r.kind.to_owned(), labels[i].clone(), p, l, h, n, verdict]);
+        }
+        if let Some((a, b, v)) = r.overall {
+            out.push(vec![
+                r.id.clone(),
+                r.title.clone(),
+                r.kind.to_owned(),
+                format!("{} to {} (first to last)", labels[a], labels[b]),
+                "[z]".into(),
+                "[z]".into(),
+                "[z]".into(),
+                "[z]".into(),
+                verdict_words(v).to_owned(),
+            ]);
+        }
+    }
+    out
+}
+
 pub(super) async fn trends_page(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    raw: web::Query<RawFilter>,
+    query: web::Query<TrendsQuery>,
     who: SignedIn,
 ) -> Result<HttpResponse, AppError> {
     who.require(&READERS)?;
+    let TrendsQuery { format, filter: raw } = query.into_inner();
+    if let Some(f) = &format
+        && !matches!(f.as_str(), "csv" | "xlsx")
+    {
+        return Err(AppError::BadRequest(format!("{f:?} is not a format for tables: choose csv or xlsx.").into()));
+    }
     let slug = path.into_inner();
     let not_found =
         || AppError::NotFound("There is nothing at this address, or it belongs to another partnership.".into());
@@ -153,6 +225,7 @@ pub(super) async fn trends_page(
     let action = format!("/staff/series/{slug}/trends");
     let page = who.page(&req, &state, format!("Trends: {}", series.title));
     let methods = format!("/staff/series/{slug}/methods#trends");
+    let raw = web::Query(raw);
     let mut checked = raw.check(&def);
     if let Ok(f) = &checked {
         let mut problems = Vec::new();
@@ -187,6 +260,7 @@ pub(super) async fn trends_page(
                 errors,
                 waves: Vec::new(),
                 enough: false,
+                downloads: Vec::new(),
                 blocks: Vec::new(),
                 methods,
             };
@@ -209,7 +283,7 @@ pub(super) async fn trends_page(
         .await?
         .ok_or_else(not_found)?;
     let labels: Vec<String> = trends.waves.iter().map(|(_, l)| l.clone()).collect();
-    let blocks = trends
+    let shown: Vec<&TrendRow> = trends
         .rows
         .iter()
         .filter(|r| match &filter.tag {
@@ -220,14 +294,60 @@ pub(super) async fn trends_page(
                 _ => r.outcomes.contains(&t.code),
             },
         })
-        .map(|r| block(r, &labels))
         .collect();
+    if let Some(format) = format {
+        let owned: Vec<TrendRow> = shown.iter().map(|r| (*r).clone()).collect();
+        let rows = table(&owned, &labels);
+        let (staff, pid) = (who.staff.clone(), series.partnership_id.clone());
+        let detail = serde_json::json!({"series": slug, "format": format, "filter": filter.query(), "table": "trends"});
+        state
+            .db
+            .write(move |c| {
+                crate::models::audit::record(
+                    c,
+                    &staff.actor(),
+                    Some(&pid),
+                    crate::models::audit::Action::TablesDownloaded,
+                    &detail,
+                )
+                .map_err(AppError::from)
+            })
+            .await?;
+        let stem = format!("{slug}-trends");
+        let (bytes, ct) = if format == "csv" {
+            (crate::exports::responses::published_csv(&rows).map_err(AppError::internal)?, "text/csv; charset=utf-8")
+        } else {
+            let mut notes = filter.describe(&def);
+            notes.push("Each question's share of positive answers, and each index, in every wave with answers; the likely range is a 95% interval. Each verdict compares two waves with the comparison method, each comparison its own family for the adjustment.".into());
+            (
+                crate::exports::responses::published_xlsx(&format!("{}: trends", trends.title), &notes, &rows)
+                    .map_err(AppError::internal)?,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        };
+        return Ok(HttpResponse::Ok()
+            .insert_header((CONTENT_TYPE, ct))
+            .insert_header((CONTENT_DISPOSITION, crate::exports::attachment(&stem, &format)))
+            .insert_header((CACHE_CONTROL, "no-store"))
+            .body(bytes));
+    }
+    let blocks = shown.iter().map(|r| block(r, &labels)).collect();
     let view = TrendsView {
         page,
         title: trends.title.clone(),
         filters: form(&def, &action, &raw, Some(&filter), &[], false),
         errors: Vec::new(),
         enough: labels.len() >= 2,
+        downloads: vec![
+            Link {
+                href: format!("/staff/series/{slug}/trends?format=xlsx{}", amp(&filter.query())),
+                text: "These trends as a published table (Excel)".into(),
+            },
+            Link {
+                href: format!("/staff/series/{slug}/trends?format=csv{}", amp(&filter.query())),
+                text: "These trends as a published table (CSV)".into(),
+            },
+        ],
         waves: labels,
         blocks,
         methods,
