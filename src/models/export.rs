@@ -108,9 +108,12 @@ pub fn each_response(
     loop {
         let mut q = picked(wave_id, filter, Some(cutoff));
         if let Some((at, id)) = &after {
-            q = q.filter(
-                responses::submitted_at.gt(*at).or(responses::submitted_at.eq(*at).and(responses::id.gt(id.clone()))),
-            );
+            // The first condition alone is a range on the (wave, day sent, id) index; the
+            // second then only looks within it (an OR on its own makes engines scan the wave
+            // for every batch).
+            q = q
+                .filter(responses::submitted_at.ge(*at))
+                .filter(responses::submitted_at.gt(*at).or(responses::id.gt(id.clone())));
         }
         let rows: Vec<Row> = q
             .order((responses::submitted_at.asc(), responses::id.asc()))

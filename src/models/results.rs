@@ -60,7 +60,7 @@ fn respondents(
 
 /// Counts `wave_id`'s answers for its results, split as `filter` needs.
 pub fn tally(conn: &mut DbConnection, wave_id: &WaveId, def: &SurveyDefinition, filter: &Filter) -> StoreResult<Tally> {
-    if filter.needs_answers() { split(conn, wave_id, filter) } else { kept(conn, wave_id, def) }
+    if filter.needs_answers() { split(conn, wave_id, def, filter) } else { kept(conn, wave_id, def) }
 }
 
 /// By audience only, from the kept counts. Only what they cannot give is read from the
@@ -170,7 +170,7 @@ fn bounds(filter: &Filter) -> (NaiveDateTime, NaiveDateTime) {
 }
 
 /// Split by audience, channel, answer to the filtering question and days, from the answers.
-fn split(conn: &mut DbConnection, wave_id: &WaveId, filter: &Filter) -> StoreResult<Tally> {
+fn split(conn: &mut DbConnection, wave_id: &WaveId, def: &SurveyDefinition, filter: &Filter) -> StoreResult<Tally> {
     let pg = conn.backend() == Backend::Postgres;
     let p = |i: u8| if pg { format!("${i}") } else { format!("?{i}") };
     let (from, to) = bounds(filter);
@@ -215,7 +215,19 @@ fn split(conn: &mut DbConnection, wave_id: &WaveId, filter: &Filter) -> StoreRes
     for r in options {
         t.groups.entry(r.sig.sig()).or_default().options.insert((r.k, r.v), count(r.n));
     }
-    for (words, cond) in [(false, ""), (true, " AND a.text_value IS NOT NULL AND a.option_value IS NULL")] {
+    // Only what the counts of options cannot give, and only for the questions that need it.
+    // Keys are `Slug`s (lower-case letters, digits and hyphens), so quoting them is safe.
+    let list = |want: &dyn Fn(QuestionKind) -> bool| -> String {
+        let keys: Vec<String> =
+            def.questions.iter().filter(|q| want(q.kind)).map(|q| format!("'{}'", q.key.as_str())).collect();
+        if keys.is_empty() { "''".to_owned() } else { keys.join(", ") }
+    };
+    let (multi, text, number) =
+        (list(&|k| k == QuestionKind::MultipleChoice), list(&|k| k.is_text()), list(&|k| k == QuestionKind::Number));
+    for (words, cond) in [
+        (false, format!(" AND a.question_key IN ({multi})")),
+        (true, format!(" AND a.question_key IN ({text}) AND a.text_value IS NOT NULL AND a.option_value IS NULL")),
+    ] {
         let rows = run_counts(
             conn,
             format!(
@@ -247,7 +259,7 @@ fn split(conn: &mut DbConnection, wave_id: &WaveId, filter: &Filter) -> StoreRes
     let sql = format!(
         "SELECT {sig}, a.question_key AS k, a.number_value AS x \
          {from_responses} JOIN answers a ON a.response_id = r.id \
-         WHERE {wave} AND a.number_value IS NOT NULL"
+         WHERE {wave} AND a.question_key IN ({number}) AND a.number_value IS NOT NULL"
     );
     let numbers: Vec<NumberRow> = crate::on_backend!(conn, |c| diesel::sql_query(&sql)
         .bind::<Text, _>(wave_id.as_str())
