@@ -49,6 +49,18 @@ pub struct TagFilter {
     pub code: String,
 }
 
+impl TagFilter {
+    /// Whether something tagged with these codes carries this tag.
+    pub fn matches(&self, priorities: &[String], values: &[String], outcomes: &[String]) -> bool {
+        let codes = match self.kind {
+            "priority" => priorities,
+            "value" => values,
+            _ => outcomes,
+        };
+        codes.contains(&self.code)
+    }
+}
+
 /// A checked filter.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
@@ -199,14 +211,7 @@ impl Filter {
 
     /// Whether a question is shown under the tag filter.
     pub fn shows(&self, q: &super::Question) -> bool {
-        match &self.tag {
-            None => true,
-            Some(t) => match t.kind {
-                "priority" => q.priorities.contains(&t.code),
-                "value" => q.values.contains(&t.code),
-                _ => q.outcomes.contains(&t.code),
-            },
-        }
+        self.tag.as_ref().is_none_or(|t| t.matches(&q.priorities, &q.values, &q.outcomes))
     }
 
     /// The filter as (parameter, value) pairs, in the form's order.
@@ -224,6 +229,12 @@ impl Filter {
         put("tag", self.tag.as_ref().map(|t| format!("{}:{}", t.kind, t.code)));
         put("answer", self.answer.as_ref().map(|(q, v)| format!("{q}:{v}")));
         out
+    }
+
+    /// `base` with the filter's query parameters added after its own (`base` has a `?`).
+    pub fn added_to(&self, base: &str) -> String {
+        let q = self.query();
+        if q.is_empty() { base.to_owned() } else { format!("{base}&{q}") }
     }
 
     /// The filter as query parameters (empty when there is none), to carry it between pages.

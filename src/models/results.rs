@@ -58,6 +58,27 @@ fn respondents(
     })
 }
 
+/// The questions whose figures need more than the counts of options: people who answered a
+/// question with several answers each, people who wrote, and the numbers given.
+struct Beyond {
+    multi: Vec<String>,
+    text: Vec<String>,
+    number: Vec<String>,
+}
+
+impl Beyond {
+    fn of(def: &SurveyDefinition) -> Self {
+        let keys = |want: &dyn Fn(QuestionKind) -> bool| -> Vec<String> {
+            def.questions.iter().filter(|q| want(q.kind)).map(|q| q.key.to_string()).collect()
+        };
+        Beyond {
+            multi: keys(&|k| k == QuestionKind::MultipleChoice),
+            text: keys(&|k| k.is_text()),
+            number: keys(&|k| k == QuestionKind::Number),
+        }
+    }
+}
+
 /// Counts `wave_id`'s answers for its results, split as `filter` needs.
 pub fn tally(conn: &mut DbConnection, wave_id: &WaveId, def: &SurveyDefinition, filter: &Filter) -> StoreResult<Tally> {
     if filter.needs_answers() { split(conn, wave_id, def, filter) } else { kept(conn, wave_id, def) }
@@ -67,11 +88,7 @@ pub fn tally(conn: &mut DbConnection, wave_id: &WaveId, def: &SurveyDefinition, 
 /// answers, and only for the questions that need it: people who answered a question with
 /// several answers each, people who wrote, and the numbers given.
 fn kept(conn: &mut DbConnection, wave_id: &WaveId, def: &SurveyDefinition) -> StoreResult<Tally> {
-    let keys = |want: &dyn Fn(QuestionKind) -> bool| -> Vec<String> {
-        def.questions.iter().filter(|q| want(q.kind)).map(|q| q.key.to_string()).collect()
-    };
-    let (multi, text, number) =
-        (keys(&|k| k == QuestionKind::MultipleChoice), keys(&|k| k.is_text()), keys(&|k| k == QuestionKind::Number));
+    let Beyond { multi, text, number } = Beyond::of(def);
     let mut t = Tally::default();
     let per_audience: Vec<(String, i64)> = responses::table
         .filter(responses::wave_id.eq(wave_id))
@@ -217,13 +234,15 @@ fn split(conn: &mut DbConnection, wave_id: &WaveId, def: &SurveyDefinition, filt
     }
     // Only what the counts of options cannot give, and only for the questions that need it.
     // Keys are `Slug`s (lower-case letters, digits and hyphens), so quoting them is safe.
-    let list = |want: &dyn Fn(QuestionKind) -> bool| -> String {
-        let keys: Vec<String> =
-            def.questions.iter().filter(|q| want(q.kind)).map(|q| format!("'{}'", q.key.as_str())).collect();
-        if keys.is_empty() { "''".to_owned() } else { keys.join(", ") }
+    let quoted = |keys: &[String]| -> String {
+        if keys.is_empty() {
+            "''".to_owned()
+        } else {
+            keys.iter().map(|k| format!("'{k}'")).collect::<Vec<_>>().join(", ")
+        }
     };
-    let (multi, text, number) =
-        (list(&|k| k == QuestionKind::MultipleChoice), list(&|k| k.is_text()), list(&|k| k == QuestionKind::Number));
+    let needs = Beyond::of(def);
+    let (multi, text, number) = (quoted(&needs.multi), quoted(&needs.text), quoted(&needs.number));
     for (words, cond) in [
         (false, format!(" AND a.question_key IN ({multi})")),
         (true, format!(" AND a.question_key IN ({text}) AND a.text_value IS NOT NULL AND a.option_value IS NULL")),

@@ -149,13 +149,30 @@ async fn upload(
     Ok(see_other(format!("/staff/imports/{id}")))
 }
 
-/// A waiting import the person may work on.
-async fn draft_for(state: &AppState, who: &SignedIn, id: &str) -> Result<ImportDraft, AppError> {
+/// A waiting import with its file read once for the request.
+struct Waiting {
+    draft: ImportDraft,
+    headings: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl std::ops::Deref for Waiting {
+    type Target = ImportDraft;
+    fn deref(&self) -> &ImportDraft {
+        &self.draft
+    }
+}
+
+/// A waiting import the person may work on, its file read.
+async fn draft_for(state: &AppState, who: &SignedIn, id: &str) -> Result<Waiting, AppError> {
     who.require(&EDITORS)?;
     let key = id.to_owned();
     let found = state.db.run(move |c| import_drafts::get(c, &key).map_err(AppError::from)).await?;
     match found {
-        Some(d) if who.staff.can_see(&d.partnership_id) => Ok(d),
+        Some(draft) if who.staff.can_see(&draft.partnership_id) => {
+            let (headings, rows) = read_csv(&draft.body).map_err(|m| AppError::BadRequest(m.into()))?;
+            Ok(Waiting { draft, headings, rows })
+        }
         _ => Err(AppError::NotFound(
             "This import is not waiting any more: it was imported, left for over a day, or belongs to another partnership. Start again from the wave's page.".into(),
         )),
@@ -282,14 +299,14 @@ fn view(
     state: &AppState,
     req: &HttpRequest,
     who: &SignedIn,
-    d: &ImportDraft,
+    d: &Waiting,
     w: &OwnedWave,
     (mapping, origin): (&Mapping, &'static str),
     outcome: Option<Result<import::Imported, StoreError>>,
 ) -> Result<MappingView, AppError> {
     let (def, label) = (&*w.def, format!("{} {}", w.def.series.title, w.row.label));
     let counts = d.kind == "counts";
-    let (headings, rows) = read_csv(&d.body).map_err(|m| AppError::BadRequest(m.into()))?;
+    let (headings, rows) = (&d.headings, &d.rows);
     let all = targets(def, counts);
     let columns = headings
         .iter()
@@ -313,7 +330,7 @@ fn view(
         }
         let first = q.audiences.first().map_or("", String::as_str);
         let mut seen = BTreeSet::new();
-        for r in &rows {
+        for r in rows {
             let raw = r.get(i).map_or("", |s| s.trim());
             let parts: Vec<&str> = if q.kind == QuestionKind::MultipleChoice {
                 raw.split(['|', ';']).map(str::trim).collect()
@@ -398,7 +415,7 @@ fn view(
         id: d.id.clone(),
         preview: rows.iter().take(PREVIEW).cloned().collect(),
         total_rows: rows.len(),
-        headings,
+        headings: headings.clone(),
         columns,
         values,
         origin,
@@ -410,9 +427,8 @@ fn view(
 }
 
 /// The file rewritten under `mapping`, with problems' columns named by the original headings.
-fn converted(d: &ImportDraft, def: &SurveyDefinition, mapping: &Mapping) -> Result<mapping::Converted, AppError> {
-    let (headings, rows) = read_csv(&d.body).map_err(|m| AppError::BadRequest(m.into()))?;
-    mapping.apply(def, &headings, &rows).map_err(AppError::internal)
+fn converted(d: &Waiting, def: &SurveyDefinition, mapping: &Mapping) -> Result<mapping::Converted, AppError> {
+    mapping.apply(def, &d.headings, &d.rows).map_err(AppError::internal)
 }
 
 fn rename(
@@ -440,8 +456,8 @@ async fn mapping_page(
 ) -> Result<HttpResponse, AppError> {
     let d = draft_for(&state, &who, &path).await?;
     let w = owned_wave(&state, &who, &d.wave_slug).await?;
-    let (headings, _) = read_csv(&d.body).map_err(|m| AppError::BadRequest(m.into()))?;
-    let sig = import_drafts::signature(&headings);
+    let headings = &d.headings;
+    let sig = import_drafts::signature(headings);
     let pid = d.partnership_id.clone();
     let saved = state.db.run(move |c| import_drafts::saved_mapping(c, &pid, &sig).map_err(AppError::from)).await?;
     let counts = d.kind == "counts";
@@ -465,7 +481,7 @@ async fn mapping_page(
             },
             "guessed",
         ),
-        _ => (mapping::guess(&w.def, &headings), "guessed"),
+        _ => (mapping::guess(&w.def, headings), "guessed"),
     };
     // Once a mapping has been checked, the page shows its dry run.
     let outcome = if d.mapping.is_some() { Some(dry_run(&state, &d, &w.def, &mapping).await?) } else { None };
@@ -475,7 +491,7 @@ async fn mapping_page(
 
 async fn dry_run(
     state: &AppState,
-    d: &ImportDraft,
+    d: &Waiting,
     def: &SurveyDefinition,
     mapping: &Mapping,
 ) -> Result<Result<import::Imported, StoreError>, AppError> {
@@ -538,8 +554,7 @@ async fn check(
     let f = super::form::read_checked(&state, &req, body).await?;
     let d = draft_for(&state, &who, &path).await?;
     let w = owned_wave(&state, &who, &d.wave_slug).await?;
-    let (headings, _) = read_csv(&d.body).map_err(|m| AppError::BadRequest(m.into()))?;
-    let mapping = read_mapping(&f, &w.def, headings.len(), d.kind == "counts")?;
+    let mapping = read_mapping(&f, &w.def, d.headings.len(), d.kind == "counts")?;
     let id = d.id.clone();
     state.db.run(move |c| import_drafts::set_mapping(c, &id, &mapping).map_err(AppError::from)).await?;
     Ok(see_other(format!("/staff/imports/{}#result", d.id)))
@@ -559,8 +574,7 @@ async fn finish(
         return Ok(see_other(format!("/staff/imports/{}", d.id)));
     };
     let mapping::Converted { csv, sources } = converted(&d, &w.def, &mapping)?;
-    let (headings, _) = read_csv(&d.body).map_err(|m| AppError::BadRequest(m.into()))?;
-    let sig = import_drafts::signature(&headings);
+    let sig = import_drafts::signature(&d.headings);
     let counts = d.kind == "counts";
     let (actor, pid, id, name, slug, max_text) = (
         who.staff.actor(),

@@ -178,36 +178,25 @@ fn results_of_one_wave(backend: Backend) {
 }
 both!(results_of_one_wave);
 
-/// Filters pick respondents; every filtered table is protected against subtraction. The
-/// case is built to leak: three parents without a plan are under any base, so the other
-/// two plans' figures and the whole would give them back unless one more is withheld.
-fn filters_and_a_case_built_to_leak(backend: Backend) {
-    let (app, _, _) = setup(backend);
-    let (b, _) = sign_in(&app, "analyst@torbay.example", PASSWORD);
-    let (_, wave) = start(&b, "Filter Check", &["parents-carers"], &[]);
+/// An open wave for parents with a one-answer `plan` question (`plans`: value, words) and a
+/// yes/sometimes/no `enough-help` question.
+fn plan_wave(b: &crate::helpers::Browser, title: &str, plans: &[(&str, &str)]) -> String {
+    let (_, wave) = start(b, title, &["parents-carers"], &[]);
     let s = |k: &str, v: &str| (k.to_owned(), v.to_owned());
-    let plan = add(
-        &b,
-        &wave,
-        "single-choice",
-        &[
-            s("ask", "parents-carers"),
-            s("key", "plan"),
-            s("title-parents-carers", "What support does your child have?"),
-            s("opt-0-value", "ehcp"),
-            s("opt-0-label-parents-carers", "An EHC plan"),
-            s("opt-0-polarity", "neutral"),
-            s("opt-1-value", "sen-support"),
-            s("opt-1-label-parents-carers", "SEN support"),
-            s("opt-1-polarity", "neutral"),
-            s("opt-2-value", "none-yet"),
-            s("opt-2-label-parents-carers", "Nothing yet"),
-            s("opt-2-polarity", "neutral"),
-        ],
-    );
+    let mut fields = vec![
+        s("ask", "parents-carers"),
+        s("key", "plan"),
+        s("title-parents-carers", "What support does your child have?"),
+    ];
+    for (i, (value, words)) in plans.iter().enumerate() {
+        fields.push(s(&format!("opt-{i}-value"), value));
+        fields.push(s(&format!("opt-{i}-label-parents-carers"), words));
+        fields.push(s(&format!("opt-{i}-polarity"), "neutral"));
+    }
+    let plan = add(b, &wave, "single-choice", &fields);
     assert_eq!(plan.status, 200, "{}", plan.html);
     let help = add(
-        &b,
+        b,
         &wave,
         "yes-sometimes-no",
         &[
@@ -220,6 +209,20 @@ fn filters_and_a_case_built_to_leak(backend: Backend) {
     let wave_page = b.get(&format!("/staff/waves/{wave}"));
     let open = b.submit(&wave_page.form_ending("/status").with("status", "open").with("opens", "").with("closes", ""));
     assert!(open.status < 400, "{}", open.html);
+    wave
+}
+
+/// Filters pick respondents; every filtered table is protected against subtraction. The
+/// case is built to leak: three parents without a plan are under any base, so the other
+/// two plans' figures and the whole would give them back unless one more is withheld.
+fn filters_and_a_case_built_to_leak(backend: Backend) {
+    let (app, _, _) = setup(backend);
+    let (b, _) = sign_in(&app, "analyst@torbay.example", PASSWORD);
+    let wave = plan_wave(
+        &b,
+        "Filter Check",
+        &[("ehcp", "An EHC plan"), ("sen-support", "SEN support"), ("none-yet", "Nothing yet")],
+    );
     // (plan, yes, no): 20 with a plan, 15 on SEN support, 3 with nothing yet.
     let people: [(&'static str, usize, usize); 3] = [("ehcp", 12, 8), ("sen-support", 10, 5), ("none-yet", 3, 0)];
     for (p, yes, no) in people {
@@ -296,38 +299,7 @@ both!(filters_and_a_case_built_to_leak);
 fn who_took_part(backend: Backend) {
     let (app, _, _) = setup(backend);
     let (b, _) = sign_in(&app, "analyst@torbay.example", PASSWORD);
-    let (_, wave) = start(&b, "Reach Check", &["parents-carers"], &[]);
-    let s = |k: &str, v: &str| (k.to_owned(), v.to_owned());
-    let plan = add(
-        &b,
-        &wave,
-        "single-choice",
-        &[
-            s("ask", "parents-carers"),
-            s("key", "plan"),
-            s("title-parents-carers", "What support does your child have?"),
-            s("opt-0-value", "ehcp"),
-            s("opt-0-label-parents-carers", "An EHC plan"),
-            s("opt-0-polarity", "neutral"),
-            s("opt-1-value", "sen-support"),
-            s("opt-1-label-parents-carers", "SEN support"),
-            s("opt-1-polarity", "neutral"),
-        ],
-    );
-    assert_eq!(plan.status, 200, "{}", plan.html);
-    let help = add(
-        &b,
-        &wave,
-        "yes-sometimes-no",
-        &[
-            s("ask", "parents-carers"),
-            s("key", "enough-help"),
-            s("title-parents-carers", "Does your child get enough help?"),
-        ],
-    );
-    assert_eq!(help.status, 200);
-    let wave_page = b.get(&format!("/staff/waves/{wave}"));
-    b.submit(&wave_page.form_ending("/status").with("status", "open").with("opens", "").with("closes", ""));
+    let wave = plan_wave(&b, "Reach Check", &[("ehcp", "An EHC plan"), ("sen-support", "SEN support")]);
     // 20 with a plan, 8 yes (40%); 10 on SEN support, 7 yes (70%).
     for (p, yes, all) in [("ehcp", 8, 20), ("sen-support", 7, 10)] {
         for i in 0..all {

@@ -263,9 +263,7 @@ pub(super) async fn tables(
     let tally = state.db.run(move |c| crate::models::results::tally(c, &id, &d, &f).map_err(AppError::from)).await?;
     let def = &w.def;
     let figures = crate::stats::results::figures(def, &tally, &filter, &crate::stats::Settings::default());
-    let name = |a: &str| {
-        if a == "everyone" { "Everyone".to_owned() } else { def.audience(a).map_or(a.to_owned(), |x| x.name.clone()) }
-    };
+    let name = |a: &str| super::group_name(def, a);
     let rows = files::results_table(def, &figures, &name);
     let title = format!("{} {}: results", def.series.title, w.row.label);
     let (staff, pid) = (who.staff.clone(), w.partnership_id.clone());

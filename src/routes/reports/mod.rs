@@ -55,6 +55,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 const READERS: [Role; 3] = [Role::Admin, Role::Analyst, Role::Viewer];
 
+/// What a results column is called: an audience's name, or "Everyone".
+fn group_name(def: &crate::domain::SurveyDefinition, key: &str) -> String {
+    if key == "everyone" { "Everyone".to_owned() } else { def.audience(key).map_or(key.to_owned(), |x| x.name.clone()) }
+}
+
 #[derive(Deserialize, Default)]
 pub struct ReportQuery {
     pub from: Option<String>,

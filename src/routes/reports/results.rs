@@ -125,9 +125,7 @@ pub(super) async fn results_page(
     let settings = crate::stats::Settings::default();
     let figures = crate::stats::results::figures(def, &tally, &filter, &settings);
     let by_audience = crate::models::results::responses_by_audience(&tally, &filter);
-    let name = |a: &str| {
-        if a == "everyone" { "Everyone".to_owned() } else { def.audience(a).map_or(a.to_owned(), |x| x.name.clone()) }
-    };
+    let name = |a: &str| super::group_name(def, a);
     let can_code = who.require(&[Role::Admin, Role::Analyst]).is_ok();
     let questions = figures.iter().enumerate().filter_map(|(i, f)| block(def, &slug, i, f, &name, can_code)).collect();
     let mut responses: Vec<String> = def
@@ -137,15 +135,13 @@ pub(super) async fn results_page(
         .map(|a| format!("{}: {}", a.name, by_audience.get(a.key.as_str()).copied().unwrap_or(0)))
         .collect();
     responses.sort();
-    let query = filter.query();
-    let sep = if query.is_empty() { String::new() } else { format!("&{query}") };
     let downloads = vec![
         crate::routes::pages::Link {
-            href: format!("/staff/waves/{slug}/tables?format=xlsx{sep}"),
+            href: filter.added_to(&format!("/staff/waves/{slug}/tables?format=xlsx")),
             text: "These figures as a published table (Excel)".into(),
         },
         crate::routes::pages::Link {
-            href: format!("/staff/waves/{slug}/tables?format=csv{sep}"),
+            href: filter.added_to(&format!("/staff/waves/{slug}/tables?format=csv")),
             text: "These figures as a published table (CSV)".into(),
         },
     ];

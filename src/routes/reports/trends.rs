@@ -56,10 +56,6 @@ struct TrendsView {
     methods: String,
 }
 
-fn amp(query: &str) -> String {
-    if query.is_empty() { String::new() } else { format!("&{query}") }
-}
-
 fn pct(v: f64) -> String {
     format!("{:.0}%", v * 100.0)
 }
@@ -286,14 +282,7 @@ pub(super) async fn trends_page(
     let shown: Vec<&TrendRow> = trends
         .rows
         .iter()
-        .filter(|r| match &filter.tag {
-            None => true,
-            Some(t) => match t.kind {
-                "priority" => r.priorities.contains(&t.code),
-                "value" => r.values.contains(&t.code),
-                _ => r.outcomes.contains(&t.code),
-            },
-        })
+        .filter(|r| filter.tag.as_ref().is_none_or(|t| t.matches(&r.priorities, &r.values, &r.outcomes)))
         .collect();
     if let Some(format) = format {
         let owned: Vec<TrendRow> = shown.iter().map(|r| (*r).clone()).collect();
@@ -340,11 +329,11 @@ pub(super) async fn trends_page(
         enough: labels.len() >= 2,
         downloads: vec![
             Link {
-                href: format!("/staff/series/{slug}/trends?format=xlsx{}", amp(&filter.query())),
+                href: filter.added_to(&format!("/staff/series/{slug}/trends?format=xlsx")),
                 text: "These trends as a published table (Excel)".into(),
             },
             Link {
-                href: format!("/staff/series/{slug}/trends?format=csv{}", amp(&filter.query())),
+                href: filter.added_to(&format!("/staff/series/{slug}/trends?format=csv")),
                 text: "These trends as a published table (CSV)".into(),
             },
         ],
