@@ -154,6 +154,17 @@ fn main() {
             let t = heard::models::results::tally(conn, &id, &def, f).expect("tally");
             let figures = heard::stats::results::figures(&def, &t, f, &s);
             assert_eq!(figures.len(), QUESTIONS);
+            // Real figures: everyone who gave a number is counted (the bench's filters hold
+            // at least a tenth of the wave).
+            let given = figures
+                .iter()
+                .find(|q| q.key == "q18")
+                .and_then(|q| q.groups.iter().find(|(g, _)| g == "everyone"))
+                .map(|(_, fig)| fig.clone());
+            assert!(
+                matches!(given, Some(heard::stats::results::Figures::Number { n: m, .. }) if m >= n as u64 / 10),
+                "{given:?}"
+            );
         };
         let all = Filter::default();
         let unfiltered = best_of(3, || results(&mut conn, &all));

@@ -587,7 +587,42 @@ diesel::table! {
 
 diesel::joinable!(wave_populations -> waves (wave_id));
 
+diesel::table! {
+    response_counts (wave_id, audience) {
+        wave_id -> Text,
+        audience -> Text,
+        responses -> BigInt,
+    }
+}
+
+diesel::table! {
+    question_counts (wave_id, audience, question_key) {
+        wave_id -> Text,
+        audience -> Text,
+        question_key -> Text,
+        answered -> BigInt,
+        wrote -> BigInt,
+    }
+}
+
+diesel::table! {
+    number_counts (wave_id, audience, question_key, value) {
+        wave_id -> Text,
+        audience -> Text,
+        question_key -> Text,
+        value -> Double,
+        answers -> BigInt,
+    }
+}
+
+diesel::joinable!(response_counts -> waves (wave_id));
+diesel::joinable!(question_counts -> waves (wave_id));
+diesel::joinable!(number_counts -> waves (wave_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    response_counts,
+    question_counts,
+    number_counts,
     answer_files,
     import_drafts,
     import_mappings,

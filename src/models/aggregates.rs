@@ -1,9 +1,14 @@
-//! Exact counts kept beside the raw answers so comparisons never scan every answer:
-//! `answer_counts` (answers per option) and `index_counts` (respondents by positive and valid
-//! answers per priority and value). Every write of a response applies +1 in the same
-//! transaction; every deletion applies −1 before the rows go. Both tables are integers and
-//! additive, so they stay exact. `rebuild` recomputes a wave from the raw rows (imports,
-//! demo data, and the consistency test use it).
+//! Exact counts kept beside the raw answers so comparisons and results never scan every
+//! answer: `answer_counts` (answers per option), `index_counts` (respondents by positive and
+//! valid answers per priority and value), `response_counts` (responses per audience),
+//! `question_counts` (people who answered a question with several answers each, and who wrote
+//! words) and `number_counts` (each number given, and how often: medians and quartiles are
+//! exact from them). Every write of a response applies +1 in the same transaction, in one
+//! statement per table; every deletion applies −1 before the rows go; a transcription takes
+//! its response out and puts it back; retention recounts who wrote. All are integers and
+//! additive, so they stay exact. `rebuild` recomputes a wave from the raw rows (imports, demo
+//! data, and the consistency test use it); `integrity::wave_check` compares them all with a
+//! recount.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -11,10 +16,70 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 
 use super::StoreResult;
-use crate::db::schema::{answer_counts, answers, index_counts, question_options, question_tags, questions, responses};
+use diesel::upsert::excluded;
+
+use crate::db::schema::{
+    answer_counts, answers, index_counts, number_counts, question_counts, question_options, question_tags, questions,
+    response_counts, responses,
+};
 use crate::db::{Backend, DbConnection, ResponseId, WaveId};
 
 const SINGLE_ANSWER: [&str; 3] = ["single-choice", "face-scale", "yes-sometimes-no"];
+
+/// One stored answer as the counts see it: question, option, whether it has words, number.
+pub(super) type AnswerRow = (String, Option<String>, bool, Option<f64>);
+
+/// A number as a key: ordered by its value (`f64::total_cmp`).
+#[derive(Debug, Clone, Copy)]
+struct Num(f64);
+
+impl PartialEq for Num {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.total_cmp(&other.0).is_eq()
+    }
+}
+impl Eq for Num {}
+impl PartialOrd for Num {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Num {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+/// What one response adds to the kept counts, each in the order its rows are locked.
+struct Kept {
+    /// Answers per (question, option).
+    options: BTreeMap<(String, String), i64>,
+    /// Per question: answered (a question with several answers each), wrote words (0 or 1).
+    questions: BTreeMap<String, (i64, i64)>,
+    /// Numbers given per (question, value).
+    numbers: BTreeMap<(String, Num), i64>,
+}
+
+impl Kept {
+    fn of(rows: &[AnswerRow], multi: &[String]) -> Self {
+        let mut k = Kept { options: BTreeMap::new(), questions: BTreeMap::new(), numbers: BTreeMap::new() };
+        for (key, option, words, number) in rows {
+            if let Some(v) = option {
+                *k.options.entry((key.clone(), v.clone())).or_insert(0) += 1;
+            }
+            if multi.contains(key) {
+                k.questions.entry(key.clone()).or_insert((0, 0)).0 = 1;
+            }
+            if *words && option.is_none() {
+                k.questions.entry(key.clone()).or_insert((0, 0)).1 = 1;
+            }
+            if let Some(x) = number {
+                *k.numbers.entry((key.clone(), Num(*x))).or_insert(0) += 1;
+            }
+        }
+        k
+    }
+}
 
 /// Adds (`sign` = 1) or removes (`sign` = −1) one response's answers from the counts.
 pub fn apply(c: &mut DbConnection, response_id: &ResponseId, sign: i64) -> StoreResult<()> {
@@ -26,14 +91,85 @@ pub fn apply(c: &mut DbConnection, response_id: &ResponseId, sign: i64) -> Store
     else {
         return Ok(());
     };
-    let given: Vec<(String, Option<String>)> = answers::table
+    let rows: Vec<AnswerRow> = answers::table
         .filter(answers::response_id.eq(response_id))
-        .filter(answers::option_value.is_not_null())
-        .select((answers::question_key, answers::option_value))
+        .select((
+            answers::question_key,
+            answers::option_value,
+            answers::text_value.is_not_null(),
+            answers::number_value,
+        ))
         // Counter rows are always locked in the same order, so two responses sent at the same
         // moment on PostgreSQL wait for each other instead of deadlocking.
-        .order((answers::question_key, answers::option_value))
+        .order((answers::question_key, answers::ordinal))
         .load(c)?;
+    let multi: Vec<String> = questions::table
+        .filter(questions::wave_id.eq(&wave_id))
+        .filter(questions::kind.eq("multiple-choice"))
+        .select(questions::question_key)
+        .load(c)?;
+    let kept = Kept::of(&rows, &multi);
+    crate::on_backend!(c, |inner| diesel::insert_into(response_counts::table)
+        .values((
+            response_counts::wave_id.eq(&wave_id),
+            response_counts::audience.eq(&audience),
+            response_counts::responses.eq(sign),
+        ))
+        .on_conflict((response_counts::wave_id, response_counts::audience))
+        .do_update()
+        .set(response_counts::responses.eq(response_counts::responses + sign))
+        .execute(inner))?;
+    if !kept.questions.is_empty() {
+        let values: Vec<_> = kept
+            .questions
+            .iter()
+            .map(|(key, (answered, wrote))| {
+                (
+                    question_counts::wave_id.eq(&wave_id),
+                    question_counts::audience.eq(&audience),
+                    question_counts::question_key.eq(key),
+                    question_counts::answered.eq(answered * sign),
+                    question_counts::wrote.eq(wrote * sign),
+                )
+            })
+            .collect();
+        crate::on_backend!(c, |inner| diesel::insert_into(question_counts::table)
+            .values(&values)
+            .on_conflict((question_counts::wave_id, question_counts::audience, question_counts::question_key))
+            .do_update()
+            .set((
+                question_counts::answered.eq(question_counts::answered + excluded(question_counts::answered)),
+                question_counts::wrote.eq(question_counts::wrote + excluded(question_counts::wrote)),
+            ))
+            .execute(inner))?;
+    }
+    if !kept.numbers.is_empty() {
+        let values: Vec<_> = kept
+            .numbers
+            .iter()
+            .map(|((key, value), n)| {
+                (
+                    number_counts::wave_id.eq(&wave_id),
+                    number_counts::audience.eq(&audience),
+                    number_counts::question_key.eq(key),
+                    number_counts::value.eq(value.0),
+                    number_counts::answers.eq(n * sign),
+                )
+            })
+            .collect();
+        crate::on_backend!(c, |inner| diesel::insert_into(number_counts::table)
+            .values(&values)
+            .on_conflict((
+                number_counts::wave_id,
+                number_counts::audience,
+                number_counts::question_key,
+                number_counts::value,
+            ))
+            .do_update()
+            .set(number_counts::answers.eq(number_counts::answers + excluded(number_counts::answers)))
+            .execute(inner))?;
+    }
+    let given = kept.options;
     if given.is_empty() {
         return Ok(());
     }
@@ -54,33 +190,39 @@ pub fn apply(c: &mut DbConnection, response_id: &ResponseId, sign: i64) -> Store
         .filter(question_tags::kind.eq_any(["priority", "value"]))
         .select((questions::question_key, question_tags::kind, question_tags::code))
         .load(c)?;
-    let mut per_code: BTreeMap<(String, String), (i32, i32)> = BTreeMap::new();
-    for (key, value) in &given {
-        let Some(value) = value else { continue };
-        crate::on_backend!(c, |inner| diesel::insert_into(answer_counts::table)
-            .values((
+    let values: Vec<_> = given
+        .iter()
+        .map(|((key, value), n)| {
+            (
                 answer_counts::wave_id.eq(&wave_id),
                 answer_counts::audience.eq(&audience),
                 answer_counts::question_key.eq(key),
                 answer_counts::option_value.eq(value),
-                answer_counts::answers.eq(sign),
-            ))
-            .on_conflict((
-                answer_counts::wave_id,
-                answer_counts::audience,
-                answer_counts::question_key,
-                answer_counts::option_value
-            ))
-            .do_update()
-            .set(answer_counts::answers.eq(answer_counts::answers + sign))
-            .execute(inner))?;
+                answer_counts::answers.eq(n * sign),
+            )
+        })
+        .collect();
+    crate::on_backend!(c, |inner| diesel::insert_into(answer_counts::table)
+        .values(&values)
+        .on_conflict((
+            answer_counts::wave_id,
+            answer_counts::audience,
+            answer_counts::question_key,
+            answer_counts::option_value
+        ))
+        .do_update()
+        .set(answer_counts::answers.eq(answer_counts::answers + excluded(answer_counts::answers)))
+        .execute(inner))?;
+    let mut per_code: BTreeMap<(String, String), (i32, i32)> = BTreeMap::new();
+    for ((key, value), n) in &given {
+        let n = i32::try_from(*n).unwrap_or(i32::MAX);
         if let Some(p) = polarity.get(&(key.clone(), value.clone())) {
             for (_, kind, code) in tags.iter().filter(|(k, _, _)| k == key) {
                 let e = per_code.entry((kind.clone(), code.clone())).or_insert((0, 0));
                 if p != "excluded" {
-                    e.1 += 1;
+                    e.1 += n;
                     if p == "positive" {
-                        e.0 += 1;
+                        e.0 += n;
                     }
                 }
             }
@@ -150,7 +292,21 @@ pub fn option_counts(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<H
 pub fn rebuild(c: &mut DbConnection, wave_id: &WaveId) -> StoreResult<()> {
     diesel::delete(answer_counts::table.filter(answer_counts::wave_id.eq(wave_id))).execute(c)?;
     diesel::delete(index_counts::table.filter(index_counts::wave_id.eq(wave_id))).execute(c)?;
+    diesel::delete(response_counts::table.filter(response_counts::wave_id.eq(wave_id))).execute(c)?;
+    diesel::delete(number_counts::table.filter(number_counts::wave_id.eq(wave_id))).execute(c)?;
+    recount_questions(c, wave_id)?;
     let p = if c.backend() == Backend::Postgres { "$1" } else { "?" };
+    let people = format!(
+        "INSERT INTO response_counts (wave_id, audience, responses) \
+         SELECT wave_id, audience, COUNT(*) FROM responses WHERE wave_id = {p} GROUP BY wave_id, audience"
+    );
+    let numbers = format!(
+        "INSERT INTO number_counts (wave_id, audience, question_key, value, answers) \
+         SELECT r.wave_id, r.audience, a.question_key, a.number_value, COUNT(*) \
+         FROM answers a JOIN responses r ON r.id = a.response_id \
+         WHERE r.wave_id = {p} AND a.number_value IS NOT NULL \
+         GROUP BY r.wave_id, r.audience, a.question_key, a.number_value"
+    );
     let counts = format!(
         "INSERT INTO answer_counts (wave_id, audience, question_key, option_value, answers) \
          SELECT r.wave_id, r.audience, a.question_key, a.option_value, COUNT(*) \
@@ -175,5 +331,59 @@ pub fn rebuild(c: &mut DbConnection, wave_id: &WaveId) -> StoreResult<()> {
     );
     crate::on_backend!(c, |inner| diesel::sql_query(&counts).bind::<Text, _>(wave_id).execute(inner))?;
     crate::on_backend!(c, |inner| diesel::sql_query(&index).bind::<Text, _>(wave_id).execute(inner))?;
+    crate::on_backend!(c, |inner| diesel::sql_query(&people).bind::<Text, _>(wave_id).execute(inner))?;
+    crate::on_backend!(c, |inner| diesel::sql_query(&numbers).bind::<Text, _>(wave_id).execute(inner))?;
     Ok(())
+}
+
+/// Recounts a wave's people who answered a question with several answers each and who wrote
+/// words, from its raw answers (after retention deletes words, and in `rebuild`).
+pub fn recount_questions(c: &mut DbConnection, wave_id: &WaveId) -> StoreResult<()> {
+    diesel::delete(question_counts::table.filter(question_counts::wave_id.eq(wave_id))).execute(c)?;
+    let p = if c.backend() == Backend::Postgres { "$1" } else { "?" };
+    let sql = format!(
+        "INSERT INTO question_counts (wave_id, audience, question_key, answered, wrote) \
+         SELECT r.wave_id, r.audience, a.question_key, \
+           COUNT(DISTINCT CASE WHEN q.kind = 'multiple-choice' THEN a.response_id END), \
+           COUNT(DISTINCT CASE WHEN a.text_value IS NOT NULL AND a.option_value IS NULL THEN a.response_id END) \
+         FROM answers a \
+         JOIN responses r ON r.id = a.response_id \
+         JOIN questions q ON q.wave_id = r.wave_id AND q.question_key = a.question_key \
+         WHERE r.wave_id = {p} AND (q.kind = 'multiple-choice' OR (a.text_value IS NOT NULL AND a.option_value IS NULL)) \
+         GROUP BY r.wave_id, r.audience, a.question_key"
+    );
+    crate::on_backend!(c, |inner| diesel::sql_query(&sql).bind::<Text, _>(wave_id).execute(inner))?;
+    Ok(())
+}
+
+/// Responses per audience in a wave.
+pub fn response_counts(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<Vec<(String, i64)>> {
+    Ok(response_counts::table
+        .filter(response_counts::wave_id.eq(wave_id))
+        .filter(response_counts::responses.gt(0))
+        .select((response_counts::audience, response_counts::responses))
+        .load(conn)?)
+}
+
+/// Per (audience, question): people who answered a question with several answers each, and
+/// people who wrote words.
+pub fn question_counts(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<Vec<(String, String, i64, i64)>> {
+    Ok(question_counts::table
+        .filter(question_counts::wave_id.eq(wave_id))
+        .select((
+            question_counts::audience,
+            question_counts::question_key,
+            question_counts::answered,
+            question_counts::wrote,
+        ))
+        .load(conn)?)
+}
+
+/// Per (audience, question): each number given and how many gave it.
+pub fn number_counts(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<Vec<(String, String, f64, i64)>> {
+    Ok(number_counts::table
+        .filter(number_counts::wave_id.eq(wave_id))
+        .filter(number_counts::answers.gt(0))
+        .select((number_counts::audience, number_counts::question_key, number_counts::value, number_counts::answers))
+        .load(conn)?)
 }

@@ -235,6 +235,9 @@ pub fn transcribe(
             ))
             .execute(c)?;
         let text = answer_text(words.as_deref(), transcript);
+        let response = ResponseId::from_stored(response_id.clone());
+        // The words change: out of the kept counts before, back in after.
+        super::aggregates::apply(c, &response, -1)?;
         diesel::delete(
             answers::table.filter(answers::response_id.eq(&response_id)).filter(answers::question_key.eq(&key)),
         )
@@ -250,6 +253,7 @@ pub fn transcribe(
             );
             crate::on_backend!(c, |inner| diesel::insert_into(answers::table).values(&row).execute(inner))?;
         }
+        super::aggregates::apply(c, &response, 1)?;
         let wave_slug: String = waves::table.filter(waves::id.eq(wave_id)).select(waves::slug).first(c)?;
         super::audit::record(
             c,

@@ -15,7 +15,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text, Timestamp};
 
 use super::StoreResult;
-use crate::db::schema::{answer_files, answers, imported_counts, responses};
+use crate::db::schema::{answer_files, imported_counts, responses};
 use crate::db::{Backend, DbConnection, WaveId};
 use crate::domain::SurveyDefinition;
 use crate::domain::filter::Filter;
@@ -28,34 +28,6 @@ fn count(n: i64) -> u64 {
 
 fn whole(audience: String) -> Sig {
     Sig { audience, channel: "*".into(), answer: None, in_range: true }
-}
-
-/// People who answered each of `keys`, per audience (`words`: only those who wrote words).
-fn respondents(
-    conn: &mut DbConnection,
-    wave_id: &WaveId,
-    keys: &[String],
-    words: bool,
-) -> StoreResult<Vec<(String, String, i64)>> {
-    if keys.is_empty() {
-        return Ok(Vec::new());
-    }
-    let base = answers::table
-        .inner_join(responses::table)
-        .filter(responses::wave_id.eq(wave_id))
-        .filter(answers::question_key.eq_any(keys));
-    let people = || diesel::dsl::count(answers::response_id).aggregate_distinct();
-    Ok(if words {
-        base.filter(answers::text_value.is_not_null())
-            .filter(answers::option_value.is_null())
-            .group_by((responses::audience, answers::question_key))
-            .select((responses::audience, answers::question_key, people()))
-            .load(conn)?
-    } else {
-        base.group_by((responses::audience, answers::question_key))
-            .select((responses::audience, answers::question_key, people()))
-            .load(conn)?
-    })
 }
 
 /// The questions whose figures need more than the counts of options: people who answered a
@@ -81,45 +53,32 @@ impl Beyond {
 
 /// Counts `wave_id`'s answers for its results, split as `filter` needs.
 pub fn tally(conn: &mut DbConnection, wave_id: &WaveId, def: &SurveyDefinition, filter: &Filter) -> StoreResult<Tally> {
-    if filter.needs_answers() { split(conn, wave_id, def, filter) } else { kept(conn, wave_id, def) }
+    if filter.needs_answers() { split(conn, wave_id, def, filter) } else { kept(conn, wave_id) }
 }
 
-/// By audience only, from the kept counts. Only what they cannot give is read from the
-/// answers, and only for the questions that need it: people who answered a question with
-/// several answers each, people who wrote, and the numbers given.
-fn kept(conn: &mut DbConnection, wave_id: &WaveId, def: &SurveyDefinition) -> StoreResult<Tally> {
-    let Beyond { multi, text, number } = Beyond::of(def);
+/// By audience only, from the counts kept at write time (`super::aggregates`): a few
+/// hundred rows however many answered. Recordings and pictures are few, one row each.
+fn kept(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<Tally> {
+    use super::aggregates as kept;
     let mut t = Tally::default();
-    let per_audience: Vec<(String, i64)> = responses::table
-        .filter(responses::wave_id.eq(wave_id))
-        .group_by(responses::audience)
-        .select((responses::audience, diesel::dsl::count_star()))
-        .load(conn)?;
-    for (a, n) in per_audience {
+    for (a, n) in kept::response_counts(conn, wave_id)? {
         t.groups.entry(whole(a)).or_default().responses = count(n);
     }
-    for ((a, k, v), n) in super::aggregates::option_counts(conn, wave_id)? {
+    for ((a, k, v), n) in kept::option_counts(conn, wave_id)? {
         t.groups.entry(whole(a)).or_default().options.insert((k, v), n);
     }
-    for (a, k, n) in respondents(conn, wave_id, &multi, false)? {
-        t.groups.entry(whole(a)).or_default().answered.insert(k, count(n));
-    }
-    for (a, k, n) in respondents(conn, wave_id, &text, true)? {
-        t.groups.entry(whole(a)).or_default().written.insert(k, count(n));
-    }
-    let numbers: Vec<(String, String, Option<f64>)> = answers::table
-        .inner_join(responses::table)
-        .filter(responses::wave_id.eq(wave_id))
-        .filter(answers::question_key.eq_any(&number))
-        .filter(answers::number_value.is_not_null())
-        .select((responses::audience, answers::question_key, answers::number_value))
-        .load(conn)?;
-    for (a, k, v) in numbers {
-        if let Some(v) = v {
-            t.groups.entry(whole(a)).or_default().numbers.entry(k).or_default().push(v);
+    for (a, k, answered, wrote) in kept::question_counts(conn, wave_id)? {
+        let g = t.groups.entry(whole(a)).or_default();
+        if answered > 0 {
+            g.answered.insert(k.clone(), count(answered));
+        }
+        if wrote > 0 {
+            g.written.insert(k, count(wrote));
         }
     }
-    // Few: one row each, counted here.
+    for (a, k, x, n) in kept::number_counts(conn, wave_id)? {
+        t.groups.entry(whole(a)).or_default().numbers.entry(k).or_default().push((x, count(n)));
+    }
     let files: Vec<(String, String)> = answer_files::table
         .inner_join(responses::table.on(answer_files::response_id.eq(responses::id.nullable())))
         .filter(answer_files::wave_id.eq(wave_id))
@@ -174,6 +133,8 @@ struct NumberRow {
     k: String,
     #[diesel(sql_type = Double)]
     x: f64,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
 }
 
 /// The first instant of `day` and of the day after `to` (UTC).
@@ -276,9 +237,10 @@ fn split(conn: &mut DbConnection, wave_id: &WaveId, def: &SurveyDefinition, filt
         t.groups.entry(r.sig.sig()).or_default().files.insert(r.k, count(r.n));
     }
     let sql = format!(
-        "SELECT {sig}, a.question_key AS k, a.number_value AS x \
+        "SELECT {sig}, a.question_key AS k, a.number_value AS x, CAST(COUNT(*) AS BIGINT) AS n \
          {from_responses} JOIN answers a ON a.response_id = r.id \
-         WHERE {wave} AND a.question_key IN ({number}) AND a.number_value IS NOT NULL"
+         WHERE {wave} AND a.question_key IN ({number}) AND a.number_value IS NOT NULL \
+         GROUP BY 1, 2, 3, 4, 5, 6"
     );
     let numbers: Vec<NumberRow> = crate::on_backend!(conn, |c| diesel::sql_query(&sql)
         .bind::<Text, _>(wave_id.as_str())
@@ -287,7 +249,7 @@ fn split(conn: &mut DbConnection, wave_id: &WaveId, def: &SurveyDefinition, filt
         .bind::<Timestamp, _>(to)
         .load::<NumberRow>(c))?;
     for r in numbers {
-        t.groups.entry(r.sig.sig()).or_default().numbers.entry(r.k).or_default().push(r.x);
+        t.groups.entry(r.sig.sig()).or_default().numbers.entry(r.k).or_default().push((r.x, count(r.n)));
     }
     // Published counts cannot be split: a group of their own, inside no filter.
     let published: Vec<(String, String, String, i64)> = imported_counts::table

@@ -59,6 +59,9 @@ pub fn run(conn: &mut DbConnection, default_days: i64, max_graphemes: usize) -> 
             )
             .set(answers::text_value.eq(None::<String>))
             .execute(c)?;
+            if answers_deleted + texts_cleared > 0 {
+                super::aggregates::recount_questions(c, &id)?;
+            }
             let quotes_deleted = diesel::delete(quotes::table.filter(quotes::response_id.eq_any(old))).execute(c)?;
             let paper_copies_deleted = diesel::delete(
                 paper_entries::table

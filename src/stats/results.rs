@@ -63,8 +63,8 @@ pub struct GroupCounts {
     pub written: HashMap<String, u64>,
     /// People who sent a recording or picture, per question.
     pub files: HashMap<String, u64>,
-    /// Every number given, per question.
-    pub numbers: HashMap<String, Vec<f64>>,
+    /// Every number given and how many gave it, per question.
+    pub numbers: HashMap<String, Vec<(f64, u64)>>,
 }
 
 /// A wave's counts by group.
@@ -158,6 +158,31 @@ pub fn quantile(v: &[f64], p: f64) -> f64 {
             v[lo] + (h - lo as f64) * (v[hi] - v[lo])
         }
     }
+}
+
+/// The `p` quantile (type 7, as a spreadsheet's QUARTILE.INC) of the numbers `v` lists as
+/// (value, how many times), sorted by value: the same figure as over the numbers written out.
+pub fn weighted_quantile(v: &[(f64, u64)], p: f64) -> f64 {
+    let n: u64 = v.iter().map(|(_, w)| w).sum();
+    if n == 0 {
+        return f64::NAN;
+    }
+    let h = (n - 1) as f64 * p.clamp(0.0, 1.0);
+    let lo = h.floor() as u64;
+    let hi = (lo + 1).min(n - 1);
+    // The value at 0-based rank `r` of the numbers written out in order.
+    let at = |r: u64| {
+        let mut seen = 0;
+        for (x, w) in v {
+            seen += w;
+            if r < seen {
+                return *x;
+            }
+        }
+        v.last().map_or(f64::NAN, |(x, _)| *x)
+    };
+    let (a, b) = (at(lo), at(hi));
+    a + (h - lo as f64) * (b - a)
 }
 
 /// The cube's dimensions for `filter`, and where each group of the tally sits in it.
@@ -272,7 +297,7 @@ pub fn figures(def: &SurveyDefinition, tally: &Tally, filter: &Filter, s: &Setti
                 // answers each: the people who answered.
                 cube.add(at, 0, if additive { sum } else { get(&g.answered) });
             } else if q.kind == QuestionKind::Number {
-                cube.add(at, 0, g.numbers.get(key).map_or(0, |v| v.len() as u64));
+                cube.add(at, 0, g.numbers.get(key).map_or(0, |v| v.iter().map(|(_, w)| w).sum()));
             } else {
                 let (w, f) = (get(&g.written), get(&g.files));
                 cube.add(at, 0, w + f);
@@ -310,17 +335,17 @@ pub fn figures(def: &SurveyDefinition, tally: &Tally, filter: &Filter, s: &Setti
                     },
                     Shown::Yes if q.kind == QuestionKind::Number => {
                         let aud = col.map(|i| layout.audiences[i].as_str());
-                        let mut v: Vec<f64> = placed
+                        let mut v: Vec<(f64, u64)> = placed
                             .iter()
                             .filter(|(sig, _, _)| sig.inside(filter, aud))
                             .flat_map(|(_, g, _)| g.numbers.get(key).cloned().unwrap_or_default())
                             .collect();
-                        v.sort_by(f64::total_cmp);
+                        v.sort_by(|a, b| a.0.total_cmp(&b.0));
                         Figures::Number {
                             n: base,
-                            median: quantile(&v, 0.5),
-                            lower: quantile(&v, 0.25),
-                            upper: quantile(&v, 0.75),
+                            median: weighted_quantile(&v, 0.5),
+                            lower: weighted_quantile(&v, 0.25),
+                            upper: weighted_quantile(&v, 0.75),
                         }
                     }
                     Shown::Yes => Figures::Words {
@@ -350,6 +375,18 @@ mod tests {
         assert_eq!(quantile(&v, 0.5), 5.5);
         assert_eq!(quantile(&v, 0.75), 7.75);
         assert_eq!(quantile(&[4.0], 0.5), 4.0);
+    }
+
+    #[test]
+    fn weighted_quartiles_are_those_of_the_numbers_written_out() {
+        // {1, 1, 1, 2, 5, 5, 9}: as (value, times) and written out.
+        let pairs = [(1.0, 3), (2.0, 1), (5.0, 2), (9.0, 1)];
+        let flat = [1.0, 1.0, 1.0, 2.0, 5.0, 5.0, 9.0];
+        for p in [0.0, 0.1, 0.25, 0.5, 0.6, 0.75, 0.9, 1.0] {
+            assert_eq!(weighted_quantile(&pairs, p), quantile(&flat, p), "p = {p}");
+        }
+        assert!(weighted_quantile(&[], 0.5).is_nan());
+        assert!(weighted_quantile(&[(3.0, 0)], 0.5).is_nan());
     }
 
     #[test]

@@ -88,6 +88,14 @@ fn results_of_one_wave(backend: Backend) {
     let written = page.text_of("#r-what-helps + .table-scroll tbody td");
     assert_eq!(written, ["not shown", "12", "not shown"], "everyone wrote (the walk writes words)");
     assert!(page.has("a[href$='/coding?question=what-helps']"));
+    // The counts kept at write time (no filter) and a count of the stored answers (a filter
+    // of days that holds every response) give the same figures.
+    let counted = b.get(&format!("/staff/waves/{wave}/results?from=2000-01-01"));
+    assert_eq!(counted.status, 200, "{}", counted.html);
+    for q in ["enough-help", "weeks-waited", "what-helps"] {
+        let cells = |p: &crate::helpers::Page| p.text_of(&format!("#r-{q} + .table-scroll tbody td"));
+        assert_eq!(cells(&page), cells(&counted), "{q}");
+    }
     // The responses as a file: one row per response, a column per question key; audited.
     let res = b.raw().get(format!("{}/staff/waves/{wave}/download?format=csv", b.base)).send().expect("get");
     assert_eq!(res.status().as_u16(), 200);
