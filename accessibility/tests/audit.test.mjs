@@ -199,6 +199,31 @@ async function collectStaff(page, base) {
   await page.goto(`${base}/staff/waves/torbay-participation-2024/reach`); await snap('who took part');
   await page.locator('#pop-yes').fill('lots');
   await page.getByRole('button', { name: 'Save the populations' }).click(); await snap('who took part, a population refused');
+  await page.goto(`${base}/staff/scales`); await snap('rating scales');
+  await page.goto(`${base}/staff/scales/new`); await snap('a new rating scale');
+  await page.locator('#level-name-0').fill('Stuck');
+  await page.locator('#level-colour-0').fill('yellowish');
+  await page.getByRole('button', { name: 'Save the scale' }).click(); await snap('a new rating scale, refused');
+  await page.goto(`${base}/staff/reviews`); await snap('six-weekly reviews');
+  await page.locator('tbody a[href^="/staff/reviews/"]').first().click(); await snap('an agreed review');
+  await page.goto(`${base}/staff/reviews`);
+  await page.getByRole('button', { name: 'Start the review' }).click(); await snap('a draft review');
+  if (await page.locator('form#ratings').count() > 0) {
+    await page.locator('form#ratings textarea').first().fill('A note without a level');
+    await page.getByRole('button', { name: 'Save the ratings' }).click(); await snap('a draft review, a note without a level');
+  }
+  await page.goto(`${base}/staff/reviews`);
+  await page.locator('tbody a[href^="/staff/reviews/"]').nth(1).click(); await page.waitForLoadState('load');
+  await page.locator('a[href$="format=print"]').click(); await snap('a board paper to print');
+  await page.goto(`${base}/staff/notes`); await snap('evidence notes');
+  await page.locator('#source').fill('Parent Carer Forum meeting');
+  await page.getByRole('button', { name: 'Add the note' }).click(); await snap('evidence notes, refused');
+  await page.goto(`${base}/staff/measures`); await snap('measures');
+  await page.locator('#file').setInputFiles({ name: 'dashboard.csv', mimeType: 'text/csv', buffer: Buffer.from('WSOA Reference,Description,Current Performance,Target,Current indicator,Last Data Set,Frequency\n14A,NEET Numbers,six,15,0,Aug-23,Monthly\n') });
+  await page.getByRole('button', { name: 'Import the measures' }).click(); await snap('measures, a file with problems');
+  await page.locator('table.measures a').first().click(); await snap('a measure');
+  await page.locator('#value').fill('lots');
+  await page.getByRole('button', { name: 'Add the value' }).click(); await snap('a measure, a value refused');
   await page.goto(`${base}/staff/waves/${WAVE}/responses?words=quiet`); await snap('responses, filtered');
   await page.goto(`${base}/staff/waves/${WAVE}/responses`); await snap('responses');
   await page.getByRole('link', { name: /^Open/ }).first().click(); await snap('response');

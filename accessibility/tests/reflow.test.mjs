@@ -79,13 +79,28 @@ test('pages reflow at 320px and 200% zoom, and targets are big enough', async ()
             '/staff/images', `/staff/waves/${WAVE}/preview/young-people/1`, '/staff/framework', '/staff/users',
             '/staff/audit', '/staff/surveys/upload', '/staff/surveys/new', '/staff/bank', `/staff/waves/${WAVE}/build`, `/staff/waves/${WAVE}/build/new?type=single-choice`, `/staff/waves/${WAVE}/build/new?type=grid`, `/staff/waves/${WAVE}/build/new?type=say-or-show`, `/staff/waves/${WAVE}/transcripts`, `/staff/waves/${WAVE}/results`, '/staff/waves/torbay-participation-2024/results?channel=web&answer=listened-to:yes', '/staff/waves/torbay-participation-2024/results?channel=pigeon', '/staff/series/torbay-participation/trends', '/staff/waves/torbay-participation-2024/reach', `/staff/waves/${WAVE}/import`, `/staff/waves/${WAVE}/build/listened-to`, `/staff/waves/${WAVE}/check`, `/staff/waves/${WAVE}/translations`, `/staff/waves/${WAVE}/review`, `/staff/waves/${WAVE}/translations/young-people/pl`, `/staff/waves/${WAVE}/panels`, `/staff/waves/${WAVE}/paper/young-people`,
             `/staff/waves/${WAVE}/paper-entry`, `/staff/waves/${WAVE}/paper-check`, `/staff/waves/${WAVE}/invitations`,
-            '/staff/outbox', '/staff/updates', '/updates/torbay',
+            '/staff/outbox', '/staff/updates', '/updates/torbay', '/staff/scales', '/staff/scales/new', '/staff/reviews', '/staff/measures', '/staff/notes',
             '/staff/series/torbay-participation/compare?from=torbay-participation-2023&to=torbay-participation-2024',
             '/staff/series/torbay-participation/evidence?from=torbay-participation-2023&to=torbay-participation-2024',
           ]) {
             await page.goto(`${heard.base}${path}`);
             await check(path);
           }
+          // The latest six-weekly review (agreed: the table of ratings) and a measure.
+          await page.goto(`${heard.base}/staff/reviews`);
+          await page.locator('tbody a[href^="/staff/reviews/"]').first().click();
+          await page.waitForLoadState('load');
+          await check('a six-weekly review');
+          await page.goto(`${heard.base}/staff/measures`);
+          await page.locator('table.measures a').first().click();
+          await page.waitForLoadState('load');
+          await check('a measure');
+          await page.goto(`${heard.base}/staff/reviews`);
+          await page.locator('tbody a[href^="/staff/reviews/"]').first().click();
+          await page.waitForLoadState('load');
+          await page.locator('a[href$="format=print"]').click();
+          await page.waitForLoadState('load');
+          await check('a board paper to print');
           // A facilitator runs a session from a phone: start it, the session page, the tally.
           await page.goto(`${heard.base}/staff/waves/${WAVE}/panels`);
           await page.locator('form[action$="/panels"] button[type=submit]').click();

@@ -619,7 +619,129 @@ diesel::joinable!(response_counts -> waves (wave_id));
 diesel::joinable!(question_counts -> waves (wave_id));
 diesel::joinable!(number_counts -> waves (wave_id));
 
+diesel::table! {
+    rating_scales (id) {
+        id -> Text,
+        partnership_id -> Text,
+        name -> Text,
+        position -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rating_levels (id) {
+        id -> Text,
+        scale_id -> Text,
+        position -> Integer,
+        name -> Text,
+        meaning -> Text,
+        colour -> Text,
+    }
+}
+
+diesel::table! {
+    board_reviews (id) {
+        id -> Text,
+        partnership_id -> Text,
+        scale_id -> Text,
+        held_on -> Date,
+        created_by -> Text,
+        created_at -> Timestamp,
+        agreed_by -> Nullable<Text>,
+        agreed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    review_ratings (review_id, outcome_id) {
+        review_id -> Text,
+        outcome_id -> Text,
+        level_id -> Text,
+        level_name -> Text,
+        note -> Text,
+        rated_by -> Text,
+        rated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    measures (id) {
+        id -> Text,
+        partnership_id -> Text,
+        reference -> Text,
+        name -> Text,
+        unit -> Text,
+        direction -> Text,
+        target -> Nullable<Double>,
+        frequency -> Nullable<Text>,
+        note -> Text,
+        position -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    measure_values (measure_id, period_end) {
+        measure_id -> Text,
+        period_end -> Date,
+        period -> Text,
+        value -> Double,
+        entered_by -> Text,
+        entered_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(rating_scales -> partnerships (partnership_id));
+diesel::joinable!(rating_levels -> rating_scales (scale_id));
+diesel::joinable!(board_reviews -> rating_scales (scale_id));
+diesel::joinable!(review_ratings -> board_reviews (review_id));
+diesel::joinable!(review_ratings -> outcome_statements (outcome_id));
+diesel::joinable!(review_ratings -> rating_levels (level_id));
+diesel::joinable!(measures -> partnerships (partnership_id));
+diesel::joinable!(measure_values -> measures (measure_id));
+
+diesel::table! {
+    evidence_notes (id) {
+        id -> Text,
+        partnership_id -> Text,
+        noted_on -> Date,
+        source -> Text,
+        body -> Text,
+        written_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    note_outcomes (note_id, outcome_id) {
+        note_id -> Text,
+        outcome_id -> Text,
+    }
+}
+
+diesel::table! {
+    measure_outcomes (measure_id, outcome_id) {
+        measure_id -> Text,
+        outcome_id -> Text,
+    }
+}
+
+diesel::joinable!(note_outcomes -> evidence_notes (note_id));
+diesel::joinable!(note_outcomes -> outcome_statements (outcome_id));
+diesel::joinable!(measure_outcomes -> measures (measure_id));
+diesel::joinable!(measure_outcomes -> outcome_statements (outcome_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    evidence_notes,
+    note_outcomes,
+    measure_outcomes,
+    rating_scales,
+    rating_levels,
+    board_reviews,
+    review_ratings,
+    measures,
+    measure_values,
     response_counts,
     question_counts,
     number_counts,

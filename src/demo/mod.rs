@@ -3,6 +3,7 @@
 //! responses (some questions clearly improve, some don't change, one falls) and an open 2025
 //! wave. Running it twice changes nothing.
 
+pub mod review_cycle;
 mod words;
 
 use std::collections::BTreeMap;
@@ -94,6 +95,7 @@ pub fn load(conn: &mut DbConnection, max_text: usize, with_responses: bool) -> S
         voices::set_redaction_list(conn, &torbay.id, &["Oldway Primary".to_owned(), "Bayside Centre".to_owned()])?;
     }
     if with_responses {
+        review_cycle::load(conn, &torbay.id, chrono::Utc::now().date_naive())?;
         summary.quotes_added += code_and_quote(conn, &torbay.id)?;
         // Who took part: illustrative populations (children with and without an EHC plan)
         // for the closed waves, so the reach page and the comparison's mix check have data.

@@ -13,6 +13,7 @@ pub mod mapping;
 pub mod media;
 pub mod panel;
 pub mod redact;
+pub mod review;
 pub mod survey;
 pub mod text;
 

@@ -103,7 +103,11 @@ pub fn evidence_docx(pack: &EvidenceData) -> Result<Vec<u8>, ExportError> {
                 };
                 vec![
                     Cell::text(format!("{}: {}", b.code, b.title)),
-                    Cell { text: format!("{} ({who})", b.rating), fill: brag_colours(&b.rating), bold: true },
+                    Cell {
+                        text: format!("{} ({who})", b.rating),
+                        fill: brag_colours(&b.rating).map(|(f, i)| (f.to_owned(), i.to_owned())),
+                        bold: true,
+                    },
                     Cell::text(changes),
                 ]
             })

@@ -3,6 +3,7 @@
 //! real heading styles so it is navigable with a screen reader) and JSON. Exports carry the
 //! audience and the wave, never response ids or times.
 
+pub mod board;
 pub mod evidence;
 pub mod responses;
 
@@ -144,7 +145,7 @@ pub struct DocTable {
 #[derive(Debug, Clone, Default)]
 pub struct Cell {
     pub text: String,
-    pub fill: Option<(&'static str, &'static str)>,
+    pub fill: Option<(String, String)>,
     pub bold: bool,
 }
 
@@ -179,9 +180,9 @@ fn word_table(t: &DocTable) -> docx_rs::Table {
             run = run.bold();
         }
         let mut cell = TableCell::new().width(width(i), WidthType::Dxa);
-        if let Some((fill, ink)) = c.fill {
-            run = run.color(ink);
-            cell = cell.shading(Shading::new().shd_type(ShdType::Clear).color("auto").fill(fill));
+        if let Some((fill, ink)) = &c.fill {
+            run = run.color(ink.as_str());
+            cell = cell.shading(Shading::new().shd_type(ShdType::Clear).color("auto").fill(fill.as_str()));
         } else if header {
             cell = cell.shading(Shading::new().shd_type(ShdType::Clear).color("auto").fill("F3F2F1"));
         }

@@ -85,6 +85,24 @@ actions! {
     PaperChecked => "paper.checked",
     /// Staff set a BRAG rating with a note.
     BragSet => "brag.set",
+    /// A rating scale was added or changed (its name and levels).
+    ScaleSaved => "scale.saved",
+    /// A six-weekly review was started (its date and scale).
+    BoardReviewStarted => "board_review.started",
+    /// Ratings of a draft six-weekly review were saved (how many changed).
+    BoardReviewRated => "board_review.rated",
+    /// A six-weekly review was agreed and locked.
+    BoardReviewAgreed => "board_review.agreed",
+    /// A measure was added to the dashboard.
+    MeasureAdded => "measure.added",
+    /// A measure was given a value for a period.
+    MeasureValueAdded => "measure.value_added",
+    /// Measures were imported from a dashboard file.
+    MeasuresImported => "measures.imported",
+    /// The outcome statements a measure is evidence for were set.
+    MeasureTagged => "measure.tagged",
+    /// A note of evidence from another source was added.
+    NoteAdded => "evidence_note.added",
     /// A theme was added to the codebook.
     ThemeAdded => "theme.added",
     /// A theme was archived.

@@ -18,6 +18,11 @@ impl Form {
         self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
+    /// Every field as sent, in order.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.fields.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     pub fn all(&self, name: &str) -> Vec<&str> {
         self.fields.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
     }

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod assets;
+pub mod board;
 pub mod builder;
 pub mod form;
 pub mod health;
@@ -44,6 +45,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(imports::configure)
         .configure(voices::configure)
         .configure(surveys::configure)
+        .configure(board::configure)
         .configure(builder::configure)
         .configure(respond::configure_preview)
         .configure(staff::configure);

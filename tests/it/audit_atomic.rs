@@ -495,6 +495,75 @@ fn every_audited_change_is_written_with_its_audit_row(backend: Backend) {
             let fields = [("by", "listened-to"), ("pop-yes", "1200"), ("pop-no", "4800")];
             analyst.post_staff(&format!("/staff/waves/{WAVE}/reach"), &fields).status.into()
         }),
+        case(Action::ScaleSaved, rows("SELECT COUNT(*) AS n FROM rating_scales"), || {
+            let fields = [
+                ("name", "Audit scale"),
+                ("name-0", "Not yet"),
+                ("meaning-0", "Nothing seen"),
+                ("colour-0", "#d4351c"),
+                ("name-1", "Seen"),
+                ("meaning-1", "Families see it"),
+                ("colour-1", "#00703c"),
+            ];
+            admin.post_staff("/staff/scales/new", &fields).status.into()
+        }),
+        case(Action::BoardReviewStarted, rows("SELECT COUNT(*) AS n FROM board_reviews"), || {
+            let scale = app.count_str("SELECT id AS s FROM rating_scales WHERE name = 'BRAG'");
+            analyst.post_staff("/staff/reviews", &[("held_on", "2031-01-15"), ("scale", &scale)]).status.into()
+        }),
+        case(Action::BoardReviewRated, rows("SELECT COUNT(*) AS n FROM review_ratings"), || {
+            let review = app.count_str("SELECT id AS s FROM board_reviews WHERE agreed_at IS NULL");
+            let outcome = app.count_str(
+                "SELECT o.id AS s FROM outcome_statements o JOIN partnerships p ON p.id = o.partnership_id \
+                 WHERE p.slug = 'torbay' AND o.code = 'P1.1'",
+            );
+            let level = app.count_str(
+                "SELECT l.id AS s FROM rating_levels l JOIN rating_scales s ON s.id = l.scale_id \
+                 WHERE s.name = 'BRAG' AND l.name = 'Green'",
+            );
+            let fields = [(format!("level-{outcome}"), level), (format!("note-{outcome}"), "Survey up".to_owned())];
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            analyst.post_staff(&format!("/staff/reviews/{review}"), &fields).status.into()
+        }),
+        case(
+            Action::BoardReviewAgreed,
+            rows("SELECT COUNT(*) AS n FROM board_reviews WHERE agreed_at IS NULL"),
+            || {
+                let review = app.count_str("SELECT id AS s FROM board_reviews WHERE agreed_at IS NULL");
+                admin.post_staff(&format!("/staff/reviews/{review}/agree"), &[]).status.into()
+            },
+        ),
+        case(Action::MeasureAdded, rows("SELECT COUNT(*) AS n FROM measures"), || {
+            let fields =
+                [("reference", "AU1"), ("name", "Audit measure"), ("direction", "lower"), ("frequency", "monthly")];
+            analyst.post_staff("/staff/measures/new", &fields).status.into()
+        }),
+        case(Action::MeasureValueAdded, rows("SELECT COUNT(*) AS n FROM measure_values"), || {
+            let id = app.count_str("SELECT id AS s FROM measures WHERE name = 'Audit measure'");
+            analyst.post_staff(&format!("/staff/measures/{id}"), &[("period", "Sep-23"), ("value", "5")]).status.into()
+        }),
+        case(Action::MeasuresImported, rows("SELECT COUNT(*) AS n FROM measures"), || {
+            let csv = "WSOA Reference,Description,Current Performance,Target,Current indicator,Last Data Set,Frequency\n\
+                       AU2,Imported audit measure,12%,10%,0,Aug-23,Monthly\n";
+            multipart(analyst, "/staff/measures", &[], "file", ("m.csv", csv.as_bytes().to_vec())).into()
+        }),
+        case(Action::MeasureTagged, rows("SELECT COUNT(*) AS n FROM measure_outcomes"), || {
+            let id = app.count_str("SELECT id AS s FROM measures WHERE name = 'Audit measure'");
+            let outcome = app.count_str(
+                "SELECT o.id AS s FROM outcome_statements o JOIN partnerships p ON p.id = o.partnership_id \
+                 WHERE p.slug = 'torbay' AND o.code = 'P1.2'",
+            );
+            analyst.post_staff(&format!("/staff/measures/{id}/outcomes"), &[("outcome", &outcome)]).status.into()
+        }),
+        case(Action::NoteAdded, rows("SELECT COUNT(*) AS n FROM evidence_notes"), || {
+            let outcome = app.count_str(
+                "SELECT o.id AS s FROM outcome_statements o JOIN partnerships p ON p.id = o.partnership_id \
+                 WHERE p.slug = 'torbay' AND o.code = 'P1.2'",
+            );
+            let fields =
+                [("noted_on", "2026-11-02"), ("source", "Forum"), ("body", "Said so"), ("outcome", outcome.as_str())];
+            analyst.post_staff("/staff/notes", &fields).status.into()
+        }),
         case(Action::QuotesExported, Effect::File, || {
             let (status, file) = download(admin, "/staff/quotes/export?format=csv");
             Outcome { status, file }

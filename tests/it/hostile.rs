@@ -65,6 +65,13 @@ fn snapshot(app: &TestApp) -> Vec<String> {
         "SELECT COUNT(*) AS n FROM images",
         "SELECT COUNT(*) AS n FROM follow_ups",
         "SELECT COUNT(*) AS n FROM redaction_names",
+        "SELECT COUNT(*) AS n FROM rating_scales",
+        "SELECT COUNT(*) AS n FROM board_reviews",
+        "SELECT COUNT(*) AS n FROM review_ratings",
+        "SELECT COUNT(*) AS n FROM measures",
+        "SELECT COUNT(*) AS n FROM measure_values",
+        "SELECT COUNT(*) AS n FROM evidence_notes",
+        "SELECT COUNT(*) AS n FROM measure_outcomes",
         "SELECT CAST(COALESCE(SUM(answers), 0) AS BIGINT) AS n FROM answer_counts",
     ]
     .iter()
@@ -129,6 +136,16 @@ fn staff_posts() -> Vec<String> {
         "/staff/images",
         "/staff/imports/00000000-0000-0000-0000-000000000000/check",
         "/staff/imports/00000000-0000-0000-0000-000000000000/import",
+        "/staff/scales/new",
+        "/staff/scales/00000000-0000-0000-0000-000000000000",
+        "/staff/reviews",
+        "/staff/reviews/00000000-0000-0000-0000-000000000000",
+        "/staff/reviews/00000000-0000-0000-0000-000000000000/agree",
+        "/staff/measures",
+        "/staff/measures/new",
+        "/staff/measures/00000000-0000-0000-0000-000000000000",
+        "/staff/measures/00000000-0000-0000-0000-000000000000/outcomes",
+        "/staff/notes",
     ]
     .iter()
     .map(|p| (*p).to_owned())

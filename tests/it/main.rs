@@ -29,6 +29,7 @@ mod panels;
 mod paper;
 mod reports;
 mod results;
+mod review_cycle;
 mod say_or_show;
 mod staff;
 mod stats;

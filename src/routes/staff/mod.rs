@@ -147,12 +147,16 @@ impl SignedIn {
         }
         if any(&[Admin, Analyst, Viewer]) {
             links.push(link("/staff/updates".into(), "You said, we did"));
+            links.push(link("/staff/reviews".into(), "Six-weekly reviews"));
+            links.push(link("/staff/measures".into(), "Measures"));
+            links.push(link("/staff/notes".into(), "Evidence notes"));
         }
         if any(&[Admin, Analyst, Facilitator]) {
             links.push(link("/staff/images".into(), "Pictures"));
         }
         if any(&[Admin]) && !self.staff.is_superadmin() {
             links.push(link("/staff/framework".into(), "Framework"));
+            links.push(link("/staff/scales".into(), "Rating scales"));
             links.push(link("/staff/users".into(), "Staff accounts"));
         }
         if matches!(role, Some(Role::Admin | Role::Superadmin)) {

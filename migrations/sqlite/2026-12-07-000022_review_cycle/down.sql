@@ -1,0 +1,3 @@
+DROP TABLE measure_outcomes;
+DROP TABLE note_outcomes;
+DROP TABLE evidence_notes;
