@@ -72,6 +72,14 @@ fn shade(colour: &Option<String>) -> Option<(String, String)> {
     Some((c.as_str().trim_start_matches('#').to_uppercase(), ink.as_str().trim_start_matches('#').to_uppercase()))
 }
 
+/// The last steps of a trail (a board reads the recent ones; the workbook keeps them all).
+fn recent(trail: &[String]) -> String {
+    const SHOWN: usize = 5;
+    let start = trail.len().saturating_sub(SHOWN);
+    let steps = trail[start..].join(" → ");
+    if start > 0 { format!("… → {steps}") } else { steps }
+}
+
 /// The paper as Word blocks.
 pub fn blocks(p: &Paper) -> Vec<Block> {
     let mut out = vec![
@@ -87,6 +95,7 @@ pub fn blocks(p: &Paper) -> Vec<Block> {
                 .map(|(n, m)| vec![Cell { bold: true, ..Cell::text(n.clone()) }, Cell::text(m.clone())])
                 .collect(),
             widths: vec![30, 70],
+            small: false,
         }));
     }
     if !p.changes.is_empty() {
@@ -120,13 +129,14 @@ pub fn blocks(p: &Paper) -> Vec<Block> {
                                 .chain(o.sources.iter().cloned())
                                 .filter(|t| !t.is_empty())
                                 .collect::<Vec<_>>()
-                                .join("\n"),
+                                .join(" · "),
                         ),
-                        Cell::text(o.trail.join(" → ")),
+                        Cell::text(recent(&o.trail)),
                     ]
                 })
                 .collect(),
-            widths: vec![40, 14, 28, 18],
+            widths: vec![34, 14, 36, 16],
+            small: false,
         }));
     }
     out.push(Block::Heading1("Appendix 1: summary data dashboard".into()));
@@ -135,18 +145,9 @@ pub fn blocks(p: &Paper) -> Vec<Block> {
         out.push(Block::Para("No measures yet.".into()));
     } else {
         out.push(Block::Table(DocTable {
-            header: [
-                "Reference",
-                "Description",
-                "Current performance",
-                "Target",
-                "Better when",
-                "Since before",
-                "Last data set",
-                "Next due",
-            ]
-            .map(str::to_owned)
-            .to_vec(),
+            header: ["Ref.", "Description", "Current", "Target", "Better when", "Last data set", "Next due"]
+                .map(str::to_owned)
+                .to_vec(),
             rows: p
                 .measures
                 .iter()
@@ -156,8 +157,11 @@ pub fn blocks(p: &Paper) -> Vec<Block> {
                         Cell::text(m.name.clone()),
                         Cell::text(m.latest.clone()),
                         Cell::text(m.target.clone()),
-                        Cell::text(m.better.clone()),
-                        Cell::text(m.travel.clone()),
+                        Cell::text(if m.travel.is_empty() {
+                            m.better.clone()
+                        } else {
+                            format!("{} ({})", m.better, m.travel)
+                        }),
                         Cell::text(m.period.clone()),
                         Cell {
                             text: format!("{}{}", m.due, if m.overdue { " (overdue)" } else { "" }),
@@ -167,7 +171,8 @@ pub fn blocks(p: &Paper) -> Vec<Block> {
                     ]
                 })
                 .collect(),
-            widths: vec![11, 21, 12, 10, 10, 11, 12, 13],
+            widths: vec![10, 24, 11, 10, 15, 14, 16],
+            small: true,
         }));
     }
     out
@@ -312,6 +317,7 @@ mod tests {
         assert!(xml.contains("w:fill=\"00703C\""), "the rating shaded in its colour");
         assert!(xml.contains("Families report more confidence &amp; &lt;trust&gt;"));
         assert!(xml.contains("Red → Green"));
+        assert_eq!(recent(&vec!["A".to_owned(); 7]), "… → A → A → A → A → A");
     }
 
     #[test]

@@ -91,6 +91,7 @@ pub fn evidence_docx(pack: &EvidenceData) -> Result<Vec<u8>, ExportError> {
     blocks.push(Block::Table(DocTable {
         header: vec!["Priority".into(), "Rating".into(), "Main changes".into()],
         widths: vec![34, 16, 50],
+        small: false,
         rows: pack
             .board
             .iter()

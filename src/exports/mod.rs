@@ -138,6 +138,8 @@ pub struct DocTable {
     pub header: Vec<String>,
     pub rows: Vec<Vec<Cell>>,
     pub widths: Vec<usize>,
+    /// Smaller type (10 point), for a wide table such as a dashboard.
+    pub small: bool,
 }
 
 /// One cell: its words, and optionally a fill and the text colour that reads on it (RGB hex
@@ -175,7 +177,7 @@ fn word_table(t: &DocTable) -> docx_rs::Table {
     use docx_rs::{Paragraph, Run, Shading, ShdType, Table, TableCell, TableRow, WidthType};
     let width = |i: usize| t.widths.get(i).copied().unwrap_or(100 / t.header.len().max(1)) * TEXT_WIDTH / 100;
     let cell = |i: usize, c: &Cell, header: bool| {
-        let mut run = Run::new().add_text(word_text(&c.text)).size(24);
+        let mut run = Run::new().add_text(word_text(&c.text)).size(if t.small { 20 } else { 24 });
         if header || c.bold {
             run = run.bold();
         }
@@ -186,7 +188,9 @@ fn word_table(t: &DocTable) -> docx_rs::Table {
         } else if header {
             cell = cell.shading(Shading::new().shd_type(ShdType::Clear).color("auto").fill("F3F2F1"));
         }
-        cell.add_paragraph(Paragraph::new().add_run(run))
+        // A header row keeps with the row after it, so a table never starts with its
+        // header alone at the foot of a page.
+        cell.add_paragraph(Paragraph::new().add_run(run).keep_next(header))
     };
     let mut rows = vec![
         TableRow::new(t.header.iter().enumerate().map(|(i, h)| cell(i, &Cell::text(h.clone()), true)).collect())
