@@ -60,6 +60,8 @@ pub struct Paper {
     /// Each level of the scale: name and meaning, in order.
     pub levels: Vec<(String, String)>,
     pub changes: Vec<String>,
+    /// "You said, we did": the updates published since the review before.
+    pub decisions: Vec<String>,
     pub priorities: Vec<PrioritySection>,
     pub measures: Vec<MeasureLine>,
     /// The date the measures were read ("Performance snapshot").
@@ -103,6 +105,13 @@ pub fn blocks(p: &Paper) -> Vec<Block> {
         for c in &p.changes {
             out.push(Block::Para(c.clone()));
         }
+    }
+    out.push(Block::Heading2("You said, we did: decisions since the last review".into()));
+    if p.decisions.is_empty() {
+        out.push(Block::Para("No update was published since the last review.".into()));
+    }
+    for d in &p.decisions {
+        out.push(Block::Para(d.clone()));
     }
     for s in &p.priorities {
         out.push(Block::Heading1(s.heading.clone()));
@@ -279,6 +288,7 @@ mod tests {
             scale: "BRAG".into(),
             levels: vec![("Red".into(), "Little".into()), ("Green".into(), "On track".into())],
             changes: vec!["P1.1 improved: Red → Green".into()],
+            decisions: vec!["1 March 2024: Letters now come within a week (P1)".into()],
             priorities: vec![PrioritySection {
                 heading: "P1: SEND is everyone's business".into(),
                 outcomes: vec![OutcomeLine {

@@ -309,7 +309,8 @@ fn the_demo_holds_two_years_of_reviews(backend: Backend) {
             "What will children, young people and their families see?",
             "Appendix 1: summary data dashboard",
             "RSA and per school",
-            "Red → Amber",
+            "You said, we did",
+            "… → ",
         ] {
             assert!(text.contains(want), "{want}: {text}");
         }
@@ -385,6 +386,14 @@ fn evidence_from_every_source(backend: Backend) {
     let month = last_month.format("%b-%y").to_string();
     assert_eq!(analyst.submit(&measure.form_ending(&href).with("period", &month).with("value", "21")).status, 200);
 
+    // A "you said, we did" update: the review lists it among the decisions since the last.
+    let update = [
+        ("title", "Letters now come within a week"),
+        ("body", "You told us letters were late. We changed how they are sent."),
+        ("priorities", "P1"),
+    ];
+    assert!(admin.post_staff("/staff/updates", &update).status < 400);
+
     // A review shows both beside the outcome statement, with a suggestion saying why.
     let list = analyst.get("/staff/reviews");
     let scale = list.attr_of("#scale option[value]:not([value=''])", "value")[0].clone();
@@ -406,6 +415,12 @@ fn evidence_from_every_source(backend: Backend) {
     assert!(
         suggestion[0].contains("1 of 1 measure moved the better way") && suggestion[0].contains("1 note"),
         "{suggestion:?}"
+    );
+
+    let decisions = review.text_of("#decisions li");
+    assert!(
+        decisions.iter().any(|d| d.contains("Letters now come within a week") && d.contains("P1")),
+        "{decisions:?}"
     );
 
     let (southend, _) = sign_in(&app, "analyst@southend.example", PASSWORD);

@@ -252,6 +252,8 @@ struct ReviewView {
     previous: Option<String>,
     changes: Vec<String>,
     errors: Vec<Link>,
+    /// "You said, we did" updates published since the review before.
+    decisions: Vec<String>,
     /// The review's address ready for `format=…`.
     paper_base: String,
 }
@@ -266,7 +268,8 @@ struct RateTyped {
 }
 
 type Loaded = (Option<Review>, Vec<ReviewRow>, BTreeMap<String, Vec<Step>>, Vec<Scale>, framework::Framework);
-type Evidence = (Vec<crate::models::notes::Note>, Vec<Measure>, BTreeMap<String, Vec<String>>);
+type Evidence =
+    (Vec<crate::models::notes::Note>, Vec<Measure>, BTreeMap<String, Vec<String>>, Vec<crate::models::updates::Update>);
 
 async fn review_view(
     state: &AppState,
@@ -291,10 +294,15 @@ async fn review_view(
         .await?;
     let review = review.ok_or_else(not_found)?;
     let pid = p.id.clone();
-    let (all_notes, all_measures, tags): Evidence = state
+    let (all_notes, all_measures, tags, updates): Evidence = state
         .db
         .run(move |c| -> Result<Evidence, AppError> {
-            Ok((crate::models::notes::list(c, &pid)?, measures::list(c, &pid)?, measures::outcomes(c, &pid)?))
+            Ok((
+                crate::models::notes::list(c, &pid)?,
+                measures::list(c, &pid)?,
+                measures::outcomes(c, &pid)?,
+                crate::models::updates::list(c, &pid)?,
+            ))
         })
         .await?;
     let today = chrono::Utc::now().date_naive();
@@ -449,6 +457,19 @@ async fn review_view(
             }
         }
     }
+    // "You said, we did" updates published since the review before, up to this one's day.
+    let decisions: Vec<String> = updates
+        .iter()
+        .filter(|u| {
+            let day = u.published_at.date();
+            day <= review.row.held_on && before.is_none_or(|b| day > b.held_on)
+        })
+        .map(|u| {
+            let about =
+                if u.priorities.trim().is_empty() { String::new() } else { format!(" ({})", u.priorities.trim()) };
+            format!("{}: {}{about}", long_date(u.published_at.date()), u.title)
+        })
+        .collect();
     let heading = format!("Review of {}", long_date(review.row.held_on));
     Ok(ReviewView {
         page: who.page(req, state, heading.clone()).back(format!("/staff/reviews{suffix}")),
@@ -469,6 +490,7 @@ async fn review_view(
         previous: before.map(|b| long_date(b.held_on)),
         changes,
         errors,
+        decisions,
         paper_base: format!(
             "/staff/reviews/{}{}",
             review.row.id,
@@ -498,6 +520,7 @@ fn paper(view: &ReviewView, p: &Partnership, scale: Option<&Scale>, measures: &[
             .map(|s| s.levels.iter().map(|l| (l.name.clone(), l.meaning.clone())).collect())
             .unwrap_or_default(),
         changes: view.changes.clone(),
+        decisions: view.decisions.clone(),
         priorities: view
             .priorities
             .iter()
