@@ -1,3 +1,9 @@
 DROP TABLE measure_outcomes;
 DROP TABLE note_outcomes;
 DROP TABLE evidence_notes;
+DROP TABLE measure_values;
+DROP TABLE measures;
+DROP TABLE review_ratings;
+DROP TABLE board_reviews;
+DROP TABLE rating_levels;
+DROP TABLE rating_scales;
