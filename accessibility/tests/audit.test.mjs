@@ -218,6 +218,10 @@ async function collectStaff(page, base) {
   await page.goto(`${base}/staff/notes`); await snap('evidence notes');
   await page.locator('#source').fill('Parent Carer Forum meeting');
   await page.getByRole('button', { name: 'Add the note' }).click(); await snap('evidence notes, refused');
+  await page.goto(`${base}/staff/services`); await snap('pledge services');
+  await page.getByRole('button', { name: 'Add the service' }).click(); await snap('pledge services, refused');
+  await page.locator('table.services th a').first().click(); await snap('a pledge service scorecard');
+  await page.goto(`${base}/s/torbay-pledge-health-visiting`); await snap('a pledge service feedback survey');
   await page.goto(`${base}/staff/measures`); await snap('measures');
   await page.locator('#file').setInputFiles({ name: 'dashboard.csv', mimeType: 'text/csv', buffer: Buffer.from('WSOA Reference,Description,Current Performance,Target,Current indicator,Last Data Set,Frequency\n14A,NEET Numbers,six,15,0,Aug-23,Monthly\n') });
   await page.getByRole('button', { name: 'Import the measures' }).click(); await snap('measures, a file with problems');

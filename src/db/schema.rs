@@ -732,7 +732,21 @@ diesel::joinable!(note_outcomes -> outcome_statements (outcome_id));
 diesel::joinable!(measure_outcomes -> measures (measure_id));
 diesel::joinable!(measure_outcomes -> outcome_statements (outcome_id));
 
+diesel::table! {
+    pledge_services (id) {
+        id -> Text,
+        partnership_id -> Text,
+        name -> Text,
+        wave_id -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(pledge_services -> waves (wave_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    pledge_services,
     evidence_notes,
     note_outcomes,
     measure_outcomes,

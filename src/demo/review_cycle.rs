@@ -1,4 +1,5 @@
-//! Demo data for the six-weekly review (made up, plausible): Torbay's rating scales (BRAG,
+//! Demo data for the six-weekly review (made up, plausible), and three services signed up
+//! to the pledge with standing feedback: Torbay's rating scales (BRAG,
 //! the Written Statement of Action's four levels, plain Red/Amber/Green), the Appendix 1
 //! measures with two years of values up to last month, and two years of agreed six-weekly
 //! reviews whose ratings move the way such trails do (mostly forward, now and then back).
@@ -328,6 +329,22 @@ pub fn load(conn: &mut DbConnection, partnership: &PartnershipId, today: NaiveDa
             body,
             &ids,
         )?;
+    }
+    // Three services signed up to the pledge, with standing feedback over the last four
+    // months (the third too new to show figures yet).
+    for (name, slug, per_audience) in [
+        ("Health visiting", "health-visiting", 24),
+        ("SENDIASS", "sendiass", 15),
+        ("Bayside short breaks", "bayside-short-breaks", 3),
+    ] {
+        let opens = today.checked_sub_days(Days::new(120)).unwrap_or(today);
+        let new = crate::models::services::NewService { partnership_slug: "torbay", name, slug, opens };
+        let added = crate::models::services::add(conn, partnership, &actor, &new, 2000)?;
+        if added.is_err() {
+            continue;
+        }
+        let wave = crate::models::survey::get(conn, &format!("torbay-pledge-{slug}"), 2000)?;
+        super::synthesise(conn, &wave.row.id, &wave.definition, "Standing", opens, per_audience)?;
     }
     // Reviews: every six weeks for two years, the last at least a week ago, all agreed.
     let Some(scale) = first_scale else { return Ok(()) };

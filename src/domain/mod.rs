@@ -12,6 +12,7 @@ pub mod framework;
 pub mod mapping;
 pub mod media;
 pub mod panel;
+pub mod pledge;
 pub mod redact;
 pub mod review;
 pub mod survey;

@@ -103,6 +103,8 @@ actions! {
     MeasureTagged => "measure.tagged",
     /// A note of evidence from another source was added.
     NoteAdded => "evidence_note.added",
+    /// A service that signed up to the pledge was added, with its feedback survey.
+    ServiceAdded => "pledge_service.added",
     /// A theme was added to the codebook.
     ThemeAdded => "theme.added",
     /// A theme was archived.

@@ -30,6 +30,7 @@ pub mod retention;
 pub mod review;
 pub mod scales;
 pub mod selections;
+pub mod services;
 pub mod settings;
 pub mod survey;
 pub mod trends;

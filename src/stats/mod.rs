@@ -8,6 +8,7 @@
 
 pub mod compare;
 pub mod input;
+pub mod pledge;
 pub mod power;
 pub mod reach;
 pub mod results;

@@ -564,6 +564,9 @@ fn every_audited_change_is_written_with_its_audit_row(backend: Backend) {
                 [("noted_on", "2026-11-02"), ("source", "Forum"), ("body", "Said so"), ("outcome", outcome.as_str())];
             analyst.post_staff("/staff/notes", &fields).status.into()
         }),
+        case(Action::ServiceAdded, rows("SELECT COUNT(*) AS n FROM pledge_services"), || {
+            admin.post_staff("/staff/services", &[("name", "Audit short breaks")]).status.into()
+        }),
         case(Action::QuotesExported, Effect::File, || {
             let (status, file) = download(admin, "/staff/quotes/export?format=csv");
             Outcome { status, file }

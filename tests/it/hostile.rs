@@ -72,6 +72,7 @@ fn snapshot(app: &TestApp) -> Vec<String> {
         "SELECT COUNT(*) AS n FROM measure_values",
         "SELECT COUNT(*) AS n FROM evidence_notes",
         "SELECT COUNT(*) AS n FROM measure_outcomes",
+        "SELECT COUNT(*) AS n FROM pledge_services",
         "SELECT CAST(COALESCE(SUM(answers), 0) AS BIGINT) AS n FROM answer_counts",
     ]
     .iter()
@@ -146,6 +147,7 @@ fn staff_posts() -> Vec<String> {
         "/staff/measures/00000000-0000-0000-0000-000000000000",
         "/staff/measures/00000000-0000-0000-0000-000000000000/outcomes",
         "/staff/notes",
+        "/staff/services",
     ]
     .iter()
     .map(|p| (*p).to_owned())

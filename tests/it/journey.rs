@@ -386,7 +386,7 @@ fn the_start_page_says_which_questions_can_be_skipped(backend: Backend) {
 both!(the_start_page_says_which_questions_can_be_skipped);
 
 /// Bytes on the wire for one GET with gzip: status line and headers as sent, plus the body.
-fn wire_bytes(browser: &crate::helpers::Browser, url: &str) -> usize {
+pub(crate) fn wire_bytes(browser: &crate::helpers::Browser, url: &str) -> usize {
     let res = browser.raw().get(url).header("accept-encoding", "gzip").send().expect("get");
     assert_eq!(res.headers().get("content-encoding").and_then(|v| v.to_str().ok()), Some("gzip"), "{url}");
     let headers: usize = res.headers().iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum::<usize>() + 17;

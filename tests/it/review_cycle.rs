@@ -293,6 +293,25 @@ fn the_demo_holds_two_years_of_reviews(backend: Backend) {
     assert!(measures.text_of("table.measures tbody tr").len() >= 12);
     assert!(!measures.html.contains("Overdue"), "values up to last month: nothing overdue");
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM rating_scales"), 3);
+    let services = viewer.get("/staff/services");
+    let rows = services.text_of("table.services tbody tr");
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    let link = |name: &str| -> String {
+        services
+            .doc()
+            .select(&scraper::Selector::parse("table.services th a").expect("sel"))
+            .find(|a| a.text().collect::<String>() == name)
+            .and_then(|a| a.value().attr("href").map(str::to_owned))
+            .unwrap_or_else(|| panic!("{name}: {rows:?}"))
+    };
+    let shown =
+        |p: &crate::helpers::Page| p.text_of("table.scorecard tbody td").iter().filter(|c| c.ends_with('%')).count();
+    let health = viewer.get(&link("Health visiting"));
+    assert!(shown(&health) >= 6, "48 answers: every value's share shown: {}", health.html);
+    assert!(health.html.contains("Pledge index"));
+    let bayside = viewer.get(&link("Bayside short breaks"));
+    assert_eq!(shown(&bayside), 0, "6 answers: nothing shown yet");
+    assert!(bayside.html.contains("not shown"));
 
     // The board paper: Word and Excel read back by LibreOffice, and a page to print.
     let fetch = |q: &str| {
@@ -428,3 +447,64 @@ fn evidence_from_every_source(backend: Backend) {
     assert_eq!(southend.post_staff(&format!("{href}/outcomes"), &[("outcome", &p11)]).status, 404);
 }
 both!(evidence_from_every_source);
+
+fn pledge_services(backend: Backend) {
+    let (app, _, _) = setup(backend);
+    let (admin, _) = sign_in(&app, "admin@torbay.example", PASSWORD);
+    let (analyst, _) = sign_in(&app, "analyst@torbay.example", PASSWORD);
+    let page = admin.get("/staff/services");
+    assert_eq!(page.status, 200);
+    let form = page.form_ending("/staff/services");
+    let refused = admin.submit(&form.clone().with("name", "  "));
+    assert_eq!(refused.status, 400);
+    assert!(refused.has("#service-name-error"));
+    let added = admin.submit(&form.clone().with("name", "Health visiting"));
+    assert_eq!(added.status, 200, "{}", added.html);
+    let wave = "torbay-pledge-health-visiting";
+    assert!(added.attr_of("a", "href").iter().any(|h| h.ends_with(&format!("/s/{wave}"))), "{}", added.html);
+    assert!(added.has(".qr-box svg"), "a QR code for waiting rooms");
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'pledge_service.added'"), 1);
+    assert_eq!(admin.submit(&form.with("name", "Health Visiting!")).status, 409, "the same address");
+    assert_eq!(analyst.post_staff("/staff/services", &[("name", "SENDIASS")]).status, 403, "adding is for admins");
+
+    // The standing survey is answered like any other; the scorecard shows nothing under 10.
+    let survey = app.browser().get(&format!("/s/{wave}"));
+    assert_eq!(survey.status, 200, "{}", survey.html);
+    // Every question page of the easy-read version fits the respondent's page budget.
+    let walker = app.browser();
+    let start = walker.get(&format!("/s/{wave}/young-people"));
+    let css = start.attr_of("link[rel=stylesheet]", "href");
+    let css_bytes = crate::journey::wire_bytes(&walker, &format!("{}{}", app.address, css[0]));
+    let mut page = walker.submit(&start.form());
+    let mut pages = 0;
+    while page.path().contains("/q/") {
+        let total = crate::journey::wire_bytes(&walker, &page.url) + css_bytes;
+        assert!(total <= 14_600, "{}: {total} bytes", page.path());
+        pages += 1;
+        page = walker.submit(&page.form().with("action", "skip"));
+    }
+    assert!(pages >= 4, "a question per pledge value and one more: {pages}");
+    let answer = |yes: bool| {
+        let plan = crate::helpers::Plan::from([("value-be-honest", vec![if yes { "yes" } else { "no" }])]);
+        crate::helpers::complete(&app.browser(), wave, "parents-carers", &plan, "no");
+    };
+    for _ in 0..7 {
+        answer(true);
+    }
+    answer(false);
+    let score = analyst.get(&added.path());
+    assert_eq!(score.status, 200);
+    let honest = score.text_of("table.scorecard tbody tr").into_iter().find(|r| r.contains("Be honest")).expect("row");
+    assert!(honest.contains("not shown"), "8 answers: {honest}");
+    answer(true);
+    answer(false);
+    let score = analyst.get(&added.path());
+    let honest = score.text_of("table.scorecard tbody tr").into_iter().find(|r| r.contains("Be honest")).expect("row");
+    assert!(honest.contains("80%") && honest.contains(" to "), "8 of 10 said yes: {honest}");
+    assert!(score.html.contains("Pledge index"));
+
+    let (southend, _) = sign_in(&app, "analyst@southend.example", PASSWORD);
+    assert_eq!(southend.get(&added.path()).status, 404);
+    assert!(!southend.get("/staff/services").html.contains("Health visiting"));
+}
+both!(pledge_services);

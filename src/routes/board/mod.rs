@@ -1,5 +1,6 @@
 //! The partnership's six-weekly review, for staff: its rating scales, the reviews that rate
-//! every outcome statement, and the measures dashboard. Reading is for admins, analysts and
+//! every outcome statement, the measures dashboard, notes from other sources, and the pledge
+//! services with their standing feedback surveys and scorecards. Reading is for admins, analysts and
 //! viewers; rating and measures for admins and analysts; scales and agreeing a review for
 //! admins. A superadmin names the partnership with `?partnership=SLUG`.
 //!
@@ -11,6 +12,8 @@
 //! | `POST /staff/reviews/{id}/agree` | admin |
 //! | `GET /staff/measures`, `GET /staff/measures/{id}` | admin, analyst, viewer |
 //! | `GET /staff/notes` | admin, analyst, viewer |
+//! | `GET /staff/services`, `GET /staff/services/{id}` (the scorecard) | admin, analyst, viewer |
+//! | `POST /staff/services` (a service and its standing feedback survey) | admin |
 //! | `POST /staff/notes`, `POST /staff/measures/{id}/outcomes` | admin, analyst |
 //! | `POST /staff/measures` (a dashboard CSV, multipart), `POST /staff/measures/new`, `POST /staff/measures/{id}` (a value) | admin, analyst |
 
@@ -18,6 +21,7 @@ mod measures;
 mod notes;
 mod reviews;
 mod scales;
+mod services;
 
 use actix_web::web;
 use serde::Deserialize;
@@ -46,7 +50,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/staff/measures/{id}", web::post().to(measures::add_value))
         .route("/staff/measures/{id}/outcomes", web::post().to(measures::set_outcomes))
         .route("/staff/notes", web::get().to(notes::list))
-        .route("/staff/notes", web::post().to(notes::add));
+        .route("/staff/notes", web::post().to(notes::add))
+        .route("/staff/services", web::get().to(services::list))
+        .route("/staff/services", web::post().to(services::add))
+        .route("/staff/services/{id}", web::get().to(services::show));
 }
 
 const READERS: [Role; 3] = [Role::Admin, Role::Analyst, Role::Viewer];

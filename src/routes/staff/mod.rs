@@ -150,6 +150,7 @@ impl SignedIn {
             links.push(link("/staff/reviews".into(), "Six-weekly reviews"));
             links.push(link("/staff/measures".into(), "Measures"));
             links.push(link("/staff/notes".into(), "Evidence notes"));
+            links.push(link("/staff/services".into(), "Pledge services"));
         }
         if any(&[Admin, Analyst, Facilitator]) {
             links.push(link("/staff/images".into(), "Pictures"));

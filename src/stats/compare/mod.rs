@@ -25,6 +25,12 @@ pub use composite::{CompositeSample, composite, composite_from_samples};
 pub use family::{Family, adjust_bh, adjust_holm};
 pub use question::question_result;
 
+/// The Wilson score interval for `pos` out of `n` with critical value `z` (the method's
+/// interval for one share; the pledge scorecard uses it too).
+pub fn wilson_interval(pos: u64, n: u64, z: f64) -> (f64, f64) {
+    question::wilson(pos, n, z)
+}
+
 /// The largest count the method accepts, per option and year, and the largest total of a
 /// year (METHOD.md): a larger number is a typing mistake in a survey of people, and must never
 /// reach a computation.

@@ -21,7 +21,7 @@ fn round_half_away(num: i128, den: i128) -> i64 {
 }
 
 /// Wilson score interval for `pos` out of `n` with critical value `z`.
-fn wilson(pos: u64, n: u64, z: f64) -> (f64, f64) {
+pub(super) fn wilson(pos: u64, n: u64, z: f64) -> (f64, f64) {
     if n == 0 {
         return (0.0, 1.0);
     }
