@@ -95,7 +95,7 @@ pub fn load(conn: &mut DbConnection, max_text: usize, with_responses: bool) -> S
         voices::set_redaction_list(conn, &torbay.id, &["Oldway Primary".to_owned(), "Bayside Centre".to_owned()])?;
     }
     if with_responses {
-        review_cycle::load(conn, &torbay.id, chrono::Utc::now().date_naive())?;
+        summary.responses_added += review_cycle::load(conn, &torbay.id, chrono::Utc::now().date_naive())?;
         summary.quotes_added += code_and_quote(conn, &torbay.id)?;
         // Who took part: illustrative populations (children with and without an EHC plan)
         // for the closed waves, so the reach page and the comparison's mix check have data.

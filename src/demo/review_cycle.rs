@@ -241,11 +241,13 @@ fn period_ends(f: Frequency, today: NaiveDate) -> Vec<NaiveDate> {
     out
 }
 
-/// Loads the review cycle's demo for `partnership` unless it has scales already.
-pub fn load(conn: &mut DbConnection, partnership: &PartnershipId, today: NaiveDate) -> StoreResult<()> {
+/// Loads the review cycle's demo for `partnership` unless it has scales already. Returns how
+/// many feedback responses the pledge services were given.
+pub fn load(conn: &mut DbConnection, partnership: &PartnershipId, today: NaiveDate) -> StoreResult<usize> {
     if !scales::list(conn, partnership)?.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
+    let mut feedback = 0;
     let actor = Actor::system("SEND Project Board (demo)");
     let mut first_scale = None;
     for (name, levels) in SCALES {
@@ -344,10 +346,10 @@ pub fn load(conn: &mut DbConnection, partnership: &PartnershipId, today: NaiveDa
             continue;
         }
         let wave = crate::models::survey::get(conn, &format!("torbay-pledge-{slug}"), 2000)?;
-        super::synthesise(conn, &wave.row.id, &wave.definition, "Standing", opens, per_audience)?;
+        feedback += super::synthesise(conn, &wave.row.id, &wave.definition, "Standing", opens, per_audience)?;
     }
     // Reviews: every six weeks for two years, the last at least a week ago, all agreed.
-    let Some(scale) = first_scale else { return Ok(()) };
+    let Some(scale) = first_scale else { return Ok(feedback) };
     let levels = scales::get(conn, partnership, &scale)?.map(|s| s.levels).unwrap_or_default();
     let outcomes = framework.outcomes;
     let last = today.checked_sub_days(Days::new(7)).unwrap_or(today);
@@ -381,7 +383,7 @@ pub fn load(conn: &mut DbConnection, partnership: &PartnershipId, today: NaiveDa
         board::agree(conn, partnership, &actor, &id)?
             .map_err(|e| StoreError::Conflict(format!("demo agreement {held_on}: {e:?}")))?;
     }
-    Ok(())
+    Ok(feedback)
 }
 
 #[cfg(test)]
