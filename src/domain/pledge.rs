@@ -23,10 +23,13 @@ pub struct Value {
 /// A service's name, checked, and the address part made from it (`health-visiting`), or
 /// what is wrong in words.
 pub fn service_name(raw: &str) -> Result<(String, String), String> {
-    let name = UserText::parse(raw, MAX_SERVICE_NAME, false).map_err(|e| format!("The name: {e}"))?.into_string();
-    if name.is_empty() {
-        return Err("Give the service's name, like “Health visiting”.".into());
-    }
+    let name = UserText::required(
+        raw,
+        MAX_SERVICE_NAME,
+        false,
+        "The name",
+        "Give the service's name, like “Health visiting”.",
+    )?;
     let mut slug = String::new();
     for c in name.to_lowercase().chars() {
         if c.is_ascii_alphanumeric() {

@@ -98,44 +98,34 @@ impl ScaleProblems {
 /// left wholly blank are skipped.
 pub fn check_scale(name: &str, raw: &[RawLevel]) -> Result<(String, Vec<Level>), ScaleProblems> {
     let mut p = ScaleProblems::default();
-    let name = match UserText::parse(name, MAX_NAME, false) {
-        Ok(t) if !t.as_str().is_empty() => t.into_string(),
-        Ok(_) => {
-            p.name = Some("Give the scale a name, for example “BRAG”.".into());
+    let name = UserText::required(name, MAX_NAME, false, "The name", "Give the scale a name, for example “BRAG”.")
+        .unwrap_or_else(|e| {
+            p.name = Some(e);
             String::new()
-        }
-        Err(e) => {
-            p.name = Some(format!("The name: {e}"));
-            String::new()
-        }
-    };
+        });
     let mut levels = Vec::new();
     for (i, r) in raw.iter().enumerate() {
         if r.name.trim().is_empty() && r.meaning.trim().is_empty() && r.id.is_none() {
             continue;
         }
-        let level_name = match UserText::parse(&r.name, MAX_NAME, false) {
-            Ok(t) if !t.as_str().is_empty() => t.into_string(),
-            Ok(_) => {
-                p.levels.push((i, "name", "Give the level a name, for example “Green”.".into()));
-                String::new()
-            }
-            Err(e) => {
-                p.levels.push((i, "name", format!("The name: {e}")));
-                String::new()
-            }
-        };
-        let meaning = match UserText::parse(&r.meaning, MAX_NOTE, true) {
-            Ok(t) if !t.as_str().is_empty() => t.into_string(),
-            Ok(_) => {
-                p.levels.push((i, "meaning", "Say what this level means, so every reviewer rates alike.".into()));
-                String::new()
-            }
-            Err(e) => {
-                p.levels.push((i, "meaning", format!("The meaning: {e}")));
-                String::new()
-            }
-        };
+        let mut field = |f: &'static str, e: String| p.levels.push((i, f, e));
+        let level_name =
+            UserText::required(&r.name, MAX_NAME, false, "The name", "Give the level a name, for example “Green”.")
+                .unwrap_or_else(|e| {
+                    field("name", e);
+                    String::new()
+                });
+        let meaning = UserText::required(
+            &r.meaning,
+            MAX_NOTE,
+            true,
+            "The meaning",
+            "Say what this level means, so every reviewer rates alike.",
+        )
+        .unwrap_or_else(|e| {
+            field("meaning", e);
+            String::new()
+        });
         let colour = match Colour::parse(&r.colour) {
             Some(c) if c.contrast(&c.text()) >= TEXT_CONTRAST => c,
             Some(c) => {
@@ -456,14 +446,16 @@ pub fn read_measures(bytes: &[u8]) -> Result<Vec<MeasureRow>, Vec<FileProblem>> 
         }
         let mut bad =
             |c: Option<usize>, fallback: &str, p: String| problems.push(problem(row, &heading(c, fallback), p));
-        let name = match UserText::parse(&cell(Some(c_name)), MAX_NAME, false) {
-            Ok(t) if !t.as_str().is_empty() => t.into_string(),
-            Ok(_) => {
-                bad(Some(c_name), "Description", "Each measure needs a description.".into());
-                continue;
-            }
+        let name = match UserText::required(
+            &cell(Some(c_name)),
+            MAX_NAME,
+            false,
+            "Description",
+            "Each measure needs a description.",
+        ) {
+            Ok(n) => n,
             Err(e) => {
-                bad(Some(c_name), "Description", format!("{e}"));
+                bad(Some(c_name), "Description", e);
                 continue;
             }
         };

@@ -71,6 +71,22 @@ impl UserText {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// Text a field must have: the words, or the problem in words (`empty` when nothing
+    /// was typed; otherwise "`what`: " and the reason).
+    pub fn required(
+        raw: &str,
+        max_graphemes: usize,
+        multiline: bool,
+        what: &str,
+        empty: &str,
+    ) -> Result<String, String> {
+        match Self::parse(raw, max_graphemes, multiline) {
+            Ok(t) if t.is_empty() => Err(empty.to_owned()),
+            Ok(t) => Ok(t.into_string()),
+            Err(e) => Err(format!("{what}: {e}")),
+        }
+    }
 }
 
 /// Format characters that only make trouble in stored answers (bidi overrides can disguise

@@ -243,17 +243,12 @@ pub(super) async fn add(
         frequency: get("frequency"),
         ..AddForm::default()
     };
-    let name = match UserText::parse(&form.name, MAX_NAME, false) {
-        Ok(t) if !t.as_str().is_empty() => t.into_string(),
-        Ok(_) => {
-            form.name_error = Some("Give the measure a name, like “Absence rates”.".into());
-            String::new()
-        }
-        Err(e) => {
-            form.name_error = Some(format!("The name: {e}"));
-            String::new()
-        }
-    };
+    let name =
+        UserText::required(&form.name, MAX_NAME, false, "The name", "Give the measure a name, like “Absence rates”.")
+            .unwrap_or_else(|e| {
+                form.name_error = Some(e);
+                String::new()
+            });
     let reference = UserText::parse(&form.reference, 40, false).map(UserText::into_string).unwrap_or_default();
     let target = number(&form.target, "The target").unwrap_or_else(|e| {
         form.target_error = Some(e);

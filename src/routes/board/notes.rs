@@ -136,17 +136,19 @@ pub(super) async fn add(
         ..Typed::default()
     };
     let noted_on = date(&typed.noted_on, "the date").map_err(|e| typed.date_error = Some(e)).ok();
-    let text = |raw: &str, max: usize, multiline: bool, empty: &str| match UserText::parse(raw, max, multiline) {
-        Ok(t) if t.as_str().is_empty() => Err(empty.to_owned()),
-        Ok(t) => Ok(t.into_string()),
-        Err(e) => Err(e.to_string()),
-    };
-    let source = text(&typed.source, MAX_NAME, false, "Say where this came from, like “Parent Carer Forum meeting”.")
-        .map_err(|e| typed.source_error = Some(e))
-        .ok();
-    let words = text(&typed.body, MAX_NOTE, true, "Say what it showed, in a sentence or two.")
-        .map_err(|e| typed.body_error = Some(e))
-        .ok();
+    let source = UserText::required(
+        &typed.source,
+        MAX_NAME,
+        false,
+        "The source",
+        "Say where this came from, like “Parent Carer Forum meeting”.",
+    )
+    .map_err(|e| typed.source_error = Some(e))
+    .ok();
+    let words =
+        UserText::required(&typed.body, MAX_NOTE, true, "What it showed", "Say what it showed, in a sentence or two.")
+            .map_err(|e| typed.body_error = Some(e))
+            .ok();
     if typed.chosen.is_empty() {
         typed.outcomes_error = Some("Choose at least one outcome statement this is evidence for.".into());
     }

@@ -256,6 +256,11 @@ struct ReviewView {
     decisions: Vec<String>,
     /// The review's address ready for `format=…`.
     paper_base: String,
+    /// What the board paper needs besides the page (loaded once, with the page).
+    #[serde(skip)]
+    levels: Vec<(String, String)>,
+    #[serde(skip)]
+    measures: Vec<Measure>,
 }
 
 /// What the person typed on a refused save: level and note by outcome, and problems.
@@ -496,6 +501,10 @@ async fn review_view(
             review.row.id,
             if suffix.is_empty() { "?".to_owned() } else { format!("{suffix}&") }
         ),
+        levels: scale
+            .map(|s| s.levels.iter().map(|l| (l.name.clone(), l.meaning.clone())).collect())
+            .unwrap_or_default(),
+        measures: all_measures,
     })
 }
 
@@ -506,7 +515,7 @@ pub(super) struct ShowQuery {
 }
 
 /// The board paper from the review's page and the measures as they stand today.
-fn paper(view: &ReviewView, p: &Partnership, scale: Option<&Scale>, measures: &[Measure]) -> Paper {
+fn paper(view: &ReviewView, p: &Partnership) -> Paper {
     let today = chrono::Utc::now().date_naive();
     Paper {
         partnership: p.name.clone(),
@@ -516,9 +525,7 @@ fn paper(view: &ReviewView, p: &Partnership, scale: Option<&Scale>, measures: &[
             .clone()
             .unwrap_or_else(|| format!("Draft: {} of {} outcome statements rated", view.rated, view.outcomes)),
         scale: view.scale.clone(),
-        levels: scale
-            .map(|s| s.levels.iter().map(|l| (l.name.clone(), l.meaning.clone())).collect())
-            .unwrap_or_default(),
+        levels: view.levels.clone(),
         changes: view.changes.clone(),
         decisions: view.decisions.clone(),
         priorities: view
@@ -542,7 +549,8 @@ fn paper(view: &ReviewView, p: &Partnership, scale: Option<&Scale>, measures: &[
                     .collect(),
             })
             .collect(),
-        measures: measures
+        measures: view
+            .measures
             .iter()
             .map(|m| {
                 let r = super::measures::row(m, "", today);
@@ -590,13 +598,7 @@ pub(super) async fn show(
     if format == "html" {
         return render(&state, StatusCode::OK, "staff/board_review", &view);
     }
-    let pid = p.id.clone();
-    let (all_scales, all_measures) = state
-        .db
-        .run(move |c| -> Result<_, AppError> { Ok((scales::list(c, &pid)?, measures::list(c, &pid)?)) })
-        .await?;
-    let scale = all_scales.iter().find(|s| s.name == view.scale);
-    let paper = paper(&view, &p, scale, &all_measures);
+    let paper = paper(&view, &p);
     let stem = format!("board-paper-{}", view.heading.to_lowercase().replace(' ', "-"));
     let file = |bytes: Vec<u8>, ext: &str, mime: &str| {
         HttpResponse::Ok()
