@@ -65,6 +65,7 @@ diesel::table! {
         failed_attempts -> Integer,
         locked_until -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        service_id -> Nullable<Text>,
     }
 }
 
@@ -440,8 +441,20 @@ diesel::table! {
         recipients -> Integer,
         published_at -> Timestamp,
         created_by -> Text,
+        easy_read -> Text,
     }
 }
+
+diesel::table! {
+    update_links (update_id, kind, target) {
+        update_id -> Text,
+        kind -> Text,
+        target -> Text,
+        label -> Text,
+    }
+}
+
+diesel::joinable!(update_links -> updates (update_id));
 
 diesel::table! {
     account_tokens (id) {
@@ -620,6 +633,24 @@ diesel::joinable!(question_counts -> waves (wave_id));
 diesel::joinable!(number_counts -> waves (wave_id));
 
 diesel::table! {
+    slice_counts (wave_id, audience, channel, day, filter_key, filter_value, kind, question_key, option_value, number_value) {
+        wave_id -> Text,
+        audience -> Text,
+        channel -> Text,
+        day -> Date,
+        filter_key -> Text,
+        filter_value -> Text,
+        kind -> Text,
+        question_key -> Text,
+        option_value -> Text,
+        number_value -> Double,
+        n -> BigInt,
+    }
+}
+
+diesel::joinable!(slice_counts -> waves (wave_id));
+
+diesel::table! {
     rating_scales (id) {
         id -> Text,
         partnership_id -> Text,
@@ -747,6 +778,8 @@ diesel::joinable!(pledge_services -> waves (wave_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     pledge_services,
+    slice_counts,
+    update_links,
     evidence_notes,
     note_outcomes,
     measure_outcomes,

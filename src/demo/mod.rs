@@ -97,6 +97,7 @@ pub fn load(conn: &mut DbConnection, max_text: usize, with_responses: bool) -> S
     if with_responses {
         summary.responses_added += review_cycle::load(conn, &torbay.id, chrono::Utc::now().date_naive())?;
         summary.quotes_added += code_and_quote(conn, &torbay.id)?;
+        review_cycle::decisions(conn, &torbay.id, chrono::Utc::now().date_naive())?;
         // Who took part: illustrative populations (children with and without an EHC plan)
         // for the closed waves, so the reach page and the comparison's mix check have data.
         for (slug, _, status, _, _) in WAVES {

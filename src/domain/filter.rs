@@ -85,8 +85,14 @@ fn given(v: &Option<String>) -> Option<&str> {
 }
 
 fn day(field: &'static str, v: &str, problems: &mut Vec<FilterProblem>) -> Option<NaiveDate> {
+    use chrono::Datelike;
     match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
-        Ok(d) => Some(d),
+        // Four-digit years only: every engine stores them, and they sort as text.
+        Ok(d) if (1900..=9999).contains(&d.year()) => Some(d),
+        Ok(_) => {
+            problems.push(FilterProblem { field, message: "Enter a year from 1900 to 9999.".into() });
+            None
+        }
         Err(_) => {
             problems.push(FilterProblem {
                 field,
@@ -320,6 +326,11 @@ mod tests {
         let problems = raw.check(&def()).unwrap_err();
         let fields: Vec<&str> = problems.iter().map(|p| p.field).collect();
         assert_eq!(fields, ["audience", "channel", "from", "tag", "answer"]);
+        for far in ["0999-12-31", "1899-12-31"] {
+            let raw = RawFilter { to: Some(far.into()), ..RawFilter::default() };
+            let Err(problems) = raw.check(&def()) else { panic!("{far} passed") };
+            assert_eq!(problems[0].message, "Enter a year from 1900 to 9999.", "{far}");
+        }
         let backwards =
             RawFilter { from: Some("2026-03-02".into()), to: Some("2026-03-01".into()), ..RawFilter::default() };
         assert_eq!(backwards.check(&def()).unwrap_err()[0].field, "to");

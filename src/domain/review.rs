@@ -643,20 +643,27 @@ pub struct Signals {
     /// (travel: "better", "worse", "no change" or none yet; meets its target).
     pub measures: Vec<(Option<&'static str>, Option<bool>)>,
     pub notes: usize,
+    /// Each survey question tagged to the outcome statement and compared with the wave
+    /// before: "better" (improved), "worse" (declined) or "no change" (anything else the
+    /// method could compare).
+    pub survey: Vec<&'static str>,
 }
 
 /// A suggested level (its place in the scale, 0 = the least progress) and why, in one
 /// sentence; `None` when there is no evidence at all. The rule, which staff then overrule
 /// as they judge: from the level at the review before, one up when more tagged measures
-/// moved the better way than the worse, one down when more moved the worse way, else the
-/// same; with no rating before, the share of tagged measures meeting their target placed on
-/// the scale. Notes are counted in the sentence (their words are for people to weigh).
+/// and survey questions moved the better way than the worse, one down when more moved the
+/// worse way, else the same; with no rating before, the share of tagged measures meeting
+/// their target placed on the scale. Notes are counted in the sentence (their words are for
+/// people to weigh).
 pub fn suggest(previous: Option<usize>, levels: usize, s: &Signals) -> Option<(usize, String)> {
-    if levels == 0 || (s.measures.is_empty() && s.notes == 0) {
+    if levels == 0 || (s.measures.is_empty() && s.notes == 0 && s.survey.is_empty()) {
         return None;
     }
-    let better = s.measures.iter().filter(|m| m.0 == Some("better")).count();
-    let worse = s.measures.iter().filter(|m| m.0 == Some("worse")).count();
+    let moved = |way: &str| {
+        s.measures.iter().filter(|m| m.0 == Some(way)).count() + s.survey.iter().filter(|v| **v == way).count()
+    };
+    let (better, worse) = (moved("better"), moved("worse"));
     let targets: Vec<bool> = s.measures.iter().filter_map(|m| m.1).collect();
     let met = targets.iter().filter(|t| **t).count();
     let top = levels - 1;
@@ -670,8 +677,12 @@ pub fn suggest(previous: Option<usize>, levels: usize, s: &Signals) -> Option<(u
     let n = s.measures.len();
     let mut why = Vec::new();
     if n > 0 {
+        let (b, w) = (
+            s.measures.iter().filter(|m| m.0 == Some("better")).count(),
+            s.measures.iter().filter(|m| m.0 == Some("worse")).count(),
+        );
         why.push(format!(
-            "{better} of {n} measure{} moved the better way and {worse} the worse way since the value before",
+            "{b} of {n} measure{} moved the better way and {w} the worse way since the value before",
             if n == 1 { "" } else { "s" }
         ));
         if !targets.is_empty() {
@@ -681,6 +692,15 @@ pub fn suggest(previous: Option<usize>, levels: usize, s: &Signals) -> Option<(u
                 if targets.len() == 1 { "s" } else { "" }
             ));
         }
+    }
+    if !s.survey.is_empty() {
+        let n = s.survey.len();
+        let (b, w) =
+            (s.survey.iter().filter(|v| **v == "better").count(), s.survey.iter().filter(|v| **v == "worse").count());
+        why.push(format!(
+            "{b} of {n} survey question{} improved on the year before and {w} declined",
+            if n == 1 { "" } else { "s" }
+        ));
     }
     if s.notes > 0 {
         why.push(format!("{} note{} from other sources to weigh", s.notes, if s.notes == 1 { "" } else { "s" }));
@@ -778,17 +798,32 @@ mod tests {
 
     #[test]
     fn a_suggestion_follows_the_measures() {
-        let up = Signals { measures: vec![(Some("better"), Some(false)), (Some("better"), Some(true))], notes: 1 };
+        let up = Signals {
+            measures: vec![(Some("better"), Some(false)), (Some("better"), Some(true))],
+            notes: 1,
+            ..Signals::default()
+        };
         let (level, why) = suggest(Some(1), 4, &up).unwrap();
         assert_eq!(level, 2);
         assert!(why.contains("2 of 2 measures moved the better way") && why.contains("1 note"), "{why}");
-        let down = Signals { measures: vec![(Some("worse"), None)], notes: 0 };
+        let down = Signals { measures: vec![(Some("worse"), None)], ..Signals::default() };
         assert_eq!(suggest(Some(0), 4, &down).map(|s| s.0), Some(0), "never below the first level");
         assert_eq!(suggest(Some(3), 4, &up).map(|s| s.0), Some(3), "never above the last");
-        let first = Signals { measures: vec![(None, Some(true)), (None, Some(false))], notes: 0 };
+        let first = Signals { measures: vec![(None, Some(true)), (None, Some(false))], ..Signals::default() };
         assert_eq!(suggest(None, 3, &first).map(|s| s.0), Some(1), "half on target: the middle");
         assert_eq!(suggest(Some(1), 4, &Signals::default()), None, "no evidence, no suggestion");
-        assert_eq!(suggest(None, 4, &Signals { measures: vec![], notes: 2 }), None);
+        assert_eq!(suggest(None, 4, &Signals { notes: 2, ..Signals::default() }), None);
+        // Survey questions count with the measures: one measure better, two questions worse.
+        let mixed = Signals {
+            measures: vec![(Some("better"), None)],
+            survey: vec!["worse", "worse", "no change"],
+            ..Signals::default()
+        };
+        let (level, why) = suggest(Some(2), 4, &mixed).unwrap();
+        assert_eq!(level, 1, "{why}");
+        assert!(why.contains("0 of 3 survey questions improved on the year before and 2 declined"), "{why}");
+        let survey_only = Signals { survey: vec!["better"], ..Signals::default() };
+        assert_eq!(suggest(Some(0), 4, &survey_only).map(|s| s.0), Some(1));
     }
 
     #[test]

@@ -16,10 +16,13 @@ pub enum Role {
     Analyst,
     Facilitator,
     Viewer,
+    /// The lead of one pledge service: sees that service's scorecard and nothing else.
+    ServiceLead,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [Role::Superadmin, Role::Admin, Role::Analyst, Role::Facilitator, Role::Viewer];
+    pub const ALL: [Role; 6] =
+        [Role::Superadmin, Role::Admin, Role::Analyst, Role::Facilitator, Role::Viewer, Role::ServiceLead];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -28,6 +31,7 @@ impl Role {
             Role::Analyst => "analyst",
             Role::Facilitator => "facilitator",
             Role::Viewer => "viewer",
+            Role::ServiceLead => "service-lead",
         }
     }
 
@@ -47,9 +51,21 @@ pub struct NewAccount {
     pub password: String,
 }
 
-/// Adds an account, or says plainly why not.
+/// Adds an account, or says plainly why not. A service lead's sign-in is given with its
+/// service (`add_for_service`).
 pub fn add(conn: &mut DbConnection, account: &NewAccount) -> StoreResult<AccountId> {
+    add_for_service(conn, account, None)
+}
+
+/// Adds an account; a service lead's names its pledge service (`service`), which must be of
+/// the account's partnership; no other role has one.
+pub fn add_for_service(conn: &mut DbConnection, account: &NewAccount, service: Option<&str>) -> StoreResult<AccountId> {
     use validator::Validate;
+    if (account.role == Role::ServiceLead) != service.is_some() {
+        return Err(StoreError::Conflict(
+            "a service lead's sign-in is given from their service's page, and only a service lead has a service".into(),
+        ));
+    }
     if let Err(errors) = account.validate() {
         let mut msgs = Vec::new();
         for (field, errs) in errors.field_errors() {
@@ -83,6 +99,17 @@ pub fn add(conn: &mut DbConnection, account: &NewAccount) -> StoreResult<Account
                     .ok_or_else(|| StoreError::NotFound(format!("the partnership {slug:?}")))?,
             ),
         };
+        if let Some(sid) = service {
+            use crate::db::schema::pledge_services;
+            let ours: i64 = pledge_services::table
+                .filter(pledge_services::id.eq(sid))
+                .filter(pledge_services::partnership_id.nullable().eq(partnership_id.as_ref()))
+                .count()
+                .get_result(c)?;
+            if ours == 0 {
+                return Err(StoreError::NotFound(format!("the service {sid:?}")));
+            }
+        }
         let taken: i64 = accounts::table.filter(accounts::email.eq(&email)).count().get_result(c)?;
         if taken > 0 {
             return Err(StoreError::Conflict(format!("there is already an account for {email}")));
@@ -97,6 +124,7 @@ pub fn add(conn: &mut DbConnection, account: &NewAccount) -> StoreResult<Account
                 accounts::role.eq(account.role.as_str()),
                 accounts::failed_attempts.eq(0),
                 accounts::created_at.eq(now()),
+                accounts::service_id.eq(service),
             ))
             .execute(c)?;
         Ok(id)
@@ -122,6 +150,8 @@ pub struct Staff {
     /// The wave the staff navigation works on: the partnership's newest open wave, else its
     /// newest (none for a superadmin, who works across partnerships).
     pub current_wave: Option<Box<CurrentWave>>,
+    /// A service lead's pledge service (the only page they see).
+    pub service_id: Option<String>,
 }
 
 /// A wave as the staff navigation names it.
@@ -134,12 +164,15 @@ pub struct CurrentWave {
 }
 
 /// The wave staff of `partnership` most likely work on: the newest open one, else the newest.
-fn current_wave(conn: &mut DbConnection, partnership: &PartnershipId) -> StoreResult<Option<Box<CurrentWave>>> {
-    use crate::db::schema::{survey_series, waves};
+/// A pledge service's standing feedback survey is never it (it is always open, and is read
+/// from the services page).
+pub fn current_wave(conn: &mut DbConnection, partnership: &PartnershipId) -> StoreResult<Option<Box<CurrentWave>>> {
+    use crate::db::schema::{pledge_services, survey_series, waves};
     let newest = |c: &mut DbConnection, open_only: bool| -> StoreResult<Option<(String, String, String, String)>> {
         let mut q = waves::table
             .inner_join(survey_series::table)
             .filter(survey_series::partnership_id.eq(partnership))
+            .filter(diesel::dsl::not(waves::id.eq_any(pledge_services::table.select(pledge_services::wave_id))))
             .select((waves::slug, waves::label, survey_series::slug, survey_series::title))
             .order((waves::created_at.desc(), waves::slug.desc()))
             .into_boxed();
@@ -189,12 +222,13 @@ pub enum SignIn {
 }
 
 fn load_staff(conn: &mut DbConnection, account_id: &AccountId) -> StoreResult<Option<Staff>> {
-    let row: Option<(AccountId, String, String, Option<PartnershipId>)> = accounts::table
+    type Row = (AccountId, String, String, Option<PartnershipId>, Option<String>);
+    let row: Option<Row> = accounts::table
         .filter(accounts::id.eq(account_id))
-        .select((accounts::id, accounts::email, accounts::role, accounts::partnership_id))
+        .select((accounts::id, accounts::email, accounts::role, accounts::partnership_id, accounts::service_id))
         .first(conn)
         .optional()?;
-    let Some((id, email, role, partnership_id)) = row else { return Ok(None) };
+    let Some((id, email, role, partnership_id, service_id)) = row else { return Ok(None) };
     let (slug, name) = match &partnership_id {
         Some(pid) => partnerships::table
             .filter(partnerships::id.eq(pid))
@@ -209,7 +243,16 @@ fn load_staff(conn: &mut DbConnection, account_id: &AccountId) -> StoreResult<Op
         Some(pid) => current_wave(conn, pid)?,
         None => None,
     };
-    Ok(Some(Staff { id, email, role, partnership_id, partnership_slug: slug, partnership_name: name, current_wave }))
+    Ok(Some(Staff {
+        id,
+        email,
+        role,
+        partnership_id,
+        partnership_slug: slug,
+        partnership_name: name,
+        current_wave,
+        service_id,
+    }))
 }
 
 /// A hash to verify against when the email is unknown, so both cases take as long. Made

@@ -20,11 +20,14 @@ use diesel::upsert::excluded;
 
 use crate::db::schema::{
     answer_counts, answers, index_counts, number_counts, question_counts, question_options, question_tags, questions,
-    response_counts, responses,
+    response_counts, responses, slice_counts,
 };
 use crate::db::{Backend, DbConnection, ResponseId, WaveId};
 
 const SINGLE_ANSWER: [&str; 3] = ["single-choice", "face-scale", "yes-sometimes-no"];
+
+/// A question's key and kind.
+type KeyKind = (String, String);
 
 /// One stored answer as the counts see it: question, option, whether it has words, number.
 pub(super) type AnswerRow = (String, Option<String>, bool, Option<f64>);
@@ -79,14 +82,36 @@ impl Kept {
         }
         k
     }
+
+    /// The same figures keyed as `slice_counts` keeps them (kind, question, option, number),
+    /// the response itself included, in key order (the order their rows are locked).
+    fn slices(&self) -> BTreeMap<(&'static str, String, String, Num), i64> {
+        let mut out = BTreeMap::new();
+        out.insert(("responses", String::new(), String::new(), Num(0.0)), 1);
+        for ((key, value), n) in &self.options {
+            out.insert(("option", key.clone(), value.clone(), Num(0.0)), *n);
+        }
+        for (key, (answered, wrote)) in &self.questions {
+            if *answered > 0 {
+                out.insert(("answered", key.clone(), String::new(), Num(0.0)), *answered);
+            }
+            if *wrote > 0 {
+                out.insert(("wrote", key.clone(), String::new(), Num(0.0)), *wrote);
+            }
+        }
+        for ((key, x), n) in &self.numbers {
+            out.insert(("number", key.clone(), String::new(), *x), *n);
+        }
+        out
+    }
 }
 
 /// Adds (`sign` = 1) or removes (`sign` = −1) one response's answers from the counts.
 pub fn apply(c: &mut DbConnection, response_id: &ResponseId, sign: i64) -> StoreResult<()> {
-    let Some((wave_id, audience)) = responses::table
+    let Some((wave_id, audience, channel, sent)) = responses::table
         .filter(responses::id.eq(response_id))
-        .select((responses::wave_id, responses::audience))
-        .first::<(String, String)>(c)
+        .select((responses::wave_id, responses::audience, responses::channel, responses::submitted_at))
+        .first::<(String, String, String, chrono::NaiveDateTime)>(c)
         .optional()?
     else {
         return Ok(());
@@ -103,12 +128,22 @@ pub fn apply(c: &mut DbConnection, response_id: &ResponseId, sign: i64) -> Store
         // moment on PostgreSQL wait for each other instead of deadlocking.
         .order((answers::question_key, answers::ordinal))
         .load(c)?;
-    let multi: Vec<String> = questions::table
+    let (multi, single): (Vec<KeyKind>, Vec<KeyKind>) = questions::table
         .filter(questions::wave_id.eq(&wave_id))
-        .filter(questions::kind.eq("multiple-choice"))
-        .select(questions::question_key)
-        .load(c)?;
+        .filter(questions::kind.eq_any(["multiple-choice", "single-choice"]))
+        .select((questions::question_key, questions::kind))
+        .load::<(String, String)>(c)?
+        .into_iter()
+        .partition(|(_, kind)| kind == "multiple-choice");
+    let multi: Vec<String> = multi.into_iter().map(|(k, _)| k).collect();
     let kept = Kept::of(&rows, &multi);
+    // Everyone, then the same figures under each single-choice answer this response gave.
+    let mut filters = vec![(String::new(), String::new())];
+    filters.extend(
+        rows.iter()
+            .filter(|(key, option, _, _)| option.is_some() && single.iter().any(|(k, _)| k == key))
+            .filter_map(|(key, option, _, _)| Some((key.clone(), option.clone()?))),
+    );
     crate::on_backend!(c, |inner| diesel::insert_into(response_counts::table)
         .values((
             response_counts::wave_id.eq(&wave_id),
@@ -118,6 +153,45 @@ pub fn apply(c: &mut DbConnection, response_id: &ResponseId, sign: i64) -> Store
         .on_conflict((response_counts::wave_id, response_counts::audience))
         .do_update()
         .set(response_counts::responses.eq(response_counts::responses + sign))
+        .execute(inner))?;
+    let figures = kept.slices();
+    let (w, a, ch) = (&wave_id, &audience, &channel);
+    let slices: Vec<_> = filters
+        .iter()
+        .flat_map(|(fk, fv)| {
+            figures.iter().map(move |((kind, key, option, number), n)| {
+                (
+                    slice_counts::wave_id.eq(w),
+                    slice_counts::audience.eq(a),
+                    slice_counts::channel.eq(ch),
+                    slice_counts::day.eq(sent.date()),
+                    slice_counts::filter_key.eq(fk),
+                    slice_counts::filter_value.eq(fv),
+                    slice_counts::kind.eq(*kind),
+                    slice_counts::question_key.eq(key),
+                    slice_counts::option_value.eq(option),
+                    slice_counts::number_value.eq(number.0),
+                    slice_counts::n.eq(n * sign),
+                )
+            })
+        })
+        .collect();
+    crate::on_backend!(c, |inner| diesel::insert_into(slice_counts::table)
+        .values(&slices)
+        .on_conflict((
+            slice_counts::wave_id,
+            slice_counts::audience,
+            slice_counts::channel,
+            slice_counts::day,
+            slice_counts::filter_key,
+            slice_counts::filter_value,
+            slice_counts::kind,
+            slice_counts::question_key,
+            slice_counts::option_value,
+            slice_counts::number_value,
+        ))
+        .do_update()
+        .set(slice_counts::n.eq(slice_counts::n + excluded(slice_counts::n)))
         .execute(inner))?;
     if !kept.questions.is_empty() {
         let values: Vec<_> = kept
@@ -294,6 +368,7 @@ pub fn rebuild(c: &mut DbConnection, wave_id: &WaveId) -> StoreResult<()> {
     diesel::delete(index_counts::table.filter(index_counts::wave_id.eq(wave_id))).execute(c)?;
     diesel::delete(response_counts::table.filter(response_counts::wave_id.eq(wave_id))).execute(c)?;
     diesel::delete(number_counts::table.filter(number_counts::wave_id.eq(wave_id))).execute(c)?;
+    diesel::delete(slice_counts::table.filter(slice_counts::wave_id.eq(wave_id))).execute(c)?;
     recount_questions(c, wave_id)?;
     let p = if c.backend() == Backend::Postgres { "$1" } else { "?" };
     let people = format!(
@@ -333,6 +408,64 @@ pub fn rebuild(c: &mut DbConnection, wave_id: &WaveId) -> StoreResult<()> {
     crate::on_backend!(c, |inner| diesel::sql_query(&index).bind::<Text, _>(wave_id).execute(inner))?;
     crate::on_backend!(c, |inner| diesel::sql_query(&people).bind::<Text, _>(wave_id).execute(inner))?;
     crate::on_backend!(c, |inner| diesel::sql_query(&numbers).bind::<Text, _>(wave_id).execute(inner))?;
+    // Who wrote was refilled by `recount_questions` above.
+    for kind in SLICE_KINDS.into_iter().filter(|k| *k != "wrote") {
+        refill_slices(c, wave_id, kind)?;
+    }
+    Ok(())
+}
+
+/// Every kind of figure `slice_counts` keeps.
+const SLICE_KINDS: [&str; 5] = ["responses", "option", "answered", "wrote", "number"];
+
+/// Counts one kind of a wave's sliced figures from its raw rows into `slice_counts` (whose
+/// rows of that kind must be gone): for everyone, and crossed with each single-choice answer.
+/// The same statements fill the table in its migration.
+fn refill_slices(c: &mut DbConnection, wave_id: &WaveId, kind: &str) -> StoreResult<()> {
+    let pg = c.backend() == Backend::Postgres;
+    let (p, day) = if pg { ("$1", "CAST(r.submitted_at AS DATE)") } else { ("?", "date(r.submitted_at)") };
+    for crossed in [false, true] {
+        let (filter, cross, by) = if crossed {
+            (
+                "fa.question_key, fa.option_value",
+                " JOIN answers fa ON fa.response_id = r.id AND fa.option_value IS NOT NULL \
+                 JOIN questions fq ON fq.wave_id = r.wave_id AND fq.question_key = fa.question_key \
+                 AND fq.kind = 'single-choice'",
+                "1, 2, 3, 4, 5, 6",
+            )
+        } else {
+            ("'', ''", "", "1, 2, 3, 4")
+        };
+        let head = format!(
+            "INSERT INTO slice_counts (wave_id, audience, channel, day, filter_key, filter_value, kind, \
+             question_key, option_value, number_value, n) \
+             SELECT r.wave_id, r.audience, r.channel, {day}, {filter}, '{kind}', "
+        );
+        let answers = format!("FROM answers a JOIN responses r ON r.id = a.response_id{cross}");
+        let sql = match kind {
+            "responses" => {
+                format!("{head}'', '', 0, COUNT(*) FROM responses r{cross} WHERE r.wave_id = {p} GROUP BY {by}")
+            }
+            "option" => format!(
+                "{head}a.question_key, a.option_value, 0, COUNT(*) {answers} \
+                 WHERE r.wave_id = {p} AND a.option_value IS NOT NULL GROUP BY {by}, 8, 9"
+            ),
+            "answered" => format!(
+                "{head}a.question_key, '', 0, COUNT(DISTINCT a.response_id) {answers} \
+                 JOIN questions q ON q.wave_id = r.wave_id AND q.question_key = a.question_key \
+                 WHERE r.wave_id = {p} AND q.kind = 'multiple-choice' GROUP BY {by}, 8"
+            ),
+            "wrote" => format!(
+                "{head}a.question_key, '', 0, COUNT(DISTINCT a.response_id) {answers} \
+                 WHERE r.wave_id = {p} AND a.text_value IS NOT NULL AND a.option_value IS NULL GROUP BY {by}, 8"
+            ),
+            _ => format!(
+                "{head}a.question_key, '', a.number_value, COUNT(*) {answers} \
+                 WHERE r.wave_id = {p} AND a.number_value IS NOT NULL GROUP BY {by}, 8, 10"
+            ),
+        };
+        crate::on_backend!(c, |inner| diesel::sql_query(&sql).bind::<Text, _>(wave_id).execute(inner))?;
+    }
     Ok(())
 }
 
@@ -353,7 +486,11 @@ pub fn recount_questions(c: &mut DbConnection, wave_id: &WaveId) -> StoreResult<
          GROUP BY r.wave_id, r.audience, a.question_key"
     );
     crate::on_backend!(c, |inner| diesel::sql_query(&sql).bind::<Text, _>(wave_id).execute(inner))?;
-    Ok(())
+    diesel::delete(
+        slice_counts::table.filter(slice_counts::wave_id.eq(wave_id)).filter(slice_counts::kind.eq("wrote")),
+    )
+    .execute(c)?;
+    refill_slices(c, wave_id, "wrote")
 }
 
 /// Responses per audience in a wave.
@@ -386,4 +523,113 @@ pub fn number_counts(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<V
         .filter(number_counts::answers.gt(0))
         .select((number_counts::audience, number_counts::question_key, number_counts::value, number_counts::answers))
         .load(conn)?)
+}
+
+/// One group of a wave's sliced figures: by audience, channel and whether sent inside the
+/// days asked for, summed over the days.
+#[derive(QueryableByName, Debug)]
+pub struct Slice {
+    #[diesel(sql_type = Text)]
+    pub audience: String,
+    #[diesel(sql_type = Text)]
+    pub channel: String,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub in_range: i32,
+    /// '' for everyone, else the single-choice question whose answer the figure is under.
+    #[diesel(sql_type = Text)]
+    pub filter_key: String,
+    #[diesel(sql_type = Text)]
+    pub filter_value: String,
+    /// `responses`, `option`, `answered`, `wrote` or `number`.
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = Text)]
+    pub question_key: String,
+    #[diesel(sql_type = Text)]
+    pub option_value: String,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    pub number_value: f64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub n: i64,
+}
+
+/// A wave's figures kept by channel and day, summed into groups by audience, channel and
+/// whether sent from `from` to `to` (both days included): everyone's, and when `crossed` names
+/// a single-choice question, the same figures under each answer to it. A few thousand kept
+/// rows read, however many answered.
+pub fn slices(
+    conn: &mut DbConnection,
+    wave_id: &WaveId,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    crossed: Option<&str>,
+) -> StoreResult<Vec<Slice>> {
+    use diesel::sql_types::Date;
+    let pg = conn.backend() == Backend::Postgres;
+    let p = |i: u8| if pg { format!("${i}") } else { format!("?{i}") };
+    let sql = format!(
+        "SELECT audience, channel, CASE WHEN day >= {} AND day <= {} THEN 1 ELSE 0 END AS in_range, \
+         filter_key, filter_value, kind, question_key, option_value, number_value, CAST(SUM(n) AS BIGINT) AS n \
+         FROM slice_counts WHERE wave_id = {} AND filter_key IN ('', {}) \
+         GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 HAVING SUM(n) <> 0",
+        p(2),
+        p(3),
+        p(1),
+        p(4)
+    );
+    Ok(crate::on_backend!(conn, |c| diesel::sql_query(&sql)
+        .bind::<Text, _>(wave_id.as_str())
+        .bind::<Date, _>(from)
+        .bind::<Date, _>(to)
+        .bind::<Text, _>(crossed.unwrap_or(""))
+        .load::<Slice>(c))?)
+}
+
+/// Where one sliced figure is kept: its group, day, and which figure.
+pub struct SliceKey<'a> {
+    pub audience: &'a str,
+    pub channel: &'a str,
+    pub day: chrono::NaiveDate,
+    /// The single-choice question and answer the figure is under ('' for everyone).
+    pub filter: (&'a str, &'a str),
+    pub kind: &'a str,
+    pub key: &'a str,
+    pub option: &'a str,
+    pub number: f64,
+}
+
+impl std::fmt::Display for SliceKey<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let SliceKey { audience, channel, day, filter: (fk, fv), kind, key, option, number } = self;
+        write!(f, "{audience}/{channel}/{day}/{fk}={fv}: {kind} {key} {option} {number}")
+    }
+}
+
+/// Every sliced figure of a wave by its readable name (`SliceKey`), zeros left out (for
+/// `integrity::wave_check`).
+pub fn slice_rows(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<BTreeMap<String, i64>> {
+    type Row = (String, String, chrono::NaiveDate, (String, String), String, String, String, f64, i64);
+    let rows: Vec<Row> = slice_counts::table
+        .filter(slice_counts::wave_id.eq(wave_id))
+        .filter(slice_counts::n.ne(0))
+        .select((
+            slice_counts::audience,
+            slice_counts::channel,
+            slice_counts::day,
+            (slice_counts::filter_key, slice_counts::filter_value),
+            slice_counts::kind,
+            slice_counts::question_key,
+            slice_counts::option_value,
+            slice_counts::number_value,
+            slice_counts::n,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(audience, channel, day, (fk, fv), kind, key, option, number, n)| {
+            let (audience, channel, filter) = (&audience, &channel, (fk.as_str(), fv.as_str()));
+            let name = SliceKey { audience, channel, day, filter, kind: &kind, key: &key, option: &option, number };
+            (name.to_string(), n)
+        })
+        .collect())
 }

@@ -240,3 +240,86 @@ mod tests {
         assert_eq!(rate(&[q(NoClearChange, 0.6)]), Brag::Amber);
     }
 }
+
+/// What the partnership's own survey says about one outcome statement, for a review.
+#[derive(Debug, Clone, Default)]
+pub struct OutcomeSurvey {
+    /// The two waves compared (earlier, later).
+    pub years: (String, String),
+    /// Each question tagged to the outcome statement: the method's verdict and its sentence.
+    pub questions: Vec<(Verdict, String)>,
+    /// Up to two approved quotes (consented, redacted) answering those questions.
+    pub quotes: Vec<String>,
+}
+
+/// The survey evidence for every outcome statement, by its code, as it stood on `on` (a
+/// review's day): the series staff work on, its two latest closed waves with responses by
+/// then (a wave counts once its first response came in) compared for everyone together (the comparison
+/// method, as on the comparison page), each compared question placed under the outcome
+/// statements it is tagged with in the later wave; and the approved quotes of the later wave
+/// answering those questions. Empty when the series has fewer than two waves with answers.
+pub fn survey_by_outcome(
+    conn: &mut DbConnection,
+    partnership: &crate::db::PartnershipId,
+    settings: &crate::stats::Settings,
+    max_text: usize,
+    on: chrono::NaiveDate,
+) -> StoreResult<std::collections::BTreeMap<String, OutcomeSurvey>> {
+    use crate::db::schema::{quotes, responses, waves};
+    let mut out: std::collections::BTreeMap<String, OutcomeSurvey> = std::collections::BTreeMap::new();
+    let Some(current) = super::account::current_wave(conn, partnership)? else { return Ok(out) };
+    let Some(series) = super::survey::series_waves(conn, &current.series_slug)? else { return Ok(out) };
+    let mut answered: Vec<&super::survey::WaveListing> = Vec::new();
+    // Closed waves only: an open one is still collecting, and its few first answers would
+    // say nothing yet.
+    for w in series.waves.iter().filter(|w| w.responses > 0 && w.status == "closed") {
+        // The first response, by the (wave, day sent) index: one row read per wave.
+        let first: Option<chrono::NaiveDateTime> = responses::table
+            .inner_join(waves::table)
+            .filter(waves::slug.eq(&w.slug))
+            .select(responses::submitted_at)
+            .order(responses::submitted_at.asc())
+            .first(conn)
+            .optional()?;
+        if first.is_some_and(|t| t.date() <= on) {
+            answered.push(w);
+        }
+    }
+    let [.., from, to] = answered.as_slice() else { return Ok(out) };
+    let req = super::comparison::CompareRequest {
+        series: series.slug.clone(),
+        from: from.slug.clone(),
+        to: to.slug.clone(),
+        audience: None,
+        settings: settings.clone(),
+        max_text,
+    };
+    let result = super::comparison::compare_waves(conn, &req)?;
+    let def = super::survey::get(conn, &to.slug, max_text)?.definition;
+    let years = (from.label.clone(), to.label.clone());
+    let codes_of = |key: &str| def.question(key).map(|q| q.outcomes.clone()).unwrap_or_default();
+    if let Some(case) = result.cases.iter().find(|c| c.id == "all-audiences") {
+        for q in &case.questions {
+            for code in codes_of(&q.id) {
+                let e = out.entry(code).or_insert_with(|| OutcomeSurvey { years: years.clone(), ..Default::default() });
+                e.questions.push((q.verdict, q.sentence.clone()));
+            }
+        }
+    }
+    let approved: Vec<(String, String)> = quotes::table
+        .inner_join(responses::table.inner_join(waves::table))
+        .filter(waves::slug.eq(&to.slug))
+        .filter(quotes::status.eq("approved"))
+        .order(quotes::approved_at.desc())
+        .select((quotes::question_key, quotes::redacted))
+        .load(conn)?;
+    for (key, words) in approved {
+        for code in codes_of(&key) {
+            let e = out.entry(code).or_insert_with(|| OutcomeSurvey { years: years.clone(), ..Default::default() });
+            if e.quotes.len() < 2 {
+                e.quotes.push(words.clone());
+            }
+        }
+    }
+    Ok(out)
+}

@@ -165,7 +165,9 @@ pub fn wave_check(
             out.count_mismatches.push(format!("{}/{}/{}: kept {k}, recounted {r}", key.0, key.1, key.2));
         }
     }
-    let (kept, recount) = (kept_beside(conn, wave_id)?, recount_beside(conn, wave_id)?);
+    let (mut kept, mut recount) = (kept_beside(conn, wave_id)?, recount_beside(conn, wave_id)?);
+    kept.append(&mut super::aggregates::slice_rows(conn, wave_id)?);
+    recount.append(&mut recount_slices(conn, wave_id)?);
     for key in kept.keys().chain(recount.keys()) {
         let (k, r) = (kept.get(key).copied().unwrap_or(0), recount.get(key).copied().unwrap_or(0));
         let line = format!("{key}: kept {k}, recounted {r}");
@@ -235,6 +237,83 @@ fn recount_beside(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<BTre
         }
     }
     for (name, ids) in answered.into_iter().chain(wrote) {
+        out.insert(name, i64::try_from(ids.len()).unwrap_or(i64::MAX));
+    }
+    Ok(out)
+}
+
+/// The figures kept by channel and day (`aggregates::slice_rows`), counted from the raw rows.
+fn recount_slices(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<BTreeMap<String, i64>> {
+    use super::aggregates::SliceKey;
+    use crate::db::schema::questions;
+    let mut out: BTreeMap<String, i64> = BTreeMap::new();
+    let people: Vec<(String, String, chrono::NaiveDateTime, String)> = responses::table
+        .filter(responses::wave_id.eq(wave_id))
+        .select((responses::audience, responses::channel, responses::submitted_at, responses::id))
+        .load(conn)?;
+    for (audience, channel, sent, _) in &people {
+        let day = sent.date();
+        let name =
+            SliceKey { audience, channel, day, filter: ("", ""), kind: "responses", key: "", option: "", number: 0.0 };
+        *out.entry(name.to_string()).or_insert(0) += 1;
+    }
+    let of_kind = |conn: &mut DbConnection, kind: &str| -> StoreResult<Vec<String>> {
+        Ok(questions::table
+            .filter(questions::wave_id.eq(wave_id))
+            .filter(questions::kind.eq(kind))
+            .select(questions::question_key)
+            .load(conn)?)
+    };
+    let (multi, single) = (of_kind(conn, "multiple-choice")?, of_kind(conn, "single-choice")?);
+    let rows: Vec<(String, String, chrono::NaiveDateTime, String, super::aggregates::AnswerRow)> = answers::table
+        .inner_join(responses::table)
+        .filter(responses::wave_id.eq(wave_id))
+        .select((
+            responses::audience,
+            responses::channel,
+            responses::submitted_at,
+            responses::id,
+            (answers::question_key, answers::option_value, answers::text_value.is_not_null(), answers::number_value),
+        ))
+        .load(conn)?;
+    // Each response's single-choice answers: its figures are kept under each of them too.
+    let mut under: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
+    for (_, _, _, id, (key, option, _, _)) in &rows {
+        if let (true, Some(v)) = (single.contains(key), option) {
+            under.entry(id.as_str()).or_default().push((key.as_str(), v.as_str()));
+        }
+    }
+    for (audience, channel, sent, id) in &people {
+        for filter in under.get(id.as_str()).into_iter().flatten().copied() {
+            let day = sent.date();
+            let name = SliceKey { audience, channel, day, filter, kind: "responses", key: "", option: "", number: 0.0 };
+            *out.entry(name.to_string()).or_insert(0) += 1;
+        }
+    }
+    let mut people_per: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    for (audience, channel, sent, id, (key, option, words, number)) in &rows {
+        let day = sent.date();
+        let mut filters = vec![("", "")];
+        filters.extend(under.get(id.as_str()).into_iter().flatten().copied());
+        for filter in filters {
+            let at = |kind: &'static str, option: &str, number: f64| {
+                SliceKey { audience, channel, day, filter, kind, key, option, number }.to_string()
+            };
+            if let Some(v) = option {
+                *out.entry(at("option", v, 0.0)).or_insert(0) += 1;
+            }
+            if multi.contains(key) {
+                people_per.entry(at("answered", "", 0.0)).or_default().insert(id.clone());
+            }
+            if *words && option.is_none() {
+                people_per.entry(at("wrote", "", 0.0)).or_default().insert(id.clone());
+            }
+            if let Some(x) = number {
+                *out.entry(at("number", "", *x)).or_insert(0) += 1;
+            }
+        }
+    }
+    for (name, ids) in people_per {
         out.insert(name, i64::try_from(ids.len()).unwrap_or(i64::MAX));
     }
     Ok(out)

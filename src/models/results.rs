@@ -3,19 +3,24 @@
 //! Without a filter that splits respondents beyond their audience, the counts kept at write
 //! time are read (answers per option, with any published counts imported for the wave),
 //! plus how many answered each question, the numbers given, how many wrote and how many sent
-//! a recording or picture. With a channel, date or answer filter, the stored answers are
-//! counted in one pass per figure, grouped by audience, channel, answer to the filtering
-//! question and whether sent inside the days: every group the suppression cube needs, in
-//! the same read. Counting only; figures and suppression are `crate::stats::results`.
+//! a recording or picture. With a channel or date filter, or the answer to a single-choice
+//! question, the same figures kept by channel, day and single-choice answer
+//! (`super::aggregates::slices`) are summed by audience, channel, answer and whether sent
+//! inside the days: a few thousand kept rows, however many answered. An answer to another
+//! kind of question (a scale, yes/sometimes/no) is not kept crossed (every send would write
+//! a copy of its figures per such answer), so those views count the stored answers in one
+//! pass per figure (`counted`), grouped the same way. Either way every group the
+//! suppression cube needs comes in the same read. Counting only; figures and suppression
+//! are `crate::stats::results`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text, Timestamp};
 
 use super::StoreResult;
-use crate::db::schema::{answer_files, imported_counts, responses};
+use crate::db::schema::{answer_files, answers, imported_counts, responses};
 use crate::db::{Backend, DbConnection, WaveId};
 use crate::domain::SurveyDefinition;
 use crate::domain::filter::Filter;
@@ -53,7 +58,109 @@ impl Beyond {
 
 /// Counts `wave_id`'s answers for its results, split as `filter` needs.
 pub fn tally(conn: &mut DbConnection, wave_id: &WaveId, def: &SurveyDefinition, filter: &Filter) -> StoreResult<Tally> {
-    if filter.needs_answers() { split(conn, wave_id, def, filter) } else { kept(conn, wave_id) }
+    let crossed = filter.answer.as_ref().map(|(k, _)| k.as_str());
+    let kept_crossed = crossed.is_none_or(|k| def.question(k).is_some_and(|q| q.kind == QuestionKind::SingleChoice));
+    if !filter.needs_answers() {
+        kept(conn, wave_id)
+    } else if kept_crossed {
+        sliced(conn, wave_id, filter, crossed)
+    } else {
+        split(conn, wave_id, def, filter)
+    }
+}
+
+/// The same tally as `tally` gives, always counted from the stored answers: the reference
+/// the kept counts are checked against.
+pub fn counted(
+    conn: &mut DbConnection,
+    wave_id: &WaveId,
+    def: &SurveyDefinition,
+    filter: &Filter,
+) -> StoreResult<Tally> {
+    split(conn, wave_id, def, filter)
+}
+
+/// By audience, channel and whether sent inside the days, from the counts kept by channel
+/// and day (`super::aggregates::slices`): every group the suppression cube needs, from a
+/// few thousand kept rows. Recordings and pictures are few, counted from their rows.
+fn sliced(conn: &mut DbConnection, wave_id: &WaveId, filter: &Filter, crossed: Option<&str>) -> StoreResult<Tally> {
+    // Four-digit years: inside PostgreSQL's dates, and ordered as text on SQLite.
+    let (first, last) = (NaiveDate::from_ymd_opt(1900, 1, 1), NaiveDate::from_ymd_opt(9999, 12, 31));
+    let (from, to) = (filter.from.or(first).unwrap_or_default(), filter.to.or(last).unwrap_or_default());
+    let mut t = Tally::default();
+    let mut under: BTreeMap<Sig, GroupCounts> = BTreeMap::new();
+    for s in super::aggregates::slices(conn, wave_id, from, to, crossed)? {
+        let answer = (!s.filter_key.is_empty()).then_some(s.filter_value);
+        let sig = Sig { audience: s.audience, channel: s.channel, answer, in_range: s.in_range != 0 };
+        let g = if sig.answer.is_some() { under.entry(sig).or_default() } else { t.groups.entry(sig).or_default() };
+        let n = count(s.n);
+        match s.kind.as_str() {
+            "responses" => g.responses = n,
+            "option" => {
+                g.options.insert((s.question_key, s.option_value), n);
+            }
+            "answered" => {
+                g.answered.insert(s.question_key, n);
+            }
+            "wrote" => {
+                g.written.insert(s.question_key, n);
+            }
+            _ => g.numbers.entry(s.question_key).or_default().push((s.number_value, n)),
+        }
+    }
+    // Everyone's groups so far hold those who gave each answer too: take them out, so the
+    // groups part the respondents as a count of the stored answers does.
+    for (sig, part) in under {
+        let rest = Sig { answer: None, ..sig.clone() };
+        if let Some(whole) = t.groups.get_mut(&rest) {
+            whole.take(&part);
+            if whole.responses == 0 {
+                t.groups.remove(&rest);
+            }
+        }
+        t.groups.insert(sig, part);
+    }
+    let files: Vec<(String, String, NaiveDateTime, String, Option<String>)> = answer_files::table
+        .inner_join(responses::table.on(answer_files::response_id.eq(responses::id.nullable())))
+        .left_join(
+            answers::table
+                .on(answers::response_id.eq(responses::id).and(answers::question_key.eq(crossed.unwrap_or_default()))),
+        )
+        .filter(answer_files::wave_id.eq(wave_id))
+        .select((
+            responses::audience,
+            responses::channel,
+            responses::submitted_at,
+            answer_files::question_key,
+            answers::option_value.nullable(),
+        ))
+        .load(conn)?;
+    for (audience, channel, sent, k, answer) in files {
+        let in_range = (from..=to).contains(&sent.date());
+        let sig = Sig { audience, channel, answer, in_range };
+        *t.groups.entry(sig).or_default().files.entry(k).or_insert(0) += 1;
+    }
+    published(conn, wave_id, &mut t)?;
+    Ok(t)
+}
+
+/// Published counts cannot be split: a group of their own, inside no filter.
+fn published(conn: &mut DbConnection, wave_id: &WaveId, t: &mut Tally) -> StoreResult<()> {
+    let published: Vec<(String, String, String, i64)> = imported_counts::table
+        .filter(imported_counts::wave_id.eq(wave_id))
+        .select((
+            imported_counts::audience,
+            imported_counts::question_key,
+            imported_counts::option_value,
+            imported_counts::answers,
+        ))
+        .load(conn)?;
+    for (a, k, v, n) in published {
+        let sig = Sig { audience: a, channel: PUBLISHED.into(), answer: None, in_range: false };
+        let g: &mut GroupCounts = t.groups.entry(sig).or_default();
+        *g.options.entry((k, v)).or_insert(0) += count(n);
+    }
+    Ok(())
 }
 
 /// By audience only, from the counts kept at write time (`super::aggregates`): a few
@@ -251,21 +358,7 @@ fn split(conn: &mut DbConnection, wave_id: &WaveId, def: &SurveyDefinition, filt
     for r in numbers {
         t.groups.entry(r.sig.sig()).or_default().numbers.entry(r.k).or_default().push((r.x, count(r.n)));
     }
-    // Published counts cannot be split: a group of their own, inside no filter.
-    let published: Vec<(String, String, String, i64)> = imported_counts::table
-        .filter(imported_counts::wave_id.eq(wave_id))
-        .select((
-            imported_counts::audience,
-            imported_counts::question_key,
-            imported_counts::option_value,
-            imported_counts::answers,
-        ))
-        .load(conn)?;
-    for (a, k, v, n) in published {
-        let sig = Sig { audience: a, channel: PUBLISHED.into(), answer: None, in_range: false };
-        let g: &mut GroupCounts = t.groups.entry(sig).or_default();
-        *g.options.entry((k, v)).or_insert(0) += count(n);
-    }
+    published(conn, wave_id, &mut t)?;
     Ok(t)
 }
 

@@ -154,3 +154,58 @@ pub fn value_counts(
         })
         .collect())
 }
+
+/// The partnership-wide pledge index by calendar month: (first day of the month, positive
+/// answers, answers) to every value over every service's feedback survey, each month from
+/// the first with an answer to the last (a month without any is (0, 0): a gap, not a line).
+/// Read from the counts kept by day (`slice_counts`), so it costs the same however many
+/// answered.
+pub fn index_by_month(conn: &mut DbConnection, partnership: &PartnershipId) -> StoreResult<Vec<(NaiveDate, u64, u64)>> {
+    use crate::db::schema::slice_counts;
+    use chrono::{Datelike, Months};
+    let surveys: Vec<String> = pledge_services::table
+        .filter(pledge_services::partnership_id.eq(partnership))
+        .select(pledge_services::wave_id)
+        .load(conn)?;
+    let keys: Vec<String> = values(conn, partnership)?.iter().map(|v| pledge::value_key(&v.code)).collect();
+    let rows: Vec<(NaiveDate, String, i64)> = slice_counts::table
+        .filter(slice_counts::wave_id.eq_any(&surveys))
+        .filter(slice_counts::filter_key.eq(""))
+        .filter(slice_counts::kind.eq("option"))
+        .filter(slice_counts::question_key.eq_any(&keys))
+        .filter(slice_counts::option_value.eq_any(["yes", "sometimes", "no"]))
+        .select((slice_counts::day, slice_counts::option_value, slice_counts::n))
+        .load(conn)?;
+    let mut months: std::collections::BTreeMap<NaiveDate, (u64, u64)> = std::collections::BTreeMap::new();
+    for (day, option, n) in rows {
+        let n = u64::try_from(n).unwrap_or(0);
+        let month = day.with_day(1).unwrap_or(day);
+        let e = months.entry(month).or_insert((0, 0));
+        e.1 += n;
+        if option == "yes" {
+            e.0 += n;
+        }
+    }
+    let (Some(first), Some(last)) = (months.keys().next().copied(), months.keys().last().copied()) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    let mut m = first;
+    while m <= last {
+        let (p, n) = months.get(&m).copied().unwrap_or((0, 0));
+        out.push((m, p, n));
+        m = m.checked_add_months(Months::new(1)).unwrap_or(NaiveDate::MAX);
+    }
+    Ok(out)
+}
+
+/// The sign-ins of a service's leads: their email addresses, in order.
+pub fn leads(conn: &mut DbConnection, partnership: &PartnershipId, service_id: &str) -> StoreResult<Vec<String>> {
+    use crate::db::schema::accounts;
+    Ok(accounts::table
+        .filter(accounts::partnership_id.eq(partnership))
+        .filter(accounts::service_id.eq(service_id))
+        .order(accounts::email.asc())
+        .select(accounts::email)
+        .load(conn)?)
+}

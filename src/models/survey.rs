@@ -381,11 +381,15 @@ pub fn waves_for(conn: &mut DbConnection, partnership_id: Option<&PartnershipId>
         q = q.filter(survey_series::partnership_id.eq(p.to_owned()));
     }
     let rows: Vec<(String, String, String, String, String, String)> = q.load(conn)?;
-    let counts: Vec<(String, i64)> = responses::table
-        .group_by(responses::wave_id)
-        .select((responses::wave_id, diesel::dsl::count_star()))
+    // Responses per wave from the counts kept at write time (per audience), not a count of
+    // every response stored: the list costs the same however many answered.
+    let kept: Vec<(String, i64)> = crate::db::schema::response_counts::table
+        .select((crate::db::schema::response_counts::wave_id, crate::db::schema::response_counts::responses))
         .load(conn)?;
-    let counts: std::collections::HashMap<String, i64> = counts.into_iter().collect();
+    let mut counts: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    for (wave, n) in kept {
+        *counts.entry(wave).or_insert(0) += n;
+    }
     Ok(rows
         .into_iter()
         .map(|(id, slug, label, status, series_title, partnership_name)| WaveListing {

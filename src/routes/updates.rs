@@ -1,6 +1,9 @@
-//! "You said, we did": staff write an update (linked to priorities and themes) and send it
-//! to everyone who asked to hear (`/staff/updates`); each partnership's updates are public at
-//! `/updates/{partnership}`. An address left at the end of a survey is confirmed from the
+//! "You said, we did", the decision log: staff write an update, in plain words and
+//! optionally in easy read, link it to the evidence it answers (questions of the wave they
+//! work on, themes, approved quotes, measures) and the outcome statements it serves, and send
+//! it to everyone who asked to hear (`/staff/updates`); each partnership's updates are public
+//! at `/updates/{partnership}`, each with what people told us and what it is for, so a family
+//! can see what happened to what they said. Reviews list the decisions since the one before. An address left at the end of a survey is confirmed from the
 //! email it is sent (`/updates/confirm/{token}`: a page with a button, so a mail program
 //! opening the link confirms nothing) before any update goes to it.
 
@@ -27,25 +30,83 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 #[derive(Serialize)]
 struct UpdateView {
+    id: String,
     title: String,
     body: Vec<String>,
+    easy_read: Vec<String>,
     priorities: String,
     themes: String,
     date: String,
     recipients: i32,
+    /// The evidence it answers, in words ("A question we asked: …").
+    told: Vec<String>,
+    /// The outcome statements it serves.
+    serves: Vec<String>,
 }
 
-fn views(list: Vec<updates::Update>) -> Vec<UpdateView> {
+fn paragraphs(text: &str) -> Vec<String> {
+    text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect()
+}
+
+/// How a link reads on the page.
+fn told(kind: updates::LinkKind, label: &str) -> String {
+    use updates::LinkKind as K;
+    match kind {
+        K::Question => format!("A question we asked: {label}"),
+        K::Theme => format!("Something many of you told us about: {label}"),
+        K::Quote => format!("What someone told us: “{label}”"),
+        K::Measure => format!("A figure we watch: {label}"),
+        K::Outcome => label.to_owned(),
+    }
+}
+
+fn views(list: Vec<updates::Update>, links: &[updates::UpdateLink]) -> Vec<UpdateView> {
     list.into_iter()
-        .map(|u| UpdateView {
-            body: u.body.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect(),
-            priorities: u.priorities.replace(',', ", "),
-            themes: u.themes.replace(',', ", "),
-            date: u.published_at.format("%-d %B %Y").to_string(),
-            recipients: u.recipients,
-            title: u.title,
+        .map(|u| {
+            let mine = links.iter().filter(|l| l.update_id == u.id);
+            let (mut told_list, mut serves) = (Vec::new(), Vec::new());
+            for l in mine {
+                match updates::LinkKind::parse(&l.kind) {
+                    Some(updates::LinkKind::Outcome) => serves.push(l.label.clone()),
+                    Some(kind) => told_list.push(told(kind, &l.label)),
+                    None => {}
+                }
+            }
+            UpdateView {
+                body: paragraphs(&u.body),
+                easy_read: paragraphs(&u.easy_read),
+                priorities: u.priorities.replace(',', ", "),
+                themes: u.themes.replace(',', ", "),
+                date: u.published_at.format("%-d %B %Y").to_string(),
+                recipients: u.recipients,
+                title: u.title,
+                id: u.id,
+                told: told_list,
+                serves,
+            }
         })
         .collect()
+}
+
+/// A partnership's updates with their links.
+fn load_updates(
+    c: &mut crate::db::DbConnection,
+    pid: &crate::db::PartnershipId,
+) -> Result<(Vec<updates::Update>, Vec<updates::UpdateLink>), AppError> {
+    let list = updates::list(c, pid)?;
+    let ids: Vec<String> = list.iter().map(|u| u.id.clone()).collect();
+    let links = updates::links(c, &ids)?;
+    Ok((list, links))
+}
+
+/// The definition of the wave a partnership's staff work on (its questions can be linked).
+fn working_wave(
+    c: &mut crate::db::DbConnection,
+    pid: &crate::db::PartnershipId,
+    max_text: usize,
+) -> Result<Option<std::sync::Arc<crate::domain::SurveyDefinition>>, AppError> {
+    let Some(w) = crate::models::account::current_wave(c, pid)? else { return Ok(None) };
+    Ok(Some(crate::models::survey::get(c, &w.slug, max_text)?.definition))
 }
 
 #[derive(Serialize)]
@@ -64,25 +125,84 @@ async fn public(state: web::Data<AppState>, path: web::Path<String>) -> Result<H
         .db
         .run(move |c| -> Result<_, AppError> {
             let Some(p) = crate::models::framework::find_by_slug(c, &slug)? else { return Ok(None) };
-            let list = updates::list(c, &p.id)?;
-            Ok(Some((p, list)))
+            let (list, links) = load_updates(c, &p.id)?;
+            Ok(Some((p, list, links)))
         })
         .await?;
-    let (p, list) = found.ok_or_else(|| AppError::NotFound(crate::error::Words::key("error_no_partnership")))?;
+    let (p, list, links) = found.ok_or_else(|| AppError::NotFound(crate::error::Words::key("error_no_partnership")))?;
     let view = PublicView {
         page: PageMeta::new(format!("You said, we did: {}", p.name)).partnership(&p.name),
         name: p.name,
-        updates: views(list),
+        updates: views(list, &links),
     };
     render(&state, StatusCode::OK, "updates", &view)
 }
+
+/// A checked form: title, body, easy read, priorities, themes.
+type Checked = (String, String, String, Vec<String>, Vec<String>);
 
 #[derive(Serialize, Default)]
 struct Typed {
     title: String,
     body: String,
+    easy_read: String,
     priorities: String,
     themes: String,
+    /// The links ticked, as `kind:target`.
+    #[serde(skip)]
+    links: std::collections::BTreeSet<String>,
+}
+
+/// One box to tick on the form.
+#[derive(Serialize)]
+struct Choice {
+    id: String,
+    value: String,
+    label: String,
+    checked: bool,
+}
+
+/// The boxes of one kind of link.
+#[derive(Serialize)]
+struct ChoiceGroup {
+    name: String,
+    legend: String,
+    hint: String,
+    choices: Vec<Choice>,
+}
+
+fn groups(linkable: updates::Linkable, typed: &Typed) -> Vec<ChoiceGroup> {
+    use updates::LinkKind as K;
+    linkable
+        .into_iter()
+        .filter(|(_, items)| !items.is_empty())
+        .map(|(kind, items)| {
+            let (legend, hint) = match kind {
+                K::Question => ("Questions it answers", "From the wave you are working on."),
+                K::Theme => ("Themes it answers", "What many people said, as coded."),
+                K::Quote => {
+                    ("Quotes it answers", "Approved quotes only: consented and redacted, as they will be shown.")
+                }
+                K::Measure => ("Measures it answers", "From the dashboard."),
+                K::Outcome => ("Outcome statements it serves", "What children, young people and families will see."),
+            };
+            ChoiceGroup {
+                name: format!("link-{}", kind.as_str()),
+                legend: legend.into(),
+                hint: hint.into(),
+                choices: items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (value, label))| Choice {
+                        id: format!("link-{}-{i}", kind.as_str()),
+                        checked: typed.links.contains(&format!("{}:{value}", kind.as_str())),
+                        value,
+                        label,
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -95,6 +215,7 @@ struct StaffView {
     can_publish: bool,
     updates: Vec<UpdateView>,
     typed: Typed,
+    link_groups: Vec<ChoiceGroup>,
     error: Option<String>,
     errors: Vec<Link>,
 }
@@ -114,9 +235,13 @@ async fn staff_view(
 ) -> Result<StaffView, AppError> {
     let p = partnership_for(state, who, wanted).await?;
     let pid = p.id.clone();
-    let (waiting, list) = state
+    let max_text = state.settings.max_text_graphemes;
+    let (waiting, (list, links), linkable) = state
         .db
-        .run(move |c| -> Result<_, AppError> { Ok((updates::waiting(c, &pid)?, updates::list(c, &pid)?)) })
+        .run(move |c| -> Result<_, AppError> {
+            let wave = working_wave(c, &pid, max_text)?;
+            Ok((updates::waiting(c, &pid)?, load_updates(c, &pid)?, updates::linkable(c, &pid, wave.as_deref())?))
+        })
         .await?;
     Ok(StaffView {
         page: who.page(req, state, "You said, we did").back("/staff").with_error(error.is_some()),
@@ -125,7 +250,8 @@ async fn staff_view(
         public_link: format!("/updates/{}", p.slug),
         waiting,
         can_publish: who.require(&[Role::Admin, Role::Analyst]).is_ok(),
-        updates: views(list),
+        updates: views(list, &links),
+        link_groups: groups(linkable, &typed),
         typed,
         errors: super::pages::error_links(&error, "#update-title"),
         error,
@@ -158,10 +284,17 @@ async fn publish(
     let typed = Typed {
         title: form.get("title").unwrap_or("").to_owned(),
         body: form.get("body").unwrap_or("").to_owned(),
+        easy_read: form.get("easy_read").unwrap_or("").to_owned(),
         priorities: form.get("priorities").unwrap_or("").to_owned(),
         themes: form.get("themes").unwrap_or("").to_owned(),
+        links: updates::LinkKind::ALL
+            .iter()
+            .flat_map(|k| {
+                form.all(&format!("link-{}", k.as_str())).into_iter().map(move |v| format!("{}:{v}", k.as_str()))
+            })
+            .collect(),
     };
-    let checked = (|| -> Result<(String, String, Vec<String>, Vec<String>), String> {
+    let checked = (|| -> Result<Checked, String> {
         let title = crate::domain::UserText::parse(&typed.title, 200, false).map_err(|e| format!("The title: {e}"))?;
         if title.is_empty() {
             return Err("Give the update a title, like \"You said the Local Offer was hard to search\".".into());
@@ -171,6 +304,8 @@ async fn publish(
         if body.is_empty() {
             return Err("Write what you heard and what you did about it.".into());
         }
+        let easy = crate::domain::UserText::parse(&typed.easy_read, 5000, true)
+            .map_err(|e| format!("The same in easy read: {e}"))?;
         let list = |raw: &str, what: &str| -> Result<Vec<String>, String> {
             let text = crate::domain::UserText::parse(raw, 500, false).map_err(|e| format!("{what}: {e}"))?;
             Ok(text.as_str().split(',').map(str::trim).filter(|x| !x.is_empty()).map(str::to_owned).collect())
@@ -178,11 +313,12 @@ async fn publish(
         Ok((
             title.into_string(),
             body.into_string(),
+            easy.into_string(),
             list(&typed.priorities, "Priorities")?,
             list(&typed.themes, "Themes")?,
         ))
     })();
-    let (title, text, priorities, themes) = match checked {
+    let (title, text, easy_read, priorities, themes) = match checked {
         Ok(c) => c,
         Err(msg) => {
             let view = staff_view(&state, &req, &who, query.partnership.as_deref(), typed, Some(msg)).await?;
@@ -193,9 +329,16 @@ async fn publish(
         partnership_id: p.id.clone(),
         title,
         body: text,
+        easy_read,
         priorities,
         themes,
+        links: typed
+            .links
+            .iter()
+            .filter_map(|l| l.split_once(':').and_then(|(k, v)| Some((updates::LinkKind::parse(k)?, v.to_owned()))))
+            .collect(),
         by: who.staff.email.clone(),
+        at: None,
     };
     let (templates, name, host, staff, public) = (
         state.templates,
@@ -205,23 +348,37 @@ async fn publish(
         format!("{}/updates/{}", state.settings.public_url.trim_end_matches('/'), p.slug),
     );
     let public_base = state.settings.public_url.clone();
-    let (_, told) = state
+    let max_text = state.settings.max_text_graphemes;
+    let published = state
         .db
         .write(move |c| -> Result<_, AppError> {
             let brand = crate::models::branding::get(c, &new.partnership_id)?;
             let look = crate::email::messages::Look::new(&brand, &public_base);
             let render = |u: &updates::Update| crate::email::messages::update(templates, &name, &look, &public, u);
-            let out = updates::publish(c, &new, &host, &render)?;
+            let wave = working_wave(c, &new.partnership_id, max_text)?;
+            let out = match updates::publish(c, &new, wave.as_deref(), &host, &render) {
+                Ok(out) => out,
+                // A link to something that is not (or no longer) there: nothing published.
+                Err(crate::models::StoreError::NotFound(_)) => return Ok(None),
+                Err(e) => return Err(e.into()),
+            };
             audit::record(
                 c,
                 &staff.actor(),
                 Some(&new.partnership_id),
                 audit::Action::UpdatePublished,
-                &serde_json::json!({"title": new.title, "recipients": out.1}),
+                &serde_json::json!({"title": new.title, "recipients": out.1, "links": new.links.len()}),
             )?;
-            Ok(out)
+            Ok(Some(out))
         })
         .await?;
+    let Some((_, told)) = published else {
+        let msg = "Something you chose to link to is no longer there (it may have been archived). Look at the boxes again and publish."
+            .to_owned();
+        let typed = Typed { links: Default::default(), ..typed };
+        let view = staff_view(&state, &req, &who, query.partnership.as_deref(), typed, Some(msg)).await?;
+        return render(&state, StatusCode::BAD_REQUEST, "staff/updates", &view);
+    };
     tracing::info!(recipients = told, "update published");
     Ok(HttpResponse::SeeOther()
         .insert_header((LOCATION, format!("/staff/updates{}", who.partnership_suffix(&p))))

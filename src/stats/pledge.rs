@@ -39,9 +39,15 @@ pub fn scorecard(counts: &[(String, String, u64, u64)], suppress_below: u64) -> 
 /// when at least `suppress_below` answered.
 pub fn index(counts: &[(String, String, u64, u64)], suppress_below: u64) -> Option<(f64, f64, f64)> {
     let (p, n) = counts.iter().fold((0, 0), |(p, n), c| (p + c.2, n + c.3));
-    (n >= suppress_below && n > 0).then(|| {
-        let (low, high) = wilson_interval(p, n, Z_95);
-        (p as f64 / n as f64, low, high)
+    share(p, n, suppress_below)
+}
+
+/// `positive` of `answered` with its interval, when at least `suppress_below` answered (one
+/// month's pledge index, for instance).
+pub fn share(positive: u64, answered: u64, suppress_below: u64) -> Option<(f64, f64, f64)> {
+    (answered >= suppress_below && answered > 0).then(|| {
+        let (low, high) = wilson_interval(positive, answered, Z_95);
+        (positive as f64 / answered as f64, low, high)
     })
 }
 
@@ -61,5 +67,7 @@ mod tests {
         assert!((share - 0.8).abs() < 1e-12 && low < share && share < high && high <= 1.0);
         assert_eq!(index(&counts, 10).map(|i| (i.0 * 19.0).round()), Some(14.0));
         assert_eq!(index(&counts[..1], 10), None);
+        assert_eq!(super::share(0, 0, 0), None, "nobody answered: no figure, not 0%");
+        assert_eq!(super::share(14, 19, 10), index(&counts, 10));
     }
 }

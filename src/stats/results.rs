@@ -67,6 +67,41 @@ pub struct GroupCounts {
     pub numbers: HashMap<String, Vec<(f64, u64)>>,
 }
 
+impl GroupCounts {
+    /// Takes a part of this group's people out of it (every figure is a count of people or
+    /// answers, so a part is taken away figure by figure); figures that reach 0 go.
+    pub fn take(&mut self, part: &GroupCounts) {
+        fn minus<K: std::hash::Hash + Eq + Clone>(from: &mut HashMap<K, u64>, part: &HashMap<K, u64>) {
+            for (k, n) in part {
+                if let Some(have) = from.get_mut(k) {
+                    *have = have.saturating_sub(*n);
+                    if *have == 0 {
+                        from.remove(k);
+                    }
+                }
+            }
+        }
+        self.responses = self.responses.saturating_sub(part.responses);
+        minus(&mut self.options, &part.options);
+        minus(&mut self.answered, &part.answered);
+        minus(&mut self.written, &part.written);
+        minus(&mut self.files, &part.files);
+        for (k, given) in &part.numbers {
+            if let Some(have) = self.numbers.get_mut(k) {
+                for (x, n) in given {
+                    if let Some(h) = have.iter_mut().find(|(y, _)| y.total_cmp(x).is_eq()) {
+                        h.1 = h.1.saturating_sub(*n);
+                    }
+                }
+                have.retain(|(_, n)| *n > 0);
+                if have.is_empty() {
+                    self.numbers.remove(k);
+                }
+            }
+        }
+    }
+}
+
 /// A wave's counts by group.
 #[derive(Debug, Clone, Default)]
 pub struct Tally {

@@ -73,6 +73,8 @@ fn snapshot(app: &TestApp) -> Vec<String> {
         "SELECT COUNT(*) AS n FROM evidence_notes",
         "SELECT COUNT(*) AS n FROM measure_outcomes",
         "SELECT COUNT(*) AS n FROM pledge_services",
+        "SELECT COUNT(*) AS n FROM update_links",
+        "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM slice_counts",
         "SELECT CAST(COALESCE(SUM(answers), 0) AS BIGINT) AS n FROM answer_counts",
     ]
     .iter()
@@ -148,6 +150,7 @@ fn staff_posts() -> Vec<String> {
         "/staff/measures/00000000-0000-0000-0000-000000000000/outcomes",
         "/staff/notes",
         "/staff/services",
+        "/staff/services/00000000-0000-0000-0000-000000000000/leads",
     ]
     .iter()
     .map(|p| (*p).to_owned())

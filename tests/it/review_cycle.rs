@@ -276,9 +276,9 @@ fn the_demo_holds_two_years_of_reviews(backend: Backend) {
     let (app, _, _) = setup(backend);
     {
         let mut conn = app.db.connect();
-        let torbay = heard::models::framework::find_by_slug(&mut conn, "torbay").expect("q").expect("torbay");
-        let today = chrono::Utc::now().date_naive();
-        heard::demo::review_cycle::load(&mut conn, &torbay.id, today).expect("demo");
+        // The whole demo with its responses: two years of the participation survey, the
+        // review cycle, the pledge services and the decision log.
+        heard::demo::load(&mut conn, 2000, true).expect("demo");
     }
     let (viewer, _) = sign_in(&app, "viewer@torbay.example", PASSWORD);
     let list = viewer.get("/staff/reviews");
@@ -289,6 +289,24 @@ fn the_demo_holds_two_years_of_reviews(backend: Backend) {
     let trails = latest.text_of("table.ratings tbody td:last-child");
     assert!(trails.iter().all(|t| t.matches('→').count() == 16), "{trails:?}");
     assert!(trails.iter().any(|t| t.starts_with("Red") && t.ends_with("Green")), "{trails:?}");
+    let decisions = latest.text_of("#decisions li");
+    assert!(decisions.iter().any(|d| d.contains("too loud to stay in lessons")), "{decisions:?}");
+    // Beside the outcome statements: the survey's verdicts between its two latest years.
+    let evidence = latest.text_of("ul.evidence li");
+    assert!(evidence.iter().any(|e| e.starts_with("Survey, 2023 to 2024: ")), "{evidence:?}");
+    // A new draft's suggestions weigh the survey's verdicts with the measures.
+    let (admin, _) = sign_in(&app, "admin@torbay.example", PASSWORD);
+    let list = admin.get("/staff/reviews");
+    let scale = list.attr_of("#scale option[value]:not([value=''])", "value")[0].clone();
+    let held_on = list.attr_of("#held-on", "value")[0].clone();
+    let draft = admin.submit(&list.form_ending("/staff/reviews").with("held_on", &held_on).with("scale", &scale));
+    assert_eq!(draft.status, 200, "{}", draft.html);
+    let suggestions = draft.text_of(".suggestion");
+    assert!(suggestions.iter().any(|s| s.contains("survey question")), "{suggestions:?}");
+    let public = app.browser().get("/updates/torbay");
+    assert_eq!(public.text_of("article.update").len(), 6, "two years of decisions");
+    assert_eq!(public.text_of(".easy-read").len(), 6);
+    assert!(public.text_of("article.update h3").iter().filter(|h| *h == "What this is for").count() == 6);
     let measures = viewer.get("/staff/measures");
     assert!(measures.text_of("table.measures tbody tr").len() >= 12);
     assert!(!measures.html.contains("Overdue"), "values up to last month: nothing overdue");
@@ -296,6 +314,9 @@ fn the_demo_holds_two_years_of_reviews(backend: Backend) {
     let services = viewer.get("/staff/services");
     let rows = services.text_of("table.services tbody tr");
     assert_eq!(rows.len(), 3, "{rows:?}");
+    let months = services.text_of("table.pledge-index tbody tr");
+    assert!(months.len() >= 3, "months of standing feedback: {months:?}");
+    assert!(months.iter().filter(|m| m.contains('%')).count() >= 2, "{months:?}");
     let link = |name: &str| -> String {
         services
             .doc()
@@ -405,13 +426,33 @@ fn evidence_from_every_source(backend: Backend) {
     let month = last_month.format("%b-%y").to_string();
     assert_eq!(analyst.submit(&measure.form_ending(&href).with("period", &month).with("value", "21")).status, 200);
 
-    // A "you said, we did" update: the review lists it among the decisions since the last.
-    let update = [
-        ("title", "Letters now come within a week"),
-        ("body", "You told us letters were late. We changed how they are sent."),
-        ("priorities", "P1"),
-    ];
-    assert!(admin.post_staff("/staff/updates", &update).status < 400);
+    // A "you said, we did" update linked to the measure it answers and the outcome statement
+    // it serves; a link to something not offered is refused and nothing is published.
+    let measure_id = href.rsplit('/').next().expect("id").split('?').next().expect("id").to_owned();
+    let form = admin.get("/staff/updates");
+    assert!(form.has(&format!("input[name=link-outcome][value='{p11}']")), "{}", form.html);
+    assert!(form.has(&format!("input[name=link-measure][value='{measure_id}']")));
+    let update = form
+        .form_ending("/staff/updates")
+        .with("title", "Letters now come within a week")
+        .with("body", "You told us letters were late. We changed how they are sent.")
+        .with("easy_read", "You said letters came late. Now they come in a week.")
+        .with("priorities", "P1")
+        .with("link-outcome", &p11)
+        .with("link-measure", &measure_id);
+    let forged = admin.submit(&update.clone().with("link-theme", "not-a-theme"));
+    assert_eq!(forged.status, 400, "{}", forged.html);
+    assert!(forged.has("#update-error"), "{}", forged.html);
+    assert_eq!(forged.attr_of("#update-title", "value"), ["Letters now come within a week"], "what was typed stays");
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM updates"), 0);
+    assert!(admin.submit(&update).status < 400);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM update_links"), 2);
+    // The public page says what people told us, what was done, what it is for, in easy read too.
+    let public = app.browser().get("/updates/torbay");
+    let said = public.text_of("article.update ul li");
+    assert!(said.iter().any(|l| l.starts_with("A figure we watch:") && l.contains("RSA and per school")), "{said:?}");
+    assert!(public.text_of("article.update h3").contains(&"What this is for".to_owned()), "{}", public.html);
+    assert_eq!(public.text_of(".easy-read p"), ["You said letters came late. Now they come in a week."]);
 
     // A review shows both beside the outcome statement, with a suggestion saying why.
     let list = analyst.get("/staff/reviews");
@@ -436,14 +477,24 @@ fn evidence_from_every_source(backend: Backend) {
         "{suggestion:?}"
     );
 
+    assert!(
+        evidence.iter().any(|e| e.starts_with("You said, we did,") && e.contains("Letters now come within a week")),
+        "the decision serving this outcome statement: {evidence:?}"
+    );
     let decisions = review.text_of("#decisions li");
     assert!(
-        decisions.iter().any(|d| d.contains("Letters now come within a week") && d.contains("P1")),
+        decisions.iter().any(|d| d.contains("Letters now come within a week")
+            && d.contains("P1")
+            && d.contains("It answers:")
+            && d.contains("RSA and per school")),
         "{decisions:?}"
     );
 
     let (southend, _) = sign_in(&app, "analyst@southend.example", PASSWORD);
     assert!(!southend.get("/staff/notes").html.contains("letters now arrive"));
+    let theirs = [("title", "Borrowed"), ("body", "Linked to another partnership's outcome."), ("link-outcome", &p11)];
+    assert_eq!(southend.post_staff("/staff/updates", &theirs).status, 400, "not one of theirs");
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM updates"), 1);
     assert_eq!(southend.post_staff(&format!("{href}/outcomes"), &[("outcome", &p11)]).status, 404);
 }
 both!(evidence_from_every_source);
@@ -502,9 +553,62 @@ fn pledge_services(backend: Backend) {
     let honest = score.text_of("table.scorecard tbody tr").into_iter().find(|r| r.contains("Be honest")).expect("row");
     assert!(honest.contains("80%") && honest.contains(" to "), "8 of 10 said yes: {honest}");
     assert!(score.html.contains("Pledge index"));
+    // Across services, month by month: this month, ten people answered six values each; the
+    // walk answers the five others with their first answer (yes): 58 of 60 said yes.
+    let list = analyst.get("/staff/services");
+    let months = list.text_of("table.pledge-index tbody tr");
+    let this_month = chrono::Utc::now().date_naive().format("%B %Y").to_string();
+    assert_eq!(months.len(), 1, "{months:?}");
+    assert!(months[0].contains(&this_month) && months[0].contains("60") && months[0].contains("97%"), "{months:?}");
+    assert!(list.has("svg.trend[role=img] title"), "the chart has its text alternative");
+
+    // The service's lead gets a sign-in that reaches this scorecard and nothing else.
+    let service = analyst.get(&added.path());
+    assert!(!service.has("form[action$='/leads']"), "giving sign-ins is for admins");
+    let leads = admin.get(&added.path()).form_ending("/leads");
+    let bad = admin.submit(&leads.clone().with("email", "not an address"));
+    assert_eq!(bad.status, 400, "{}", bad.html);
+    assert!(bad.has("#lead-email-error") && bad.has(".error-summary a[href='#lead-email']"), "{}", bad.html);
+    assert_eq!(bad.attr_of("#lead-email", "value"), ["not an address"], "what was typed stays");
+    let lead_password = "a lead's long password";
+    let given = admin.submit(&leads.with("email", "Lead@Health.example").with("password", lead_password));
+    assert_eq!(given.status, 200, "{}", given.html);
+    assert!(
+        given.text_of("#leads + p + ul li, #leads ~ ul li").iter().any(|l| l == "lead@health.example"),
+        "{}",
+        given.html
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'user.added' AND detail LIKE '%service-lead%'"),
+        1
+    );
+    let (lead, landed) = sign_in(&app, "lead@health.example", lead_password);
+    assert_eq!(landed.path(), added.path(), "a lead's home is their service");
+    assert!(landed.has("table.scorecard"));
+    assert!(!landed.html.contains("/results"), "no survey's answers for a lead: {}", landed.html);
+    let nav = landed.attr_of("nav a", "href");
+    assert!(!nav.iter().any(|h| h.starts_with("/staff/reviews") || h.starts_with("/staff/waves")), "{nav:?}");
+    for path in [
+        "/staff/services".to_owned(),
+        "/staff/reviews".to_owned(),
+        "/staff/measures".to_owned(),
+        format!("/staff/waves/{wave}/results"),
+        format!("/staff/waves/{wave}/download?format=csv"),
+        "/staff/quotes".to_owned(),
+    ] {
+        assert_eq!(lead.get(&path).status, 403, "{path}");
+    }
+    assert_eq!(lead.post_staff("/staff/services", &[("name", "Another")]).status, 403);
+    // An admin adding a service lead from the staff accounts page is sent to the service.
+    let users = admin.get("/staff/users");
+    let refused =
+        admin.submit(&users.form_ending("/staff/users").with("email", "x@health.example").with("role", "service-lead"));
+    assert_eq!(refused.status, 400, "{}", refused.html);
 
     let (southend, _) = sign_in(&app, "analyst@southend.example", PASSWORD);
     assert_eq!(southend.get(&added.path()).status, 404);
+    let other = southend.post_staff(&format!("{}/leads", added.path()), &[("email", "y@s.example")]);
+    assert_eq!(other.status, 403, "analysts give no sign-ins, and not to another partnership's service");
     assert!(!southend.get("/staff/services").html.contains("Health visiting"));
 }
 both!(pledge_services);

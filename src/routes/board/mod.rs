@@ -13,7 +13,9 @@
 //! | `GET /staff/measures`, `GET /staff/measures/{id}` | admin, analyst, viewer |
 //! | `GET /staff/notes` | admin, analyst, viewer |
 //! | `GET /staff/services`, `GET /staff/services/{id}` (the scorecard) | admin, analyst, viewer |
+//! | `GET /staff/services/{id}` (their own service only) | its service lead |
 //! | `POST /staff/services` (a service and its standing feedback survey) | admin |
+//! | `POST /staff/services/{id}/leads` (a sign-in for the service's lead) | admin |
 //! | `POST /staff/notes`, `POST /staff/measures/{id}/outcomes` | admin, analyst |
 //! | `POST /staff/measures` (a dashboard CSV, multipart), `POST /staff/measures/new`, `POST /staff/measures/{id}` (a value) | admin, analyst |
 
@@ -53,7 +55,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/staff/notes", web::post().to(notes::add))
         .route("/staff/services", web::get().to(services::list))
         .route("/staff/services", web::post().to(services::add))
-        .route("/staff/services/{id}", web::get().to(services::show));
+        .route("/staff/services/{id}", web::get().to(services::show))
+        .route("/staff/services/{id}/leads", web::post().to(services::add_lead));
 }
 
 const READERS: [Role; 3] = [Role::Admin, Role::Analyst, Role::Viewer];

@@ -273,8 +273,14 @@ struct RateTyped {
 }
 
 type Loaded = (Option<Review>, Vec<ReviewRow>, BTreeMap<String, Vec<Step>>, Vec<Scale>, framework::Framework);
-type Evidence =
-    (Vec<crate::models::notes::Note>, Vec<Measure>, BTreeMap<String, Vec<String>>, Vec<crate::models::updates::Update>);
+type Evidence = (
+    Vec<crate::models::notes::Note>,
+    Vec<Measure>,
+    BTreeMap<String, Vec<String>>,
+    Vec<crate::models::updates::Update>,
+    Vec<crate::models::updates::UpdateLink>,
+    BTreeMap<String, crate::models::evidence::OutcomeSurvey>,
+);
 
 async fn review_view(
     state: &AppState,
@@ -299,14 +305,20 @@ async fn review_view(
         .await?;
     let review = review.ok_or_else(not_found)?;
     let pid = p.id.clone();
-    let (all_notes, all_measures, tags, updates): Evidence = state
+    let (max_text, held_on) = (state.settings.max_text_graphemes, review.row.held_on);
+    let (all_notes, all_measures, tags, updates, links, survey): Evidence = state
         .db
         .run(move |c| -> Result<Evidence, AppError> {
+            let settings = crate::stats::Settings::default();
+            let updates = crate::models::updates::list(c, &pid)?;
+            let ids: Vec<String> = updates.iter().map(|u| u.id.clone()).collect();
             Ok((
                 crate::models::notes::list(c, &pid)?,
                 measures::list(c, &pid)?,
                 measures::outcomes(c, &pid)?,
-                crate::models::updates::list(c, &pid)?,
+                updates,
+                crate::models::updates::links(c, &ids)?,
+                crate::models::evidence::survey_by_outcome(c, &pid, &settings, max_text, held_on)?,
             ))
         })
         .await?;
@@ -322,6 +334,14 @@ async fn review_view(
     };
     // The review before this one: the latest held earlier.
     let before = all.iter().filter(|r| r.held_on < review.row.held_on).max_by_key(|r| r.held_on);
+    // Updates published since the review before, up to this one's day.
+    let in_period = |u: &&crate::models::updates::Update| {
+        let day = u.published_at.date();
+        day <= review.row.held_on && before.is_none_or(|b| day > b.held_on)
+    };
+    let serving = |u: &crate::models::updates::Update, outcome: &str| {
+        links.iter().any(|l| l.update_id == u.id && l.kind == "outcome" && l.target == outcome)
+    };
     let draft = review.row.agreed_at.is_none();
     let can_rate = draft && who.require(&WRITERS).is_ok();
     let mut changes = Vec::new();
@@ -364,8 +384,25 @@ async fn review_view(
             .collect();
         let tagged: Vec<&Measure> =
             all_measures.iter().filter(|m| tags.get(&m.id).is_some_and(|t| t.contains(&o.id))).collect();
-        let mut signals = Signals { measures: Vec::new(), notes: notes.len() };
+        let mut signals = Signals { notes: notes.len(), ..Signals::default() };
         let mut evidence = Vec::new();
+        // The survey: each tagged question's verdict between the two latest waves, and quotes.
+        if let Some(said) = survey.get(&o.code) {
+            let (from, to) = &said.years;
+            for (verdict, sentence) in &said.questions {
+                use crate::stats::compare::Verdict as V;
+                match verdict {
+                    V::Improved => signals.survey.push("better"),
+                    V::Declined => signals.survey.push("worse"),
+                    V::NoData | V::TooFew => {}
+                    _ => signals.survey.push("no change"),
+                }
+                evidence.push(format!("Survey, {from} to {to}: {sentence}"));
+            }
+            for q in &said.quotes {
+                evidence.push(format!("Said in {to}: “{q}”"));
+            }
+        }
         for m in &tagged {
             let values: Vec<(chrono::NaiveDate, f64)> = m
                 .values
@@ -387,6 +424,9 @@ async fn review_view(
         }
         for n in &notes {
             evidence.push(format!("{}, {}: {}", long_date(n.noted_on), n.source, n.body));
+        }
+        for u in updates.iter().filter(in_period).filter(|u| serving(u, &o.id)) {
+            evidence.push(format!("You said, we did, {}: {}", long_date(u.published_at.date()), u.title));
         }
         let suggestion = scale.and_then(|s| {
             let previous = prev_step.map(|p| usize::try_from(p.position).unwrap_or(1).saturating_sub(1));
@@ -462,17 +502,18 @@ async fn review_view(
             }
         }
     }
-    // "You said, we did" updates published since the review before, up to this one's day.
+    // "You said, we did" updates published since the review before, with what they answer.
     let decisions: Vec<String> = updates
         .iter()
-        .filter(|u| {
-            let day = u.published_at.date();
-            day <= review.row.held_on && before.is_none_or(|b| day > b.held_on)
-        })
+        .filter(in_period)
         .map(|u| {
             let about =
                 if u.priorities.trim().is_empty() { String::new() } else { format!(" ({})", u.priorities.trim()) };
-            format!("{}: {}{about}", long_date(u.published_at.date()), u.title)
+            let answers: Vec<&str> =
+                links.iter().filter(|l| l.update_id == u.id && l.kind != "outcome").map(|l| l.label.as_str()).collect();
+            let answered =
+                if answers.is_empty() { String::new() } else { format!(". It answers: {}", answers.join("; ")) };
+            format!("{}: {}{about}{answered}", long_date(u.published_at.date()), u.title)
         })
         .collect();
     let heading = format!("Review of {}", long_date(review.row.held_on));

@@ -1,7 +1,8 @@
 //! The pledge check (`/staff/services`): the services that signed up to the partnership's
 //! pledge, each with its standing feedback survey's link and QR code for leaflets and
 //! waiting rooms, and a scorecard per service: for each pledge value the share who said
-//! yes with its interval, nothing shown under 10 answers, and the service's pledge index.
+//! yes with its interval, nothing shown under 10 answers, and the service's pledge index;
+//! on the list, the partnership-wide pledge index month by month (a chart and a table).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -10,12 +11,13 @@ use serde::Serialize;
 use super::{ADMINS, PartnershipQuery, READERS, partnership};
 use crate::domain::pledge::service_name;
 use crate::error::AppError;
+use crate::models::account::Role;
 use crate::models::services::{self, Refused};
 use crate::routes::form::token as csrf;
 use crate::routes::pages::{Link, PageMeta, render, see_other};
 use crate::routes::staff::{SignedIn, not_found};
 use crate::state::AppState;
-use crate::stats::pledge::{index, scorecard};
+use crate::stats::pledge::{index, scorecard, share};
 
 #[derive(Serialize)]
 struct ServiceRow {
@@ -25,6 +27,15 @@ struct ServiceRow {
     responses: i64,
 }
 
+/// One month of the partnership-wide pledge index.
+#[derive(Serialize)]
+struct MonthRow {
+    month: String,
+    answered: u64,
+    share: Option<String>,
+    interval: Option<String>,
+}
+
 #[derive(Serialize)]
 struct ListView {
     page: PageMeta,
@@ -32,6 +43,10 @@ struct ListView {
     action: String,
     can_add: bool,
     services: Vec<ServiceRow>,
+    /// The pledge index by month as a chart (SVG, with its own text alternative) and a table.
+    index_chart: Option<String>,
+    months: Vec<MonthRow>,
+    limit: u64,
     name: String,
     name_error: Option<String>,
     errors: Vec<Link>,
@@ -50,8 +65,32 @@ async fn list_view(
     name_error: Option<String>,
 ) -> Result<ListView, AppError> {
     let pid = p.id.clone();
-    let all = state.db.run(move |c| services::list(c, &pid).map_err(AppError::from)).await?;
+    let (all, by_month) = state
+        .db
+        .run(move |c| -> Result<_, AppError> { Ok((services::list(c, &pid)?, services::index_by_month(c, &pid)?)) })
+        .await?;
     let suffix = who.partnership_suffix(p);
+    let limit = crate::stats::Settings::default().suppress_below;
+    let figures: Vec<_> = by_month.iter().map(|(m, pos, n)| (*m, *n, share(*pos, *n, limit))).collect();
+    let labels: Vec<String> = figures.iter().map(|(m, _, _)| m.format("%b %Y").to_string()).collect();
+    let points: Vec<_> = figures.iter().map(|(_, _, f)| *f).collect();
+    let index_chart = points.iter().any(Option::is_some).then(|| {
+        crate::charts::trend_lines(
+            "pledge-index",
+            "The pledge index by month, across every service: the share of answers that said yes, with its likely range. The table below gives the same figures.",
+            &labels,
+            &points,
+        )
+    });
+    let months = figures
+        .into_iter()
+        .map(|(m, n, f)| MonthRow {
+            month: m.format("%B %Y").to_string(),
+            answered: n,
+            share: f.map(|(v, _, _)| pct(v)),
+            interval: f.map(|(_, lo, hi)| format!("{} to {}", pct(lo), pct(hi))),
+        })
+        .collect();
     Ok(ListView {
         page: who.page(req, state, "Pledge services"),
         csrf: csrf(state, req),
@@ -67,6 +106,9 @@ async fn list_view(
             })
             .collect(),
         errors: name_error.iter().map(|e| Link { href: "#service-name".into(), text: e.clone() }).collect(),
+        index_chart,
+        months,
+        limit,
         name,
         name_error,
     })
@@ -136,6 +178,16 @@ struct ScoreRow {
 #[derive(Serialize)]
 struct ServiceView {
     page: PageMeta,
+    /// The form that gives the service's lead a sign-in (admins), and who has one.
+    can_add_lead: bool,
+    lead_action: String,
+    csrf: String,
+    leads: Vec<String>,
+    lead_email: String,
+    lead_error: Option<String>,
+    errors: Vec<Link>,
+    /// Whether the survey's own results page is open to this person (not to a service lead).
+    can_read_results: bool,
     name: String,
     survey: String,
     qr: String,
@@ -157,23 +209,52 @@ pub(super) async fn show(
     q: web::Query<PartnershipQuery>,
     who: SignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let p = partnership(&state, &who, &q, &READERS).await?;
-    let (pid, id) = (p.id.clone(), path.into_inner());
-    let (service, counts) = state
+    let view = service_view(&state, &req, &who, &q, path.into_inner(), String::new(), None).await?;
+    render(&state, StatusCode::OK, "staff/service", &view)
+}
+
+/// Readers, and a service's own lead (the extractor lets a lead reach nothing else).
+const SERVICE_READERS: [Role; 4] = [Role::Admin, Role::Analyst, Role::Viewer, Role::ServiceLead];
+
+async fn service_view(
+    state: &AppState,
+    req: &HttpRequest,
+    who: &SignedIn,
+    q: &PartnershipQuery,
+    id: String,
+    lead_email: String,
+    lead_error: Option<String>,
+) -> Result<ServiceView, AppError> {
+    let p = partnership(state, who, q, &SERVICE_READERS).await?;
+    let lead = who.staff.role() == Some(Role::ServiceLead);
+    if lead && who.staff.service_id.as_deref() != Some(id.as_str()) {
+        return Err(not_found());
+    }
+    let pid = p.id.clone();
+    let (service, counts, leads) = state
         .db
         .run(move |c| -> Result<_, AppError> {
-            let Some(s) = services::get(c, &pid, &id)? else { return Ok((None, Vec::new())) };
+            let Some(s) = services::get(c, &pid, &id)? else { return Ok((None, Vec::new(), Vec::new())) };
             let counts = services::value_counts(c, &pid, &s.wave_id)?;
-            Ok((Some(s), counts))
+            let leads = services::leads(c, &pid, &s.id)?;
+            Ok((Some(s), counts, leads))
         })
         .await?;
     let service = service.ok_or_else(not_found)?;
     let limit = crate::stats::Settings::default().suppress_below;
-    let survey = public(&state, &service.wave_slug);
-    let view = ServiceView {
-        page: who
-            .page(&req, &state, service.name.clone())
-            .back(format!("/staff/services{}", who.partnership_suffix(&p))),
+    let survey = public(state, &service.wave_slug);
+    let suffix = who.partnership_suffix(&p);
+    let page = who.page(req, state, service.name.clone()).with_error(lead_error.is_some());
+    Ok(ServiceView {
+        page: if lead { page } else { page.back(format!("/staff/services{suffix}")) },
+        can_add_lead: who.require(&ADMINS).is_ok(),
+        lead_action: format!("/staff/services/{}/leads{suffix}", service.id),
+        csrf: csrf(state, req),
+        leads: if lead { Vec::new() } else { leads },
+        errors: lead_error.iter().map(|e| Link { href: "#lead-email".into(), text: e.clone() }).collect(),
+        lead_email,
+        lead_error,
+        can_read_results: !lead,
         qr: crate::routes::panels::qr_svg(&survey),
         name: service.name.clone(),
         responses: service.responses,
@@ -191,6 +272,65 @@ pub(super) async fn show(
         limit,
         results: format!("/staff/waves/{}/results", service.wave_slug),
         survey,
+    })
+}
+
+/// Gives the service's lead a sign-in that sees only this service's page: by an emailed
+/// link to choose a password (or a password typed here). Admins only; audited.
+pub(super) async fn add_lead(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    q: web::Query<PartnershipQuery>,
+    body: web::Payload,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    use crate::models::StoreError;
+    let f = crate::routes::form::read_checked(&state, &req, body).await?;
+    let p = partnership(&state, &who, &q, &ADMINS).await?;
+    let id = path.into_inner();
+    let email = f.get("email").unwrap_or("").trim().chars().take(320).collect::<String>();
+    let typed_password = f.get("password").unwrap_or("").to_owned();
+    let invite = typed_password.is_empty();
+    let new = crate::models::account::NewAccount {
+        email: email.clone(),
+        role: Role::ServiceLead,
+        partnership: Some(p.slug.clone()),
+        password: if invite { crate::domain::codes::random_token() } else { typed_password },
     };
-    render(&state, StatusCode::OK, "staff/service", &view)
+    let (pid, staff, name, st, sid) = (p.id.clone(), who.staff.clone(), p.name.clone(), state.clone(), id.clone());
+    let added = state
+        .db
+        .write(move |c| -> Result<(), StoreError> {
+            let account = crate::models::account::add_for_service(c, &new, Some(&sid))?;
+            let detail = serde_json::json!({
+                "email": new.email.trim().to_lowercase(),
+                "role": Role::ServiceLead.as_str(),
+                "service": sid,
+                "invited_by_email": invite,
+            });
+            crate::models::audit::record(
+                c,
+                &staff.actor(),
+                Some(&pid),
+                crate::models::audit::Action::UserAdded,
+                &detail,
+            )?;
+            if invite {
+                let to = new.email.trim().to_lowercase();
+                let purpose = crate::models::account_tokens::Purpose::Invite;
+                c.write(|c| crate::routes::passwords::queue_link(c, &st, &account, &to, purpose, &name))
+                    .map_err(|e| StoreError::Conflict(e.to_string()))?;
+            }
+            Ok(())
+        })
+        .await;
+    let problem = match added {
+        Ok(()) => return Ok(see_other(format!("/staff/services/{id}{}", who.partnership_suffix(&p)))),
+        Err(StoreError::NotFound(_)) => return Err(not_found()),
+        Err(StoreError::Conflict(message)) => format!("The sign-in was not added: {message}."),
+        Err(e) => return Err(e.into()),
+    };
+    let view = service_view(&state, &req, &who, &q, id, email, Some(problem)).await?;
+    render(&state, StatusCode::BAD_REQUEST, "staff/service", &view)
 }

@@ -81,12 +81,34 @@ impl FromRequest for SignedIn {
         } else {
             AppError::SessionEnded
         };
+        let path = req.path().to_owned();
         Box::pin(async move {
             let (Some(state), Some(token)) = (state, token) else { return Err(refusal) };
             let t = token.clone();
             let staff = state.db.run(move |c| account::session(c, &t).map_err(AppError::from)).await?;
-            staff.map(|staff| SignedIn { staff, token }).ok_or(refusal)
+            let signed_in = staff.map(|staff| SignedIn { staff, token }).ok_or(refusal)?;
+            if !signed_in.may_visit(&path) {
+                return Err(AppError::NotAllowed(
+                    "Your sign-in is for your service's feedback only. Ask an admin of the partnership if you need more."
+                        .into(),
+                ));
+            }
+            Ok(signed_in)
         })
+    }
+}
+
+impl SignedIn {
+    /// Whether this person may reach `path` at all. A service lead's sign-in reaches only
+    /// their own service's page, the staff home (which sends them there) and signing out;
+    /// checked here, once, so no page can forget it. Everyone else is checked by each
+    /// page's roles (`require`).
+    fn may_visit(&self, path: &str) -> bool {
+        if self.staff.role() != Some(Role::ServiceLead) {
+            return true;
+        }
+        let own = self.staff.service_id.as_deref().map(|id| format!("/staff/services/{id}"));
+        path == "/staff" || path == "/staff/sign-out" || own.is_some_and(|own| path == own)
     }
 }
 
@@ -122,9 +144,14 @@ impl SignedIn {
         };
         let role = self.staff.role();
         let any = |roles: &[Role]| role.is_some_and(|r| roles.contains(&r));
-        // What people come for, on the wave they most likely work on.
-        let mut work = vec![link("/staff".into(), "Surveys")];
-        let wave = self.staff.current_wave.as_ref();
+        // What people come for, on the wave they most likely work on; a service lead comes
+        // for their service's scorecard only.
+        let lead = role == Some(Role::ServiceLead);
+        let mut work = match (&self.staff.service_id, lead) {
+            (Some(id), true) => vec![link(format!("/staff/services/{id}"), "Your service")],
+            _ => vec![link("/staff".into(), "Surveys")],
+        };
+        let wave = self.staff.current_wave.as_ref().filter(|_| !lead);
         if let Some(w) = wave {
             if any(&[Admin, Analyst]) {
                 work.push(link(format!("/staff/waves/{}/responses", w.slug), "Results"));

@@ -18,6 +18,10 @@ pub(super) async fn home(
     req: HttpRequest,
     who: SignedIn,
 ) -> Result<HttpResponse, AppError> {
+    // A service lead's home is their service's page.
+    if let (Some(Role::ServiceLead), Some(id)) = (who.staff.role(), &who.staff.service_id) {
+        return Ok(crate::routes::pages::see_other(format!("/staff/services/{id}")));
+    }
     let scope = who.scope();
     let waves = state.db.run(move |c| survey::waves_for(c, scope.as_ref()).map_err(AppError::from)).await?;
     let view = HomeView {

@@ -1,0 +1,2 @@
+DROP TABLE update_links;
+ALTER TABLE updates DROP COLUMN easy_read;
