@@ -221,6 +221,8 @@ async function collectStaff(page, base) {
   await page.goto(`${base}/staff/services`); await snap('pledge services');
   await page.getByRole('button', { name: 'Add the service' }).click(); await snap('pledge services, refused');
   await page.locator('table.services th a').first().click(); await snap('a pledge service scorecard');
+  await page.getByRole('button', { name: 'Give them a sign-in' }).click(); await snap('a pledge service scorecard, lead sign-in refused');
+  await page.goto(`${base}/staff/privacy`); await snap('data map and retention');
   await page.goto(`${base}/s/torbay-pledge-health-visiting`); await snap('a pledge service feedback survey');
   await page.goto(`${base}/staff/measures`); await snap('measures');
   await page.locator('#file').setInputFiles({ name: 'dashboard.csv', mimeType: 'text/csv', buffer: Buffer.from('WSOA Reference,Description,Current Performance,Target,Current indicator,Last Data Set,Frequency\n14A,NEET Numbers,six,15,0,Aug-23,Monthly\n') });

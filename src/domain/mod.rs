@@ -6,6 +6,7 @@
 
 pub mod answer;
 pub mod codes;
+pub mod datamap;
 pub mod easyread;
 pub mod filter;
 pub mod framework;

@@ -209,3 +209,17 @@ pub fn leads(conn: &mut DbConnection, partnership: &PartnershipId, service_id: &
         .select(accounts::email)
         .load(conn)?)
 }
+
+/// Up to `limit` approved quotes (consented, redacted) from a service's feedback, newest
+/// approved first: what the scorecard shows beside its figures.
+pub fn quotes(conn: &mut DbConnection, wave_id: &WaveId, limit: i64) -> StoreResult<Vec<String>> {
+    use crate::db::schema::{quotes, responses};
+    Ok(quotes::table
+        .inner_join(responses::table)
+        .filter(responses::wave_id.eq(wave_id))
+        .filter(quotes::status.eq("approved"))
+        .order(quotes::approved_at.desc())
+        .select(quotes::redacted)
+        .limit(limit)
+        .load(conn)?)
+}

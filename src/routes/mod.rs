@@ -14,6 +14,7 @@ pub mod pages;
 pub mod panels;
 pub mod paper;
 pub mod passwords;
+pub mod privacy;
 pub mod reports;
 pub mod respond;
 pub mod review;
@@ -41,6 +42,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(review::configure)
         .configure(paper::configure)
         .configure(admin::configure)
+        .configure(privacy::configure)
         .configure(reports::configure)
         .configure(imports::configure)
         .configure(voices::configure)

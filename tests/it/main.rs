@@ -27,6 +27,7 @@ mod migrations;
 mod ops;
 mod panels;
 mod paper;
+mod privacy;
 mod reports;
 mod results;
 mod review_cycle;

@@ -562,6 +562,26 @@ fn pledge_services(backend: Backend) {
     assert!(months[0].contains(&this_month) && months[0].contains("60") && months[0].contains("97%"), "{months:?}");
     assert!(list.has("svg.trend[role=img] title"), "the chart has its text alternative");
 
+    // An approved quote from the service's feedback shows beside its figures.
+    assert!(score.html.contains("No quote from this service's feedback has been approved yet"));
+    let said = "The health visitor listened to us and came back when she said she would.";
+    let plan = crate::helpers::Plan::from([("anything-else", vec![said])]);
+    crate::helpers::complete(&app.browser(), wave, "parents-carers", &plan, "yes");
+    {
+        let mut conn = app.db.connect();
+        let torbay = heard::models::framework::find_by_slug(&mut conn, "torbay").expect("q").expect("torbay");
+        let rid = app.count_str(&format!(
+            "SELECT a.response_id AS s FROM answers a JOIN responses r ON r.id = a.response_id \
+             JOIN waves w ON w.id = r.wave_id WHERE w.slug = '{wave}' AND a.question_key = 'anything-else' \
+             AND r.consent_to_quote = true"
+        ));
+        let rid = heard::db::ResponseId::from_stored(rid);
+        let q = heard::models::voices::start_quote(&mut conn, &rid, "anything-else", &torbay.id).expect("quote");
+        heard::models::voices::save_quote(&mut conn, &q, said, true, "analyst@torbay.example").expect("approve");
+    }
+    let score = analyst.get(&added.path());
+    assert_eq!(score.text_of("ul.quotes li"), [format!("“{said}”")], "{}", score.html);
+
     // The service's lead gets a sign-in that reaches this scorecard and nothing else.
     let service = analyst.get(&added.path());
     assert!(!service.has("form[action$='/leads']"), "giving sign-ins is for admins");

@@ -188,6 +188,8 @@ struct ServiceView {
     errors: Vec<Link>,
     /// Whether the survey's own results page is open to this person (not to a service lead).
     can_read_results: bool,
+    /// Approved quotes from the service's feedback (consented and redacted).
+    quotes: Vec<String>,
     name: String,
     survey: String,
     qr: String,
@@ -231,13 +233,16 @@ async fn service_view(
         return Err(not_found());
     }
     let pid = p.id.clone();
-    let (service, counts, leads) = state
+    let (service, counts, leads, quotes) = state
         .db
         .run(move |c| -> Result<_, AppError> {
-            let Some(s) = services::get(c, &pid, &id)? else { return Ok((None, Vec::new(), Vec::new())) };
+            let Some(s) = services::get(c, &pid, &id)? else {
+                return Ok((None, Vec::new(), Vec::new(), Vec::new()));
+            };
             let counts = services::value_counts(c, &pid, &s.wave_id)?;
             let leads = services::leads(c, &pid, &s.id)?;
-            Ok((Some(s), counts, leads))
+            let quotes = services::quotes(c, &s.wave_id, 5)?;
+            Ok((Some(s), counts, leads, quotes))
         })
         .await?;
     let service = service.ok_or_else(not_found)?;
@@ -255,6 +260,7 @@ async fn service_view(
         lead_email,
         lead_error,
         can_read_results: !lead,
+        quotes,
         qr: crate::routes::panels::qr_svg(&survey),
         name: service.name.clone(),
         responses: service.responses,

@@ -186,6 +186,7 @@ impl SignedIn {
             links.push(link("/staff/framework".into(), "Framework"));
             links.push(link("/staff/scales".into(), "Rating scales"));
             links.push(link("/staff/users".into(), "Staff accounts"));
+            links.push(link("/staff/privacy".into(), "Data map and retention"));
         }
         if matches!(role, Some(Role::Admin | Role::Superadmin)) {
             links.push(link("/staff/outbox".into(), "Email outbox"));
