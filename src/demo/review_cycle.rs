@@ -386,60 +386,89 @@ pub fn load(conn: &mut DbConnection, partnership: &PartnershipId, today: NaiveDa
     Ok(feedback)
 }
 
-/// "You said, we did" over two years: days before today, title, what was heard and done,
-/// the same in easy read, outcome codes it serves, a measure it answers (by name), and
-/// whether it answers a theme, a question of the wave and a quote (the first approved ones).
-type DecisionSpec = (u64, &'static str, &'static str, &'static str, &'static [&'static str], Option<&'static str>);
+/// One "you said, we did" decision of the demo's two years.
+struct DecisionSpec {
+    days_ago: u64,
+    title: &'static str,
+    body: &'static str,
+    easy: &'static str,
+    /// Outcome statement codes it serves.
+    serves: &'static [&'static str],
+    /// What it answers: a measure by name, a theme by name, a question key, and an approved
+    /// quote holding these words (each when the demo has it).
+    measure: Option<&'static str>,
+    theme: &'static str,
+    question: &'static str,
+    quote_words: &'static str,
+}
 
 const DECISIONS: [DecisionSpec; 6] = [
-    (
-        600,
-        "You said the Local Offer was hard to find your way round",
-        "Parents told us they could not find short breaks or who to call first. We rebuilt the Local Offer's front page around the questions you asked most, with one number to call.",
-        "You told us the Local Offer website was hard to use. We made the first page simpler. There is now one phone number to call.",
-        &["P1.3", "P1.4"],
-        None,
-    ),
-    (
-        470,
-        "You said annual reviews were late",
-        "Families told us reviews arrived late and without their views. Every review now starts with a call to the family two weeks before, and we report timeliness to the board each month.",
-        "You said reviews came late. Now someone calls you two weeks before your review. We check every month that reviews are on time.",
-        &["P2.4"],
-        Some("Annual Reviews Completed Annually"),
-    ),
-    (
-        380,
-        "You said you had to tell your story again and again",
-        "Families told us they repeated their child's story to every new worker. Each family now has a named key worker, and new workers read the family's own words first.",
-        "You said you had to tell your story many times. Now you have one key worker. New workers read what you told us first.",
-        &["P2.1", "P3.2"],
-        None,
-    ),
-    (
-        260,
-        "You said young people were not asked about their own plans",
-        "Young people on the panel said nobody asked them what should be in their plan. Plans now have a page written with the young person, and teachers were trained to ask.",
-        "Young people said nobody asked them about their plan. Now your plan has a page you help to write.",
-        &["P2.1", "P4.1"],
-        None,
-    ),
-    (
-        150,
-        "You said preparing for adulthood started too late",
-        "Young people asked for travel training and supported internships earlier. Both now start from Year 9, and the roadshow has a session on them.",
-        "You asked to learn about travel and jobs sooner. Now this starts in Year 9.",
-        &["P5.1", "P5.2"],
-        Some("Apprenticeship numbers 16-19"),
-    ),
-    (
-        40,
-        "You said school was too loud to stay in lessons",
-        "Panel members told us noise and crowds made them leave lessons. Two secondary schools opened quiet rooms this term, and more are planned.",
-        "You said school was too loud. Two schools now have quiet rooms.",
-        &["P4.1", "P4.3"],
-        None,
-    ),
+    DecisionSpec {
+        days_ago: 600,
+        title: "You said the Local Offer was hard to find your way round",
+        body: "Parents told us they could not find short breaks or who to call first. We rebuilt the Local Offer's front page around the questions you asked most, with one number to call.",
+        easy: "You told us the Local Offer website was hard to use. We made the first page simpler. There is now one phone number to call.",
+        serves: &["P1.3", "P1.4"],
+        measure: None,
+        theme: "Communication",
+        question: "know-who-to-ask",
+        quote_words: "easier to search",
+    },
+    DecisionSpec {
+        days_ago: 470,
+        title: "You said annual reviews were late",
+        body: "Families told us reviews arrived late and without their views. Every review now starts with a call to the family two weeks before, and we report timeliness to the board each month.",
+        easy: "You said reviews came late. Now someone calls you two weeks before your review. We check every month that reviews are on time.",
+        serves: &["P2.4"],
+        measure: Some("Annual Reviews Completed Annually"),
+        theme: "Honesty and waiting",
+        question: "plan-involved",
+        quote_words: "eleven weeks for a reply about the annual review",
+    },
+    DecisionSpec {
+        days_ago: 380,
+        title: "You said you had to tell your story again and again",
+        body: "Families told us they repeated their child's story to every new worker. Each family now has a named key worker, and new workers read the family's own words first.",
+        easy: "You said you had to tell your story many times. Now you have one key worker. New workers read what you told us first.",
+        serves: &["P2.1", "P3.2"],
+        measure: None,
+        theme: "Telling our story again",
+        question: "tell-story-once",
+        quote_words: "story",
+    },
+    DecisionSpec {
+        days_ago: 260,
+        title: "You said young people were not asked about their own plans",
+        body: "Young people on the panel said nobody asked them what should be in their plan. Plans now have a page written with the young person, and teachers were trained to ask.",
+        easy: "Young people said nobody asked them about their plan. Now your plan has a page you help to write.",
+        serves: &["P2.1", "P4.1"],
+        measure: None,
+        theme: "Being listened to",
+        question: "plan-involved",
+        quote_words: "teachers should read my plan",
+    },
+    DecisionSpec {
+        days_ago: 150,
+        title: "You said preparing for adulthood started too late",
+        body: "Young people asked for travel training and supported internships earlier. Both now start from Year 9, and the roadshow has a session on them.",
+        easy: "You asked to learn about travel and jobs sooner. Now this starts in Year 9.",
+        serves: &["P5.1", "P5.2"],
+        measure: Some("Apprenticeship numbers 16-19"),
+        theme: "Getting ready for adult life",
+        question: "future-ready",
+        quote_words: "college",
+    },
+    DecisionSpec {
+        days_ago: 40,
+        title: "You said school was too loud to stay in lessons",
+        body: "Panel members told us noise and crowds made them leave lessons. Two secondary schools opened quiet rooms this term, and more are planned.",
+        easy: "You said school was too loud. Two schools now have quiet rooms.",
+        serves: &["P4.1", "P4.3"],
+        measure: None,
+        theme: "Help in school",
+        question: "feel-about-school",
+        quote_words: "quiet",
+    },
 ];
 
 /// Publishes the demo's decision log: each update linked to the outcome statements it serves
@@ -460,26 +489,28 @@ pub fn decisions(conn: &mut DbConnection, partnership: &PartnershipId, today: Na
     };
     let framework = crate::models::framework::framework(conn, partnership)?;
     let measures = measures::list(conn, partnership)?;
-    for (i, (days, title, body, easy, codes, measure)) in DECISIONS.iter().enumerate() {
-        let mut links: Vec<(LinkKind, String)> = codes
+    for d in &DECISIONS {
+        let mut links: Vec<(LinkKind, String)> = d
+            .serves
             .iter()
             .filter_map(|c| framework.outcomes.iter().find(|o| o.code == *c))
             .map(|o| (LinkKind::Outcome, o.id.clone()))
             .collect();
-        if let Some(m) = measure.and_then(|name| measures.iter().find(|m| m.name == name)) {
+        if let Some(m) = d.measure.and_then(|name| measures.iter().find(|m| m.name == name)) {
             links.push((LinkKind::Measure, m.id.clone()));
         }
-        for kind in [LinkKind::Theme, LinkKind::Question, LinkKind::Quote] {
-            if let Some((id, _)) = of(kind).get(i) {
-                links.push((kind, id.clone()));
-            }
-        }
-        let at = today.checked_sub_days(Days::new(*days)).and_then(|d| d.and_hms_opt(10, 0, 0));
+        let pick = |kind: LinkKind, wanted: &dyn Fn(&str, &str) -> bool| {
+            of(kind).iter().find(|(id, label)| wanted(id, label)).map(|(id, _)| (kind, id.clone()))
+        };
+        links.extend(pick(LinkKind::Theme, &|_, label| label == d.theme));
+        links.extend(pick(LinkKind::Question, &|key, _| key == d.question));
+        links.extend(pick(LinkKind::Quote, &|_, label| label.to_lowercase().contains(d.quote_words)));
+        let at = today.checked_sub_days(Days::new(d.days_ago)).and_then(|day| day.and_hms_opt(10, 0, 0));
         let new = NewUpdate {
             partnership_id: partnership.clone(),
-            title: (*title).into(),
-            body: (*body).into(),
-            easy_read: (*easy).into(),
+            title: d.title.into(),
+            body: d.body.into(),
+            easy_read: d.easy.into(),
             priorities: Vec::new(),
             themes: Vec::new(),
             links,
