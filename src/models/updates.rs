@@ -176,12 +176,17 @@ pub struct UpdateLink {
     pub label: String,
 }
 
+/// How many approved quotes the form offers: the most recently approved (a bank of hundreds
+/// would make the form a page of boxes).
+pub const QUOTES_OFFERED: i64 = 100;
+
 /// What may be linked, by kind: (id or key, words).
 pub type Linkable = Vec<(LinkKind, Vec<(String, String)>)>;
 
 /// Everything of a partnership an update may link to, by kind: (id or key, words), in the
 /// order a form lists them. Questions come from `wave` (the one staff work on); quotes are
-/// the approved ones (consented and redacted); archived outcome statements are left out.
+/// the [`QUOTES_OFFERED`] most recently approved (consented and redacted); archived outcome
+/// statements are left out.
 pub fn linkable(
     conn: &mut DbConnection,
     partnership_id: &PartnershipId,
@@ -213,6 +218,7 @@ pub fn linkable(
         .filter(quotes::status.eq("approved"))
         .order(quotes::approved_at.desc())
         .select((quotes::id, quotes::redacted))
+        .limit(QUOTES_OFFERED)
         .load(conn)?;
     let measure_rows: Vec<(String, String, String)> = measures::table
         .filter(measures::partnership_id.eq(partnership_id))

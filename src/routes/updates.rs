@@ -180,9 +180,10 @@ fn groups(linkable: updates::Linkable, typed: &Typed) -> Vec<ChoiceGroup> {
             let (legend, hint) = match kind {
                 K::Question => ("Questions it answers", "From the wave you are working on."),
                 K::Theme => ("Themes it answers", "What many people said, as coded."),
-                K::Quote => {
-                    ("Quotes it answers", "Approved quotes only: consented and redacted, as they will be shown.")
-                }
+                K::Quote => (
+                    "Quotes it answers",
+                    "The 100 most recently approved quotes: consented and redacted, as they will be shown.",
+                ),
                 K::Measure => ("Measures it answers", "From the dashboard."),
                 K::Outcome => ("Outcome statements it serves", "What children, young people and families will see."),
             };
