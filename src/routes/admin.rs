@@ -254,16 +254,7 @@ async fn add_user(
     let added = state
         .db
         .write(move |c| -> Result<(), StoreError> {
-            let id = account::add(c, &new)?;
-            let detail =
-                serde_json::json!({"email": new.email.to_lowercase(), "role": role.as_str(), "invited_by_email": invite});
-            audit::record(c, &staff.actor(), Some(&pid), audit::Action::UserAdded, &detail)?;
-            if invite {
-                let to = new.email.trim().to_lowercase();
-                c.write(|c| super::passwords::queue_link(c, &st, &id, &to, crate::models::account_tokens::Purpose::Invite, &name))
-                    .map_err(|e| StoreError::Conflict(e.to_string()))?;
-            }
-            Ok(())
+            super::passwords::add_account(c, &st, &new, None, invite, &staff.actor(), &pid, &name)
         })
         .await;
     match added {

@@ -34,6 +34,33 @@ async fn forgot_page(state: web::Data<AppState>, req: HttpRequest) -> Result<Htt
     render(&state, StatusCode::OK, "staff/forgot", &view)
 }
 
+/// Adds a staff account in the caller's transaction, audited as `user.added`; without a
+/// typed password (`invite`) the person gets an email link to choose their own. The staff
+/// accounts page and a pledge service's page (its lead, `service`) both add people this way.
+#[allow(clippy::too_many_arguments)]
+pub fn add_account(
+    c: &mut crate::db::DbConnection,
+    state: &AppState,
+    new: &crate::models::account::NewAccount,
+    service: Option<&str>,
+    invite: bool,
+    actor: &crate::models::audit::Actor,
+    partnership: &crate::db::PartnershipId,
+    partnership_name: &str,
+) -> Result<(), crate::models::StoreError> {
+    use crate::models::{StoreError, account, audit};
+    let id = account::add_for_service(c, new, service)?;
+    let to = new.email.trim().to_lowercase();
+    let detail =
+        serde_json::json!({"email": to, "role": new.role.as_str(), "service": service, "invited_by_email": invite});
+    audit::record(c, actor, Some(partnership), audit::Action::UserAdded, &detail)?;
+    if invite {
+        c.write(|c| queue_link(c, state, &id, &to, Purpose::Invite, partnership_name))
+            .map_err(|e| StoreError::Conflict(e.to_string()))?;
+    }
+    Ok(())
+}
+
 /// Queues a staff link email for `account_id` in the caller's transaction.
 pub fn queue_link(
     c: &mut crate::db::DbConnection,

@@ -308,27 +308,7 @@ pub(super) async fn add_lead(
     let added = state
         .db
         .write(move |c| -> Result<(), StoreError> {
-            let account = crate::models::account::add_for_service(c, &new, Some(&sid))?;
-            let detail = serde_json::json!({
-                "email": new.email.trim().to_lowercase(),
-                "role": Role::ServiceLead.as_str(),
-                "service": sid,
-                "invited_by_email": invite,
-            });
-            crate::models::audit::record(
-                c,
-                &staff.actor(),
-                Some(&pid),
-                crate::models::audit::Action::UserAdded,
-                &detail,
-            )?;
-            if invite {
-                let to = new.email.trim().to_lowercase();
-                let purpose = crate::models::account_tokens::Purpose::Invite;
-                c.write(|c| crate::routes::passwords::queue_link(c, &st, &account, &to, purpose, &name))
-                    .map_err(|e| StoreError::Conflict(e.to_string()))?;
-            }
-            Ok(())
+            crate::routes::passwords::add_account(c, &st, &new, Some(&sid), invite, &staff.actor(), &pid, &name)
         })
         .await;
     let problem = match added {
