@@ -94,6 +94,18 @@ pub enum LogFormat {
     Json,
 }
 
+/// Who must use two-factor sign-in (a code from an authenticator app) with a local password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TwoFactor {
+    /// Required of admins and superadmins; offered to everyone else (the default).
+    Admins,
+    /// Required of every local account.
+    Everyone,
+    /// Offered to everyone, required of nobody: for trial and test instances only (Heard
+    /// warns at start).
+    Optional,
+}
+
 /// How one kind of setting is read from the environment and from the file, and how its
 /// default is shown in the documentation.
 trait Kind {
@@ -253,6 +265,35 @@ fn parse_bool(name: &'static str, value: &str) -> Result<bool, ConfigError> {
         "1" | "true" | "yes" | "on" => Ok(true),
         "0" | "false" | "no" | "off" => Ok(false),
         _ => Err(ConfigError::Invalid { name, value: value.into(), hint: "use true or false" }),
+    }
+}
+
+struct TwoFactorKind;
+
+impl Kind for TwoFactorKind {
+    type Value = TwoFactor;
+    type File = String;
+    fn from_env(name: &'static str, raw: &str, _: &'static str) -> Result<TwoFactor, ConfigError> {
+        parse_two_factor(name, raw.trim())
+    }
+    fn from_file(key: &'static str, value: String) -> Result<Option<TwoFactor>, ConfigError> {
+        parse_two_factor(key, &value).map(Some)
+    }
+    fn show(value: &TwoFactor) -> String {
+        match value {
+            TwoFactor::Admins => "`admins`".into(),
+            TwoFactor::Everyone => "`everyone`".into(),
+            TwoFactor::Optional => "`optional`".into(),
+        }
+    }
+}
+
+fn parse_two_factor(name: &'static str, value: &str) -> Result<TwoFactor, ConfigError> {
+    match value.trim() {
+        "admins" => Ok(TwoFactor::Admins),
+        "everyone" => Ok(TwoFactor::Everyone),
+        "optional" => Ok(TwoFactor::Optional),
+        _ => Err(ConfigError::Invalid { name, value: value.into(), hint: "use admins, everyone or optional" }),
     }
 }
 
@@ -436,6 +477,19 @@ settings! {
     /// days free-text answers are kept after sending, for waves that do not set `[wave] keep_free_text_days`
     keep_free_text_days: i64 as Number<i64> = 1095, env "HEARD_KEEP_FREE_TEXT_DAYS",
         hint "a whole number of days, e.g. 1095";
+    /// who must sign in with a code from an authenticator app as well as their password: `admins` (admins and
+    /// superadmins; everyone else may choose to), `everyone`, or `optional` (nobody must: for trial and test
+    /// instances only)
+    two_factor: TwoFactor as TwoFactorKind = TwoFactor::Admins, env "HEARD_TWO_FACTOR";
+    /// a staff session ends after this many minutes without use
+    session_idle_minutes: i64 as Number<i64> = 120, env "HEARD_SESSION_IDLE_MINUTES",
+        hint "a whole number of minutes, e.g. 120";
+    /// a staff session ends this many hours after signing in, however much it is used
+    session_absolute_hours: i64 as Number<i64> = 12, env "HEARD_SESSION_ABSOLUTE_HOURS",
+        hint "a whole number of hours, e.g. 12";
+    /// how far apart Heard's clock and a single sign-on provider's may be when an ID token's times are checked
+    sso_clock_skew_seconds: i64 as Number<i64> = 120, env "HEARD_SSO_CLOCK_SKEW_SECONDS",
+        hint "a whole number of seconds, e.g. 120";
     /// on SIGTERM/SIGINT, how long requests in flight may take to finish
     shutdown_seconds: u64 as Number<u64> = 30, env "HEARD_SHUTDOWN_SECONDS",
         hint "a whole number of seconds, e.g. 30";
@@ -514,6 +568,34 @@ impl Settings {
                 name: ENV.deletion_days,
                 value: self.deletion_days.to_string(),
                 hint: "between 0 and 365",
+            });
+        }
+        if !(5..=1440).contains(&self.session_idle_minutes) {
+            return Err(ConfigError::Invalid {
+                name: ENV.session_idle_minutes,
+                value: self.session_idle_minutes.to_string(),
+                hint: "between 5 and 1440 minutes",
+            });
+        }
+        if !(1..=720).contains(&self.session_absolute_hours) {
+            return Err(ConfigError::Invalid {
+                name: ENV.session_absolute_hours,
+                value: self.session_absolute_hours.to_string(),
+                hint: "between 1 and 720 hours",
+            });
+        }
+        if self.session_idle_minutes > self.session_absolute_hours * 60 {
+            return Err(ConfigError::Invalid {
+                name: ENV.session_idle_minutes,
+                value: self.session_idle_minutes.to_string(),
+                hint: "no longer than HEARD_SESSION_ABSOLUTE_HOURS",
+            });
+        }
+        if !(0..=600).contains(&self.sso_clock_skew_seconds) {
+            return Err(ConfigError::Invalid {
+                name: ENV.sso_clock_skew_seconds,
+                value: self.sso_clock_skew_seconds.to_string(),
+                hint: "between 0 and 600 seconds",
             });
         }
         if !(1..=256).contains(&self.pool_size) {
@@ -736,7 +818,7 @@ mod tests {
     fn the_table_lists_every_setting_once() {
         let table = markdown_table();
         let rows: Vec<&str> = table.lines().skip(2).collect();
-        assert_eq!(rows.len(), 22, "{table}");
+        assert_eq!(rows.len(), 26, "{table}");
         let mut names: Vec<&str> = rows.iter().filter_map(|r| r.split('`').nth(1)).collect();
         names.sort_unstable();
         names.dedup();

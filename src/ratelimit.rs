@@ -3,7 +3,8 @@
 //! state per key in a concurrent map.
 //!
 //! Two limits, each per client address:
-//! - **sign-in**: staff sign-in, forgotten-password and reset forms (POST). Guessing passwords
+//! - **sign-in**: staff sign-in (the password, and the two-factor code after it),
+//!   forgotten-password and reset forms (POST). Guessing passwords
 //!   from one address is slowed to `HEARD_SIGN_IN_PER_MINUTE` (default 10, bursts of 10);
 //!   each account also locks after repeated failures (see `models::account`).
 //! - **public POST**: every other POST from the public pages (answers, joining a panel,
@@ -148,7 +149,11 @@ impl Limiter {
         if method != "POST" {
             return None;
         }
-        if path == "/staff/sign-in" || path == "/staff/forgot" || path.starts_with("/staff/reset/") {
+        if path == "/staff/sign-in"
+            || path.starts_with("/staff/sign-in/")
+            || path == "/staff/forgot"
+            || path.starts_with("/staff/reset/")
+        {
             return Some(Limit::SignIn);
         }
         (!path.starts_with("/staff")).then_some(Limit::PublicPost)
@@ -387,6 +392,7 @@ mod tests {
     fn classifies_and_trusts_the_proxy_only_when_told() {
         assert_eq!(Limiter::classify("POST", "/staff/sign-in"), Some(Limit::SignIn));
         assert_eq!(Limiter::classify("POST", "/staff/reset/abc"), Some(Limit::SignIn));
+        assert_eq!(Limiter::classify("POST", "/staff/sign-in/code"), Some(Limit::SignIn));
         assert_eq!(Limiter::classify("POST", "/staff/waves/x/close"), None);
         assert_eq!(Limiter::classify("POST", "/s/w/q/k"), Some(Limit::PublicPost));
         assert_eq!(Limiter::classify("GET", "/s/w/q/k"), None);

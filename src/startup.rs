@@ -124,7 +124,12 @@ impl Application {
         let shutdown_seconds = settings.shutdown_seconds;
         // Per worker; the connection pool is shared by all workers.
         let blocking_threads = (settings.pool_size as usize).div_ceil(workers.max(1)).max(2);
-        spawn_housekeeping(db.clone(), settings.keep_free_text_days, settings.max_text_graphemes);
+        spawn_housekeeping(
+            db.clone(),
+            settings.keep_free_text_days,
+            settings.max_text_graphemes,
+            crate::models::account::SessionRules::from_settings(&settings),
+        );
         let metrics = crate::metrics::Metrics::new().map_err(|e| StartError::Other(format!("metrics: {e}")))?;
         let state = web::Data::new(AppState::new(settings, db, templates, forms, codes, metrics));
         let server = HttpServer::new(move || {
@@ -179,11 +184,17 @@ impl Application {
     }
 }
 
-/// Hourly: forget drafts past their expiry (answers never sent are not kept for ever) and
+/// Hourly: forget drafts past their expiry (answers never sent are not kept for ever), staff
+/// sessions and sign-in steps past their time-outs, and
 /// follow-up addresses that waited over a year. Daily: the retention job
 /// ([`crate::models::retention`]).
 /// Must be called inside the actix system, as `with_listener` is.
-fn spawn_housekeeping(db: Db, keep_free_text_days: i64, max_graphemes: usize) {
+fn spawn_housekeeping(
+    db: Db,
+    keep_free_text_days: i64,
+    max_graphemes: usize,
+    rules: crate::models::account::SessionRules,
+) {
     actix_web::rt::spawn(async move {
         // First run a minute after start-up (not at once, so start-up stays quick and
         // predictable), then hourly.
@@ -210,6 +221,14 @@ fn spawn_housekeeping(db: Db, keep_free_text_days: i64, max_graphemes: usize) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(drafts = n, "purged expired drafts"),
                 Err(e) => tracing::warn!(error = %e, "could not purge expired drafts"),
+            }
+            match db.run(move |c| crate::models::sessions::purge_ended(c, &rules)).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(sessions = n, "deleted ended staff sessions"),
+                Err(e) => tracing::warn!(error = %e, "could not delete ended staff sessions"),
+            }
+            if let Err(e) = db.run(crate::models::two_factor::purge_steps).await {
+                tracing::warn!(error = %e, "could not delete old sign-in steps");
             }
             match db.run(crate::models::updates::purge_old).await {
                 Ok(0) => {}

@@ -47,6 +47,9 @@ echo "==> Formatting and lints (cargo fmt --check, cargo clippy -D warnings)"
 cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings
 
+echo "==> The OpenID provider the single sign-on tests sign in at (npm oidc-provider)"
+[ -d tests/oidc/node_modules/oidc-provider ] || npm ci --prefix tests/oidc --no-audit --no-fund --silent
+
 echo "==> Rust tests (SQLite and PostgreSQL)"
 cargo test --locked
 

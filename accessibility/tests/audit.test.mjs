@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { launch, startHeard } from './lib.mjs';
+import { launch, otpauthKey, startHeard, totpCode } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -168,6 +168,20 @@ async function addMedia(page, base) {
   await page.waitForLoadState('load');
 }
 
+/** The admin's authenticator key, from the set-up page at the first sign-in. */
+let adminKey = '';
+
+/** Types the admin's current code at the second sign-in step; a code already taken (the
+ * same 30 seconds as the last sign-in) is refused, so then it waits for the next one. */
+async function enterCode(page) {
+  for (let tries = 0; tries < 3 && page.url().includes('/staff/sign-in/code'); tries++) {
+    if (tries > 0) await new Promise((r) => setTimeout(r, 31000));
+    await page.locator('#code').fill(totpCode(adminKey));
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.waitForLoadState('load');
+  }
+}
+
 /** How many surveys the audit has started (each visit starts one with a new title). */
 let surveysStarted = 0;
 
@@ -183,7 +197,14 @@ async function collectStaff(page, base) {
   await page.getByLabel('Password').fill('not the password');
   await page.getByRole('button', { name: 'Sign in' }).click(); await snap('sign in, error');
   await page.getByLabel('Password').fill('a long enough password');
-  await page.getByRole('button', { name: 'Sign in' }).click(); await snap('surveys');
+  await page.getByRole('button', { name: 'Sign in' }).click(); await snap('two-factor code');
+  await page.locator('#code').fill('000000');
+  await page.getByRole('button', { name: 'Continue' }).click(); await snap('two-factor code, not right');
+  await enterCode(page); await snap('surveys');
+  await page.goto(`${base}/staff/two-factor`); await snap('two-factor sign-in, on');
+  await page.goto(`${base}/staff/sessions`); await snap('your sessions');
+  await page.locator('input[name=device]').first().fill('x'.repeat(61));
+  await page.getByRole('button', { name: 'Save the name' }).first().click(); await snap('your sessions, a name too long');
   await page.goto(`${base}/staff/waves/${WAVE}`); await snap('wave');
   await page.goto(`${base}/staff/waves/${WAVE}/results`); await snap('wave results');
   await page.goto(`${base}/staff/waves/torbay-participation-2024/results?channel=web&answer=listened-to:yes`); await snap('wave results, filtered by channel and answer');
@@ -222,7 +243,10 @@ async function collectStaff(page, base) {
   await page.getByRole('button', { name: 'Add the service' }).click(); await snap('pledge services, refused');
   await page.locator('table.services th a').first().click(); await snap('a pledge service scorecard');
   await page.getByRole('button', { name: 'Give them a sign-in' }).click(); await snap('a pledge service scorecard, lead sign-in refused');
-  await page.goto(`${base}/staff/privacy`); await snap('data map and retention');
+  await page.goto(`${base}/staff/privacy`); await snap('data-protection pack');
+  await page.goto(`${base}/staff/sso`); await snap('single sign-on settings');
+  await page.getByRole('button', { name: 'Save single sign-on' }).click(); await snap('single sign-on settings, refused');
+  await page.goto(`${base}/staff/sso/callback?code=x&state=not-a-state`); await snap('single sign-on refused');
   await page.goto(`${base}/s/torbay-pledge-health-visiting`); await snap('a pledge service feedback survey');
   await page.goto(`${base}/staff/measures`); await snap('measures');
   await page.locator('#file').setInputFiles({ name: 'dashboard.csv', mimeType: 'text/csv', buffer: Buffer.from('WSOA Reference,Description,Current Performance,Target,Current indicator,Last Data Set,Frequency\n14A,NEET Numbers,six,15,0,Aug-23,Monthly\n') });
@@ -376,7 +400,8 @@ async function collectStaff(page, base) {
 }
 
 test('respondent and staff pages have no WCAG A/AA violations (axe-core)', async () => {
-  const heard = await startHeard(null);
+  // As every real deployment: admins must sign in with a code from an authenticator app.
+  const heard = await startHeard(null, { HEARD_TWO_FACTOR: 'admins' });
   heard.addUser('admin@torbay.example', 'admin', 'torbay', 'a long enough password');
   const browser = await launch();
   try {
@@ -386,10 +411,20 @@ test('respondent and staff pages have no WCAG A/AA violations (axe-core)', async
     {
       const ctx = await browser.newContext();
       const page = await ctx.newPage();
+      const snap = async (name) => { await page.waitForLoadState('load'); states.push([`staff: ${name}`, await page.content()]); };
       await page.goto(`${heard.base}/staff/sign-in`);
       await page.getByLabel('Email address').fill('admin@torbay.example');
       await page.getByLabel('Password').fill('a long enough password');
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in' }).click(); await snap('set up two-factor sign-in');
+      // The app's address is on the page as text, for people who cannot scan.
+      adminKey = otpauthKey((await page.locator('code.otpauth').textContent()).trim());
+      await page.locator('#code').fill('000000');
+      await page.getByRole('button', { name: 'Turn on two-factor sign-in' }).click(); await snap('set up two-factor sign-in, not right');
+      await page.locator('#code').fill(totpCode(adminKey));
+      await page.getByRole('button', { name: 'Turn on two-factor sign-in' }).click(); await snap('recovery codes');
+      assert.equal(await page.locator('ol.recovery-codes code').count(), 10);
+      await page.getByRole('link', { name: /continue/ }).click();
+      await page.waitForLoadState('load');
       await addMedia(page, heard.base);
       // A panel session with shared tablets and member codes.
       await page.goto(`${heard.base}/staff/waves/${WAVE}/panels`);

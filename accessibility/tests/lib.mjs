@@ -1,6 +1,7 @@
 // Shared helpers for the browser tests: start a real Heard server on a free port with the
 // demo loaded, launch Debian's Chromium through playwright-core, and stop both afterwards.
 import { spawn, execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -29,8 +30,9 @@ function freePort() {
   });
 }
 
-/** Starts `heard serve` with the demo (no synthetic responses) on a fresh database. */
-export async function startHeard(databaseUrl) {
+/** Starts `heard serve` with the demo (no synthetic responses) on a fresh database; `extra`
+ * adds or replaces environment variables. */
+export async function startHeard(databaseUrl, extra = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'heard-browser-'));
   const url = databaseUrl || `sqlite://${join(dir, 'heard.db')}`;
   const port = await freePort();
@@ -44,6 +46,9 @@ export async function startHeard(databaseUrl) {
     HEARD_PUBLIC_POSTS_PER_MINUTE: '0',
     // Messages (confirmation emails) go to the test's own folder, not the checkout.
     HEARD_MAIL_DIR: join(dir, 'mail'),
+    // Admins sign in with a password alone here; the audit turns two-factor sign-in on.
+    HEARD_TWO_FACTOR: 'optional',
+    ...extra,
   };
   if (databaseUrl) {
     // A shared PostgreSQL database: start from an empty schema.
@@ -116,4 +121,24 @@ export async function signIn(page, base, email, password) {
   await page.locator('#password').fill(password);
   await page.locator('form[action="/staff/sign-in"] button[type=submit]').click();
   await page.waitForLoadState('load');
+}
+
+/** The code an authenticator app shows for the base32 `key`, `ahead` time steps of 30
+ * seconds from now (RFC 6238 with SHA-1 and 6 digits, as the apps do). */
+export function totpCode(key, ahead = 0) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of key.replace(/[\s=]/g, '').toUpperCase()) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+  const bytes = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000) + ahead));
+  const mac = createHmac('sha1', bytes).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0xf;
+  const n = (mac.readUInt32BE(offset) & 0x7fffffff) % 1000000;
+  return String(n).padStart(6, '0');
+}
+
+/** The key in an `otpauth://` address. */
+export function otpauthKey(address) {
+  return new URL(address).searchParams.get('secret');
 }

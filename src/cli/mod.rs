@@ -110,6 +110,11 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Single sign-on with the council's own accounts (OpenID Connect).
+    Sso {
+        #[command(subcommand)]
+        command: SsoCommand,
+    },
     /// Export data.
     Export {
         #[command(subcommand)]
@@ -253,6 +258,49 @@ pub enum UserCommand {
         #[arg(long)]
         partnership: Option<String>,
     },
+    /// Reset an account's two-factor sign-in (a lost phone, and no other admin to do it): its
+    /// authenticator key and recovery codes go and its sessions end; the person sets it up
+    /// again at their next sign-in. Audited.
+    ResetTwoFactor {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SsoCommand {
+    /// Set a partnership's single sign-on (audited; the secret is read from a file so it is
+    /// never in the shell's history, and never shown again).
+    Set {
+        #[arg(long)]
+        partnership: String,
+        /// The provider's issuer address, e.g. https://login.microsoftonline.com/TENANT/v2.0.
+        #[arg(long)]
+        issuer: String,
+        #[arg(long)]
+        client_id: String,
+        /// A file holding the client secret (leading and trailing white space is ignored).
+        #[arg(long)]
+        client_secret_file: PathBuf,
+        /// An email domain allowed to sign in (repeat for more).
+        #[arg(long = "allowed-domain", required = true)]
+        allowed_domains: Vec<String>,
+        /// The role of anyone signing in for the first time without a mapped claim value.
+        #[arg(long)]
+        default_role: Option<String>,
+        /// The claim that carries groups or roles, e.g. groups.
+        #[arg(long)]
+        role_claim: Option<String>,
+        /// A claim value and the role it gives, as VALUE=ROLE (repeat for more).
+        #[arg(long = "role-map")]
+        role_map: Vec<String>,
+        /// An admin approves each first sign-in.
+        #[arg(long)]
+        approve_first: bool,
+        /// Require single sign-on: the partnership's passwords no longer sign anyone in.
+        #[arg(long)]
+        require: bool,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -383,6 +431,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::User { command: UserCommand::Add { email, role, partnership } } => {
             accounts::user_add(&settings, email, &role, partnership)
         }
+        Command::User { command: UserCommand::ResetTwoFactor { email } } => {
+            accounts::reset_two_factor(&settings, &email)
+        }
+        Command::Sso { command } => accounts::sso(&settings, command),
         Command::Export { command: ExportCommand::Quotes { partnership, format, wave, output } } => {
             data::export_quotes(&settings, &partnership, format, wave, output)
         }

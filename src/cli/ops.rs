@@ -18,6 +18,11 @@ pub(super) fn serve(mut settings: Settings, bind: Option<String>) -> Result<(), 
         tracing::warn!("{warning}");
         eprintln!("Warning: {warning}.");
     }
+    if settings.two_factor == crate::config::TwoFactor::Optional {
+        let warning = "HEARD_TWO_FACTOR is optional: admins can sign in with a password alone (for trial and test instances only)";
+        tracing::warn!("{warning}");
+        eprintln!("Warning: {warning}.");
+    }
     let bind = settings.bind.clone();
     let public = settings.public_url.clone();
     actix_web::rt::System::new().block_on(async move {

@@ -66,6 +66,11 @@ diesel::table! {
         locked_until -> Nullable<Timestamp>,
         created_at -> Timestamp,
         service_id -> Nullable<Text>,
+        totp_secret -> Nullable<Text>,
+        totp_pending -> Nullable<Text>,
+        totp_last_step -> Nullable<BigInt>,
+        sso_subject -> Nullable<Text>,
+        approved -> Bool,
     }
 }
 
@@ -207,6 +212,63 @@ diesel::table! {
         created_at -> Timestamp,
         last_seen_at -> Timestamp,
         expires_at -> Timestamp,
+        browser -> Text,
+        device -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    recovery_codes (account_id, code_hash) {
+        account_id -> Text,
+        code_hash -> Text,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sign_in_steps (id) {
+        id -> Text,
+        account_id -> Text,
+        purpose -> Text,
+        browser -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sso_configs (partnership_id) {
+        partnership_id -> Text,
+        issuer -> Text,
+        client_id -> Text,
+        client_secret -> Text,
+        allowed_domains -> Text,
+        role_claim -> Nullable<Text>,
+        role_map -> Text,
+        default_role -> Nullable<Text>,
+        approve_first -> Bool,
+        required -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sso_flows (id) {
+        id -> Text,
+        partnership_id -> Text,
+        browser_hash -> Text,
+        nonce -> Text,
+        pkce_verifier -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    removed_accounts (partnership_id, email) {
+        partnership_id -> Text,
+        email -> Text,
+        removed_at -> Timestamp,
     }
 }
 
@@ -223,6 +285,11 @@ diesel::table! {
 }
 
 diesel::joinable!(staff_sessions -> accounts (account_id));
+diesel::joinable!(recovery_codes -> accounts (account_id));
+diesel::joinable!(sign_in_steps -> accounts (account_id));
+diesel::joinable!(sso_configs -> partnerships (partnership_id));
+diesel::joinable!(sso_flows -> partnerships (partnership_id));
+diesel::joinable!(removed_accounts -> partnerships (partnership_id));
 
 diesel::table! {
     themes (id) {
@@ -812,6 +879,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     drafts,
     imported_counts,
     staff_sessions,
+    recovery_codes,
+    sign_in_steps,
+    sso_configs,
+    sso_flows,
+    removed_accounts,
     audit_log,
     themes,
     codings,

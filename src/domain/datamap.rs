@@ -57,6 +57,8 @@ pub enum Kept {
     Session,
     /// A fixed number of days (set in the code).
     Days(i64),
+    /// A fixed number of minutes (set in the code).
+    Minutes(i64),
     /// Until an admin removes it.
     UntilRemoved,
     /// Not deleted automatically: the partnership must decide (marked for the council).
@@ -69,7 +71,7 @@ pub struct Retention {
     pub keep_free_text_days: i64,
     pub draft_days: i64,
     pub deletion_days: i64,
-    pub idle_hours: i64,
+    pub idle_minutes: i64,
     pub absolute_hours: i64,
 }
 
@@ -85,10 +87,11 @@ impl Kept {
             ),
             Kept::DraftDays => format!("{} days after it was last saved, unless sent.", r.draft_days),
             Kept::Session => format!(
-                "Until signing out, {} hours without use, or {} hours after signing in.",
-                r.idle_hours, r.absolute_hours
+                "Until signing out (or being signed out by an admin), {} minutes without use, or {} hours after signing in.",
+                r.idle_minutes, r.absolute_hours
             ),
             Kept::Days(d) => format!("{d} days, then deleted."),
+            Kept::Minutes(m) => format!("{m} minutes, then deleted."),
             Kept::UntilRemoved => "Until an admin removes it.".into(),
             Kept::NotAutomatic => {
                 "Not deleted automatically: the partnership must set a period. [Council to decide]".into()
@@ -165,7 +168,7 @@ pub const MAP: &[Entry] = &[
     e(
         "accounts",
         Staff,
-        "Staff email addresses, a hash of their password (never the password), role, failed sign-ins.",
+        "Staff email addresses, a hash of their password (never the password), role, failed sign-ins, and the key of their authenticator app for two-factor sign-in (stored as given to the app, so that codes can be checked; never shown again after enrolment).",
         "To let staff sign in and limit what each role sees.",
         ADMINS,
         UntilRemoved,
@@ -181,10 +184,50 @@ pub const MAP: &[Entry] = &[
     e(
         "staff_sessions",
         Staff,
-        "Which account is signed in, a hash of the session cookie, when it started and was last used.",
-        "To keep a signed-in person signed in, and no longer.",
-        NOBODY,
+        "Which account is signed in, a hash of the session cookie, when it started and was last used, a short browser name (such as \"Chrome on Windows\") and a device name the person may give.",
+        "To keep a signed-in person signed in, and no longer; to let each person see and end their own sessions.",
+        "The person themselves (their own sessions); admins can end every session of the partnership",
         Session,
+    ),
+    e(
+        "recovery_codes",
+        Staff,
+        "A hash of each of an account's ten single-use recovery codes for two-factor sign-in, and when each was used.",
+        "To let a person sign in when they have lost the device with their authenticator app.",
+        NOBODY,
+        WithOwner,
+    ),
+    e(
+        "sign_in_steps",
+        Staff,
+        "A sign-in half done (the password was right, the code is still to come): the account, a hash of the step's cookie, and a short browser name.",
+        "To ask for the second factor without opening a session first, and to stop guessing of codes.",
+        NOBODY,
+        Minutes(10),
+    ),
+    e(
+        "sso_configs",
+        No,
+        "Each partnership's single sign-on settings: the provider's address, the client id and secret (never shown again), allowed email domains and how people get a role.",
+        "To let staff sign in with their organisation's own account.",
+        ADMINS,
+        WithPartnership,
+    ),
+    e(
+        "sso_flows",
+        No,
+        "A sign-in sent to the organisation's provider and not yet back: hashes of its state and of the browser's cookie, and the values that prove the answer belongs to it.",
+        "To accept only the answer to a sign-in this browser started, once.",
+        NOBODY,
+        Minutes(10),
+    ),
+    e(
+        "removed_accounts",
+        Staff,
+        "The email addresses of staff an admin removed, and when.",
+        "So that single sign-on does not let a removed person back in on its own.",
+        ADMINS,
+        UntilRemoved,
     ),
     e(
         "audit_log",
@@ -583,7 +626,7 @@ mod tests {
             keep_free_text_days: 1095,
             draft_days: 30,
             deletion_days: 28,
-            idle_hours: 2,
+            idle_minutes: 120,
             absolute_hours: 12,
         };
         assert!(Kept::FreeTextDays.words(&r).contains("1095 days"));

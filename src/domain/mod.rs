@@ -5,8 +5,10 @@
 //! Nothing here touches the database or HTTP.
 
 pub mod answer;
+pub mod browser;
 pub mod codes;
 pub mod datamap;
+pub mod dpia;
 pub mod easyread;
 pub mod filter;
 pub mod framework;

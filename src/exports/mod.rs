@@ -5,6 +5,7 @@
 
 pub mod board;
 pub mod evidence;
+pub mod privacy;
 pub mod responses;
 
 use crate::models::export::neutralise_cell;

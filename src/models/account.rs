@@ -4,8 +4,8 @@
 use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
 use diesel::prelude::*;
 
-use super::{StoreError, StoreResult};
-use crate::db::schema::{accounts, partnerships, staff_sessions};
+use super::{StoreError, StoreResult, two_factor};
+use crate::db::schema::{accounts, partnerships, removed_accounts, staff_sessions};
 use crate::db::{AccountId, DbConnection, PartnershipId, now};
 
 /// What a staff member may do.
@@ -114,6 +114,15 @@ pub fn add_for_service(conn: &mut DbConnection, account: &NewAccount, service: O
         if taken > 0 {
             return Err(StoreError::Conflict(format!("there is already an account for {email}")));
         }
+        if let Some(pid) = &partnership_id {
+            // Added again: single sign-on may let them in again.
+            diesel::delete(
+                removed_accounts::table
+                    .filter(removed_accounts::partnership_id.eq(pid))
+                    .filter(removed_accounts::email.eq(&email)),
+            )
+            .execute(c)?;
+        }
         let id = AccountId::random();
         diesel::insert_into(accounts::table)
             .values((
@@ -134,9 +143,26 @@ pub fn add_for_service(conn: &mut DbConnection, account: &NewAccount, service: O
 /// How many wrong passwords in a row lock an account, and for how long.
 pub const LOCK_AFTER: i32 = 5;
 pub const LOCK_MINUTES: i64 = 15;
-/// Sessions end after this long without use, and after this long in any case.
-pub const IDLE_HOURS: i64 = 2;
-pub const ABSOLUTE_HOURS: i64 = 12;
+/// How sessions open and end: the deployment's time-outs and who must use two-factor
+/// sign-in (all from the settings).
+#[derive(Debug, Clone, Copy)]
+pub struct SessionRules {
+    /// A session ends after this long without use...
+    pub idle_minutes: i64,
+    /// ...and this long after signing in in any case.
+    pub absolute_hours: i64,
+    pub two_factor: crate::config::TwoFactor,
+}
+
+impl SessionRules {
+    pub fn from_settings(s: &crate::config::Settings) -> Self {
+        Self {
+            idle_minutes: s.session_idle_minutes,
+            absolute_hours: s.session_absolute_hours,
+            two_factor: s.two_factor,
+        }
+    }
+}
 
 /// A signed-in staff member.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -216,7 +242,16 @@ impl Staff {
 #[derive(Debug, Clone)]
 pub enum SignIn {
     /// Signed in: the session token for the cookie.
-    Ok { token: String, staff: Staff },
+    Ok { token: String, staff: Box<Staff> },
+    /// The password was right; a code from the person's authenticator app (or a recovery
+    /// code) is still to come: the token of the sign-in step for its cookie.
+    Code { step: String },
+    /// The password was right, and this person must set up two-factor sign-in before a
+    /// session opens: the token of the sign-in step.
+    Enrol { step: String },
+    /// The password was right, but the person's partnership signs in with single sign-on
+    /// only: its slug, for the link.
+    SingleSignOn { partnership: String },
     /// Not signed in: wrong email or password, or the account is locked.
     Refused,
 }
@@ -268,15 +303,22 @@ fn decoy_hash() -> &'static str {
     })
 }
 
-/// Checks an email and password; on success opens a session. Runs argon2: call it off the
-/// async workers.
+/// Checks an email and password; on success opens a session, or a sign-in step when
+/// two-factor sign-in follows (`models::two_factor`). Runs argon2: call it off the async
+/// workers. `browser` is the short browser name the session is shown with.
 ///
 /// Lock-out cannot be raced: each attempt first takes one try from the account's count in a
 /// write transaction of its own (`failed_attempts + 1`, read back inside it), so of any
 /// number of parallel guesses at most [`LOCK_AFTER`] are ever checked before the lock. An
 /// unknown address, a locked account and a wrong password all verify one argon2 hash and
 /// give the same answer. Lock-outs are audited for the account's partnership.
-pub fn sign_in(conn: &mut DbConnection, email: &str, password: &str) -> StoreResult<SignIn> {
+pub fn sign_in(
+    conn: &mut DbConnection,
+    email: &str,
+    password: &str,
+    rules: &SessionRules,
+    browser: &str,
+) -> StoreResult<SignIn> {
     use argon2::password_hash::{PasswordHash, PasswordVerifier};
     let email = email.trim().to_lowercase();
     let verify = |hash: &str| {
@@ -306,30 +348,6 @@ pub fn sign_in(conn: &mut DbConnection, email: &str, password: &str) -> StoreRes
         let _ = verify(decoy_hash());
         return Ok(SignIn::Refused);
     };
-    let lock = |conn: &mut DbConnection| {
-        let until = stamp + chrono::TimeDelta::minutes(LOCK_MINUTES);
-        conn.write(|c| -> StoreResult<()> {
-            // Only an account not already locked: two racing tries lock (and audit) once.
-            let locked = diesel::update(
-                accounts::table
-                    .filter(accounts::id.eq(&id))
-                    .filter(accounts::locked_until.is_null().or(accounts::locked_until.le(stamp))),
-            )
-            .set((accounts::failed_attempts.eq(0), accounts::locked_until.eq(Some(until))))
-            .execute(c)?;
-            if locked == 0 {
-                return Ok(());
-            }
-            let pid = partnership_of(c, &id)?;
-            super::audit::record(
-                c,
-                &crate::models::audit::Actor::account(&id, &email),
-                pid.as_ref(),
-                super::audit::Action::AccountLocked,
-                &serde_json::json!({"minutes": LOCK_MINUTES, "after_wrong_passwords": LOCK_AFTER}),
-            )
-        })
-    };
     let Some(tries) = tries.filter(|t| *t <= LOCK_AFTER) else {
         // Locked, or this try came after the ones that lock it: check nothing real.
         let _ = verify(decoy_hash());
@@ -337,46 +355,115 @@ pub fn sign_in(conn: &mut DbConnection, email: &str, password: &str) -> StoreRes
             // Past the limit and not locked: the try that should have locked it failed to
             // write (or is still writing). Lock now, so the account is never left refusing
             // every password with no lock and no audit row.
-            lock(conn)?;
+            lock(conn, &id, &email)?;
         }
         return Ok(SignIn::Refused);
     };
     if !verify(&hash) {
         if tries >= LOCK_AFTER {
-            lock(conn)?;
+            lock(conn, &id, &email)?;
         }
         return Ok(SignIn::Refused);
     }
-    let token = crate::domain::codes::random_token();
-    let staff = conn.write(|c| -> StoreResult<Option<Staff>> {
+    conn.write(|c| -> StoreResult<SignIn> {
+        // The password's tries are forgiven; wrong codes count from here.
         diesel::update(accounts::table.filter(accounts::id.eq(&id)))
             .set((accounts::failed_attempts.eq(0), accounts::locked_until.eq(None::<chrono::NaiveDateTime>)))
             .execute(c)?;
-        diesel::insert_into(staff_sessions::table)
-            .values((
-                staff_sessions::id.eq(crate::domain::codes::hash_token(&token)),
-                staff_sessions::account_id.eq(&id),
-                staff_sessions::created_at.eq(stamp),
-                staff_sessions::last_seen_at.eq(stamp),
-                staff_sessions::expires_at.eq(stamp + chrono::TimeDelta::hours(ABSOLUTE_HOURS)),
-            ))
-            .execute(c)?;
-        let staff = load_staff(c, &id)?;
-        if let Some(s) = &staff {
-            super::audit::record(
-                c,
-                &s.actor(),
-                s.partnership_id.as_ref(),
-                super::audit::Action::SignIn,
-                &serde_json::json!({}),
-            )?;
+        let (role, key): (String, Option<String>) =
+            accounts::table.filter(accounts::id.eq(&id)).select((accounts::role, accounts::totp_secret)).first(c)?;
+        if super::sso::required_for(c, &id)? {
+            let slug: Option<String> = accounts::table
+                .inner_join(partnerships::table.on(accounts::partnership_id.eq(partnerships::id.nullable())))
+                .filter(accounts::id.eq(&id))
+                .select(partnerships::slug)
+                .first(c)
+                .optional()?;
+            return Ok(SignIn::SingleSignOn { partnership: slug.unwrap_or_default() });
         }
-        Ok(staff)
+        if key.is_some() {
+            return Ok(SignIn::Code { step: two_factor::open_step(c, &id, two_factor::Purpose::Code, browser)? });
+        }
+        if two_factor::required(rules.two_factor, Role::parse(&role)) {
+            return Ok(SignIn::Enrol { step: two_factor::open_step(c, &id, two_factor::Purpose::Enrol, browser)? });
+        }
+        Ok(match open_session(c, &id, rules, browser, &serde_json::json!({}))? {
+            Some((token, staff)) => SignIn::Ok { token, staff: Box::new(staff) },
+            None => SignIn::Refused,
+        })
+    })
+}
+
+/// Locks an account for [`LOCK_MINUTES`] (audited), unless it is already locked: two racing
+/// tries lock (and audit) once.
+fn lock(conn: &mut DbConnection, id: &AccountId, email: &str) -> StoreResult<()> {
+    let stamp = now();
+    let until = stamp + chrono::TimeDelta::minutes(LOCK_MINUTES);
+    conn.write(|c| -> StoreResult<()> {
+        let locked = diesel::update(
+            accounts::table
+                .filter(accounts::id.eq(id))
+                .filter(accounts::locked_until.is_null().or(accounts::locked_until.le(stamp))),
+        )
+        .set((accounts::failed_attempts.eq(0), accounts::locked_until.eq(Some(until))))
+        .execute(c)?;
+        if locked == 0 {
+            return Ok(());
+        }
+        let pid = partnership_of(c, id)?;
+        super::audit::record(
+            c,
+            &crate::models::audit::Actor::account(id, email),
+            pid.as_ref(),
+            super::audit::Action::AccountLocked,
+            &serde_json::json!({"minutes": LOCK_MINUTES, "after_wrong_tries": LOCK_AFTER}),
+        )
+    })
+}
+
+/// Counts a wrong code against the account like a wrong password; locks it at
+/// [`LOCK_AFTER`] in a row. True when the account is now locked.
+pub(super) fn count_failure(conn: &mut DbConnection, id: &AccountId, email: &str) -> StoreResult<bool> {
+    let tries = conn.write(|c| -> StoreResult<i32> {
+        diesel::update(accounts::table.filter(accounts::id.eq(id)))
+            .set(accounts::failed_attempts.eq(accounts::failed_attempts + 1))
+            .execute(c)?;
+        Ok(accounts::table.filter(accounts::id.eq(id)).select(accounts::failed_attempts).first(c)?)
     })?;
-    match staff {
-        Some(staff) => Ok(SignIn::Ok { token, staff }),
-        None => Ok(SignIn::Refused),
+    if tries >= LOCK_AFTER {
+        lock(conn, id, email)?;
+        return Ok(true);
     }
+    Ok(false)
+}
+
+/// Opens a session for `id` inside the caller's transaction (the sign-in audited with
+/// `detail`): its token for the cookie, and the person. `None` if the account is gone.
+pub(super) fn open_session(
+    c: &mut DbConnection,
+    id: &AccountId,
+    rules: &SessionRules,
+    browser: &str,
+    detail: &serde_json::Value,
+) -> StoreResult<Option<(String, Staff)>> {
+    let stamp = now();
+    let token = crate::domain::codes::random_token();
+    diesel::update(accounts::table.filter(accounts::id.eq(id)))
+        .set((accounts::failed_attempts.eq(0), accounts::locked_until.eq(None::<chrono::NaiveDateTime>)))
+        .execute(c)?;
+    diesel::insert_into(staff_sessions::table)
+        .values((
+            staff_sessions::id.eq(crate::domain::codes::hash_token(&token)),
+            staff_sessions::account_id.eq(id),
+            staff_sessions::created_at.eq(stamp),
+            staff_sessions::last_seen_at.eq(stamp),
+            staff_sessions::expires_at.eq(stamp + chrono::TimeDelta::hours(rules.absolute_hours)),
+            staff_sessions::browser.eq(browser),
+        ))
+        .execute(c)?;
+    let Some(staff) = load_staff(c, id)? else { return Ok(None) };
+    super::audit::record(c, &staff.actor(), staff.partnership_id.as_ref(), super::audit::Action::SignIn, detail)?;
+    Ok(Some((token, staff)))
 }
 
 /// The partnership an account works for (`None` for a superadmin or an unknown id).
@@ -389,15 +476,16 @@ pub fn partnership_of(conn: &mut DbConnection, account_id: &AccountId) -> StoreR
         .flatten())
 }
 
-/// The staff member a session token belongs to, if the session is live. Keeps the session
-/// alive (at most one write a minute).
-pub fn session(conn: &mut DbConnection, token: &str) -> StoreResult<Option<Staff>> {
+/// The staff member a session token belongs to, if the session is live (used within the
+/// idle time-out, and not past its absolute end). Keeps the session alive (at most one write
+/// a minute).
+pub fn session(conn: &mut DbConnection, token: &str, rules: &SessionRules) -> StoreResult<Option<Staff>> {
     let id = crate::domain::codes::hash_token(token);
     let stamp = now();
     let found: Option<(AccountId, chrono::NaiveDateTime)> = staff_sessions::table
         .filter(staff_sessions::id.eq(&id))
         .filter(staff_sessions::expires_at.gt(stamp))
-        .filter(staff_sessions::last_seen_at.gt(stamp - chrono::TimeDelta::hours(IDLE_HOURS)))
+        .filter(staff_sessions::last_seen_at.gt(stamp - chrono::TimeDelta::minutes(rules.idle_minutes)))
         .select((staff_sessions::account_id, staff_sessions::last_seen_at))
         .first(conn)
         .optional()?;
@@ -431,19 +519,30 @@ pub struct Listed {
     pub email: String,
     pub role: String,
     pub locked: bool,
+    /// Two-factor sign-in is set up.
+    pub two_factor: bool,
+    /// A first single sign-on waiting for an admin's approval.
+    pub waiting: bool,
 }
 
 /// A partnership's accounts.
 pub fn list(conn: &mut DbConnection, partnership_id: &PartnershipId) -> StoreResult<Vec<Listed>> {
-    let rows: Vec<(String, String, Option<chrono::NaiveDateTime>)> = accounts::table
+    type Row = (String, String, Option<chrono::NaiveDateTime>, Option<String>, bool);
+    let rows: Vec<Row> = accounts::table
         .filter(accounts::partnership_id.eq(partnership_id))
         .order(accounts::email.asc())
-        .select((accounts::email, accounts::role, accounts::locked_until))
+        .select((accounts::email, accounts::role, accounts::locked_until, accounts::totp_secret, accounts::approved))
         .load(conn)?;
     let stamp = now();
     Ok(rows
         .into_iter()
-        .map(|(email, role, until)| Listed { email, role, locked: until.is_some_and(|u| u > stamp) })
+        .map(|(email, role, until, key, approved)| Listed {
+            email,
+            role,
+            locked: until.is_some_and(|u| u > stamp),
+            two_factor: key.is_some(),
+            waiting: !approved,
+        })
         .collect())
 }
 
@@ -461,6 +560,23 @@ pub fn remove(conn: &mut DbConnection, partnership_id: &PartnershipId, email: &s
         let Some(id) = id else { return Ok(false) };
         diesel::delete(staff_sessions::table.filter(staff_sessions::account_id.eq(&id))).execute(c)?;
         diesel::delete(accounts::table.filter(accounts::id.eq(&id))).execute(c)?;
+        // Remembered, so single sign-on does not let them back in on its own.
+        let taken = diesel::update(
+            removed_accounts::table
+                .filter(removed_accounts::partnership_id.eq(partnership_id))
+                .filter(removed_accounts::email.eq(&email)),
+        )
+        .set(removed_accounts::removed_at.eq(now()))
+        .execute(c)?;
+        if taken == 0 {
+            diesel::insert_into(removed_accounts::table)
+                .values((
+                    removed_accounts::partnership_id.eq(partnership_id),
+                    removed_accounts::email.eq(&email),
+                    removed_accounts::removed_at.eq(now()),
+                ))
+                .execute(c)?;
+        }
         Ok(true)
     })
 }

@@ -45,6 +45,23 @@ actions! {
     SignIn => "sign_in",
     /// Someone signed out.
     SignOut => "sign_out",
+    /// Someone set up two-factor sign-in.
+    TwoFactorEnrolled => "two_factor.enrolled",
+    /// Someone turned their two-factor sign-in off (a role that need not use it).
+    TwoFactorTurnedOff => "two_factor.turned_off",
+    /// An admin reset someone's two-factor sign-in (a lost device).
+    TwoFactorReset => "two_factor.reset",
+    /// Someone made new recovery codes (the old ones stopped working).
+    RecoveryCodesRenewed => "two_factor.recovery_codes_renewed",
+    /// A partnership's single sign-on settings were set (never the secret).
+    SsoConfigured => "sso.configured",
+    /// A single sign-on was refused (why, and the email the provider gave).
+    SsoRefused => "sso.refused",
+    /// An admin let in an account whose first single sign-on was waiting, with a role.
+    UserApproved => "user.approved",
+    /// Sessions were ended from the sessions page (one, all of a person's others, or every
+    /// session of the partnership).
+    SessionsEnded => "sessions.ended",
     /// A response was deleted by staff, with a reason.
     ResponseDeleted => "response.deleted",
     /// A password was set from an emailed link.

@@ -36,6 +36,8 @@ const ADMINS: [Role; 1] = [Role::Admin];
 #[derive(Deserialize)]
 struct PartnershipQuery {
     partnership: Option<String>,
+    /// Set after a two-factor reset, to say it was done.
+    reset: Option<String>,
 }
 
 async fn partnership(
@@ -180,6 +182,8 @@ struct UsersView {
     error: Option<String>,
     errors: Vec<Link>,
     email: String,
+    me: String,
+    two_factor_rule: &'static str,
 }
 
 async fn users_view(
@@ -208,6 +212,14 @@ async fn users_view(
         errors: super::pages::error_links(&error, "#email"),
         error,
         email,
+        me: who.staff.email.clone(),
+        two_factor_rule: match state.settings.two_factor {
+            crate::config::TwoFactor::Admins => "admins must use it; everyone else may choose to.",
+            crate::config::TwoFactor::Everyone => "everyone must use it.",
+            crate::config::TwoFactor::Optional => {
+                "everyone may choose to use it; nobody must (this is a trial set-up)."
+            }
+        },
     })
 }
 
@@ -218,7 +230,11 @@ async fn users_page(
     who: SignedIn,
 ) -> Result<HttpResponse, AppError> {
     let p = partnership(&state, &who, &q).await?;
-    render(&state, StatusCode::OK, "staff/users", &users_view(&state, &req, &who, &p, None, String::new()).await?)
+    let mut view = users_view(&state, &req, &who, &p, None, String::new()).await?;
+    if q.reset.is_some() {
+        view.page.notice = Some("Two-factor sign-in was reset: they set it up again at their next sign-in.".into());
+    }
+    render(&state, StatusCode::OK, "staff/users", &view)
 }
 
 async fn add_user(

@@ -19,6 +19,7 @@ pub mod reports;
 pub mod respond;
 pub mod review;
 pub mod settings;
+pub mod sso;
 pub mod staff;
 pub mod surveys;
 pub mod updates;
@@ -43,6 +44,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(paper::configure)
         .configure(admin::configure)
         .configure(privacy::configure)
+        .configure(sso::configure)
         .configure(reports::configure)
         .configure(imports::configure)
         .configure(voices::configure)

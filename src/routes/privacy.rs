@@ -1,88 +1,113 @@
-//! The data-protection pack, first part (`GET /staff/privacy`, admins): the data map (every
-//! table, whether it holds personal data, what, why, who can see it, how long it is kept)
-//! and the retention schedule with the figures of the running settings. The map itself is
-//! `domain::datamap`; this page only lays it out.
+//! The data-protection pack (`GET /staff/privacy`, admins; `?format=docx` for Word): the
+//! retention schedule and data map with the running settings' figures, a privacy notice per
+//! survey in plain and easy-read words, the records of processing and a DPIA draft. The
+//! words are `domain::dpia`'s; `models::privacy` gathers the facts; this page lays them out.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::pages::render;
-use super::staff::SignedIn;
+use super::staff::{SignedIn, partnership_for};
+use crate::config::TwoFactor;
 use crate::domain::datamap::{MAP, Personal, Retention};
+use crate::domain::dpia::{self, PackFacts, Section};
 use crate::error::AppError;
-use crate::models::account::{ABSOLUTE_HOURS, IDLE_HOURS, Role};
+use crate::models::account::Role;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/staff/privacy", web::get().to(page));
 }
 
-#[derive(Serialize)]
-struct Row {
-    table: &'static str,
-    personal: &'static str,
-    is_personal: bool,
-    holds: &'static str,
-    why: &'static str,
-    who: &'static str,
-    kept: String,
+#[derive(Deserialize)]
+struct Query {
+    partnership: Option<String>,
+    format: Option<String>,
 }
 
 #[derive(Serialize)]
 struct View {
     page: crate::routes::pages::PageMeta,
-    rows: Vec<Row>,
     tables: usize,
     personal_tables: usize,
-    engine: &'static str,
-    schedule: Vec<String>,
+    sections: Vec<Section>,
+    download: String,
 }
 
-async fn page(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -> Result<HttpResponse, AppError> {
+async fn page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    q: web::Query<Query>,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
     who.require(&[Role::Admin])?;
+    let format = q.format.as_deref().unwrap_or("html");
+    if !matches!(format, "html" | "docx") {
+        return Err(AppError::BadRequest(
+            format!("“{format}” is not a format of the data-protection pack: choose docx.").into(),
+        ));
+    }
+    let p = partnership_for(&state, &who, q.partnership.as_deref()).await?;
     let s = &state.settings;
-    let r = Retention {
+    let retention = Retention {
         keep_free_text_days: s.keep_free_text_days,
         draft_days: s.draft_days,
         deletion_days: s.deletion_days,
-        idle_hours: IDLE_HOURS,
-        absolute_hours: ABSOLUTE_HOURS,
+        idle_minutes: s.session_idle_minutes,
+        absolute_hours: s.session_absolute_hours,
     };
-    let rows: Vec<Row> = MAP
-        .iter()
-        .map(|e| Row {
-            table: e.table,
-            personal: e.personal.words(),
-            is_personal: e.personal != Personal::No,
-            holds: e.holds,
-            why: e.why,
-            who: e.who,
-            kept: e.kept.words(&r),
+    let (pid, keep, max) = (p.id.clone(), s.keep_free_text_days, s.max_text_graphemes);
+    let (surveys, (responses, staff_accounts)) = state
+        .db
+        .run(move |c| -> Result<_, AppError> {
+            Ok((crate::models::privacy::surveys(c, &pid, keep, max)?, crate::models::privacy::sizes(c, &pid)?))
         })
-        .collect();
-    let schedule = vec![
-        format!(
-            "Written answers, recordings, pictures and typed paper copies: each wave's own period (set in the survey), else {} days after sending; then deleted every night. Choices and counts stay.",
-            r.keep_free_text_days
-        ),
-        format!("A response not yet sent: {} days after it was last saved.", r.draft_days),
-        format!(
-            "A respondent can delete their own response with its receipt code for {} days after sending.",
-            r.deletion_days
-        ),
-        "Addresses left to hear what happened: until the next update is sent to them, at most 365 days; unconfirmed ones after 7 days.".into(),
-        "Invitation and password links: 7 days, or until used.".into(),
-        format!("Staff sessions: {} hours without use, or {} hours after signing in.", r.idle_hours, r.absolute_hours),
-        "The audit log, invitation contacts and the email outbox: not deleted automatically. [Council to decide]".into(),
-    ];
+        .await?;
+    let facts = PackFacts {
+        partnership: p.name.clone(),
+        engine: state.db.backend().name().to_owned(),
+        retention,
+        two_factor: match s.two_factor {
+            TwoFactor::Admins => "required of admins and superadmins; offered to everyone else.".into(),
+            TwoFactor::Everyone => "required of every staff account.".into(),
+            TwoFactor::Optional => format!(
+                "{} this instance requires it of nobody (HEARD_TWO_FACTOR=optional): set it to admins or everyone before the first survey.",
+                dpia::COUNCIL
+            ),
+        },
+        https: s.public_url.starts_with("https://"),
+        surveys,
+        responses,
+        staff_accounts,
+    };
+    let sections = dpia::pack(&facts);
+    if format == "docx" {
+        let bytes = crate::exports::privacy::pack_docx(&p.name, &sections).map_err(AppError::internal)?;
+        return Ok(HttpResponse::Ok()
+            .insert_header((
+                actix_web::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            ))
+            .insert_header((
+                actix_web::http::header::CONTENT_DISPOSITION,
+                crate::exports::attachment(&format!("data-protection-pack-{}", p.slug), "docx"),
+            ))
+            .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+            .body(bytes));
+    }
+    let suffix = who.partnership_suffix(&p);
+    let download = if suffix.is_empty() {
+        "/staff/privacy?format=docx".to_owned()
+    } else {
+        format!("/staff/privacy{suffix}&format=docx")
+    };
     let view = View {
-        page: who.page(&req, &state, "Data map and retention"),
-        tables: rows.len(),
-        personal_tables: rows.iter().filter(|r| r.is_personal).count(),
-        rows,
-        engine: state.db.backend().name(),
-        schedule,
+        page: who.page(&req, &state, "Data-protection pack"),
+        tables: MAP.len(),
+        personal_tables: MAP.iter().filter(|e| e.personal != Personal::No).count(),
+        sections,
+        download,
     };
     render(&state, StatusCode::OK, "staff/privacy", &view)
 }

@@ -275,6 +275,16 @@ fn every_audited_change_is_written_with_its_audit_row(backend: Backend) {
     // the failed one leaves it unused).
     let (leaving, _) = sign_in(app, "viewer@torbay.example", PASSWORD);
     let link = std::cell::RefCell::new(String::new());
+    // Two sessions of the viewer's: one ends the other's.
+    let (viewer_here, _) = sign_in(app, "viewer@torbay.example", PASSWORD);
+    let (_viewer_there, _) = sign_in(app, "viewer@torbay.example", PASSWORD);
+    // The analyst sets up two-factor sign-in, makes new codes and turns it off again.
+    let enrol = || {
+        let page = analyst.get("/staff/two-factor");
+        let key = crate::identity::key_of(&page.text_of("code.otpauth")[0]);
+        let code = crate::identity::code_at(&key, crate::identity::step_now());
+        analyst.submit(&page.form_ending("/staff/two-factor").with("code", &code)).status.into()
+    };
     let rows = |sql: &'static str| Effect::Rows(sql);
     let cases: Vec<Case> = vec![
         case(Action::SignIn, rows("SELECT COUNT(*) AS n FROM staff_sessions"), || {
@@ -282,6 +292,64 @@ fn every_audited_change_is_written_with_its_audit_row(backend: Backend) {
         }),
         case(Action::SignOut, rows("SELECT COUNT(*) AS n FROM staff_sessions"), || {
             leaving.submit(&leaving.get("/staff").form_ending("/sign-out")).status.into()
+        }),
+        case(Action::SessionsEnded, rows("SELECT COUNT(*) AS n FROM staff_sessions"), || {
+            viewer_here.post_staff("/staff/sessions/end-others", &[]).status.into()
+        }),
+        case(Action::TwoFactorEnrolled, rows("SELECT COUNT(*) AS n FROM accounts WHERE totp_secret IS NOT NULL"), enrol),
+        case(
+            Action::RecoveryCodesRenewed,
+            Effect::Value("SELECT MIN(code_hash) AS s FROM recovery_codes".into()),
+            || analyst.post_staff("/staff/two-factor/recovery-codes", &[]).status.into(),
+        ),
+        case(Action::TwoFactorTurnedOff, rows("SELECT COUNT(*) AS n FROM accounts WHERE totp_secret IS NOT NULL"), || {
+            analyst.post_staff("/staff/two-factor/off", &[]).status.into()
+        }),
+        case(Action::SsoConfigured, rows("SELECT COUNT(*) AS n FROM sso_configs"), || {
+            let fields = [
+                ("issuer", "https://login.example.com/tenant/v2.0"),
+                ("client_id", "heard"),
+                ("client_secret", "a secret"),
+                ("allowed_domains", "torbay.gov.uk"),
+                ("default_role", "viewer"),
+            ];
+            admin.post_staff("/staff/sso", &fields).status.into()
+        }),
+        case(Action::SsoRefused, Effect::AuditOnly, || {
+            let b = crate::helpers::Browser::new(&app.address);
+            let res = b
+                .raw()
+                .get(format!("{}/staff/sso/callback?code=x&state=not-a-state", app.address))
+                .send()
+                .expect("callback");
+            // The refusal (400) is the action: counted as done once recorded, or failed.
+            match res.status().as_u16() {
+                400 => 200.into(),
+                other => other.into(),
+            }
+        }),
+        case(
+            Action::UserApproved,
+            rows("SELECT COUNT(*) AS n FROM accounts WHERE email = 'waiting@torbay.gov.uk' AND approved"),
+            || admin.post_staff("/staff/users/approve", &[("email", "waiting@torbay.gov.uk"), ("role", "viewer")]).status.into(),
+        )
+        .after(|| {
+            use diesel::RunQueryDsl;
+            let sql = "INSERT INTO accounts (id, partnership_id, email, password_hash, role, failed_attempts, created_at, approved) \
+                 SELECT '0b7f7a10-6f3a-4c55-9d0e-5a1f2f3a4b5c', id, 'waiting@torbay.gov.uk', '!single-sign-on', 'viewer', 0, created_at, FALSE \
+                 FROM partnerships WHERE slug = 'torbay'";
+            diesel::sql_query(sql).execute(&mut app.db.connect()).expect("a waiting account");
+        }),
+        case(Action::TwoFactorReset, rows("SELECT COUNT(*) AS n FROM accounts WHERE totp_secret IS NOT NULL"), || {
+            admin.post_staff("/staff/users/two-factor-reset", &[("email", "viewer@torbay.example")]).status.into()
+        })
+        .after(|| {
+            use diesel::RunQueryDsl;
+            diesel::sql_query(
+                "UPDATE accounts SET totp_secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' WHERE email = 'viewer@torbay.example'",
+            )
+            .execute(&mut app.db.connect())
+            .expect("give the viewer a key");
         }),
         case(
             Action::AccountLocked,

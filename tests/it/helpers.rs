@@ -50,7 +50,8 @@ fn pg_command(tool: &Path) -> Command {
     }
 }
 
-fn free_port() -> u16 {
+/// A port nobody listens on now (for a server that must know its own address first).
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(54329)
 }
 
@@ -189,6 +190,9 @@ pub fn settings_for(db: &TestDb) -> Settings {
     // turns the limits back on.
     env.insert("HEARD_SIGN_IN_PER_MINUTE".to_owned(), "0".to_owned());
     env.insert("HEARD_PUBLIC_POSTS_PER_MINUTE".to_owned(), "0".to_owned());
+    // Most tests sign admins in with a password alone; the two-factor tests (identity.rs)
+    // turn the requirement back on, as every real deployment has it.
+    env.insert("HEARD_TWO_FACTOR".to_owned(), "optional".to_owned());
     Settings::from_sources(None, &env).expect("settings")
 }
 
@@ -209,13 +213,14 @@ pub fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Te
     TestApp { address: format!("http://127.0.0.1:{port}"), db, settings, handle }
 }
 
-/// Starts a Heard server with these settings on a random port, in its own thread.
+/// Starts a Heard server with these settings in its own thread, on the settings' address
+/// (a random port unless a test chose one).
 pub fn start_server(settings: Settings) -> (u16, actix_web::dev::ServerHandle) {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let system = actix_web::rt::System::new();
         system.block_on(async move {
-            let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+            let listener = TcpListener::bind(&settings.bind).expect("bind");
             let database = heard::startup::open_database(&settings).expect("database");
             let app = heard::startup::Application::with_listener(settings, database, listener).expect("build");
             let port = app.port();
@@ -241,7 +246,9 @@ impl Drop for OtherInstance {
 
 impl TestApp {
     pub fn second_instance(&self) -> OtherInstance {
-        let (port, handle) = start_server(self.settings.clone());
+        let mut settings = self.settings.clone();
+        settings.bind = "127.0.0.1:0".into();
+        let (port, handle) = start_server(settings);
         OtherInstance { address: format!("http://127.0.0.1:{port}"), handle }
     }
 
@@ -392,13 +399,18 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(base: &str) -> Self {
+        Self::with_user_agent(base, "")
+    }
+
+    /// A browser that names itself with `ua` (none when empty), as a real one does.
+    pub fn with_user_agent(base: &str, ua: &str) -> Self {
         let jar = Arc::new(reqwest::cookie::Jar::default());
-        let client = Client::builder().cookie_provider(jar.clone()).build().expect("client");
-        let raw = Client::builder()
-            .cookie_provider(jar.clone())
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client");
+        let builder = || {
+            let b = Client::builder().cookie_provider(jar.clone());
+            if ua.is_empty() { b } else { b.user_agent(ua.to_owned()) }
+        };
+        let client = builder().build().expect("client");
+        let raw = builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
         Self { base: base.to_owned(), jar, client, raw }
     }
 

@@ -74,6 +74,10 @@ fn snapshot(app: &TestApp) -> Vec<String> {
         "SELECT COUNT(*) AS n FROM measure_outcomes",
         "SELECT COUNT(*) AS n FROM pledge_services",
         "SELECT COUNT(*) AS n FROM update_links",
+        "SELECT COUNT(*) AS n FROM recovery_codes",
+        "SELECT COUNT(*) AS n FROM sso_configs",
+        "SELECT COUNT(*) AS n FROM accounts WHERE approved",
+        "SELECT COUNT(*) AS n FROM accounts WHERE totp_secret IS NOT NULL",
         "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM slice_counts",
         "SELECT CAST(COALESCE(SUM(answers), 0) AS BIGINT) AS n FROM answer_counts",
     ]
@@ -115,6 +119,8 @@ fn public_posts() -> Vec<String> {
         "/updates/confirm/not-a-token".to_owned(),
         "/review".to_owned(),
         "/review/K7QM4P/1".to_owned(),
+        "/staff/sign-in/code".to_owned(),
+        "/staff/sign-in/set-up".to_owned(),
     ])
     .collect()
 }
@@ -151,6 +157,16 @@ fn staff_posts() -> Vec<String> {
         "/staff/notes",
         "/staff/services",
         "/staff/services/00000000-0000-0000-0000-000000000000/leads",
+        "/staff/two-factor",
+        "/staff/two-factor/recovery-codes",
+        "/staff/two-factor/off",
+        "/staff/users/two-factor-reset",
+        "/staff/sessions/name",
+        "/staff/sessions/end",
+        "/staff/sessions/end-others",
+        "/staff/sessions/end-everyone",
+        "/staff/sso",
+        "/staff/users/approve",
     ]
     .iter()
     .map(|p| (*p).to_owned())

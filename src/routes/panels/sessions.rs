@@ -527,6 +527,7 @@ pub(super) async fn events(
         std::sync::Arc::new(move |c| panel::fingerprint(c, &sid).map_err(AppError::from));
     let rx = state.tally_streams.subscribe(&state.db, &s.id, read)?;
     let (db, token) = (state.db.clone(), who.token.clone());
+    let rules = account::SessionRules::from_settings(&state.settings);
     let start = std::time::Instant::now();
     let first = Stream { rx, checked: start, first: true, done: false, slot };
     let stream = futures_util::stream::unfold(first, move |mut st| {
@@ -538,7 +539,7 @@ pub(super) async fn events(
             if st.checked.elapsed() >= RECHECK {
                 st.checked = std::time::Instant::now();
                 let t = token.clone();
-                let still = db.run(move |c| account::session(c, &t).map_err(AppError::from)).await;
+                let still = db.run(move |c| account::session(c, &t, &rules).map_err(AppError::from)).await;
                 if !matches!(still, Ok(Some(_))) {
                     return None;
                 }

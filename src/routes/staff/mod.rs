@@ -16,10 +16,13 @@
 //! A superadmin may do everything, for every partnership.
 
 mod audit_log;
+mod own_sessions;
 mod responses;
 mod session;
+mod two_factor;
 mod waves;
 
+pub(crate) use session::{browser_of as browser_name, signed_in as signed_in_response};
 pub(crate) use waves::{FindingView, OwnedWave, finding_views, owned_wave};
 
 use std::future::Future;
@@ -50,6 +53,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/sign-in", web::get().to(session::sign_in_page))
             .route("/sign-in", web::post().to(session::sign_in))
             .route("/sign-out", web::post().to(session::sign_out))
+            .route("/sign-in/code", web::get().to(two_factor::code_page))
+            .route("/sign-in/code", web::post().to(two_factor::code))
+            .route("/sign-in/set-up", web::get().to(two_factor::set_up_page))
+            .route("/sign-in/set-up", web::post().to(two_factor::set_up))
+            .route("/two-factor", web::get().to(two_factor::own_page))
+            .route("/two-factor", web::post().to(two_factor::own_confirm))
+            .route("/two-factor/recovery-codes", web::post().to(two_factor::renew_codes))
+            .route("/two-factor/off", web::post().to(two_factor::turn_off))
+            .route("/users/two-factor-reset", web::post().to(two_factor::reset))
+            .route("/sessions", web::get().to(own_sessions::page))
+            .route("/sessions/name", web::post().to(own_sessions::name))
+            .route("/sessions/end", web::post().to(own_sessions::end))
+            .route("/sessions/end-others", web::post().to(own_sessions::end_others))
+            .route("/sessions/end-everyone", web::post().to(own_sessions::end_everyone))
             .route("/waves/{slug}", web::get().to(waves::wave))
             .route("/waves/{slug}/responses", web::get().to(responses::responses))
             .route("/waves/{slug}/answers", web::get().to(responses::answers_page))
@@ -85,7 +102,8 @@ impl FromRequest for SignedIn {
         Box::pin(async move {
             let (Some(state), Some(token)) = (state, token) else { return Err(refusal) };
             let t = token.clone();
-            let staff = state.db.run(move |c| account::session(c, &t).map_err(AppError::from)).await?;
+            let rules = account::SessionRules::from_settings(&state.settings);
+            let staff = state.db.run(move |c| account::session(c, &t, &rules).map_err(AppError::from)).await?;
             let signed_in = staff.map(|staff| SignedIn { staff, token }).ok_or(refusal)?;
             if !signed_in.may_visit(&path) {
                 return Err(AppError::NotAllowed(
@@ -100,15 +118,18 @@ impl FromRequest for SignedIn {
 
 impl SignedIn {
     /// Whether this person may reach `path` at all. A service lead's sign-in reaches only
-    /// their own service's page, the staff home (which sends them there) and signing out;
-    /// checked here, once, so no page can forget it. Everyone else is checked by each
-    /// page's roles (`require`).
+    /// their own service's page, the staff home (which sends them there), their own sign-in
+    /// (two-factor, sessions) and signing out; checked here, once, so no page can forget it.
+    /// Everyone else is checked by each page's roles (`require`).
     fn may_visit(&self, path: &str) -> bool {
         if self.staff.role() != Some(Role::ServiceLead) {
             return true;
         }
         let own = self.staff.service_id.as_deref().map(|id| format!("/staff/services/{id}"));
-        path == "/staff" || path == "/staff/sign-out" || own.is_some_and(|own| path == own)
+        let yours = ["/staff", "/staff/sign-out", "/staff/sessions", "/staff/two-factor"];
+        yours.contains(&path)
+            || ["/staff/sessions/", "/staff/two-factor/"].iter().any(|p| path.starts_with(p))
+            || own.is_some_and(|own| path == own)
     }
 }
 
@@ -186,12 +207,15 @@ impl SignedIn {
             links.push(link("/staff/framework".into(), "Framework"));
             links.push(link("/staff/scales".into(), "Rating scales"));
             links.push(link("/staff/users".into(), "Staff accounts"));
-            links.push(link("/staff/privacy".into(), "Data map and retention"));
+            links.push(link("/staff/sso".into(), "Single sign-on"));
+            links.push(link("/staff/privacy".into(), "Data-protection pack"));
         }
         if matches!(role, Some(Role::Admin | Role::Superadmin)) {
             links.push(link("/staff/outbox".into(), "Email outbox"));
             links.push(link("/staff/audit".into(), "Audit log"));
         }
+        links.push(link("/staff/two-factor".into(), "Two-factor sign-in"));
+        links.push(link("/staff/sessions".into(), "Your sessions"));
         let mut page = PageMeta::new(title);
         page.partnership = self.staff.partnership_name.clone();
         page.staff_stylesheet = Some(state.templates.staff_stylesheet.url.clone());
@@ -233,6 +257,20 @@ pub async fn partnership_for(
         .run(move |c| crate::models::framework::find_by_slug(c, &slug).map_err(AppError::from))
         .await?
         .ok_or_else(not_found)
+}
+
+/// The cookie of a sign-in step (between the password and the code), for the sign-in pages
+/// only.
+pub const STEP_COOKIE: &str = "heard_step";
+
+fn step_cookie(state: &AppState, value: &str, max_age: actix_web::cookie::time::Duration) -> Cookie<'static> {
+    Cookie::build(STEP_COOKIE, value.to_owned())
+        .path("/staff/sign-in")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.settings.secure_cookies)
+        .max_age(max_age)
+        .finish()
 }
 
 fn staff_cookie(state: &AppState, value: &str, max_age: actix_web::cookie::time::Duration) -> Cookie<'static> {
