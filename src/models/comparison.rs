@@ -10,7 +10,6 @@ use std::collections::{BTreeMap, HashMap};
 use diesel::prelude::*;
 
 use super::{StoreError, StoreResult};
-use crate::db::schema::responses;
 use crate::db::{DbConnection, WaveId};
 use crate::domain::SurveyDefinition;
 use crate::domain::survey::{Polarity, QuestionKind};
@@ -103,11 +102,9 @@ fn load_wave(conn: &mut DbConnection, slug: &str, series_id: &str, max_text: usi
     }
     let (wave, def) = (loaded.row, loaded.definition);
     let counts = super::aggregates::option_counts(conn, &wave.id)?;
-    let per_audience: Vec<(String, i64)> = responses::table
-        .filter(responses::wave_id.eq(&wave.id))
-        .group_by(responses::audience)
-        .select((responses::audience, diesel::dsl::count_star()))
-        .load(conn)?;
+    // Responses per audience, as kept at write time (not a count of the wave's responses,
+    // which at 500,000 was most of the time a trend took).
+    let per_audience = super::aggregates::response_counts(conn, &wave.id)?;
     // The respondent-level index from the histogram of (positive, valid) per respondent.
     let hist: Vec<(String, String, String, i32, i32, i64)> = index_counts::table
         .filter(index_counts::wave_id.eq(&wave.id))
