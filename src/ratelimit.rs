@@ -4,7 +4,7 @@
 //!
 //! Two limits, each per client address:
 //! - **sign-in**: staff sign-in (the password, and the two-factor code after it),
-//!   forgotten-password and reset forms (POST). Guessing passwords
+//!   forgotten-password and reset forms (POST), and single sign-on's start and callback (GET). Guessing passwords
 //!   from one address is slowed to `HEARD_SIGN_IN_PER_MINUTE` (default 10, bursts of 10);
 //!   each account also locks after repeated failures (see `models::account`).
 //! - **public POST**: every other POST from the public pages (answers, joining a panel,
@@ -145,6 +145,11 @@ impl Limiter {
         if method == "GET" && (path.starts_with("/i/") || path.starts_with("/u/")) {
             // Following an invitation or unsubscribe link writes.
             return Some(Limit::PublicPost);
+        }
+        if method == "GET" && path.starts_with("/staff/sso/") {
+            // Starting a single sign-on stores a pending sign-in, and its answer is checked
+            // with the provider: both count as signing in.
+            return Some(Limit::SignIn);
         }
         if method != "POST" {
             return None;
@@ -393,6 +398,8 @@ mod tests {
         assert_eq!(Limiter::classify("POST", "/staff/sign-in"), Some(Limit::SignIn));
         assert_eq!(Limiter::classify("POST", "/staff/reset/abc"), Some(Limit::SignIn));
         assert_eq!(Limiter::classify("POST", "/staff/sign-in/code"), Some(Limit::SignIn));
+        assert_eq!(Limiter::classify("GET", "/staff/sso/torbay"), Some(Limit::SignIn));
+        assert_eq!(Limiter::classify("GET", "/staff/sso"), None, "the settings page is not signing in");
         assert_eq!(Limiter::classify("POST", "/staff/waves/x/close"), None);
         assert_eq!(Limiter::classify("POST", "/s/w/q/k"), Some(Limit::PublicPost));
         assert_eq!(Limiter::classify("GET", "/s/w/q/k"), None);

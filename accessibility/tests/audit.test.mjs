@@ -4,7 +4,9 @@
 // violations of the WCAG 2.0, 2.1 and 2.2 A and AA rules.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { launch, otpauthKey, startHeard, totpCode } from './lib.mjs';
 
@@ -193,6 +195,7 @@ async function collectStaff(page, base) {
   await page.locator('#email').fill('nobody@example.org');
   await page.locator('form[action="/staff/forgot"] button[type=submit]').click(); await snap('forgot password, check your email');
   await page.goto(`${base}/staff/sign-in`); await snap('sign in');
+  assert.ok(await page.locator('a[href="/staff/sso/torbay"]').count() === 1, 'the sign-in page offers single sign-on');
   await page.getByLabel('Email address').fill('admin@torbay.example');
   await page.getByLabel('Password').fill('not the password');
   await page.getByRole('button', { name: 'Sign in' }).click(); await snap('sign in, error');
@@ -245,6 +248,8 @@ async function collectStaff(page, base) {
   await page.getByRole('button', { name: 'Give them a sign-in' }).click(); await snap('a pledge service scorecard, lead sign-in refused');
   await page.goto(`${base}/staff/privacy`); await snap('data-protection pack');
   await page.goto(`${base}/staff/sso`); await snap('single sign-on settings');
+  await page.getByRole('button', { name: 'Save single sign-on' }).click(); await snap('single sign-on settings, saved');
+  await page.locator('#issuer').fill('not an address');
   await page.getByRole('button', { name: 'Save single sign-on' }).click(); await snap('single sign-on settings, refused');
   await page.goto(`${base}/staff/sso/callback?code=x&state=not-a-state`); await snap('single sign-on refused');
   await page.goto(`${base}/s/torbay-pledge-health-visiting`); await snap('a pledge service feedback survey');
@@ -403,6 +408,12 @@ test('respondent and staff pages have no WCAG A/AA violations (axe-core)', async
   // As every real deployment: admins must sign in with a code from an authenticator app.
   const heard = await startHeard(null, { HEARD_TWO_FACTOR: 'admins' });
   heard.addUser('admin@torbay.example', 'admin', 'torbay', 'a long enough password');
+  // Single sign-on set for Torbay, so the sign-in page shows its button (the provider is
+  // never reached here; tests/it/sso.rs signs in through a real one).
+  const secret = join(mkdtempSync(join(tmpdir(), 'heard-sso-')), 'secret');
+  writeFileSync(secret, 'a client secret\n');
+  heard.run(['sso', 'set', '--partnership', 'torbay', '--issuer', 'https://login.example.org/tenant/v2.0', '--client-id', 'heard',
+    '--client-secret-file', secret, '--allowed-domain', 'torbay.gov.uk', '--default-role', 'viewer']);
   const browser = await launch();
   try {
     const states = [];

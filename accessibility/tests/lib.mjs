@@ -71,6 +71,10 @@ export async function startHeard(databaseUrl, extra = {}) {
       return JSON.parse(execFileSync(HEARD, ['export', 'responses', '--wave', wave, '--format', 'json'], { env }).toString());
     },
     log: () => log,
+    /** Runs a `heard` command against this server's database (as an administrator would). */
+    run(args, input) {
+      return execFileSync(HEARD, args, { env, input, stdio: ['pipe', 'pipe', 'pipe'] }).toString();
+    },
     /** Adds a staff account through the CLI, as an administrator would. */
     addUser(email, role, partnership, password) {
       const args = ['user', 'add', '--email', email, '--role', role];
