@@ -126,8 +126,8 @@ pub fn schedule(r: &Retention) -> Vec<String> {
         "Addresses left to hear what happened: until the next update is sent to them, at most 365 days; unconfirmed ones after 7 days.".into(),
         "Invitation and password links: 7 days, or until used.".into(),
         format!(
-            "Staff sessions: {} minutes without use, or {} hours after signing in. Sign-in steps (between the password and the code): 10 minutes.",
-            r.idle_minutes, r.absolute_hours
+            "Staff sessions: {} minutes without use, or {} hours after signing in. Sign-in steps (between the password and the code): {} minutes.",
+            r.idle_minutes, r.absolute_hours, super::datamap::SIGN_IN_STEP_MINUTES
         ),
         format!(
             "The audit log, invitation contacts and the email outbox: not deleted automatically. {COUNCIL} the period."

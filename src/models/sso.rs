@@ -27,7 +27,7 @@ use crate::db::{AccountId, DbConnection, PartnershipId, now};
 use crate::domain::codes::hash_token;
 
 /// How long a sign-in may take at the provider.
-pub const FLOW_MINUTES: i64 = 10;
+pub const FLOW_MINUTES: i64 = crate::domain::datamap::SSO_FLOW_MINUTES;
 
 /// A partnership's single sign-on settings, as checked.
 #[derive(Debug, Clone)]

@@ -30,7 +30,7 @@ use crate::db::{AccountId, DbConnection, PartnershipId, now};
 use crate::domain::codes::{hash_token, random_token};
 
 /// How long a sign-in step lasts between the password and the code.
-pub const STEP_MINUTES: i64 = 10;
+pub const STEP_MINUTES: i64 = crate::domain::datamap::SIGN_IN_STEP_MINUTES;
 /// How many recovery codes each person gets.
 pub const RECOVERY_CODES: usize = 10;
 /// The name an authenticator app shows beside the account.

@@ -38,6 +38,26 @@ pub(super) async fn sign_in_page(state: web::Data<AppState>, req: HttpRequest) -
     render(&state, StatusCode::OK, "staff/sign_in", &view)
 }
 
+/// The sign-in page again with `message` beside the email field, what was typed kept (never
+/// the password): after a refused password, and after a second step that ended.
+pub(super) async fn sign_in_again(
+    state: &AppState,
+    req: &HttpRequest,
+    status: StatusCode,
+    email: String,
+    message: String,
+) -> Result<HttpResponse, AppError> {
+    let view = SignInView {
+        page: PageMeta::new("Sign in").with_error(true),
+        csrf: csrf(state, req),
+        email,
+        errors: vec![Link { href: "#email".into(), text: message.clone() }],
+        error: Some(message),
+        sso: sso_links(state).await?,
+    };
+    render(state, status, "staff/sign_in", &view)
+}
+
 pub(super) async fn sign_in(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -46,22 +66,12 @@ pub(super) async fn sign_in(
     let form = crate::routes::form::read_checked(&state, &req, body).await?;
     let email = form.get("email").unwrap_or("").trim().chars().take(320).collect::<String>();
     let password = form.get("password").unwrap_or("").to_owned();
-    let sso = sso_links(&state).await?;
-    let again = |status: StatusCode, message: String| {
-        let view = SignInView {
-            page: PageMeta::new("Sign in").with_error(true),
-            csrf: csrf(&state, &req),
-            email: email.clone(),
-            errors: vec![Link { href: "#email".into(), text: message.clone() }],
-            error: Some(message),
-            sso: sso.clone(),
-        };
-        render(&state, status, "staff/sign_in", &view)
-    };
     if email.is_empty() || password.is_empty() {
-        return again(StatusCode::BAD_REQUEST, "Enter your email address and password.".into());
+        let message = "Enter your email address and password.".to_owned();
+        return sign_in_again(&state, &req, StatusCode::BAD_REQUEST, email, message).await;
     }
     let (e, p) = (email.clone(), password);
+    let again = |status: StatusCode, message: String| sign_in_again(&state, &req, status, email.clone(), message);
     let rules = account::SessionRules::from_settings(&state.settings);
     let browser = browser_of(&req);
     let outcome = state.db.run(move |c| account::sign_in(c, &e, &p, &rules, &browser).map_err(AppError::from)).await?;
@@ -69,20 +79,26 @@ pub(super) async fn sign_in(
         SignIn::Ok { token, .. } => signed_in(&state, &token, "/staff"),
         SignIn::Code { step } => to_step(&state, &step, "/staff/sign-in/code"),
         SignIn::Enrol { step } => to_step(&state, &step, "/staff/sign-in/set-up"),
-        SignIn::SingleSignOn { .. } => again(
-            StatusCode::FORBIDDEN,
-            "Your partnership signs in with your organisation's own account, not a password: use the single sign-on button below.".into(),
-        ),
+        SignIn::SingleSignOn { .. } => {
+            again(
+                StatusCode::FORBIDDEN,
+                "Your partnership signs in with your organisation's own account, not a password: use the single sign-on button below.".into(),
+            )
+            .await
+        }
         // The same words, status and (one argon2 check) time whether the address is unknown,
         // the password wrong or the account locked: nothing to learn for a guesser.
-        SignIn::Refused => again(
-            StatusCode::UNAUTHORIZED,
-            format!(
-                "The email address or password is not right. After {} wrong tries in a row an account is locked for {} minutes: if you have forgotten your password, reset it with the link below.",
-                account::LOCK_AFTER,
-                account::LOCK_MINUTES
-            ),
-        ),
+        SignIn::Refused => {
+            again(
+                StatusCode::UNAUTHORIZED,
+                format!(
+                    "The email address or password is not right. After {} wrong tries in a row an account is locked for {} minutes: if you have forgotten your password, reset it with the link below.",
+                    account::LOCK_AFTER,
+                    account::LOCK_MINUTES
+                ),
+            )
+            .await
+        }
     }
 }
 

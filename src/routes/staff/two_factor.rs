@@ -70,29 +70,12 @@ fn to_sign_in() -> HttpResponse {
 }
 
 /// The sign-in page again, saying the step is over, with the step cookie cleared.
-fn step_over(state: &AppState, req: &HttpRequest) -> Result<HttpResponse, AppError> {
-    #[derive(Serialize)]
-    struct View {
-        page: PageMeta,
-        csrf: String,
-        email: String,
-        error: Option<String>,
-        errors: Vec<Link>,
-        sso: Vec<Link>,
-    }
+async fn step_over(state: &AppState, req: &HttpRequest) -> Result<HttpResponse, AppError> {
     let message = format!(
         "Your sign-in has ended: it took more than {} minutes, or too many codes were not right. Sign in again with your password.",
         two_factor::STEP_MINUTES
     );
-    let view = View {
-        page: PageMeta::new("Sign in").with_error(true),
-        csrf: csrf(state, req),
-        email: String::new(),
-        errors: vec![Link { href: "#email".into(), text: message.clone() }],
-        error: Some(message),
-        sso: Vec::new(),
-    };
-    let mut res = render(state, StatusCode::UNAUTHORIZED, "staff/sign_in", &view)?;
+    let mut res = session::sign_in_again(state, req, StatusCode::UNAUTHORIZED, String::new(), message).await?;
     res.add_cookie(&step_cookie(state, "", actix_web::cookie::time::Duration::ZERO)).map_err(AppError::internal)?;
     Ok(res)
 }
@@ -146,7 +129,7 @@ async fn answer_code(
             let next = if recovery_left.is_some_and(|left| left <= 3) { "/staff/two-factor" } else { "/staff" };
             Ok(Ok(session::signed_in(state, &token, next)?))
         }
-        Second::Over => Ok(Ok(step_over(state, req)?)),
+        Second::Over => Ok(Ok(step_over(state, req).await?)),
         Second::Wrong if step.purpose == Purpose::Enrol => Ok(Err(Some(
             "That code is not right. Type the 6 digits your app shows now for Heard; if the code changes as you type, wait for the next one.".into(),
         ))),
@@ -168,7 +151,7 @@ pub(super) async fn code(
     body: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let form = crate::routes::form::read_checked(&state, &req, body).await?;
-    let Some((token, step)) = current_step(&state, &req).await? else { return step_over(&state, &req) };
+    let Some((token, step)) = current_step(&state, &req).await? else { return step_over(&state, &req).await };
     let typed = form.get("code").unwrap_or("").trim().chars().take(40).collect::<String>();
     if typed.is_empty() {
         let view = code_view(&state, &req, Some("Enter the 6-digit code from your app, or a recovery code.".into()));
@@ -221,7 +204,7 @@ pub(super) async fn set_up(
     body: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let form = crate::routes::form::read_checked(&state, &req, body).await?;
-    let Some((token, step)) = current_step(&state, &req).await? else { return step_over(&state, &req) };
+    let Some((token, step)) = current_step(&state, &req).await? else { return step_over(&state, &req).await };
     let typed = form.get("code").unwrap_or("").trim().chars().take(40).collect::<String>();
     let error = if typed.is_empty() {
         Some("Enter the 6-digit code your app shows for Heard.".to_owned())
@@ -264,6 +247,29 @@ async fn own_view(
     Ok((code, "staff/two_factor", serde_json::to_value(view).map_err(AppError::internal)?))
 }
 
+/// The person's own page again with `message` (a refused code or action).
+async fn own_again(
+    state: &AppState,
+    req: &HttpRequest,
+    who: &SignedIn,
+    status: StatusCode,
+    message: String,
+) -> Result<HttpResponse, AppError> {
+    let (_, template, view) = own_view(state, req, who, Some(message)).await?;
+    render(state, status, template, &view)
+}
+
+/// New recovery codes for a signed-in person, shown once.
+fn show_codes(
+    state: &AppState,
+    req: &HttpRequest,
+    who: &SignedIn,
+    codes: Vec<String>,
+) -> Result<HttpResponse, AppError> {
+    let view = CodesView { page: who.page(req, state, "Your recovery codes"), codes, next: "/staff/two-factor" };
+    render(state, StatusCode::OK, "staff/recovery_codes", &view)
+}
+
 pub(super) async fn own_page(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -288,15 +294,10 @@ pub(super) async fn own_confirm(
         state.db.run(move |c| two_factor::confirm(c, &staff, &typed).map_err(AppError::from)).await?
     };
     match confirmed {
-        Some(codes) => {
-            let view =
-                CodesView { page: who.page(&req, &state, "Your recovery codes"), codes, next: "/staff/two-factor" };
-            render(&state, StatusCode::OK, "staff/recovery_codes", &view)
-        }
+        Some(codes) => show_codes(&state, &req, &who, codes),
         None => {
             let error = "That code is not right. Type the 6 digits your app shows now for Heard.".to_owned();
-            let (code, template, view) = own_view(&state, &req, &who, Some(error)).await?;
-            render(&state, code, template, &view)
+            own_again(&state, &req, &who, StatusCode::BAD_REQUEST, error).await
         }
     }
 }
@@ -310,15 +311,9 @@ pub(super) async fn renew_codes(
     crate::routes::form::read_checked(&state, &req, body).await?;
     let staff = who.staff.clone();
     match state.db.run(move |c| two_factor::renew_codes(c, &staff)).await {
-        Ok(codes) => {
-            let view =
-                CodesView { page: who.page(&req, &state, "Your recovery codes"), codes, next: "/staff/two-factor" };
-            render(&state, StatusCode::OK, "staff/recovery_codes", &view)
-        }
+        Ok(codes) => show_codes(&state, &req, &who, codes),
         Err(crate::models::StoreError::Conflict(m)) => {
-            let (_, template, view) =
-                own_view(&state, &req, &who, Some(format!("No new codes were made: {m}."))).await?;
-            render(&state, StatusCode::CONFLICT, template, &view)
+            own_again(&state, &req, &who, StatusCode::CONFLICT, format!("No new codes were made: {m}.")).await
         }
         Err(e) => Err(e.into()),
     }
@@ -335,9 +330,7 @@ pub(super) async fn turn_off(
     match state.db.run(move |c| two_factor::turn_off(c, &staff, policy)).await {
         Ok(()) => Ok(HttpResponse::SeeOther().insert_header((LOCATION, "/staff/two-factor")).finish()),
         Err(crate::models::StoreError::Conflict(m)) => {
-            let (_, template, view) =
-                own_view(&state, &req, &who, Some(format!("Two-factor sign-in is still on: {m}."))).await?;
-            render(&state, StatusCode::CONFLICT, template, &view)
+            own_again(&state, &req, &who, StatusCode::CONFLICT, format!("Two-factor sign-in is still on: {m}.")).await
         }
         Err(e) => Err(e.into()),
     }
