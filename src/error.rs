@@ -153,9 +153,10 @@ impl From<StoreError> for AppError {
             StoreError::Conflict(msg) | StoreError::Stale(msg) => AppError::Conflict(Words::English(msg)),
             StoreError::Invalid(errors) => AppError::BadRequest(Words::English(errors.to_string())),
             StoreError::Rejected(r) => AppError::BadRequest(Words::English(r.to_string())),
-            other @ (StoreError::Db(_) | StoreError::OutsideTransaction(_) | StoreError::Unreadable { .. }) => {
-                AppError::internal(other)
-            }
+            other @ (StoreError::Db(_)
+            | StoreError::OutsideTransaction(_)
+            | StoreError::Unreadable { .. }
+            | StoreError::Corrupt(_)) => AppError::internal(other),
         }
     }
 }

@@ -172,7 +172,7 @@ pub(super) fn export_responses(
     out.write_all(&rows.csv_start().map_err(fail)?).map_err(wrote)?;
     let mut problem: Option<CliError> = None;
     let all = crate::domain::filter::Filter::default();
-    export::each_response(&mut conn, &row.id, &row.slug, def, &all, 1_000, |batch| {
+    export::each_response(&mut conn, &row.id, &row.slug, def, &all, true, export::BATCH, |batch| {
         match rows.csv_batch(&batch).map_err(fail).and_then(|b| out.write_all(&b).map_err(wrote)) {
             Ok(()) => true,
             Err(e) => {

@@ -140,6 +140,7 @@ diesel::table! {
         receipt_hash -> Nullable<Text>,
         member_hash -> Nullable<Text>,
         session_id -> Nullable<Text>,
+        answer_sheet -> Text,
     }
 }
 

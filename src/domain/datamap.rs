@@ -287,7 +287,7 @@ pub const MAP: &[Entry] = &[
     e(
         "responses",
         Respondent,
-        "Each sent response: audience, channel, day sent, consent to be quoted, a hash of its receipt code, a hash of a panel member's code.",
+        "Each sent response: audience, channel, day sent, consent to be quoted, a hash of its receipt code, a hash of a panel member's code, and a copy of its chosen options and numbers (its answer sheet, which downloads read; never its written words).",
         "To count what people said, let them delete it by their receipt code, and follow panel members across years without knowing who they are.",
         ANALYSTS,
         WithPartnership,

@@ -18,7 +18,7 @@ fn write_csv(pack: &EvidenceData) -> Result<Vec<u8>, csv::Error> {
         // Every cell people typed goes through `neutralise_cell`, header cells (which carry
         // wave labels) too: a label such as `=HYPERLINK(...)` must never become a formula.
         // Figures Heard computed (shares, counts, changes such as "+13") are written as they are.
-        let cell = |s: &str| crate::models::export::neutralise_cell(s);
+        let cell = |s: &str| crate::models::export::neutralise_cell(s).into_owned();
         let (a, b) = (&pack.years[0], &pack.years[1]);
         w.write_record(
             [

@@ -61,7 +61,7 @@ pub fn quotes_csv(quotes: &[BankQuote]) -> Result<Vec<u8>, ExportError> {
         let mut w = csv::Writer::from_writer(&mut out);
         w.write_record(COLUMNS).map_err(|x| e(x.to_string()))?;
         for q in quotes {
-            w.write_record(row(q).iter().map(|c| neutralise_cell(c))).map_err(|x| e(x.to_string()))?;
+            w.write_record(row(q).iter().map(|c| neutralise_cell(c).into_owned())).map_err(|x| e(x.to_string()))?;
         }
         w.flush().map_err(|x| e(x.to_string()))?;
     }

@@ -16,6 +16,7 @@
 //! per question, group and answer, with the Government Statistical Service symbols for what
 //! is not shown (`[c]`, `[low]`, `[x]`, `[z]`), never a blank or an asterisk.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
@@ -32,9 +33,9 @@ pub struct ResponseRows<'a> {
     labels: bool,
 }
 
-/// One value in a file.
-enum Out {
-    Text(String),
+/// One value in a file, borrowed from its record where it can be.
+enum Out<'r> {
+    Text(Cow<'r, str>),
     Number(f64),
     Blank,
 }
@@ -54,30 +55,31 @@ impl<'a> ResponseRows<'a> {
         FIXED.iter().map(|s| (*s).to_owned()).chain(self.questions.iter().map(|q| q.key.to_string())).collect()
     }
 
-    fn label(&self, q: &Question, audience: &str, value: &str) -> String {
+    fn label<'r>(&'r self, q: &'r Question, audience: &str, value: &'r str) -> Cow<'r, str> {
         if !self.labels {
-            return value.to_owned();
+            return Cow::Borrowed(value);
         }
-        q.option(value).map_or_else(|| value.to_owned(), |o| o.label(audience).to_owned())
+        Cow::Borrowed(q.option(value).map_or(value, |o| o.label(audience)))
     }
 
-    fn cells(&self, r: &ExportRecord) -> Vec<Out> {
-        let mut out = vec![
-            Out::Text(r.wave.clone()),
-            Out::Text(r.audience.clone()),
-            Out::Text(r.channel.clone()),
-            Out::Text(r.submitted_on.clone()),
-            Out::Text(if r.consent_to_quote { "yes".into() } else { "no".into() }),
-        ];
+    fn cells<'r>(&'r self, r: &'r ExportRecord) -> Vec<Out<'r>> {
+        let mut out = Vec::with_capacity(FIXED.len() + self.questions.len());
+        out.extend([
+            Out::Text(Cow::Borrowed(&r.wave)),
+            Out::Text(Cow::Borrowed(&r.audience)),
+            Out::Text(Cow::Borrowed(&r.channel)),
+            Out::Text(Cow::Borrowed(&r.submitted_on)),
+            Out::Text(Cow::Borrowed(if r.consent_to_quote { "yes" } else { "no" })),
+        ]);
         for q in &self.questions {
             out.push(match r.answers.get(q.key.as_str()) {
                 None => Out::Blank,
                 Some(ExportValue::Number(n)) => Out::Number(*n),
                 Some(ExportValue::One(v)) if q.kind.has_options() => Out::Text(self.label(q, &r.audience, v)),
-                Some(ExportValue::One(v)) => Out::Text(v.clone()),
-                Some(ExportValue::Many(vs)) => {
-                    Out::Text(vs.iter().map(|v| self.label(q, &r.audience, v)).collect::<Vec<_>>().join("; "))
-                }
+                Some(ExportValue::One(v)) => Out::Text(Cow::Borrowed(v)),
+                Some(ExportValue::Many(vs)) => Out::Text(Cow::Owned(
+                    vs.iter().map(|v| self.label(q, &r.audience, v)).collect::<Vec<_>>().join("; "),
+                )),
             });
         }
         out
@@ -95,20 +97,20 @@ impl<'a> ResponseRows<'a> {
     }
 
     /// One batch of records as CSV rows. A text that a spreadsheet would run as a formula is
-    /// made inert.
+    /// made inert. Cells borrow from their record; fields are written one by one.
     pub fn csv_batch(&self, records: &[ExportRecord]) -> Result<Vec<u8>, ExportError> {
-        let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::with_capacity(records.len() * 128));
+        let fail = |e: csv::Error| super::err("CSV")(e.to_string());
+        let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::with_capacity(records.len() * 192));
         for r in records {
-            let row: Vec<String> = self
-                .cells(r)
-                .into_iter()
-                .map(|c| match c {
-                    Out::Text(t) => neutralise_cell(&t),
-                    Out::Number(n) => n.to_string(),
-                    Out::Blank => String::new(),
-                })
-                .collect();
-            w.write_record(&row).map_err(|e| super::err("CSV")(e.to_string()))?;
+            for c in self.cells(r) {
+                match c {
+                    Out::Text(t) => w.write_field(neutralise_cell(&t).as_bytes()),
+                    Out::Number(n) => w.write_field(n.to_string()),
+                    Out::Blank => w.write_field(""),
+                }
+                .map_err(fail)?;
+            }
+            w.write_record(None::<&[u8]>).map_err(fail)?;
         }
         w.into_inner().map_err(|e| super::err("CSV")(e.to_string()))
     }
@@ -148,7 +150,7 @@ impl<'a> ResponsesXlsx<'a> {
             for (i, c) in self.rows.cells(r).into_iter().enumerate() {
                 match c {
                     // Cells are typed as text, so nothing in them is run as a formula.
-                    Out::Text(t) => sheet.write_string(self.next, col(i)?, t).map(|_| ()),
+                    Out::Text(t) => sheet.write_string(self.next, col(i)?, t.as_ref()).map(|_| ()),
                     Out::Number(n) => sheet.write_number(self.next, col(i)?, n).map(|_| ()),
                     Out::Blank => Ok(()),
                 }
@@ -269,7 +271,7 @@ fn table_csv(rows: &[Vec<String>]) -> Result<Vec<u8>, ExportError> {
     {
         let mut w = csv::Writer::from_writer(&mut out);
         for r in rows {
-            let safe: Vec<String> = r.iter().map(|c| neutralise_cell(c)).collect();
+            let safe: Vec<String> = r.iter().map(|c| neutralise_cell(c).into_owned()).collect();
             w.write_record(&safe).map_err(|e| super::err("CSV")(e.to_string()))?;
         }
         w.flush().map_err(|e| super::err("CSV")(e.to_string()))?;

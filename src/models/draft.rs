@@ -320,7 +320,8 @@ pub fn discard_unsent(conn: &mut DbConnection, wave_id: &WaveId, token: &str) ->
     Ok(())
 }
 
-/// Writes a response's answers: one row per answer, or per chosen option.
+/// Writes a response's answers: one row per answer, or per chosen option, and its answer
+/// sheet (`sheets`).
 pub fn insert_answers(c: &mut DbConnection, response_id: &ResponseId, given: &Answers) -> StoreResult<()> {
     let mut rows = Vec::new();
     for (key, value) in given {
@@ -352,6 +353,10 @@ pub fn insert_answers(c: &mut DbConnection, response_id: &ResponseId, given: &An
             })
             .collect();
         crate::on_backend!(c, |inner| diesel::insert_into(answers::table).values(&values).execute(inner))?;
+    }
+    // Options and numbers also go on the response's answer sheet (written answers do not).
+    if rows.iter().any(|(_, _, option, _, number)| option.is_some() || number.is_some()) {
+        super::sheets::keep(c, response_id)?;
     }
     Ok(())
 }

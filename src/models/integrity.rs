@@ -1,6 +1,6 @@
 //! Checks that the stored data is whole: the engine's own integrity check, and for a wave that
 //! every acknowledged receipt is stored exactly once, no response is an empty shell, and the
-//! kept counts equal a recount of the raw answers. The load generator (`--check`), `heard
+//! kept counts and answer sheets equal a recount of the raw answers. The load generator (`--check`), `heard
 //! verify` and the crash-safety script use these.
 
 use std::collections::{BTreeMap, HashMap};
@@ -164,6 +164,10 @@ pub fn wave_check(
         if k != r && !out.count_mismatches.iter().any(|m| m.starts_with(&format!("{}/{}/{}:", key.0, key.1, key.2))) {
             out.count_mismatches.push(format!("{}/{}/{}: kept {k}, recounted {r}", key.0, key.1, key.2));
         }
+    }
+    let sheets = super::sheets::mismatched(conn, wave_id)?;
+    if sheets > 0 {
+        out.count_mismatches.push(format!("answer sheets: {sheets} responses' sheets differ from their answers"));
     }
     let (mut kept, mut recount) = (kept_beside(conn, wave_id)?, recount_beside(conn, wave_id)?);
     kept.append(&mut super::aggregates::slice_rows(conn, wave_id)?);

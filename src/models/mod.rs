@@ -34,6 +34,7 @@ pub mod selections;
 pub mod services;
 pub mod sessions;
 pub mod settings;
+pub mod sheets;
 pub mod sso;
 pub mod survey;
 pub mod trends;
@@ -74,6 +75,9 @@ pub enum StoreError {
     /// the change it records (see [`audit`]).
     #[error("the audit entry {0:?} must be written inside the transaction of its change")]
     OutsideTransaction(&'static str),
+    /// Kept data that no longer reads (a row edited by hand): `heard verify` names it.
+    #[error("stored data no longer reads: {0}")]
+    Corrupt(String),
 }
 
 impl From<diesel::result::Error> for StoreError {

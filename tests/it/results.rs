@@ -115,12 +115,13 @@ fn results_of_one_wave(backend: Backend) {
         let w = heard::models::survey::get(&mut conn, &wave, 2000).expect("wave");
         let mut seen = Vec::new();
         let all = heard::domain::filter::Filter::default();
-        let read = heard::models::export::each_response(&mut conn, &w.row.id, &wave, &w.definition, &all, 4, |batch| {
-            assert!(batch.len() <= 4);
-            seen.extend(batch.into_iter().map(|r| (r.submitted_on, r.audience)));
-            true
-        })
-        .expect("read");
+        let read =
+            heard::models::export::each_response(&mut conn, &w.row.id, &wave, &w.definition, &all, true, 4, |batch| {
+                assert!(batch.len() <= 4);
+                seen.extend(batch.into_iter().map(|r| (r.submitted_on, r.audience)));
+                true
+            })
+            .expect("read");
         assert_eq!((read, seen.len()), (15, 15));
         assert!(seen.windows(2).all(|p| p[0].0 <= p[1].0));
     }
@@ -503,3 +504,107 @@ fn kept_slices_match_a_count(backend: Backend) {
     assert_eq!(shown, 9 + 8 + 6 + 8 + 6 + 8 + 9 + 23);
 }
 both!(kept_slices_match_a_count);
+
+/// The responses download reads each response's answer sheet (`models::sheets`) and its
+/// written answers: every row of the CSV is what a reading of the stored answers gives
+/// (a question with several answers in the order given, numbers, words), for the demo's
+/// responses made every way (sent, on paper, at panels, imported). A sheet edited by hand is
+/// found by the integrity check, and a rebuild mends it.
+fn the_download_is_the_stored_answers(backend: Backend) {
+    use diesel::prelude::*;
+    use heard::db::schema::{answers, responses};
+    use std::collections::BTreeMap;
+    type Resp = (String, String, String, chrono::NaiveDateTime, bool);
+    type Given = (String, String, i32, Option<String>, Option<String>, Option<f64>);
+    let (app, _, _) = setup(backend);
+    let mut conn = app.db.connect();
+    heard::demo::load(&mut conn, 2000, true).expect("demo");
+    let slug = "torbay-participation-2024";
+    let w = heard::models::survey::get(&mut conn, slug, 2000).expect("wave");
+    for wave in heard::demo::WAVES.map(|w| w.0) {
+        let id = heard::models::survey::get(&mut conn, wave, 2000).expect("wave").row.id;
+        assert_eq!(heard::models::sheets::mismatched(&mut conn, &id).expect("check"), 0, "{wave}");
+    }
+    let (b, _) = sign_in(&app, "admin@torbay.example", PASSWORD);
+    let res = b.raw().get(format!("{}/staff/waves/{slug}/download?format=csv", b.base)).send().expect("get");
+    assert_eq!(res.status().as_u16(), 200);
+    let body = res.text().expect("csv");
+    let mut reader = csv::Reader::from_reader(body.trim_start_matches('\u{feff}').as_bytes());
+    let header: Vec<String> = reader.headers().expect("header").iter().map(str::to_owned).collect();
+    let mut got: Vec<Vec<String>> =
+        reader.records().map(|r| r.expect("row").iter().map(str::to_owned).collect()).collect();
+    // The same rows from the stored answers.
+    let people: Vec<Resp> = responses::table
+        .filter(responses::wave_id.eq(&w.row.id))
+        .select((
+            responses::id,
+            responses::audience,
+            responses::channel,
+            responses::submitted_at,
+            responses::consent_to_quote,
+        ))
+        .load(&mut conn)
+        .expect("responses");
+    let given: Vec<Given> = answers::table
+        .inner_join(responses::table)
+        .filter(responses::wave_id.eq(&w.row.id))
+        .order((answers::response_id, answers::question_key, answers::ordinal))
+        .select((
+            answers::response_id,
+            answers::question_key,
+            answers::ordinal,
+            answers::option_value,
+            answers::text_value,
+            answers::number_value,
+        ))
+        .load(&mut conn)
+        .expect("answers");
+    let mut by: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for (rid, key, _, option, text, number) in given {
+        let v = option.or(number.map(|n| n.to_string())).or(text).expect("a value");
+        by.entry((rid, key)).or_default().push(v);
+    }
+    let mut want: Vec<Vec<String>> = people
+        .into_iter()
+        .map(|(id, audience, channel, at, consent)| {
+            let mut row = vec![
+                slug.to_owned(),
+                audience,
+                channel,
+                at.date().format("%Y-%m-%d").to_string(),
+                if consent { "yes" } else { "no" }.to_owned(),
+            ];
+            for key in &header[5..] {
+                let v = by.get(&(id.clone(), key.clone())).map(|vs| vs.join("; ")).unwrap_or_default();
+                row.push(heard::models::export::neutralise_cell(&v).into_owned());
+            }
+            row
+        })
+        .collect();
+    assert!(want.len() >= 300, "{}", want.len());
+    assert!(header.iter().any(|h| w.definition.question(h).is_some_and(|q| q.kind.is_text())), "{header:?}");
+    assert!(want.iter().any(|r| r.iter().any(|c| c.contains("; "))), "some rows hold several answers to one question");
+    got.sort();
+    want.sort();
+    assert_eq!(got.len(), want.len());
+    for (g, x) in got.iter().zip(&want) {
+        assert_eq!(g, x);
+    }
+    // A sheet edited by hand: the integrity check says so; a rebuild mends it.
+    let edited: String = responses::table
+        .filter(responses::wave_id.eq(&w.row.id))
+        .filter(responses::answer_sheet.ne("{}"))
+        .select(responses::id)
+        .first(&mut conn)
+        .expect("a response with a sheet");
+    diesel::update(responses::table.filter(responses::id.eq(&edited)))
+        .set(responses::answer_sheet.eq("{}"))
+        .execute(&mut conn)
+        .expect("edit");
+    let key = heard::domain::codes::CodeKey::new(b"sheet check secret key of enough length").expect("key");
+    let check = heard::models::integrity::wave_check(&mut conn, &key, &w.row.id, &[]).expect("check");
+    assert!(check.count_mismatches.iter().any(|m| m.starts_with("answer sheets: 1 ")), "{check:?}");
+    heard::models::sheets::rebuild(&mut conn, &w.row.id).expect("rebuild");
+    assert_eq!(heard::models::sheets::mismatched(&mut conn, &w.row.id).expect("check"), 0);
+}
+both!(the_download_is_the_stored_answers);

@@ -37,9 +37,6 @@ pub(super) struct DownloadQuery {
     filter: RawFilter,
 }
 
-/// Responses read per batch.
-const BATCH: i64 = 1_000;
-
 fn bad_filter(problems: Vec<crate::domain::filter::FilterProblem>) -> AppError {
     let words: Vec<String> = problems.into_iter().map(|p| format!("{}: {}", p.field, p.message)).collect();
     AppError::BadRequest(format!("This download's filters need changing. {}", words.join(" ")).into())
@@ -137,7 +134,7 @@ pub(super) async fn download(
                             return Ok(());
                         }
                         let mut problem = None;
-                        export::each_response(c, &wave_id, &wave_slug, &def, &filter, BATCH, |batch| {
+                        export::each_response(c, &wave_id, &wave_slug, &def, &filter, words, export::BATCH, |batch| {
                             match rows.csv_batch(&batch) {
                                 Ok(b) => send(b),
                                 Err(e) => {
@@ -153,7 +150,7 @@ pub(super) async fn download(
                         let dir = tempfile::tempdir().map_err(AppError::internal)?;
                         let mut book = ResponsesXlsx::new(rows, dir.path()).map_err(AppError::internal)?;
                         let mut problem = None;
-                        export::each_response(c, &wave_id, &wave_slug, &def, &filter, BATCH, |batch| {
+                        export::each_response(c, &wave_id, &wave_slug, &def, &filter, words, export::BATCH, |batch| {
                             match book.push(&batch) {
                                 Ok(()) => true,
                                 Err(e) => {
@@ -211,7 +208,7 @@ fn stream_json(
     }
     let mut first = true;
     let mut problem = None;
-    export::each_response(c, wave_id, wave_slug, def, filter, BATCH, |batch| {
+    export::each_response(c, wave_id, wave_slug, def, filter, words, export::BATCH, |batch| {
         let mut out = Vec::new();
         for mut r in batch {
             if !words {

@@ -1,0 +1,2 @@
+DROP INDEX answers_written;
+ALTER TABLE responses DROP COLUMN answer_sheet;
