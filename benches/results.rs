@@ -203,7 +203,7 @@ fn main() {
         let mut bytes = rows.csv_start().expect("start").len();
         let t = Instant::now();
         let mut writing = 0.0;
-        let read = heard::models::export::each_response(
+        let read = heard::models::export::each_response_overlapped(
             &mut conn,
             &id,
             "bench-results-2024",

@@ -162,23 +162,25 @@ pub(super) fn export_responses(
     }
     // CSV: the same rows as the browser's download, a batch at a time straight to the file.
     let rows = crate::exports::responses::ResponseRows::new(def, false, true);
-    let mut out: Box<dyn std::io::Write> = match &output {
+    let mut out: Box<dyn std::io::Write + Send> = match &output {
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path).map_err(|e| CliError(format!("could not write {}: {e}", path.display())))?,
         )),
-        None => Box::new(std::io::stdout().lock()),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
     };
     let wrote = |e: std::io::Error| CliError(format!("could not write the responses: {e}"));
     out.write_all(&rows.csv_start().map_err(fail)?).map_err(wrote)?;
     let mut problem: Option<CliError> = None;
     let all = crate::domain::filter::Filter::default();
-    export::each_response(&mut conn, &row.id, &row.slug, def, &all, true, export::BATCH, |batch| {
-        match rows.csv_batch(&batch).map_err(fail).and_then(|b| out.write_all(&b).map_err(wrote)) {
-            Ok(()) => true,
-            Err(e) => {
-                problem = Some(e);
-                false
-            }
+    export::each_response_overlapped(&mut conn, &row.id, &row.slug, def, &all, true, export::BATCH, |batch| match rows
+        .csv_batch(&batch)
+        .map_err(fail)
+        .and_then(|b| out.write_all(&b).map_err(wrote))
+    {
+        Ok(()) => true,
+        Err(e) => {
+            problem = Some(e);
+            false
         }
     })
     .map_err(fail)?;

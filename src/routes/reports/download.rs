@@ -134,15 +134,24 @@ pub(super) async fn download(
                             return Ok(());
                         }
                         let mut problem = None;
-                        export::each_response(c, &wave_id, &wave_slug, &def, &filter, words, export::BATCH, |batch| {
-                            match rows.csv_batch(&batch) {
-                                Ok(b) => send(b),
-                                Err(e) => {
-                                    problem = Some(e);
-                                    false
-                                }
+                        let write = |batch: Vec<_>| match rows.csv_batch(&batch) {
+                            Ok(b) => send(b),
+                            Err(e) => {
+                                problem = Some(e);
+                                false
                             }
-                        })?;
+                        };
+                        // Rows are written on a second thread while the next batch is read.
+                        export::each_response_overlapped(
+                            c,
+                            &wave_id,
+                            &wave_slug,
+                            &def,
+                            &filter,
+                            words,
+                            export::BATCH,
+                            write,
+                        )?;
                         problem.map_or(Ok(()), |e| Err(AppError::internal(e)))
                     }
                     "json" => stream_json(c, &wave_id, &wave_slug, &def, &filter, words, &send),
