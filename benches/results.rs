@@ -203,21 +203,20 @@ fn main() {
         let mut bytes = rows.csv_start().expect("start").len();
         let t = Instant::now();
         let mut writing = 0.0;
-        let read = heard::models::export::each_response_overlapped(
-            &mut conn,
-            &id,
-            "bench-results-2024",
-            &def,
-            &all,
-            true,
-            heard::models::export::BATCH,
-            |batch| {
-                let w = Instant::now();
-                bytes += rows.csv_batch(&batch).expect("csv").len();
-                writing += w.elapsed().as_secs_f64();
-                true
-            },
-        )
+        let reading = heard::models::export::Reading {
+            wave_id: &id,
+            wave_slug: "bench-results-2024",
+            def: &def,
+            filter: &all,
+            words: true,
+            batch: heard::models::export::BATCH,
+        };
+        let read = heard::models::export::each_response_overlapped(&mut conn, &reading, |batch| {
+            let w = Instant::now();
+            bytes += rows.csv_batch(&batch).expect("csv").len();
+            writing += w.elapsed().as_secs_f64();
+            true
+        })
         .expect("read");
         let csv_secs = t.elapsed().as_secs_f64();
         let grew = peak_kb().saturating_sub(before);

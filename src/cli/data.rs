@@ -172,15 +172,21 @@ pub(super) fn export_responses(
     out.write_all(&rows.csv_start().map_err(fail)?).map_err(wrote)?;
     let mut problem: Option<CliError> = None;
     let all = crate::domain::filter::Filter::default();
-    export::each_response_overlapped(&mut conn, &row.id, &row.slug, def, &all, true, export::BATCH, |batch| match rows
-        .csv_batch(&batch)
-        .map_err(fail)
-        .and_then(|b| out.write_all(&b).map_err(wrote))
-    {
-        Ok(()) => true,
-        Err(e) => {
-            problem = Some(e);
-            false
+    let reading = export::Reading {
+        wave_id: &row.id,
+        wave_slug: &row.slug,
+        def,
+        filter: &all,
+        words: true,
+        batch: export::BATCH,
+    };
+    export::each_response_overlapped(&mut conn, &reading, |batch| {
+        match rows.csv_batch(&batch).map_err(fail).and_then(|b| out.write_all(&b).map_err(wrote)) {
+            Ok(()) => true,
+            Err(e) => {
+                problem = Some(e);
+                false
+            }
         }
     })
     .map_err(fail)?;

@@ -47,7 +47,9 @@ pub fn responses_for_wave(
     def: &SurveyDefinition,
 ) -> StoreResult<Vec<ExportRecord>> {
     let mut out = Vec::new();
-    each_response(conn, wave_id, wave_slug, def, &Filter::default(), true, BATCH, |batch| {
+    let all = Filter::default();
+    let reading = Reading { wave_id, wave_slug, def, filter: &all, words: true, batch: BATCH };
+    each_response(conn, &reading, |batch| {
         out.extend(batch);
         true
     })?;
@@ -93,24 +95,31 @@ fn picked<'a>(wave_id: &'a WaveId, filter: &'a Filter, cutoff: Option<NaiveDateT
     q
 }
 
+/// What a download reads: the responses of a wave that `filter` picks, `batch` at a time,
+/// with their written answers when `words` (for roles that may read them).
+#[derive(Clone, Copy)]
+pub struct Reading<'a> {
+    pub wave_id: &'a WaveId,
+    pub wave_slug: &'a str,
+    pub def: &'a SurveyDefinition,
+    pub filter: &'a Filter,
+    pub words: bool,
+    pub batch: i64,
+}
+
 /// Reads the responses `filter` picks, oldest first, `batch` at a time, handing each batch
 /// to `f` (which returns `false` to stop). Options and numbers come from each response's
 /// answer sheet (`sheets`), so a batch is one read of `responses`; written answers are read
 /// from `answers` only when `words` (for the survey's questions that take words). Memory
 /// stays at one batch whatever the wave's size; responses sent after the read began are left
 /// for the next download. Returns how many were read.
-#[allow(clippy::too_many_arguments)]
 pub fn each_response(
     conn: &mut DbConnection,
-    wave_id: &WaveId,
-    wave_slug: &str,
-    def: &SurveyDefinition,
-    filter: &Filter,
-    words: bool,
-    batch: i64,
+    reading: &Reading<'_>,
     mut f: impl FnMut(Vec<ExportRecord>) -> bool,
 ) -> StoreResult<u64> {
     type Row = (String, String, String, NaiveDateTime, bool, String);
+    let Reading { wave_id, wave_slug, def, filter, words, batch } = *reading;
     let cutoff = crate::db::now();
     let multi: HashSet<&str> = def
         .questions
@@ -202,16 +211,11 @@ pub fn each_response(
 /// `each_response` with `f` on a second thread: the next batch is read (and, on PostgreSQL,
 /// the server works on it) while `f` writes the last, so a download takes about the longer
 /// of the two instead of their sum. One batch waits between them at most, so memory stays
-/// at two batches. When `f` returns `false` the reading stops at the next batch.
-#[allow(clippy::too_many_arguments)]
+/// at three batches (one read, one waiting, one written). When `f` returns `false` the
+/// reading stops at the next batch.
 pub fn each_response_overlapped(
     conn: &mut DbConnection,
-    wave_id: &WaveId,
-    wave_slug: &str,
-    def: &SurveyDefinition,
-    filter: &Filter,
-    words: bool,
-    batch: i64,
+    reading: &Reading<'_>,
     mut f: impl FnMut(Vec<ExportRecord>) -> bool + Send,
 ) -> StoreResult<u64> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<ExportRecord>>(1);
@@ -224,8 +228,7 @@ pub fn each_response_overlapped(
                 }
             }
         });
-        let read =
-            each_response(conn, wave_id, wave_slug, def, filter, words, batch, |records| tx.send(records).is_ok());
+        let read = each_response(conn, reading, |records| tx.send(records).is_ok());
         drop(tx);
         read
     })

@@ -115,13 +115,23 @@ fn results_of_one_wave(backend: Backend) {
         let w = heard::models::survey::get(&mut conn, &wave, 2000).expect("wave");
         let mut seen = Vec::new();
         let all = heard::domain::filter::Filter::default();
-        let read =
-            heard::models::export::each_response(&mut conn, &w.row.id, &wave, &w.definition, &all, true, 4, |batch| {
+        let read = heard::models::export::each_response(
+            &mut conn,
+            &heard::models::export::Reading {
+                wave_id: &w.row.id,
+                wave_slug: &wave,
+                def: &w.definition,
+                filter: &all,
+                words: true,
+                batch: 4,
+            },
+            |batch| {
                 assert!(batch.len() <= 4);
                 seen.extend(batch.into_iter().map(|r| (r.submitted_on, r.audience)));
                 true
-            })
-            .expect("read");
+            },
+        )
+        .expect("read");
         assert_eq!((read, seen.len()), (15, 15));
         assert!(seen.windows(2).all(|p| p[0].0 <= p[1].0));
     }

@@ -127,6 +127,14 @@ pub(super) async fn download(
         let result = db
             .run(move |c| -> Result<(), AppError> {
                 let rows = ResponseRows::new(&def, labels, words);
+                let reading = export::Reading {
+                    wave_id: &wave_id,
+                    wave_slug: &wave_slug,
+                    def: &def,
+                    filter: &filter,
+                    words,
+                    batch: export::BATCH,
+                };
                 let send = |bytes: Vec<u8>| tx.blocking_send(Ok(Bytes::from(bytes))).is_ok();
                 match fmt.as_str() {
                     "csv" => {
@@ -142,16 +150,7 @@ pub(super) async fn download(
                             }
                         };
                         // Rows are written on a second thread while the next batch is read.
-                        export::each_response_overlapped(
-                            c,
-                            &wave_id,
-                            &wave_slug,
-                            &def,
-                            &filter,
-                            words,
-                            export::BATCH,
-                            write,
-                        )?;
+                        export::each_response_overlapped(c, &reading, write)?;
                         problem.map_or(Ok(()), |e| Err(AppError::internal(e)))
                     }
                     "json" => stream_json(c, &wave_id, &wave_slug, &def, &filter, words, &send),
@@ -159,13 +158,11 @@ pub(super) async fn download(
                         let dir = tempfile::tempdir().map_err(AppError::internal)?;
                         let mut book = ResponsesXlsx::new(rows, dir.path()).map_err(AppError::internal)?;
                         let mut problem = None;
-                        export::each_response(c, &wave_id, &wave_slug, &def, &filter, words, export::BATCH, |batch| {
-                            match book.push(&batch) {
-                                Ok(()) => true,
-                                Err(e) => {
-                                    problem = Some(e);
-                                    false
-                                }
+                        export::each_response(c, &reading, |batch| match book.push(&batch) {
+                            Ok(()) => true,
+                            Err(e) => {
+                                problem = Some(e);
+                                false
                             }
                         })?;
                         if let Some(e) = problem {
@@ -217,7 +214,8 @@ fn stream_json(
     }
     let mut first = true;
     let mut problem = None;
-    export::each_response(c, wave_id, wave_slug, def, filter, words, export::BATCH, |batch| {
+    let reading = export::Reading { wave_id, wave_slug, def, filter, words, batch: export::BATCH };
+    export::each_response(c, &reading, |batch| {
         let mut out = Vec::new();
         for mut r in batch {
             if !words {
