@@ -193,6 +193,14 @@ fn results_of_one_wave(backend: Backend) {
     assert_eq!(b.get(&format!("/staff/waves/{wave}/download?format=csv&channel=pigeon")).status, 400);
     assert_eq!(b.get(&format!("/staff/waves/{wave}/download?answers=both")).status, 400);
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'responses.downloaded'"), 5);
+    // The viewer's JSON holds no written answers either (they are never read for the role).
+    let (status, json) = fetch(&viewer, "download?format=json");
+    assert_eq!(status, 200);
+    let records: serde_json::Value = serde_json::from_slice(&json).expect("json");
+    let records = records.as_array().expect("array");
+    assert_eq!(records.len(), 15);
+    assert!(records.iter().all(|r| r["answers"].get("what-helps").is_none()), "{records:?}");
+    assert!(records.iter().any(|r| r["answers"].get("enough-help").is_some()), "{records:?}");
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'tables.downloaded'"), 2);
 }
 both!(results_of_one_wave);

@@ -20,7 +20,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::READERS;
-use crate::domain::filter::{Filter, RawFilter};
+use crate::domain::filter::RawFilter;
 use crate::error::AppError;
 use crate::exports::responses::{self as files, ResponseRows, ResponsesXlsx};
 use crate::models::account::Role;
@@ -153,7 +153,7 @@ pub(super) async fn download(
                         export::each_response_overlapped(c, &reading, write)?;
                         problem.map_or(Ok(()), |e| Err(AppError::internal(e)))
                     }
-                    "json" => stream_json(c, &wave_id, &wave_slug, &def, &filter, words, &send),
+                    "json" => stream_json(c, &reading, &send),
                     _ => {
                         let dir = tempfile::tempdir().map_err(AppError::internal)?;
                         let mut book = ResponsesXlsx::new(rows, dir.path()).map_err(AppError::internal)?;
@@ -199,14 +199,10 @@ pub(super) async fn download(
     Ok(file(&stem, ext, content_type).streaming(body))
 }
 
-/// The responses as a JSON array, a batch at a time (written answers only when `words`).
+/// The responses as a JSON array, a batch at a time (written answers only when the reading asks for them).
 fn stream_json(
     c: &mut crate::db::DbConnection,
-    wave_id: &crate::db::WaveId,
-    wave_slug: &str,
-    def: &crate::domain::SurveyDefinition,
-    filter: &Filter,
-    words: bool,
+    reading: &export::Reading<'_>,
     send: &dyn Fn(Vec<u8>) -> bool,
 ) -> Result<(), AppError> {
     if !send(b"[".to_vec()) {
@@ -214,13 +210,10 @@ fn stream_json(
     }
     let mut first = true;
     let mut problem = None;
-    let reading = export::Reading { wave_id, wave_slug, def, filter, words, batch: export::BATCH };
-    export::each_response(c, &reading, |batch| {
+    // Written answers are in the records only when the reading asked for them.
+    export::each_response(c, reading, |batch| {
         let mut out = Vec::new();
-        for mut r in batch {
-            if !words {
-                r.answers.retain(|k, _| def.question(k).is_some_and(|q| !q.kind.is_text()));
-            }
+        for r in batch {
             if !first {
                 out.push(b',');
             }
