@@ -106,6 +106,7 @@ fn main() {
             audience: None,
             settings: heard::stats::Settings::default(),
             max_text: 2000,
+            filter: heard::domain::filter::Filter::default(),
         };
         let mut times = Vec::new();
         for _ in 0..3 {

@@ -1,4 +1,5 @@
-//! Benchmark (not a test): one wave's results, a filtered result, trends over 10 waves, and
+//! Benchmark (not a test): one wave's results, a filtered result, trends over 10 waves (and
+//! comparisons and trends filtered by channel and by an answer), and
 //! the responses CSV, with 500,000 responses × 20 questions in the latest wave and 10 waves
 //! in the series, on SQLite and PostgreSQL. Library calls, as the pages make them (without
 //! rendering HTML).
@@ -193,10 +194,30 @@ fn main() {
         let dated = best_of(3, || results(&mut conn, &days));
         let answer = RawFilter { answer: Some("q00:yes".into()), ..RawFilter::default() }.check(&def).expect("filter");
         let by_answer = best_of(1, || results(&mut conn, &answer));
-        let trends = best_of(3, || {
-            let t = heard::models::trends::series_trends(&mut conn, "bench-results", None, &s, 2000).expect("trends");
+        let trends_of = |conn: &mut DbConnection, f: &Filter| {
+            let t = heard::models::trends::series_trends(conn, "bench-results", None, f, &s, 2000).expect("trends");
             assert_eq!(t.expect("series").waves.len(), 10);
-        });
+        };
+        let trends = best_of(3, || trends_of(&mut conn, &all));
+        // Filtered comparisons and trends read the counts kept by channel, day and answer.
+        let compare = |conn: &mut DbConnection, f: &Filter| {
+            let req = heard::models::comparison::CompareRequest {
+                series: "bench-results".into(),
+                from: "bench-results-2023".into(),
+                to: "bench-results-2024".into(),
+                audience: None,
+                settings: s.clone(),
+                max_text: 2000,
+                filter: f.clone(),
+            };
+            let out = heard::models::comparison::compare_waves(conn, &req).expect("compare");
+            assert!(out.cases.iter().any(|c| c.composites.iter().flatten().any(|i| i.diff.is_some())), "real indices");
+        };
+        let compared = best_of(3, || compare(&mut conn, &all));
+        let compared_channel = best_of(3, || compare(&mut conn, &channel));
+        let compared_answer = best_of(3, || compare(&mut conn, &answer));
+        let trends_channel = best_of(3, || trends_of(&mut conn, &channel));
+        let trends_answer = best_of(3, || trends_of(&mut conn, &answer));
         // The responses CSV into a sink, as the download writes it.
         let before = peak_kb();
         let rows = heard::exports::responses::ResponseRows::new(&def, false, true);
@@ -221,6 +242,14 @@ fn main() {
         let csv_secs = t.elapsed().as_secs_f64();
         let grew = peak_kb().saturating_sub(before);
         assert_eq!(read, n as u64);
+        println!(
+            "{engine}: comparison of the last two waves {:.0} ms, filtered by channel {:.0} ms, by an answer {:.0} ms; trends filtered by channel {:.0} ms, by an answer {:.0} ms (goal < 200)",
+            compared * 1000.0,
+            compared_channel * 1000.0,
+            compared_answer * 1000.0,
+            trends_channel * 1000.0,
+            trends_answer * 1000.0,
+        );
         println!(
             "{engine}, {n} responses x {QUESTIONS} questions: results {:.0} ms (goal < 200); filtered by channel {:.0} ms, by days {:.0} ms, by an answer {:.0} ms (goal < 200); trends over 10 waves {:.0} ms (goal < 200); responses CSV {:.1} MB in {:.1} s (writing rows {:.1} s) = {:.1} MB/s (goal >= 20), peak memory grew {:.1} MB (goal < 64)",
             unfiltered * 1000.0,

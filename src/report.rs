@@ -35,12 +35,25 @@ pub fn verdict_words(v: Verdict) -> &'static str {
     }
 }
 
+/// What a year's figure says when a filtered comparison withholds it (see
+/// `models::comparison`): hidden so a smaller group cannot be worked out by subtraction.
+pub const WITHHELD: &str = "withheld";
+
+/// Whether any year of the comparison is withheld (the page then says what that means).
+pub fn any_withheld(case: &CaseResult) -> bool {
+    case.questions.iter().any(|q| q.years.values().any(|y| y.withheld))
+        || case.composites.iter().flatten().any(|c| c.years.values().any(|y| y.withheld))
+}
+
 #[derive(Serialize, Clone)]
 pub struct YearCell {
     pub label: String,
     pub pct: String,
+    /// The base (0 when the year's figures are withheld).
     pub n: u64,
     pub range: String,
+    /// Withheld under a filter (see [`WITHHELD`]): the base is not shown either.
+    pub withheld: bool,
 }
 
 #[derive(Serialize, Clone)]
@@ -105,12 +118,15 @@ pub fn question_row(case: &CaseResult, q: &QuestionResult) -> QuestionRow {
             let r = &q.years[y];
             YearCell {
                 label: y.clone(),
-                pct: if r.suppressed {
+                pct: if r.withheld {
+                    WITHHELD.into()
+                } else if r.suppressed {
                     "too few".into()
                 } else {
                     r.display_pct.map(|p| format!("{p}%")).unwrap_or_else(|| pct(r.share))
                 },
                 n: r.n_valid,
+                withheld: r.withheld,
                 range: if r.suppressed {
                     String::new()
                 } else {
@@ -181,11 +197,15 @@ pub fn index_row(case: &CaseResult, c: &CompositeResult) -> IndexRow {
         .iter()
         .map(|y| {
             let r = &c.years[y];
+            if r.withheld {
+                return YearCell { label: y.clone(), pct: WITHHELD.into(), n: 0, range: String::new(), withheld: true };
+            }
             YearCell {
                 label: y.clone(),
                 pct: pct(r.index),
                 n: r.n_respondents,
                 range: format!("{} to {}", pct(r.ci_low), pct(r.ci_high)),
+                withheld: false,
             }
         })
         .collect();

@@ -214,7 +214,8 @@ async function collectStaff(page, base) {
   await page.goto(`${base}/staff/waves/torbay-participation-2024/results?channel=pigeon&from=2024-02-30`); await snap('wave results, bad filters');
   await page.goto(`${base}/staff/series/torbay-participation/trends`); await snap('trends across every wave');
   await page.goto(`${base}/staff/series/torbay-participation/trends?audience=young-people&tag=priority:P5`); await snap('trends, young people, one priority');
-  await page.goto(`${base}/staff/series/torbay-participation/trends?channel=paper`); await snap('trends, refused filter');
+  await page.goto(`${base}/staff/series/torbay-participation/trends?channel=paper&answer=has-plan:yes`); await snap('trends, by channel and answer');
+  await page.goto(`${base}/staff/series/torbay-participation/trends?channel=pigeon&answer=listened-to:yes`); await snap('trends, refused filter');
   await page.goto(`${base}/staff/waves/${WAVE}/import`); await snap('import, choose a file');
   await page.locator('form[action$="/import"] button[type=submit]').click(); await snap('import, no file chosen');
   await page.locator('#file-input').setInputFiles({ name: 'past.csv', mimeType: 'text/csv', buffer: Buffer.from('id,submitdate,lastpage,startlanguage,seed,ipaddr,listened-to\n1,2023-10-05 10:00:00,3,en,1,10.0.0.1,A1\n2,2023-10-06 11:00:00,3,en,2,10.0.0.2,Y\n') });
@@ -371,6 +372,8 @@ async function collectStaff(page, base) {
   await page.goto(`${base}/staff/framework`); await snap('framework');
   await page.goto(`${base}/staff/series/torbay-participation/compare?from=torbay-participation-2023&to=torbay-participation-2024`); await snap('year-on-year comparison');
   await page.goto(`${base}/staff/series/torbay-participation/compare?from=torbay-participation-2023&to=torbay-participation-2024&audience=young-people&adjust=holm`); await snap('year-on-year comparison, young people, Holm');
+  await page.goto(`${base}/staff/series/torbay-participation/compare?from=torbay-participation-2023&to=torbay-participation-2024&channel=phone`); await snap('year-on-year comparison, one channel, figures withheld');
+  await page.goto(`${base}/staff/series/torbay-participation/compare?from=torbay-participation-2023&to=torbay-participation-2024&channel=pigeon&sent_from=2024-02-30`); await snap('year-on-year comparison, refused filter');
   await page.goto(`${base}/staff/series/torbay-participation/methods?from=torbay-participation-2023&to=torbay-participation-2024`); await snap('methods');
   await page.goto(`${base}/staff/series/torbay-participation/evidence?from=torbay-participation-2023&to=torbay-participation-2024`); await snap('evidence pack');
   await page.goto(`${base}/staff/users`); await snap('staff accounts');
@@ -518,7 +521,8 @@ test('respondent and staff pages have no WCAG A/AA violations (axe-core)', async
       assert.ok(found.includes('image-alt') && found.includes('label'), `control violations found: ${found}`);
       await ctx.close();
     }
-    for (const viewport of VIEWPORTS) {
+    // The viewports are audited side by side: each has its own renderer, so both cores work.
+    await Promise.all(VIEWPORTS.map(async (viewport) => {
       const pages = new Map();
       const pageFor = async (media) => {
         const key = JSON.stringify(media || {});
@@ -532,7 +536,7 @@ test('respondent and staff pages have no WCAG A/AA violations (axe-core)', async
         }
       }
       for (const page of pages.values()) await page.context().close();
-    }
+    }));
     console.log(`axe audited ${states.length} page states x ${VIEWPORTS.length} viewports`);
     if (process.env.HEARD_AUDIT_LIST) writeFileSync(process.env.HEARD_AUDIT_LIST, states.map(([n]) => n).join('\n') + '\n');
     assert.deepEqual(failures, []);

@@ -42,7 +42,14 @@ pub(super) fn compare_counts(path: &Path) -> Result<(), CliError> {
     })
 }
 
-/// `heard compare`.
+/// The method's two thresholds given on the command line.
+pub(super) struct Limits {
+    pub suppress_below: u64,
+    pub caution_below: u64,
+}
+
+/// `heard compare`: the filter is checked against the later wave's survey, each problem named
+/// by its flag.
 #[allow(clippy::too_many_arguments)] // one parameter per flag
 pub(super) fn compare(
     settings: &Settings,
@@ -52,11 +59,12 @@ pub(super) fn compare(
     audience: Option<String>,
     format: Format,
     adjust: AdjustArg,
-    suppress_below: u64,
-    caution_below: u64,
+    limits: Limits,
+    who: &super::WhoArgs,
     output: Option<PathBuf>,
 ) -> Result<(), CliError> {
     use crate::stats::compare::Adjust;
+    let Limits { suppress_below, caution_below } = limits;
     if suppress_below > caution_below {
         return Err(CliError("--suppress-below must not be larger than --caution-below".into()));
     }
@@ -77,6 +85,39 @@ pub(super) fn compare(
         ..crate::stats::Settings::default()
     };
     let mut conn = connect(settings)?;
+    let raw = crate::domain::filter::RawFilter {
+        channel: who.channel.clone(),
+        from: who.sent_from.clone(),
+        to: who.sent_to.clone(),
+        answer: who.answer.clone(),
+        ..Default::default()
+    };
+    // Checked against the later wave's survey, when there is a filter to check.
+    let asked = [&who.channel, &who.sent_from, &who.sent_to, &who.answer].iter().any(|v| v.is_some());
+    let later = if asked {
+        Some(models::survey::get(&mut conn, &to, settings.max_text_graphemes).map_err(fail)?.definition)
+    } else {
+        None
+    };
+    let filter = later
+        .as_ref()
+        .map_or(Ok(crate::domain::filter::Filter::default()), |def| {
+            raw.check(def).and_then(|f| {
+                let problems = f.across_waves(def);
+                if problems.is_empty() { Ok(f) } else { Err(problems) }
+            })
+        })
+        .map_err(|problems| {
+            let flag = |field: &str| match field {
+                "from" => "--sent-from",
+                "to" => "--sent-to",
+                "channel" => "--channel",
+                _ => "--answer",
+            };
+            CliError(
+                problems.iter().map(|p| format!("{}: {}", flag(p.field), p.message)).collect::<Vec<_>>().join("\n"),
+            )
+        })?;
     let request = models::comparison::CompareRequest {
         series,
         from,
@@ -84,6 +125,7 @@ pub(super) fn compare(
         audience,
         settings: stats_settings,
         max_text: settings.max_text_graphemes,
+        filter,
     };
     let out = models::comparison::compare_waves(&mut conn, &request).map_err(fail)?;
     let bytes = match format {

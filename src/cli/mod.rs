@@ -102,6 +102,8 @@ pub enum Command {
         /// Years with fewer valid answers than this carry a caution.
         #[arg(long, default_value_t = 30)]
         caution_below: u64,
+        #[command(flatten)]
+        who: WhoArgs,
         #[arg(long)]
         output: Option<PathBuf>,
     },
@@ -413,8 +415,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             command: PanelCommand::Create { wave, audience, minutes, kiosk, pin, member_codes, title, idle },
         } => outreach::panel_create(&settings, &wave, audience, minutes, kiosk, pin, member_codes, title, idle),
         Command::ImportCounts { wave, file, replace } => data::import_counts(&settings, &wave, &file, replace),
-        Command::Compare { series, from, to, audience, format, adjust, suppress_below, caution_below, output } => {
-            data::compare(&settings, series, from, to, audience, format, adjust, suppress_below, caution_below, output)
+        Command::Compare { series, from, to, audience, format, adjust, suppress_below, caution_below, who, output } => {
+            let limits = data::Limits { suppress_below, caution_below };
+            data::compare(&settings, series, from, to, audience, format, adjust, limits, &who, output)
         }
         Command::Loadtest { url, wave, clients, seconds, encoding, retry, receipts, server_pid, check, json } => {
             ops::loadtest(&settings, url, wave, clients, seconds, encoding, retry, receipts, server_pid, check, json)
@@ -442,4 +445,22 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             data::export_responses(&settings, &wave, format, output)
         }
     }
+}
+
+/// Who a comparison counts (the comparison page's filters): the channel, days and answer to a
+/// single-choice question choose people in both waves.
+#[derive(clap::Args, Debug, Default)]
+pub struct WhoArgs {
+    /// Only responses that came this way: web (online), invitation, panel, kiosk, paper, phone.
+    #[arg(long)]
+    pub channel: Option<String>,
+    /// Only responses sent on or after this day (YYYY-MM-DD, UTC).
+    #[arg(long)]
+    pub sent_from: Option<String>,
+    /// Only responses sent on or before this day (YYYY-MM-DD, UTC).
+    #[arg(long)]
+    pub sent_to: Option<String>,
+    /// Only people who gave this answer to a single-choice question: QUESTION:VALUE.
+    #[arg(long)]
+    pub answer: Option<String>,
 }

@@ -719,6 +719,24 @@ diesel::table! {
 diesel::joinable!(slice_counts -> waves (wave_id));
 
 diesel::table! {
+    index_slices (wave_id, audience, channel, day, filter_key, filter_value, kind, code, positive, valid) {
+        wave_id -> Text,
+        audience -> Text,
+        channel -> Text,
+        day -> Date,
+        filter_key -> Text,
+        filter_value -> Text,
+        kind -> Text,
+        code -> Text,
+        positive -> Integer,
+        valid -> Integer,
+        respondents -> BigInt,
+    }
+}
+
+diesel::joinable!(index_slices -> waves (wave_id));
+
+diesel::table! {
     rating_scales (id) {
         id -> Text,
         partnership_id -> Text,
@@ -847,6 +865,7 @@ diesel::joinable!(pledge_services -> waves (wave_id));
 diesel::allow_tables_to_appear_in_same_query!(
     pledge_services,
     slice_counts,
+    index_slices,
     update_links,
     evidence_notes,
     note_outcomes,

@@ -405,6 +405,14 @@ pub const MAP: &[Entry] = &[
         READERS,
         WithOwner,
     ),
+    e(
+        "index_slices",
+        No,
+        "Respondents by positive and valid answers per priority and value, by channel, day and single-choice answer.",
+        "Filtered comparisons and trends without reading every answer.",
+        READERS,
+        WithOwner,
+    ),
     // Voices.
     e("themes", No, "The codebook: themes and their keywords.", "To code what people wrote.", READERS, WithPartnership),
     e("codings", Respondent, "Which themes each written answer was coded to.", "To count themes.", ANALYSTS, WithOwner),

@@ -209,6 +209,42 @@ pub fn is_one_answer(kind: QuestionKind) -> bool {
 }
 
 impl Filter {
+    /// What keeps this filter from choosing people in every wave of a comparison or trend:
+    /// there, people are chosen by the answer to a single-choice question (the counts kept
+    /// by answer are kept for those), not by a scale or a yes/sometimes/no.
+    pub fn across_waves(&self, def: &SurveyDefinition) -> Vec<FilterProblem> {
+        match &self.answer {
+            Some((key, _)) if def.question(key).is_some_and(|q| q.kind != QuestionKind::SingleChoice) => {
+                vec![FilterProblem {
+                    field: "answer",
+                    message: "Comparisons and trends choose people by their answer to a single-choice question, such as whether a child has an EHC plan: choose one from the list.".into(),
+                }]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The first and last day the filter's dates allow (four-digit years: inside every
+    /// engine, and ordered as text on SQLite).
+    pub fn days(&self) -> (NaiveDate, NaiveDate) {
+        let first = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default();
+        let last = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default();
+        (self.from.unwrap_or(first), self.to.unwrap_or(last))
+    }
+
+    /// The instants a response sent inside the filter's days falls in: from the first
+    /// instant of the first day, up to (not including) the first instant after the last
+    /// day, or the last second of 9999 (year 10000 would sort before every date as text).
+    pub fn instants(&self) -> (chrono::NaiveDateTime, chrono::NaiveDateTime) {
+        let (from, to) = self.days();
+        let start = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default();
+        let after = to
+            .succ_opt()
+            .filter(|d| chrono::Datelike::year(d) <= 9999)
+            .map_or_else(|| to.and_hms_opt(23, 59, 59).unwrap_or_default(), start);
+        (start(from), after)
+    }
+
     /// Whether it chooses respondents by anything the kept counts cannot split (channel,
     /// days, an answer): such views are counted from the stored answers.
     pub fn needs_answers(&self) -> bool {

@@ -19,8 +19,8 @@ use super::StoreResult;
 use diesel::upsert::excluded;
 
 use crate::db::schema::{
-    answer_counts, answers, index_counts, number_counts, question_counts, question_options, question_tags, questions,
-    response_counts, responses, slice_counts,
+    answer_counts, answers, index_counts, index_slices, number_counts, question_counts, question_options,
+    question_tags, questions, response_counts, responses, slice_counts,
 };
 use crate::db::{Backend, DbConnection, ResponseId, WaveId};
 
@@ -302,6 +302,46 @@ pub fn apply(c: &mut DbConnection, response_id: &ResponseId, sign: i64) -> Store
             }
         }
     }
+    // The same under each group the filters tell apart (`index_slices`), in one statement.
+    let index_rows: Vec<_> = filters
+        .iter()
+        .flat_map(|(fk, fv)| {
+            per_code.iter().filter(|(_, (_, valid))| *valid > 0).map(move |((kind, code), (pos, valid))| {
+                (
+                    index_slices::wave_id.eq(w),
+                    index_slices::audience.eq(a),
+                    index_slices::channel.eq(ch),
+                    index_slices::day.eq(sent.date()),
+                    index_slices::filter_key.eq(fk),
+                    index_slices::filter_value.eq(fv),
+                    index_slices::kind.eq(kind),
+                    index_slices::code.eq(code),
+                    index_slices::positive.eq(*pos),
+                    index_slices::valid.eq(*valid),
+                    index_slices::respondents.eq(sign),
+                )
+            })
+        })
+        .collect();
+    if !index_rows.is_empty() {
+        crate::on_backend!(c, |inner| diesel::insert_into(index_slices::table)
+            .values(&index_rows)
+            .on_conflict((
+                index_slices::wave_id,
+                index_slices::audience,
+                index_slices::channel,
+                index_slices::day,
+                index_slices::filter_key,
+                index_slices::filter_value,
+                index_slices::kind,
+                index_slices::code,
+                index_slices::positive,
+                index_slices::valid,
+            ))
+            .do_update()
+            .set(index_slices::respondents.eq(index_slices::respondents + excluded(index_slices::respondents)))
+            .execute(inner))?;
+    }
     for ((kind, code), (pos, valid)) in per_code {
         if valid == 0 {
             continue;
@@ -369,6 +409,7 @@ pub fn rebuild(c: &mut DbConnection, wave_id: &WaveId) -> StoreResult<()> {
     diesel::delete(response_counts::table.filter(response_counts::wave_id.eq(wave_id))).execute(c)?;
     diesel::delete(number_counts::table.filter(number_counts::wave_id.eq(wave_id))).execute(c)?;
     diesel::delete(slice_counts::table.filter(slice_counts::wave_id.eq(wave_id))).execute(c)?;
+    diesel::delete(index_slices::table.filter(index_slices::wave_id.eq(wave_id))).execute(c)?;
     recount_questions(c, wave_id)?;
     let p = if c.backend() == Backend::Postgres { "$1" } else { "?" };
     let people = format!(
@@ -411,6 +452,46 @@ pub fn rebuild(c: &mut DbConnection, wave_id: &WaveId) -> StoreResult<()> {
     // Who wrote was refilled by `recount_questions` above.
     for kind in SLICE_KINDS.into_iter().filter(|k| *k != "wrote") {
         refill_slices(c, wave_id, kind)?;
+    }
+    refill_index_slices(c, wave_id)
+}
+
+/// Counts a wave's respondents by positive and valid answers per priority and value, by
+/// channel and day, for everyone and under each single-choice answer, into `index_slices`
+/// (whose rows for the wave must be gone). The same statements fill the table in its
+/// migration.
+fn refill_index_slices(c: &mut DbConnection, wave_id: &WaveId) -> StoreResult<()> {
+    let pg = c.backend() == Backend::Postgres;
+    let (p, day) = if pg { ("$1", "CAST(r.submitted_at AS DATE)") } else { ("?", "date(r.submitted_at)") };
+    for crossed in [false, true] {
+        let (fk, fv, cross) = if crossed {
+            (
+                "fa.question_key",
+                "fa.option_value",
+                " JOIN answers fa ON fa.response_id = r.id AND fa.option_value IS NOT NULL \
+                 JOIN questions fq ON fq.wave_id = r.wave_id AND fq.question_key = fa.question_key \
+                 AND fq.kind = 'single-choice'",
+            )
+        } else {
+            ("''", "''", "")
+        };
+        let sql = format!(
+            "INSERT INTO index_slices (wave_id, audience, channel, day, filter_key, filter_value, kind, code, \
+             positive, valid, respondents) \
+             SELECT s.wave_id, s.audience, s.channel, s.day, s.fk, s.fv, s.kind, s.code, s.pos, s.valid, COUNT(*) FROM ( \
+               SELECT r.wave_id AS wave_id, r.audience AS audience, r.channel AS channel, {day} AS day, \
+                 {fk} AS fk, {fv} AS fv, r.id AS rid, t.kind AS kind, t.code AS code, \
+                 SUM(CASE WHEN o.polarity = 'positive' THEN 1 ELSE 0 END) AS pos, \
+                 SUM(CASE WHEN o.polarity <> 'excluded' THEN 1 ELSE 0 END) AS valid \
+               FROM answers a JOIN responses r ON r.id = a.response_id{cross} \
+               JOIN questions q ON q.wave_id = r.wave_id AND q.question_key = a.question_key \
+               JOIN question_options o ON o.question_id = q.id AND o.value = a.option_value \
+               JOIN question_tags t ON t.question_id = q.id AND t.kind IN ('priority', 'value') \
+               WHERE r.wave_id = {p} AND q.kind IN ('single-choice', 'face-scale', 'yes-sometimes-no') \
+               GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 \
+             ) s WHERE s.valid > 0 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10"
+        );
+        crate::on_backend!(c, |inner| diesel::sql_query(&sql).bind::<Text, _>(wave_id).execute(inner))?;
     }
     Ok(())
 }
@@ -629,6 +710,123 @@ pub fn slice_rows(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<BTre
         .map(|(audience, channel, day, (fk, fv), kind, key, option, number, n)| {
             let (audience, channel, filter) = (&audience, &channel, (fk.as_str(), fv.as_str()));
             let name = SliceKey { audience, channel, day, filter, kind: &kind, key: &key, option: &option, number };
+            (name.to_string(), n)
+        })
+        .collect())
+}
+
+/// One group of a wave's kept index counts: respondents with `positive` of `valid` answers
+/// to the questions of one priority or value, by audience, channel and whether sent inside
+/// the days asked for, summed over the days.
+#[derive(QueryableByName, Debug)]
+pub struct IndexSlice {
+    #[diesel(sql_type = Text)]
+    pub audience: String,
+    #[diesel(sql_type = Text)]
+    pub channel: String,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub in_range: i32,
+    /// '' for everyone, else the single-choice question whose answer the figure is under.
+    #[diesel(sql_type = Text)]
+    pub filter_key: String,
+    #[diesel(sql_type = Text)]
+    pub filter_value: String,
+    /// `priority` or `value`.
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = Text)]
+    pub code: String,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub positive: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub valid: i32,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub respondents: i64,
+}
+
+/// A wave's index counts kept by channel and day (`index_slices`), summed into groups as
+/// [`slices`] sums the other figures: everyone's, and under each answer to `crossed`.
+pub fn index_slices(
+    conn: &mut DbConnection,
+    wave_id: &WaveId,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    crossed: Option<&str>,
+) -> StoreResult<Vec<IndexSlice>> {
+    use diesel::sql_types::Date;
+    let pg = conn.backend() == Backend::Postgres;
+    let p = |i: u8| if pg { format!("${i}") } else { format!("?{i}") };
+    let sql = format!(
+        "SELECT audience, channel, CASE WHEN day >= {} AND day <= {} THEN 1 ELSE 0 END AS in_range, \
+         filter_key, filter_value, kind, code, positive, valid, CAST(SUM(respondents) AS BIGINT) AS respondents \
+         FROM index_slices WHERE wave_id = {} AND filter_key IN ('', {}) \
+         GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 HAVING SUM(respondents) <> 0",
+        p(2),
+        p(3),
+        p(1),
+        p(4)
+    );
+    Ok(crate::on_backend!(conn, |c| diesel::sql_query(&sql)
+        .bind::<Text, _>(wave_id.as_str())
+        .bind::<Date, _>(from)
+        .bind::<Date, _>(to)
+        .bind::<Text, _>(crossed.unwrap_or(""))
+        .load::<IndexSlice>(c))?)
+}
+
+/// Where one kept index count is: its group, day, and which priority or value with how many
+/// positive of how many valid answers.
+pub struct IndexSliceKey<'a> {
+    pub audience: &'a str,
+    pub channel: &'a str,
+    pub day: chrono::NaiveDate,
+    /// The single-choice question and answer the figure is under ('' for everyone).
+    pub filter: (&'a str, &'a str),
+    pub kind: &'a str,
+    pub code: &'a str,
+    pub positive: i32,
+    pub valid: i32,
+}
+
+impl std::fmt::Display for IndexSliceKey<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let IndexSliceKey { audience, channel, day, filter: (fk, fv), kind, code, positive, valid } = self;
+        write!(f, "{audience}/{channel}/{day}/{fk}={fv}: {kind} {code} {positive} of {valid}")
+    }
+}
+
+/// Every kept index count of a wave by its readable name (`IndexSliceKey`), zeros left out
+/// (for `integrity::wave_check`).
+pub fn index_slice_rows(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<BTreeMap<String, i64>> {
+    type Row = (String, String, chrono::NaiveDate, (String, String), String, String, i32, i32, i64);
+    let rows: Vec<Row> = index_slices::table
+        .filter(index_slices::wave_id.eq(wave_id))
+        .filter(index_slices::respondents.ne(0))
+        .select((
+            index_slices::audience,
+            index_slices::channel,
+            index_slices::day,
+            (index_slices::filter_key, index_slices::filter_value),
+            index_slices::kind,
+            index_slices::code,
+            index_slices::positive,
+            index_slices::valid,
+            index_slices::respondents,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(audience, channel, day, (fk, fv), kind, code, positive, valid, n)| {
+            let name = IndexSliceKey {
+                audience: &audience,
+                channel: &channel,
+                day,
+                filter: (&fk, &fv),
+                kind: &kind,
+                code: &code,
+                positive,
+                valid,
+            };
             (name.to_string(), n)
         })
         .collect())

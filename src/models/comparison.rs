@@ -1,9 +1,20 @@
 //! Comparing two waves of a series from the database. It reads the exact counts kept at every
 //! write (`models::aggregates`): answers per option per audience and question key, and for
 //! each priority and value the histogram of respondents by positive and valid answers, from
-//! which the respondent-level index is computed exactly — no answer is read one by one. The numbers then go through `crate::stats`, exactly as
-//! `heard compare-counts` would take them, and every question carries its input in the
-//! cases.json form so anyone can re-run the figures.
+//! which the respondent-level index is computed exactly — no answer is read one by one. The
+//! numbers then go through `crate::stats`, exactly as `heard compare-counts` would take them,
+//! and every question carries its input in the cases.json form so anyone can re-run the
+//! figures.
+//!
+//! **Filtered comparisons.** A channel, days or the answer to a single-choice question choose
+//! respondents in both waves. The same figures are then read from the counts kept by
+//! channel, day and answer (`slice_counts` through `results::tally`, and `index_slices`), in
+//! every group the filter tells apart. Suppression comes after filtering: a year's figures
+//! for a question or index are withheld when the results page's cube (primary and secondary
+//! rules, `stats::results::bases_shown`) would hide its base, so no hidden group can be had
+//! by subtracting a filtered comparison from the unfiltered one. A withheld year carries no
+//! counts (zeros, marked `withheld` in the input), and linked answers are then left out.
+//! Published counts of past waves cannot be split, so a filtered comparison leaves them out.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -12,8 +23,10 @@ use diesel::prelude::*;
 use super::{StoreError, StoreResult};
 use crate::db::{DbConnection, WaveId};
 use crate::domain::SurveyDefinition;
+use crate::domain::filter::Filter;
 use crate::domain::survey::{Polarity, QuestionKind};
 use crate::stats::compare::{CaseInput, PairedInput, QuestionInput, SettingsInput, compare_case};
+use crate::stats::results::Sig;
 use crate::stats::{ComparisonOutput, CompositeSample, Settings, composite_from_samples};
 
 /// What to compare.
@@ -26,6 +39,10 @@ pub struct CompareRequest {
     pub settings: Settings,
     /// The deployment's text limit, for reading the waves' definitions (see `survey::Wave`).
     pub max_text: usize,
+    /// Who is compared: channel, days and the answer to a single-choice question choose
+    /// respondents in both waves (its audience and tag are not read here: `audience` above
+    /// chooses the report, and a tag only chooses what a page shows).
+    pub filter: Filter,
 }
 
 struct WaveData {
@@ -39,6 +56,89 @@ struct WaveData {
     composites: HashMap<(String, String, String), CompositeSample>,
     /// audience → responses.
     responses: HashMap<String, u64>,
+    /// Under a filter that splits respondents beyond their audience: every group it tells
+    /// apart, for the suppression cube.
+    groups: Option<Groups>,
+}
+
+/// Answers per (question, option).
+type Options = HashMap<(String, String), u64>;
+
+/// A wave's respondents in every group a filter tells apart (`stats::results::Sig`): each
+/// group's answers per (question, option), and its respondents per priority and value by
+/// positive and valid answers. The groups part the respondents (those who gave the filtering
+/// answer are taken out of everyone's), as on the results page.
+struct Groups {
+    /// (group, responses, answers per (question, option)).
+    answers: Vec<(Sig, u64, Options)>,
+    /// (group, kind, code, positive, valid, respondents).
+    index: Vec<(Sig, String, String, i32, i32, u64)>,
+}
+
+impl Groups {
+    /// Each group's base for one question: its valid (not excluded) answers.
+    fn question_bases(&self, q: &crate::domain::Question) -> Vec<(Sig, u64)> {
+        self.answers
+            .iter()
+            .map(|(sig, _, options)| {
+                let n = q
+                    .options
+                    .iter()
+                    .filter(|o| o.polarity != Polarity::Excluded)
+                    .filter_map(|o| options.get(&(q.key.to_string(), o.value.clone())))
+                    .fold(0u64, |sum, n| sum.saturating_add(*n));
+                (sig.clone(), n)
+            })
+            .collect()
+    }
+
+    /// Each group's base for one index: its respondents with a valid answer.
+    fn index_bases(&self, kind: &str, code: &str) -> Vec<(Sig, u64)> {
+        let mut per: BTreeMap<Sig, u64> = BTreeMap::new();
+        for (sig, k, c, _, _, n) in &self.index {
+            if k == kind && c == code {
+                let e = per.entry(sig.clone()).or_insert(0);
+                *e = e.saturating_add(*n);
+            }
+        }
+        per.into_iter().collect()
+    }
+}
+
+/// A wave's groups under `filter` (channel, days, a single-choice answer): the answers from
+/// the counts kept by channel, day and answer (`results::tally`), the index counts from
+/// `index_slices`. A few thousand kept rows, however many answered.
+fn groups(conn: &mut DbConnection, wave_id: &WaveId, def: &SurveyDefinition, filter: &Filter) -> StoreResult<Groups> {
+    let tally = super::results::tally(conn, wave_id, def, filter)?;
+    let answers = tally.groups.into_iter().map(|(sig, g)| (sig, g.responses, g.options)).collect();
+    let crossed = filter.answer.as_ref().map(|(k, _)| k.as_str());
+    let (from, to) = filter.days();
+    let mut whole: BTreeMap<(Sig, String, String, i32, i32), i64> = BTreeMap::new();
+    let mut under: Vec<(Sig, String, String, i32, i32, i64)> = Vec::new();
+    for r in super::aggregates::index_slices(conn, wave_id, from, to, crossed)? {
+        let answer = (!r.filter_key.is_empty()).then_some(r.filter_value);
+        let sig = Sig { audience: r.audience, channel: r.channel, answer, in_range: r.in_range != 0 };
+        if sig.answer.is_some() {
+            under.push((sig, r.kind, r.code, r.positive, r.valid, r.respondents));
+        } else {
+            *whole.entry((sig, r.kind, r.code, r.positive, r.valid)).or_insert(0) += r.respondents;
+        }
+    }
+    // Everyone's rows hold those who gave each answer too: take them out.
+    for (sig, kind, code, pos, valid, n) in &under {
+        let rest = Sig { answer: None, ..sig.clone() };
+        if let Some(e) = whole.get_mut(&(rest, kind.clone(), code.clone(), *pos, *valid)) {
+            *e -= n;
+        }
+    }
+    let index = whole
+        .into_iter()
+        .map(|((sig, kind, code, pos, valid), n)| (sig, kind, code, pos, valid, n))
+        .chain(under)
+        .filter(|r| r.5 > 0)
+        .map(|(sig, kind, code, pos, valid, n)| (sig, kind, code, pos, valid, stored_count(n)))
+        .collect();
+    Ok(Groups { answers, index })
 }
 
 #[derive(diesel::QueryableByName)]
@@ -56,10 +156,29 @@ struct PairRow {
 }
 
 /// Answers of the same people in both waves (same member code, same audience), counted by
-/// (audience, question key, earlier option, later option).
-fn linked_pairs(conn: &mut DbConnection, wave_a: &WaveId, wave_b: &WaveId) -> StoreResult<Vec<PairRow>> {
-    use diesel::sql_types::Text;
-    let (p1, p2) = if conn.backend() == crate::db::Backend::Postgres { ("$1", "$2") } else { ("?", "?") };
+/// (audience, question key, earlier option, later option). A filter's channel, days and
+/// answer choose people in both waves: a pair counts when both its responses are inside.
+fn linked_pairs(
+    conn: &mut DbConnection,
+    wave_a: &WaveId,
+    wave_b: &WaveId,
+    filter: &Filter,
+) -> StoreResult<Vec<PairRow>> {
+    use diesel::sql_types::{Text, Timestamp};
+    let pg = conn.backend() == crate::db::Backend::Postgres;
+    let p = |i: u8| if pg { format!("${i}") } else { format!("?{i}") };
+    let inside = |r: &str| {
+        format!(
+            " AND ({c} = '' OR {r}.channel = {c}) AND {r}.submitted_at >= {from} AND {r}.submitted_at < {to} \
+             AND ({k} = '' OR EXISTS (SELECT 1 FROM answers f WHERE f.response_id = {r}.id \
+             AND f.question_key = {k} AND f.option_value = {v}))",
+            c = p(3),
+            from = p(4),
+            to = p(5),
+            k = p(6),
+            v = p(7)
+        )
+    };
     let sql = format!(
         "SELECT rb.audience AS audience, a1.question_key AS question_key, a1.option_value AS option_a, \
            a2.option_value AS option_b, CAST(COUNT(*) AS BIGINT) AS pairs \
@@ -67,13 +186,25 @@ fn linked_pairs(conn: &mut DbConnection, wave_a: &WaveId, wave_b: &WaveId) -> St
          JOIN responses rb ON rb.member_hash = ra.member_hash AND rb.audience = ra.audience \
          JOIN answers a1 ON a1.response_id = ra.id \
          JOIN answers a2 ON a2.response_id = rb.id AND a2.question_key = a1.question_key \
-         WHERE ra.wave_id = {p1} AND rb.wave_id = {p2} AND ra.member_hash IS NOT NULL \
-           AND a1.option_value IS NOT NULL AND a2.option_value IS NOT NULL \
-         GROUP BY rb.audience, a1.question_key, a1.option_value, a2.option_value"
+         WHERE ra.wave_id = {} AND rb.wave_id = {} AND ra.member_hash IS NOT NULL \
+           AND a1.option_value IS NOT NULL AND a2.option_value IS NOT NULL{}{} \
+         GROUP BY rb.audience, a1.question_key, a1.option_value, a2.option_value",
+        p(1),
+        p(2),
+        inside("ra"),
+        inside("rb")
     );
+    let (from, after) = filter.instants();
+    let (key, value) = filter.answer.clone().unwrap_or_default();
+    let channel = filter.channel.clone().unwrap_or_default();
     Ok(crate::on_backend!(conn, |c| diesel::sql_query(&sql)
         .bind::<Text, _>(wave_a.as_str())
         .bind::<Text, _>(wave_b.as_str())
+        .bind::<Text, _>(&channel)
+        .bind::<Timestamp, _>(from)
+        .bind::<Timestamp, _>(after)
+        .bind::<Text, _>(&key)
+        .bind::<Text, _>(&value)
         .load::<PairRow>(c))?)
 }
 
@@ -89,9 +220,13 @@ fn stored_count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(u64::MAX)
 }
 
-fn load_wave(conn: &mut DbConnection, slug: &str, series_id: &str, max_text: usize) -> StoreResult<WaveData> {
-    // (kind, code, audience) → (respondents, Σshare, Σshare², positive answers, valid answers)
-    type Sums = (u64, f64, f64, u64, u64);
+fn load_wave(
+    conn: &mut DbConnection,
+    slug: &str,
+    series_id: &str,
+    max_text: usize,
+    filter: &Filter,
+) -> StoreResult<WaveData> {
     // Exact counts kept up to date at every write (see `models::aggregates`); published
     // counts of past waves add to the option counts (they have no respondents, so they never
     // enter the respondent-level indices).
@@ -101,6 +236,32 @@ fn load_wave(conn: &mut DbConnection, slug: &str, series_id: &str, max_text: usi
         return Err(StoreError::Conflict(format!("the wave {slug:?} is not part of this series")));
     }
     let (wave, def) = (loaded.row, loaded.definition);
+    if filter.needs_answers() {
+        let g = groups(conn, &wave.id, &def, filter)?;
+        let mut counts: HashMap<(String, String, String), u64> = HashMap::new();
+        let mut responses: HashMap<String, u64> = HashMap::new();
+        for (sig, people, options) in g.answers.iter().filter(|(sig, _, _)| sig.inside(filter, None)) {
+            let e = responses.entry(sig.audience.clone()).or_insert(0);
+            *e = e.saturating_add(*people);
+            for ((k, v), n) in options {
+                let e = counts.entry((sig.audience.clone(), k.clone(), v.clone())).or_insert(0);
+                *e = e.saturating_add(*n);
+            }
+        }
+        let hist = g.index.iter().filter(|r| r.0.inside(filter, None)).map(|(sig, kind, code, pos, valid, n)| {
+            (sig.audience.clone(), kind.clone(), code.clone(), *pos, *valid, *n)
+        });
+        return Ok(WaveData {
+            id: wave.id.clone(),
+            slug: wave.slug,
+            label: wave.label,
+            def,
+            counts,
+            composites: composites_of(hist),
+            responses,
+            groups: Some(g),
+        });
+    }
     let counts = super::aggregates::option_counts(conn, &wave.id)?;
     // Responses per audience, as kept at write time (not a count of the wave's responses,
     // which at 500,000 was most of the time a trend took).
@@ -118,6 +279,27 @@ fn load_wave(conn: &mut DbConnection, slug: &str, series_id: &str, max_text: usi
             index_counts::respondents,
         ))
         .load(conn)?;
+    let hist = hist.into_iter().map(|(aud, kind, code, pos, valid, n)| (aud, kind, code, pos, valid, stored_count(n)));
+    Ok(WaveData {
+        id: wave.id.clone(),
+        slug: wave.slug,
+        label: wave.label,
+        def,
+        counts,
+        composites: composites_of(hist),
+        responses: per_audience.into_iter().map(|(a, n)| (a, stored_count(n))).collect(),
+        groups: None,
+    })
+}
+
+/// The respondent-level index's sufficient statistics per (kind, code, audience), from the
+/// histogram of respondents by (positive, valid) answers: (audience, kind, code, positive,
+/// valid, respondents).
+fn composites_of(
+    hist: impl Iterator<Item = (String, String, String, i32, i32, u64)>,
+) -> HashMap<(String, String, String), CompositeSample> {
+    // (kind, code, audience) → (respondents, Σshare, Σshare², positive answers, valid answers)
+    type Sums = (u64, f64, f64, u64, u64);
     let mut sums: HashMap<(String, String, String), Sums> = HashMap::new();
     for (aud, kind, code, pos, valid, n) in hist {
         if valid <= 0 {
@@ -125,26 +307,29 @@ fn load_wave(conn: &mut DbConnection, slug: &str, series_id: &str, max_text: usi
         }
         let share = f64::from(pos) / f64::from(valid);
         let e = sums.entry((kind, code, aud)).or_insert((0, 0.0, 0.0, 0, 0));
-        let (n, pos, valid) = (stored_count(n), stored_count(pos.into()), stored_count(valid.into()));
+        let (pos, valid) = (stored_count(pos.into()), stored_count(valid.into()));
         e.0 = e.0.saturating_add(n);
         e.1 += n as f64 * share;
         e.2 += n as f64 * share * share;
         e.3 = e.3.saturating_add(n.saturating_mul(pos));
         e.4 = e.4.saturating_add(n.saturating_mul(valid));
     }
-    let composites = sums
-        .into_iter()
+    sums.into_iter()
         .map(|(k, (n, sum, sum_sq, pos, valid))| (k, CompositeSample::from_sums(n, sum, sum_sq, 0, pos, valid)))
-        .collect();
-    Ok(WaveData {
-        id: wave.id.clone(),
-        slug: wave.slug,
-        label: wave.label,
-        def,
-        counts,
-        composites,
-        responses: per_audience.into_iter().map(|(a, n)| (a, stored_count(n))).collect(),
-    })
+        .collect()
+}
+
+/// Whether a base may be shown for the report of `audience` (`None`: everyone) under a
+/// filter: `stats::results::bases_shown` over every group's base. An audience the wave does
+/// not have shows nothing anyway.
+fn shown(
+    def: &SurveyDefinition,
+    bases: &[(Sig, u64)],
+    filter: &Filter,
+    audience: &Option<String>,
+    settings: &crate::stats::Settings,
+) -> bool {
+    crate::stats::results::bases_shown(def, bases, filter, settings).get(audience).copied().unwrap_or(true)
 }
 
 /// The McNemar input for one question: linked people positive or not in each year. Pairs
@@ -190,8 +375,18 @@ pub fn compare_waves(conn: &mut DbConnection, req: &CompareRequest) -> StoreResu
     if req.from == req.to {
         return Err(StoreError::Conflict("choose two different waves to compare".into()));
     }
-    let a = load_wave(conn, &req.from, &series_id, req.max_text)?;
-    let b = load_wave(conn, &req.to, &series_id, req.max_text)?;
+    // Who is compared: the report's audience is chosen below, and a tag chooses only what a
+    // page shows.
+    let filter = Filter { audience: None, tag: None, ..req.filter.clone() };
+    let a = load_wave(conn, &req.from, &series_id, req.max_text, &filter)?;
+    let b = load_wave(conn, &req.to, &series_id, req.max_text, &filter)?;
+    if let Some((key, _)) = &filter.answer
+        && !b.def.question(key).is_some_and(|q| q.kind == QuestionKind::SingleChoice)
+    {
+        return Err(StoreError::Conflict(format!(
+            "comparisons choose people by the answer to a single-choice question of the later wave, and {key:?} is not one"
+        )));
+    }
     // Keys compared: single-answer questions present in both waves (for the indices), and
     // every single-answer key of either wave for the questions.
     let (def_a, def_b) = (&a.def, &b.def);
@@ -201,7 +396,7 @@ pub fn compare_waves(conn: &mut DbConnection, req: &CompareRequest) -> StoreResu
         .filter(|q| single_answer(q.kind) && def_a.question(q.key.as_str()).is_some_and(|p| single_answer(p.kind)))
         .map(|q| q.key.to_string())
         .collect();
-    let pairs = linked_pairs(conn, &a.id, &b.id)?;
+    let pairs = linked_pairs(conn, &a.id, &b.id, &filter)?;
     let years =
         if a.label != b.label { vec![a.label.clone(), b.label.clone()] } else { vec![a.slug.clone(), b.slug.clone()] };
     let (priorities, values) = super::framework::labels(conn, &partnership_id)?;
@@ -253,12 +448,22 @@ pub fn compare_waves(conn: &mut DbConnection, req: &CompareRequest) -> StoreResu
             let pick =
                 |p: Polarity| options.iter().filter(|(_, x, _)| *x == p).map(|(v, _, _)| v.clone()).collect::<Vec<_>>();
             let mut counts = BTreeMap::new();
+            let mut withheld = Vec::new();
             for (wave, q, year) in [(&a, qa, &years[0]), (&b, qb, &years[1])] {
                 // A question this wave did not ask has no answers that year: zeros, said
                 // explicitly, so the input carried with the result reads back as it was used.
                 let asked = q.is_some_and(|q| single_answer(q.kind) && q.audiences.iter().any(|x| in_report(x)));
                 if !asked {
                     counts.insert(year.clone(), vec![0; options.len()]);
+                    continue;
+                }
+                // Under a filter, a base the suppression cube hides is withheld: its counts
+                // are not given at all (zeros), so neither the page nor the input shows them.
+                if let (Some(g), Some(q)) = (&wave.groups, q)
+                    && !shown(&wave.def, &g.question_bases(q), &filter, audience, &req.settings)
+                {
+                    counts.insert(year.clone(), vec![0; options.len()]);
+                    withheld.push(year.clone());
                     continue;
                 }
                 let row: Vec<u64> = options
@@ -286,7 +491,8 @@ pub fn compare_waves(conn: &mut DbConnection, req: &CompareRequest) -> StoreResu
                 excluded: pick(Polarity::Excluded),
                 scores: Some(options.iter().map(|(_, _, s)| *s).collect()),
                 counts,
-                paired: paired_for(&pairs, key, qa, qb, &in_report),
+                paired: if withheld.is_empty() { paired_for(&pairs, key, qa, qb, &in_report) } else { None },
+                withheld,
             });
         }
         let case = CaseInput {
@@ -325,10 +531,22 @@ pub fn compare_waves(conn: &mut DbConnection, req: &CompareRequest) -> StoreResu
                 if !tagged {
                     continue;
                 }
-                let samples: Vec<CompositeSample> = [&a, &b]
+                let withheld: Vec<bool> = [&a, &b]
                     .iter()
                     .map(|w| {
+                        w.groups.as_ref().is_some_and(|g| {
+                            !shown(&w.def, &g.index_bases(kind, &item.code), &filter, audience, &req.settings)
+                        })
+                    })
+                    .collect();
+                let samples: Vec<CompositeSample> = [&a, &b]
+                    .iter()
+                    .zip(&withheld)
+                    .map(|(w, hidden)| {
                         let mut total = CompositeSample::default();
+                        if *hidden {
+                            return total;
+                        }
                         let (mut n, mut sum, mut sum_sq, mut pos, mut valid) = (0u64, 0.0, 0.0, 0u64, 0u64);
                         for ((k, code, aud), s) in &w.composites {
                             if k == kind && code == &item.code && in_report(aud) {
@@ -351,13 +569,19 @@ pub fn compare_waves(conn: &mut DbConnection, req: &CompareRequest) -> StoreResu
                     })
                     .collect();
                 let label = format!("{prefix} {}: {}", item.code, item.title);
-                composites.push(composite_from_samples(
+                let mut index = composite_from_samples(
                     &format!("{kind}:{}", item.code),
                     &label,
                     &years,
                     &samples,
                     req.settings.alpha,
-                ));
+                );
+                for (year, hidden) in years.iter().zip(&withheld) {
+                    if let (true, Some(y)) = (*hidden, index.years.get_mut(year)) {
+                        y.withheld = true;
+                    }
+                }
+                composites.push(index);
             }
         }
         result.composites = Some(composites);
@@ -395,6 +619,13 @@ pub fn to_csv(out: &ComparisonOutput) -> StoreResult<Vec<u8>> {
         ])
         .map_err(err)?;
         let f = |v: Option<f64>| v.map(|x| format!("{x}")).unwrap_or_default();
+        // A year withheld under a filter is confidential (`[c]`), never a zero or a blank.
+        let base = |y: &crate::stats::compare::YearResult| {
+            if y.withheld { "[c]".to_owned() } else { y.n_valid.to_string() }
+        };
+        let share = |y: &crate::stats::compare::YearResult| {
+            if y.withheld { "[c]".to_owned() } else { y.display_pct.map(|x| x.to_string()).unwrap_or_default() }
+        };
         for case in &out.cases {
             let (ya, yb) = (&case.years[0], &case.years[1]);
             for q in &case.questions {
@@ -410,10 +641,10 @@ pub fn to_csv(out: &ComparisonOutput) -> StoreResult<Vec<u8>> {
                     q.id.clone(),
                     ya.clone(),
                     yb.clone(),
-                    a.n_valid.to_string(),
-                    b.n_valid.to_string(),
-                    a.display_pct.map(|x| x.to_string()).unwrap_or_default(),
-                    b.display_pct.map(|x| x.to_string()).unwrap_or_default(),
+                    base(a),
+                    base(b),
+                    share(a),
+                    share(b),
                     q.diff_points_display.map(|x| x.to_string()).unwrap_or_default(),
                     f(q.newcombe_low),
                     f(q.newcombe_high),
@@ -435,10 +666,10 @@ pub fn to_csv(out: &ComparisonOutput) -> StoreResult<Vec<u8>> {
                     c.id.clone(),
                     ya.clone(),
                     yb.clone(),
-                    a.n_respondents.to_string(),
-                    b.n_respondents.to_string(),
-                    f(a.index),
-                    f(b.index),
+                    if a.withheld { "[c]".into() } else { a.n_respondents.to_string() },
+                    if b.withheld { "[c]".into() } else { b.n_respondents.to_string() },
+                    if a.withheld { "[c]".into() } else { f(a.index) },
+                    if b.withheld { "[c]".into() } else { f(b.index) },
                     f(c.diff),
                     f(c.diff_ci_low),
                     f(c.diff_ci_high),

@@ -187,6 +187,7 @@ mod tests {
             suppressed: false,
             low_base: false,
             small_cells: vec![],
+            withheld: false,
         };
         let mut years = BTreeMap::new();
         years.insert("2023".to_owned(), year(0.5));
@@ -293,6 +294,7 @@ pub fn survey_by_outcome(
         audience: None,
         settings: settings.clone(),
         max_text,
+        filter: crate::domain::filter::Filter::default(),
     };
     let result = super::comparison::compare_waves(conn, &req)?;
     let def = super::survey::get(conn, &to.slug, max_text)?.definition;

@@ -1,6 +1,7 @@
 //! Checks that the stored data is whole: the engine's own integrity check, and for a wave that
 //! every acknowledged receipt is stored exactly once, no response is an empty shell, and the
-//! kept counts and answer sheets equal a recount of the raw answers. The load generator (`--check`), `heard
+//! kept counts (the index counts by channel, day and answer included) and answer sheets equal
+//! a recount of the raw answers. The load generator (`--check`), `heard
 //! verify` and the crash-safety script use these.
 
 use std::collections::{BTreeMap, HashMap};
@@ -172,6 +173,8 @@ pub fn wave_check(
     let (mut kept, mut recount) = (kept_beside(conn, wave_id)?, recount_beside(conn, wave_id)?);
     kept.append(&mut super::aggregates::slice_rows(conn, wave_id)?);
     recount.append(&mut recount_slices(conn, wave_id)?);
+    kept.append(&mut super::aggregates::index_slice_rows(conn, wave_id)?);
+    recount.append(&mut recount_index_slices(conn, wave_id)?);
     for key in kept.keys().chain(recount.keys()) {
         let (k, r) = (kept.get(key).copied().unwrap_or(0), recount.get(key).copied().unwrap_or(0));
         let line = format!("{key}: kept {k}, recounted {r}");
@@ -319,6 +322,81 @@ fn recount_slices(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<BTre
     }
     for (name, ids) in people_per {
         out.insert(name, i64::try_from(ids.len()).unwrap_or(i64::MAX));
+    }
+    Ok(out)
+}
+
+/// The index counts kept by channel and day (`aggregates::index_slice_rows`), counted from
+/// the raw answers in Rust: each response's positive and valid answers per priority and value
+/// (single-answer questions, by each option's polarity), for everyone and under each of its
+/// single-choice answers.
+fn recount_index_slices(conn: &mut DbConnection, wave_id: &WaveId) -> StoreResult<BTreeMap<String, i64>> {
+    use super::aggregates::IndexSliceKey;
+    use crate::db::schema::{question_options, question_tags, questions};
+    const ONE_ANSWER: [&str; 3] = ["single-choice", "face-scale", "yes-sometimes-no"];
+    let people: Vec<(String, String, String, chrono::NaiveDateTime)> = responses::table
+        .filter(responses::wave_id.eq(wave_id))
+        .select((responses::id, responses::audience, responses::channel, responses::submitted_at))
+        .load(conn)?;
+    let single: Vec<String> = questions::table
+        .filter(questions::wave_id.eq(wave_id))
+        .filter(questions::kind.eq("single-choice"))
+        .select(questions::question_key)
+        .load(conn)?;
+    let polarity: HashMap<(String, String), String> = questions::table
+        .inner_join(question_options::table)
+        .filter(questions::wave_id.eq(wave_id))
+        .filter(questions::kind.eq_any(ONE_ANSWER))
+        .select((questions::question_key, question_options::value, question_options::polarity))
+        .load::<(String, String, String)>(conn)?
+        .into_iter()
+        .map(|(k, v, p)| ((k, v), p))
+        .collect();
+    let tags: Vec<(String, String, String)> = questions::table
+        .inner_join(question_tags::table)
+        .filter(questions::wave_id.eq(wave_id))
+        .filter(questions::kind.eq_any(ONE_ANSWER))
+        .filter(question_tags::kind.eq_any(["priority", "value"]))
+        .select((questions::question_key, question_tags::kind, question_tags::code))
+        .load(conn)?;
+    let given: Vec<(String, String, Option<String>)> = answers::table
+        .inner_join(responses::table)
+        .filter(responses::wave_id.eq(wave_id))
+        .filter(answers::option_value.is_not_null())
+        .select((answers::response_id, answers::question_key, answers::option_value))
+        .load(conn)?;
+    let mut by_response: HashMap<&str, Vec<(&str, &str)>> = HashMap::new();
+    for (id, key, option) in &given {
+        if let Some(v) = option {
+            by_response.entry(id.as_str()).or_default().push((key.as_str(), v.as_str()));
+        }
+    }
+    let mut out: BTreeMap<String, i64> = BTreeMap::new();
+    for (id, audience, channel, sent) in &people {
+        let Some(mine) = by_response.get(id.as_str()) else { continue };
+        let mut per_code: BTreeMap<(&str, &str), (i32, i32)> = BTreeMap::new();
+        for (key, value) in mine {
+            let Some(p) = polarity.get(&((*key).to_owned(), (*value).to_owned())) else { continue };
+            for (_, kind, code) in tags.iter().filter(|(k, _, _)| k == key) {
+                let e = per_code.entry((kind.as_str(), code.as_str())).or_insert((0, 0));
+                if p != "excluded" {
+                    e.1 += 1;
+                    if p == "positive" {
+                        e.0 += 1;
+                    }
+                }
+            }
+        }
+        let mut filters = vec![("", "")];
+        filters.extend(mine.iter().filter(|(k, _)| single.iter().any(|s| s == k)).copied());
+        for filter in filters {
+            for ((kind, code), (positive, valid)) in per_code.iter().filter(|(_, (_, v))| *v > 0) {
+                let day = sent.date();
+                let (positive, valid) = (*positive, *valid);
+                let name = IndexSliceKey { audience, channel, day, filter, kind, code, positive, valid };
+                *out.entry(name.to_string()).or_insert(0) += 1;
+            }
+        }
     }
     Ok(out)
 }

@@ -15,7 +15,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text, Timestamp};
 
@@ -84,9 +84,7 @@ pub fn counted(
 /// and day (`super::aggregates::slices`): every group the suppression cube needs, from a
 /// few thousand kept rows. Recordings and pictures are few, counted from their rows.
 fn sliced(conn: &mut DbConnection, wave_id: &WaveId, filter: &Filter, crossed: Option<&str>) -> StoreResult<Tally> {
-    // Four-digit years: inside PostgreSQL's dates, and ordered as text on SQLite.
-    let (first, last) = (NaiveDate::from_ymd_opt(1900, 1, 1), NaiveDate::from_ymd_opt(9999, 12, 31));
-    let (from, to) = (filter.from.or(first).unwrap_or_default(), filter.to.or(last).unwrap_or_default());
+    let (from, to) = filter.days();
     let mut t = Tally::default();
     let mut under: BTreeMap<Sig, GroupCounts> = BTreeMap::new();
     for s in super::aggregates::slices(conn, wave_id, from, to, crossed)? {
@@ -244,21 +242,11 @@ struct NumberRow {
     n: i64,
 }
 
-/// The first instant of `day` and of the day after `to` (UTC).
-fn bounds(filter: &Filter) -> (NaiveDateTime, NaiveDateTime) {
-    let start = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default();
-    // Within every engine's range (PostgreSQL's timestamps stop well short of chrono's).
-    let (first, last) = (NaiveDate::from_ymd_opt(1900, 1, 1), NaiveDate::from_ymd_opt(9999, 12, 31));
-    let from = filter.from.or(first).map_or(NaiveDateTime::default(), start);
-    let to = filter.to.and_then(|d| d.succ_opt()).or(last).map_or(NaiveDateTime::default(), start);
-    (from, to)
-}
-
 /// Split by audience, channel, answer to the filtering question and days, from the answers.
 fn split(conn: &mut DbConnection, wave_id: &WaveId, def: &SurveyDefinition, filter: &Filter) -> StoreResult<Tally> {
     let pg = conn.backend() == Backend::Postgres;
     let p = |i: u8| if pg { format!("${i}") } else { format!("?{i}") };
-    let (from, to) = bounds(filter);
+    let (from, to) = filter.instants();
     let key = filter.answer.as_ref().map(|(k, _)| k.clone()).unwrap_or_default();
     // ?1 wave, ?2 filtering question, ?3 first instant, ?4 first instant after.
     let sig = format!(

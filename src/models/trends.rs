@@ -9,6 +9,7 @@
 //! comparison is a family of its own. A question absent from a wave has no point there: the
 //! chart leaves a gap and the table says "not asked", and no line is drawn across it.
 
+use crate::domain::filter::Filter;
 use std::collections::BTreeMap;
 
 use super::StoreResult;
@@ -37,6 +38,8 @@ pub enum Slot {
     TooFew {
         n: u64,
     },
+    /// Withheld under a filter, so a smaller group cannot be worked out by subtraction.
+    Withheld,
     Shown(Point),
 }
 
@@ -75,12 +78,14 @@ fn case_for<'a>(cases: &'a [CaseResult], audience: Option<&str>) -> Option<&'a C
     cases.iter().find(|c| c.id == id)
 }
 
-/// The trends of `series` for one audience (`None`: everyone together). Waves with no
-/// responses are left out.
+/// The trends of `series` for one audience (`None`: everyone together), among the people
+/// `filter` chooses in every wave (its channel, days and single-choice answer; see
+/// `comparison::CompareRequest::filter`). Waves with no responses are left out.
 pub fn series_trends(
     conn: &mut DbConnection,
     series: &str,
     audience: Option<&str>,
+    filter: &Filter,
     settings: &Settings,
     max_text: usize,
 ) -> StoreResult<Option<Trends>> {
@@ -99,6 +104,7 @@ pub fn series_trends(
             audience: audience.map(str::to_owned),
             settings: settings.clone(),
             max_text,
+            filter: filter.clone(),
         };
         let result = compare_waves(conn, &req)?;
         Ok(case_for(&result.cases, audience).cloned())
@@ -147,6 +153,7 @@ pub fn series_trends(
                     q.years.get(&year).cloned()
                 });
                 match found {
+                    Some(y) if y.withheld => Slot::Withheld,
                     Some(y) => match (y.share, y.wilson_low, y.wilson_high) {
                         (Some(v), Some(l), Some(h)) if !y.suppressed && !y.low_base => {
                             Slot::Shown(Point { value: v, low: l, high: h, n: y.n_valid })
@@ -194,6 +201,7 @@ pub fn series_trends(
                 let Some((case, year)) = year_of(i) else { return Slot::NotAsked };
                 let Some(c) = composite_in(case) else { return Slot::NotAsked };
                 match c.years.get(&year) {
+                    Some(y) if y.withheld => Slot::Withheld,
                     Some(y) => match (y.index, y.ci_low, y.ci_high) {
                         (Some(v), Some(l), Some(h)) => {
                             Slot::Shown(Point { value: v, low: l, high: h, n: y.n_respondents })

@@ -93,6 +93,7 @@ fn question(rng: &mut StdRng, i: usize) -> QuestionInput {
         scores,
         counts,
         paired,
+        withheld: Vec::new(),
     }
 }
 

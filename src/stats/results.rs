@@ -229,10 +229,10 @@ struct Layout {
 }
 
 impl Layout {
-    fn new(def: &SurveyDefinition, tally: &Tally, filter: &Filter) -> Self {
+    fn new<'a>(def: &SurveyDefinition, sigs: impl Iterator<Item = &'a Sig>, filter: &Filter) -> Self {
         let audiences: Vec<String> = def.audiences.iter().map(|a| a.key.to_string()).collect();
         let channels = filter.channel.as_ref().map(|want| {
-            let mut set: BTreeSet<String> = tally.groups.keys().map(|s| s.channel.clone()).collect();
+            let mut set: BTreeSet<String> = sigs.map(|s| s.channel.clone()).collect();
             set.insert(want.clone());
             set.into_iter().collect()
         });
@@ -305,7 +305,7 @@ fn cell_of(cube: &Cube, at: &[usize], row: usize, base: u64) -> Cell {
 /// primary and secondary suppression. Columns: the filter's audience, or each audience asked
 /// and then everyone together when more than one was asked.
 pub fn figures(def: &SurveyDefinition, tally: &Tally, filter: &Filter, s: &Settings) -> Vec<QuestionFigures> {
-    let layout = Layout::new(def, tally, filter);
+    let layout = Layout::new(def, tally.groups.keys(), filter);
     let placed: Vec<(&Sig, &GroupCounts, Vec<usize>)> =
         tally.groups.iter().filter_map(|(sig, g)| Some((sig, g, layout.place(sig)?))).collect();
     let mut out = Vec::new();
@@ -393,6 +393,35 @@ pub fn figures(def: &SurveyDefinition, tally: &Tally, filter: &Filter, s: &Setti
             })
             .collect();
         out.push(QuestionFigures { key: key.to_owned(), grid: q.grid_key().map(str::to_owned), groups });
+    }
+    out
+}
+
+/// Whether one base may be shown for each column a comparison shows (each audience of
+/// `def`, then everyone: `None`) under `filter`, given every group's base (`groups`): the
+/// same cube, primary and secondary rules as a wave's results, with one row, the base. A
+/// filtered comparison withholds a year's figures for a column whose base this hides, so a
+/// group too small to show cannot be had by subtracting a filtered comparison from the
+/// unfiltered one (or from its neighbours along any filter). Published counts (channel
+/// [`PUBLISHED`]) are inside no filter and sit in their own group, as on the results page.
+pub fn bases_shown(
+    def: &SurveyDefinition,
+    groups: &[(Sig, u64)],
+    filter: &Filter,
+    s: &Settings,
+) -> BTreeMap<Option<String>, bool> {
+    let layout = Layout::new(def, groups.iter().map(|(sig, _)| sig), filter);
+    let mut cube = Cube::new(layout.dims(), 1, false);
+    for (sig, n) in groups {
+        if let Some(at) = layout.place(sig) {
+            cube.add(&at, 0, *n);
+        }
+    }
+    cube.settle(s);
+    let mut out = BTreeMap::new();
+    for col in (0..layout.audiences.len()).map(Some).chain(std::iter::once(None)) {
+        let at = layout.view(col, filter);
+        out.insert(col.map(|i| layout.audiences[i].clone()), cube.shown(&at, 0) == Shown::Yes);
     }
     out
 }

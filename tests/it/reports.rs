@@ -366,7 +366,7 @@ fn trends_across_every_wave(backend: Backend) {
     let compare =
         b.get("/staff/series/torbay-participation/compare?from=torbay-participation-2023&to=torbay-participation-2024");
     assert!(compare.html.contains("Up from 27% in 2023 to 48% in 2024"));
-    // Filters: an audience, a tag; channel filters are refused with the reason beside them.
+    // Filters: an audience, a tag (channel, days and answers: see the filtered test below).
     let young = b.get("/staff/series/torbay-participation/trends?audience=young-people&tag=priority:P5");
     assert_eq!(young.status, 200, "{}", young.html);
     assert!(young.has("#t-future-ready") && !young.has("#t-priority-P1"), "only P5's rows");
@@ -381,7 +381,7 @@ fn trends_across_every_wave(backend: Backend) {
     );
     assert!(!csv.lines().any(|l| l.contains(",,")), "no blank cell");
     assert_eq!(b.get("/staff/series/torbay-participation/trends?format=pdf").status, 400);
-    let refused = b.get("/staff/series/torbay-participation/trends?channel=paper");
+    let refused = b.get("/staff/series/torbay-participation/trends?channel=pigeon");
     assert_eq!(refused.status, 400);
     assert!(refused.has("#f-channel-error"));
     assert_eq!(b.get("/staff/series/torbay-participation/trends?audience=martians").status, 400);
@@ -402,3 +402,233 @@ fn trends_across_every_wave(backend: Backend) {
     assert!(reach.text_of("#mix").join("").contains("chi-square"), "{}", reach.html);
 }
 both!(trends_across_every_wave);
+
+#[derive(diesel::QueryableByName)]
+struct Recount {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    a: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    k: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    v: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+#[derive(diesel::QueryableByName)]
+struct IndexRecount {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Double>)]
+    s: Option<f64>,
+}
+
+/// Comparisons and trends filtered by channel, days and a single-choice answer: every
+/// figure shown is a recount of the stored answers of the people chosen (in both waves),
+/// every index too; across all channels no year's figure can be had by subtraction (of the
+/// groups with answers, none or at least two are withheld, along channels and along
+/// audiences); the pages show the filter, say what "withheld" means, and refuse bad filters
+/// beside their fields.
+fn filtered_comparisons_count_the_people_chosen(backend: Backend) {
+    use heard::domain::filter::RawFilter;
+    use heard::models::comparison::{CompareRequest, compare_waves};
+    use std::collections::{BTreeMap, BTreeSet};
+    // (question, report, year) → channel → (withheld, base)
+    type Line = BTreeMap<(String, String, String), BTreeMap<String, (bool, u64)>>;
+    let (app, _, _) = setup(backend);
+    let out = std::process::Command::new(crate::helpers::heard_bin())
+        .args(["demo"])
+        .env("DATABASE_URL", &app.db.url)
+        .output()
+        .expect("demo");
+    assert!(out.status.success());
+    let mut conn = app.db.connect();
+    let (a23, a24) = ("torbay-participation-2023", "torbay-participation-2024");
+    let later = heard::models::survey::get(&mut conn, a24, 2000).expect("wave");
+    // The kept index counts by channel, day and answer equal a recount (in Rust) of every
+    // demo wave's answers.
+    let key = heard::domain::codes::CodeKey::new(b"filtered comparison secret key, long").expect("key");
+    for slug in [a23, a24] {
+        let w = heard::models::survey::get(&mut conn, slug, 2000).expect("wave");
+        let check = heard::models::integrity::wave_check(&mut conn, &key, &w.row.id, &[]).expect("check");
+        assert_eq!(check.count_mismatches, Vec::<String>::new(), "{slug}");
+    }
+    assert!(app.count("SELECT COUNT(*) AS n FROM index_slices WHERE filter_key <> ''") > 0);
+    let wave_id = |slug: &str| app.count_str(&format!("SELECT id AS s FROM waves WHERE slug = '{slug}'"));
+    let recount = |conn: &mut heard::db::DbConnection,
+                   slug: &str,
+                   cond: &str|
+     -> BTreeMap<(String, String, String), u64> {
+        let sql = format!(
+            "SELECT r.audience AS a, x.question_key AS k, x.option_value AS v, CAST(COUNT(*) AS BIGINT) AS n \
+             FROM answers x JOIN responses r ON r.id = x.response_id \
+             WHERE r.wave_id = '{}' AND x.option_value IS NOT NULL{cond} GROUP BY r.audience, x.question_key, x.option_value",
+            wave_id(slug)
+        );
+        diesel::RunQueryDsl::load::<Recount>(diesel::sql_query(sql), conn)
+            .expect("recount")
+            .into_iter()
+            .map(|r| ((r.a, r.k, r.v), u64::try_from(r.n).expect("count")))
+            .collect()
+    };
+    let mut channels: Vec<String> = Vec::new();
+    for c in ["web", "invitation", "panel", "kiosk", "paper", "phone"] {
+        if app.count(&format!("SELECT COUNT(*) AS n FROM responses WHERE channel = '{c}'")) > 0 {
+            channels.push(c.to_owned());
+        }
+    }
+    assert!(channels.len() >= 4, "the demo answers several ways: {channels:?}");
+    let answered = "EXISTS (SELECT 1 FROM answers f WHERE f.response_id = r.id AND f.question_key = 'has-plan' AND f.option_value = 'yes')";
+    let mut filters: Vec<(RawFilter, String)> = channels
+        .iter()
+        .map(|c| (RawFilter { channel: Some(c.clone()), ..RawFilter::default() }, format!(" AND r.channel = '{c}'")))
+        .collect();
+    filters
+        .push((RawFilter { answer: Some("has-plan:yes".into()), ..RawFilter::default() }, format!(" AND {answered}")));
+    filters.push((
+        RawFilter { channel: Some("web".into()), answer: Some("has-plan:yes".into()), ..RawFilter::default() },
+        format!(" AND r.channel = 'web' AND {answered}"),
+    ));
+    let mut by_channel: Line = BTreeMap::new();
+    let (mut shown, mut withheld) = (0, 0);
+    for (raw, cond) in &filters {
+        let filter = raw.check(&later.definition).expect("a good filter");
+        let req = CompareRequest {
+            series: "torbay-participation".into(),
+            from: a23.into(),
+            to: a24.into(),
+            audience: None,
+            settings: heard::stats::Settings::default(),
+            max_text: 2000,
+            filter,
+        };
+        let out = compare_waves(&mut conn, &req).expect("compare");
+        let counted = [recount(&mut conn, a23, cond), recount(&mut conn, a24, cond)];
+        for case in &out.cases {
+            let in_report = |aud: &str| case.id == "all-audiences" || case.id == aud;
+            for q in &case.questions {
+                let input = q.input.as_ref().expect("input");
+                for (i, year) in case.years.iter().enumerate() {
+                    let truth: Vec<u64> = input
+                        .options
+                        .iter()
+                        .map(|v| {
+                            counted[i]
+                                .iter()
+                                .filter(|((a, k, o), _)| in_report(a) && *k == q.id && o == v)
+                                .map(|(_, n)| n)
+                                .sum()
+                        })
+                        .collect();
+                    let base: u64 = input
+                        .options
+                        .iter()
+                        .zip(&truth)
+                        .filter(|(v, _)| !input.excluded.contains(v))
+                        .map(|(_, n)| n)
+                        .sum();
+                    let hidden = input.withheld.contains(year);
+                    if hidden {
+                        withheld += 1;
+                        assert!(q.years[year].withheld && q.years[year].suppressed);
+                        assert!(input.counts[year].iter().all(|n| *n == 0), "a withheld year carries no counts");
+                        assert!(input.paired.is_none());
+                    } else if input.counts[year].iter().any(|n| *n > 0) {
+                        shown += 1;
+                        assert_eq!(input.counts[year], truth, "{cond} {} {} {year}", case.id, q.id);
+                    }
+                    if let Some(c) = &raw.channel
+                        && raw.answer.is_none()
+                    {
+                        by_channel
+                            .entry((q.id.clone(), case.id.clone(), year.clone()))
+                            .or_default()
+                            .insert(c.clone(), (hidden, base));
+                    }
+                }
+            }
+            // An index: its respondents and average are those of a recount, or withheld.
+            if raw.answer.is_some() && raw.channel.is_none() && case.id == "all-audiences" {
+                let p1 = case.composites.iter().flatten().find(|c| c.id == "priority:P1").expect("P1");
+                for (i, slug) in [a23, a24].iter().enumerate() {
+                    let y = &p1.years[&case.years[i]];
+                    let sql = format!(
+                        "SELECT CAST(COUNT(*) AS BIGINT) AS n, CAST(SUM(pos * 1.0 / valid) AS DOUBLE PRECISION) AS s FROM ( \
+                           SELECT r.id, SUM(CASE WHEN o.polarity = 'positive' THEN 1 ELSE 0 END) AS pos, COUNT(*) AS valid \
+                           FROM responses r JOIN answers x ON x.response_id = r.id \
+                           JOIN questions q ON q.wave_id = r.wave_id AND q.question_key = x.question_key \
+                             AND q.kind IN ('single-choice', 'face-scale', 'yes-sometimes-no') \
+                           JOIN question_options o ON o.question_id = q.id AND o.value = x.option_value AND o.polarity <> 'excluded' \
+                           JOIN question_tags t ON t.question_id = q.id AND t.kind = 'priority' AND t.code = 'P1' \
+                           WHERE r.wave_id = '{}'{cond} GROUP BY r.id) per",
+                        wave_id(slug)
+                    );
+                    let truth = diesel::RunQueryDsl::get_result::<IndexRecount>(diesel::sql_query(sql), &mut conn)
+                        .expect("index recount");
+                    assert!(!y.withheld, "{} people with a plan answered P1's questions", truth.n);
+                    assert_eq!(y.n_respondents, u64::try_from(truth.n).expect("n"));
+                    let mean = truth.s.expect("sum") / truth.n as f64;
+                    assert!((y.index.expect("index") - mean).abs() < 1e-9, "{:?} {mean}", y.index);
+                }
+            }
+        }
+    }
+    assert!(shown > 50 && withheld > 0, "shown {shown}, withheld {withheld}");
+    // No figure can be had by subtraction: along the channels of one report and year, and
+    // along the reports (each audience and everyone) of one channel and year, the groups
+    // with answers that are withheld are none or at least two.
+    for ((q, report, year), per) in &by_channel {
+        let hidden: Vec<&String> = per.iter().filter(|(_, (h, n))| *h && *n > 0).map(|(c, _)| c).collect();
+        let total: u64 = per.values().map(|(_, n)| n).sum();
+        assert!(hidden.len() != 1 || total < 10, "{q} {report} {year}: only {hidden:?} withheld of {per:?}");
+    }
+    let reports: BTreeSet<&String> = by_channel.keys().map(|(_, r, _)| r).collect();
+    for ((q, report, year), per) in by_channel.iter().filter(|((_, r, _), _)| r == "all-audiences") {
+        for c in per.keys() {
+            let hidden: Vec<&&String> = reports
+                .iter()
+                .filter(|r| {
+                    by_channel
+                        .get(&(q.clone(), (**r).clone(), year.clone()))
+                        .and_then(|p| p.get(c))
+                        .is_some_and(|(h, n)| *h && *n > 0)
+                })
+                .collect();
+            assert!(hidden.len() != 1, "{q} {report} {year} {c}: only {hidden:?} withheld");
+        }
+    }
+    // The pages: the filter in words, "withheld" explained, the same figures in trends.
+    let (b, _) = sign_in(&app, "viewer@torbay.example", PASSWORD);
+    let base = format!("/staff/series/torbay-participation/compare?from={a23}&to={a24}");
+    let paper = b.get(&format!("{base}&channel=paper"));
+    assert_eq!(paper.status, 200, "{}", paper.html);
+    assert!(paper.html.contains("Channel: Paper"), "the filter in words");
+    assert_eq!(paper.attr_of("#f-channel option[selected]", "value"), ["paper"]);
+    assert!(!paper.has("#who-took-part"), "the whole waves' mix is not shown under a filter");
+    let planned = b.get(&format!("{base}&answer=has-plan:yes&audience=young-people"));
+    assert_eq!(planned.status, 200, "{}", planned.html);
+    assert!(planned.html.contains("People who answered"), "{}", planned.html);
+    let trends = b.get("/staff/series/torbay-participation/trends?answer=has-plan:yes&channel=web");
+    assert_eq!(trends.status, 200, "{}", trends.html);
+    assert!(!trends.has("#f-answer-error") && trends.has("#t-future-ready"));
+    let withheld_page = filters.iter().filter_map(|(raw, _)| raw.channel.clone()).any(|c| {
+        let p = b.get(&format!("{base}&channel={c}"));
+        p.html.contains("withheld") && p.html.contains("cannot be worked out by subtracting")
+    });
+    assert!(withheld_page, "some channel's page withholds a figure and says why");
+    let tagged = b.get(&format!("{base}&tag=priority:P5"));
+    assert!(tagged.has("#q-future-ready") && !tagged.has("#q-listened-to"), "a tag chooses the questions");
+    // Bad filters: 400, each problem beside its field, what was typed kept, nothing compared.
+    let bad = b.get(&format!("{base}&channel=pigeon&sent_from=2024-02-30&answer=listened-to:yes"));
+    assert_eq!(bad.status, 400);
+    assert!(bad.has("#f-channel-error") && bad.has("#f-from-error"), "{}", bad.html);
+    assert_eq!(bad.attr_of("#f-from", "value"), ["2024-02-30"]);
+    assert!(!bad.has("#every-question"));
+    let scale = b.get(&format!("{base}&answer=listened-to:yes"));
+    assert_eq!(scale.status, 400, "a scale's answer does not choose people across waves");
+    assert!(scale.has("#f-answer-error"));
+    assert_eq!(b.get("/staff/series/torbay-participation/trends?answer=listened-to:yes").status, 400);
+    let (other, _) = sign_in(&app, "analyst@southend.example", PASSWORD);
+    assert_eq!(other.get(&format!("{base}&channel=paper")).status, 404);
+}
+both!(filtered_comparisons_count_the_people_chosen);

@@ -8,10 +8,12 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
-use super::{ReportQuery, build_report};
+use super::filters::{FilterForm, form};
+use super::{Built, Refused, ReportQuery, build};
+use crate::domain::filter::Filter;
 use crate::error::AppError;
 use crate::models::framework;
-use crate::report::{IndexRow, QuestionRow, index_row, question_row, summary, tagged};
+use crate::report::{IndexRow, QuestionRow, any_withheld, index_row, question_row, summary, tagged};
 use crate::routes::pages::{Link, PageMeta, render};
 use crate::routes::staff::SignedIn;
 use crate::state::AppState;
@@ -54,6 +56,13 @@ struct CompareView {
     methods: String,
     evidence: String,
     mix: Option<MixView>,
+    /// Whether there is a comparison to show (not when the filter was refused).
+    shown: bool,
+    /// The filter's choices, values as typed and problems beside their fields.
+    filters: FilterForm,
+    errors: Vec<Link>,
+    /// Whether any figure is withheld (the page says what that means).
+    withheld: bool,
 }
 
 #[derive(Serialize)]
@@ -148,7 +157,11 @@ pub(super) async fn compare_page(
     q: web::Query<ReportQuery>,
     who: SignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let r = build_report(&state, &who, &path, &q).await?;
+    let action = format!("/staff/series/{}/compare", path.as_str());
+    let r = match build(&state, &who, &path, &q).await? {
+        Built::Report(r) => *r,
+        Built::Refused(r) => return refused(&state, &req, &who, &action, &r),
+    };
     let pid = r.series.partnership_id.clone();
     let (labels, fw) = state
         .db
@@ -197,17 +210,33 @@ pub(super) async fn compare_page(
         .map(|v| section("value", &v.code, v.title.clone(), vec![]))
         .filter(|s| !s.questions.is_empty())
         .collect();
+    // Who took part is the whole waves' mix: under a filter that chooses people, it would not
+    // describe the figures shown, so it is left out.
     let (from, to, max_text) = (r.from.clone(), r.to.clone(), state.settings.max_text_graphemes);
-    let mix = state
-        .db
-        .run(move |c| crate::models::reach::compare_mix(c, &from, &to, max_text).map_err(AppError::from))
-        .await?
-        .map(|m| mix_view(&m, case, &r.to));
+    let mix = if r.filter.needs_answers() {
+        None
+    } else {
+        state
+            .db
+            .run(move |c| crate::models::reach::compare_mix(c, &from, &to, max_text).map_err(AppError::from))
+            .await?
+            .map(|m| mix_view(&m, case, &r.to))
+    };
     let choose = |value: &str, text: String, current: &str| Choice::new(value, text, current);
-    let query = format!(
-        "from={}&to={}&audience={}&suppress_below={}&caution_below={}",
-        r.from, r.to, r.audience, r.suppress_below, r.caution_below
-    );
+    let query = r.query();
+    // A tag chooses which questions and sections the page shows.
+    let questions: Vec<QuestionEntry> =
+        questions.into_iter().filter(|e| r.def.question(&e.row.id).is_none_or(|d| r.filter.shows(d))).collect();
+    let shown_ids: Vec<String> = questions.iter().map(|e| format!("#q-{}", e.row.id)).collect();
+    let keep = |mut s: Section| {
+        s.questions.retain(|l| shown_ids.contains(&l.href));
+        (!s.questions.is_empty()).then_some(s)
+    };
+    let priority_sections: Vec<Section> = priority_sections.into_iter().filter_map(keep).collect();
+    let value_sections: Vec<Section> = value_sections.into_iter().filter_map(keep).collect();
+    let mut filters = form(&r.def, &action, &r.raw, Some(&r.filter), &[], true);
+    filters.clear = (r.filter != Filter::default())
+        .then(|| format!("{action}?from={}&to={}&audience={}", r.from, r.to, r.audience));
     let view = CompareView {
         page: who
             .page(&req, &state, format!("{}: {} and {}", r.series.title, case.years[0], case.years[1]))
@@ -262,6 +291,68 @@ pub(super) async fn compare_page(
         methods: format!("/staff/series/{}/methods?{query}", r.series.slug),
         evidence: format!("/staff/series/{}/evidence?{query}", r.series.slug),
         mix,
+        shown: true,
+        filters,
+        errors: Vec::new(),
+        withheld: any_withheld(case),
     };
     render(&state, StatusCode::OK, "staff/compare", &view)
+}
+
+/// The comparison page when its filter cannot be used: the form again, as typed, with each
+/// problem beside its field and in the summary, and no figures.
+fn refused(
+    state: &AppState,
+    req: &HttpRequest,
+    who: &SignedIn,
+    action: &str,
+    r: &Refused,
+) -> Result<HttpResponse, AppError> {
+    let choose = |value: &str, text: String, current: &str| Choice::new(value, text, current);
+    let waves = |current: &str| -> Vec<Choice> {
+        r.series
+            .waves
+            .iter()
+            .map(|w| choose(&w.slug, format!("{} ({} responses)", w.label, w.responses), current))
+            .collect()
+    };
+    let defaults = crate::stats::Settings::default();
+    let view = CompareView {
+        page: who.page(req, state, format!("{}: compare years", r.series.title)).back("/staff"),
+        title: format!("{}: compare years", r.series.title),
+        slug: r.series.slug.clone(),
+        summary: String::new(),
+        froms: waves(&r.from),
+        tos: waves(&r.to),
+        audiences: r
+            .audiences
+            .iter()
+            .map(|a| {
+                choose(
+                    a,
+                    if a == "all-audiences" { "Everyone together".into() } else { a.replace('-', " ") },
+                    &r.audience,
+                )
+            })
+            .collect(),
+        adjusts: [("fdr_bh", "Benjamini–Hochberg (recommended)"), ("holm", "Holm (stricter)"), ("none", "None")]
+            .iter()
+            .map(|(v, t)| choose(v, (*t).into(), "fdr_bh"))
+            .collect(),
+        suppress_below: defaults.suppress_below,
+        caution_below: defaults.caution_below,
+        earlier: String::new(),
+        later: String::new(),
+        questions: Vec::new(),
+        priorities: Vec::new(),
+        values: Vec::new(),
+        methods: format!("/staff/series/{}/methods", r.series.slug),
+        evidence: format!("/staff/series/{}/evidence", r.series.slug),
+        mix: None,
+        shown: false,
+        filters: form(&r.def, action, &r.raw, None, &r.problems, true),
+        errors: r.problems.iter().map(|p| Link { href: format!("#f-{}", p.field), text: p.message.clone() }).collect(),
+        withheld: false,
+    };
+    render(state, StatusCode::BAD_REQUEST, "staff/compare", &view)
 }

@@ -106,7 +106,13 @@ async fn evidence_data(state: &AppState, r: &Report, with_charts: bool) -> Resul
         partnership: partnership_name,
         series: r.series.title.clone(),
         years: case.years.clone(),
-        audience: if r.audience == "all-audiences" { "everyone together".into() } else { r.audience.replace('-', " ") },
+        audience: {
+            let who =
+                if r.audience == "all-audiences" { "everyone together".into() } else { r.audience.replace('-', " ") };
+            // Under a filter the pack says whom it counts ("everyone together (Channel: Paper)").
+            let described = r.described();
+            if described.is_empty() { who } else { format!("{who} ({})", described.join("; ")) }
+        },
         summary: summary(case),
         board: priorities.iter().map(board_row).collect(),
         priorities,
@@ -132,6 +138,8 @@ pub(super) struct EvidenceQuery {
     suppress_below: Option<String>,
     caution_below: Option<String>,
     format: Option<String>,
+    #[serde(flatten)]
+    who: super::WhoQuery,
 }
 
 #[derive(Serialize)]
@@ -160,6 +168,7 @@ pub(super) async fn evidence(
         adjust: q.adjust.clone(),
         suppress_below: q.suppress_below.clone(),
         caution_below: q.caution_below.clone(),
+        who: q.who.clone(),
     };
     let r = build_report(&state, &who, &path, &rq).await?;
     let format = q.format.clone().unwrap_or_else(|| "html".into());
@@ -186,7 +195,7 @@ pub(super) async fn evidence(
             "docx",
         )),
         "html" => {
-            let query = format!("from={}&to={}&audience={}", r.from, r.to, r.audience);
+            let query = r.query();
             let view = EvidenceView {
                 page: who
                     .page(
@@ -273,7 +282,7 @@ pub(super) async fn set_brag(
     Ok(HttpResponse::SeeOther()
         .insert_header((
             actix_web::http::header::LOCATION,
-            format!("/staff/series/{}/evidence?from={}&to={}&audience={}", r.series.slug, r.from, r.to, r.audience),
+            format!("/staff/series/{}/evidence?{}", r.series.slug, r.query()),
         ))
         .finish())
 }

@@ -1,4 +1,5 @@
-//! The filter form shared by results, trends and downloads: the query parameters read into a
+//! The filter form shared by results, trends and downloads (the comparison page lays the same
+//! choices out in its own form, beside its two waves): the query parameters read into a
 //! checked `domain::filter::Filter`, and the form's view (choices from the survey, the
 //! values as typed, each problem beside its field and in the error summary).
 
@@ -8,6 +9,7 @@ use serde::Serialize;
 
 use crate::domain::SurveyDefinition;
 use crate::domain::filter::{CHANNELS, Filter, FilterProblem, RawFilter, is_one_answer};
+use crate::domain::survey::QuestionKind;
 use crate::routes::pages::Link;
 use crate::views::Choice;
 
@@ -26,8 +28,9 @@ pub struct FilterForm {
     channels: Vec<Choice>,
     from: String,
     to: String,
-    /// Whether the form offers days (not on comparisons of two years).
-    dates: bool,
+    /// On trends (every wave): the answer list holds single-choice questions only, and a
+    /// hint says the days and the answer choose people in every wave.
+    across: bool,
     tags: Vec<Choice>,
     answers: Vec<AnswerGroup>,
     errors: Vec<Link>,
@@ -35,7 +38,7 @@ pub struct FilterForm {
     /// The filters in words, when any is on.
     described: Vec<String>,
     /// The address without filters.
-    clear: Option<String>,
+    pub clear: Option<String>,
 }
 
 fn text(v: &Option<String>) -> String {
@@ -49,7 +52,7 @@ pub fn form(
     raw: &RawFilter,
     checked: Option<&Filter>,
     problems: &[FilterProblem],
-    dates: bool,
+    across: bool,
 ) -> FilterForm {
     let current = |v: &Option<String>| text(v);
     let audiences =
@@ -77,7 +80,7 @@ pub fn form(
     let answers = def
         .questions
         .iter()
-        .filter(|q| is_one_answer(q.kind))
+        .filter(|q| if across { q.kind == QuestionKind::SingleChoice } else { is_one_answer(q.kind) })
         .map(|q| {
             let first = q.audiences.first().map_or("", String::as_str);
             let title = q.wording(first).map_or_else(|| q.key.to_string(), |w| w.title.clone());
@@ -102,7 +105,7 @@ pub fn form(
         channels,
         from: text(&raw.from),
         to: text(&raw.to),
-        dates,
+        across,
         tags,
         answers,
         errors,

@@ -73,16 +73,14 @@ pub(super) async fn methods_page(
         .collect();
     let view = MethodsView {
         page: who.page(&req, &state, "How we compare years").back(format!(
-            "/staff/series/{}/compare?from={}&to={}&audience={}",
-            r.series.slug, r.from, r.to, r.audience
+            "/staff/series/{}/compare?{}",
+            r.series.slug,
+            r.query()
         )),
         years: case.years.clone(),
         rows,
         back: Link {
-            href: format!(
-                "/staff/series/{}/compare?from={}&to={}&audience={}",
-                r.series.slug, r.from, r.to, r.audience
-            ),
+            href: format!("/staff/series/{}/compare?{}", r.series.slug, r.query()),
             text: "Back to the comparison".into(),
         },
     };

@@ -6,7 +6,7 @@
 //!
 //! | route | roles |
 //! |---|---|
-//! | `GET /staff/series/{slug}/compare`, `GET /staff/series/{slug}/methods` | admin, analyst, viewer |
+//! | `GET /staff/series/{slug}/compare`, `GET /staff/series/{slug}/methods` (`?from=WAVE&to=WAVE&audience=…`, filtered by `channel`, `sent_from`, `sent_to`, `tag` and `answer`) | admin, analyst, viewer |
 //! | `GET /staff/waves/{slug}/results` (one wave's figures per question and audience) | admin, analyst, viewer |
 //! | `GET /staff/series/{slug}/trends` (every wave: charts, tables, verdicts) | admin, analyst, viewer |
 //! | `GET /staff/waves/{slug}/reach` (who took part: response rates, mix, standardised shares) | admin, analyst, viewer |
@@ -29,10 +29,14 @@ mod reach;
 mod results;
 mod trends;
 
+use std::sync::Arc;
+
 use actix_web::web;
 use serde::Deserialize;
 
 use super::staff::SignedIn;
+use crate::domain::SurveyDefinition;
+use crate::domain::filter::{Filter, FilterProblem, RawFilter};
 use crate::error::AppError;
 use crate::models::account::Role;
 use crate::models::comparison::{CompareRequest, compare_waves};
@@ -60,7 +64,7 @@ fn group_name(def: &crate::domain::SurveyDefinition, key: &str) -> String {
     if key == "everyone" { "Everyone".to_owned() } else { def.audience(key).map_or(key.to_owned(), |x| x.name.clone()) }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone)]
 pub struct ReportQuery {
     pub from: Option<String>,
     pub to: Option<String>,
@@ -70,6 +74,53 @@ pub struct ReportQuery {
     pub suppress_below: Option<String>,
     /// Years with fewer valid answers carry a caution (default 30).
     pub caution_below: Option<String>,
+    #[serde(flatten)]
+    pub who: WhoQuery,
+}
+
+/// Who a comparison counts, as query parameters: a wave's results filters, except that the
+/// days are `sent_from` and `sent_to` (`from` and `to` name the two waves here) and the
+/// audience is the report's own `audience`.
+#[derive(Deserialize, Default, Clone)]
+pub struct WhoQuery {
+    pub channel: Option<String>,
+    pub sent_from: Option<String>,
+    pub sent_to: Option<String>,
+    pub tag: Option<String>,
+    pub question: Option<String>,
+    pub answer: Option<String>,
+}
+
+impl WhoQuery {
+    /// As the filter form's parameters, to be checked like a wave's results filter.
+    pub fn raw(&self) -> RawFilter {
+        RawFilter {
+            audience: None,
+            channel: self.channel.clone(),
+            from: self.sent_from.clone(),
+            to: self.sent_to.clone(),
+            tag: self.tag.clone(),
+            question: self.question.clone(),
+            answer: self.answer.clone(),
+        }
+    }
+}
+
+/// A checked filter as a comparison's query parameters (`&channel=…&sent_from=…`), empty
+/// when there is none.
+pub fn who_params(f: &Filter) -> String {
+    f.params()
+        .into_iter()
+        .filter(|(k, _)| *k != "audience")
+        .map(|(k, v)| {
+            let k = match k {
+                "from" => "sent_from",
+                "to" => "sent_to",
+                other => other,
+            };
+            format!("&{k}={}", urlencoding::encode(&v))
+        })
+        .collect()
 }
 
 /// The comparison a report shows, with what it was asked for.
@@ -83,11 +134,64 @@ pub struct Report {
     pub adjust: Adjust,
     pub suppress_below: u64,
     pub caution_below: u64,
+    /// Who is compared (checked against the later wave's survey), and that survey.
+    pub filter: Filter,
+    pub raw: RawFilter,
+    pub def: Arc<SurveyDefinition>,
+}
+
+impl Report {
+    /// The query that asks for this report again (waves, audience, method, filter).
+    pub fn query(&self) -> String {
+        format!(
+            "from={}&to={}&suppress_below={}&caution_below={}{}&audience={}",
+            self.from,
+            self.to,
+            self.suppress_below,
+            self.caution_below,
+            who_params(&self.filter),
+            self.audience,
+        )
+    }
+
+    /// The filter in words, for the page's "Showing" line (empty without one).
+    pub fn described(&self) -> Vec<String> {
+        self.filter.describe(&self.def)
+    }
+}
+
+/// A report whose filter could not be used: what was asked, and each problem by field.
+pub struct Refused {
+    pub series: survey::SeriesWaves,
+    pub from: String,
+    pub to: String,
+    pub audiences: Vec<String>,
+    pub audience: String,
+    pub def: Arc<SurveyDefinition>,
+    pub raw: RawFilter,
+    pub problems: Vec<FilterProblem>,
+}
+
+/// A report, or why its filter was refused.
+pub enum Built {
+    Report(Box<Report>),
+    Refused(Box<Refused>),
 }
 
 /// Runs the comparison for a report's query (defaults: the two latest waves with responses,
-/// all audiences together, Benjamini–Hochberg).
+/// all audiences together, Benjamini–Hochberg); a filter that cannot be used is answered as
+/// a bad request naming each problem (the comparison page shows them beside their fields).
 pub async fn build_report(state: &AppState, who: &SignedIn, slug: &str, q: &ReportQuery) -> Result<Report, AppError> {
+    match build(state, who, slug, q).await? {
+        Built::Report(r) => Ok(*r),
+        Built::Refused(r) => Err(AppError::BadRequest(
+            r.problems.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join(" ").into(),
+        )),
+    }
+}
+
+/// Runs the comparison for a report's query, or says why its filter cannot be used.
+pub async fn build(state: &AppState, who: &SignedIn, slug: &str, q: &ReportQuery) -> Result<Built, AppError> {
     who.require(&READERS)?;
     let not_found =
         || AppError::NotFound("There is nothing at this address, or it belongs to another partnership.".into());
@@ -138,17 +242,49 @@ pub async fn build_report(state: &AppState, who: &SignedIn, slug: &str, q: &Repo
     let caution_below =
         whole(&q.caution_below, defaults.caution_below, "The caution level")?.clamp(suppress_below, 10_000);
     let settings = crate::stats::Settings { adjust, suppress_below, caution_below, ..defaults };
+    // The filter is checked against the later wave's survey.
+    let (later, max_text) = (to.clone(), state.settings.max_text_graphemes);
+    let def = state.db.run(move |c| survey::get(c, &later, max_text).map_err(AppError::from)).await?.definition;
+    let raw = q.who.raw();
+    let checked = raw.check(&def).and_then(|f| {
+        let problems = f.across_waves(&def);
+        if problems.is_empty() { Ok(f) } else { Err(problems) }
+    });
+    let filter = match checked {
+        Ok(f) => f,
+        Err(problems) => {
+            let mut audiences: Vec<String> = def.audiences.iter().map(|a| a.key.to_string()).collect();
+            audiences.push("all-audiences".into());
+            let audience =
+                q.audience.clone().filter(|a| audiences.contains(a)).unwrap_or_else(|| "all-audiences".into());
+            return Ok(Built::Refused(Box::new(Refused { series, from, to, audiences, audience, def, raw, problems })));
+        }
+    };
     let request = CompareRequest {
         series: series.slug.clone(),
         from: from.clone(),
         to: to.clone(),
         audience: None,
         settings,
-        max_text: state.settings.max_text_graphemes,
+        max_text,
+        filter: filter.clone(),
     };
     let out = state.db.run(move |c| compare_waves(c, &request).map_err(AppError::from)).await?;
     let audiences: Vec<String> = out.cases.iter().map(|c| c.id.clone()).collect();
     let audience = q.audience.clone().filter(|a| audiences.contains(a)).unwrap_or_else(|| "all-audiences".into());
     let case = out.cases.into_iter().find(|c| c.id == audience).ok_or_else(not_found)?;
-    Ok(Report { series, from, to, case, audiences, audience, adjust, suppress_below, caution_below })
+    Ok(Built::Report(Box::new(Report {
+        series,
+        from,
+        to,
+        case,
+        audiences,
+        audience,
+        adjust,
+        suppress_below,
+        caution_below,
+        filter,
+        raw,
+        def,
+    })))
 }

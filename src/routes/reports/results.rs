@@ -110,7 +110,7 @@ pub(super) async fn results_page(
     let filter = match raw.check(def) {
         Ok(f) => f,
         Err(problems) => {
-            let filters = form(def, &action, &raw, None, &problems, true);
+            let filters = form(def, &action, &raw, None, &problems, false);
             let errors = problems
                 .iter()
                 .map(|p| crate::routes::pages::Link { href: format!("#f-{}", p.field), text: p.message.clone() })
@@ -147,7 +147,7 @@ pub(super) async fn results_page(
     ];
     let published = tally.groups.keys().any(|s| s.channel == crate::stats::results::PUBLISHED);
     let view = ResultsView {
-        filters: form(def, &action, &raw, Some(&filter), &[], true),
+        filters: form(def, &action, &raw, Some(&filter), &[], false),
         page,
         label,
         errors: Vec::new(),

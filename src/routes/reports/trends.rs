@@ -2,9 +2,10 @@
 //! and each priority and value index over every wave that asked it, as a chart with its
 //! likely ranges (gaps where a wave did not ask it), a table, and the verdicts between
 //! neighbouring waves and from the first to the last (`models::trends`). Filters:
-//! `audience` and `tag` (`?audience=young-people&tag=priority:P1`). A channel, day or
-//! answer filter is refused with its reason beside the field: the comparison method reads the
-//! counts kept per audience, and a wave's results page is where those filters apply.
+//! `audience`, `channel`, `from` and `to` (days), `tag` and `answer` (to a single-choice
+//! question), e.g. `?audience=young-people&channel=paper`: the channel, days and answer
+//! choose people in every wave, with the suppression of a filtered comparison
+//! (`models::comparison`); the tag chooses the rows.
 //! `?format=csv|xlsx` gives the same rows as a published table (audited as
 //! `tables.downloaded`).
 
@@ -15,7 +16,7 @@ use serde::Serialize;
 
 use super::READERS;
 use super::filters::{FilterForm, form};
-use crate::domain::filter::{FilterProblem, RawFilter};
+use crate::domain::filter::RawFilter;
 use crate::error::AppError;
 use crate::models::trends::{Slot, TrendRow};
 use crate::report::{verdict_mark, verdict_words};
@@ -51,6 +52,8 @@ struct TrendsView {
     errors: Vec<Link>,
     waves: Vec<String>,
     enough: bool,
+    /// Whether any figure is withheld (the page says what that means).
+    withheld: bool,
     downloads: Vec<Link>,
     blocks: Vec<Block>,
     methods: String,
@@ -72,6 +75,7 @@ fn block(row: &TrendRow, labels: &[String]) -> Block {
         .map(|s| match s {
             Slot::NotAsked => "not asked".into(),
             Slot::TooFew { .. } => "too few answers".into(),
+            Slot::Withheld => "withheld".into(),
             Slot::Shown(p) => format!("{} (n = {})", pct(p.value), p.n),
         })
         .collect();
@@ -98,6 +102,7 @@ fn block(row: &TrendRow, labels: &[String]) -> Block {
             Slot::Shown(p) => format!("{l} {}", pct(p.value)),
             Slot::NotAsked => format!("{l} not asked"),
             Slot::TooFew { .. } => format!("{l} too few answers"),
+            Slot::Withheld => format!("{l} withheld"),
         })
         .collect();
     let what = if row.kind == "question" { "positive answers" } else { "average share of positive answers" };
@@ -163,6 +168,7 @@ fn table(rows: &[TrendRow], labels: &[String]) -> Vec<Vec<String>> {
             let (p, l, h, n) = match slot {
                 Slot::NotAsked => ("[z]".into(), "[z]".into(), "[z]".into(), "[z]".into()),
                 Slot::TooFew { n } => ("[low]".into(), "[low]".into(), "[low]".into(), n.to_string()),
+                Slot::Withheld => ("[c]".into(), "[c]".into(), "[c]".into(), "[c]".into()),
                 Slot::Shown(pt) => (one(pt.value), one(pt.low), one(pt.high), pt.n.to_string()),
             };
             out.push(vec![r.id.clone(), r.title.clone(), r.kind.to_owned(), labels[i].clone(), p, l, h, n, verdict]);
@@ -224,22 +230,7 @@ pub(super) async fn trends_page(
     let raw = web::Query(raw);
     let mut checked = raw.check(&def);
     if let Ok(f) = &checked {
-        let mut problems = Vec::new();
-        let refuse = |field: &'static str| {
-            FilterProblem {
-            field,
-            message: "Trends are compared from the counts kept for each audience, so they cannot be split this way: use each wave's results page for this filter.".into(),
-        }
-        };
-        if f.channel.is_some() {
-            problems.push(refuse("channel"));
-        }
-        if f.from.is_some() || f.to.is_some() {
-            problems.push(refuse("from"));
-        }
-        if f.answer.is_some() {
-            problems.push(refuse("answer"));
-        }
+        let problems = f.across_waves(&def);
         if !problems.is_empty() {
             checked = Err(problems);
         }
@@ -252,10 +243,11 @@ pub(super) async fn trends_page(
             let view = TrendsView {
                 page,
                 title: series.title.clone(),
-                filters: form(&def, &action, &raw, None, &problems, false),
+                filters: form(&def, &action, &raw, None, &problems, true),
                 errors,
                 waves: Vec::new(),
                 enough: false,
+                withheld: false,
                 downloads: Vec::new(),
                 blocks: Vec::new(),
                 methods,
@@ -263,7 +255,7 @@ pub(super) async fn trends_page(
             return render(&state, StatusCode::BAD_REQUEST, "staff/trends", &view);
         }
     };
-    let (s, audience) = (slug.clone(), filter.audience.clone());
+    let (s, audience, who_counts) = (slug.clone(), filter.audience.clone(), filter.clone());
     let trends = state
         .db
         .run(move |c| {
@@ -271,6 +263,7 @@ pub(super) async fn trends_page(
                 c,
                 &s,
                 audience.as_deref(),
+                &who_counts,
                 &crate::stats::Settings::default(),
                 max_text,
             )
@@ -321,12 +314,14 @@ pub(super) async fn trends_page(
             .body(bytes));
     }
     let blocks = shown.iter().map(|r| block(r, &labels)).collect();
+    let withheld = shown.iter().any(|r| r.slots.iter().any(|s| matches!(s, Slot::Withheld)));
     let view = TrendsView {
         page,
         title: trends.title.clone(),
-        filters: form(&def, &action, &raw, Some(&filter), &[], false),
+        filters: form(&def, &action, &raw, Some(&filter), &[], true),
         errors: Vec::new(),
         enough: labels.len() >= 2,
+        withheld,
         downloads: vec![
             Link {
                 href: filter.added_to(&format!("/staff/series/{slug}/trends?format=xlsx")),

@@ -74,6 +74,7 @@ pub fn composite_from_samples(
                 ci_low: ci.map(|c| c.0),
                 ci_high: ci.map(|c| c.1),
                 pooled_answer_share: (sample.valid > 0).then(|| sample.positive as f64 / sample.valid as f64),
+                withheld: false,
             },
         );
         stats.push(mean.zip(sd).map(|(m, s)| (m, s, n)));

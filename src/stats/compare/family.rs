@@ -55,13 +55,22 @@ pub(super) fn sentence(
             format!("Nobody answered this question in {}, so we cannot compare the two years.", missing.join(" or "))
         }
         Verdict::TooFew => {
-            let few: Vec<&str> =
-                [(ya, a), (yb, b)].iter().filter(|(y, _)| y.suppressed).map(|(_, l)| l.as_str()).collect();
-            format!(
-                "Fewer than {} people answered in {}, so we cannot compare the two years.",
-                s.suppress_below,
-                few.join(" and ")
-            )
+            let pick = |want: &dyn Fn(&YearResult) -> bool| -> Vec<&str> {
+                [(ya, a), (yb, b)].iter().filter(|(y, _)| want(y)).map(|(_, l)| l.as_str()).collect()
+            };
+            let (withheld, few) = (pick(&|y| y.withheld), pick(&|y| y.suppressed && !y.withheld));
+            if withheld.is_empty() {
+                format!(
+                    "Fewer than {} people answered in {}, so we cannot compare the two years.",
+                    s.suppress_below,
+                    few.join(" and ")
+                )
+            } else {
+                format!(
+                    "The figures for {} are withheld under this filter, so that a smaller group's answers cannot be worked out by subtraction; we cannot compare the two years.",
+                    withheld.join(" and ")
+                )
+            }
         }
         Verdict::NoChange => format!("{}% in both {a} and {b}.", pct(ya)),
         Verdict::Improved | Verdict::Declined => format!(
@@ -133,7 +142,11 @@ impl Family {
         }
         let ya = &r.years[&years[0]];
         let yb = &r.years[&years[1]];
-        let verdict = if ya.n_valid == 0 || yb.n_valid == 0 {
+        // A withheld year had answers, hidden to protect a smaller group: too few to compare,
+        // not "no data".
+        let verdict = if ya.withheld || yb.withheld {
+            Verdict::TooFew
+        } else if ya.n_valid == 0 || yb.n_valid == 0 {
             Verdict::NoData
         } else if ya.suppressed || yb.suppressed {
             Verdict::TooFew

@@ -126,6 +126,11 @@ pub struct QuestionInput {
     pub counts: BTreeMap<String, Vec<u64>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paired: Option<PairedInput>,
+    /// Years whose figures are withheld (their counts given as zeros): in a filtered
+    /// comparison, a group whose base would let a smaller, hidden group be worked out by
+    /// subtraction (`stats::results::bases_shown`). A withheld year is suppressed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub withheld: Vec<String>,
 }
 
 /// Respondent-level input for a priority or value index: per year, each respondent's
@@ -192,6 +197,9 @@ pub struct YearResult {
     pub suppressed: bool,
     pub low_base: bool,
     pub small_cells: Vec<String>,
+    /// Withheld to protect a smaller group (see `QuestionInput::withheld`); said only when so.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub withheld: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -272,6 +280,10 @@ pub struct CompositeYear {
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
     pub pooled_answer_share: Option<f64>,
+    /// Withheld in a filtered comparison: too few respondents, or a base that would let a
+    /// smaller group be worked out (`stats::results::bases_shown`). Nothing else is given.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub withheld: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -90,6 +90,7 @@ fn year_result(q: &QuestionInput, counts: &[u64], s: &Settings, z: f64) -> (Year
         suppressed,
         low_base: !suppressed && n < s.caution_below,
         small_cells: small,
+        withheld: false,
     };
     (y, t)
 }
@@ -181,8 +182,15 @@ pub fn question_result(q: &QuestionInput, years: &[String], s: &Settings) -> Que
     let zeros = || vec![0u64; q.options.len()];
     let ca = q.counts.get(&years[0]).cloned().unwrap_or_else(zeros);
     let cb = q.counts.get(&years[1]).cloned().unwrap_or_else(zeros);
-    let (ya, ta) = year_result(q, &ca, s, z);
-    let (yb, tb) = year_result(q, &cb, s, z);
+    let (mut ya, ta) = year_result(q, &ca, s, z);
+    let (mut yb, tb) = year_result(q, &cb, s, z);
+    for (y, label) in [(&mut ya, &years[0]), (&mut yb, &years[1])] {
+        if q.withheld.contains(label) {
+            y.withheld = true;
+            y.suppressed = true;
+            y.low_base = false;
+        }
+    }
     let both = ta.n_valid > 0 && tb.n_valid > 0;
     let comparable = both && !ya.suppressed && !yb.suppressed;
     let chi = chi_square(q, &ta, &tb);

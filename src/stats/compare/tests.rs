@@ -17,6 +17,7 @@ fn question(counts_a: [u64; 3], counts_b: [u64; 3]) -> QuestionInput {
         scores: None,
         counts: [("2023".to_owned(), counts_a.to_vec()), ("2024".to_owned(), counts_b.to_vec())].into(),
         paired: None,
+        withheld: Vec::new(),
     }
 }
 
