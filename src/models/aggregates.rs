@@ -638,20 +638,28 @@ pub struct Slice {
 /// whether sent from `from` to `to` (both days included): everyone's, and when `crossed` names
 /// a single-choice question, the same figures under each answer to it. A few thousand kept
 /// rows read, however many answered.
+/// `kinds`: which figures to read (`None`: every kind; comparisons need only responses and
+/// options).
 pub fn slices(
     conn: &mut DbConnection,
     wave_id: &WaveId,
     from: chrono::NaiveDate,
     to: chrono::NaiveDate,
     crossed: Option<&str>,
+    kinds: Option<&[&str]>,
 ) -> StoreResult<Vec<Slice>> {
     use diesel::sql_types::Date;
     let pg = conn.backend() == Backend::Postgres;
     let p = |i: u8| if pg { format!("${i}") } else { format!("?{i}") };
+    // Kinds are this module's own constants, never input.
+    let only = kinds.map_or_else(String::new, |k| {
+        let listed: Vec<String> = k.iter().filter(|k| SLICE_KINDS.contains(k)).map(|k| format!("'{k}'")).collect();
+        format!(" AND kind IN ({})", listed.join(", "))
+    });
     let sql = format!(
         "SELECT audience, channel, CASE WHEN day >= {} AND day <= {} THEN 1 ELSE 0 END AS in_range, \
          filter_key, filter_value, kind, question_key, option_value, number_value, CAST(SUM(n) AS BIGINT) AS n \
-         FROM slice_counts WHERE wave_id = {} AND filter_key IN ('', {}) \
+         FROM slice_counts WHERE wave_id = {} AND filter_key IN ('', {}){only} \
          GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 HAVING SUM(n) <> 0",
         p(2),
         p(3),

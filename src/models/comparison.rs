@@ -8,13 +8,15 @@
 //!
 //! **Filtered comparisons.** A channel, days or the answer to a single-choice question choose
 //! respondents in both waves. The same figures are then read from the counts kept by
-//! channel, day and answer (`slice_counts` through `results::tally`, and `index_slices`), in
+//! channel, day and answer (`slice_counts` through `results::option_tally`, and `index_slices`), in
 //! every group the filter tells apart. Suppression comes after filtering: a year's figures
 //! for a question or index are withheld when the results page's cube (primary and secondary
 //! rules, `stats::results::bases_shown`) would hide its base, so no hidden group can be had
 //! by subtracting a filtered comparison from the unfiltered one. A withheld year carries no
 //! counts (zeros, marked `withheld` in the input), and linked answers are then left out.
 //! Published counts of past waves cannot be split, so a filtered comparison leaves them out.
+//! A wave that did not ask the filtering question as a single-choice question has nobody in
+//! the filter (the routes check the filter against the later wave's survey).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -59,6 +61,31 @@ struct WaveData {
     /// Under a filter that splits respondents beyond their audience: every group it tells
     /// apart, for the suppression cube.
     groups: Option<Groups>,
+    /// Which reports may show each base (`q:KEY`, `i:KIND:CODE`), worked out once per wave.
+    shown: std::cell::RefCell<HashMap<String, BTreeMap<Option<String>, bool>>>,
+}
+
+impl WaveData {
+    /// Whether the base `what` (a question's or an index's, `bases` per group) may be shown
+    /// for the report of `audience` (`None`: everyone): `stats::results::bases_shown`, worked
+    /// out once per wave and base. Without a filter every base is shown (the method's own
+    /// rule applies).
+    fn base_shown(
+        &self,
+        what: &str,
+        bases: impl FnOnce(&Groups) -> Vec<(Sig, u64)>,
+        filter: &Filter,
+        audience: &Option<String>,
+        settings: &crate::stats::Settings,
+    ) -> bool {
+        let Some(g) = &self.groups else { return true };
+        let mut memo = self.shown.borrow_mut();
+        let columns = memo
+            .entry(what.to_owned())
+            .or_insert_with(|| crate::stats::results::bases_shown(&self.def, &bases(g), filter, settings));
+        // An audience the wave does not have shows nothing anyway.
+        columns.get(audience).copied().unwrap_or(true)
+    }
 }
 
 /// Answers per (question, option).
@@ -106,10 +133,17 @@ impl Groups {
 }
 
 /// A wave's groups under `filter` (channel, days, a single-choice answer): the answers from
-/// the counts kept by channel, day and answer (`results::tally`), the index counts from
+/// the counts kept by channel, day and answer (`results::option_tally`), the index counts from
 /// `index_slices`. A few thousand kept rows, however many answered.
 fn groups(conn: &mut DbConnection, wave_id: &WaveId, def: &SurveyDefinition, filter: &Filter) -> StoreResult<Groups> {
-    let tally = super::results::tally(conn, wave_id, def, filter)?;
+    // People are chosen by an answer to a single-choice question of this wave; a wave that
+    // did not ask it so has nobody in the filter (and its answers are not counted one by one).
+    if let Some((key, _)) = &filter.answer
+        && !def.question(key).is_some_and(|q| q.kind == QuestionKind::SingleChoice)
+    {
+        return Ok(Groups { answers: Vec::new(), index: Vec::new() });
+    }
+    let tally = super::results::option_tally(conn, wave_id, filter)?;
     let answers = tally.groups.into_iter().map(|(sig, g)| (sig, g.responses, g.options)).collect();
     let crossed = filter.answer.as_ref().map(|(k, _)| k.as_str());
     let (from, to) = filter.days();
@@ -260,6 +294,7 @@ fn load_wave(
             composites: composites_of(hist),
             responses,
             groups: Some(g),
+            shown: Default::default(),
         });
     }
     let counts = super::aggregates::option_counts(conn, &wave.id)?;
@@ -289,6 +324,7 @@ fn load_wave(
         composites: composites_of(hist),
         responses: per_audience.into_iter().map(|(a, n)| (a, stored_count(n))).collect(),
         groups: None,
+        shown: Default::default(),
     })
 }
 
@@ -317,19 +353,6 @@ fn composites_of(
     sums.into_iter()
         .map(|(k, (n, sum, sum_sq, pos, valid))| (k, CompositeSample::from_sums(n, sum, sum_sq, 0, pos, valid)))
         .collect()
-}
-
-/// Whether a base may be shown for the report of `audience` (`None`: everyone) under a
-/// filter: `stats::results::bases_shown` over every group's base. An audience the wave does
-/// not have shows nothing anyway.
-fn shown(
-    def: &SurveyDefinition,
-    bases: &[(Sig, u64)],
-    filter: &Filter,
-    audience: &Option<String>,
-    settings: &crate::stats::Settings,
-) -> bool {
-    crate::stats::results::bases_shown(def, bases, filter, settings).get(audience).copied().unwrap_or(true)
 }
 
 /// The McNemar input for one question: linked people positive or not in each year. Pairs
@@ -365,6 +388,39 @@ fn paired_for(
 
 /// Compares two waves of a series.
 pub fn compare_waves(conn: &mut DbConnection, req: &CompareRequest) -> StoreResult<ComparisonOutput> {
+    compare_waves_reusing(conn, req, &mut Waves::default())
+}
+
+/// The waves a series of comparisons has read, by slug and filter, so each is read once
+/// (trends compare every wave with its neighbours and the first with the last).
+#[derive(Default)]
+pub struct Waves(HashMap<(String, String), std::rc::Rc<WaveData>>);
+
+impl Waves {
+    fn get(
+        &mut self,
+        conn: &mut DbConnection,
+        slug: &str,
+        series_id: &str,
+        max_text: usize,
+        filter: &Filter,
+    ) -> StoreResult<std::rc::Rc<WaveData>> {
+        let key = (slug.to_owned(), format!("{filter:?}"));
+        if let Some(w) = self.0.get(&key) {
+            return Ok(w.clone());
+        }
+        let w = std::rc::Rc::new(load_wave(conn, slug, series_id, max_text, filter)?);
+        self.0.insert(key, w.clone());
+        Ok(w)
+    }
+}
+
+/// Compares two waves of a series, reading each wave through `waves` (once per filter).
+pub fn compare_waves_reusing(
+    conn: &mut DbConnection,
+    req: &CompareRequest,
+    waves: &mut Waves,
+) -> StoreResult<ComparisonOutput> {
     use crate::db::schema::survey_series;
     let (series_id, partnership_id): (String, crate::db::PartnershipId) = survey_series::table
         .filter(survey_series::slug.eq(&req.series))
@@ -378,15 +434,8 @@ pub fn compare_waves(conn: &mut DbConnection, req: &CompareRequest) -> StoreResu
     // Who is compared: the report's audience is chosen below, and a tag chooses only what a
     // page shows.
     let filter = Filter { audience: None, tag: None, ..req.filter.clone() };
-    let a = load_wave(conn, &req.from, &series_id, req.max_text, &filter)?;
-    let b = load_wave(conn, &req.to, &series_id, req.max_text, &filter)?;
-    if let Some((key, _)) = &filter.answer
-        && !b.def.question(key).is_some_and(|q| q.kind == QuestionKind::SingleChoice)
-    {
-        return Err(StoreError::Conflict(format!(
-            "comparisons choose people by the answer to a single-choice question of the later wave, and {key:?} is not one"
-        )));
-    }
+    let a = waves.get(conn, &req.from, &series_id, req.max_text, &filter)?;
+    let b = waves.get(conn, &req.to, &series_id, req.max_text, &filter)?;
     // Keys compared: single-answer questions present in both waves (for the indices), and
     // every single-answer key of either wave for the questions.
     let (def_a, def_b) = (&a.def, &b.def);
@@ -459,8 +508,8 @@ pub fn compare_waves(conn: &mut DbConnection, req: &CompareRequest) -> StoreResu
                 }
                 // Under a filter, a base the suppression cube hides is withheld: its counts
                 // are not given at all (zeros), so neither the page nor the input shows them.
-                if let (Some(g), Some(q)) = (&wave.groups, q)
-                    && !shown(&wave.def, &g.question_bases(q), &filter, audience, &req.settings)
+                if let Some(q) = q
+                    && !wave.base_shown(&format!("q:{key}"), |g| g.question_bases(q), &filter, audience, &req.settings)
                 {
                     counts.insert(year.clone(), vec![0; options.len()]);
                     withheld.push(year.clone());
@@ -534,9 +583,8 @@ pub fn compare_waves(conn: &mut DbConnection, req: &CompareRequest) -> StoreResu
                 let withheld: Vec<bool> = [&a, &b]
                     .iter()
                     .map(|w| {
-                        w.groups.as_ref().is_some_and(|g| {
-                            !shown(&w.def, &g.index_bases(kind, &item.code), &filter, audience, &req.settings)
-                        })
+                        let what = format!("i:{kind}:{}", item.code);
+                        !w.base_shown(&what, |g| g.index_bases(kind, &item.code), &filter, audience, &req.settings)
                     })
                     .collect();
                 let samples: Vec<CompositeSample> = [&a, &b]

@@ -63,10 +63,18 @@ pub fn tally(conn: &mut DbConnection, wave_id: &WaveId, def: &SurveyDefinition, 
     if !filter.needs_answers() {
         kept(conn, wave_id)
     } else if kept_crossed {
-        sliced(conn, wave_id, filter, crossed)
+        sliced(conn, wave_id, filter, crossed, None)
     } else {
         split(conn, wave_id, def, filter)
     }
+}
+
+/// Responses and answers per option only, split as `filter` needs (a channel, days or a
+/// single-choice answer, from the counts kept by channel and day): what a filtered
+/// comparison counts. Published counts come as their own group.
+pub fn option_tally(conn: &mut DbConnection, wave_id: &WaveId, filter: &Filter) -> StoreResult<Tally> {
+    let crossed = filter.answer.as_ref().map(|(k, _)| k.as_str());
+    sliced(conn, wave_id, filter, crossed, Some(&["responses", "option"]))
 }
 
 /// The same tally as `tally` gives, always counted from the stored answers: the reference
@@ -83,11 +91,17 @@ pub fn counted(
 /// By audience, channel and whether sent inside the days, from the counts kept by channel
 /// and day (`super::aggregates::slices`): every group the suppression cube needs, from a
 /// few thousand kept rows. Recordings and pictures are few, counted from their rows.
-fn sliced(conn: &mut DbConnection, wave_id: &WaveId, filter: &Filter, crossed: Option<&str>) -> StoreResult<Tally> {
+fn sliced(
+    conn: &mut DbConnection,
+    wave_id: &WaveId,
+    filter: &Filter,
+    crossed: Option<&str>,
+    kinds: Option<&[&str]>,
+) -> StoreResult<Tally> {
     let (from, to) = filter.days();
     let mut t = Tally::default();
     let mut under: BTreeMap<Sig, GroupCounts> = BTreeMap::new();
-    for s in super::aggregates::slices(conn, wave_id, from, to, crossed)? {
+    for s in super::aggregates::slices(conn, wave_id, from, to, crossed, kinds)? {
         let answer = (!s.filter_key.is_empty()).then_some(s.filter_value);
         let sig = Sig { audience: s.audience, channel: s.channel, answer, in_range: s.in_range != 0 };
         let g = if sig.answer.is_some() { under.entry(sig).or_default() } else { t.groups.entry(sig).or_default() };
@@ -117,6 +131,11 @@ fn sliced(conn: &mut DbConnection, wave_id: &WaveId, filter: &Filter, crossed: O
             }
         }
         t.groups.insert(sig, part);
+    }
+    if kinds.is_some() {
+        // Recordings and pictures are not among the figures asked for.
+        published(conn, wave_id, &mut t)?;
+        return Ok(t);
     }
     let files: Vec<(String, String, NaiveDateTime, String, Option<String>)> = answer_files::table
         .inner_join(responses::table.on(answer_files::response_id.eq(responses::id.nullable())))

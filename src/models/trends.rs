@@ -13,7 +13,7 @@ use crate::domain::filter::Filter;
 use std::collections::BTreeMap;
 
 use super::StoreResult;
-use super::comparison::{CompareRequest, compare_waves};
+use super::comparison::{CompareRequest, Waves, compare_waves_reusing};
 use crate::db::DbConnection;
 use crate::stats::Settings;
 use crate::stats::compare::{CaseResult, Verdict};
@@ -96,7 +96,10 @@ pub fn series_trends(
     if waves.len() < 2 {
         return Ok(Some(out));
     }
-    let compare = |conn: &mut DbConnection, i: usize, j: usize| -> StoreResult<Option<CaseResult>> {
+    // Each wave is read once, though it takes part in two comparisons (three for the first
+    // and the last).
+    let mut read = Waves::default();
+    let mut compare = |conn: &mut DbConnection, i: usize, j: usize| -> StoreResult<Option<CaseResult>> {
         let req = CompareRequest {
             series: series.to_owned(),
             from: waves[i].0.clone(),
@@ -106,7 +109,7 @@ pub fn series_trends(
             max_text,
             filter: filter.clone(),
         };
-        let result = compare_waves(conn, &req)?;
+        let result = compare_waves_reusing(conn, &req, &mut read)?;
         Ok(case_for(&result.cases, audience).cloned())
     };
     let mut steps: Vec<Option<CaseResult>> = Vec::new();
