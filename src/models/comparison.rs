@@ -201,16 +201,21 @@ fn linked_pairs(
     use diesel::sql_types::{Text, Timestamp};
     let pg = conn.backend() == crate::db::Backend::Postgres;
     let p = |i: u8| if pg { format!("${i}") } else { format!("?{i}") };
+    // Each part of the filter is written so that, when it is not given, it is true without
+    // touching a column the planner could pick an index for (a range on the day sent would
+    // make SQLite walk every response of the wave instead of the few linked ones).
     let inside = |r: &str| {
         format!(
-            " AND ({c} = '' OR {r}.channel = {c}) AND {r}.submitted_at >= {from} AND {r}.submitted_at < {to} \
+            " AND ({c} = '' OR {r}.channel = {c}) \
+             AND ({days} = 0 OR ({r}.submitted_at >= {from} AND {r}.submitted_at < {to})) \
              AND ({k} = '' OR EXISTS (SELECT 1 FROM answers f WHERE f.response_id = {r}.id \
              AND f.question_key = {k} AND f.option_value = {v}))",
             c = p(3),
             from = p(4),
             to = p(5),
             k = p(6),
-            v = p(7)
+            v = p(7),
+            days = p(8),
         )
     };
     let sql = format!(
@@ -229,6 +234,7 @@ fn linked_pairs(
         inside("rb")
     );
     let (from, after) = filter.instants();
+    let has_days = filter.from.is_some() || filter.to.is_some();
     let (key, value) = filter.answer.clone().unwrap_or_default();
     let channel = filter.channel.clone().unwrap_or_default();
     Ok(crate::on_backend!(conn, |c| diesel::sql_query(&sql)
@@ -239,6 +245,7 @@ fn linked_pairs(
         .bind::<Timestamp, _>(after)
         .bind::<Text, _>(&key)
         .bind::<Text, _>(&value)
+        .bind::<diesel::sql_types::Integer, _>(i32::from(has_days))
         .load::<PairRow>(c))?)
 }
 
