@@ -619,10 +619,14 @@ fn filtered_comparisons_count_the_people_chosen(backend: Backend) {
     let tagged = b.get(&format!("{base}&tag=priority:P5"));
     assert!(tagged.has("#q-future-ready") && !tagged.has("#q-listened-to"), "a tag chooses the questions");
     // Bad filters: 400, each problem beside its field, what was typed kept, nothing compared.
-    let bad = b.get(&format!("{base}&channel=pigeon&sent_from=2024-02-30&answer=listened-to:yes"));
+    let bad = b.get(&format!(
+        "{base}&channel=pigeon&sent_from=2024-02-30&answer=listened-to:yes&adjust=holm&suppress_below=20"
+    ));
     assert_eq!(bad.status, 400);
     assert!(bad.has("#f-channel-error") && bad.has("#f-from-error"), "{}", bad.html);
     assert_eq!(bad.attr_of("#f-from", "value"), ["2024-02-30"]);
+    assert_eq!(bad.attr_of("#adjust option[selected]", "value"), ["holm"], "the method's options stay as chosen");
+    assert_eq!(bad.attr_of("#suppress_below", "value"), ["20"]);
     assert!(!bad.has("#every-question"));
     let scale = b.get(&format!("{base}&answer=listened-to:yes"));
     assert_eq!(scale.status, 400, "a scale's answer does not choose people across waves");

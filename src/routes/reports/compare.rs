@@ -256,31 +256,8 @@ pub(super) async fn compare_page(
             .iter()
             .map(|w| choose(&w.slug, format!("{} ({} responses)", w.label, w.responses), &r.to))
             .collect(),
-        audiences: r
-            .audiences
-            .iter()
-            .map(|a| {
-                choose(
-                    a,
-                    if a == "all-audiences" { "Everyone together".into() } else { a.replace('-', " ") },
-                    &r.audience,
-                )
-            })
-            .collect(),
-        adjusts: [("fdr_bh", "Benjamini–Hochberg (recommended)"), ("holm", "Holm (stricter)"), ("none", "None")]
-            .iter()
-            .map(|(v, t)| {
-                choose(
-                    v,
-                    (*t).into(),
-                    match r.adjust {
-                        Adjust::Bh => "fdr_bh",
-                        Adjust::Holm => "holm",
-                        Adjust::None => "none",
-                    },
-                )
-            })
-            .collect(),
+        audiences: audience_choices(&r.audiences, &r.audience),
+        adjusts: adjust_choices(r.adjust),
         suppress_below: r.suppress_below,
         caution_below: r.caution_below,
         earlier: case.years[0].clone(),
@@ -297,6 +274,30 @@ pub(super) async fn compare_page(
         withheld: any_withheld(case),
     };
     render(&state, StatusCode::OK, "staff/compare", &view)
+}
+
+/// The report choices: each audience, then everyone together.
+fn audience_choices(audiences: &[String], current: &str) -> Vec<Choice> {
+    audiences
+        .iter()
+        .map(|a| {
+            let text = if a == "all-audiences" { "Everyone together".into() } else { a.replace('-', " ") };
+            Choice::new(a.as_str(), text, current)
+        })
+        .collect()
+}
+
+/// The ways of adjusting for many questions, `adjust` chosen.
+fn adjust_choices(adjust: Adjust) -> Vec<Choice> {
+    let current = match adjust {
+        Adjust::Bh => "fdr_bh",
+        Adjust::Holm => "holm",
+        Adjust::None => "none",
+    };
+    [("fdr_bh", "Benjamini–Hochberg (recommended)"), ("holm", "Holm (stricter)"), ("none", "None")]
+        .iter()
+        .map(|(v, t)| Choice::new(*v, *t, current))
+        .collect()
 }
 
 /// The comparison page when its filter cannot be used: the form again, as typed, with each
@@ -316,7 +317,6 @@ fn refused(
             .map(|w| choose(&w.slug, format!("{} ({} responses)", w.label, w.responses), current))
             .collect()
     };
-    let defaults = crate::stats::Settings::default();
     let view = CompareView {
         page: who.page(req, state, format!("{}: compare years", r.series.title)).back("/staff"),
         title: format!("{}: compare years", r.series.title),
@@ -324,23 +324,10 @@ fn refused(
         summary: String::new(),
         froms: waves(&r.from),
         tos: waves(&r.to),
-        audiences: r
-            .audiences
-            .iter()
-            .map(|a| {
-                choose(
-                    a,
-                    if a == "all-audiences" { "Everyone together".into() } else { a.replace('-', " ") },
-                    &r.audience,
-                )
-            })
-            .collect(),
-        adjusts: [("fdr_bh", "Benjamini–Hochberg (recommended)"), ("holm", "Holm (stricter)"), ("none", "None")]
-            .iter()
-            .map(|(v, t)| choose(v, (*t).into(), "fdr_bh"))
-            .collect(),
-        suppress_below: defaults.suppress_below,
-        caution_below: defaults.caution_below,
+        audiences: audience_choices(&r.audiences, &r.audience),
+        adjusts: adjust_choices(r.adjust),
+        suppress_below: r.suppress_below,
+        caution_below: r.caution_below,
         earlier: String::new(),
         later: String::new(),
         questions: Vec::new(),

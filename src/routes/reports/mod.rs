@@ -167,6 +167,10 @@ pub struct Refused {
     pub to: String,
     pub audiences: Vec<String>,
     pub audience: String,
+    /// The method's options as asked for, so the form shows them again.
+    pub adjust: Adjust,
+    pub suppress_below: u64,
+    pub caution_below: u64,
     pub def: Arc<SurveyDefinition>,
     pub raw: RawFilter,
     pub problems: Vec<FilterProblem>,
@@ -257,7 +261,19 @@ pub async fn build(state: &AppState, who: &SignedIn, slug: &str, q: &ReportQuery
             audiences.push("all-audiences".into());
             let audience =
                 q.audience.clone().filter(|a| audiences.contains(a)).unwrap_or_else(|| "all-audiences".into());
-            return Ok(Built::Refused(Box::new(Refused { series, from, to, audiences, audience, def, raw, problems })));
+            return Ok(Built::Refused(Box::new(Refused {
+                series,
+                from,
+                to,
+                audiences,
+                audience,
+                adjust,
+                suppress_below,
+                caution_below,
+                def,
+                raw,
+                problems,
+            })));
         }
     };
     let request = CompareRequest {
