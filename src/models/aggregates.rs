@@ -648,19 +648,39 @@ pub fn slices(
     crossed: Option<&str>,
     kinds: Option<&[&str]>,
 ) -> StoreResult<Vec<Slice>> {
-    use diesel::sql_types::Date;
-    let pg = conn.backend() == Backend::Postgres;
-    let p = |i: u8| if pg { format!("${i}") } else { format!("?{i}") };
     // Kinds are this module's own constants, never input.
     let only = kinds.map_or_else(String::new, |k| {
         let listed: Vec<String> = k.iter().filter(|k| SLICE_KINDS.contains(k)).map(|k| format!("'{k}'")).collect();
         format!(" AND kind IN ({})", listed.join(", "))
     });
+    let figure = "kind, question_key, option_value, number_value";
+    summed_by_group(conn, "slice_counts", figure, "n", &only, (wave_id, from, to, crossed))
+}
+
+/// Sums a kept-by-day table (`slice_counts`, `index_slices`) into groups by audience,
+/// channel, whether sent from `from` to `to`, the filtering answer and the figure (its
+/// `figure` columns, six in all with the first three), for everyone and under each answer
+/// to `crossed`: the one read both kinds of kept rows share. `count` is the summed column;
+/// `only` narrows the rows (this module's own SQL, never input).
+fn summed_by_group<T>(
+    conn: &mut DbConnection,
+    table: &str,
+    figure: &str,
+    count: &str,
+    only: &str,
+    (wave_id, from, to, crossed): (&WaveId, chrono::NaiveDate, chrono::NaiveDate, Option<&str>),
+) -> StoreResult<Vec<T>>
+where
+    T: QueryableByName<diesel::sqlite::Sqlite> + QueryableByName<diesel::pg::Pg> + 'static,
+{
+    use diesel::sql_types::Date;
+    let pg = conn.backend() == Backend::Postgres;
+    let p = |i: u8| if pg { format!("${i}") } else { format!("?{i}") };
     let sql = format!(
         "SELECT audience, channel, CASE WHEN day >= {} AND day <= {} THEN 1 ELSE 0 END AS in_range, \
-         filter_key, filter_value, kind, question_key, option_value, number_value, CAST(SUM(n) AS BIGINT) AS n \
-         FROM slice_counts WHERE wave_id = {} AND filter_key IN ('', {}){only} \
-         GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 HAVING SUM(n) <> 0",
+         filter_key, filter_value, {figure}, CAST(SUM({count}) AS BIGINT) AS {count} \
+         FROM {table} WHERE wave_id = {} AND filter_key IN ('', {}){only} \
+         GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 HAVING SUM({count}) <> 0",
         p(2),
         p(3),
         p(1),
@@ -671,7 +691,7 @@ pub fn slices(
         .bind::<Date, _>(from)
         .bind::<Date, _>(to)
         .bind::<Text, _>(crossed.unwrap_or(""))
-        .load::<Slice>(c))?)
+        .load::<T>(c))?)
 }
 
 /// Where one sliced figure is kept: its group, day, and which figure.
@@ -761,25 +781,8 @@ pub fn index_slices(
     to: chrono::NaiveDate,
     crossed: Option<&str>,
 ) -> StoreResult<Vec<IndexSlice>> {
-    use diesel::sql_types::Date;
-    let pg = conn.backend() == Backend::Postgres;
-    let p = |i: u8| if pg { format!("${i}") } else { format!("?{i}") };
-    let sql = format!(
-        "SELECT audience, channel, CASE WHEN day >= {} AND day <= {} THEN 1 ELSE 0 END AS in_range, \
-         filter_key, filter_value, kind, code, positive, valid, CAST(SUM(respondents) AS BIGINT) AS respondents \
-         FROM index_slices WHERE wave_id = {} AND filter_key IN ('', {}) \
-         GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 HAVING SUM(respondents) <> 0",
-        p(2),
-        p(3),
-        p(1),
-        p(4)
-    );
-    Ok(crate::on_backend!(conn, |c| diesel::sql_query(&sql)
-        .bind::<Text, _>(wave_id.as_str())
-        .bind::<Date, _>(from)
-        .bind::<Date, _>(to)
-        .bind::<Text, _>(crossed.unwrap_or(""))
-        .load::<IndexSlice>(c))?)
+    let figure = "kind, code, positive, valid";
+    summed_by_group(conn, "index_slices", figure, "respondents", "", (wave_id, from, to, crossed))
 }
 
 /// Where one kept index count is: its group, day, and which priority or value with how many
