@@ -6,14 +6,21 @@ use heard::db::Backend;
 use crate::both;
 use crate::fixtures::{PASSWORD, setup, sign_in, status};
 
-fn comparison_pages(backend: Backend) {
+/// A server whose database holds the whole demo (its closed waves with responses), loaded
+/// with `heard demo` as an administrator would.
+fn with_demo(backend: Backend) -> crate::helpers::TestApp {
     let (app, _, _) = setup(backend);
     let out = std::process::Command::new(crate::helpers::heard_bin())
         .args(["demo"])
         .env("DATABASE_URL", &app.db.url)
         .output()
         .expect("demo");
-    assert!(out.status.success());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    app
+}
+
+fn comparison_pages(backend: Backend) {
+    let app = with_demo(backend);
     let (b, _) = sign_in(&app, "viewer@torbay.example", PASSWORD);
     let base = "/staff/series/torbay-participation/compare?from=torbay-participation-2023&to=torbay-participation-2024";
     let page = b.get(base);
@@ -92,13 +99,7 @@ both!(comparison_pages);
 /// towards; no "−0" anywhere, and a footnote wherever the rounded years seem to disagree with
 /// the rounded change. Checked against `heard compare`'s own numbers.
 fn the_comparison_opens_with_the_main_points(backend: Backend) {
-    let (app, _, _) = setup(backend);
-    let out = std::process::Command::new(crate::helpers::heard_bin())
-        .args(["demo"])
-        .env("DATABASE_URL", &app.db.url)
-        .output()
-        .expect("demo");
-    assert!(out.status.success());
+    let app = with_demo(backend);
     let (b, _) = sign_in(&app, "analyst@torbay.example", PASSWORD);
     // Each audience, then everyone together: the command's cases, by id.
     let json = std::process::Command::new(crate::helpers::heard_bin())
@@ -165,13 +166,7 @@ both!(the_comparison_opens_with_the_main_points);
 
 fn evidence_pack(backend: Backend) {
     use std::io::Read;
-    let (app, _, _) = setup(backend);
-    let out = std::process::Command::new(crate::helpers::heard_bin())
-        .args(["demo"])
-        .env("DATABASE_URL", &app.db.url)
-        .output()
-        .expect("demo");
-    assert!(out.status.success());
+    let app = with_demo(backend);
     let q = "from=torbay-participation-2023&to=torbay-participation-2024";
     let (v, _) = sign_in(&app, "viewer@torbay.example", PASSWORD);
     let page = v.get(&format!("/staff/series/torbay-participation/evidence?{q}"));
@@ -344,13 +339,7 @@ both!(evidence_pack);
 /// Trends across every wave: each question and index over the waves with answers, with the
 /// verdicts between neighbours and first to last, matching the two-year comparison.
 fn trends_across_every_wave(backend: Backend) {
-    let (app, _, _) = setup(backend);
-    let out = std::process::Command::new(crate::helpers::heard_bin())
-        .args(["demo"])
-        .env("DATABASE_URL", &app.db.url)
-        .output()
-        .expect("demo");
-    assert!(out.status.success());
+    let app = with_demo(backend);
     let (b, _) = sign_in(&app, "viewer@torbay.example", PASSWORD);
     let page = b.get("/staff/series/torbay-participation/trends");
     assert_eq!(page.status, 200, "{}", page.html);
@@ -435,13 +424,7 @@ fn filtered_comparisons_count_the_people_chosen(backend: Backend) {
     use std::collections::{BTreeMap, BTreeSet};
     // (question, report, year) → channel → (withheld, base)
     type Line = BTreeMap<(String, String, String), BTreeMap<String, (bool, u64)>>;
-    let (app, _, _) = setup(backend);
-    let out = std::process::Command::new(crate::helpers::heard_bin())
-        .args(["demo"])
-        .env("DATABASE_URL", &app.db.url)
-        .output()
-        .expect("demo");
-    assert!(out.status.success());
+    let app = with_demo(backend);
     let mut conn = app.db.connect();
     let (a23, a24) = ("torbay-participation-2023", "torbay-participation-2024");
     let later = heard::models::survey::get(&mut conn, a24, 2000).expect("wave");
